@@ -1,0 +1,44 @@
+# Remedia. `make run` and `make test` work on a fresh machine with Python 3.11 and make.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test e2e lint bench messages makemessages clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# Compiled catalogues are build products, never committed.
+messages: $(STAMP)
+	$(BIN)/pybabel compile --statistics -d remedia/locale -D django 2>&1 | tail -n 2
+
+run: messages
+	mkdir -p var
+	REMEDIA_DEBUG=1 $(BIN)/remedia migrate --noinput
+	REMEDIA_DEBUG=1 $(BIN)/remedia seed-demo
+	REMEDIA_DEBUG=1 $(BIN)/remedia runserver 127.0.0.1:8000
+
+test: messages
+	$(BIN)/pytest
+
+e2e: messages
+	$(BIN)/pytest -m e2e
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy remedia
+
+bench: messages
+	$(BIN)/python -m bench
+
+# Needs GNU gettext (apt-get install gettext) on a developer's machine.
+makemessages: $(STAMP)
+	cd remedia && ../$(BIN)/remedia makemessages -l es -l en --no-obsolete
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

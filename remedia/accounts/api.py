@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import uuid
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+from ninja.security import HttpBearer
+
+from remedia.accounts import selectors, services
+
+router = Router(tags=["accounts"])
+
+
+class BearerToken(HttpBearer):
+    """`Authorization: Bearer <token>`: the token's user, for staff and partner systems."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> object | None:
+        found = services.token_authenticate(raw=token)
+        if found is None:
+            return None
+        user, api_token = found
+        request.user = user
+        request.api_token = api_token  # type: ignore[attr-defined]
+        return user
+
+
+class MembershipOut(Schema):
+    organisation_id: uuid.UUID
+    organisation: str
+    sector: str
+    role: str
+
+
+class MeOut(Schema):
+    id: uuid.UUID
+    username: str
+    language: str
+    memberships: list[MembershipOut]
+
+
+@router.get("/me", response=MeOut, summary="The token's user and their roles")
+def me(request: HttpRequest) -> MeOut:
+    user = request.auth  # type: ignore[attr-defined]
+    return MeOut(
+        id=user.pk,
+        username=user.username,
+        language=user.language,
+        memberships=[
+            MembershipOut(
+                organisation_id=m.organisation_id,
+                organisation=m.organisation.name,
+                sector=m.organisation.sector,
+                role=m.role,
+            )
+            for m in selectors._memberships(user)
+        ],
+    )
+
+
+class OrganisationOut(Schema):
+    id: uuid.UUID
+    name: str
+    short_name: str
+    sector: str
+    country: str
+
+
+@router.get(
+    "/organisations/{organisation_id}",
+    response=OrganisationOut,
+    summary="One organisation of the directory",
+)
+def organisation_detail(request: HttpRequest, organisation_id: str) -> object:
+    return selectors.organisation_get_for_user(
+        user=request.auth,  # type: ignore[attr-defined]
+        organisation_id=organisation_id,
+    )

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+
+from remedia.accounts.selectors import user_needs_second_factor
+from remedia.accounts.services import session_expired
+
+# Paths an authenticated but not yet verified user may still reach.
+_OPEN_PREFIXES = ("/static/", "/i18n/", "/api/", "/hooks/")
+
+
+class SecondFactorRequiredMiddleware:
+    """Ends over-long sessions and holds unverified users at the enrolment page.
+
+    A user whose role needs a second factor but who has not passed one in this
+    session can reach nothing but enrolment, logout and static files.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated:
+            if session_expired(session=request.session):
+                logout(request)
+                return HttpResponseRedirect(reverse("accounts:login"))
+            if (
+                not user.is_verified()  # type: ignore[union-attr]
+                and user_needs_second_factor(user=user)
+                and not request.path.startswith(_OPEN_PREFIXES)
+            ):
+                allowed = {
+                    reverse("accounts:enrol"),
+                    reverse("accounts:logout"),
+                }
+                if request.path not in allowed:
+                    return HttpResponseRedirect(reverse("accounts:enrol"))
+        return self.get_response(request)

@@ -1,0 +1,148 @@
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from remedia.accounts.permissions import Role, Sector
+from remedia.core.models import BaseModel
+
+
+class Organisation(BaseModel):
+    """A body that takes part: ministry, NGO, union, brand, international agency."""
+
+    name = models.CharField(
+        _("nombre"), max_length=200, unique=True, help_text=_("Nombre oficial.")
+    )
+    short_name = models.CharField(
+        _("nombre corto"),
+        max_length=40,
+        blank=True,
+        help_text=_("Siglas o nombre breve para listas."),
+    )
+    sector = models.CharField(
+        _("sector"),
+        max_length=20,
+        choices=Sector.choices,
+        help_text=_("Sector al que pertenece la organización."),
+    )
+    country = models.CharField(
+        _("país"),
+        max_length=2,
+        default="MX",
+        help_text=_("Código ISO 3166-1 del país de la organización."),
+    )
+    is_active = models.BooleanField(
+        _("activa"),
+        default=True,
+        help_text=_("Una organización inactiva no recibe denuncias ni accesos."),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organización")
+        verbose_name_plural = _("organizaciones")
+
+    def __str__(self) -> str:
+        return self.short_name or self.name
+
+
+class User(AbstractUser):
+    """A staff member. Reporters never have accounts."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    language = models.CharField(
+        _("idioma"),
+        max_length=8,
+        default="es-mx",
+        choices=[("es-mx", "Español (México)"), ("en", "English")],
+        help_text=_("Idioma de la interfaz y de los avisos por correo."),
+    )
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = _("usuario")
+        verbose_name_plural = _("usuarios")
+
+    def __str__(self) -> str:
+        return self.get_username()
+
+
+class Membership(BaseModel):
+    """One role for one user in one organisation; rights never cross organisations."""
+
+    user = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        help_text=_("Persona usuaria."),
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        help_text=_("Organización en la que ejerce el rol."),
+    )
+    role = models.CharField(
+        _("rol"),
+        max_length=20,
+        choices=Role.choices,
+        help_text=_("Qué puede ver y hacer dentro de la organización."),
+    )
+
+    class Meta:
+        verbose_name = _("membresía")
+        verbose_name_plural = _("membresías")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation", "role"], name="membership_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="membership_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.organisation} · {self.get_role_display()}"
+
+
+class ApiToken(BaseModel):
+    """A bearer token for staff tools and partner systems.
+
+    Only a SHA-256 digest is stored: the token is 256 random bits, so a fast
+    hash is as strong as a slow one, and lookups stay cheap on every request.
+    """
+
+    user = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        help_text=_("Usuario en cuyo nombre actúa el token."),
+    )
+    name = models.CharField(
+        _("nombre"), max_length=100, help_text=_("Para qué sistema o persona es.")
+    )
+    prefix = models.CharField(
+        max_length=12, help_text=_("Inicio visible del token, para reconocerlo.")
+    )
+    digest = models.CharField(
+        max_length=64, unique=True, help_text=_("SHA-256 del token; nunca el token.")
+    )
+    expires_at = models.DateTimeField(
+        _("vence"), null=True, blank=True, help_text=_("Vacío: no vence.")
+    )
+    revoked_at = models.DateTimeField(
+        _("revocado"), null=True, blank=True, help_text=_("Cuándo se revocó.")
+    )
+    last_used_at = models.DateTimeField(
+        _("último uso"), null=True, blank=True, help_text=_("Último uso, al minuto.")
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("token de API")
+        verbose_name_plural = _("tokens de API")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.name})"

@@ -1,0 +1,103 @@
+"""Reads about who may do what. Every other app scopes its queries through these."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, TypeVar
+
+from django.db.models import Model, QuerySet
+
+from remedia.accounts.models import Membership, Organisation, User
+from remedia.accounts.permissions import SECOND_FACTOR_ROLES, Capability, capabilities_of
+from remedia.core.errors import NotFound
+
+M = TypeVar("M", bound=Model)
+
+
+def _memberships(user: Any) -> list[Membership]:
+    """A user's active memberships, read once per request and kept on the user."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    cached = getattr(user, "_remedia_memberships", None)
+    if cached is None:
+        cached = list(
+            Membership.objects.filter(
+                user=user, organisation__is_active=True
+            ).select_related("organisation")
+        )
+        user._remedia_memberships = cached
+    return cached
+
+
+def organisations_for(*, user: Any, capability: Capability) -> set[uuid.UUID]:
+    """Ids of the organisations in which `user` holds `capability`."""
+    return {
+        m.organisation_id
+        for m in _memberships(user)
+        if capability in capabilities_of(m.role)
+    }
+
+
+def user_can(
+    *, user: Any, capability: Capability, organisation: Organisation | None = None
+) -> bool:
+    orgs = organisations_for(user=user, capability=capability)
+    if organisation is None:
+        return bool(orgs)
+    return organisation.pk in orgs
+
+
+def user_roles(*, user: Any) -> set[str]:
+    return {m.role for m in _memberships(user)}
+
+
+def user_organisations(*, user: Any) -> list[Organisation]:
+    seen: dict[uuid.UUID, Organisation] = {}
+    for m in _memberships(user):
+        seen.setdefault(m.organisation_id, m.organisation)
+    return sorted(seen.values(), key=lambda o: o.name)
+
+
+def user_needs_second_factor(*, user: Any) -> bool:
+    if getattr(user, "is_superuser", False) or getattr(user, "is_staff", False):
+        return True
+    return bool(user_roles(user=user) & SECOND_FACTOR_ROLES)
+
+
+def scope_by_organisation(
+    queryset: QuerySet[M],
+    *,
+    user: Any,
+    capability: Capability,
+    field: str = "organisation",
+) -> QuerySet[M]:
+    """Only the rows whose owning organisation grants `user` the capability."""
+    orgs = organisations_for(user=user, capability=capability)
+    if not orgs:
+        return queryset.none()
+    return queryset.filter(**{f"{field}__in": orgs})
+
+
+def get_scoped(queryset: QuerySet[M], *, pk: Any) -> M:
+    """Fetch one row of an already scoped queryset.
+
+    A malformed id, a missing row and a row outside the scope all raise the same
+    `NotFound`, so a caller cannot learn that another organisation's object exists.
+    """
+    try:
+        key = uuid.UUID(str(pk))
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    obj = queryset.filter(pk=key).first()
+    if obj is None:
+        raise NotFound()
+    return obj
+
+
+def organisation_list_for(*, user: Any) -> QuerySet[Organisation]:
+    """Organisations a user can see in the directory: all active ones."""
+    return Organisation.objects.filter(is_active=True).order_by("name")
+
+
+def organisation_get_for_user(*, user: User, organisation_id: Any) -> Organisation:
+    return get_scoped(organisation_list_for(user=user), pk=organisation_id)

@@ -1,0 +1,324 @@
+"""Writes about accounts: organisations, users, memberships, second factor, tokens, login."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth import login as django_login
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_otp import devices_for_user, match_token
+from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from remedia.accounts.models import ApiToken, Membership, Organisation, User
+from remedia.accounts.permissions import Role
+from remedia.core.audit import audit_record
+from remedia.core.errors import ApplicationError, Throttled
+from remedia.core.throttle import Backoff
+
+logger = logging.getLogger(__name__)
+
+RECOVERY_CODE_COUNT = 10
+TOKEN_PREFIX = "rmd_"
+
+
+class LoginFailed(ApplicationError):
+    status_code = 400
+
+    def __init__(self) -> None:
+        # One message whatever was wrong: the user, the password or the code.
+        super().__init__(_("El usuario, la contraseña o el código no son correctos."))
+
+
+def _login_backoff() -> Backoff:
+    return Backoff(
+        scope="login",
+        free_failures=settings.REMEDIA_LOGIN_FREE_FAILURES,
+        first_delay=settings.REMEDIA_LOGIN_FIRST_DELAY,
+        max_delay=settings.REMEDIA_LOGIN_MAX_DELAY,
+        window=settings.REMEDIA_LOGIN_MAX_DELAY * 2,
+    )
+
+
+# --- Organisations and users --------------------------------------------------
+
+
+@transaction.atomic
+def organisation_create(
+    *,
+    name: str,
+    sector: str,
+    short_name: str = "",
+    country: str = "MX",
+    created_by: User | None = None,
+) -> Organisation:
+    organisation = Organisation(
+        name=name, short_name=short_name, sector=sector, country=country
+    )
+    organisation.full_clean()
+    organisation.save()
+    audit_record(
+        action="organisation.created",
+        actor=created_by,
+        organisation=organisation,
+        obj=organisation,
+        data={"sector": sector},
+    )
+    return organisation
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    password: str | None,
+    organisation: Organisation | None = None,
+    roles: list[str] | None = None,
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    language: str = "es-mx",
+    created_by: User | None = None,
+) -> User:
+    user = User(
+        username=username,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        language=language,
+    )
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    audit_record(action="user.created", actor=created_by, obj=user)
+    for role in roles or []:
+        if organisation is None:
+            raise ApplicationError(_("Un rol necesita una organización."))
+        membership_grant(
+            user=user, organisation=organisation, role=role, granted_by=created_by
+        )
+    return user
+
+
+@transaction.atomic
+def membership_grant(
+    *, user: User, organisation: Organisation, role: str, granted_by: User | None
+) -> Membership:
+    if role not in Role.values:
+        raise ApplicationError(_("Rol desconocido: %(role)s") % {"role": role})
+    membership, created = Membership.objects.get_or_create(
+        user=user, organisation=organisation, role=role
+    )
+    if created:
+        audit_record(
+            action="membership.granted",
+            actor=granted_by,
+            organisation=organisation,
+            obj=user,
+            data={"role": role},
+        )
+    return membership
+
+
+@transaction.atomic
+def membership_revoke(*, membership: Membership, revoked_by: User | None) -> None:
+    audit_record(
+        action="membership.revoked",
+        actor=revoked_by,
+        organisation=membership.organisation,
+        obj=membership.user,
+        data={"role": membership.role},
+    )
+    membership.delete()
+
+
+# --- Login ------------------------------------------------------------------------
+
+
+def login_attempt(
+    *, request: HttpRequest, username: str, password: str, code: str = ""
+) -> User:
+    """Check password and, where the user has one, the second factor, then log in.
+
+    Every failure raises the same `LoginFailed`. A user whose role needs a
+    second factor and has none yet is logged in unverified; the middleware then
+    lets them do nothing but enrol.
+    """
+    key = username.strip().lower()
+    backoff = _login_backoff()
+    wait = backoff.wait_seconds(key)
+    if wait:
+        audit_record(action="login.throttled", data={"wait": wait})
+        raise Throttled(
+            _("Demasiados intentos fallidos. Intente de nuevo en %(s)s segundos.")
+            % {"s": wait},
+            retry_after=wait,
+        )
+    user = authenticate(request, username=username, password=password)
+    device = None
+    if user is not None:
+        if any(True for _d in devices_for_user(user, confirmed=True)):
+            device = match_token(user, code.replace(" ", "")) if code else None
+            if device is None:
+                user = None
+    if user is None:
+        delay = backoff.fail(key)
+        audit_record(action="login.failed", data={"throttled_for": delay})
+        logger.info("login.failed", extra={"throttled_for": delay})
+        raise LoginFailed()
+    backoff.reset(key)
+    django_login(request, user)
+    if device is not None:
+        otp_login(request, device)
+    request.session["remedia_login_at"] = int(timezone.now().timestamp())
+    audit_record(
+        action="login.succeeded",
+        actor=user,
+        obj=user,
+        data={"second_factor": device.__class__.__name__ if device else None},
+    )
+    return user
+
+
+def logout_record(*, user: User) -> None:
+    audit_record(action="logout", actor=user, obj=user)
+
+
+# --- Second factor ---------------------------------------------------------------
+
+
+@transaction.atomic
+def totp_enrol_begin(*, user: User) -> TOTPDevice:
+    """A fresh unconfirmed TOTP device; earlier unconfirmed ones are dropped."""
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=user, name="Remedia", confirmed=False)
+
+
+@transaction.atomic
+def totp_enrol_confirm(
+    *, request: HttpRequest, user: User, device: TOTPDevice, code: str
+) -> list[str]:
+    """Confirm the device with a first code; return new recovery codes (shown once)."""
+    if device.user_id != user.pk or device.confirmed:
+        raise ApplicationError(_("Este registro ya no es válido. Empiece de nuevo."))
+    if not device.verify_token(code.replace(" ", "")):
+        raise ApplicationError(
+            _("El código no es correcto. Revise la hora de su teléfono e intente otra vez.")
+        )
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    codes = recovery_codes_regenerate(user=user)
+    otp_login(request, device)
+    audit_record(action="second_factor.enrolled", actor=user, obj=user)
+    return codes
+
+
+@transaction.atomic
+def recovery_codes_regenerate(*, user: User) -> list[str]:
+    StaticDevice.objects.filter(user=user).delete()
+    static = StaticDevice.objects.create(user=user, name="recovery", confirmed=True)
+    codes = [StaticToken.random_token() for _i in range(RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create(
+        [StaticToken(device=static, token=code) for code in codes]
+    )
+    audit_record(action="second_factor.recovery_codes_issued", actor=user, obj=user)
+    return codes
+
+
+@transaction.atomic
+def second_factor_reset(*, user: User, reset_by: User) -> None:
+    """An administrator's remedy for a lost phone and lost recovery codes."""
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    audit_record(action="second_factor.reset", actor=reset_by, obj=user)
+
+
+# --- API tokens --------------------------------------------------------------------
+
+
+def _token_digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@transaction.atomic
+def token_issue(
+    *,
+    user: User,
+    name: str,
+    issued_by: User | None = None,
+    expires_at: datetime | None = None,
+) -> tuple[ApiToken, str]:
+    """Create a token; the plaintext is returned once and never stored."""
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user=user,
+        name=name,
+        prefix=raw[:10],
+        digest=_token_digest(raw),
+        expires_at=expires_at,
+    )
+    token.full_clean()
+    token.save()
+    audit_record(
+        action="token.issued",
+        actor=issued_by,
+        obj=token,
+        data={"user": str(user.pk), "name": name},
+    )
+    return token, raw
+
+
+@transaction.atomic
+def token_revoke(*, token: ApiToken, revoked_by: User | None) -> ApiToken:
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at", "updated_at"])
+        audit_record(
+            action="token.revoked",
+            actor=revoked_by,
+            obj=token,
+            data={"user": str(token.user_id)},
+        )
+    return token
+
+
+def token_authenticate(*, raw: str) -> tuple[User, ApiToken] | None:
+    """The active user behind a bearer token, or None for any kind of bad token."""
+    if not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
+        return None
+    token = (
+        ApiToken.objects.select_related("user").filter(digest=_token_digest(raw)).first()
+    )
+    now = timezone.now()
+    if (
+        token is None
+        or token.revoked_at is not None
+        or (token.expires_at is not None and token.expires_at <= now)
+        or not token.user.is_active
+    ):
+        return None
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user, token
+
+
+def session_expired(*, session: Any) -> bool:
+    """True once a session outlives the absolute limit, however active it was."""
+    started = session.get("remedia_login_at")
+    if started is None:
+        return False
+    age = timezone.now().timestamp() - started
+    return bool(age > settings.REMEDIA_SESSION_MAX_AGE)

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from remedia.accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("enrol/", views.enrol_view, name="enrol"),
+    path("recovery-codes/", views.recovery_codes_view, name="recovery_codes"),
+    path("account/", views.account_view, name="account"),
+    path("", views.home_view, name="home"),
+]

@@ -1,0 +1,161 @@
+from __future__ import annotations
+
+import base64
+
+import segno
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from remedia.accounts import selectors, services
+from remedia.accounts.forms import EnrolForm, LoginForm
+from remedia.accounts.permissions import Role
+from remedia.core.errors import ApplicationError, Throttled
+
+_ENROL_SESSION_KEY = "remedia_enrol_device"
+
+
+def _next_url(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    form = LoginForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.login_attempt(
+                    request=request,
+                    username=form.cleaned_data["username"],
+                    password=form.cleaned_data["password"],
+                    code=form.cleaned_data["code"],
+                )
+            except Throttled as exc:
+                form.add_error(None, str(exc.message))
+                status = 429
+            except ApplicationError as exc:
+                form.add_error(None, str(exc.message))
+                status = 400
+            else:
+                return redirect(_next_url(request) or "accounts:home")
+        else:
+            status = 400
+    return render(
+        request,
+        "accounts/login.html",
+        {"form": form, "next": _next_url(request)},
+        status=status,
+    )
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        services.logout_record(user=request.user)  # type: ignore[arg-type]
+    logout(request)
+    messages.info(request, _("Cerró su sesión."))
+    return redirect("accounts:login")
+
+
+def _pending_device(request: HttpRequest) -> TOTPDevice:
+    device_id = request.session.get(_ENROL_SESSION_KEY)
+    device = None
+    if device_id is not None:
+        device = TOTPDevice.objects.filter(
+            pk=device_id, user=request.user, confirmed=False
+        ).first()
+    if device is None:
+        device = services.totp_enrol_begin(user=request.user)  # type: ignore[arg-type]
+        request.session[_ENROL_SESSION_KEY] = device.pk
+    return device
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def enrol_view(request: HttpRequest) -> HttpResponse:
+    """Set up the authenticator app; the recovery codes are shown once, here."""
+    if request.user.is_verified():  # type: ignore[union-attr]
+        return redirect("accounts:account")
+    device = _pending_device(request)
+    form = EnrolForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                codes = services.totp_enrol_confirm(
+                    request=request,
+                    user=request.user,  # type: ignore[arg-type]
+                    device=device,
+                    code=form.cleaned_data["code"],
+                )
+            except ApplicationError as exc:
+                form.add_error("code", str(exc.message))
+                status = 400
+            else:
+                request.session.pop(_ENROL_SESSION_KEY, None)
+                return render(
+                    request, "accounts/recovery_codes.html", {"codes": codes}
+                )
+        else:
+            status = 400
+    qr = segno.make(device.config_url, error="m")
+    return render(
+        request,
+        "accounts/enrol.html",
+        {
+            "form": form,
+            "qr_data_uri": qr.svg_data_uri(scale=5, dark="#1b1b1b"),
+            "secret": base64.b32encode(device.bin_key).decode(),
+        },
+        status=status,
+    )
+
+
+@never_cache
+@login_required
+@require_POST
+def recovery_codes_view(request: HttpRequest) -> HttpResponse:
+    codes = services.recovery_codes_regenerate(user=request.user)  # type: ignore[arg-type]
+    return render(request, "accounts/recovery_codes.html", {"codes": codes})
+
+
+@login_required
+def account_view(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "organisations": selectors.user_organisations(user=request.user),
+            "roles": sorted(selectors.user_roles(user=request.user)),
+        },
+    )
+
+
+@login_required
+def home_view(request: HttpRequest) -> HttpResponse:
+    """One section per role the user holds, in the order of the Role list."""
+    roles = selectors.user_roles(user=request.user)
+    return render(
+        request,
+        "accounts/home.html",
+        {
+            "sections": [role for role in Role if role.value in roles],
+            "organisations": selectors.user_organisations(user=request.user),
+        },
+    )

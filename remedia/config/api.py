@@ -1,0 +1,113 @@
+"""The versioned REST API: one NinjaAPI, one place that maps errors to responses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from remedia.accounts.api import BearerToken
+from remedia.accounts.api import router as accounts_router
+from remedia.core.errors import ApplicationError
+
+api = NinjaAPI(
+    title="Remedia API",
+    version="1",
+    description=(
+        "Remedia's REST API. Staff endpoints take `Authorization: Bearer <token>` "
+        "(`remedia issue-token USERNAME`); each answers only with what the token's "
+        "user may see, and another organisation's object is 404 exactly as a "
+        "missing one."
+    ),
+    auth=BearerToken(),
+    urls_namespace="api",
+)
+
+
+def _field_reason(error: dict[str, Any]) -> str:
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    reasons = {
+        "missing": _("Este campo es obligatorio."),
+        "string_too_long": _("Es demasiado largo (máximo %(n)s caracteres).")
+        % {"n": ctx.get("max_length", "?")},
+        "string_too_short": _("Es demasiado corto (mínimo %(n)s caracteres).")
+        % {"n": ctx.get("min_length", "?")},
+        "string_type": _("Debe ser texto."),
+        "int_parsing": _("Debe ser un número entero."),
+        "int_type": _("Debe ser un número entero."),
+        "bool_parsing": _("Debe ser verdadero o falso."),
+        "date_from_datetime_parsing": _("Debe ser una fecha AAAA-MM-DD."),
+        "date_parsing": _("Debe ser una fecha AAAA-MM-DD."),
+        "date_type": _("Debe ser una fecha AAAA-MM-DD."),
+        "uuid_parsing": _("Debe ser un identificador válido."),
+        "uuid_type": _("Debe ser un identificador válido."),
+        "list_type": _("Debe ser una lista."),
+        "too_long": _("Tiene demasiados elementos."),
+        "too_short": _("Tiene muy pocos elementos."),
+        "extra_forbidden": _("Este campo no se admite."),
+        "json_invalid": _("El cuerpo no es JSON válido."),
+        "model_attributes_type": _("El cuerpo debe ser un objeto JSON."),
+        "dict_type": _("El cuerpo debe ser un objeto JSON."),
+        "greater_than_equal": _("Debe ser mayor o igual a %(n)s.")
+        % {"n": ctx.get("ge", "?")},
+        "less_than_equal": _("Debe ser menor o igual a %(n)s.")
+        % {"n": ctx.get("le", "?")},
+    }
+    if kind in reasons:
+        return reasons[kind]
+    if kind == "value_error" and "error" in ctx:
+        return str(ctx["error"])
+    return str(error.get("msg", _("Valor no válido.")))
+
+
+def _field_name(loc: Any) -> str:
+    # Ninja puts the source first ("body", "query", "path") and the schema's
+    # parameter name second; the client knows neither.
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    if len(parts) > 1 and parts[0] in {"payload", "data", "body_in", "filters"}:
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+@api.exception_handler(NinjaValidationError)
+def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    errors = [
+        {"field": _field_name(e.get("loc", ())), "reason": _field_reason(e)}
+        for e in exc.errors
+    ]
+    return api.create_response(
+        request,
+        {"detail": _("Hay datos que no son válidos."), "errors": errors},
+        status=422,
+    )
+
+
+@api.exception_handler(ApplicationError)
+def _application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+    body: dict[str, Any] = {"detail": str(exc.message)}
+    if "field" in exc.extra:
+        body["errors"] = [{"field": exc.extra["field"], "reason": str(exc.message)}]
+    response = api.create_response(request, body, status=exc.status_code)
+    if "retry_after" in exc.extra:
+        response["Retry-After"] = str(exc.extra["retry_after"])
+    return response
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(
+        request, {"detail": _("Credenciales ausentes o no válidas.")}, status=401
+    )
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+
+api.add_router("/", accounts_router)

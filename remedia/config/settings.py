@@ -1,0 +1,372 @@
+"""Remedia's settings: one module, driven by the environment (PRODUCT.md, Configuration).
+
+Every variable is optional for a developer's `make run`. In production
+(`REMEDIA_DEBUG` off) the secure defaults apply and a missing secret key stops
+start-up. A malformed value stops start-up with a message naming the variable.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from pathlib import Path
+from typing import Any
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = BASE_DIR.parent
+
+env = environ.Env()
+
+
+def _setting(name: str, parse: Any, default: Any) -> Any:
+    """Read one variable; a malformed value names the variable and stops start-up."""
+    if name not in os.environ or os.environ[name] == "":
+        return default
+    try:
+        return parse(name)
+    except (ValueError, TypeError, KeyError, environ.ImproperlyConfigured) as exc:
+        raise ImproperlyConfigured(
+            f"{name} is malformed: {os.environ[name]!r} could not be read ({exc})."
+        ) from None
+
+
+def _bool(name: str) -> bool:
+    value = os.environ[name].strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError("expected one of 1/0, true/false, yes/no, on/off")
+
+
+DEBUG: bool = _setting("REMEDIA_DEBUG", _bool, False)
+# The test suite runs under pytest; it gets fast password hashing, immediate jobs
+# and its own data directory, never production's.
+TESTING: bool = os.environ.get("REMEDIA_TESTING") == "1" or "pytest" in sys.modules
+
+DATA_DIR = Path(
+    _setting(
+        "REMEDIA_DATA_DIR",
+        env.str,
+        str(PROJECT_DIR / "var" / ("test" if TESTING else "")),
+    )
+).resolve()
+
+
+def _secret_key() -> str:
+    if key := os.environ.get("REMEDIA_SECRET_KEY"):
+        if len(key) < 50:
+            raise ImproperlyConfigured(
+                "REMEDIA_SECRET_KEY is malformed: it must be at least 50 characters."
+            )
+        return key
+    if not DEBUG and not TESTING:
+        raise ImproperlyConfigured(
+            "REMEDIA_SECRET_KEY is required when REMEDIA_DEBUG is off."
+        )
+    # A developer's machine keeps one random key under the data directory, so
+    # sessions and the audit chain's key survive a restart.
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(64))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+
+ALLOWED_HOSTS: list[str] = _setting(
+    "REMEDIA_ALLOWED_HOSTS",
+    env.list,
+    ["127.0.0.1", "localhost", "[::1]"] if (DEBUG or TESTING) else [],
+)
+if not ALLOWED_HOSTS and not DEBUG and not TESTING:
+    raise ImproperlyConfigured(
+        "REMEDIA_ALLOWED_HOSTS is required when REMEDIA_DEBUG is off "
+        "(comma-separated host names)."
+    )
+
+INSTALLED_APPS = [
+    "remedia.core",
+    "remedia.accounts",
+    "remedia.demo",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_htmx",
+    "huey.contrib.djhuey",
+    "ninja",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "remedia.core.middleware.SecurityHeadersMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "remedia.accounts.middleware.SecondFactorRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "remedia.config.urls"
+WSGI_APPLICATION = "remedia.config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    }
+]
+
+# --- Database -----------------------------------------------------------------
+
+DATABASES = {
+    "default": _setting(
+        "DATABASE_URL",
+        env.db_url,
+        {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(DATA_DIR / "remedia.sqlite3"),
+        },
+    )
+}
+_db = DATABASES["default"]
+if not _db.get("ENGINE"):
+    raise ImproperlyConfigured("DATABASE_URL is malformed: unknown database scheme.")
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL and a busy timeout let the web process and the worker share the file.
+    _db.setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
+elif _db["ENGINE"].startswith("django.db.backends.postgresql"):
+    _db["ENGINE"] = "django.db.backends.postgresql"
+    _db.setdefault("CONN_MAX_AGE", 60)
+    _db.setdefault("CONN_HEALTH_CHECKS", True)
+DATABASES["default"]["TEST"] = {"NAME": os.environ.get("REMEDIA_TEST_DB_NAME")}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache, jobs ------------------------------------------------------------------
+
+REDIS_URL: str | None = _setting("REDIS_URL", env.str, None)
+if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(
+        "REDIS_URL is malformed: expected redis://, rediss:// or unix://."
+    )
+
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "remedia",
+        }
+    }
+else:
+    # Throttles and other shared counters must be seen by every process, so
+    # the embedded default is the database, never one process's memory.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "remedia_cache",
+        }
+    }
+
+if REDIS_URL:
+    HUEY: dict[str, Any] = {
+        "huey_class": "huey.RedisHuey",
+        "name": "remedia",
+        "url": REDIS_URL,
+        "immediate": False,
+    }
+else:
+    HUEY = {
+        "huey_class": "huey.SqliteHuey",
+        "name": "remedia",
+        "filename": str(DATA_DIR / "jobs.sqlite3"),
+        "immediate": False,
+    }
+HUEY["consumer"] = {"workers": 2, "worker_type": "thread"}
+if TESTING:
+    # Tests run jobs where they are queued, against the same real storage class.
+    HUEY["immediate"] = True
+
+# --- Authentication --------------------------------------------------------------
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+]
+if TESTING:
+    # Tests log in often; a fast hasher keeps the suite quick. Production and
+    # `make run` always use Argon2 (tests/accounts assert the production list).
+    PASSWORD_HASHERS = [
+        "remedia.accounts.hashers.FastTestHasher",
+        "django.contrib.auth.hashers.Argon2PasswordHasher",
+    ]
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"
+    },
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "accounts:home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+# Sessions end after 30 idle minutes and at most 10 hours after login.
+SESSION_COOKIE_AGE = 30 * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+REMEDIA_SESSION_MAX_AGE = 10 * 60 * 60
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+
+OTP_TOTP_ISSUER = "Remedia"
+
+# Login throttling: after this many failures for one account in the window, each
+# further attempt waits, doubling from the first delay up to the cap.
+REMEDIA_LOGIN_FREE_FAILURES = 5
+REMEDIA_LOGIN_FIRST_DELAY = 30
+REMEDIA_LOGIN_MAX_DELAY = 15 * 60
+
+# --- Internationalisation ---------------------------------------------------------
+
+LANGUAGE_CODE = "es-mx"
+LANGUAGES = [("es-mx", _("Español (México)")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "America/Mexico_City"
+USE_TZ = True
+
+# --- Static files -------------------------------------------------------------------
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if not (DEBUG or TESTING)
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
+if DEBUG or TESTING:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+MEDIA_ROOT = DATA_DIR / "media"
+
+# --- Mail ---------------------------------------------------------------------------
+
+_email = _setting("EMAIL_URL", env.email_url, None)
+if _email:
+    vars().update(_email)
+else:
+    EMAIL_BACKEND = (
+        "django.core.mail.backends.console.EmailBackend"
+        if DEBUG
+        else "django.core.mail.backends.smtp.EmailBackend"
+    )
+DEFAULT_FROM_EMAIL = os.environ.get("REMEDIA_FROM_EMAIL", "remedia@localhost")
+REMEDIA_REPORT_EMAIL: str | None = os.environ.get("REMEDIA_REPORT_EMAIL") or None
+TWILIO_AUTH_TOKEN: str | None = os.environ.get("TWILIO_AUTH_TOKEN") or None
+
+# --- Security -----------------------------------------------------------------------
+
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+if not DEBUG:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = not TESTING
+    SECURE_HSTS_SECONDS = 63072000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    # TLS ends at the reverse proxy in front (docs/operations.md), which must set
+    # this header and strip any value a client sends.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content Security Policy: nothing inline, nothing from another host.
+REMEDIA_CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+# --- Logging -------------------------------------------------------------------------
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "remedia.core.logging.RedactFilter"}},
+    "formatters": {"json": {"()": "remedia.core.logging.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "filters": ["redact"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": "INFO"},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Django's request logger would put the full path of a failed request in
+        # the log; our own middleware logs the request without network details.
+        "django.request": {"level": "ERROR"},
+        "huey": {"level": "WARNING"},
+    },
+}
+
+NINJA_PAGINATION_PER_PAGE = 50

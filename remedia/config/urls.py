@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from remedia.config.api import api
+from remedia.core import views as core_views
+
+admin.site.site_header = "Remedia"
+admin.site.site_title = "Remedia"
+
+urlpatterns = [
+    path("", core_views.start_view, name="start"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("staff/", include("remedia.accounts.urls")),
+    path("staff/admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("healthz", core_views.health_view, name="health"),
+]
+
+handler400 = "remedia.core.views.bad_request_view"
+handler403 = "remedia.core.views.forbidden_view"
+handler404 = "remedia.core.views.not_found_view"
+handler500 = "remedia.core.views.server_error_view"

@@ -1,0 +1,197 @@
+"""The audit log: one service to append, one to verify.
+
+Later capabilities call `audit_record` for every read and write of a case,
+report or victim file. Entries never carry sensitive values (no narrative, no
+message, no contact detail, no receipt): ids, actions and small facts only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import models, transaction
+from django.utils import timezone
+
+from remedia.core.models import AuditEntry, AuditHead
+
+logger = logging.getLogger(__name__)
+
+GENESIS = "0" * 64
+
+
+def _key() -> bytes:
+    return hmac.new(
+        settings.SECRET_KEY.encode(), b"remedia.audit.v1", hashlib.sha256
+    ).digest()
+
+
+def _digest(
+    *,
+    key: bytes,
+    seq: int,
+    at: datetime,
+    actor_id: str,
+    actor_label: str,
+    organisation_id: str,
+    action: str,
+    object_type: str,
+    object_id: str,
+    data: dict[str, Any],
+    prev_digest: str,
+) -> str:
+    payload = json.dumps(
+        {
+            "seq": seq,
+            "at": at.astimezone(UTC).isoformat(),
+            "actor_id": actor_id,
+            "actor_label": actor_label,
+            "organisation_id": organisation_id,
+            "action": action,
+            "object_type": object_type,
+            "object_id": object_id,
+            "data": data,
+            "prev": prev_digest,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=True,
+    )
+    return hmac.new(key, payload.encode(), hashlib.sha256).hexdigest()
+
+
+def audit_record(
+    *,
+    action: str,
+    actor: Any = None,
+    actor_label: str = "",
+    organisation: Any = None,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    data: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one entry; it commits or rolls back with the caller's transaction."""
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+    actor_id = ""
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        actor_id = str(actor.pk)
+        actor_label = actor_label or actor.get_username()
+    organisation_id = str(organisation.pk) if organisation is not None else ""
+    data = json.loads(json.dumps(data or {}, default=str))
+    # Microseconds are dropped so every database gives back the very value hashed.
+    at = timezone.now().replace(microsecond=0)
+    with transaction.atomic():
+        head = AuditHead.objects.select_for_update().get(id=1)
+        seq = head.seq + 1
+        digest = _digest(
+            key=_key(),
+            seq=seq,
+            at=at,
+            actor_id=actor_id,
+            actor_label=actor_label,
+            organisation_id=organisation_id,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            data=data,
+            prev_digest=head.digest,
+        )
+        entry = AuditEntry.objects.create(
+            seq=seq,
+            at=at,
+            actor_id=actor_id,
+            actor_label=actor_label,
+            organisation_id=organisation_id,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            data=data,
+            prev_digest=head.digest,
+            digest=digest,
+        )
+        AuditHead.objects.filter(id=1).update(seq=seq, digest=digest)
+    logger.debug(
+        "audit.recorded",
+        extra={"seq": seq, "action": action, "object_type": object_type},
+    )
+    return entry
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    seq: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    checked: int
+    problem: ChainProblem | None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def _entries() -> Iterator[AuditEntry]:
+    return AuditEntry.objects.order_by("seq").iterator(chunk_size=2000)
+
+
+def audit_verify() -> ChainReport:
+    """Walk the whole chain; report the first entry that was changed or removed."""
+    key = _key()
+    expected_seq = 1
+    prev = GENESIS
+    checked = 0
+    for entry in _entries():
+        if entry.seq != expected_seq:
+            return ChainReport(
+                checked,
+                ChainProblem(
+                    expected_seq,
+                    f"entry {expected_seq} is missing (next present is {entry.seq})",
+                ),
+            )
+        if entry.prev_digest != prev:
+            return ChainReport(
+                checked,
+                ChainProblem(entry.seq, "does not follow the entry before it"),
+            )
+        recomputed = _digest(
+            key=key,
+            seq=entry.seq,
+            at=entry.at,
+            actor_id=entry.actor_id,
+            actor_label=entry.actor_label,
+            organisation_id=entry.organisation_id,
+            action=entry.action,
+            object_type=entry.object_type,
+            object_id=entry.object_id,
+            data=entry.data,
+            prev_digest=entry.prev_digest,
+        )
+        if not hmac.compare_digest(recomputed, entry.digest):
+            return ChainReport(checked, ChainProblem(entry.seq, "was changed"))
+        prev = entry.digest
+        expected_seq += 1
+        checked += 1
+    head = AuditHead.objects.get(id=1)
+    if head.seq != checked or head.digest != prev:
+        return ChainReport(
+            checked,
+            ChainProblem(
+                checked + 1,
+                f"entries after {checked} are missing (the log had {head.seq})",
+            ),
+        )
+    return ChainReport(checked, None)

@@ -1,0 +1,44 @@
+"""The one error type for business rules, mapped to responses in one place.
+
+Services raise `ApplicationError` (or a subclass); the API's exception handler
+and the HTML views turn it into a response whose `detail` is in the user's
+language. `NotFound` is raised alike for a missing object and for one the
+caller may not see, so the two cannot be told apart.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+
+class ApplicationError(Exception):
+    status_code = 400
+
+    def __init__(self, message: Any, *, extra: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.extra = extra or {}
+
+
+class NotFound(ApplicationError):
+    status_code = 404
+
+    def __init__(self, message: Any = None) -> None:
+        super().__init__(message or _("No encontrado."))
+
+
+class PermissionDenied(ApplicationError):
+    status_code = 403
+
+    def __init__(self, message: Any = None) -> None:
+        super().__init__(message or _("No tiene permiso para hacer esto."))
+
+
+class Throttled(ApplicationError):
+    status_code = 429
+
+    def __init__(self, message: Any, *, retry_after: int) -> None:
+        super().__init__(message, extra={"retry_after": retry_after})
+        self.retry_after = retry_after

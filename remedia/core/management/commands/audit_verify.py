@@ -1,0 +1,26 @@
+"""`remedia audit-verify`: check the audit chain; non-zero exit names the first bad entry."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from remedia.core.audit import audit_verify
+
+
+class Command(BaseCommand):
+    help = "Verify the hash chain of the audit log."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        report = audit_verify()
+        if report.ok:
+            self.stdout.write(f"audit log intact: {report.checked} entries verified")
+            return
+        assert report.problem is not None
+        self.stderr.write(
+            f"audit log broken at entry {report.problem.seq}: {report.problem.reason} "
+            f"({report.checked} entries before it verified)"
+        )
+        sys.exit(1)

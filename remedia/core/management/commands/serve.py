@@ -1,0 +1,68 @@
+"""`remedia serve`: the production server, gunicorn, with no network identifiers in its logs."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+from gunicorn.app.base import BaseApplication
+
+
+class _Gunicorn(BaseApplication):
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        from remedia.config.wsgi import application
+
+        return application
+
+
+class Command(BaseCommand):
+    help = "Serve Remedia with gunicorn (TLS ends at the proxy in front)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--bind", default="127.0.0.1:8000", help="host:port")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=int(os.environ.get("WEB_CONCURRENCY", (os.cpu_count() or 1) * 2)),
+        )
+        parser.add_argument("--threads", type=int, default=4)
+        parser.add_argument("--timeout", type=int, default=60)
+        parser.add_argument(
+            "--no-collectstatic",
+            action="store_true",
+            help="Skip gathering static files (they are already in place).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not options["no_collectstatic"]:
+            call_command("collectstatic", interactive=False, verbosity=0)
+        _Gunicorn(
+            {
+                "bind": options["bind"],
+                "workers": options["workers"],
+                "threads": options["threads"],
+                "worker_class": "gthread",
+                "timeout": options["timeout"],
+                # No access log: Remedia logs each request itself, without the
+                # client's address or user agent (docs/security.md).
+                "accesslog": None,
+                "errorlog": "-",
+                "loglevel": "warning",
+                "forwarded_allow_ips": os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+                "proc_name": "remedia",
+                "max_requests": 5000,
+                "max_requests_jitter": 500,
+                "worker_tmp_dir": str(settings.DATA_DIR) if os.name != "nt" else None,
+            }
+        ).run()

@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class BaseModel(models.Model):
+    """Every domain model: a UUID key for URLs and timestamps for audits."""
+
+    id = models.UUIDField(
+        primary_key=True,
+        default=uuid.uuid4,
+        editable=False,
+        help_text=_("Identificador estable que aparece en URL y en la API."),
+    )
+    created_at = models.DateTimeField(
+        auto_now_add=True, db_index=True, help_text=_("Cuándo se creó el registro.")
+    )
+    updated_at = models.DateTimeField(
+        auto_now=True, help_text=_("Cuándo se modificó el registro por última vez.")
+    )
+
+    class Meta:
+        abstract = True
+
+
+class AuditEntry(models.Model):
+    """One line of the append-only, hash-chained audit log.
+
+    Each entry's `digest` is an HMAC over its own fields and the previous
+    entry's digest, keyed by a key derived from the secret key: someone who can
+    write to the database but does not hold the secret key cannot forge a chain
+    that `remedia audit-verify` accepts. Database triggers refuse updates and
+    deletes; verification catches whoever removes the triggers.
+    """
+
+    seq = models.BigIntegerField(
+        primary_key=True, help_text=_("Posición en la cadena, sin huecos.")
+    )
+    at = models.DateTimeField(help_text=_("Momento del hecho registrado."))
+    actor_id = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text=_("Identificador del usuario que actuó; vacío si fue anónimo."),
+    )
+    actor_label = models.CharField(
+        max_length=150,
+        blank=True,
+        help_text=_("Nombre de usuario o sistema en el momento del hecho."),
+    )
+    organisation_id = models.CharField(
+        max_length=64,
+        blank=True,
+        db_index=True,
+        help_text=_("Organización en cuyo nombre se actuó, si aplica."),
+    )
+    action = models.CharField(
+        max_length=64, db_index=True, help_text=_("Qué ocurrió, p. ej. report.read.")
+    )
+    object_type = models.CharField(
+        max_length=64, blank=True, help_text=_("Tipo del objeto afectado.")
+    )
+    object_id = models.CharField(
+        max_length=64,
+        blank=True,
+        db_index=True,
+        help_text=_("Identificador del objeto afectado."),
+    )
+    data = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=_("Detalles no sensibles; nunca contenido de denuncias."),
+    )
+    prev_digest = models.CharField(
+        max_length=64, help_text=_("Resumen de la entrada anterior.")
+    )
+    digest = models.CharField(
+        max_length=64, unique=True, help_text=_("HMAC-SHA256 de esta entrada.")
+    )
+
+    class Meta:
+        ordering = ["seq"]
+        verbose_name = _("entrada de auditoría")
+        verbose_name_plural = _("bitácora de auditoría")
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action}"
+
+
+class AuditHead(models.Model):
+    """The chain's tip, one row: it serialises appends and catches truncation."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    seq = models.BigIntegerField(default=0, help_text=_("Última posición escrita."))
+    digest = models.CharField(
+        max_length=64, default="0" * 64, help_text=_("Resumen de la última entrada.")
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="audit_head_single")
+        ]
+        verbose_name = _("punta de la bitácora")
+
+    def __str__(self) -> str:
+        return f"audit head #{self.seq}"

@@ -1,0 +1,33 @@
+"""Periodic housekeeping jobs run by `remedia worker`."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.management import call_command
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from remedia.core.audit import audit_verify
+
+logger = logging.getLogger(__name__)
+
+
+@db_periodic_task(crontab(minute="17", hour="3"))
+def audit_chain_check() -> bool:
+    """Nightly: an operator learns of a tampered audit log the next morning."""
+    report = audit_verify()
+    if report.ok:
+        logger.info("audit.verified", extra={"entries": report.checked})
+    else:
+        assert report.problem is not None
+        logger.error(
+            "audit.broken",
+            extra={"first_bad_seq": report.problem.seq, "reason": report.problem.reason},
+        )
+    return report.ok
+
+
+@db_periodic_task(crontab(minute="7", hour="*/6"))
+def sessions_clear() -> None:
+    call_command("clearsessions")
