@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.security import HttpBearer
 
-from remedia.accounts import selectors, services
+from remedia.accounts import keys, selectors, services
 
 router = Router(tags=["accounts"])
 
@@ -21,6 +21,7 @@ class BearerToken(HttpBearer):
         user, api_token = found
         request.user = user
         request.api_token = api_token  # type: ignore[attr-defined]
+        keys.token_key_remember(request=request, raw_token=token)
         return user
 
 

@@ -6,6 +6,7 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
+from remedia.accounts import keys
 from remedia.accounts.selectors import user_needs_second_factor
 from remedia.accounts.services import session_expired
 
@@ -40,4 +41,6 @@ class SecondFactorRequiredMiddleware:
                 }
                 if request.path not in allowed:
                     return HttpResponseRedirect(reverse("accounts:enrol"))
-        return self.get_response(request)
+        response = self.get_response(request)
+        keys.response_key_cookie(request=request, response=response)
+        return response

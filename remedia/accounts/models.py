@@ -138,6 +138,14 @@ class ApiToken(BaseModel):
     last_used_at = models.DateTimeField(
         _("último uso"), null=True, blank=True, help_text=_("Último uso, al minuto.")
     )
+    wrapped_private_key = models.BinaryField(
+        null=True,
+        blank=True,
+        help_text=_(
+            "Llave privada del usuario cifrada con una llave derivada del token; "
+            "vacío si el token no puede descifrar contenido."
+        ),
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -146,3 +154,86 @@ class ApiToken(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.name})"
+
+
+class OrganisationKey(BaseModel):
+    """The organisation's escrow public key.
+
+    Every report key routed to the organisation and every member's private key
+    are also sealed to it, so the organisation can recover access when a member
+    forgets a password or leaves. Its private half is shown once, as the
+    organisation's recovery key, and never stored.
+    """
+
+    organisation = models.OneToOneField(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="escrow_key",
+        help_text=_("Organización dueña de la llave de custodia."),
+    )
+    public_key = models.BinaryField(help_text=_("Llave pública Curve25519 (32 bytes)."))
+
+    class Meta:
+        verbose_name = _("llave de custodia")
+        verbose_name_plural = _("llaves de custodia")
+
+    def __str__(self) -> str:
+        return f"escrow · {self.organisation}"
+
+
+class UserKey(BaseModel):
+    """A staff member's keypair; the private half only under their password."""
+
+    user = models.OneToOneField(
+        User,
+        on_delete=models.CASCADE,
+        related_name="key",
+        help_text=_("Dueño de la llave."),
+    )
+    public_key = models.BinaryField(help_text=_("Llave pública Curve25519 (32 bytes)."))
+    salt = models.BinaryField(help_text=_("Sal de Argon2id para la contraseña."))
+    wrapped_private_key = models.BinaryField(
+        help_text=_("Llave privada cifrada con una llave derivada de la contraseña.")
+    )
+
+    class Meta:
+        verbose_name = _("llave de usuario")
+        verbose_name_plural = _("llaves de usuario")
+
+    def __str__(self) -> str:
+        return f"key · {self.user}"
+
+
+class UserKeyEscrow(BaseModel):
+    """A copy of a user's private key sealed to one organisation's escrow key."""
+
+    user = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        related_name="key_escrows",
+        help_text=_("Dueño de la llave."),
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="user_key_escrows",
+        help_text=_("Organización que puede recuperar la llave."),
+    )
+    public_key = models.BinaryField(
+        help_text=_("Llave pública del usuario cuando se guardó esta copia.")
+    )
+    sealed_private_key = models.BinaryField(
+        help_text=_("Llave privada del usuario sellada a la llave de custodia.")
+    )
+
+    class Meta:
+        verbose_name = _("copia de custodia")
+        verbose_name_plural = _("copias de custodia")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation"], name="user_key_escrow_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"escrow copy · {self.user} · {self.organisation}"

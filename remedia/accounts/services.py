@@ -20,6 +20,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from remedia.accounts import keys
 from remedia.accounts.models import ApiToken, Membership, Organisation, User
 from remedia.accounts.permissions import Role
 from remedia.core.audit import audit_record
@@ -110,6 +111,10 @@ def user_create(
         membership_grant(
             user=user, organisation=organisation, role=role, granted_by=created_by
         )
+    if password:
+        # The keypair exists from the start, so reports routed before the first
+        # login can already be sealed to this user.
+        keys.user_key_unlock(user=user, password=password)
     return user
 
 
@@ -180,9 +185,11 @@ def login_attempt(
         logger.info("login.failed", extra={"throttled_for": delay})
         raise LoginFailed()
     backoff.reset(key)
+    private_key = keys.user_key_unlock(user=user, password=password)
     django_login(request, user)
     if device is not None:
         otp_login(request, device)
+    keys.session_key_store(request=request, private=private_key)
     request.session["remedia_login_at"] = int(timezone.now().timestamp())
     audit_record(
         action="login.succeeded",
@@ -260,8 +267,13 @@ def token_issue(
     name: str,
     issued_by: User | None = None,
     expires_at: datetime | None = None,
+    private_key: bytes | None = None,
 ) -> tuple[ApiToken, str]:
-    """Create a token; the plaintext is returned once and never stored."""
+    """Create a token; the plaintext is returned once and never stored.
+
+    With the user's unlocked private key the token can decrypt what its user
+    may read; without it, the token sees metadata only.
+    """
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user=user,
@@ -269,6 +281,11 @@ def token_issue(
         prefix=raw[:10],
         digest=_token_digest(raw),
         expires_at=expires_at,
+        wrapped_private_key=(
+            keys.token_wrap_private(raw_token=raw, private=private_key)
+            if private_key is not None
+            else None
+        ),
     )
     token.full_clean()
     token.save()
@@ -276,7 +293,11 @@ def token_issue(
         action="token.issued",
         actor=issued_by,
         obj=token,
-        data={"user": str(user.pk), "name": name},
+        data={
+            "user": str(user.pk),
+            "name": name,
+            "decrypts": private_key is not None,
+        },
     )
     return token, raw
 

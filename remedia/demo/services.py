@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from remedia.accounts import keys
 from remedia.accounts import services as accounts
 from remedia.accounts.models import Organisation, User
 from remedia.accounts.permissions import Role, Sector
@@ -103,8 +104,15 @@ class CreatedCredentials:
     totp_secret: str
 
 
-def _organisations() -> dict[str, Organisation]:
+@dataclass(frozen=True)
+class CreatedOrganisation:
+    name: str
+    recovery_key: str
+
+
+def _organisations() -> tuple[dict[str, Organisation], list[CreatedOrganisation]]:
     found = {}
+    created = []
     for spec in ORGANISATIONS:
         organisation = Organisation.objects.filter(name=spec.name).first()
         if organisation is None:
@@ -114,14 +122,28 @@ def _organisations() -> dict[str, Organisation]:
                 sector=spec.sector,
                 country=spec.country,
             )
+            created.append(
+                CreatedOrganisation(
+                    name=organisation.name,
+                    recovery_key=keys.organisation_escrow_issue(
+                        organisation=organisation
+                    ),
+                )
+            )
         found[spec.key] = organisation
-    return found
+    return found, created
+
+
+@dataclass(frozen=True)
+class SeedResult:
+    users: list[CreatedCredentials]
+    organisations: list[CreatedOrganisation]
 
 
 @transaction.atomic
-def seed_accounts() -> list[CreatedCredentials]:
-    """Create what is missing; return the credentials of users created now only."""
-    organisations = _organisations()
+def seed_accounts() -> SeedResult:
+    """Create what is missing; return the secrets of what was created now only."""
+    organisations, created_organisations = _organisations()
     created = []
     for spec in USERS:
         if User.objects.filter(username=spec.username).exists():
@@ -148,4 +170,4 @@ def seed_accounts() -> list[CreatedCredentials]:
                 totp_secret=base64.b32encode(device.bin_key).decode(),
             )
         )
-    return created
+    return SeedResult(users=created, organisations=created_organisations)

@@ -1,4 +1,4 @@
-"""`remedia seed-demo`: idempotent demo data; credentials printed on the first run only."""
+"""`remedia seed-demo`: idempotent demo data; secrets printed on the first run only."""
 
 from __future__ import annotations
 
@@ -13,14 +13,21 @@ class Command(BaseCommand):
     help = "Load the demo organisations, users and data (safe to run again)."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        created = seed_accounts()
-        if not created:
+        result = seed_accounts()
+        if result.organisations:
+            self.stdout.write(
+                "Organisation recovery keys (shown only now; they recover members' "
+                "access if a password is lost):"
+            )
+            for org in result.organisations:
+                self.stdout.write(f"  {org.name}\n    {org.recovery_key}")
+        if not result.users:
             self.stdout.write("demo users already present; nothing to print")
             return
         self.stdout.write(
             "Demo users (shown only now; add the TOTP secret to an authenticator app):"
         )
-        for cred in created:
+        for cred in result.users:
             self.stdout.write(
                 f"  {cred.username:<12} password: {cred.password:<18} "
                 f"TOTP secret: {cred.totp_secret}"

@@ -1,0 +1,228 @@
+"""Staff members' keys: created and unlocked at login, usable only while logged in.
+
+A user's private key is stored only wrapped under Argon2id(password). At login
+it is unwrapped and wrapped again under a fresh random key: the wrapped form goes
+in the server-side session, the random key in an HttpOnly cookie. Neither the
+session store nor the cookie alone can open it, and any app process that gets
+both (one request) can, so nothing depends on one process's memory. An API token
+gets its own wrapped copy under a key derived from the token, which is never
+stored. Organisation escrow keys allow recovery when a password is lost.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
+
+from remedia.accounts.models import (
+    ApiToken,
+    Membership,
+    Organisation,
+    OrganisationKey,
+    User,
+    UserKey,
+    UserKeyEscrow,
+)
+from remedia.core import crypto
+from remedia.core.audit import audit_record
+from remedia.core.errors import ApplicationError
+
+logger = logging.getLogger(__name__)
+
+SESSION_FIELD = "remedia_wrapped_key"
+COOKIE_NAME = "remedia_k"
+_PENDING_COOKIE = "_remedia_key_cookie"
+_TOKEN_KEY = "_remedia_token_key"
+
+
+# --- Organisation escrow ------------------------------------------------------
+
+
+def recovery_key_format(private: bytes) -> str:
+    text = base64.b32encode(private).decode().rstrip("=")
+    return "-".join(text[i : i + 4] for i in range(0, len(text), 4))
+
+
+def recovery_key_parse(text: str) -> bytes:
+    cleaned = "".join(text.split()).replace("-", "").upper()
+    try:
+        raw = base64.b32decode(cleaned + "=" * (-len(cleaned) % 8))
+    except (binascii.Error, ValueError):
+        raise ApplicationError(_("La llave de recuperación no es válida.")) from None
+    if len(raw) != crypto.KEY_BYTES:
+        raise ApplicationError(_("La llave de recuperación no es válida."))
+    return raw
+
+
+@transaction.atomic
+def organisation_escrow_issue(*, organisation: Organisation, issued_by: Any = None) -> str:
+    """Create the organisation's escrow keypair; return its recovery key, once."""
+    if OrganisationKey.objects.filter(organisation=organisation).exists():
+        raise ApplicationError(_("La organización ya tiene llave de custodia."))
+    pair = crypto.keypair_new()
+    OrganisationKey.objects.create(organisation=organisation, public_key=pair.public)
+    # Members who already hold keys cannot be escrowed now (we do not have
+    # their private keys); they are at their next login.
+    audit_record(
+        action="organisation.escrow_issued",
+        actor=issued_by,
+        organisation=organisation,
+        obj=organisation,
+    )
+    return recovery_key_format(pair.private)
+
+
+def escrow_public_keys(*, organisation_ids: set[Any]) -> dict[Any, bytes]:
+    return {
+        k.organisation_id: bytes(k.public_key)
+        for k in OrganisationKey.objects.filter(organisation_id__in=organisation_ids)
+    }
+
+
+# --- User keys ----------------------------------------------------------------
+
+
+def _escrow_user_key(*, user: User, public: bytes, private: bytes) -> None:
+    org_ids = set(
+        Membership.objects.filter(user=user).values_list("organisation_id", flat=True)
+    )
+    have = {
+        e.organisation_id: bytes(e.public_key)
+        for e in UserKeyEscrow.objects.filter(user=user)
+    }
+    for org_id, escrow_public in escrow_public_keys(organisation_ids=org_ids).items():
+        if have.get(org_id) == public:
+            continue
+        UserKeyEscrow.objects.update_or_create(
+            user=user,
+            organisation_id=org_id,
+            defaults={
+                "public_key": public,
+                "sealed_private_key": crypto.seal(private, public_key=escrow_public),
+            },
+        )
+
+
+@transaction.atomic
+def user_key_unlock(*, user: User, password: str) -> bytes:
+    """The user's private key, created on first login.
+
+    If the stored key no longer opens with this password (an administrator set a
+    new password outside Remedia's own flow), a new keypair replaces it: access
+    to earlier material then comes back through the escrow or a colleague.
+    """
+    stored = UserKey.objects.select_for_update().filter(user=user).first()
+    if stored is not None:
+        try:
+            private = crypto.unwrap(
+                bytes(stored.wrapped_private_key),
+                key=crypto.password_key(password, salt=bytes(stored.salt)),
+            )
+        except crypto.DecryptionFailed:
+            logger.warning("user_key.replaced", extra={"user_id": str(user.pk)})
+            audit_record(action="user_key.replaced", actor=user, obj=user)
+            stored.delete()
+            stored = None
+        else:
+            _escrow_user_key(user=user, public=bytes(stored.public_key), private=private)
+            return private
+    pair = crypto.keypair_new()
+    salt = crypto.salt_new()
+    UserKey.objects.create(
+        user=user,
+        public_key=pair.public,
+        salt=salt,
+        wrapped_private_key=crypto.wrap(
+            pair.private, key=crypto.password_key(password, salt=salt)
+        ),
+    )
+    _escrow_user_key(user=user, public=pair.public, private=pair.private)
+    audit_record(action="user_key.created", actor=user, obj=user)
+    return pair.private
+
+
+@transaction.atomic
+def user_key_rewrap(*, user: User, private: bytes, new_password: str) -> None:
+    """After a password change made in Remedia: the same key under the new password."""
+    salt = crypto.salt_new()
+    UserKey.objects.filter(user=user).update(
+        salt=salt,
+        wrapped_private_key=crypto.wrap(
+            private, key=crypto.password_key(new_password, salt=salt)
+        ),
+    )
+
+
+def user_public_keys(*, user_ids: set[Any]) -> dict[Any, bytes]:
+    return {
+        k.user_id: bytes(k.public_key)
+        for k in UserKey.objects.filter(user_id__in=user_ids)
+    }
+
+
+# --- The key of the current request -------------------------------------------------
+
+
+def session_key_store(*, request: HttpRequest, private: bytes) -> None:
+    """Keep the unlocked key for this login: wrapped in the session, key in a cookie."""
+    cookie_key = crypto.secret_key_new()
+    request.session[SESSION_FIELD] = base64.b64encode(
+        crypto.wrap(private, key=cookie_key)
+    ).decode()
+    setattr(request, _PENDING_COOKIE, base64.urlsafe_b64encode(cookie_key).decode())
+
+
+def response_key_cookie(*, request: HttpRequest, response: HttpResponse) -> None:
+    """Called by the middleware: set the cookie a login created, drop it at logout."""
+    pending = getattr(request, _PENDING_COOKIE, None)
+    if pending:
+        response.set_cookie(
+            COOKIE_NAME,
+            pending,
+            httponly=True,
+            secure=not settings.DEBUG,
+            samesite="Strict",
+            path="/",
+        )
+    elif COOKIE_NAME in request.COOKIES and not request.user.is_authenticated:
+        response.delete_cookie(COOKIE_NAME, path="/", samesite="Strict")
+
+
+def token_key_remember(*, request: HttpRequest, raw_token: str) -> None:
+    setattr(request, _TOKEN_KEY, crypto.token_key(raw_token))
+
+
+def request_private_key(request: HttpRequest) -> bytes | None:
+    """The acting user's private key for this request, or None if it is not unlocked."""
+    token: ApiToken | None = getattr(request, "api_token", None)
+    if token is not None:
+        token_key = getattr(request, _TOKEN_KEY, None)
+        if token_key is None or not token.wrapped_private_key:
+            return None
+        try:
+            return crypto.unwrap(bytes(token.wrapped_private_key), key=token_key)
+        except crypto.DecryptionFailed:
+            return None
+    wrapped = request.session.get(SESSION_FIELD) if hasattr(request, "session") else None
+    cookie = request.COOKIES.get(COOKIE_NAME)
+    pending = getattr(request, _PENDING_COOKIE, None)
+    cookie = pending or cookie
+    if not wrapped or not cookie:
+        return None
+    try:
+        return crypto.unwrap(
+            base64.b64decode(wrapped), key=base64.urlsafe_b64decode(cookie)
+        )
+    except (crypto.DecryptionFailed, binascii.Error, ValueError):
+        return None
+
+
+def token_wrap_private(*, raw_token: str, private: bytes) -> bytes:
+    return crypto.wrap(private, key=crypto.token_key(raw_token))

@@ -1,0 +1,143 @@
+"""The cryptographic primitives Remedia uses, in one place (libsodium via PyNaCl).
+
+The protocol follows GlobaLeaks' (docs/security.md): a Curve25519 keypair per
+report, content sealed to its public key, its private key sealed to each entitled
+user's public key and to the organisation's escrow key; users' private keys
+wrapped under a key derived from their password; the reporter's access through a
+key derived from the receipt. This module knows nothing of reports or users: it
+turns bytes into bytes, and every other app builds on it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from nacl.encoding import RawEncoder
+from nacl.exceptions import CryptoError
+from nacl.hash import blake2b
+from nacl.public import PrivateKey, PublicKey, SealedBox
+from nacl.pwhash import argon2id
+from nacl.secret import SecretBox
+from nacl.utils import random as random_bytes
+
+KEY_BYTES = 32
+SALT_BYTES = argon2id.SALTBYTES  # 16
+
+# Receipt: the floor PRODUCT.md sets (m = 19 MiB, t = 2, p = 1). It runs on every
+# submission and every follow-up, so it is the cost that bounds intake throughput.
+RECEIPT_OPSLIMIT = 2
+RECEIPT_MEMLIMIT = 19 * 1024 * 1024
+# Passwords unlock a user's private key once per login: a stronger setting.
+PASSWORD_OPSLIMIT = 3
+PASSWORD_MEMLIMIT = 64 * 1024 * 1024
+
+RECEIPT_DIGITS = 16
+
+
+class DecryptionFailed(Exception):
+    """A wrong key or altered ciphertext; callers treat both alike."""
+
+
+@dataclass(frozen=True)
+class KeyPair:
+    public: bytes
+    private: bytes
+
+
+def keypair_new() -> KeyPair:
+    key = PrivateKey.generate()
+    return KeyPair(public=bytes(key.public_key), private=bytes(key))
+
+
+def public_of(private: bytes) -> bytes:
+    return bytes(PrivateKey(private).public_key)
+
+
+def seal(plaintext: bytes, *, public_key: bytes) -> bytes:
+    """Encrypt to a public key; only its private key opens it (anonymous sender)."""
+    return bytes(SealedBox(PublicKey(public_key)).encrypt(plaintext))
+
+
+def unseal(ciphertext: bytes, *, private_key: bytes) -> bytes:
+    try:
+        return bytes(SealedBox(PrivateKey(private_key)).decrypt(ciphertext))
+    except (CryptoError, ValueError, TypeError) as exc:
+        raise DecryptionFailed from exc
+
+
+def secret_key_new() -> bytes:
+    return random_bytes(KEY_BYTES)
+
+
+def wrap(plaintext: bytes, *, key: bytes) -> bytes:
+    """Symmetric authenticated encryption (XSalsa20-Poly1305, random nonce)."""
+    return bytes(SecretBox(key).encrypt(plaintext))
+
+
+def unwrap(ciphertext: bytes, *, key: bytes) -> bytes:
+    try:
+        return bytes(SecretBox(key).decrypt(ciphertext))
+    except (CryptoError, ValueError, TypeError) as exc:
+        raise DecryptionFailed from exc
+
+
+def salt_new() -> bytes:
+    return random_bytes(SALT_BYTES)
+
+
+def password_key(password: str, *, salt: bytes) -> bytes:
+    """The key that wraps a user's private key: Argon2id of the password."""
+    return bytes(
+        argon2id.kdf(
+            KEY_BYTES,
+            password.encode(),
+            salt,
+            opslimit=PASSWORD_OPSLIMIT,
+            memlimit=PASSWORD_MEMLIMIT,
+        )
+    )
+
+
+def token_key(token: str) -> bytes:
+    """The key that wraps a user's private key for one API token.
+
+    A token carries 256 random bits, so a fast keyed hash is as strong as a slow
+    one here; the person context keeps it apart from any other use of the token.
+    """
+    return bytes(
+        blake2b(
+            token.encode(),
+            digest_size=KEY_BYTES,
+            person=b"remedia-token-k",
+            encoder=RawEncoder,
+        )
+    )
+
+
+def receipt_new() -> str:
+    """16 decimal digits, about 53 bits: reads like a phone number (GlobaLeaks)."""
+    return str(secrets.randbelow(10**RECEIPT_DIGITS)).zfill(RECEIPT_DIGITS)
+
+
+@dataclass(frozen=True)
+class ReceiptSecrets:
+    lookup: bytes
+    key: bytes
+
+
+def receipt_derive(receipt: str, *, salt: bytes) -> ReceiptSecrets:
+    """One Argon2id run gives both the stored lookup value and the reporter's key.
+
+    The 64-byte output is split: the first half is stored (to find the report),
+    the second half never leaves memory (it unwraps the report's key). Knowing
+    the stored half tells nothing about the other.
+    """
+    out = argon2id.kdf(
+        2 * KEY_BYTES,
+        receipt.encode(),
+        salt,
+        opslimit=RECEIPT_OPSLIMIT,
+        memlimit=RECEIPT_MEMLIMIT,
+    )
+    return ReceiptSecrets(lookup=bytes(out[:KEY_BYTES]), key=bytes(out[KEY_BYTES:]))
