@@ -38,7 +38,7 @@ bench: messages
 
 # Needs GNU gettext (apt-get install gettext) on a developer's machine.
 makemessages: $(STAMP)
-	cd remedia && ../$(BIN)/remedia makemessages -l es -l en --no-obsolete
+	cd remedia && REMEDIA_DEBUG=1 ../$(BIN)/remedia makemessages -l en --no-obsolete --ignore=migrations
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
