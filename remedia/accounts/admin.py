@@ -17,7 +17,9 @@ from remedia.core.audit import audit_record
 class _AuditedAdmin(admin.ModelAdmin):
     """Admin edits leave the same audit trail as the services do."""
 
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: Any, form: Any, change: bool
+    ) -> None:
         super().save_model(request, obj, form, change)
         audit_record(
             action=f"{obj._meta.model_name}.{'changed' if change else 'created'}",
@@ -59,7 +61,9 @@ class UserAdmin(DjangoUserAdmin):
     )
     actions = ["reset_second_factor"]
 
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: Any, form: Any, change: bool
+    ) -> None:
         super().save_model(request, obj, form, change)
         audit_record(
             action="user.changed" if change else "user.created",
@@ -69,7 +73,9 @@ class UserAdmin(DjangoUserAdmin):
         )
 
     @admin.action(description=_("Restablecer el segundo factor"))
-    def reset_second_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+    def reset_second_factor(
+        self, request: HttpRequest, queryset: QuerySet[User]
+    ) -> None:
         for user in queryset:
             services.second_factor_reset(user=user, reset_by=request.user)  # type: ignore[arg-type]
         messages.success(
@@ -85,10 +91,25 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ["prefix", "name", "user", "created_at", "last_used_at", "revoked_at"]
+    list_display = [
+        "prefix",
+        "name",
+        "user",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
     list_filter = ["revoked_at"]
     search_fields = ["name", "prefix", "user__username"]
-    readonly_fields = ["user", "name", "prefix", "digest", "expires_at", "revoked_at", "last_used_at"]
+    readonly_fields = [
+        "user",
+        "name",
+        "prefix",
+        "digest",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+    ]
     actions = ["revoke"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

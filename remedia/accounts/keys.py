@@ -39,7 +39,7 @@ logger = logging.getLogger(__name__)
 SESSION_FIELD = "remedia_wrapped_key"
 COOKIE_NAME = "remedia_k"
 _PENDING_COOKIE = "_remedia_key_cookie"
-_TOKEN_KEY = "_remedia_token_key"
+_TOKEN_KEY = "_remedia_token_key"  # noqa: S105 (an attribute name)
 
 
 # --- Organisation escrow ------------------------------------------------------
@@ -62,7 +62,9 @@ def recovery_key_parse(text: str) -> bytes:
 
 
 @transaction.atomic
-def organisation_escrow_issue(*, organisation: Organisation, issued_by: Any = None) -> str:
+def organisation_escrow_issue(
+    *, organisation: Organisation, issued_by: Any = None
+) -> str:
     """Create the organisation's escrow keypair; return its recovery key, once."""
     if OrganisationKey.objects.filter(organisation=organisation).exists():
         raise ApplicationError(_("La organización ya tiene llave de custodia."))
@@ -131,7 +133,9 @@ def user_key_unlock(*, user: User, password: str) -> bytes:
             stored.delete()
             stored = None
         else:
-            _escrow_user_key(user=user, public=bytes(stored.public_key), private=private)
+            _escrow_user_key(
+                user=user, public=bytes(stored.public_key), private=private
+            )
             return private
     pair = crypto.keypair_new()
     salt = crypto.salt_new()
@@ -210,7 +214,9 @@ def request_private_key(request: HttpRequest) -> bytes | None:
             return crypto.unwrap(bytes(token.wrapped_private_key), key=token_key)
         except crypto.DecryptionFailed:
             return None
-    wrapped = request.session.get(SESSION_FIELD) if hasattr(request, "session") else None
+    wrapped = (
+        request.session.get(SESSION_FIELD) if hasattr(request, "session") else None
+    )
     cookie = request.COOKIES.get(COOKIE_NAME)
     pending = getattr(request, _PENDING_COOKIE, None)
     cookie = pending or cookie

@@ -101,6 +101,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
         _ALL_STAFF
         | {
             Capability.REPORT_READ,
+            Capability.REPORT_MANAGE,
             Capability.PROTECTION_READ,
             Capability.PROTECTION_WRITE,
         }
@@ -132,3 +133,8 @@ SECOND_FACTOR_ROLES = frozenset(
 
 def capabilities_of(role: str) -> frozenset[Capability]:
     return ROLE_CAPABILITIES.get(role, frozenset())
+
+
+def roles_with(capability: Capability) -> set[str]:
+    """The roles that bring `capability` (for finding who may read a report)."""
+    return {role for role, caps in ROLE_CAPABILITIES.items() if capability in caps}

@@ -8,7 +8,11 @@ from typing import Any, TypeVar
 from django.db.models import Model, QuerySet
 
 from remedia.accounts.models import Membership, Organisation, User
-from remedia.accounts.permissions import SECOND_FACTOR_ROLES, Capability, capabilities_of
+from remedia.accounts.permissions import (
+    SECOND_FACTOR_ROLES,
+    Capability,
+    capabilities_of,
+)
 from remedia.core.errors import NotFound
 
 M = TypeVar("M", bound=Model)

@@ -30,7 +30,7 @@ from remedia.core.throttle import Backoff
 logger = logging.getLogger(__name__)
 
 RECOVERY_CODE_COUNT = 10
-TOKEN_PREFIX = "rmd_"
+TOKEN_PREFIX = "rmd_"  # noqa: S105 (a visible prefix, not a secret)
 
 
 class LoginFailed(ApplicationError):
@@ -223,7 +223,9 @@ def totp_enrol_confirm(
         raise ApplicationError(_("Este registro ya no es válido. Empiece de nuevo."))
     if not device.verify_token(code.replace(" ", "")):
         raise ApplicationError(
-            _("El código no es correcto. Revise la hora de su teléfono e intente otra vez.")
+            _(
+                "El código no es correcto. Revise la hora de su teléfono e intente otra vez."
+            )
         )
     device.confirmed = True
     device.save(update_fields=["confirmed"])
@@ -321,7 +323,9 @@ def token_authenticate(*, raw: str) -> tuple[User, ApiToken] | None:
     if not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
         return None
     token = (
-        ApiToken.objects.select_related("user").filter(digest=_token_digest(raw)).first()
+        ApiToken.objects.select_related("user")
+        .filter(digest=_token_digest(raw))
+        .first()
     )
     now = timezone.now()
     if (

@@ -18,6 +18,7 @@ from remedia.accounts import selectors, services
 from remedia.accounts.forms import EnrolForm, LoginForm
 from remedia.accounts.permissions import Role
 from remedia.core.errors import ApplicationError, Throttled
+from remedia.core.hooks import home_panels
 
 _ENROL_SESSION_KEY = "remedia_enrol_device"
 
@@ -109,9 +110,7 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
                 status = 400
             else:
                 request.session.pop(_ENROL_SESSION_KEY, None)
-                return render(
-                    request, "accounts/recovery_codes.html", {"codes": codes}
-                )
+                return render(request, "accounts/recovery_codes.html", {"codes": codes})
         else:
             status = 400
     qr = segno.make(device.config_url, error="m")
@@ -156,6 +155,7 @@ def home_view(request: HttpRequest) -> HttpResponse:
         "accounts/home.html",
         {
             "sections": [role for role in Role if role.value in roles],
+            "panels": home_panels(request),
             "organisations": selectors.user_organisations(user=request.user),
         },
     )

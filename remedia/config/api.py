@@ -13,6 +13,9 @@ from ninja.errors import ValidationError as NinjaValidationError
 from remedia.accounts.api import BearerToken
 from remedia.accounts.api import router as accounts_router
 from remedia.core.errors import ApplicationError
+from remedia.facilities.api import router as facilities_router
+from remedia.intake.api import intake_router
+from remedia.intake.api import staff_router as reports_router
 
 api = NinjaAPI(
     title="Remedia API",
@@ -90,7 +93,12 @@ def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRe
 @api.exception_handler(ApplicationError)
 def _application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
     body: dict[str, Any] = {"detail": str(exc.message)}
-    if "field" in exc.extra:
+    if "errors" in exc.extra:
+        body["errors"] = [
+            {"field": e["field"], "reason": str(e["reason"])}
+            for e in exc.extra["errors"]
+        ]
+    elif "field" in exc.extra:
         body["errors"] = [{"field": exc.extra["field"], "reason": str(exc.message)}]
     response = api.create_response(request, body, status=exc.status_code)
     if "retry_after" in exc.extra:
@@ -107,7 +115,22 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):
+        # Ninja's "Cannot parse request body": a body that is not JSON.
+        return api.create_response(
+            request,
+            {
+                "detail": _("Hay datos que no son válidos."),
+                "errors": [
+                    {"field": "body", "reason": _("El cuerpo no es JSON válido.")}
+                ],
+            },
+            status=422,
+        )
     return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
 
 
 api.add_router("/", accounts_router)
+api.add_router("/", facilities_router)
+api.add_router("/intake", intake_router)
+api.add_router("/", reports_router)

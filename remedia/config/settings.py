@@ -95,6 +95,8 @@ if not ALLOWED_HOSTS and not DEBUG and not TESTING:
 INSTALLED_APPS = [
     "remedia.core",
     "remedia.accounts",
+    "remedia.facilities",
+    "remedia.intake",
     "remedia.demo",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -159,15 +161,28 @@ DATABASES = {
     )
 }
 _db = DATABASES["default"]
-if not _db.get("ENGINE"):
-    raise ImproperlyConfigured("DATABASE_URL is malformed: unknown database scheme.")
+# Only SQLite and PostgreSQL carry the audit log's append-only triggers
+# (core migration 0002); any other engine would run without them.
+if not (
+    _db.get("ENGINE") == "django.db.backends.sqlite3"
+    or str(_db.get("ENGINE", "")).startswith("django.db.backends.postgresql")
+):
+    raise ImproperlyConfigured(
+        "DATABASE_URL is malformed: unknown database scheme "
+        "(expected sqlite:// or postgres://)."
+    )
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the web process and the worker share the file.
     _db.setdefault("OPTIONS", {}).update(
         {
             "timeout": 20,
             "transaction_mode": "IMMEDIATE",
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            # secure_delete overwrites freed pages, so destroyed reports and keys
+            # do not linger in the file.
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                "PRAGMA secure_delete=ON;"
+            ),
         }
     )
 elif _db["ENGINE"].startswith("django.db.backends.postgresql"):
@@ -314,6 +329,8 @@ TWILIO_AUTH_TOKEN: str | None = os.environ.get("TWILIO_AUTH_TOKEN") or None
 
 # --- Security -----------------------------------------------------------------------
 
+# A refused form (expired page, missing CSRF cookie) gets our own 403 page.
+CSRF_FAILURE_VIEW = "remedia.core.views.csrf_failure_view"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -370,3 +387,20 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# --- Intake -----------------------------------------------------------------------------
+
+# Uploads stay in memory (bounded per file) so a plain attachment never touches
+# the disk before it is cleaned and encrypted.
+FILE_UPLOAD_HANDLERS = ["remedia.intake.uploads.BoundedMemoryUploadHandler"]
+DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+# A ceiling on submissions per minute across the whole site, far above real use
+# (there is no per-sender limit: no network identifier of a reporter is kept).
+REMEDIA_INTAKE_MAX_PER_MINUTE = _setting("REMEDIA_INTAKE_MAX_PER_MINUTE", env.int, 600)
+# Receipt guessing: counted per leading four digits (see intake/services.py).
+REMEDIA_RECEIPT_FREE_FAILURES = 10
+REMEDIA_RECEIPT_FIRST_DELAY = 5
+REMEDIA_RECEIPT_MAX_DELAY = 5 * 60
+# How long the follow-up pages stay open in a worker's browser after the receipt.
+REMEDIA_FOLLOWUP_MINUTES = 30

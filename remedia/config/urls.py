@@ -10,6 +10,7 @@ admin.site.site_title = "Remedia"
 urlpatterns = [
     path("", core_views.start_view, name="start"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("remedia.intake.urls")),
     path("staff/", include("remedia.accounts.urls")),
     path("staff/admin/", admin.site.urls),
     path("api/v1/", api.urls),

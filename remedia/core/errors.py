@@ -42,3 +42,20 @@ class Throttled(ApplicationError):
     def __init__(self, message: Any, *, retry_after: int) -> None:
         super().__init__(message, extra={"retry_after": retry_after})
         self.retry_after = retry_after
+
+
+class InvalidInput(ApplicationError):
+    """Bad input, field by field; nothing was stored.
+
+    `errors` is a list of `{"field": ..., "reason": ...}` with reasons in the
+    user's language; the API answers 422 with it and forms show each reason
+    beside its field.
+    """
+
+    status_code = 422
+
+    def __init__(self, errors: list[dict[str, Any]], message: Any = None) -> None:
+        super().__init__(
+            message or _("Hay datos que no son válidos."), extra={"errors": errors}
+        )
+        self.errors = errors

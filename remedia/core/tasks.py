@@ -17,15 +17,15 @@ logger = logging.getLogger(__name__)
 def audit_chain_check() -> bool:
     """Nightly: an operator learns of a tampered audit log the next morning."""
     report = audit_verify()
-    if report.ok:
+    problem = report.problem
+    if problem is None:
         logger.info("audit.verified", extra={"entries": report.checked})
-    else:
-        assert report.problem is not None
-        logger.error(
-            "audit.broken",
-            extra={"first_bad_seq": report.problem.seq, "reason": report.problem.reason},
-        )
-    return report.ok
+        return True
+    logger.error(
+        "audit.broken",
+        extra={"first_bad_seq": problem.seq, "reason": problem.reason},
+    )
+    return False
 
 
 @db_periodic_task(crontab(minute="7", hour="*/6"))

@@ -1,10 +1,10 @@
 """Back-off throttles kept in the shared cache (Redis or the database).
 
 A throttle counts failures for a key (an account, a receipt guess bucket) in a
-window. The first few failures are free; after that every further failure
-makes the next attempt wait, doubling up to a cap. An honest user who mistypes
-a few times is never held for long, and a guesser is slowed to a crawl. Keys
-are hashed so the cache never holds a username or anything a reporter typed.
+window. Once `free_failures` failures are counted, the next attempt must wait,
+and every further failure doubles the wait up to a cap. An honest user who
+mistypes a few times is never held for long, and a guesser is slowed to a crawl.
+Keys are hashed so the cache never holds a username or anything a reporter typed.
 """
 
 from __future__ import annotations
@@ -46,8 +46,8 @@ class Backoff:
         state["failures"] += 1
         over = state["failures"] - self.free_failures
         delay = 0
-        if over > 0:
-            delay = min(self.max_delay, self.first_delay * 2 ** (over - 1))
+        if over >= 0:
+            delay = min(self.max_delay, self.first_delay * 2**over)
             state["until"] = time.time() + delay
         cache.set(cache_key, state, timeout=self.window + delay)
         return delay

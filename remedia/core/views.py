@@ -31,6 +31,10 @@ def forbidden_view(request: HttpRequest, exception: Exception) -> HttpResponse:
     return _error(request, 403)
 
 
+def csrf_failure_view(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return _error(request, 403)
+
+
 def not_found_view(request: HttpRequest, exception: Exception) -> HttpResponse:
     return _error(request, 404)
 

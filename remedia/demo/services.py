@@ -17,6 +17,15 @@ from remedia.accounts import keys
 from remedia.accounts import services as accounts
 from remedia.accounts.models import Organisation, User
 from remedia.accounts.permissions import Role, Sector
+from remedia.facilities.models import Facility
+from remedia.intake import services as intake
+from remedia.intake.models import (
+    Channel,
+    IntakeConfiguration,
+    Report,
+    RoutePurpose,
+    RoutingRule,
+)
 
 
 @dataclass(frozen=True)
@@ -58,7 +67,10 @@ ORGANISATIONS = [
         Sector.CIVIL_SOCIETY,
     ),
     DemoOrganisation(
-        "inisa", "Industrias del Interior, S.A. de C.V. (INISA)", "INISA", Sector.PRIVATE
+        "inisa",
+        "Industrias del Interior, S.A. de C.V. (INISA)",
+        "INISA",
+        Sector.PRIVATE,
     ),
     DemoOrganisation(
         "protection",
@@ -138,10 +150,11 @@ def _organisations() -> tuple[dict[str, Organisation], list[CreatedOrganisation]
 class SeedResult:
     users: list[CreatedCredentials]
     organisations: list[CreatedOrganisation]
+    receipts: list[tuple[str, str]]
 
 
 @transaction.atomic
-def seed_accounts() -> SeedResult:
+def seed_demo() -> SeedResult:
     """Create what is missing; return the secrets of what was created now only."""
     organisations, created_organisations = _organisations()
     created = []
@@ -170,4 +183,163 @@ def seed_accounts() -> SeedResult:
                 totp_secret=base64.b32encode(device.bin_key).decode(),
             )
         )
-    return SeedResult(users=created, organisations=created_organisations)
+    seed_routing(organisations)
+    receipts = seed_reports(seed_facilities())
+    return SeedResult(
+        users=created, organisations=created_organisations, receipts=receipts
+    )
+
+
+# --- Facilities, routing and reports ------------------------------------------------
+
+FACILITIES = [
+    # Public: the garment facility of the 2023 RRM case (domain/rrm-cases.csv).
+    {
+        "external_id": "demo-inisa",
+        "name": "INISA — planta de mezclilla Rincón de Romos",
+        "legal_name": "Industrias del Interior, S.A. de C.V.",
+        "municipality": "Rincón de Romos",
+        "state": "MX-AGU",
+        "sector": "Confección de prendas de mezclilla",
+        "workers": 1000,
+    },
+    # Fictional from here on.
+    {
+        "external_id": "demo-ags-2",
+        "name": "Confecciones del Valle de Aguascalientes",
+        "legal_name": "Confecciones del Valle de Aguascalientes, S. de R.L. de C.V.",
+        "municipality": "Jesús María",
+        "state": "MX-AGU",
+        "sector": "Confección de prendas de vestir",
+        "workers": 420,
+    },
+    {
+        "external_id": "demo-ags-3",
+        "name": "Textiles Calvillo",
+        "legal_name": "Textiles Calvillo, S.A. de C.V.",
+        "municipality": "Calvillo",
+        "state": "MX-AGU",
+        "sector": "Bordado y confección",
+        "workers": 150,
+    },
+    {
+        "external_id": "demo-pue-1",
+        "name": "Maquiladora Textil de Tehuacán",
+        "legal_name": "Maquiladora Textil de Tehuacán, S.A. de C.V.",
+        "municipality": "Tehuacán",
+        "state": "MX-PUE",
+        "sector": "Lavado y confección de mezclilla",
+        "workers": 800,
+    },
+    {
+        "external_id": "demo-pue-2",
+        "name": "Manufacturas Atlixco",
+        "legal_name": "Manufacturas Atlixco, S. de R.L. de C.V.",
+        "municipality": "Atlixco",
+        "state": "MX-PUE",
+        "sector": "Confección de uniformes",
+        "workers": 260,
+    },
+    {
+        "external_id": "demo-pue-3",
+        "name": "Taller de Costura San Martín",
+        "legal_name": "",
+        "municipality": "San Martín Texmelucan",
+        "state": "MX-PUE",
+        "sector": "Taller de costura",
+        "workers": 35,
+    },
+]
+
+
+def seed_facilities() -> dict[str, Facility]:
+    found = {}
+    for spec in FACILITIES:
+        facility = Facility.objects.filter(external_id=spec["external_id"]).first()
+        if facility is None:
+            facility = Facility(**spec)
+            facility.full_clean()
+            facility.save()
+        found[spec["external_id"]] = facility
+    return found
+
+
+def seed_routing(organisations: dict[str, Organisation]) -> None:
+    rules = [
+        ("ags_centre", RoutePurpose.LABOUR_RIGHTS, "MX-AGU"),
+        ("pue_union", RoutePurpose.LABOUR_RIGHTS, "MX-PUE"),
+        ("protection", RoutePurpose.PROTECTION, ""),
+    ]
+    for key, purpose, state in rules:
+        RoutingRule.objects.get_or_create(
+            organisation=organisations[key], purpose=purpose, state=state, category=""
+        )
+    config = IntakeConfiguration.objects.get(id=1)
+    if config.default_organisation_id is None:
+        config.default_organisation = organisations["ags_centre"]
+        config.save(update_fields=["default_organisation"])
+
+
+DEMO_REPORTS = [
+    {
+        "channel": Channel.WEB,
+        "categories": ["non_neutrality", "intimidation"],
+        "facility": "demo-inisa",
+        "state": "MX-AGU",
+        "narrative": (
+            "El gerente de producción reunió a la línea 4 y dijo que quien vote por el "
+            "sindicato nuevo no tendrá horas extra. Repartieron volantes del sindicato "
+            "de la empresa en la entrada."
+        ),
+    },
+    {
+        "channel": Channel.API,
+        "categories": ["retaliation"],
+        "facility": "demo-ags-2",
+        "state": "MX-AGU",
+        "narrative": (
+            "Despidieron a tres compañeras del área de corte una semana después de "
+            "que firmaron la hoja de apoyo al sindicato independiente."
+        ),
+    },
+    {
+        "channel": Channel.WEB,
+        "categories": ["wages", "hours"],
+        "facility": "demo-pue-1",
+        "state": "MX-PUE",
+        "narrative": (
+            "Nos pagan la semana incompleta desde hace un mes y nos hacen quedarnos "
+            "hasta las 10 de la noche sin pagar las horas extra."
+        ),
+    },
+    {
+        "channel": Channel.WEB,
+        "categories": ["child_labour", "hours"],
+        "facility": "demo-pue-3",
+        "state": "MX-PUE",
+        "narrative": (
+            "En el taller trabajan dos muchachos de unos 13 años cosiendo bolsas "
+            "toda la tarde, también los sábados."
+        ),
+    },
+]
+
+
+def seed_reports(facilities: dict[str, Facility]) -> list[tuple[str, str]]:
+    """Demo reports, once; returns (facility name, receipt) of those created now."""
+    if Report.objects.exists():
+        return []
+    created = []
+    for spec in DEMO_REPORTS:
+        facility = facilities[spec["facility"]]
+        submitted = intake.report_submit(
+            draft=intake.ReportDraft(
+                channel=spec["channel"],
+                categories=list(spec["categories"]),
+                narrative=spec["narrative"],
+                facility_id=facility.pk,
+                state=spec["state"],
+            )
+        )
+        created.append((facility.name, submitted.receipt))
+    return created

@@ -15,12 +15,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         report = audit_verify()
-        if report.ok:
+        problem = report.problem
+        if problem is None:
             self.stdout.write(f"audit log intact: {report.checked} entries verified")
             return
-        assert report.problem is not None
         self.stderr.write(
-            f"audit log broken at entry {report.problem.seq}: {report.problem.reason} "
+            f"audit log broken at entry {problem.seq}: {problem.reason} "
             f"({report.checked} entries before it verified)"
         )
         sys.exit(1)

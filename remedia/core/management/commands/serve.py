@@ -59,7 +59,9 @@ class Command(BaseCommand):
                 "accesslog": None,
                 "errorlog": "-",
                 "loglevel": "warning",
-                "forwarded_allow_ips": os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+                "forwarded_allow_ips": os.environ.get(
+                    "FORWARDED_ALLOW_IPS", "127.0.0.1"
+                ),
                 "proc_name": "remedia",
                 "max_requests": 5000,
                 "max_requests_jitter": 500,

@@ -6,14 +6,14 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from remedia.demo.services import seed_accounts
+from remedia.demo.services import seed_demo
 
 
 class Command(BaseCommand):
     help = "Load the demo organisations, users and data (safe to run again)."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        result = seed_accounts()
+        result = seed_demo()
         if result.organisations:
             self.stdout.write(
                 "Organisation recovery keys (shown only now; they recover members' "
@@ -21,6 +21,10 @@ class Command(BaseCommand):
             )
             for org in result.organisations:
                 self.stdout.write(f"  {org.name}\n    {org.recovery_key}")
+        if result.receipts:
+            self.stdout.write("Demo report receipts (follow them up at /seguimiento/):")
+            for facility, receipt in result.receipts:
+                self.stdout.write(f"  {receipt}  {facility}")
         if not result.users:
             self.stdout.write("demo users already present; nothing to print")
             return

@@ -1,0 +1,391 @@
+"""Intake over HTTP: anonymous submission and follow-up, and the staff inbox."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import File, Form, Query, Router, Schema
+from ninja.files import UploadedFile
+from ninja.security import APIKeyHeader
+
+from remedia.accounts import keys
+from remedia.core.pagination import DEFAULT_LIMIT, paginate
+from remedia.intake import selectors, services
+from remedia.intake.categories import Category
+from remedia.intake.models import Channel, Report, ReportStatus
+
+intake_router = Router(tags=["intake (anonymous)"])
+staff_router = Router(tags=["reports (staff)"])
+
+
+class ReceiptAuth(APIKeyHeader):
+    """`Authorization: Receipt <16 digits>`: the reporter's only credential."""
+
+    param_name = "Authorization"
+    openapi_description = "Receipt <16 digits>"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        scheme, _sep, receipt = (key or "").partition(" ")
+        if scheme.lower() != "receipt":
+            receipt = ""
+        try:
+            access = services.reporter_open(receipt=receipt)
+        except services.ReceiptRefused:
+            return None
+        request.reporter_access = access  # type: ignore[attr-defined]
+        return access
+
+
+# --- Schemas ----------------------------------------------------------------
+
+
+class ReportIn(Schema):
+    language: str = "es"
+    categories: list[str]
+    narrative: str
+    facility_id: uuid.UUID | None = None
+    facility_name: str | None = None
+    state: str | None = None
+    occurred_on: date | None = None
+
+
+class ReceiptOut(Schema):
+    receipt: str
+
+
+class AttachmentOut(Schema):
+    id: uuid.UUID
+    name: str
+    content_type: str
+    size: int
+    author: str
+
+
+class MessageOut(Schema):
+    id: uuid.UUID
+    author: str
+    body: str
+    created_at: datetime
+    attachments: list[AttachmentOut]
+
+
+class ReporterReportOut(Schema):
+    status: str
+    status_label: str
+    received_at: datetime
+    categories: list[str]
+    narrative: str
+    attachments: list[AttachmentOut]
+    messages: list[MessageOut]
+
+
+class MessageIn(Schema):
+    body: str
+
+
+def _attachment_out(info: dict[str, Any]) -> AttachmentOut:
+    return AttachmentOut(
+        id=info["id"],
+        name=info["name"],
+        content_type=info["content_type"],
+        size=info["size"],
+        author=info["author_kind"],
+    )
+
+
+def _messages_out(opened: services.OpenReport) -> list[MessageOut]:
+    return [
+        MessageOut(
+            id=m.id,
+            author=m.author_kind,
+            body=m.body,
+            created_at=m.created_at,
+            attachments=[_attachment_out(a) for a in m.attachments],
+        )
+        for m in opened.messages
+    ]
+
+
+# --- Anonymous endpoints ---------------------------------------------------------
+
+
+@intake_router.post(
+    "/reports",
+    auth=None,
+    response={201: ReceiptOut},
+    summary="Submit a report anonymously; the answer holds the receipt, shown once",
+)
+def submit_report(request: HttpRequest, payload: ReportIn) -> tuple[int, ReceiptOut]:
+    submitted = services.report_submit(
+        draft=services.ReportDraft(
+            channel=Channel.API,
+            language=payload.language,
+            categories=payload.categories,
+            narrative=payload.narrative,
+            facility_id=payload.facility_id,
+            facility_name=payload.facility_name or "",
+            state=payload.state or "",
+            occurred_on=payload.occurred_on,
+        )
+    )
+    return 201, ReceiptOut(receipt=submitted.receipt)
+
+
+def _reporter_view(access: services.ReporterAccess) -> ReporterReportOut:
+    opened = services.report_decrypt(
+        report=access.report, private_key=access.private_key
+    )
+    report = access.report
+    return ReporterReportOut(
+        status=report.status,
+        status_label=str(ReportStatus(report.status).label),
+        received_at=report.created_at,
+        categories=opened.categories,
+        narrative=opened.narrative,
+        attachments=[_attachment_out(a) for a in opened.attachments],
+        messages=_messages_out(opened),
+    )
+
+
+@intake_router.get(
+    "/me",
+    auth=ReceiptAuth(),
+    response=ReporterReportOut,
+    summary="The report's status and its messages, in order",
+)
+def reporter_me(request: HttpRequest) -> ReporterReportOut:
+    return _reporter_view(request.auth)  # type: ignore[attr-defined]
+
+
+@intake_router.post(
+    "/me/messages",
+    auth=ReceiptAuth(),
+    response={201: MessageOut},
+    summary="Add a message to the report",
+)
+def reporter_message(
+    request: HttpRequest, payload: MessageIn
+) -> tuple[int, MessageOut]:
+    access = request.auth  # type: ignore[attr-defined]
+    message = services.reporter_message_add(access=access, body=payload.body)
+    return 201, MessageOut(
+        id=message.id,
+        author=message.author_kind,
+        body=payload.body.strip(),
+        created_at=message.created_at,
+        attachments=[],
+    )
+
+
+@intake_router.post(
+    "/me/attachments",
+    auth=ReceiptAuth(),
+    response={201: MessageOut},
+    summary="Add files (multipart, field `files`), with an optional message `body`",
+)
+def reporter_attachments(
+    request: HttpRequest,
+    files: File[list[UploadedFile]],
+    body: Form[str] = "",
+) -> tuple[int, MessageOut]:
+    access = request.auth  # type: ignore[attr-defined]
+    message = services.reporter_message_add(
+        access=access, body=body, incoming=_incoming(files)
+    )
+    opened = services.report_decrypt(
+        report=access.report, private_key=access.private_key
+    )
+    out = next(m for m in _messages_out(opened) if m.id == message.id)
+    return 201, out
+
+
+def _incoming(uploaded: list[Any]) -> list[services.IncomingFile]:
+    return [
+        services.IncomingFile(
+            name=f.name or "archivo",
+            data=b"" if getattr(f, "too_large", False) else f.read(),
+            too_large=getattr(f, "too_large", False),
+        )
+        for f in uploaded
+    ]
+
+
+# --- Staff endpoints -------------------------------------------------------------
+
+
+class FacilityRef(Schema):
+    id: uuid.UUID
+    name: str
+    state: str
+
+
+class ReportSummaryOut(Schema):
+    id: uuid.UUID
+    received_at: datetime
+    channel: str
+    categories: list[str]
+    urgent: bool
+    state: str
+    facility: FacilityRef | None
+    status: str
+    acknowledged_at: datetime | None
+    routed_by_default: bool
+
+
+class ReportListOut(Schema):
+    items: list[ReportSummaryOut]
+    count: int
+
+
+class ReportDetailOut(ReportSummaryOut):
+    content_locked: bool
+    narrative: str | None
+    facility_name: str | None
+    occurred_on: date | None
+    language: str
+    attachments: list[AttachmentOut]
+    messages: list[MessageOut]
+
+
+class StatusIn(Schema):
+    status: str
+
+
+def _summary(report: Report) -> dict[str, Any]:
+    return {
+        "id": report.id,
+        "received_at": report.created_at,
+        "channel": report.channel,
+        "categories": sorted(c.code for c in report.category_rows.all()),
+        "urgent": report.urgent,
+        "state": report.state,
+        "facility": (
+            FacilityRef(
+                id=report.facility.id,
+                name=report.facility.name,
+                state=report.facility.state,
+            )
+            if report.facility
+            else None
+        ),
+        "status": report.status,
+        "acknowledged_at": report.acknowledged_at,
+        "routed_by_default": report.routed_by_default,
+    }
+
+
+class ReportQuery(Schema):
+    status: ReportStatus | None = None
+    urgent: bool | None = None
+    state: str | None = None
+    category: Category | None = None
+    channel: Channel | None = None
+    facility_id: uuid.UUID | None = None
+    received_from: date | None = None
+    received_to: date | None = None
+    limit: int = DEFAULT_LIMIT
+    offset: int = 0
+
+
+@staff_router.get(
+    "/reports", response=ReportListOut, summary="The inbox: metadata only"
+)
+def report_list(request: HttpRequest, query: Query[ReportQuery]) -> ReportListOut:
+    filters = selectors.ReportFilters(
+        status=query.status,
+        urgent=query.urgent,
+        state=query.state,
+        category=query.category,
+        channel=query.channel,
+        facility_id=query.facility_id,
+        received_from=query.received_from,
+        received_to=query.received_to,
+    )
+    items, count = paginate(
+        selectors.report_list(viewer=request.auth, filters=filters),
+        limit=query.limit,
+        offset=query.offset,
+    )
+    return ReportListOut(
+        items=[ReportSummaryOut(**_summary(r)) for r in items], count=count
+    )
+
+
+def _detail(request: HttpRequest, report: Report) -> ReportDetailOut:
+    opened = services.staff_report_open(
+        report=report,
+        user=request.auth,
+        user_private_key=keys.request_private_key(request),  # type: ignore[arg-type]
+    )
+    return ReportDetailOut(
+        **_summary(report),
+        content_locked=opened is None,
+        narrative=opened.narrative if opened else None,
+        facility_name=opened.facility_name if opened else None,
+        occurred_on=report.occurred_on,
+        language=report.language,
+        attachments=[_attachment_out(a) for a in opened.attachments] if opened else [],
+        messages=_messages_out(opened) if opened else [],
+    )
+
+
+@staff_router.get(
+    "/reports/{report_id}",
+    response=ReportDetailOut,
+    summary="One report, decrypted for an entitled user (audited)",
+)
+def report_detail(request: HttpRequest, report_id: str) -> ReportDetailOut:
+    report = selectors.report_get_for_user(viewer=request.auth, report_id=report_id)
+    return _detail(request, report)
+
+
+@staff_router.post(
+    "/reports/{report_id}/messages",
+    response={201: MessageOut},
+    summary="Reply to the reporter",
+)
+def report_reply(
+    request: HttpRequest, report_id: str, payload: MessageIn
+) -> tuple[int, MessageOut]:
+    report = selectors.report_get_for_user(viewer=request.auth, report_id=report_id)
+    message = services.staff_reply(report=report, user=request.auth, body=payload.body)  # type: ignore[arg-type]
+    return 201, MessageOut(
+        id=message.id,
+        author=message.author_kind,
+        body=payload.body.strip(),
+        created_at=message.created_at,
+        attachments=[],
+    )
+
+
+@staff_router.post(
+    "/reports/{report_id}/status",
+    response=ReportSummaryOut,
+    summary="Change the status the reporter sees",
+)
+def report_status(
+    request: HttpRequest, report_id: str, payload: StatusIn
+) -> ReportSummaryOut:
+    report = selectors.report_get_for_user(viewer=request.auth, report_id=report_id)
+    report = services.report_status_change(
+        report=report, user=request.auth, status=payload.status
+    )  # type: ignore[arg-type]
+    report = selectors.report_get_for_user(viewer=request.auth, report_id=report.id)
+    return ReportSummaryOut(**_summary(report))
+
+
+@staff_router.get(
+    "/reports/{report_id}/attachments/{attachment_id}",
+    summary="Download one attachment, decrypted (audited)",
+    response={200: None},
+)
+def report_attachment(
+    request: HttpRequest, report_id: str, attachment_id: str
+) -> HttpResponse:
+    from remedia.intake.views import attachment_response
+
+    report = selectors.report_get_for_user(viewer=request.auth, report_id=report_id)
+    return attachment_response(request, report, attachment_id)

@@ -1,0 +1,40 @@
+"""What the intake adds to the staff home page (registered in IntakeConfig.ready)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from remedia.accounts.permissions import Capability
+from remedia.accounts.selectors import user_can
+from remedia.core.hooks import Panel
+from remedia.intake import selectors
+from remedia.intake.models import ReportStatus
+
+
+def inbox_panel(request: HttpRequest) -> Panel | None:
+    if not user_can(user=request.user, capability=Capability.REPORT_READ):
+        return None
+    waiting = selectors.report_list(
+        viewer=request.user,
+        filters=selectors.ReportFilters(status=ReportStatus.RECEIVED),
+    )
+    return Panel(
+        template="intake/home_panel.html",
+        context={
+            "unacknowledged": waiting.count(),
+            "urgent": waiting.filter(urgent=True).count(),
+        },
+        order=10,
+    )
+
+
+def routing_panel(request: HttpRequest) -> Panel | None:
+    """Administrators are warned when reports find no rule or could find no reader."""
+    if not user_can(user=request.user, capability=Capability.ORGANISATION_MANAGE):
+        return None
+    health = selectors.routing_health()
+    if health.default_configured and not health.routed_by_default_30d:
+        return None
+    return Panel(
+        template="intake/routing_panel.html", context={"health": health}, order=1
+    )

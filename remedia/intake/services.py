@@ -1,0 +1,823 @@
+"""Writes of the intake: submitting a report, following it up, staff replies.
+
+Every channel (web form, API, voice, SMS, email) calls these same services, so
+every channel yields the same report, the same receipt and the same encryption.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from remedia.accounts import keys
+from remedia.accounts.models import Membership, User
+from remedia.accounts.permissions import Capability, roles_with
+from remedia.accounts.selectors import organisations_for
+from remedia.core import crypto
+from remedia.core.audit import audit_record
+from remedia.core.errors import ApplicationError, InvalidInput, Throttled
+from remedia.core.geo import state_code
+from remedia.core.throttle import Backoff
+from remedia.facilities.models import Facility
+from remedia.intake import attachments as files
+from remedia.intake.categories import Category, is_urgent
+from remedia.intake.models import (
+    Attachment,
+    AuthorKind,
+    Channel,
+    IntakeConfiguration,
+    Message,
+    Report,
+    ReportCategory,
+    ReportKeyGrant,
+    ReportRecipient,
+    ReportStatus,
+)
+from remedia.intake.routing import route
+
+logger = logging.getLogger(__name__)
+
+NARRATIVE_MAX = 20_000
+MESSAGE_MAX = 10_000
+FACILITY_NAME_MAX = 300
+LANGUAGES = {"es", "en"}
+
+
+class ReceiptRefused(ApplicationError):
+    """A wrong, unknown or malformed receipt: one answer for all."""
+
+    status_code = 401
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "Ese número de recibo no corresponde a ninguna denuncia. Revise los 16 dígitos."
+            )
+        )
+
+
+# --- Input -----------------------------------------------------------------------
+
+
+@dataclass
+class IncomingFile:
+    name: str
+    data: bytes
+    too_large: bool = False
+
+
+@dataclass
+class ReportDraft:
+    """A report as any channel hands it in, before validation."""
+
+    channel: str
+    language: str = "es"
+    categories: list[str] = field(default_factory=list)
+    narrative: str = ""
+    facility_id: Any = None
+    facility_name: str = ""
+    state: str = ""
+    occurred_on: date | None = None
+    files: list[IncomingFile] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CleanDraft:
+    channel: str
+    language: str
+    categories: list[str]
+    narrative: str
+    facility: Facility | None
+    facility_name: str
+    state: str
+    occurred_on: date | None
+    files: list[tuple[str, files.CleanFile]]
+
+
+def _clean_files(
+    incoming: list[IncomingFile], errors: list[dict[str, Any]]
+) -> list[tuple[str, files.CleanFile]]:
+    cleaned = []
+    if len(incoming) > files.MAX_FILES:
+        errors.append(
+            {
+                "field": "attachments",
+                "reason": _("Puede adjuntar hasta %(n)s archivos.")
+                % {"n": files.MAX_FILES},
+            }
+        )
+        return []
+    for item in incoming:
+        try:
+            if item.too_large:
+                raise files.AttachmentRefused(
+                    _("El archivo pesa más de %(mb)s MB. Envíe uno más ligero.")
+                    % {"mb": files.MAX_BYTES // (1024 * 1024)}
+                )
+            cleaned.append((item.name[:200], files.clean(item.data)))
+        except files.AttachmentRefused as exc:
+            errors.append(
+                {"field": "attachments", "reason": f"{item.name[:80]}: {exc.message}"}
+            )
+    return cleaned
+
+
+def _clean_text(value: Any) -> str:
+    if not isinstance(value, str):
+        return ""
+    # Control characters other than line breaks and tabs are dropped.
+    return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", value).strip()
+
+
+def report_validate(draft: ReportDraft) -> CleanDraft:
+    """Check every field; raise `InvalidInput` listing every problem at once."""
+    errors: list[dict[str, Any]] = []
+    if draft.channel not in Channel.values:
+        errors.append({"field": "channel", "reason": _("Canal desconocido.")})
+    language = draft.language if draft.language in LANGUAGES else "es"
+
+    categories = list(dict.fromkeys(draft.categories or []))
+    unknown = [c for c in categories if c not in Category.values]
+    if not categories:
+        errors.append(
+            {"field": "categories", "reason": _("Elija al menos un tipo de problema.")}
+        )
+    elif unknown:
+        errors.append(
+            {
+                "field": "categories",
+                "reason": _("Tipo de problema desconocido: %(codes)s.")
+                % {"codes": ", ".join(str(u)[:40] for u in unknown[:5])},
+            }
+        )
+
+    narrative = _clean_text(draft.narrative)
+    if len(narrative) < 10:
+        errors.append(
+            {
+                "field": "narrative",
+                "reason": _(
+                    "Cuéntenos qué pasó, con al menos unas palabras (10 letras)."
+                ),
+            }
+        )
+    elif len(narrative) > NARRATIVE_MAX:
+        errors.append(
+            {
+                "field": "narrative",
+                "reason": _("El relato es demasiado largo (máximo %(n)s caracteres).")
+                % {"n": NARRATIVE_MAX},
+            }
+        )
+
+    state = state_code(draft.state or "") if draft.state else None
+    if not draft.state:
+        errors.append({"field": "state", "reason": _("Elija el estado donde pasó.")})
+    elif state is None:
+        errors.append(
+            {"field": "state", "reason": _("Ese estado no existe en México.")}
+        )
+
+    facility = None
+    if draft.facility_id not in (None, ""):
+        try:
+            facility = Facility.objects.filter(
+                pk=uuid.UUID(str(draft.facility_id))
+            ).first()
+        except ValueError:
+            facility = None
+        if facility is None:
+            errors.append(
+                {
+                    "field": "facility_id",
+                    "reason": _("Ese centro de trabajo no está en el padrón."),
+                }
+            )
+    facility_name = _clean_text(draft.facility_name)
+    if len(facility_name) > FACILITY_NAME_MAX:
+        errors.append(
+            {
+                "field": "facility_name",
+                "reason": _("El nombre del centro es demasiado largo."),
+            }
+        )
+    if state is None and facility is not None:
+        state = facility.state
+
+    occurred_on = draft.occurred_on
+    if occurred_on is not None and occurred_on > timezone.localdate():
+        errors.append(
+            {"field": "occurred_on", "reason": _("La fecha no puede ser futura.")}
+        )
+
+    cleaned_files = _clean_files(draft.files, errors)
+    if errors or state is None:
+        raise InvalidInput(errors)
+    return CleanDraft(
+        channel=draft.channel,
+        language=language,
+        categories=categories,
+        narrative=narrative,
+        facility=facility,
+        facility_name=facility_name,
+        state=state,
+        occurred_on=occurred_on,
+        files=cleaned_files,
+    )
+
+
+# --- Keys ----------------------------------------------------------------------
+
+
+_config_cache: dict[str, bytes] = {}
+
+
+def _receipt_salt() -> bytes:
+    # The salt never changes once created, so every process may keep it.
+    if "salt" not in _config_cache:
+        config = IntakeConfiguration.objects.get(id=1)
+        _config_cache["salt"] = bytes(config.receipt_salt)
+    return _config_cache["salt"]
+
+
+def receipt_normalise(value: str) -> str:
+    return re.sub(r"[\s\-.]", "", value or "")[:64]
+
+
+def _entitled_user_ids(*, organisation_ids: set[uuid.UUID]) -> set[uuid.UUID]:
+    return set(
+        Membership.objects.filter(
+            organisation_id__in=organisation_ids,
+            organisation__is_active=True,
+            role__in=roles_with(Capability.REPORT_READ),
+            user__is_active=True,
+        ).values_list("user_id", flat=True)
+    )
+
+
+def _grant(
+    *, report: Report, report_private: bytes, organisation_ids: set[uuid.UUID]
+) -> int:
+    """Seal the report's key to every entitled user and escrow lacking a grant."""
+    have_users = set(
+        ReportKeyGrant.objects.filter(report=report, user__isnull=False).values_list(
+            "user_id", "recipient_public_key"
+        )
+    )
+    have_user_keys = {(uid, bytes(pk)) for uid, pk in have_users}
+    have_orgs = set(
+        ReportKeyGrant.objects.filter(
+            report=report, organisation__isnull=False
+        ).values_list("organisation_id", flat=True)
+    )
+    grants = []
+    user_keys = keys.user_public_keys(
+        user_ids=_entitled_user_ids(organisation_ids=organisation_ids)
+    )
+    for user_id, public in user_keys.items():
+        if (user_id, public) in have_user_keys:
+            continue
+        # A replaced key (password reset) gets a fresh grant in place of the dead one.
+        ReportKeyGrant.objects.filter(report=report, user_id=user_id).delete()
+        grants.append(
+            ReportKeyGrant(
+                report=report,
+                user_id=user_id,
+                recipient_public_key=public,
+                sealed_key=crypto.seal(report_private, public_key=public),
+            )
+        )
+    for org_id, public in keys.escrow_public_keys(
+        organisation_ids=organisation_ids
+    ).items():
+        if org_id in have_orgs:
+            continue
+        grants.append(
+            ReportKeyGrant(
+                report=report,
+                organisation_id=org_id,
+                recipient_public_key=public,
+                sealed_key=crypto.seal(report_private, public_key=public),
+            )
+        )
+    ReportKeyGrant.objects.bulk_create(grants)
+    return len(grants)
+
+
+def _seal_json(data: dict[str, Any], *, public_key: bytes) -> bytes:
+    return crypto.seal(
+        json.dumps(data, ensure_ascii=False).encode(), public_key=public_key
+    )
+
+
+def _open_json(ciphertext: bytes, *, private_key: bytes) -> dict[str, Any]:
+    return json.loads(crypto.unseal(ciphertext, private_key=private_key))
+
+
+def attachment_dir() -> Path:
+    path = Path(settings.DATA_DIR) / "attachments"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _store_file(
+    *,
+    report: Report,
+    message: Message | None,
+    author_kind: str,
+    name: str,
+    clean: files.CleanFile,
+) -> tuple[Attachment, Path]:
+    public = bytes(report.public_key)
+    file_key = crypto.secret_key_new()
+    blob = f"{uuid.uuid4().hex}.bin"
+    path = attachment_dir() / blob
+    path.write_bytes(crypto.wrap(clean.data, key=file_key))
+    attachment = Attachment.objects.create(
+        report=report,
+        message=message,
+        author_kind=author_kind,
+        content_type=clean.content_type,
+        size=len(clean.data),
+        sealed_meta=_seal_json({"name": name}, public_key=public),
+        sealed_key=crypto.seal(file_key, public_key=public),
+        blob=blob,
+    )
+    return attachment, path
+
+
+# --- Submission ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Submitted:
+    report: Report
+    receipt: str
+
+
+def _submission_surge() -> None:
+    """A global ceiling on submissions per minute, far above real use.
+
+    No network identifier of a reporter may be kept, so there is no per-sender
+    limit; the ceiling only bites under a flood, and its size is a setting.
+    """
+    from django.core.cache import cache
+
+    minute = int(timezone.now().timestamp() // 60)
+    key = f"intake:surge:{minute}"
+    cache.add(key, 0, timeout=120)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, timeout=120)
+        count = 1
+    if count > settings.REMEDIA_INTAKE_MAX_PER_MINUTE:
+        raise Throttled(
+            _(
+                "Estamos recibiendo muchas denuncias en este momento. Su texto no se "
+                "perdió: intente enviarlo de nuevo en un minuto."
+            ),
+            retry_after=60,
+        )
+
+
+def report_submit(*, draft: ReportDraft) -> Submitted:
+    """Validate, encrypt and store a report; return it with its receipt (once).
+
+    Committed before it returns: a 201 means the report is on disk.
+    """
+    clean = report_validate(draft)
+    _submission_surge()
+    routes = route(state=clean.state, categories=clean.categories)
+    receipt = crypto.receipt_new()
+    secrets_ = crypto.receipt_derive(receipt, salt=_receipt_salt())
+    pair = crypto.keypair_new()
+    written: list[Path] = []
+    try:
+        with transaction.atomic():
+            report = Report.objects.create(
+                channel=clean.channel,
+                language=clean.language,
+                state=clean.state,
+                facility=clean.facility,
+                occurred_on=clean.occurred_on,
+                urgent=is_urgent(clean.categories),
+                routed_by_default=any(r.purpose == "default" for r in routes),
+                public_key=pair.public,
+                content=_seal_json(
+                    {
+                        "narrative": clean.narrative,
+                        "facility_name": clean.facility_name,
+                    },
+                    public_key=pair.public,
+                ),
+                receipt_lookup=secrets_.lookup,
+                reporter_wrapped_key=crypto.wrap(pair.private, key=secrets_.key),
+            )
+            ReportCategory.objects.bulk_create(
+                [ReportCategory(report=report, code=code) for code in clean.categories]
+            )
+            ReportRecipient.objects.bulk_create(
+                [
+                    ReportRecipient(
+                        report=report,
+                        organisation_id=r.organisation_id,
+                        purpose=r.purpose,
+                    )
+                    for r in routes
+                ]
+            )
+            _grant(
+                report=report,
+                report_private=pair.private,
+                organisation_ids={r.organisation_id for r in routes},
+            )
+            for name, cleaned in clean.files:
+                _attachment, path = _store_file(
+                    report=report,
+                    message=None,
+                    author_kind=AuthorKind.REPORTER,
+                    name=name,
+                    clean=cleaned,
+                )
+                written.append(path)
+            audit_record(
+                action="report.submitted",
+                obj=report,
+                data={
+                    "channel": clean.channel,
+                    "urgent": report.urgent,
+                    "recipients": [str(r.organisation_id) for r in routes],
+                    "attachments": len(clean.files),
+                },
+            )
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+    logger.info(
+        "report.submitted",
+        extra={
+            "channel": clean.channel,
+            "urgent": report.urgent,
+            "routes": len(routes),
+        },
+    )
+    return Submitted(report=report, receipt=receipt)
+
+
+# --- The reporter's side ---------------------------------------------------------
+
+
+def _receipt_backoff() -> Backoff:
+    return Backoff(
+        scope="receipt",
+        free_failures=settings.REMEDIA_RECEIPT_FREE_FAILURES,
+        first_delay=settings.REMEDIA_RECEIPT_FIRST_DELAY,
+        max_delay=settings.REMEDIA_RECEIPT_MAX_DELAY,
+        window=3600,
+    )
+
+
+def _receipt_bucket(receipt: str) -> str:
+    # Guesses are counted per leading four digits: a guesser spreads over all
+    # ten thousand buckets and is slowed in each, while shutting out one real
+    # reporter would take knowing the start of their receipt.
+    return receipt[:4] if re.fullmatch(r"\d{16}", receipt) else "malformed"
+
+
+@dataclass(frozen=True)
+class ReporterAccess:
+    report: Report
+    private_key: bytes
+
+
+def reporter_open(*, receipt: str) -> ReporterAccess:
+    """Open a report with its receipt; one answer and about one time for any failure."""
+    receipt = receipt_normalise(receipt)
+    bucket = _receipt_bucket(receipt)
+    backoff = _receipt_backoff()
+    wait = backoff.wait_seconds(bucket)
+    if wait:
+        raise Throttled(
+            _("Demasiados intentos. Espere %(s)s segundos y vuelva a intentar.")
+            % {"s": wait},
+            retry_after=wait,
+        )
+    # The slow hash runs for every attempt, well-formed or not, so the time of
+    # the answer says nothing about whether a report exists.
+    derived = crypto.receipt_derive(receipt or "-", salt=_receipt_salt())
+    report = Report.objects.filter(receipt_lookup=derived.lookup).first()
+    if report is None or bucket == "malformed":
+        backoff.fail(bucket)
+        raise ReceiptRefused()
+    try:
+        private = crypto.unwrap(bytes(report.reporter_wrapped_key), key=derived.key)
+    except crypto.DecryptionFailed:
+        backoff.fail(bucket)
+        raise ReceiptRefused() from None
+    today = timezone.localdate()
+    if report.reporter_last_seen_on != today:
+        Report.objects.filter(pk=report.pk).update(reporter_last_seen_on=today)
+    return ReporterAccess(report=report, private_key=private)
+
+
+def reporter_access_from_key(*, report_id: Any, private_key: bytes) -> ReporterAccess:
+    """Re-open a report from a key the reporter's browser already holds (follow-up pages)."""
+    try:
+        report = Report.objects.filter(pk=uuid.UUID(str(report_id))).first()
+    except ValueError:
+        report = None
+    if report is None or crypto.public_of(private_key) != bytes(report.public_key):
+        raise ReceiptRefused()
+    return ReporterAccess(report=report, private_key=private_key)
+
+
+@dataclass(frozen=True)
+class OpenMessage:
+    id: uuid.UUID
+    author_kind: str
+    body: str
+    created_at: Any
+    attachments: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class OpenReport:
+    report: Report
+    narrative: str
+    facility_name: str
+    categories: list[str]
+    messages: list[OpenMessage]
+    attachments: list[dict[str, Any]]
+
+
+def _attachment_info(attachment: Attachment, private_key: bytes) -> dict[str, Any]:
+    meta = _open_json(bytes(attachment.sealed_meta), private_key=private_key)
+    return {
+        "id": attachment.id,
+        "name": meta.get("name", ""),
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "author_kind": attachment.author_kind,
+    }
+
+
+def report_decrypt(*, report: Report, private_key: bytes) -> OpenReport:
+    content = _open_json(bytes(report.content), private_key=private_key)
+    attachments = list(report.attachments.all())
+    by_message: dict[Any, list[dict[str, Any]]] = {}
+    for a in attachments:
+        by_message.setdefault(a.message_id, []).append(_attachment_info(a, private_key))
+    messages = [
+        OpenMessage(
+            id=m.id,
+            author_kind=m.author_kind,
+            body=_open_json(bytes(m.content), private_key=private_key)["body"],
+            created_at=m.created_at,
+            attachments=by_message.get(m.id, []),
+        )
+        for m in report.messages.all()
+    ]
+    return OpenReport(
+        report=report,
+        narrative=content.get("narrative", ""),
+        facility_name=content.get("facility_name", ""),
+        categories=sorted(report.category_rows.values_list("code", flat=True)),
+        messages=messages,
+        attachments=by_message.get(None, []),
+    )
+
+
+def _validate_message(
+    body: str, incoming: list[IncomingFile]
+) -> tuple[str, list[tuple[str, files.CleanFile]]]:
+    errors: list[dict[str, Any]] = []
+    text = _clean_text(body)
+    if not text and not incoming:
+        errors.append(
+            {"field": "body", "reason": _("Escriba un mensaje o adjunte un archivo.")}
+        )
+    if len(text) > MESSAGE_MAX:
+        errors.append(
+            {
+                "field": "body",
+                "reason": _("El mensaje es demasiado largo (máximo %(n)s caracteres).")
+                % {"n": MESSAGE_MAX},
+            }
+        )
+    cleaned = _clean_files(incoming, errors)
+    if errors:
+        raise InvalidInput(errors)
+    return text, cleaned
+
+
+def _message_add(
+    *,
+    report: Report,
+    author_kind: str,
+    author: User | None,
+    author_organisation_id: Any,
+    body: str,
+    cleaned: list[tuple[str, files.CleanFile]],
+) -> Message:
+    written: list[Path] = []
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                report=report,
+                author_kind=author_kind,
+                author=author,
+                author_organisation_id=author_organisation_id,
+                content=_seal_json({"body": body}, public_key=bytes(report.public_key)),
+            )
+            for name, clean in cleaned:
+                _a, path = _store_file(
+                    report=report,
+                    message=message,
+                    author_kind=author_kind,
+                    name=name,
+                    clean=clean,
+                )
+                written.append(path)
+            audit_record(
+                action="report.message_added",
+                actor=author,
+                obj=report,
+                data={"author_kind": author_kind, "attachments": len(cleaned)},
+            )
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+    return message
+
+
+def reporter_message_add(
+    *, access: ReporterAccess, body: str, incoming: list[IncomingFile] | None = None
+) -> Message:
+    text, cleaned = _validate_message(body, incoming or [])
+    if access.report.status == ReportStatus.CLOSED:
+        raise ApplicationError(
+            _(
+                "Esta denuncia está cerrada. Si pasó algo nuevo, haga una denuncia nueva."
+            )
+        )
+    return _message_add(
+        report=access.report,
+        author_kind=AuthorKind.REPORTER,
+        author=None,
+        author_organisation_id=None,
+        body=text,
+        cleaned=cleaned,
+    )
+
+
+# --- The staff's side ----------------------------------------------------------------
+
+
+def staff_report_key(
+    *, report: Report, user: User, user_private_key: bytes | None
+) -> bytes | None:
+    """The report's private key through the user's grant, or None if locked."""
+    if user_private_key is None:
+        return None
+    grant = ReportKeyGrant.objects.filter(report=report, user=user).first()
+    if grant is None:
+        return None
+    try:
+        return crypto.unseal(bytes(grant.sealed_key), private_key=user_private_key)
+    except crypto.DecryptionFailed:
+        return None
+
+
+def staff_report_open(
+    *, report: Report, user: User, user_private_key: bytes | None
+) -> OpenReport | None:
+    """Decrypt a report for an entitled user, audited; None if their key cannot open it.
+
+    Whoever opens a report also shares it with entitled colleagues who have no
+    grant yet (new members, replaced keys): the server cannot do that alone.
+    """
+    report_key = staff_report_key(
+        report=report, user=user, user_private_key=user_private_key
+    )
+    audit_record(
+        action="report.read",
+        actor=user,
+        obj=report,
+        data={"decrypted": report_key is not None},
+    )
+    if report_key is None:
+        return None
+    organisation_ids = set(
+        ReportRecipient.objects.filter(report=report).values_list(
+            "organisation_id", flat=True
+        )
+    )
+    shared = _grant(
+        report=report, report_private=report_key, organisation_ids=organisation_ids
+    )
+    if shared:
+        audit_record(
+            action="report.key_shared", actor=user, obj=report, data={"grants": shared}
+        )
+    return report_decrypt(report=report, private_key=report_key)
+
+
+def attachment_open(
+    *, attachment: Attachment, private_key: bytes
+) -> tuple[dict[str, Any], bytes]:
+    info = _attachment_info(attachment, private_key)
+    file_key = crypto.unseal(bytes(attachment.sealed_key), private_key=private_key)
+    data = crypto.unwrap(
+        (attachment_dir() / attachment.blob).read_bytes(), key=file_key
+    )
+    return info, data
+
+
+def _acting_organisation(*, report: Report, user: User) -> uuid.UUID | None:
+    mine = organisations_for(user=user, capability=Capability.REPORT_MANAGE)
+    return (
+        ReportRecipient.objects.filter(report=report, organisation_id__in=mine)
+        .values_list("organisation_id", flat=True)
+        .first()
+    )
+
+
+def staff_reply(
+    *, report: Report, user: User, body: str, incoming: list[IncomingFile] | None = None
+) -> Message:
+    """A message to the reporter. Sealing needs only the report's public key."""
+    organisation_id = _acting_organisation(report=report, user=user)
+    if organisation_id is None:
+        from remedia.core.errors import PermissionDenied
+
+        raise PermissionDenied()
+    text, cleaned = _validate_message(body, incoming or [])
+    message = _message_add(
+        report=report,
+        author_kind=AuthorKind.STAFF,
+        author=user,
+        author_organisation_id=organisation_id,
+        body=text,
+        cleaned=cleaned,
+    )
+    if report.status == ReportStatus.RECEIVED:
+        report_status_change(report=report, user=user, status=ReportStatus.ACKNOWLEDGED)
+    return message
+
+
+_STATUS_ORDER = [
+    ReportStatus.RECEIVED,
+    ReportStatus.ACKNOWLEDGED,
+    ReportStatus.IN_REVIEW,
+    ReportStatus.CLOSED,
+]
+
+
+@transaction.atomic
+def report_status_change(*, report: Report, user: User, status: str) -> Report:
+    if status not in ReportStatus.values:
+        raise InvalidInput([{"field": "status", "reason": _("Estado desconocido.")}])
+    if _acting_organisation(report=report, user=user) is None:
+        from remedia.core.errors import PermissionDenied
+
+        raise PermissionDenied()
+    report = Report.objects.select_for_update().get(pk=report.pk)
+    if status == report.status:
+        return report
+    if status == ReportStatus.RECEIVED:
+        raise InvalidInput(
+            [
+                {
+                    "field": "status",
+                    "reason": _("Una denuncia no puede volver a «recibida»."),
+                }
+            ]
+        )
+    previous = report.status
+    now = timezone.now()
+    report.status = status
+    if report.acknowledged_at is None and status != ReportStatus.RECEIVED:
+        report.acknowledged_at = now
+    report.closed_at = now if status == ReportStatus.CLOSED else None
+    report.save(update_fields=["status", "acknowledged_at", "closed_at", "updated_at"])
+    audit_record(
+        action="report.status_changed",
+        actor=user,
+        obj=report,
+        data={"from": previous, "to": status},
+    )
+    return report

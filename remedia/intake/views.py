@@ -1,0 +1,414 @@
+"""HTML pages of the intake: the worker's pages (no login) and the handler's inbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from remedia.accounts import keys
+from remedia.accounts.permissions import Capability
+from remedia.accounts.selectors import user_can
+from remedia.core.audit import audit_record
+from remedia.core.errors import ApplicationError, InvalidInput, NotFound, Throttled
+from remedia.facilities.selectors import facility_get, facility_search
+from remedia.intake import reporter_cookies as cookies
+from remedia.intake import selectors, services
+from remedia.intake.attachments import ALLOWED_DESCRIPTION, MAX_BYTES, MAX_FILES
+from remedia.intake.categories import PROTECTION_CATEGORIES, Category
+from remedia.intake.forms import MessageForm, ReceiptForm, ReportForm, StatusForm
+from remedia.intake.models import Channel, Report, ReportStatus
+
+
+def _incoming(
+    request: HttpRequest, field: str = "attachments"
+) -> list[services.IncomingFile]:
+    return [
+        services.IncomingFile(
+            name=f.name or "archivo",
+            data=b"" if getattr(f, "too_large", False) else f.read(),
+            too_large=getattr(f, "too_large", False),
+        )
+        for f in request.FILES.getlist(field)
+        if f.name
+    ]
+
+
+def _apply_errors(form: Any, exc: InvalidInput) -> None:
+    for error in exc.errors:
+        field = error["field"] if error["field"] in form.fields else None
+        form.add_error(field, str(error["reason"]))
+
+
+def _upload_context() -> dict[str, Any]:
+    return {
+        "max_files": MAX_FILES,
+        "max_mb": MAX_BYTES // (1024 * 1024),
+        "allowed": ALLOWED_DESCRIPTION,
+    }
+
+
+# --- The worker's pages ---------------------------------------------------------
+
+
+def _language() -> str:
+    return "en" if (get_language() or "").startswith("en") else "es"
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def report_view(request: HttpRequest) -> HttpResponse:
+    form = ReportForm(request.POST or None)
+    matches: list[Any] = []
+    chosen = None
+    attachment_errors: list[str] = []
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action", "submit")
+        query = (request.POST.get("facility_q") or "").strip()
+        chosen_id = request.POST.get("facility_id") or ""
+        if chosen_id:
+            try:
+                chosen = facility_get(facility_id=chosen_id)
+            except NotFound:
+                chosen = None
+        if action == "search":
+            # Without JavaScript the search is a round trip; nothing is stored.
+            matches = facility_search(q=query, state=request.POST.get("state") or None)
+            form = ReportForm(
+                initial={
+                    name: (
+                        request.POST.getlist(name)
+                        if name == "categories"
+                        else request.POST.get(name, "")
+                    )
+                    for name in ReportForm.base_fields
+                }
+            )
+        elif form.is_valid():
+            data = form.cleaned_data
+            try:
+                submitted = services.report_submit(
+                    draft=services.ReportDraft(
+                        channel=Channel.WEB,
+                        language=_language(),
+                        categories=data["categories"],
+                        narrative=data["narrative"],
+                        facility_id=data.get("facility_id") or None,
+                        facility_name=data.get("facility_name") or "",
+                        state=data["state"],
+                        occurred_on=data.get("occurred_on"),
+                        files=_incoming(request),
+                    )
+                )
+            except InvalidInput as exc:
+                _apply_errors(form, exc)
+                attachment_errors = [
+                    str(e["reason"]) for e in exc.errors if e["field"] == "attachments"
+                ]
+                status = 422
+            except ApplicationError as exc:
+                form.add_error(None, str(exc.message))
+                status = exc.status_code
+            else:
+                response = redirect("intake:receipt")
+                cookies.receipt_remember(response, receipt=submitted.receipt)
+                return response
+        else:
+            status = 422
+    return render(
+        request,
+        "intake/report_form.html",
+        {
+            "form": form,
+            "matches": matches,
+            "chosen": chosen,
+            "attachment_errors": attachment_errors,
+            "protection_codes": sorted(PROTECTION_CATEGORIES),
+            **_upload_context(),
+        },
+        status=status,
+    )
+
+
+@require_GET
+def facility_picker_view(request: HttpRequest) -> HttpResponse:
+    """The picker's results as an HTML fragment, for htmx (the form works without it)."""
+    query = (request.GET.get("facility_q") or "")[:200]
+    matches = facility_search(q=query, state=request.GET.get("state") or None)
+    return render(
+        request, "intake/facility_matches.html", {"matches": matches, "query": query}
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def receipt_view(request: HttpRequest) -> HttpResponse:
+    receipt = cookies.receipt_recall(request)
+    if request.method == "POST":
+        response = redirect("start")
+        cookies.receipt_forget(response)
+        messages.info(
+            request,
+            _("Listo. Use su recibo para ver la respuesta en «Dar seguimiento»."),
+        )
+        return response
+    if receipt is None:
+        return render(request, "intake/receipt_gone.html", status=404)
+    grouped = " ".join(receipt[i : i + 4] for i in range(0, 16, 4))
+    return render(request, "intake/receipt.html", {"receipt": grouped})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def followup_enter_view(request: HttpRequest) -> HttpResponse:
+    form = ReceiptForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                access = services.reporter_open(receipt=form.cleaned_data["receipt"])
+            except Throttled as exc:
+                form.add_error(None, str(exc.message))
+                status = 429
+            except services.ReceiptRefused as exc:
+                form.add_error("receipt", str(exc.message))
+                status = 401
+            else:
+                response = redirect("intake:followup")
+                cookies.followup_open(
+                    response,
+                    report_id=str(access.report.pk),
+                    private_key=access.private_key,
+                )
+                return response
+        else:
+            status = 401
+    return render(request, "intake/followup_enter.html", {"form": form}, status=status)
+
+
+def _reporter_access(request: HttpRequest) -> services.ReporterAccess | None:
+    current = cookies.followup_current(request)
+    if current is None:
+        return None
+    try:
+        return services.reporter_access_from_key(
+            report_id=current[0], private_key=current[1]
+        )
+    except services.ReceiptRefused:
+        return None
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def followup_view(request: HttpRequest) -> HttpResponse:
+    access = _reporter_access(request)
+    if access is None:
+        messages.info(request, _("Escriba su número de recibo para ver su denuncia."))
+        return redirect("intake:followup_enter")
+    form = MessageForm(request.POST or None)
+    status = 200
+    attachment_errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reporter_message_add(
+                access=access,
+                body=form.cleaned_data["body"],
+                incoming=_incoming(request),
+            )
+        except InvalidInput as exc:
+            _apply_errors(form, exc)
+            attachment_errors = [
+                str(e["reason"]) for e in exc.errors if e["field"] == "attachments"
+            ]
+            status = 422
+        except ApplicationError as exc:
+            form.add_error(None, str(exc.message))
+            status = exc.status_code
+        else:
+            messages.success(request, _("Su mensaje se envió."))
+            return redirect("intake:followup")
+    opened = services.report_decrypt(
+        report=access.report, private_key=access.private_key
+    )
+    return render(
+        request,
+        "intake/followup.html",
+        {
+            "opened": opened,
+            "report": access.report,
+            "form": form,
+            "attachment_errors": attachment_errors,
+            "closed": access.report.status == ReportStatus.CLOSED,
+            "category_labels": [Category(c).label for c in opened.categories],
+            **_upload_context(),
+        },
+        status=status,
+    )
+
+
+@require_POST
+def followup_exit_view(request: HttpRequest) -> HttpResponse:
+    response = redirect("start")
+    cookies.followup_close(response)
+    return response
+
+
+# --- The handler's inbox -------------------------------------------------------------
+
+
+def _require(request: HttpRequest, capability: Capability) -> None:
+    if not user_can(user=request.user, capability=capability):
+        raise Http404
+
+
+def _report_or_404(request: HttpRequest, report_id: Any) -> Report:
+    try:
+        return selectors.report_get_for_user(viewer=request.user, report_id=report_id)
+    except NotFound:
+        raise Http404 from None
+
+
+@login_required
+@require_GET
+def inbox_view(request: HttpRequest) -> HttpResponse:
+    _require(request, Capability.REPORT_READ)
+    status = request.GET.get("status") or None
+    if status not in ReportStatus.values:
+        status = None
+    urgent = {"1": True, "0": False}.get(request.GET.get("urgent", ""))
+    filters = selectors.ReportFilters(status=status, urgent=urgent)
+    reports = list(selectors.report_list(viewer=request.user, filters=filters)[:200])
+    return render(
+        request,
+        "intake/inbox.html",
+        {
+            "reports": reports,
+            "statuses": ReportStatus.choices,
+            "current_status": status or "",
+            "current_urgent": request.GET.get("urgent", ""),
+        },
+    )
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def staff_report_view(request: HttpRequest, report_id: Any) -> HttpResponse:
+    _require(request, Capability.REPORT_READ)
+    report = _report_or_404(request, report_id)
+    form = MessageForm(request.POST or None)
+    status = 200
+    attachment_errors: list[str] = []
+    if request.method == "POST":
+        try:
+            services.staff_reply(
+                report=report,
+                user=request.user,  # type: ignore[arg-type]
+                body=request.POST.get("body", ""),
+                incoming=_incoming(request),
+            )
+        except InvalidInput as exc:
+            _apply_errors(form, exc)
+            attachment_errors = [
+                str(e["reason"]) for e in exc.errors if e["field"] == "attachments"
+            ]
+            status = 422
+        except ApplicationError as exc:
+            form.add_error(None, str(exc.message))
+            status = exc.status_code
+        else:
+            messages.success(request, _("Respuesta enviada a quien denunció."))
+            return redirect("intake:staff_report", report_id=report.pk)
+    opened = services.staff_report_open(
+        report=report,
+        user=request.user,  # type: ignore[arg-type]
+        user_private_key=keys.request_private_key(request),
+    )
+    return render(
+        request,
+        "intake/staff_report.html",
+        {
+            "report": report,
+            "opened": opened,
+            "form": form,
+            "status_form": StatusForm(initial={"status": report.status}),
+            "attachment_errors": attachment_errors,
+            "category_labels": [
+                Category(c.code).label for c in report.category_rows.all()
+            ],
+            "can_manage": user_can(
+                user=request.user, capability=Capability.REPORT_MANAGE
+            ),
+            **_upload_context(),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def staff_report_status_view(request: HttpRequest, report_id: Any) -> HttpResponse:
+    _require(request, Capability.REPORT_MANAGE)
+    report = _report_or_404(request, report_id)
+    try:
+        services.report_status_change(
+            report=report,
+            user=request.user,  # type: ignore[arg-type]
+            status=request.POST.get("status", ""),
+        )
+    except ApplicationError as exc:
+        reason = (
+            exc.errors[0]["reason"] if isinstance(exc, InvalidInput) else exc.message
+        )
+        messages.error(request, str(reason))
+    else:
+        messages.success(request, _("Estado actualizado."))
+    return redirect("intake:staff_report", report_id=report.pk)
+
+
+def attachment_response(
+    request: HttpRequest, report: Report, attachment_id: Any
+) -> HttpResponse:
+    """Decrypt one attachment for an entitled user; audited; never cached."""
+    attachment = selectors.attachment_get_for_user(
+        viewer=request.user, report=report, attachment_id=attachment_id
+    )
+    report_key = services.staff_report_key(
+        report=report,
+        user=request.user,  # type: ignore[arg-type]
+        user_private_key=keys.request_private_key(request),
+    )
+    if report_key is None:
+        raise NotFound()
+    info, data = services.attachment_open(attachment=attachment, private_key=report_key)
+    audit_record(
+        action="report.attachment_read",
+        actor=request.user,
+        obj=report,
+        data={"attachment": str(attachment.pk)},
+    )
+    response = HttpResponse(data, content_type=attachment.content_type)
+    response["Content-Disposition"] = "attachment"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_GET
+def staff_attachment_view(
+    request: HttpRequest, report_id: Any, attachment_id: Any
+) -> HttpResponse:
+    _require(request, Capability.REPORT_READ)
+    report = _report_or_404(request, report_id)
+    try:
+        return attachment_response(request, report, attachment_id)
+    except NotFound:
+        raise Http404 from None
