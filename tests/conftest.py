@@ -1,9 +1,16 @@
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
 from django.core.cache import cache
 
-from tests.factories import OrganisationFactory, member, totp_device
+from tests.factories import PASSWORD, OrganisationFactory, member, totp_device
 
 
 @pytest.fixture(autouse=True)
@@ -35,3 +42,86 @@ def handler_b(org_b):
     user = member("handler", org_b, username="hector")
     totp_device(user)
     return user
+
+
+@pytest.fixture
+def unenrolled_handler(org_a):
+    """A case handler of organisation A who has not set up a second factor yet."""
+    return member("handler", org_a, username="helena")
+
+
+@pytest.fixture
+def facility_officer(org_a):
+    """A facility compliance officer without a second factor (their role needs none)."""
+    return member("facility_officer", org_a, username="fernando")
+
+
+@pytest.fixture
+def log_in(client):
+    """Post the staff login form with the test client; returns the response."""
+
+    def post(username: str, password: str = PASSWORD, code: str = ""):
+        return client.post(
+            "/staff/login/",
+            {"username": username, "password": password, "code": code},
+        )
+
+    return post
+
+
+# --- The `remedia` command in its own process -----------------------------------------
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+REMEDIA = Path(sys.executable).parent / "remedia"
+_ENVIRONMENT_NAMES = ("REMEDIA_", "DJANGO_", "PYTEST", "DATABASE_URL", "REDIS_URL")
+
+
+def cli_environment(data_dir: Path, **variables: str) -> dict[str, str]:
+    """A developer's environment (`make run`) on its own data directory."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(_ENVIRONMENT_NAMES)
+    }
+    env.update(REMEDIA_DEBUG="1", REMEDIA_DATA_DIR=str(data_dir), **variables)
+    return env
+
+
+@pytest.fixture(scope="session")
+def _migrated_data_dir(tmp_path_factory) -> Path:
+    data_dir = tmp_path_factory.mktemp("remedia-cli")
+    subprocess.run(
+        [str(REMEDIA), "migrate", "--noinput"],
+        env=cli_environment(data_dir),
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        check=True,
+        timeout=300,
+    )
+    return data_dir
+
+
+@pytest.fixture
+def cli_data_dir(_migrated_data_dir, tmp_path) -> Path:
+    """A data directory of its own (SQLite database, secret key), migrated."""
+    data_dir = tmp_path / "var"
+    shutil.copytree(_migrated_data_dir, data_dir)
+    return data_dir
+
+
+@pytest.fixture
+def remedia_cli(cli_data_dir) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run `remedia ARGS...` against `cli_data_dir`; returns the finished process."""
+
+    def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(REMEDIA), *args],
+            env=cli_environment(cli_data_dir),
+            cwd=PROJECT_DIR,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    return run

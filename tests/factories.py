@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import struct
+import time
+
 import factory
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -44,7 +50,9 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     role = "handler"
 
 
-def member(role: str, organisation: Organisation | None = None, **user_kwargs: object) -> User:
+def member(
+    role: str, organisation: Organisation | None = None, **user_kwargs: object
+) -> User:
     """A user holding `role` in `organisation` (a new one if not given)."""
     user = UserFactory(**user_kwargs)
     MembershipFactory(
@@ -59,13 +67,27 @@ def totp_device(user: User) -> TOTPDevice:
 
 def totp_code(device: TOTPDevice) -> str:
     """The code an authenticator app would show now, computed independently."""
-    import hashlib
-    import hmac
-    import struct
-    import time
+    return totp_code_for_key(
+        device.bin_key, step=device.step, t0=device.t0, digits=device.digits
+    )
 
-    counter = int(time.time() - device.t0) // device.step
-    mac = hmac.new(device.bin_key, struct.pack(">Q", counter), hashlib.sha1).digest()
-    offset = mac[-1] & 0x0F
-    value = struct.unpack(">I", mac[offset : offset + 4])[0] & 0x7FFFFFFF
-    return str(value % 10**device.digits).zfill(device.digits)
+
+def totp_code_for_secret(secret: str) -> str:
+    """The code for a base32 secret as shown to the user (RFC 6238 defaults)."""
+    return totp_code_for_key(base64.b32decode(secret))
+
+
+def totp_code_for_key(
+    key: bytes, *, step: int = 30, t0: int = 0, digits: int = 6, offset: int = 0
+) -> str:
+    """RFC 6238 TOTP; `offset` shifts the time step (for codes of other windows)."""
+    counter = int(time.time() - t0) // step + offset
+    mac = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
+    start = mac[-1] & 0x0F
+    value = struct.unpack(">I", mac[start : start + 4])[0] & 0x7FFFFFFF
+    return str(value % 10**digits).zfill(digits)
+
+
+def wrong_code(code: str) -> str:
+    """A code of the same shape that is not `code`."""
+    return str((int(code) + 1) % 10 ** len(code)).zfill(len(code))

@@ -11,7 +11,10 @@ def test_sealed_content_opens_only_with_its_private_key():
     # When a text is sealed to Alice
     box = crypto.seal("amenazas en la línea 3".encode(), public_key=alice.public)
     # Then only Alice's private key opens it
-    assert crypto.unseal(box, private_key=alice.private).decode() == "amenazas en la línea 3"
+    assert (
+        crypto.unseal(box, private_key=alice.private).decode()
+        == "amenazas en la línea 3"
+    )
     with pytest.raises(crypto.DecryptionFailed):
         crypto.unseal(box, private_key=mallory.private)
 
@@ -51,7 +54,9 @@ def test_receipt_hash_is_no_weaker_than_the_product_floor():
 
 def test_password_and_token_keys_depend_on_their_secret():
     salt = crypto.salt_new()
-    assert crypto.password_key("uno", salt=salt) != crypto.password_key("dos", salt=salt)
+    assert crypto.password_key("uno", salt=salt) != crypto.password_key(
+        "dos", salt=salt
+    )
     assert crypto.password_key("uno", salt=salt) != crypto.password_key(
         "uno", salt=crypto.salt_new()
     )

@@ -1,0 +1,230 @@
+"""Settings come from the environment; a bad value stops start-up naming the variable.
+
+Each test starts a fresh Python with a controlled environment: settings are read
+once per process, and the test process itself runs under pytest's settings.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+REMEDIA = Path(sys.executable).parent / "remedia"
+
+_OWN_PREFIXES = ("REMEDIA_", "DJANGO_", "PYTEST")
+_OWN_NAMES = {"DATABASE_URL", "REDIS_URL", "EMAIL_URL", "TWILIO_AUTH_TOKEN"}
+
+
+def _environment(data_dir: Path, **variables: str) -> dict[str, str]:
+    """The parent's environment without any of Remedia's variables, plus these."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(_OWN_PREFIXES) and key not in _OWN_NAMES
+    }
+    env["REMEDIA_DATA_DIR"] = str(data_dir)
+    env.update(variables)
+    return env
+
+
+def _production(data_dir: Path, **variables: str) -> dict[str, str]:
+    return _environment(
+        data_dir,
+        REMEDIA_DEBUG="0",
+        REMEDIA_SECRET_KEY=secrets.token_urlsafe(48),
+        REMEDIA_ALLOWED_HOSTS="remedia.example.org",
+        **variables,
+    )
+
+
+def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        args, env=env, cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120
+    )
+
+
+def _import_settings(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return _run([sys.executable, "-c", "import remedia.config.settings"], env)
+
+
+MALFORMED = [
+    pytest.param("REMEDIA_DEBUG", "maybe", id="debug-not-a-boolean"),
+    pytest.param("DATABASE_URL", "garbage", id="database-no-scheme"),
+    pytest.param("DATABASE_URL", "nosuch://db.example.org/x", id="database-scheme"),
+    pytest.param("DATABASE_URL", "mysql://u@db.example.org/x", id="database-mysql"),
+    pytest.param("DATABASE_URL", "postgres://u@h:notaport/db", id="database-port"),
+    pytest.param("REDIS_URL", "http://127.0.0.1:6379/0", id="redis-scheme"),
+    pytest.param("REMEDIA_SECRET_KEY", "too-short", id="secret-key-short"),
+    pytest.param("EMAIL_URL", "smtp://u:p@mail:port", id="email-port"),
+]
+
+
+def test_well_formed_development_environment_starts(tmp_path):
+    # The control for the tests below: the environment they build is otherwise good.
+    result = _import_settings(_environment(tmp_path, REMEDIA_DEBUG="1"))
+
+    assert result.returncode == 0, result.stderr
+
+
+def test_well_formed_production_environment_starts(tmp_path):
+    result = _import_settings(_production(tmp_path))
+
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(("name", "value"), MALFORMED)
+def test_malformed_variable_stops_start_up_naming_it(tmp_path, name, value):
+    # Given a development environment with one malformed variable
+    env = _environment(tmp_path, **{"REMEDIA_DEBUG": "1", name: value})
+
+    # When the settings are loaded
+    result = _import_settings(env)
+
+    # Then start-up stops and the message names the variable
+    assert result.returncode != 0
+    assert f"{name} is malformed" in result.stderr
+
+
+@pytest.mark.parametrize(("name", "value"), MALFORMED)
+def test_remedia_command_reports_a_malformed_variable_without_a_traceback(
+    tmp_path, name, value
+):
+    # Given the same malformed variable
+    env = _environment(tmp_path, **{"REMEDIA_DEBUG": "1", name: value})
+
+    # When an operator runs the remedia command
+    result = _run([str(REMEDIA), "check"], env)
+
+    # Then it exits 2 and its last word is one line naming the variable
+    assert result.returncode == 2
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert last_line.startswith("remedia: configuration error: ")
+    assert name in last_line
+    assert "Traceback" not in result.stderr
+
+
+def test_production_without_secret_key_stops_start_up(tmp_path):
+    # Given production mode with no secret key
+    env = _production(tmp_path)
+    del env["REMEDIA_SECRET_KEY"]
+
+    # When the settings are loaded / then start-up stops naming the variable
+    result = _import_settings(env)
+    assert result.returncode != 0
+    assert "REMEDIA_SECRET_KEY is required" in result.stderr
+    # And no key was quietly generated in its place
+    assert not (tmp_path / "secret_key").exists()
+
+
+@pytest.mark.parametrize("hosts", [None, ""], ids=["unset", "empty"])
+def test_production_without_allowed_hosts_stops_start_up(tmp_path, hosts):
+    # Given production mode with no allowed host names
+    env = _production(tmp_path)
+    if hosts is None:
+        del env["REMEDIA_ALLOWED_HOSTS"]
+    else:
+        env["REMEDIA_ALLOWED_HOSTS"] = hosts
+
+    # When the settings are loaded / then start-up stops naming the variable
+    result = _import_settings(env)
+    assert result.returncode != 0
+    assert "REMEDIA_ALLOWED_HOSTS is required" in result.stderr
+
+
+def test_production_is_debug_off_by_default(tmp_path):
+    # Given REMEDIA_DEBUG unset, the secure default applies: no key, no start
+    env = _production(tmp_path)
+    del env["REMEDIA_DEBUG"]
+    del env["REMEDIA_SECRET_KEY"]
+
+    result = _import_settings(env)
+
+    assert result.returncode != 0
+    assert "REMEDIA_SECRET_KEY is required" in result.stderr
+
+
+def test_deploy_check_passes_in_production(tmp_path):
+    # Given a production environment as docs/operations.md describes
+    env = _production(tmp_path)
+
+    # When Django's deployment checks run
+    result = _run([str(REMEDIA), "check", "--deploy"], env)
+
+    # Then they find nothing to fix
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "System check identified no issues" in result.stdout
+
+
+_PRINT_SETTINGS = """
+import json
+import django
+from django.conf import settings
+django.setup()
+print(json.dumps({
+    "hashers": settings.PASSWORD_HASHERS,
+    "debug": settings.DEBUG,
+    "session_cookie_secure": settings.SESSION_COOKIE_SECURE,
+    "csrf_cookie_secure": settings.CSRF_COOKIE_SECURE,
+    "ssl_redirect": settings.SECURE_SSL_REDIRECT,
+    "hsts": settings.SECURE_HSTS_SECONDS,
+    "database": settings.DATABASES["default"]["ENGINE"],
+    "cache": settings.CACHES["default"]["BACKEND"],
+}))
+"""
+
+
+def _settings_of(env: dict[str, str]) -> dict[str, object]:
+    env = {**env, "DJANGO_SETTINGS_MODULE": "remedia.config.settings"}
+    result = _run([sys.executable, "-c", _PRINT_SETTINGS], env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_production_hashes_passwords_with_argon2(tmp_path):
+    # Given production settings
+    values = _settings_of(_production(tmp_path))
+
+    # Then Argon2 is the hasher for new passwords, and the test hasher is absent
+    assert values["hashers"][0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    assert not any("FastTestHasher" in h for h in values["hashers"])
+
+
+def test_development_hashes_passwords_with_argon2_too(tmp_path):
+    values = _settings_of(_environment(tmp_path, REMEDIA_DEBUG="1"))
+
+    assert values["hashers"][0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+
+
+def test_production_defaults_are_secure(tmp_path):
+    values = _settings_of(_production(tmp_path))
+
+    assert values["debug"] is False
+    assert values["session_cookie_secure"] is True
+    assert values["csrf_cookie_secure"] is True
+    assert values["ssl_redirect"] is True
+    assert values["hsts"] >= 31536000
+
+
+def test_database_and_cache_follow_the_environment(tmp_path):
+    # Given a PostgreSQL URL and a Redis URL
+    values = _settings_of(
+        _production(
+            tmp_path,
+            DATABASE_URL="postgres://remedia@db.example.org:5432/remedia",
+            REDIS_URL="redis://cache.example.org:6379/0",
+        )
+    )
+
+    # Then both are used; without them, SQLite and the database cache
+    assert values["database"] == "django.db.backends.postgresql"
+    assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
+    defaults = _settings_of(_production(tmp_path))
+    assert defaults["database"] == "django.db.backends.sqlite3"
+    assert defaults["cache"] == "django.core.cache.backends.db.DatabaseCache"

@@ -1,0 +1,204 @@
+"""Browser tests: Debian's Chromium, driven by Playwright, against the live server.
+
+Playwright never downloads a browser here: it launches the system's
+/usr/bin/chromium (Debian's `chromium` package, which .ci/run installs).
+Without it a browser test is skipped on a developer's machine and fails in CI.
+
+Every page gets a fresh browser context (cookies, storage) and records what it
+asked for and what its console said, so a test can check that nothing left
+the live server and that the Content Security Policy refused nothing.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.db.models.signals import post_migrate
+
+CHROMIUM_MISSING = (
+    "Debian's chromium package is not installed; apt-get install chromium"
+)
+
+# Flags for a root user on a machine whose network is closed: without the
+# background-networking ones Chromium keeps trying to reach Google's hosts.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+DESKTOP = {"viewport": {"width": 1280, "height": 800}}
+# A small Android phone, for the worker-facing pages.
+PHONE = {
+    "viewport": {"width": 360, "height": 740},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
+
+# Collects a page's in-page Content Security Policy violations; injected through
+# DevTools, so the policy itself does not apply to it.
+_CSP_LISTENER = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__cspViolations.push(e.violatedDirective + " " + e.blockedURI);
+});
+"""
+
+
+def chromium_path() -> str | None:
+    for candidate in ("/usr/bin/chromium", shutil.which("chromium")):
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    path = chromium_path()
+    if path is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(CHROMIUM_MISSING, pytrace=False)
+        pytest.skip(CHROMIUM_MISSING)
+
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop running in this thread, which
+    # Django's async-safety check would take for async code calling the ORM.
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(
+                executable_path=path, headless=True, args=CHROMIUM_ARGS
+            )
+            yield chromium
+            chromium.close()
+
+
+@dataclass
+class PageLog:
+    """What one page asked the network for and what its console said."""
+
+    page: Any
+    requests: list[str] = field(default_factory=list)
+    console: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def csp_violations(self) -> list[str]:
+        in_page = self.page.evaluate("window.__cspViolations || []")
+        logged = [m for m in self.console if "Content Security Policy" in m]
+        return logged + list(in_page)
+
+
+def _restore_audit_log() -> None:
+    """Put back the audit log's triggers and head row after a flush."""
+    migration = importlib.import_module(
+        "remedia.core.migrations.0002_audit_append_only"
+    )
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE core_auditentry ENABLE TRIGGER USER")
+        elif connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                "AND tbl_name = 'core_auditentry'"
+            )
+            if not cursor.fetchall():
+                for sql in migration._SQLITE:
+                    cursor.execute(sql)
+    from remedia.core.models import AuditHead
+
+    AuditHead.objects.get_or_create(id=1)
+
+
+def _after_flush(sender: Any, **kwargs: Any) -> None:
+    post_migrate.disconnect(dispatch_uid="remedia-e2e-audit-restore")
+    _restore_audit_log()
+
+
+@pytest.fixture
+def _flushable_audit_log(transactional_db: None) -> Iterator[None]:
+    """Let the live-server test's database flush pass the append-only audit log.
+
+    A live-server test commits for real, so pytest-django empties every table
+    afterwards; the audit log's triggers refuse exactly that (DELETE on SQLite,
+    TRUNCATE on PostgreSQL), and the flush also drops the head row that the
+    migration made. The triggers are switched off only for that flush, then
+    restored with the head row when the flush announces itself done through
+    post_migrate, before any other test runs.
+    """
+    _restore_audit_log()
+    yield
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE core_auditentry DISABLE TRIGGER USER")
+        elif connection.vendor == "sqlite":
+            cursor.execute("DROP TRIGGER IF EXISTS core_auditentry_no_update")
+            cursor.execute("DROP TRIGGER IF EXISTS core_auditentry_no_delete")
+    post_migrate.connect(
+        _after_flush, weak=False, dispatch_uid="remedia-e2e-audit-restore"
+    )
+
+
+@pytest.fixture
+def new_page(
+    browser: Any, live_server: Any, _flushable_audit_log: None
+) -> Iterator[Callable[..., PageLog]]:
+    """Open pages in fresh contexts: `new_page()` for a desktop, `new_page(phone=True)`.
+
+    Pages speak Spanish (Mexico) unless `locale` says otherwise, and resolve
+    relative URLs against the live server.
+    """
+    contexts: list[Any] = []
+
+    def open_page(
+        *, phone: bool = False, locale: str = "es-MX", **options: Any
+    ) -> PageLog:
+        context = browser.new_context(
+            base_url=live_server.url,
+            locale=locale,
+            timezone_id="America/Mexico_City",
+            **{**(PHONE if phone else DESKTOP), **options},
+        )
+        contexts.append(context)
+        context.set_default_timeout(15_000)
+        context.add_init_script(_CSP_LISTENER)
+        page = context.new_page()
+        log = PageLog(page)
+        page.on("request", lambda request: log.requests.append(request.url))
+        page.on("console", lambda message: log.console.append(message.text))
+        page.on("pageerror", lambda error: log.errors.append(str(error)))
+        return log
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page_log(new_page: Callable[..., PageLog]) -> PageLog:
+    return new_page()
+
+
+@pytest.fixture
+def page(page_log: PageLog) -> Any:
+    """A desktop-sized page in a fresh context."""
+    return page_log.page
+
+
+@pytest.fixture
+def phone_page(new_page: Callable[..., PageLog]) -> Any:
+    """A 360x740 touch phone page in a fresh context, for the worker-facing pages."""
+    return new_page(phone=True).page
