@@ -1,14 +1,18 @@
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.db.models.signals import post_migrate
 
 from tests.factories import PASSWORD, OrganisationFactory, member, totp_device
 
@@ -67,6 +71,63 @@ def log_in(client):
         )
 
     return post
+
+
+# --- Tests that commit for real (live server, transactional_db) -----------------------
+
+
+def _restore_migrated_rows() -> None:
+    """Put back the audit log's triggers and the rows migrations made, after a flush."""
+    migration = importlib.import_module(
+        "remedia.core.migrations.0002_audit_append_only"
+    )
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE core_auditentry ENABLE TRIGGER USER")
+        elif connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                "AND tbl_name = 'core_auditentry'"
+            )
+            if not cursor.fetchall():
+                for sql in migration._SQLITE:
+                    cursor.execute(sql)
+    from remedia.core.models import AuditHead
+    from remedia.intake.models import IntakeConfiguration
+
+    AuditHead.objects.get_or_create(id=1)
+    # The intake's single configuration row (intake migration 0002) and its salt.
+    IntakeConfiguration.objects.get_or_create(
+        id=1, defaults={"receipt_salt": os.urandom(16)}
+    )
+
+
+def _after_flush(sender: Any, **kwargs: Any) -> None:
+    post_migrate.disconnect(dispatch_uid="remedia-audit-restore")
+    _restore_migrated_rows()
+
+
+@pytest.fixture
+def _flushable_audit_log(transactional_db: None) -> Iterator[None]:
+    """Let a committing test's database flush pass the append-only audit log.
+
+    A live-server or transactional test commits for real, so pytest-django
+    empties every table afterwards; the audit log's triggers refuse exactly that
+    (DELETE on SQLite, TRUNCATE on PostgreSQL), and the flush also drops the
+    rows the migrations made (the audit head, the intake configuration). The
+    triggers are switched off only for that flush, then restored with those rows
+    when the flush announces itself done through post_migrate, before any other
+    test runs.
+    """
+    _restore_migrated_rows()
+    yield
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE core_auditentry DISABLE TRIGGER USER")
+        elif connection.vendor == "sqlite":
+            cursor.execute("DROP TRIGGER IF EXISTS core_auditentry_no_update")
+            cursor.execute("DROP TRIGGER IF EXISTS core_auditentry_no_delete")
+    post_migrate.connect(_after_flush, weak=False, dispatch_uid="remedia-audit-restore")
 
 
 # --- The `remedia` command in its own process -----------------------------------------

@@ -13,6 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from remedia.accounts.models import Membership, Organisation, User
 from remedia.accounts.permissions import Sector
+from remedia.facilities.models import Facility
 
 PASSWORD = "correct horse battery staple 42"
 
@@ -48,6 +49,15 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     organisation = factory.SubFactory(OrganisationFactory)
     role = "handler"
+
+
+class FacilityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Facility
+
+    name = factory.Sequence(lambda n: f"Confecciones de prueba {n}")
+    municipality = "Aguascalientes"
+    state = "MX-AGU"
 
 
 def member(

@@ -5,12 +5,19 @@ from typing import Any
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from remedia.accounts import services
-from remedia.accounts.models import ApiToken, Membership, Organisation, User
+from remedia.accounts import keys, services
+from remedia.accounts.models import (
+    ApiToken,
+    Membership,
+    Organisation,
+    OrganisationKey,
+    User,
+)
 from remedia.core.audit import audit_record
 
 
@@ -40,9 +47,40 @@ class _AuditedAdmin(admin.ModelAdmin):
 
 @admin.register(Organisation)
 class OrganisationAdmin(_AuditedAdmin):
-    list_display = ["name", "short_name", "sector", "country", "is_active"]
+    list_display = [
+        "name",
+        "short_name",
+        "sector",
+        "country",
+        "is_active",
+        "has_escrow",
+    ]
     list_filter = ["sector", "is_active", "country"]
     search_fields = ["name", "short_name"]
+    actions = ["issue_escrow"]
+
+    @admin.display(boolean=True, description=_("Llave de custodia"))
+    def has_escrow(self, obj: Organisation) -> bool:
+        return OrganisationKey.objects.filter(organisation=obj).exists()
+
+    @admin.action(description=_("Crear la llave de custodia (se muestra una sola vez)"))
+    def issue_escrow(
+        self, request: HttpRequest, queryset: QuerySet[Organisation]
+    ) -> HttpResponse:
+        issued = [
+            (
+                org,
+                keys.organisation_escrow_issue(
+                    organisation=org, issued_by=request.user
+                ),
+            )
+            for org in queryset
+            if not OrganisationKey.objects.filter(organisation=org).exists()
+        ]
+        # Rendered straight into the response: never stored, not even in a message.
+        response = render(request, "accounts/recovery_keys.html", {"issued": issued})
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 class MembershipInline(admin.TabularInline):

@@ -36,3 +36,18 @@ class EnrolForm(forms.Form):
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}
         ),
     )
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Para qué es el token"),
+        max_length=100,
+        help_text=_("Por ejemplo: «sistema de casos de la organización»."),
+    )
+    days = forms.IntegerField(
+        label=_("Vence en (días)"),
+        min_value=1,
+        max_value=365,
+        initial=90,
+        help_text=_("Los tokens sin vencimiento son un riesgo; elija lo necesario."),
+    )

@@ -347,3 +347,26 @@ def session_expired(*, session: Any) -> bool:
         return False
     age = timezone.now().timestamp() - started
     return bool(age > settings.REMEDIA_SESSION_MAX_AGE)
+
+
+@transaction.atomic
+def password_change(
+    *, request: HttpRequest, user: User, old_password: str, new_password: str
+) -> None:
+    """Change a password made in Remedia: the same private key, wrapped anew.
+
+    Reports already sealed to the user stay readable. (A password set outside
+    this flow, in the admin, cannot re-wrap the key: the next login replaces
+    the key and access returns through colleagues or the escrow.)
+    """
+    from django.contrib.auth import update_session_auth_hash
+
+    if not user.check_password(old_password):
+        raise ApplicationError(_("La contraseña actual no es correcta."))
+    private = keys.user_key_unlock(user=user, password=old_password)
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    keys.user_key_rewrap(user=user, private=private, new_password=new_password)
+    update_session_auth_hash(request, user)
+    keys.session_key_store(request=request, private=private)
+    audit_record(action="password.changed", actor=user, obj=user)

@@ -10,5 +10,7 @@ urlpatterns = [
     path("enrol/", views.enrol_view, name="enrol"),
     path("recovery-codes/", views.recovery_codes_view, name="recovery_codes"),
     path("account/", views.account_view, name="account"),
+    path("account/password/", views.password_view, name="password"),
+    path("account/tokens/", views.tokens_view, name="tokens"),
     path("", views.home_view, name="home"),
 ]

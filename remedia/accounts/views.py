@@ -1,21 +1,26 @@
 from __future__ import annotations
 
 import base64
+import uuid
+from datetime import timedelta
 
 import segno
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.forms import PasswordChangeForm
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from remedia.accounts import selectors, services
-from remedia.accounts.forms import EnrolForm, LoginForm
+from remedia.accounts import keys, selectors, services
+from remedia.accounts.forms import EnrolForm, LoginForm, TokenForm
+from remedia.accounts.models import ApiToken
 from remedia.accounts.permissions import Role
 from remedia.core.errors import ApplicationError, Throttled
 from remedia.core.hooks import home_panels
@@ -159,3 +164,77 @@ def home_view(request: HttpRequest) -> HttpResponse:
             "organisations": selectors.user_organisations(user=request.user),
         },
     )
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def password_view(request: HttpRequest) -> HttpResponse:
+    form = PasswordChangeForm(request.user, request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.password_change(
+                    request=request,
+                    user=request.user,  # type: ignore[arg-type]
+                    old_password=form.cleaned_data["old_password"],
+                    new_password=form.cleaned_data["new_password1"],
+                )
+            except ApplicationError as exc:
+                form.add_error("old_password", str(exc.message))
+                status = 400
+            else:
+                messages.success(request, _("Su contraseña cambió."))
+                return redirect("accounts:account")
+        else:
+            status = 400
+    return render(request, "accounts/password.html", {"form": form}, status=status)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def tokens_view(request: HttpRequest) -> HttpResponse:
+    """The user's own API tokens; a new one can decrypt what its user may read."""
+    form = TokenForm(request.POST if request.POST.get("action") == "issue" else None)
+    issued = None
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "issue" and form.is_valid():
+            _token, issued = services.token_issue(
+                user=request.user,  # type: ignore[arg-type]
+                name=form.cleaned_data["name"],
+                issued_by=request.user,  # type: ignore[arg-type]
+                expires_at=timezone.now() + timedelta(days=form.cleaned_data["days"]),
+                private_key=keys.request_private_key(request),
+            )
+            form = TokenForm()
+        elif action == "revoke":
+            token = ApiToken.objects.filter(
+                user=request.user, pk=_uuid_or_none(request.POST.get("token"))
+            ).first()
+            if token is None:
+                raise Http404
+            services.token_revoke(token=token, revoked_by=request.user)  # type: ignore[arg-type]
+            messages.success(request, _("Token revocado."))
+            return redirect("accounts:tokens")
+    return render(
+        request,
+        "accounts/tokens.html",
+        {
+            "form": form,
+            "issued": issued,
+            "tokens": ApiToken.objects.filter(
+                user=request.user, revoked_at__isnull=True
+            ),
+            "key_unlocked": keys.request_private_key(request) is not None,
+        },
+    )
+
+
+def _uuid_or_none(value: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None

@@ -60,6 +60,9 @@ def _field_reason(error: dict[str, Any]) -> str:
         % {"n": ctx.get("ge", "?")},
         "less_than_equal": _("Debe ser menor o igual a %(n)s.")
         % {"n": ctx.get("le", "?")},
+        # A choice outside a list (a filter's status, category, channel).
+        "enum": _("No es un valor admitido. Valores admitidos: %(values)s.")
+        % {"values": str(ctx.get("expected", "?")).replace(" or ", ", ")},
     }
     if kind in reasons:
         return reasons[kind]
@@ -70,8 +73,11 @@ def _field_reason(error: dict[str, Any]) -> str:
 
 def _field_name(loc: Any) -> str:
     # Ninja puts the source first ("body", "query", "path") and the schema's
-    # parameter name second; the client knows neither.
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    # parameter name second; the client knows neither. Only those leading parts
+    # go: a field may itself be called "body" (a message's text).
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in {"body", "query", "path", "header", "form", "file"}:
+        parts = parts[1:]
     if len(parts) > 1 and parts[0] in {"payload", "data", "body_in", "filters"}:
         parts = parts[1:]
     return ".".join(parts) or "body"

@@ -143,6 +143,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "remedia.core.hooks.staff_nav",
             ],
         },
     }
@@ -297,6 +298,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+# The project's own stylesheet lives beside the project templates, outside any app.
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -383,6 +386,9 @@ LOGGING = {
         # the log; our own middleware logs the request without network details.
         "django.request": {"level": "ERROR"},
         "huey": {"level": "WARNING"},
+        # Pillow logs every EXIF tag it reads at debug level: a photo's GPS
+        # position and camera make would reach the log while being cleaned.
+        "PIL": {"level": "WARNING"},
     },
 }
 

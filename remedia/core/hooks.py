@@ -38,3 +38,29 @@ def home_panel_register(provider: PanelProvider) -> PanelProvider:
 def home_panels(request: HttpRequest) -> list[Panel]:
     panels = [p for provider in _home_panels if (p := provider(request)) is not None]
     return sorted(panels, key=lambda p: p.order)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: Any
+    url: str
+    order: int = 100
+
+
+NavProvider = Callable[[HttpRequest], NavItem | None]
+
+_nav_items: list[NavProvider] = []
+
+
+def staff_nav_register(provider: NavProvider) -> NavProvider:
+    if provider not in _nav_items:
+        _nav_items.append(provider)
+    return provider
+
+
+def staff_nav(request: HttpRequest) -> dict[str, list[NavItem]]:
+    """Context processor: the staff menu entries the current user may follow."""
+    if not getattr(request, "user", None) or not request.user.is_authenticated:
+        return {"staff_nav": []}
+    items = [i for provider in _nav_items if (i := provider(request)) is not None]
+    return {"staff_nav": sorted(items, key=lambda i: i.order)}

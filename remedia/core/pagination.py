@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
@@ -14,7 +15,11 @@ MAX_LIMIT = 200
 
 
 def paginate(
-    queryset: QuerySet[Any], *, limit: int, offset: int
+    queryset: QuerySet[Any],
+    *,
+    limit: int,
+    offset: int,
+    count: Callable[[], int] | None = None,
 ) -> tuple[list[Any], int]:
     errors = []
     if not 1 <= limit <= MAX_LIMIT:
@@ -28,4 +33,4 @@ def paginate(
         errors.append({"field": "offset", "reason": _("No puede ser negativo.")})
     if errors:
         raise InvalidInput(errors)
-    return list(queryset[offset : offset + limit]), queryset.count()
+    return list(queryset[offset : offset + limit]), (count or queryset.count)()

@@ -9,6 +9,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
+from ninja.responses import Status
 from ninja.security import APIKeyHeader
 
 from remedia.accounts import keys
@@ -31,10 +32,8 @@ class ReceiptAuth(APIKeyHeader):
         scheme, _sep, receipt = (key or "").partition(" ")
         if scheme.lower() != "receipt":
             receipt = ""
-        try:
-            access = services.reporter_open(receipt=receipt)
-        except services.ReceiptRefused:
-            return None
+        # Any failure raises ReceiptRefused: one 401 body, whatever was wrong.
+        access = services.reporter_open(receipt=receipt)
         request.reporter_access = access  # type: ignore[attr-defined]
         return access
 
@@ -86,6 +85,17 @@ class MessageIn(Schema):
     body: str
 
 
+def _new_message_out(message: Any, body: str) -> MessageOut:
+    """A message just written, without decrypting it again."""
+    return MessageOut(
+        id=message.id,
+        author=message.author_kind,
+        body=services.clean_text(body),
+        created_at=message.created_at,
+        attachments=[],
+    )
+
+
 def _attachment_out(info: dict[str, Any]) -> AttachmentOut:
     return AttachmentOut(
         id=info["id"],
@@ -118,7 +128,7 @@ def _messages_out(opened: services.OpenReport) -> list[MessageOut]:
     response={201: ReceiptOut},
     summary="Submit a report anonymously; the answer holds the receipt, shown once",
 )
-def submit_report(request: HttpRequest, payload: ReportIn) -> tuple[int, ReceiptOut]:
+def submit_report(request: HttpRequest, payload: ReportIn) -> Status[ReceiptOut]:
     submitted = services.report_submit(
         draft=services.ReportDraft(
             channel=Channel.API,
@@ -131,7 +141,7 @@ def submit_report(request: HttpRequest, payload: ReportIn) -> tuple[int, Receipt
             occurred_on=payload.occurred_on,
         )
     )
-    return 201, ReceiptOut(receipt=submitted.receipt)
+    return Status(201, ReceiptOut(receipt=submitted.receipt))
 
 
 def _reporter_view(access: services.ReporterAccess) -> ReporterReportOut:
@@ -166,18 +176,10 @@ def reporter_me(request: HttpRequest) -> ReporterReportOut:
     response={201: MessageOut},
     summary="Add a message to the report",
 )
-def reporter_message(
-    request: HttpRequest, payload: MessageIn
-) -> tuple[int, MessageOut]:
+def reporter_message(request: HttpRequest, payload: MessageIn) -> Status[MessageOut]:
     access = request.auth  # type: ignore[attr-defined]
     message = services.reporter_message_add(access=access, body=payload.body)
-    return 201, MessageOut(
-        id=message.id,
-        author=message.author_kind,
-        body=payload.body.strip(),
-        created_at=message.created_at,
-        attachments=[],
-    )
+    return Status(201, _new_message_out(message, payload.body))
 
 
 @intake_router.post(
@@ -190,7 +192,7 @@ def reporter_attachments(
     request: HttpRequest,
     files: File[list[UploadedFile]],
     body: Form[str] = "",
-) -> tuple[int, MessageOut]:
+) -> Status[MessageOut]:
     access = request.auth  # type: ignore[attr-defined]
     message = services.reporter_message_add(
         access=access, body=body, incoming=_incoming(files)
@@ -199,7 +201,7 @@ def reporter_attachments(
         report=access.report, private_key=access.private_key
     )
     out = next(m for m in _messages_out(opened) if m.id == message.id)
-    return 201, out
+    return Status(201, out)
 
 
 def _incoming(uploaded: list[Any]) -> list[services.IncomingFile]:
@@ -308,6 +310,7 @@ def report_list(request: HttpRequest, query: Query[ReportQuery]) -> ReportListOu
         selectors.report_list(viewer=request.auth, filters=filters),
         limit=query.limit,
         offset=query.offset,
+        count=lambda: selectors.report_count(viewer=request.auth, filters=filters),
     )
     return ReportListOut(
         items=[ReportSummaryOut(**_summary(r)) for r in items], count=count
@@ -349,16 +352,10 @@ def report_detail(request: HttpRequest, report_id: str) -> ReportDetailOut:
 )
 def report_reply(
     request: HttpRequest, report_id: str, payload: MessageIn
-) -> tuple[int, MessageOut]:
+) -> Status[MessageOut]:
     report = selectors.report_get_for_user(viewer=request.auth, report_id=report_id)
     message = services.staff_reply(report=report, user=request.auth, body=payload.body)  # type: ignore[arg-type]
-    return 201, MessageOut(
-        id=message.id,
-        author=message.author_kind,
-        body=payload.body.strip(),
-        created_at=message.created_at,
-        attachments=[],
-    )
+    return Status(201, _new_message_out(message, payload.body))
 
 
 @staff_router.post(

@@ -212,7 +212,11 @@ class Report(BaseModel):
         ordering = ["-created_at"]
         verbose_name = _("denuncia")
         verbose_name_plural = _("denuncias")
-        indexes = [models.Index(fields=["status", "urgent", "created_at"])]
+        indexes = [
+            models.Index(fields=["status", "urgent", "created_at"]),
+            # The inbox's order: urgent first, newest first.
+            models.Index(fields=["-urgent", "-created_at"], name="report_inbox_order"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} · {self.created_at:%Y-%m-%d}"
@@ -269,6 +273,8 @@ class ReportRecipient(models.Model):
     class Meta:
         verbose_name = _("destinataria")
         verbose_name_plural = _("destinatarias")
+        # Scoping starts from the organisation: "reports routed to mine".
+        indexes = [models.Index(fields=["organisation", "report"])]
         constraints = [
             models.UniqueConstraint(
                 fields=["report", "organisation"], name="report_recipient_unique"

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from remedia.accounts.permissions import Capability
 from remedia.accounts.selectors import user_can
-from remedia.core.hooks import Panel
+from remedia.core.hooks import NavItem, Panel
 from remedia.intake import selectors
 from remedia.intake.models import ReportStatus
 
@@ -38,3 +40,9 @@ def routing_panel(request: HttpRequest) -> Panel | None:
     return Panel(
         template="intake/routing_panel.html", context={"health": health}, order=1
     )
+
+
+def inbox_nav(request: HttpRequest) -> NavItem | None:
+    if not user_can(user=request.user, capability=Capability.REPORT_READ):
+        return None
+    return NavItem(label=_("Denuncias"), url=reverse("intake:inbox"), order=10)

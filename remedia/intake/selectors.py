@@ -72,6 +72,48 @@ def report_list(
     )
 
 
+COUNT_CACHE_SECONDS = 300
+INBOX_VERSION_KEY = "inbox-version"
+
+
+def inbox_changed() -> None:
+    """Called by the services after any write that changes what an inbox counts."""
+    from django.core.cache import cache
+
+    if not cache.add(INBOX_VERSION_KEY, 1, timeout=None):
+        try:
+            cache.incr(INBOX_VERSION_KEY)
+        except ValueError:
+            cache.set(INBOX_VERSION_KEY, 1, timeout=None)
+
+
+def report_count(*, viewer: Any, filters: ReportFilters | None = None) -> int:
+    """The inbox total, cached per scope and filters until the next change.
+
+    Counting a large inbox exactly costs more than the page itself. Any new
+    report or status change bumps the inbox version, so a cached total is never
+    staler than the last write.
+    """
+    import hashlib
+
+    from django.core.cache import cache
+
+    orgs = sorted(
+        str(o)
+        for o in organisations_for(user=viewer, capability=Capability.REPORT_READ)
+    )
+    version = cache.get(INBOX_VERSION_KEY, 0)
+    key = (
+        "inbox-count:"
+        + hashlib.sha256(repr((version, orgs, filters)).encode()).hexdigest()[:32]
+    )
+    found = cache.get(key)
+    if found is None:
+        found = report_list(viewer=viewer, filters=filters).order_by().count()
+        cache.set(key, found, COUNT_CACHE_SECONDS)
+    return int(found)
+
+
 def report_get_for_user(*, viewer: Any, report_id: Any) -> Report:
     """One report the viewer may read; 404 alike for missing and not theirs."""
     return get_scoped(

@@ -31,6 +31,7 @@ from remedia.core.geo import state_code
 from remedia.core.throttle import Backoff
 from remedia.facilities.models import Facility
 from remedia.intake import attachments as files
+from remedia.intake import selectors
 from remedia.intake.categories import Category, is_urgent
 from remedia.intake.models import (
     Attachment,
@@ -133,7 +134,7 @@ def _clean_files(
     return cleaned
 
 
-def _clean_text(value: Any) -> str:
+def clean_text(value: Any) -> str:
     if not isinstance(value, str):
         return ""
     # Control characters other than line breaks and tabs are dropped.
@@ -162,7 +163,7 @@ def report_validate(draft: ReportDraft) -> CleanDraft:
             }
         )
 
-    narrative = _clean_text(draft.narrative)
+    narrative = clean_text(draft.narrative)
     if len(narrative) < 10:
         errors.append(
             {
@@ -204,7 +205,7 @@ def report_validate(draft: ReportDraft) -> CleanDraft:
                     "reason": _("Ese centro de trabajo no está en el padrón."),
                 }
             )
-    facility_name = _clean_text(draft.facility_name)
+    facility_name = clean_text(draft.facility_name)
     if len(facility_name) > FACILITY_NAME_MAX:
         errors.append(
             {
@@ -466,6 +467,7 @@ def report_submit(*, draft: ReportDraft) -> Submitted:
         for path in written:
             path.unlink(missing_ok=True)
         raise
+    transaction.on_commit(selectors.inbox_changed)
     logger.info(
         "report.submitted",
         extra={
@@ -604,7 +606,7 @@ def _validate_message(
     body: str, incoming: list[IncomingFile]
 ) -> tuple[str, list[tuple[str, files.CleanFile]]]:
     errors: list[dict[str, Any]] = []
-    text = _clean_text(body)
+    text = clean_text(body)
     if not text and not incoming:
         errors.append(
             {"field": "body", "reason": _("Escriba un mensaje o adjunte un archivo.")}
@@ -814,6 +816,7 @@ def report_status_change(*, report: Report, user: User, status: str) -> Report:
         report.acknowledged_at = now
     report.closed_at = now if status == ReportStatus.CLOSED else None
     report.save(update_fields=["status", "acknowledged_at", "closed_at", "updated_at"])
+    transaction.on_commit(selectors.inbox_changed)
     audit_record(
         action="report.status_changed",
         actor=user,
@@ -821,3 +824,43 @@ def report_status_change(*, report: Report, user: User, status: str) -> Report:
         data={"from": previous, "to": status},
     )
     return report
+
+
+# --- Retention ---------------------------------------------------------------------
+
+
+def reports_destroy_expired(*, now: Any = None) -> int:
+    """Destroy reports closed longer ago than the retention period.
+
+    The rows go with their sealed keys, grants, messages and attachment rows;
+    the encrypted files are unlinked after the commit. With the keys gone, any
+    copy of the ciphertext left in an old backup can no longer be opened by
+    anyone but the escrow holder, who can be told to destroy theirs.
+    """
+    from datetime import timedelta
+
+    config = IntakeConfiguration.objects.get(id=1)
+    cutoff = (now or timezone.now()) - timedelta(days=config.retention_days)
+    destroyed = 0
+    for report in Report.objects.filter(
+        status=ReportStatus.CLOSED, closed_at__lt=cutoff
+    ):
+        blobs = list(report.attachments.values_list("blob", flat=True))
+        with transaction.atomic():
+            audit_record(
+                action="report.destroyed",
+                obj=report,
+                data={"closed_at": report.closed_at, "attachments": len(blobs)},
+            )
+            report.delete()
+
+        def unlink(blobs: list[str] = blobs) -> None:
+            for blob in blobs:
+                (attachment_dir() / blob).unlink(missing_ok=True)
+
+        transaction.on_commit(unlink)
+        destroyed += 1
+    if destroyed:
+        selectors.inbox_changed()
+        logger.info("reports.destroyed", extra={"count": destroyed})
+    return destroyed

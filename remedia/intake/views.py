@@ -62,6 +62,24 @@ def _language() -> str:
     return "en" if (get_language() or "").startswith("en") else "es"
 
 
+def _report_draft(request: HttpRequest, data: dict[str, Any]) -> services.ReportDraft:
+    return services.ReportDraft(
+        channel=Channel.WEB,
+        language=_language(),
+        categories=data.get("categories") or [],
+        narrative=data.get("narrative") or "",
+        facility_id=data.get("facility_id") or None,
+        facility_name=data.get("facility_name") or "",
+        state=data.get("state") or "",
+        occurred_on=data.get("occurred_on"),
+        files=_incoming(request),
+    )
+
+
+def _attachment_reasons(exc: InvalidInput) -> list[str]:
+    return [str(e["reason"]) for e in exc.errors if e["field"] == "attachments"]
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def report_view(request: HttpRequest) -> HttpResponse:
@@ -93,26 +111,13 @@ def report_view(request: HttpRequest) -> HttpResponse:
                 }
             )
         elif form.is_valid():
-            data = form.cleaned_data
             try:
                 submitted = services.report_submit(
-                    draft=services.ReportDraft(
-                        channel=Channel.WEB,
-                        language=_language(),
-                        categories=data["categories"],
-                        narrative=data["narrative"],
-                        facility_id=data.get("facility_id") or None,
-                        facility_name=data.get("facility_name") or "",
-                        state=data["state"],
-                        occurred_on=data.get("occurred_on"),
-                        files=_incoming(request),
-                    )
+                    draft=_report_draft(request, form.cleaned_data)
                 )
             except InvalidInput as exc:
                 _apply_errors(form, exc)
-                attachment_errors = [
-                    str(e["reason"]) for e in exc.errors if e["field"] == "attachments"
-                ]
+                attachment_errors = _attachment_reasons(exc)
                 status = 422
             except ApplicationError as exc:
                 form.add_error(None, str(exc.message))
@@ -123,6 +128,14 @@ def report_view(request: HttpRequest) -> HttpResponse:
                 return response
         else:
             status = 422
+            if request.FILES:
+                # Check the files too, so that every problem shows at once: the
+                # worker should not fix the form only to learn then that a file
+                # is refused (and have to choose the files again).
+                try:
+                    services.report_validate(_report_draft(request, form.cleaned_data))
+                except InvalidInput as exc:
+                    attachment_errors = _attachment_reasons(exc)
     return render(
         request,
         "intake/report_form.html",

@@ -11,7 +11,6 @@ the live server and that the Content Security Policy refused nothing.
 
 from __future__ import annotations
 
-import importlib
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -19,8 +18,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from django.db import connection
-from django.db.models.signals import post_migrate
 
 CHROMIUM_MISSING = (
     "Debian's chromium package is not installed; apt-get install chromium"
@@ -100,56 +97,6 @@ class PageLog:
         in_page = self.page.evaluate("window.__cspViolations || []")
         logged = [m for m in self.console if "Content Security Policy" in m]
         return logged + list(in_page)
-
-
-def _restore_audit_log() -> None:
-    """Put back the audit log's triggers and head row after a flush."""
-    migration = importlib.import_module(
-        "remedia.core.migrations.0002_audit_append_only"
-    )
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE core_auditentry ENABLE TRIGGER USER")
-        elif connection.vendor == "sqlite":
-            cursor.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger' "
-                "AND tbl_name = 'core_auditentry'"
-            )
-            if not cursor.fetchall():
-                for sql in migration._SQLITE:
-                    cursor.execute(sql)
-    from remedia.core.models import AuditHead
-
-    AuditHead.objects.get_or_create(id=1)
-
-
-def _after_flush(sender: Any, **kwargs: Any) -> None:
-    post_migrate.disconnect(dispatch_uid="remedia-e2e-audit-restore")
-    _restore_audit_log()
-
-
-@pytest.fixture
-def _flushable_audit_log(transactional_db: None) -> Iterator[None]:
-    """Let the live-server test's database flush pass the append-only audit log.
-
-    A live-server test commits for real, so pytest-django empties every table
-    afterwards; the audit log's triggers refuse exactly that (DELETE on SQLite,
-    TRUNCATE on PostgreSQL), and the flush also drops the head row that the
-    migration made. The triggers are switched off only for that flush, then
-    restored with the head row when the flush announces itself done through
-    post_migrate, before any other test runs.
-    """
-    _restore_audit_log()
-    yield
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE core_auditentry DISABLE TRIGGER USER")
-        elif connection.vendor == "sqlite":
-            cursor.execute("DROP TRIGGER IF EXISTS core_auditentry_no_update")
-            cursor.execute("DROP TRIGGER IF EXISTS core_auditentry_no_delete")
-    post_migrate.connect(
-        _after_flush, weak=False, dispatch_uid="remedia-e2e-audit-restore"
-    )
 
 
 @pytest.fixture

@@ -1,0 +1,431 @@
+"""`make bench`: Remedia's performance budgets (PRODUCT.md, Performance), measured.
+
+Starts `remedia serve` (gunicorn) on a fresh PostgreSQL database, drives it over
+loopback like real clients, and prints one table: each figure, its limit, and
+the ratio of the two measured in the same run. It is a benchmark, not a test:
+it never fails the build, it reports.
+
+Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/remedia_bench,
+dropped and created anew), BENCH_SECONDS (intake duration, default 20),
+BENCH_REPORTS (reports for the read benchmark, default 100000).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+PORT = int(os.environ.get("BENCH_PORT", "8790"))
+DB_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/remedia_bench"
+)
+SECONDS = float(os.environ.get("BENCH_SECONDS", "20"))
+READ_REPORTS = int(os.environ.get("BENCH_REPORTS", "100000"))
+CORES = os.cpu_count() or 1
+
+
+@dataclass
+class Row:
+    name: str
+    value: str
+    limit: str
+    ratio: float | None
+    note: str = ""
+
+
+@dataclass
+class Latencies:
+    samples: list[float] = field(default_factory=list)
+    errors: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, seconds: float, ok: bool) -> None:
+        with self.lock:
+            self.samples.append(seconds)
+            if not ok:
+                self.errors += 1
+
+    def pct(self, p: float) -> float:
+        data = sorted(self.samples)
+        if not data:
+            return float("nan")
+        k = min(len(data) - 1, max(0, round(p / 100 * len(data)) - 1))
+        return data[k]
+
+
+def _env(data_dir: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "DATABASE_URL": DB_URL,
+            "REMEDIA_SECRET_KEY": "bench-" + "x" * 60,
+            "REMEDIA_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "REMEDIA_DATA_DIR": data_dir,
+            "REMEDIA_DEBUG": "0",
+            "REMEDIA_INTAKE_MAX_PER_MINUTE": "1000000",
+        }
+    )
+    env.pop("REDIS_URL", None)
+    return env
+
+
+def _remedia(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
+    out = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "remedia"), *args],
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if out.returncode != 0:
+        sys.stderr.write(out.stderr[-4000:])
+        raise SystemExit(f"bench: `remedia {' '.join(args)}` failed")
+    return out.stdout
+
+
+def _fresh_database() -> None:
+    url = urlparse(DB_URL)
+    name = url.path.lstrip("/")
+    admin = f"{url.scheme}://{url.netloc}/postgres"
+    import psycopg
+
+    try:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as exc:
+        raise SystemExit(f"bench: PostgreSQL is needed at {admin}: {exc}") from None
+
+
+SETUP = r"""
+import json, sys
+from remedia.accounts import keys, services
+from remedia.accounts.permissions import Sector
+from remedia.intake.models import IntakeConfiguration, RoutingRule
+org = services.organisation_create(name="Bench org", sector=Sector.CIVIL_SOCIETY)
+keys.organisation_escrow_issue(organisation=org)
+handler = services.user_create(username="bench", password="bench password 1234",
+                               organisation=org, roles=["handler"])
+RoutingRule.objects.create(organisation=org, state="")
+config = IntakeConfiguration.objects.get(id=1)
+config.default_organisation = org
+config.save()
+private = keys.user_key_unlock(user=handler, password="bench password 1234")
+token, raw = services.token_issue(user=handler, name="bench", private_key=private)
+print(json.dumps({"token": raw}))
+"""
+
+FILL = r"""
+import os, random, sys
+from datetime import timedelta
+from django.db import transaction
+from django.utils import timezone
+from remedia.accounts.models import User, Organisation
+from remedia.accounts import keys
+from remedia.core import crypto
+from remedia.intake.models import Report, ReportCategory, ReportRecipient, ReportKeyGrant
+from remedia.intake.categories import Category
+n = int(sys.argv[1])
+org = Organisation.objects.get(name="Bench org")
+user = User.objects.get(username="bench")
+user_pub = bytes(user.key.public_key)
+codes = [c.value for c in Category]
+states = ["MX-AGU", "MX-PUE", "MX-CMX", "MX-JAL", "MX-GUA", "MX-TLA"]
+now = timezone.now()
+made = 0
+while made < n:
+    batch = min(2000, n - made)
+    reports, cats, recips, grants = [], [], [], []
+    for i in range(batch):
+        pair = crypto.keypair_new()
+        r = Report(channel="web", state=random.choice(states), urgent=random.random() < 0.1,
+                   public_key=pair.public,
+                   content=crypto.seal(b'{"narrative": "bench", "facility_name": ""}', public_key=pair.public),
+                   receipt_lookup=os.urandom(32), reporter_wrapped_key=os.urandom(72))
+        reports.append(r)
+        cats.append(ReportCategory(report=r, code=random.choice(codes)))
+        recips.append(ReportRecipient(report=r, organisation=org, purpose="labour_rights"))
+        grants.append(ReportKeyGrant(report=r, user=user, recipient_public_key=user_pub,
+                                     sealed_key=crypto.seal(pair.private, public_key=user_pub)))
+    with transaction.atomic():
+        Report.objects.bulk_create(reports)
+        ReportCategory.objects.bulk_create(cats)
+        ReportRecipient.objects.bulk_create(recips)
+        ReportKeyGrant.objects.bulk_create(grants)
+    made += batch
+Report.objects.update(created_at=now - timedelta(days=1))
+from django.db import connection
+with connection.cursor() as c:
+    c.execute("ANALYZE")
+print(Report.objects.count())
+"""
+
+
+def _argon2_seconds() -> float:
+    sys.path.insert(0, str(ROOT))
+    from remedia.core import crypto
+
+    salt = crypto.salt_new()
+    crypto.receipt_derive("0000000000000000", salt=salt)
+    times = []
+    for _ in range(15):
+        started = time.perf_counter()
+        crypto.receipt_derive(crypto.receipt_new(), salt=salt)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def _request(
+    conn: http.client.HTTPConnection,
+    method: str,
+    path: str,
+    body: bytes | None,
+    headers: dict[str, str],
+) -> tuple[int, bytes]:
+    conn.request(method, path, body=body, headers=headers)
+    response = conn.getresponse()
+    return response.status, response.read()
+
+
+def _drive(*, clients: int, seconds: float, make: callable, expect: int) -> Latencies:  # type: ignore[valid-type]
+    lat = Latencies()
+    stop_at = time.monotonic() + seconds
+
+    def client(index: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+        counter = 0
+        while time.monotonic() < stop_at:
+            method, path, body, headers = make(index, counter)
+            counter += 1
+            started = time.perf_counter()
+            try:
+                status, _ = _request(conn, method, path, body, headers)
+                ok = status == expect
+            except (OSError, http.client.HTTPException):
+                ok = False
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+            lat.add(time.perf_counter() - started, ok)
+        conn.close()
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return lat
+
+
+BASE_HEADERS = {"X-Forwarded-Proto": "https", "Host": "127.0.0.1"}
+
+
+def _wait_ready(proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit("bench: the server stopped while starting")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=2)
+            status, _ = _request(conn, "GET", "/healthz", None, BASE_HEADERS)
+            if status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise SystemExit("bench: the server did not start")
+
+
+def _worker_rss_mb(master_pid: int) -> float:
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children")
+    pids = children.read_text().split() if children.exists() else []
+    sizes = []
+    for pid in pids:
+        status = Path(f"/proc/{pid}/status")
+        if status.exists():
+            for line in status.read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    sizes.append(int(line.split()[1]) / 1024)
+    return max(sizes) if sizes else float("nan")
+
+
+def main() -> None:
+    data_dir = tempfile.mkdtemp(prefix="remedia-bench-")
+    env = _env(data_dir)
+    rows: list[Row] = []
+    _fresh_database()
+    _remedia(env, "migrate", "--noinput", "-v0")
+    token = json.loads(_remedia(env, "shell", "-c", SETUP).strip().splitlines()[-1])[
+        "token"
+    ]
+
+    hash_s = _argon2_seconds()
+    rows.append(
+        Row(
+            "Argon2id receipt hash (m=19 MiB, t=2, p=1)",
+            f"{hash_s * 1000:.1f} ms",
+            "—",
+            None,
+        )
+    )
+
+    workers = max(2, CORES * 2)
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "remedia"),
+            "serve",
+            "--bind",
+            f"127.0.0.1:{PORT}",
+            "--workers",
+            str(workers),
+            "--threads",
+            "8",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_ready(server)
+        body = json.dumps(
+            {
+                "language": "es",
+                "categories": ["intimidation"],
+                "narrative": "El supervisor amenazó a quienes apoyan al sindicato.",
+                "facility_id": None,
+                "facility_name": "Planta de prueba",
+                "state": "MX-AGU",
+                "occurred_on": None,
+            }
+        ).encode()
+        headers = {**BASE_HEADERS, "Content-Type": "application/json"}
+
+        def submit(_i: int, _n: int) -> tuple[str, str, bytes, dict[str, str]]:
+            return "POST", "/api/v1/intake/reports", body, headers
+
+        _drive(clients=8, seconds=3, make=submit, expect=201)  # warm-up
+        lat = _drive(clients=32, seconds=SECONDS, make=submit, expect=201)
+        rate = len(lat.samples) / SECONDS
+        floor = 0.6 * CORES / hash_s
+        rows.append(
+            Row(
+                "Intake: submissions/s at 32 clients (PostgreSQL)",
+                f"{rate:.1f}/s",
+                f">= {floor:.1f}/s (60% x {CORES} cores / hash)",
+                rate / floor,
+            )
+        )
+        rows.append(
+            Row(
+                "Intake: p50 / p99 latency",
+                f"{lat.pct(50) * 1000:.0f} / {lat.pct(99) * 1000:.0f} ms",
+                "—",
+                None,
+            )
+        )
+        rows.append(
+            Row(
+                "Intake: p95 latency",
+                f"{lat.pct(95) * 1000:.0f} ms",
+                "< 500 ms",
+                lat.pct(95) / 0.5,
+            )
+        )
+        rows.append(
+            Row(
+                "Intake: errors",
+                f"{lat.errors} of {len(lat.samples)}",
+                "0",
+                None,
+                "ok" if lat.errors == 0 else "FAILED",
+            )
+        )
+
+        # Staff reads over a large inbox.
+        subprocess.run(
+            [
+                str(ROOT / ".venv" / "bin" / "remedia"),
+                "shell",
+                "-c",
+                f"import sys; sys.argv=['', '{READ_REPORTS}']\n" + FILL,
+            ],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        auth = {**BASE_HEADERS, "Authorization": f"Bearer {token}"}
+        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+        _s, page = _request(conn, "GET", "/api/v1/reports?limit=50", None, auth)
+        ids = [item["id"] for item in json.loads(page)["items"]]
+        conn.close()
+
+        def read(i: int, n: int) -> tuple[str, str, None, dict[str, str]]:
+            if n % 2 == 0:
+                return (
+                    "GET",
+                    f"/api/v1/reports?limit=50&offset={(n * 50) % 5000}",
+                    None,
+                    auth,
+                )
+            return "GET", f"/api/v1/reports/{ids[(i + n) % len(ids)]}", None, auth
+
+        _drive(clients=4, seconds=2, make=read, expect=200)
+        reads = _drive(clients=16, seconds=min(SECONDS, 15), make=read, expect=200)
+        rows.append(
+            Row(
+                f"Staff API reads p95, 16 clients, {READ_REPORTS:,} reports",
+                f"{reads.pct(95) * 1000:.0f} ms",
+                "< 100 ms",
+                reads.pct(95) / 0.1,
+                f"{len(reads.samples)} requests, {reads.errors} errors",
+            )
+        )
+        rss = _worker_rss_mb(server.pid)
+        rows.append(
+            Row(
+                "Memory: largest app worker after the run",
+                f"{rss:.0f} MB",
+                "< 200 MB",
+                rss / 200,
+            )
+        )
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+    for name in (
+        "Facility search p95 over 100,000 facilities (issue 4)",
+        "Import of 100,000 facility rows (issue 4)",
+        "Staff dashboard over 1,000,000 reports (analytics)",
+    ):
+        rows.append(Row(name, "not measured yet", "—", None, "capability not built"))
+
+    width = max(len(r.name) for r in rows)
+    print(f"Remedia bench · {CORES} cores · {time.strftime('%Y-%m-%d %H:%M')}")
+    print(f"{'measure'.ljust(width)}  {'value':>22}  {'limit':<34} {'ratio':>6}  note")
+    for r in rows:
+        ratio = f"{r.ratio:.2f}" if r.ratio is not None else ""
+        print(
+            f"{r.name.ljust(width)}  {r.value:>22}  {r.limit:<34} {ratio:>6}  {r.note}"
+        )
+
+
+if __name__ == "__main__":
+    main()
