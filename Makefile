@@ -31,7 +31,7 @@ e2e: messages
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy remedia
+	REMEDIA_DEBUG=1 $(BIN)/mypy remedia
 
 bench: messages
 	$(BIN)/python -m bench

@@ -5,9 +5,11 @@ loopback like real clients, and prints one table: each figure, its limit, and
 the ratio of the two measured in the same run. It is a benchmark, not a test:
 it never fails the build, it reports.
 
-Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/remedia_bench,
-dropped and created anew), BENCH_SECONDS (intake duration, default 20),
-BENCH_REPORTS (reports for the read benchmark, default 100000).
+It runs as production does: PostgreSQL and Redis. Environment:
+BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/remedia_bench,
+dropped and created anew), BENCH_REDIS_URL (default redis://127.0.0.1:6379/15,
+flushed), BENCH_SECONDS (intake duration, default 20), BENCH_REPORTS (reports for
+the read benchmark, default 100000), BENCH_WORKERS and BENCH_THREADS (gunicorn).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ PORT = int(os.environ.get("BENCH_PORT", "8790"))
 DB_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/remedia_bench"
 )
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
 SECONDS = float(os.environ.get("BENCH_SECONDS", "20"))
 READ_REPORTS = int(os.environ.get("BENCH_REPORTS", "100000"))
 CORES = os.cpu_count() or 1
@@ -78,8 +81,17 @@ def _env(data_dir: str) -> dict[str, str]:
             "REMEDIA_INTAKE_MAX_PER_MINUTE": "1000000",
         }
     )
-    env.pop("REDIS_URL", None)
+    env["REDIS_URL"] = REDIS_URL
     return env
+
+
+def _fresh_redis() -> None:
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL).flushdb()
+    except redis.RedisError as exc:
+        raise SystemExit(f"bench: Redis is needed at {REDIS_URL}: {exc}") from None
 
 
 def _remedia(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
@@ -267,6 +279,7 @@ def main() -> None:
     env = _env(data_dir)
     rows: list[Row] = []
     _fresh_database()
+    _fresh_redis()
     _remedia(env, "migrate", "--noinput", "-v0")
     token = json.loads(_remedia(env, "shell", "-c", SETUP).strip().splitlines()[-1])[
         "token"
@@ -282,7 +295,8 @@ def main() -> None:
         )
     )
 
-    workers = max(2, CORES * 2)
+    workers = os.environ.get("BENCH_WORKERS", str(max(2, CORES * 2)))
+    threads = os.environ.get("BENCH_THREADS", "8")
     server = subprocess.Popen(
         [
             str(ROOT / ".venv" / "bin" / "remedia"),
@@ -290,9 +304,9 @@ def main() -> None:
             "--bind",
             f"127.0.0.1:{PORT}",
             "--workers",
-            str(workers),
+            workers,
             "--threads",
-            "8",
+            threads,
         ],
         env=env,
         stdout=subprocess.DEVNULL,
@@ -418,7 +432,10 @@ def main() -> None:
         rows.append(Row(name, "not measured yet", "—", None, "capability not built"))
 
     width = max(len(r.name) for r in rows)
-    print(f"Remedia bench · {CORES} cores · {time.strftime('%Y-%m-%d %H:%M')}")
+    print(
+        f"Remedia bench · {CORES} cores · PostgreSQL + Redis · gunicorn "
+        f"{workers} workers x {threads} threads · {time.strftime('%Y-%m-%d %H:%M')}"
+    )
     print(f"{'measure'.ljust(width)}  {'value':>22}  {'limit':<34} {'ratio':>6}  note")
     for r in rows:
         ratio = f"{r.ratio:.2f}" if r.ratio is not None else ""

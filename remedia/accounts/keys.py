@@ -164,11 +164,21 @@ def user_key_rewrap(*, user: User, private: bytes, new_password: str) -> None:
     )
 
 
-def user_public_keys(*, user_ids: set[Any]) -> dict[Any, bytes]:
-    return {
-        k.user_id: bytes(k.public_key)
-        for k in UserKey.objects.filter(user_id__in=user_ids)
-    }
+def member_public_keys(
+    *, organisation_ids: set[Any], roles: set[str]
+) -> dict[Any, bytes]:
+    """Public keys of the active users holding one of `roles` in those organisations."""
+    rows = (
+        UserKey.objects.filter(
+            user__is_active=True,
+            user__memberships__organisation_id__in=organisation_ids,
+            user__memberships__organisation__is_active=True,
+            user__memberships__role__in=roles,
+        )
+        .values_list("user_id", "public_key")
+        .distinct()
+    )
+    return {user_id: bytes(public) for user_id, public in rows}
 
 
 # --- The key of the current request -------------------------------------------------

@@ -31,7 +31,7 @@ class SecondFactorRequiredMiddleware:
                 logout(request)
                 return HttpResponseRedirect(reverse("accounts:login"))
             if (
-                not user.is_verified()  # type: ignore[union-attr]
+                not user.is_verified()  # type: ignore[attr-defined]
                 and user_needs_second_factor(user=user)
                 and not request.path.startswith(_OPEN_PREFIXES)
             ):

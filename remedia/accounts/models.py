@@ -57,13 +57,13 @@ class User(AbstractUser):
         _("idioma"),
         max_length=8,
         default="es-mx",
-        choices=[("es-mx", "Español (México)"), ("en", "English")],
+        choices=[("es-mx", _("Español (México)")), ("en", _("English"))],
         help_text=_("Idioma de la interfaz y de los avisos por correo."),
     )
 
     class Meta(AbstractUser.Meta):
-        verbose_name = _("usuario")
-        verbose_name_plural = _("usuarios")
+        verbose_name = _("usuario")  # type: ignore[assignment]
+        verbose_name_plural = _("usuarios")  # type: ignore[assignment]
 
     def __str__(self) -> str:
         return self.get_username()

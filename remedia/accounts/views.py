@@ -3,6 +3,7 @@ from __future__ import annotations
 import base64
 import uuid
 from datetime import timedelta
+from typing import cast
 
 import segno
 from django.contrib import messages
@@ -20,12 +21,17 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from remedia.accounts import keys, selectors, services
 from remedia.accounts.forms import EnrolForm, LoginForm, TokenForm
-from remedia.accounts.models import ApiToken
+from remedia.accounts.models import ApiToken, User
 from remedia.accounts.permissions import Role
 from remedia.core.errors import ApplicationError, Throttled
 from remedia.core.hooks import home_panels
 
 _ENROL_SESSION_KEY = "remedia_enrol_device"
+
+
+def _staff(request: HttpRequest) -> User:
+    """The logged-in staff member (the views using it require a login)."""
+    return cast(User, request.user)
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -72,7 +78,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        services.logout_record(user=request.user)  # type: ignore[arg-type]
+        services.logout_record(user=_staff(request))
     logout(request)
     messages.info(request, _("Cerró su sesión."))
     return redirect("accounts:login")
@@ -83,10 +89,10 @@ def _pending_device(request: HttpRequest) -> TOTPDevice:
     device = None
     if device_id is not None:
         device = TOTPDevice.objects.filter(
-            pk=device_id, user=request.user, confirmed=False
+            pk=device_id, user=_staff(request), confirmed=False
         ).first()
     if device is None:
-        device = services.totp_enrol_begin(user=request.user)  # type: ignore[arg-type]
+        device = services.totp_enrol_begin(user=_staff(request))
         request.session[_ENROL_SESSION_KEY] = device.pk
     return device
 
@@ -106,7 +112,7 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
             try:
                 codes = services.totp_enrol_confirm(
                     request=request,
-                    user=request.user,  # type: ignore[arg-type]
+                    user=_staff(request),
                     device=device,
                     code=form.cleaned_data["code"],
                 )
@@ -135,7 +141,7 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def recovery_codes_view(request: HttpRequest) -> HttpResponse:
-    codes = services.recovery_codes_regenerate(user=request.user)  # type: ignore[arg-type]
+    codes = services.recovery_codes_regenerate(user=_staff(request))
     return render(request, "accounts/recovery_codes.html", {"codes": codes})
 
 
@@ -170,14 +176,14 @@ def home_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def password_view(request: HttpRequest) -> HttpResponse:
-    form = PasswordChangeForm(request.user, request.POST or None)
+    form = PasswordChangeForm(_staff(request), request.POST or None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
             try:
                 services.password_change(
                     request=request,
-                    user=request.user,  # type: ignore[arg-type]
+                    user=_staff(request),
                     old_password=form.cleaned_data["old_password"],
                     new_password=form.cleaned_data["new_password1"],
                 )
@@ -203,20 +209,23 @@ def tokens_view(request: HttpRequest) -> HttpResponse:
         action = request.POST.get("action")
         if action == "issue" and form.is_valid():
             _token, issued = services.token_issue(
-                user=request.user,  # type: ignore[arg-type]
+                user=_staff(request),
                 name=form.cleaned_data["name"],
-                issued_by=request.user,  # type: ignore[arg-type]
+                issued_by=_staff(request),
                 expires_at=timezone.now() + timedelta(days=form.cleaned_data["days"]),
                 private_key=keys.request_private_key(request),
             )
             form = TokenForm()
         elif action == "revoke":
-            token = ApiToken.objects.filter(
-                user=request.user, pk=_uuid_or_none(request.POST.get("token"))
-            ).first()
+            token_id = _uuid_or_none(request.POST.get("token"))
+            token = (
+                ApiToken.objects.filter(user=_staff(request), pk=token_id).first()
+                if token_id
+                else None
+            )
             if token is None:
                 raise Http404
-            services.token_revoke(token=token, revoked_by=request.user)  # type: ignore[arg-type]
+            services.token_revoke(token=token, revoked_by=_staff(request))
             messages.success(request, _("Token revocado."))
             return redirect("accounts:tokens")
     return render(
@@ -226,7 +235,7 @@ def tokens_view(request: HttpRequest) -> HttpResponse:
             "form": form,
             "issued": issued,
             "tokens": ApiToken.objects.filter(
-                user=request.user, revoked_at__isnull=True
+                user=_staff(request), revoked_at__isnull=True
             ),
             "key_unlocked": keys.request_private_key(request) is not None,
         },

@@ -56,6 +56,9 @@ DATA_DIR = Path(
         str(PROJECT_DIR / "var" / ("test" if TESTING else "")),
     )
 ).resolve()
+# SQLite files, job storage and attachments live here; it must exist before
+# anything opens them.
+DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 
 def _secret_key() -> str:

@@ -90,7 +90,9 @@ def audit_record(
     data = json.loads(json.dumps(data or {}, default=str))
     # Microseconds are dropped so every database gives back the very value hashed.
     at = timezone.now().replace(microsecond=0)
-    with transaction.atomic():
+    # Inside a caller's transaction no savepoint is needed: the entry and the
+    # caller's writes stand or fall together.
+    with transaction.atomic(savepoint=False):
         head = AuditHead.objects.select_for_update().get(id=1)
         seq = head.seq + 1
         digest = _digest(

@@ -21,7 +21,7 @@ def paginate(
     offset: int,
     count: Callable[[], int] | None = None,
 ) -> tuple[list[Any], int]:
-    errors = []
+    errors: list[dict[str, Any]] = []
     if not 1 <= limit <= MAX_LIMIT:
         errors.append(
             {

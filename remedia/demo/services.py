@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -192,7 +193,7 @@ def seed_demo() -> SeedResult:
 
 # --- Facilities, routing and reports ------------------------------------------------
 
-FACILITIES = [
+FACILITIES: list[dict[str, Any]] = [
     # Public: the garment facility of the 2023 RRM case (domain/rrm-cases.csv).
     {
         "external_id": "demo-inisa",
@@ -280,7 +281,7 @@ def seed_routing(organisations: dict[str, Organisation]) -> None:
         config.save(update_fields=["default_organisation"])
 
 
-DEMO_REPORTS = [
+DEMO_REPORTS: list[dict[str, Any]] = [
     {
         "channel": Channel.WEB,
         "categories": ["non_neutrality", "intimidation"],

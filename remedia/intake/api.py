@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from django.http import HttpRequest, HttpResponse
 from ninja import File, Form, Query, Router, Schema
@@ -13,6 +13,7 @@ from ninja.responses import Status
 from ninja.security import APIKeyHeader
 
 from remedia.accounts import keys
+from remedia.accounts.models import User
 from remedia.core.pagination import DEFAULT_LIMIT, paginate
 from remedia.intake import selectors, services
 from remedia.intake.categories import Category
@@ -20,6 +21,16 @@ from remedia.intake.models import Channel, Report, ReportStatus
 
 intake_router = Router(tags=["intake (anonymous)"])
 staff_router = Router(tags=["reports (staff)"])
+
+
+def _viewer(request: HttpRequest) -> User:
+    """The token's user, set by the API's bearer authentication."""
+    return cast(User, request.auth)  # type: ignore[attr-defined]
+
+
+def _reporter(request: HttpRequest) -> services.ReporterAccess:
+    """The report opened by the receipt, set by `ReceiptAuth`."""
+    return cast(services.ReporterAccess, request.auth)  # type: ignore[attr-defined]
 
 
 class ReceiptAuth(APIKeyHeader):
@@ -167,7 +178,7 @@ def _reporter_view(access: services.ReporterAccess) -> ReporterReportOut:
     summary="The report's status and its messages, in order",
 )
 def reporter_me(request: HttpRequest) -> ReporterReportOut:
-    return _reporter_view(request.auth)  # type: ignore[attr-defined]
+    return _reporter_view(_reporter(request))
 
 
 @intake_router.post(
@@ -177,7 +188,7 @@ def reporter_me(request: HttpRequest) -> ReporterReportOut:
     summary="Add a message to the report",
 )
 def reporter_message(request: HttpRequest, payload: MessageIn) -> Status[MessageOut]:
-    access = request.auth  # type: ignore[attr-defined]
+    access = _reporter(request)
     message = services.reporter_message_add(access=access, body=payload.body)
     return Status(201, _new_message_out(message, payload.body))
 
@@ -193,7 +204,7 @@ def reporter_attachments(
     files: File[list[UploadedFile]],
     body: Form[str] = "",
 ) -> Status[MessageOut]:
-    access = request.auth  # type: ignore[attr-defined]
+    access = _reporter(request)
     message = services.reporter_message_add(
         access=access, body=body, incoming=_incoming(files)
     )
@@ -307,10 +318,10 @@ def report_list(request: HttpRequest, query: Query[ReportQuery]) -> ReportListOu
         received_to=query.received_to,
     )
     items, count = paginate(
-        selectors.report_list(viewer=request.auth, filters=filters),
+        selectors.report_list(viewer=_viewer(request), filters=filters),
         limit=query.limit,
         offset=query.offset,
-        count=lambda: selectors.report_count(viewer=request.auth, filters=filters),
+        count=lambda: selectors.report_count(viewer=_viewer(request), filters=filters),
     )
     return ReportListOut(
         items=[ReportSummaryOut(**_summary(r)) for r in items], count=count
@@ -320,8 +331,8 @@ def report_list(request: HttpRequest, query: Query[ReportQuery]) -> ReportListOu
 def _detail(request: HttpRequest, report: Report) -> ReportDetailOut:
     opened = services.staff_report_open(
         report=report,
-        user=request.auth,
-        user_private_key=keys.request_private_key(request),  # type: ignore[arg-type]
+        user=_viewer(request),
+        user_private_key=keys.request_private_key(request),
     )
     return ReportDetailOut(
         **_summary(report),
@@ -341,7 +352,7 @@ def _detail(request: HttpRequest, report: Report) -> ReportDetailOut:
     summary="One report, decrypted for an entitled user (audited)",
 )
 def report_detail(request: HttpRequest, report_id: str) -> ReportDetailOut:
-    report = selectors.report_get_for_user(viewer=request.auth, report_id=report_id)
+    report = selectors.report_get_for_user(viewer=_viewer(request), report_id=report_id)
     return _detail(request, report)
 
 
@@ -353,8 +364,10 @@ def report_detail(request: HttpRequest, report_id: str) -> ReportDetailOut:
 def report_reply(
     request: HttpRequest, report_id: str, payload: MessageIn
 ) -> Status[MessageOut]:
-    report = selectors.report_get_for_user(viewer=request.auth, report_id=report_id)
-    message = services.staff_reply(report=report, user=request.auth, body=payload.body)  # type: ignore[arg-type]
+    report = selectors.report_get_for_user(viewer=_viewer(request), report_id=report_id)
+    message = services.staff_reply(
+        report=report, user=_viewer(request), body=payload.body
+    )
     return Status(201, _new_message_out(message, payload.body))
 
 
@@ -366,11 +379,11 @@ def report_reply(
 def report_status(
     request: HttpRequest, report_id: str, payload: StatusIn
 ) -> ReportSummaryOut:
-    report = selectors.report_get_for_user(viewer=request.auth, report_id=report_id)
+    report = selectors.report_get_for_user(viewer=_viewer(request), report_id=report_id)
     report = services.report_status_change(
-        report=report, user=request.auth, status=payload.status
-    )  # type: ignore[arg-type]
-    report = selectors.report_get_for_user(viewer=request.auth, report_id=report.id)
+        report=report, user=_viewer(request), status=payload.status
+    )
+    report = selectors.report_get_for_user(viewer=_viewer(request), report_id=report.id)
     return ReportSummaryOut(**_summary(report))
 
 
@@ -384,5 +397,5 @@ def report_attachment(
 ) -> HttpResponse:
     from remedia.intake.views import attachment_response
 
-    report = selectors.report_get_for_user(viewer=request.auth, report_id=report_id)
+    report = selectors.report_get_for_user(viewer=_viewer(request), report_id=report_id)
     return attachment_response(request, report, attachment_id)

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -19,7 +22,7 @@ class ReportForm(forms.Form):
     )
     state = forms.ChoiceField(
         label=_("Estado donde pasó"),
-        choices=[("", _("Elija un estado"))] + STATE_CHOICES,
+        choices=[("", _("Elija un estado")), *STATE_CHOICES],
         error_messages={"required": _("Elija el estado donde pasó.")},
     )
     facility_q = forms.CharField(
@@ -54,7 +57,7 @@ class ReportForm(forms.Form):
         error_messages={"required": _("Cuéntenos qué pasó.")},
     )
 
-    def clean_occurred_on(self):  # type: ignore[no-untyped-def]
+    def clean_occurred_on(self) -> date | None:
         value = self.cleaned_data.get("occurred_on")
         if value and value > timezone.localdate():
             raise forms.ValidationError(_("La fecha no puede ser futura."))
@@ -84,10 +87,12 @@ class MessageForm(forms.Form):
 class StatusForm(forms.Form):
     status = forms.ChoiceField(label=_("Estado de atención"), choices=[])
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         from remedia.intake.models import ReportStatus
 
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [
+        field = self.fields["status"]
+        assert isinstance(field, forms.ChoiceField)  # noqa: S101 (declared above)
+        field.choices = [
             (s.value, s.label) for s in ReportStatus if s != ReportStatus.RECEIVED
         ]

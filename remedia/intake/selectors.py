@@ -80,11 +80,10 @@ def inbox_changed() -> None:
     """Called by the services after any write that changes what an inbox counts."""
     from django.core.cache import cache
 
-    if not cache.add(INBOX_VERSION_KEY, 1, timeout=None):
-        try:
-            cache.incr(INBOX_VERSION_KEY)
-        except ValueError:
-            cache.set(INBOX_VERSION_KEY, 1, timeout=None)
+    try:
+        cache.incr(INBOX_VERSION_KEY)
+    except ValueError:
+        cache.set(INBOX_VERSION_KEY, 1, timeout=None)
 
 
 def report_count(*, viewer: Any, filters: ReportFilters | None = None) -> int:

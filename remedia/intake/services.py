@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from remedia.accounts import keys
-from remedia.accounts.models import Membership, User
+from remedia.accounts.models import User
 from remedia.accounts.permissions import Capability, roles_with
 from remedia.accounts.selectors import organisations_for
 from remedia.core import crypto
@@ -256,62 +256,59 @@ def receipt_normalise(value: str) -> str:
     return re.sub(r"[\s\-.]", "", value or "")[:64]
 
 
-def _entitled_user_ids(*, organisation_ids: set[uuid.UUID]) -> set[uuid.UUID]:
-    return set(
-        Membership.objects.filter(
-            organisation_id__in=organisation_ids,
-            organisation__is_active=True,
-            role__in=roles_with(Capability.REPORT_READ),
-            user__is_active=True,
-        ).values_list("user_id", flat=True)
-    )
-
-
 def _grant(
-    *, report: Report, report_private: bytes, organisation_ids: set[uuid.UUID]
+    *,
+    report: Report,
+    report_private: bytes,
+    organisation_ids: set[uuid.UUID],
+    fresh: bool = False,
 ) -> int:
-    """Seal the report's key to every entitled user and escrow lacking a grant."""
-    have_users = set(
-        ReportKeyGrant.objects.filter(report=report, user__isnull=False).values_list(
-            "user_id", "recipient_public_key"
-        )
+    """Seal the report's key to every entitled user and escrow lacking a grant.
+
+    `fresh` (a report being created) skips looking for grants that cannot exist.
+    """
+    user_keys = keys.member_public_keys(
+        organisation_ids=organisation_ids, roles=roles_with(Capability.REPORT_READ)
     )
-    have_user_keys = {(uid, bytes(pk)) for uid, pk in have_users}
-    have_orgs = set(
-        ReportKeyGrant.objects.filter(
-            report=report, organisation__isnull=False
-        ).values_list("organisation_id", flat=True)
-    )
-    grants = []
-    user_keys = keys.user_public_keys(
-        user_ids=_entitled_user_ids(organisation_ids=organisation_ids)
-    )
-    for user_id, public in user_keys.items():
-        if (user_id, public) in have_user_keys:
-            continue
+    escrow_keys = keys.escrow_public_keys(organisation_ids=organisation_ids)
+    have_users: dict[Any, bytes] = {}
+    have_orgs: set[Any] = set()
+    if not fresh:
+        for user_id, org_id, public in ReportKeyGrant.objects.filter(
+            report=report
+        ).values_list("user_id", "organisation_id", "recipient_public_key"):
+            if user_id is not None:
+                have_users[user_id] = bytes(public)
+            else:
+                have_orgs.add(org_id)
+    replaced = [
+        u
+        for u, public in have_users.items()
+        if u in user_keys and user_keys[u] != public
+    ]
+    if replaced:
         # A replaced key (password reset) gets a fresh grant in place of the dead one.
-        ReportKeyGrant.objects.filter(report=report, user_id=user_id).delete()
-        grants.append(
-            ReportKeyGrant(
-                report=report,
-                user_id=user_id,
-                recipient_public_key=public,
-                sealed_key=crypto.seal(report_private, public_key=public),
-            )
+        ReportKeyGrant.objects.filter(report=report, user_id__in=replaced).delete()
+    grants = [
+        ReportKeyGrant(
+            report=report,
+            user_id=user_id,
+            recipient_public_key=public,
+            sealed_key=crypto.seal(report_private, public_key=public),
         )
-    for org_id, public in keys.escrow_public_keys(
-        organisation_ids=organisation_ids
-    ).items():
-        if org_id in have_orgs:
-            continue
-        grants.append(
-            ReportKeyGrant(
-                report=report,
-                organisation_id=org_id,
-                recipient_public_key=public,
-                sealed_key=crypto.seal(report_private, public_key=public),
-            )
+        for user_id, public in user_keys.items()
+        if have_users.get(user_id) != public
+    ]
+    grants += [
+        ReportKeyGrant(
+            report=report,
+            organisation_id=org_id,
+            recipient_public_key=public,
+            sealed_key=crypto.seal(report_private, public_key=public),
         )
+        for org_id, public in escrow_keys.items()
+        if org_id not in have_orgs
+    ]
     ReportKeyGrant.objects.bulk_create(grants)
     return len(grants)
 
@@ -377,12 +374,12 @@ def _submission_surge() -> None:
 
     minute = int(timezone.now().timestamp() // 60)
     key = f"intake:surge:{minute}"
-    cache.add(key, 0, timeout=120)
     try:
         count = cache.incr(key)
     except ValueError:
-        cache.set(key, 1, timeout=120)
-        count = 1
+        # First submission of the minute (a race here only miscounts by a few).
+        cache.add(key, 0, timeout=120)
+        count = cache.incr(key)
     if count > settings.REMEDIA_INTAKE_MAX_PER_MINUTE:
         raise Throttled(
             _(
@@ -443,6 +440,7 @@ def report_submit(*, draft: ReportDraft) -> Submitted:
                 report=report,
                 report_private=pair.private,
                 organisation_ids={r.organisation_id for r in routes},
+                fresh=True,
             )
             for name, cleaned in clean.files:
                 _attachment, path = _store_file(
