@@ -199,3 +199,21 @@ def test_start_page_defaults_to_spanish(db: None):
     assert SPANISH_HEADING in html
     assert "¿Quién lee su denuncia?" in html
     assert ENGLISH_HEADING not in html
+
+
+# --- The worker's report form --------------------------------------------------------
+
+
+def test_report_form_in_english_with_the_language_cookie(db: None):
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.get("/denunciar/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<html lang="en">' in html
+    assert "<h1>Make a report</h1>" in html
+    assert "Tell us what happened" in html
+    assert "Choose a state" in html
+    assert "Send report" in html
+    for spanish in ("Cuéntenos qué pasó", "Elija un estado", "Enviar denuncia"):
+        assert spanish not in html, spanish
