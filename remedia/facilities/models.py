@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from remedia.accounts.models import User
 from remedia.core.geo import STATE_CHOICES
 from remedia.core.models import BaseModel
 from remedia.facilities.normalise import normalise_name
@@ -127,6 +128,23 @@ class Facility(BaseModel):
             "Si el centro opera, cerró, se mudó o se fusionó con otro registro."
         ),
     )
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_from",
+        verbose_name=_("fusionado con"),
+        help_text=_("El registro que quedó cuando este resultó ser el mismo centro."),
+    )
+    field_sources = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=_(
+            "De dónde vino cada dato: {campo: {source, at}}, p. ej. una importación "
+            "o un usuario."
+        ),
+    )
     name_key = models.CharField(
         max_length=255,
         db_index=True,
@@ -148,3 +166,254 @@ class Facility(BaseModel):
         names = [normalise_name(self.name), normalise_name(self.legal_name)]
         self.name_key = " ".join(dict.fromkeys(n for n in names if n))[:255]
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class FacilityAlias(BaseModel):
+    """Another name a facility is known by (a brand's list, how workers say it)."""
+
+    facility = models.ForeignKey(
+        Facility,
+        on_delete=models.CASCADE,
+        related_name="aliases",
+        help_text=_("Centro al que se refiere el nombre."),
+    )
+    name = models.CharField(_("nombre"), max_length=255, help_text=_("Otro nombre."))
+    name_key = models.CharField(
+        max_length=255, db_index=True, help_text=_("El nombre, normalizado.")
+    )
+    source = models.CharField(
+        _("origen"),
+        max_length=120,
+        blank=True,
+        help_text=_("Importación, usuario o fusión que aportó el nombre."),
+    )
+
+    class Meta:
+        verbose_name = _("otro nombre")
+        verbose_name_plural = _("otros nombres")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["facility", "name_key"], name="facility_alias_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FacilitySearchToken(models.Model):
+    """One significant word of a facility's names, for blocking search candidates."""
+
+    facility = models.ForeignKey(
+        Facility,
+        on_delete=models.CASCADE,
+        related_name="search_tokens",
+        help_text=_("Centro."),
+    )
+    token = models.CharField(max_length=60, db_index=True, help_text=_("Palabra."))
+    prefix = models.CharField(
+        max_length=3, db_index=True, help_text=_("Primeras tres letras de la palabra.")
+    )
+
+    class Meta:
+        verbose_name = _("palabra de búsqueda")
+        verbose_name_plural = _("palabras de búsqueda")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["facility", "token"], name="facility_search_token_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.token
+
+
+class FacilityEventKind(models.TextChoices):
+    CREATED = "created", _("Creado")
+    UPDATED = "updated", _("Modificado")
+    ALIAS_ADDED = "alias_added", _("Otro nombre agregado")
+    MERGED = "merged", _("Fusionado")
+    STATUS_CHANGED = "status_changed", _("Cambio de situación")
+
+
+class FacilityEvent(BaseModel):
+    """The history of a facility: who changed what, from which source."""
+
+    facility = models.ForeignKey(
+        Facility,
+        on_delete=models.CASCADE,
+        related_name="events",
+        help_text=_("Centro."),
+    )
+    kind = models.CharField(
+        max_length=20, choices=FacilityEventKind.choices, help_text=_("Qué pasó.")
+    )
+    actor = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Quién lo hizo; vacío para procesos automáticos."),
+    )
+    source = models.CharField(
+        max_length=120, blank=True, help_text=_("Importación o vía del cambio.")
+    )
+    changes = models.JSONField(
+        default=dict, blank=True, help_text=_("{campo: [antes, después]}.")
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("evento del centro")
+        verbose_name_plural = _("historia del centro")
+
+    def __str__(self) -> str:
+        return f"{self.kind} · {self.facility_id}"
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", _("En espera")
+    RUNNING = "running", _("En proceso")
+    DONE = "done", _("Terminada")
+    FAILED = "failed", _("Rechazada")
+
+
+class FacilityImport(BaseModel):
+    """One file of facilities, imported whole or not at all."""
+
+    file_name = models.CharField(max_length=255, help_text=_("Nombre del archivo."))
+    file_sha256 = models.CharField(
+        max_length=64, db_index=True, help_text=_("Huella del contenido.")
+    )
+    created_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Quién lo importó; vacío desde la línea de comandos."),
+    )
+    dry_run = models.BooleanField(
+        default=False, help_text=_("Solo mostrar lo que pasaría, sin guardar nada.")
+    )
+    status = models.CharField(
+        max_length=10,
+        choices=ImportStatus.choices,
+        default=ImportStatus.PENDING,
+        help_text=_("Avance."),
+    )
+    total_rows = models.PositiveIntegerField(default=0, help_text=_("Filas."))
+    processed_rows = models.PositiveIntegerField(
+        default=0, help_text=_("Filas revisadas hasta ahora.")
+    )
+    created_count = models.PositiveIntegerField(default=0, help_text=_("Creados."))
+    matched_count = models.PositiveIntegerField(
+        default=0, help_text=_("Ya existían y no cambiaron.")
+    )
+    updated_count = models.PositiveIntegerField(default=0, help_text=_("Actualizados."))
+    review_count = models.PositiveIntegerField(
+        default=0, help_text=_("Parecidos a uno existente: una persona decide.")
+    )
+    rejected_count = models.PositiveIntegerField(
+        default=0, help_text=_("Filas con errores.")
+    )
+    errors = models.JSONField(
+        default=list, blank=True, help_text=_("[{row, field, reason}] por fila.")
+    )
+    finished_at = models.DateTimeField(null=True, blank=True, help_text=_("Fin."))
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("importación de centros")
+        verbose_name_plural = _("importaciones de centros")
+
+    def __str__(self) -> str:
+        return self.file_name
+
+
+class CandidateStatus(models.TextChoices):
+    PENDING = "pending", _("Por decidir")
+    CONFIRMED = "confirmed", _("Es el mismo centro")
+    REJECTED = "rejected", _("Es otro centro")
+
+
+class FacilityMatchCandidate(BaseModel):
+    """The review queue: an incoming record that may be an existing facility."""
+
+    facility_import = models.ForeignKey(
+        FacilityImport,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="candidates",
+        help_text=_("Importación de la que viene el registro."),
+    )
+    row_number = models.PositiveIntegerField(
+        null=True, blank=True, help_text=_("Fila del archivo.")
+    )
+    record = models.JSONField(help_text=_("Los datos del registro entrante."))
+    facility = models.ForeignKey(
+        Facility,
+        on_delete=models.CASCADE,
+        related_name="match_candidates",
+        help_text=_("Centro existente al que se parece."),
+    )
+    score = models.FloatField(help_text=_("Parecido de 0 a 1."))
+    status = models.CharField(
+        max_length=10,
+        choices=CandidateStatus.choices,
+        default=CandidateStatus.PENDING,
+        db_index=True,
+        help_text=_("Decisión."),
+    )
+    decided_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Quién decidió."),
+    )
+    decided_at = models.DateTimeField(null=True, blank=True, help_text=_("Cuándo."))
+
+    class Meta:
+        ordering = ["-score"]
+        verbose_name = _("posible coincidencia")
+        verbose_name_plural = _("posibles coincidencias")
+
+    def __str__(self) -> str:
+        return f"{self.record.get('name', '')} ~ {self.facility_id} ({self.score:.2f})"
+
+
+class MatchDecision(BaseModel):
+    """A person's decision, remembered: this record key is (or is not) that facility."""
+
+    key = models.CharField(
+        max_length=400,
+        unique=True,
+        help_text=_("Nombre, municipio y estado normalizados del registro entrante."),
+    )
+    facility = models.ForeignKey(
+        Facility,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="match_decisions",
+        help_text=_("El centro que es; vacío si se decidió que es uno nuevo."),
+    )
+    decided_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Quién decidió."),
+    )
+
+    class Meta:
+        verbose_name = _("decisión de coincidencia")
+        verbose_name_plural = _("decisiones de coincidencia")
+
+    def __str__(self) -> str:
+        return self.key
