@@ -5,6 +5,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,8 +14,20 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.db.models.signals import post_migrate
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tests.factories import PASSWORD, OrganisationFactory, member, totp_device
+from remedia.accounts import keys
+from remedia.accounts import services as accounts
+from remedia.accounts.permissions import Sector
+from remedia.intake import services as intake
+from remedia.intake.models import RoutePurpose, RoutingRule
+from tests.factories import (
+    PASSWORD,
+    OrganisationFactory,
+    member,
+    totp_code_for_key,
+    totp_device,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -71,6 +84,87 @@ def log_in(client):
         )
 
     return post
+
+
+def _unused_totp_code(device: TOTPDevice) -> str:
+    """The code for the first time step the device has not yet accepted.
+
+    An authenticator code is good once: a second login in the same 30 seconds
+    uses the next step's code, as a phone would show a little later (the
+    device accepts one step of drift).
+    """
+    device.refresh_from_db()
+    now_step = int(time.time() - device.t0) // device.step
+    step = max(device.last_t + 1, now_step + device.drift)
+    return totp_code_for_key(
+        device.bin_key,
+        step=device.step,
+        t0=device.t0,
+        digits=device.digits,
+        offset=step - now_step,
+    )
+
+
+@pytest.fixture
+def log_in_verified(log_in):
+    """Log `user` in through the staff form with password and a fresh TOTP code."""
+
+    def post(user: Any, password: str = PASSWORD):
+        device = TOTPDevice.objects.get(user=user, confirmed=True)
+        return log_in(user.username, password=password, code=_unused_totp_code(device))
+
+    return post
+
+
+@pytest.fixture
+def receiving_org(db):
+    """An organisation set up in full: its escrow key, and a routing rule that
+    brings it the labour-rights reports of Aguascalientes."""
+    organisation = accounts.organisation_create(
+        name="Defensoría Laboral del Bajío", short_name="DLB", sector=Sector.UNION
+    )
+    keys.organisation_escrow_issue(organisation=organisation)
+    RoutingRule.objects.create(
+        organisation=organisation, purpose=RoutePurpose.LABOUR_RIGHTS, state="MX-AGU"
+    )
+    return organisation
+
+
+@pytest.fixture
+def keyed_handler(receiving_org):
+    """A handler of `receiving_org` made as an administrator makes one: the
+    keypair from the password at creation, and a confirmed TOTP device."""
+    user = accounts.user_create(
+        username="karina",
+        password=PASSWORD,
+        organisation=receiving_org,
+        roles=["handler"],
+    )
+    totp_device(user)
+    return user
+
+
+@pytest.fixture
+def submit_report(db):
+    """Hand in a report the way every channel does (the intake service); returns it."""
+
+    def submit(
+        *,
+        narrative: str,
+        state: str = "MX-AGU",
+        categories: tuple[str, ...] = ("intimidation",),
+    ):
+        return intake.report_submit(
+            draft=intake.ReportDraft(
+                channel="api",
+                categories=list(categories),
+                narrative=narrative,
+                state=state,
+                facility_name="Maquiladora del parque industrial",
+            )
+        ).report
+
+    return submit
 
 
 # --- Tests that commit for real (live server, transactional_db) -----------------------

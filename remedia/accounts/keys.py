@@ -116,6 +116,10 @@ def _escrow_user_key(*, user: User, public: bytes, private: bytes) -> None:
 def user_key_unlock(*, user: User, password: str) -> bytes:
     """The user's private key, created on first login.
 
+    Callers verify the password first (login, `issue-token`, password change):
+    this function takes a password that does not open the key as a password
+    changed elsewhere, and replaces the key.
+
     If the stored key no longer opens with this password (an administrator set a
     new password outside Remedia's own flow), a new keypair replaces it: access
     to earlier material then comes back through the escrow or a colleague.
