@@ -62,6 +62,9 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.ORGANISATION_MANAGE,
             Capability.AUDIT_READ,
             Capability.ANALYTICS_READ,
+            # The registry is shared data the operator keeps: importing lists
+            # and settling the review queue, never case content.
+            Capability.FACILITY_WRITE,
         }
     ),
     Role.HANDLER: frozenset(

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", core_views.start_view, name="start"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("remedia.intake.urls")),
+    path("staff/facilities/", include("remedia.facilities.urls")),
     path("staff/", include("remedia.accounts.urls")),
     path("staff/admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -18,7 +18,9 @@ from remedia.accounts import keys
 from remedia.accounts import services as accounts
 from remedia.accounts.models import Organisation, User
 from remedia.accounts.permissions import Role, Sector
-from remedia.facilities.models import Facility
+from remedia.facilities import services as facilities
+from remedia.facilities.models import Facility, FacilityStatus
+from remedia.facilities.normalise import normalise_name
 from remedia.intake import services as intake
 from remedia.intake.models import (
     Channel,
@@ -203,16 +205,25 @@ FACILITIES: list[dict[str, Any]] = [
         "state": "MX-AGU",
         "sector": "Confección de prendas de mezclilla",
         "workers": 1000,
+        "unions": "Sindicato de Industrias del Interior",
+        "lat": "22.2410",
+        "lng": "-102.3050",
+        "aliases": ["La maquila de INISA en Rincón", "INISA Rincón"],
     },
-    # Fictional from here on.
+    # Fictional from here on: names, companies, addresses and figures.
+    # Aguascalientes.
     {
         "external_id": "demo-ags-2",
         "name": "Confecciones del Valle de Aguascalientes",
         "legal_name": "Confecciones del Valle de Aguascalientes, S. de R.L. de C.V.",
+        "address": "Carretera a Valladolid km 2.5",
         "municipality": "Jesús María",
         "state": "MX-AGU",
         "sector": "Confección de prendas de vestir",
         "workers": 420,
+        "lat": "21.9560",
+        "lng": "-102.3480",
+        "aliases": ["Confecciones del Valle"],
     },
     {
         "external_id": "demo-ags-3",
@@ -222,7 +233,163 @@ FACILITIES: list[dict[str, Any]] = [
         "state": "MX-AGU",
         "sector": "Bordado y confección",
         "workers": 150,
+        "lat": "21.8510",
+        "lng": "-102.7150",
     },
+    {
+        "external_id": "demo-ags-4",
+        "name": "Deshilados y Bordados de Calvillo",
+        "legal_name": "Deshilados de Calvillo, S.C. de R.L.",
+        "municipality": "Calvillo",
+        "state": "MX-AGU",
+        "sector": "Bordado y deshilado",
+        "workers": 45,
+    },
+    {
+        "external_id": "demo-ags-5",
+        "name": "Lavandería de Mezclilla Pabellón",
+        "legal_name": "Lavandería y Acabados Pabellón, S.A. de C.V.",
+        "address": "Boulevard Pabellón Sur 410",
+        "municipality": "Pabellón de Arteaga",
+        "state": "MX-AGU",
+        "sector": "Lavandería de mezclilla",
+        "workers": 310,
+        "lat": "22.1420",
+        "lng": "-102.2810",
+    },
+    {
+        "external_id": "demo-ags-6",
+        "name": "Maquiladora Textil San Francisco",
+        "legal_name": "Maquiladora Textil San Francisco de los Romo, S. de R.L. de C.V.",
+        "address": "Parque Industrial San Francisco, lote 12",
+        "municipality": "San Francisco de los Romo",
+        "state": "MX-AGU",
+        "sector": "Maquila de exportación",
+        "workers": 650,
+        "lat": "22.0690",
+        "lng": "-102.2660",
+    },
+    {
+        "external_id": "demo-ags-7",
+        "name": "Confecciones Ojocaliente",
+        "legal_name": "Confecciones Ojocaliente, S.A. de C.V.",
+        "address": "Avenida Siglo XXI 1240",
+        "municipality": "Aguascalientes",
+        "state": "MX-AGU",
+        "sector": "Confección de prendas de vestir",
+        "workers": 180,
+    },
+    {
+        "external_id": "demo-ags-8",
+        "name": "Uniformes Industriales del Centro",
+        "legal_name": "Uniformes Industriales del Centro, S.A. de C.V.",
+        "municipality": "Aguascalientes",
+        "state": "MX-AGU",
+        "sector": "Confección de uniformes",
+        "workers": 220,
+        "lat": "21.8690",
+        "lng": "-102.2720",
+    },
+    {
+        "external_id": "demo-ags-9",
+        "name": "Tejidos de Punto Las Flores",
+        "legal_name": "Tejidos Las Flores, S. de R.L. de C.V.",
+        "municipality": "Aguascalientes",
+        "state": "MX-AGU",
+        "sector": "Tejido de punto",
+        "workers": 95,
+    },
+    {
+        "external_id": "demo-ags-10",
+        "name": "Lavados Especiales Jesús María",
+        "legal_name": "Lavados Especiales de Jesús María, S.A. de C.V.",
+        "municipality": "Jesús María",
+        "state": "MX-AGU",
+        "sector": "Lavandería de mezclilla",
+        "workers": 140,
+    },
+    {
+        "external_id": "demo-ags-11",
+        "name": "Camisas Finas del Bajío",
+        "legal_name": "Camisería del Bajío, S.A. de C.V.",
+        "municipality": "Aguascalientes",
+        "state": "MX-AGU",
+        "sector": "Confección de camisas",
+        "workers": 380,
+        "employer_group": "Grupo Bajío Textil",
+        "lat": "21.9010",
+        "lng": "-102.3020",
+    },
+    {
+        "external_id": "demo-ags-12",
+        "name": "Manufacturas de Exportación del Norte",
+        "legal_name": (
+            "Manufacturas de Exportación del Norte de Aguascalientes, S.A.P.I. de C.V."
+        ),
+        "municipality": "Rincón de Romos",
+        "state": "MX-AGU",
+        "sector": "Maquila de exportación",
+        "workers": 900,
+        "employer_group": "Grupo Bajío Textil",
+    },
+    {
+        "external_id": "demo-ags-13",
+        "name": "Taller de Costura La Estación",
+        "municipality": "Pabellón de Arteaga",
+        "state": "MX-AGU",
+        "sector": "Taller de costura",
+        "workers": 18,
+    },
+    {
+        "external_id": "demo-ags-14",
+        "name": "Bordados Industriales Jesús María",
+        "legal_name": "Bordados Industriales de Aguascalientes, S.A. de C.V.",
+        "municipality": "Jesús María",
+        "state": "MX-AGU",
+        "sector": "Bordado",
+        "workers": 60,
+    },
+    {
+        "external_id": "demo-ags-15",
+        "name": "Ropa Infantil Aguascalientes",
+        "legal_name": "Confecciones Infantiles de Aguascalientes, S. de R.L. de C.V.",
+        "municipality": "Aguascalientes",
+        "state": "MX-AGU",
+        "sector": "Confección de ropa infantil",
+        "workers": 260,
+    },
+    {
+        "external_id": "demo-ags-16",
+        "name": "Confecciones El Llano",
+        "legal_name": "Confecciones El Llano, S.A. de C.V.",
+        "municipality": "San Francisco de los Romo",
+        "state": "MX-AGU",
+        "sector": "Confección de prendas de vestir",
+        "workers": 120,
+        "status": FacilityStatus.CLOSED,
+    },
+    {
+        "external_id": "demo-ags-17",
+        "name": "Corte y Confección Rincón",
+        "municipality": "Rincón de Romos",
+        "state": "MX-AGU",
+        "sector": "Corte y confección",
+        "workers": 75,
+        "lat": "22.2280",
+        "lng": "-102.3250",
+    },
+    {
+        "external_id": "demo-ags-18",
+        "name": "Textiles Técnicos del Centro",
+        "legal_name": "Textiles Técnicos del Centro, S.A. de C.V.",
+        "address": "Parque Industrial del Valle de Aguascalientes, nave 7",
+        "municipality": "Aguascalientes",
+        "state": "MX-AGU",
+        "sector": "Maquila de exportación (ropa deportiva)",
+        "workers": 540,
+        "employer_group": "Grupo Textil Centenario",
+    },
+    # Puebla.
     {
         "external_id": "demo-pue-1",
         "name": "Maquiladora Textil de Tehuacán",
@@ -231,6 +398,8 @@ FACILITIES: list[dict[str, Any]] = [
         "state": "MX-PUE",
         "sector": "Lavado y confección de mezclilla",
         "workers": 800,
+        "lat": "18.4700",
+        "lng": "-97.4010",
     },
     {
         "external_id": "demo-pue-2",
@@ -240,6 +409,8 @@ FACILITIES: list[dict[str, Any]] = [
         "state": "MX-PUE",
         "sector": "Confección de uniformes",
         "workers": 260,
+        "lat": "18.9120",
+        "lng": "-98.4290",
     },
     {
         "external_id": "demo-pue-3",
@@ -250,17 +421,234 @@ FACILITIES: list[dict[str, Any]] = [
         "sector": "Taller de costura",
         "workers": 35,
     },
+    {
+        "external_id": "demo-pue-4",
+        "name": "Lavandería Industrial del Valle de Tehuacán",
+        "legal_name": "Lavandería Industrial del Valle de Tehuacán, S.A. de C.V.",
+        "address": "Carretera Federal Tehuacán–Orizaba km 4",
+        "municipality": "Tehuacán",
+        "state": "MX-PUE",
+        "sector": "Lavandería de mezclilla",
+        "workers": 450,
+        "lat": "18.4830",
+        "lng": "-97.3710",
+    },
+    {
+        "external_id": "demo-pue-5",
+        "name": "Jeans de Ajalpan",
+        "legal_name": "Confecciones Ajalpan, S.A. de C.V.",
+        "municipality": "Ajalpan",
+        "state": "MX-PUE",
+        "sector": "Confección de mezclilla",
+        "workers": 700,
+        "lat": "18.3720",
+        "lng": "-97.2610",
+    },
+    {
+        "external_id": "demo-pue-6",
+        "name": "Maquiladora Sierra Negra",
+        "legal_name": "Maquiladora Sierra Negra, S. de R.L. de C.V.",
+        "municipality": "Ajalpan",
+        "state": "MX-PUE",
+        "sector": "Maquila de exportación",
+        "workers": 380,
+    },
+    {
+        "external_id": "demo-pue-7",
+        "name": "Textiles Huejotzingo",
+        "legal_name": "Textiles y Acabados Huejotzingo, S. de R.L. de C.V.",
+        "municipality": "Huejotzingo",
+        "state": "MX-PUE",
+        "sector": "Tejido y acabado textil",
+        "workers": 230,
+        "lat": "19.1620",
+        "lng": "-98.4010",
+    },
+    {
+        "external_id": "demo-pue-8",
+        "name": "Confecciones Izúcar",
+        "legal_name": "Confecciones Izúcar, S.A. de C.V.",
+        "municipality": "Izúcar de Matamoros",
+        "state": "MX-PUE",
+        "sector": "Confección de prendas de vestir",
+        "workers": 160,
+    },
+    {
+        "external_id": "demo-pue-9",
+        "name": "Bordados Texmelucan",
+        "municipality": "San Martín Texmelucan",
+        "state": "MX-PUE",
+        "sector": "Bordado",
+        "workers": 85,
+    },
+    {
+        "external_id": "demo-pue-10",
+        "name": "Hilados y Tejidos de Texmelucan",
+        "legal_name": "Hilados y Tejidos de Texmelucan, S.A. de C.V.",
+        "municipality": "San Martín Texmelucan",
+        "state": "MX-PUE",
+        "sector": "Hilados y tejidos",
+        "workers": 320,
+        "lat": "19.2790",
+        "lng": "-98.4420",
+    },
+    {
+        "external_id": "demo-pue-11",
+        "name": "Confecciones Angelópolis",
+        "legal_name": "Confecciones Angelópolis, S.A. de C.V.",
+        "address": "Parque Industrial Puebla 2000, calle 4 núm. 18",
+        "municipality": "Puebla",
+        "state": "MX-PUE",
+        "sector": "Maquila de exportación",
+        "workers": 850,
+        "employer_group": "Grupo Angelópolis Textil",
+        "unions": "Sindicato Independiente de la Industria del Vestido de Puebla",
+        "lat": "19.0880",
+        "lng": "-98.1830",
+        "aliases": ["Angelópolis Jeans"],
+    },
+    {
+        "external_id": "demo-pue-12",
+        "name": "Uniformes Escolares de Puebla",
+        "legal_name": "Uniformes Escolares de Puebla, S. de R.L. de C.V.",
+        "municipality": "Puebla",
+        "state": "MX-PUE",
+        "sector": "Confección de uniformes",
+        "workers": 140,
+    },
+    {
+        "external_id": "demo-pue-13",
+        "name": "Ropa Deportiva del Centro de Puebla",
+        "legal_name": "Deportivos del Centro, S.A. de C.V.",
+        "municipality": "Puebla",
+        "state": "MX-PUE",
+        "sector": "Confección de ropa deportiva",
+        "workers": 410,
+        "employer_group": "Grupo Angelópolis Textil",
+        "lat": "19.0210",
+        "lng": "-98.2290",
+    },
+    {
+        "external_id": "demo-pue-14",
+        "name": "Lavados y Acabados Tehuacán Sur",
+        "legal_name": "Lavados y Acabados Tehuacán Sur, S.A. de C.V.",
+        "municipality": "Tehuacán",
+        "state": "MX-PUE",
+        "sector": "Lavandería de mezclilla",
+        "workers": 260,
+    },
+    {
+        "external_id": "demo-pue-15",
+        "name": "Taller Familiar Los Reyes",
+        "municipality": "Tehuacán",
+        "state": "MX-PUE",
+        "sector": "Taller de costura",
+        "workers": 12,
+    },
+    {
+        "external_id": "demo-pue-16",
+        "name": "Maquiladora Atlixco Norte",
+        "legal_name": "Maquiladora Atlixco Norte, S. de R.L. de C.V.",
+        "municipality": "Atlixco",
+        "state": "MX-PUE",
+        "sector": "Maquila de exportación",
+        "workers": 520,
+    },
+    {
+        "external_id": "demo-pue-17",
+        "name": "Camisas Huejotzingo",
+        "legal_name": "Camisas Huejotzingo, S.A. de C.V.",
+        "municipality": "Huejotzingo",
+        "state": "MX-PUE",
+        "sector": "Confección de camisas",
+        "workers": 190,
+    },
+    {
+        "external_id": "demo-pue-18",
+        "name": "Suéteres y Tejidos de Punto Poblanos",
+        "legal_name": "Tejidos de Punto Poblanos, S.A. de C.V.",
+        "municipality": "Puebla",
+        "state": "MX-PUE",
+        "sector": "Tejido de punto",
+        "workers": 230,
+    },
+    {
+        "external_id": "demo-pue-19",
+        "name": "Confecciones Matamoros",
+        "legal_name": "Confecciones del Sur de Puebla, S. de R.L. de C.V.",
+        "municipality": "Izúcar de Matamoros",
+        "state": "MX-PUE",
+        "sector": "Confección de prendas de vestir",
+        "workers": 110,
+        "lat": "18.6030",
+        "lng": "-98.4630",
+    },
+    {
+        "external_id": "demo-pue-20",
+        "name": "Mezclilla Premium Tehuacán",
+        "legal_name": "Denim Premium de Tehuacán, S.A.P.I. de C.V.",
+        "municipality": "Tehuacán",
+        "state": "MX-PUE",
+        "sector": "Lavandería y confección de mezclilla",
+        "workers": 1200,
+        "employer_group": "Grupo Denim del Valle",
+        "unions": "Sindicato Independiente de la Industria del Vestido de Puebla",
+        "lat": "18.4490",
+        "lng": "-97.4120",
+        "aliases": ["La Premium"],
+    },
+    {
+        "external_id": "demo-pue-21",
+        "name": "Bordados Atlixco",
+        "municipality": "Atlixco",
+        "state": "MX-PUE",
+        "sector": "Bordado",
+        "workers": 40,
+    },
+    {
+        "external_id": "demo-pue-22",
+        "name": "Costura Industrial Ajalpan",
+        "legal_name": "Costura Industrial Ajalpan, S.C. de R.L.",
+        "municipality": "Ajalpan",
+        "state": "MX-PUE",
+        "sector": "Maquila de costura",
+        "workers": 55,
+    },
 ]
+
+DEMO_SOURCE = "demo"
 
 
 def seed_facilities() -> dict[str, Facility]:
+    """The demo registry, created through the registry's services, once each.
+
+    Each facility is found by its `external_id`, so a second run (or a run on
+    a database seeded before this list grew) only adds what is missing. The
+    search tokens are rebuilt for every one: cheap for forty, and it brings a
+    registry seeded before search existed up to date.
+    """
     found = {}
     for spec in FACILITIES:
+        data = {k: v for k, v in spec.items() if k not in {"aliases", "status"}}
         facility = Facility.objects.filter(external_id=spec["external_id"]).first()
         if facility is None:
-            facility = Facility(**spec)
-            facility.full_clean()
-            facility.save()
+            facility = facilities.facility_create(
+                data=data, actor=None, source=DEMO_SOURCE
+            )
+            if spec.get("status"):
+                facility = facilities.facility_status_change(
+                    facility=facility,
+                    status=spec["status"],
+                    actor=None,
+                    source=DEMO_SOURCE,
+                )
+        known = {a.name_key for a in facility.aliases.all()}
+        for alias in spec.get("aliases", []):
+            if normalise_name(alias) not in known:
+                facilities.facility_alias_add(
+                    facility=facility, name=alias, actor=None, source=DEMO_SOURCE
+                )
+        facilities.facility_index(facility=facility)
         found[spec["external_id"]] = facility
     return found
 

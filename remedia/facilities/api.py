@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
-from remedia.core.geo import state_code
 from remedia.facilities import selectors
 
 router = Router(tags=["facilities"])
@@ -37,19 +37,19 @@ class FacilitySearchQuery(Schema):
 )
 def facility_search(
     request: HttpRequest, query: Query[FacilitySearchQuery]
-) -> FacilityMatchList:
-    state = state_code(query.state) if query.state else None
-    found = selectors.facility_search(q=query.q[:200], state=state)
-    return FacilityMatchList(
-        items=[
-            FacilityMatchOut(
-                id=f.id,
-                public_id=f.public_id,
-                name=f.name,
-                municipality=f.municipality,
-                state=f.state,
-            )
-            for f in found
-        ],
-        count=len(found),
-    )
+) -> dict[str, Any]:
+    # An unknown state matches nothing (the selector reads names and codes).
+    found = selectors.facility_search(q=query.q[:200], state=query.state or None)
+    # Plain dicts: the schema checks them once, on the way out (building
+    # FacilityMatchOut objects first validated every item twice).
+    items = [
+        {
+            "id": f.id,
+            "public_id": f.public_id,
+            "name": f.name,
+            "municipality": f.municipality,
+            "state": f.state,
+        }
+        for f in found
+    ]
+    return {"items": items, "count": len(items)}

@@ -68,6 +68,8 @@ _ABBREVIATIONS = {
     "mex": "mexico",
     "mexicana": "mexico",
     "mexicano": "mexico",
+    "mexicanas": "mexico",
+    "mexicanos": "mexico",
     "hnos": "hermanos",
     "corp": "corporacion",
 }

@@ -8,9 +8,21 @@ class IntakeConfig(AppConfig):
 
     def ready(self) -> None:
         from remedia.core.hooks import home_panel_register, staff_nav_register
+        from remedia.facilities.hooks import facility_section_register
+        from remedia.facilities.signals import facility_merged
         from remedia.intake import checks  # noqa: F401  (registers system checks)
-        from remedia.intake.panels import inbox_nav, inbox_panel, routing_panel
+        from remedia.intake.panels import (
+            facility_reports_section,
+            inbox_nav,
+            inbox_panel,
+            routing_panel,
+        )
+        from remedia.intake.receivers import reports_follow_facility_merge
 
         staff_nav_register(inbox_nav)
         home_panel_register(inbox_panel)
         home_panel_register(routing_panel)
+        facility_section_register(facility_reports_section)
+        facility_merged.connect(
+            reports_follow_facility_merge, dispatch_uid="intake.reports_follow_merge"
+        )

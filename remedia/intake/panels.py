@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from remedia.accounts.permissions import Capability
 from remedia.accounts.selectors import user_can
 from remedia.core.hooks import NavItem, Panel
+from remedia.facilities.hooks import SECTION_REPORTS, FacilitySection
+from remedia.facilities.models import Facility
 from remedia.intake import selectors
 from remedia.intake.models import ReportStatus
 
@@ -46,3 +48,25 @@ def inbox_nav(request: HttpRequest) -> NavItem | None:
     if not user_can(user=request.user, capability=Capability.REPORT_READ):
         return None
     return NavItem(label=_("Denuncias"), url=reverse("intake:inbox"), order=10)
+
+
+def facility_reports_section(
+    request: HttpRequest, facility: Facility
+) -> FacilitySection:
+    """The facility page's reports section: counts for the viewer's organisations."""
+    if not user_can(user=request.user, capability=Capability.REPORT_READ):
+        return FacilitySection(
+            key=SECTION_REPORTS,
+            template="intake/facility_reports.html",
+            context={"can_read_reports": False},
+        )
+    return FacilitySection(
+        key=SECTION_REPORTS,
+        template="intake/facility_reports.html",
+        context={
+            "can_read_reports": True,
+            "figures": selectors.facility_report_figures(
+                viewer=request.user, facility=facility
+            ),
+        },
+    )

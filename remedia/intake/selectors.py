@@ -6,11 +6,19 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
 
 from remedia.accounts.permissions import Capability
 from remedia.accounts.selectors import get_scoped, organisations_for
-from remedia.intake.models import Attachment, Report, ReportCategory, ReportRecipient
+from remedia.core.figures import ShownCount, shown_count, shown_counts
+from remedia.intake.categories import Category
+from remedia.intake.models import (
+    Attachment,
+    Report,
+    ReportCategory,
+    ReportRecipient,
+    ReportStatus,
+)
 
 
 @dataclass(frozen=True)
@@ -152,4 +160,52 @@ def routing_health() -> RoutingHealth:
         routed_by_default_30d=Report.objects.filter(
             routed_by_default=True, created_at__gte=since
         ).count(),
+    )
+
+
+# --- Reports in aggregate on the facility page -------------------------------------
+
+
+@dataclass(frozen=True)
+class FacilityReportFigures:
+    """Counts only, of the reports about one facility that the viewer's
+    organisations received; small counts suppressed (core.figures)."""
+
+    total: ShownCount
+    by_status: list[ShownCount]
+    by_category: list[ShownCount]
+
+
+def facility_report_figures(*, viewer: Any, facility: Any) -> FacilityReportFigures:
+    """Reports about `facility` routed to the viewer's organisations, counted.
+
+    Never a narrative, a message, a date or a channel: the page that shows
+    these is open to everyone with access to the registry in those
+    organisations, and the figures must not point at a reporter.
+    """
+    reports = _scoped(viewer=viewer).filter(facility=facility)
+    per_status = dict(
+        reports.order_by()
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    per_category = dict(
+        ReportCategory.objects.filter(report__in=reports.values("pk"))
+        .order_by()
+        .values_list("code")
+        .annotate(n=Count("id"))
+        .values_list("code", "n")
+    )
+    total = sum(per_status.values())
+    return FacilityReportFigures(
+        total=shown_count(total, key="total"),
+        by_status=shown_counts(
+            [(s.value, s.label, per_status.get(s.value, 0)) for s in ReportStatus],
+            total=total,
+        ),
+        by_category=shown_counts(
+            [(c.value, c.label, per_category.get(c.value, 0)) for c in Category],
+            total=total,
+        ),
     )

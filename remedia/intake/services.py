@@ -862,3 +862,22 @@ def reports_destroy_expired(*, now: Any = None) -> int:
         selectors.inbox_changed()
         logger.info("reports.destroyed", extra={"count": destroyed})
     return destroyed
+
+
+# --- Facilities merged in the registry ---------------------------------------------
+
+
+@transaction.atomic
+def reports_facility_repoint(*, source: Facility, target: Facility) -> int:
+    """Reports about `source` are about `target` now (the two were one facility).
+
+    Called from the `facility_merged` receiver, inside the merge's transaction.
+    Only the link moves: the report's content, keys and recipients stay as
+    they were, so no one gains or loses access to a report through a merge.
+    """
+    moved = Report.objects.filter(facility=source).update(
+        facility=target, updated_at=timezone.now()
+    )
+    if moved:
+        transaction.on_commit(selectors.inbox_changed)
+    return moved

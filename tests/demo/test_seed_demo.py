@@ -17,6 +17,15 @@ from remedia.accounts.permissions import Capability
 from remedia.accounts.selectors import user_can
 from remedia.core.audit import audit_verify
 from remedia.core.models import AuditEntry
+from remedia.demo.services import FACILITIES
+from remedia.facilities.models import (
+    Facility,
+    FacilityAlias,
+    FacilityEvent,
+    FacilitySearchToken,
+    FacilityStatus,
+)
+from remedia.facilities.selectors import facility_search
 from tests.factories import totp_code_for_secret
 
 DEMO_ROLES = {
@@ -51,6 +60,10 @@ def _counts() -> tuple[int, ...]:
         Membership.objects.count(),
         TOTPDevice.objects.count(),
         AuditEntry.objects.count(),
+        Facility.objects.count(),
+        FacilityAlias.objects.count(),
+        FacilityEvent.objects.count(),
+        FacilitySearchToken.objects.count(),
     )
 
 
@@ -124,3 +137,80 @@ def test_second_run_creates_nothing_and_prints_no_secret():
     assert "secret" not in second.lower()
     assert not any(value in second for value in printed)
     assert not any(org.name in second for org in Organisation.objects.all())
+
+
+AGU_MUNICIPALITIES = {
+    "Aguascalientes",
+    "Jesús María",
+    "Calvillo",
+    "Rincón de Romos",
+    "Pabellón de Arteaga",
+    "San Francisco de los Romo",
+}
+PUE_MUNICIPALITIES = {
+    "Puebla",
+    "Tehuacán",
+    "Atlixco",
+    "San Martín Texmelucan",
+    "Ajalpan",
+    "Huejotzingo",
+    "Izúcar de Matamoros",
+}
+
+
+def test_demo_registry_holds_garment_facilities_of_aguascalientes_and_puebla():
+    # When the demo is seeded
+    _seed()
+
+    # Then the registry holds the demo's garment facilities, in the
+    # municipalities of the two states the demo routes
+    facilities = list(Facility.objects.all())
+    assert len(facilities) == len(FACILITIES) >= 40
+    by_state = {
+        state: {f.municipality for f in facilities if f.state == state}
+        for state in ("MX-AGU", "MX-PUE")
+    }
+    assert by_state == {"MX-AGU": AGU_MUNICIPALITIES, "MX-PUE": PUE_MUNICIPALITIES}
+    assert all(f.sector and f.workers for f in facilities)
+    # Some with a position on the map, one closed, some known by other names
+    assert sum(f.lat is not None for f in facilities) >= 10
+    assert [f.name for f in facilities if f.status == FacilityStatus.CLOSED] == [
+        "Confecciones El Llano"
+    ]
+    assert FacilityAlias.objects.count() >= 3
+    # Every field comes from the demo, and every facility can be found
+    assert all(f.field_sources["name"]["source"] == "demo" for f in facilities)
+    assert all(f.search_tokens.exists() for f in facilities)
+    found = facility_search(q="la maquila de inisa en rincon")
+    assert found
+    assert found[0].external_id == "demo-inisa"
+
+
+def test_seeding_a_demo_made_before_the_registry_grew_adds_only_what_is_missing(
+    monkeypatch,
+):
+    # Given a demo seeded when the list held six facilities, one of them since
+    # edited by a person
+    from remedia.demo import services as demo
+
+    older = {"demo-inisa", "demo-ags-2", "demo-ags-3"} | {
+        f"demo-pue-{n}" for n in (1, 2, 3)
+    }
+    monkeypatch.setattr(
+        demo, "FACILITIES", [f for f in FACILITIES if f["external_id"] in older]
+    )
+    _seed()
+    edited = Facility.objects.get(external_id="demo-ags-2")
+    edited.workers = 999
+    edited.save()
+    first_six = set(Facility.objects.values_list("pk", flat=True))
+
+    # When today's demo is seeded on it
+    monkeypatch.setattr(demo, "FACILITIES", FACILITIES)
+    _seed()
+
+    # Then the six are the same records, the person's edit stands, and the
+    # rest were added
+    assert first_six <= set(Facility.objects.values_list("pk", flat=True))
+    assert Facility.objects.get(external_id="demo-ags-2").workers == 999
+    assert Facility.objects.count() == len(FACILITIES)

@@ -26,6 +26,7 @@ from remedia.accounts.models import Organisation, User
 from remedia.accounts.permissions import Sector
 from remedia.accounts.services import user_create
 from remedia.facilities.models import Facility
+from remedia.facilities.services import facility_index
 from remedia.intake.models import IntakeConfiguration, Report, RoutingRule
 from tests.e2e.conftest import PageLog
 from tests.factories import PASSWORD, totp_code, totp_device
@@ -79,6 +80,8 @@ def world(_flushable_audit_log: None) -> World:
     )
     facility.full_clean()
     facility.save()
+    # As the services do for every facility they create: findable by search.
+    facility_index(facility=facility)
     return World(organisation, handler, device, facility)
 
 

@@ -1,0 +1,65 @@
+"""Sections that apps above `facilities` add to the facility page.
+
+The page belongs to `facilities`, but what is linked to a facility (reports,
+cases, petitions, courses of remediation, training) belongs to later apps,
+which `facilities` must not import. Each registers a provider at start-up (in
+its AppConfig.ready); the page asks every provider for its section for the
+current user and this facility. A section no app provides yet is shown as a
+short note saying it arrives with its capability.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.http import HttpRequest
+
+from remedia.facilities.models import Facility
+
+# The sections the page reserves, in page order. A provider fills one of them.
+SECTION_REPORTS = "reports"
+SECTION_CASES = "cases"
+SECTION_PETITIONS = "petitions"
+SECTION_REMEDIATION = "remediation"
+SECTION_TRAINING = "training"
+SECTIONS = (
+    SECTION_REPORTS,
+    SECTION_CASES,
+    SECTION_PETITIONS,
+    SECTION_REMEDIATION,
+    SECTION_TRAINING,
+)
+
+
+@dataclass(frozen=True)
+class FacilitySection:
+    """One app's part of the facility page: which section, a template, its context."""
+
+    key: str
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+SectionProvider = Callable[[HttpRequest, Facility], FacilitySection | None]
+
+_providers: list[SectionProvider] = []
+
+
+def facility_section_register(provider: SectionProvider) -> SectionProvider:
+    if provider not in _providers:
+        _providers.append(provider)
+    return provider
+
+
+def facility_sections(
+    request: HttpRequest, facility: Facility
+) -> dict[str, FacilitySection]:
+    """The sections the current user gets for `facility`, by key."""
+    found: dict[str, FacilitySection] = {}
+    for provider in _providers:
+        section = provider(request, facility)
+        if section is not None:
+            found.setdefault(section.key, section)
+    return found

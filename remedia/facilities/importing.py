@@ -1,0 +1,1309 @@
+"""Importing a facility list: reading it, placing each row, writing the result.
+
+A list arrives from a brand, a labour authority or a spreadsheet someone kept:
+UTF-8 with or without a byte-order mark, or Latin-1 from an old Excel; commas,
+semicolons or tabs; English or Spanish headers, in any case and with or without
+accents. Whatever cannot be read is a file-level error; whatever can be read is
+checked row by row, and every rejected row is reported with its number (as a
+spreadsheet shows it: the header is row 1) and its reason, so that a person can
+fix the file and import it again.
+
+Three stages, each its own section below: reading and checking (no database),
+planning where every row goes (reads the registry, writes nothing: a dry run
+is a plan), and writing a plan in bulk. The transaction around them, and the
+all-or-nothing rule, are services.facilities_import's. The stages live here
+rather than in services.py because they are one piece with one vocabulary
+(rows, groups, targets, outcomes) that the services only drive.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import secrets
+import uuid
+import zipfile
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
+from pathlib import PurePath
+from typing import Any, Protocol
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from remedia.core.geo import fold, state_code
+from remedia.facilities import bulk
+from remedia.facilities.matching import REVIEW, record_key
+from remedia.facilities.models import (
+    _PUBLIC_ID_ALPHABET,
+    CandidateStatus,
+    Facility,
+    FacilityAlias,
+    FacilityEvent,
+    FacilityEventKind,
+    FacilityImport,
+    FacilityMatchCandidate,
+    FacilitySearchToken,
+    FacilityStatus,
+    MatchDecision,
+)
+from remedia.facilities.normalise import normalise_name
+
+# Columns of PRODUCT.md (Command line, `import-facilities`), with the Spanish
+# headers it names and a few spellings lists use in the wild.
+_HEADERS: dict[str, str] = {
+    "name": "name",
+    "nombre": "name",
+    "legal_name": "legal_name",
+    "razon_social": "legal_name",
+    "address": "address",
+    "direccion": "address",
+    "domicilio": "address",
+    "municipality": "municipality",
+    "municipio": "municipality",
+    "state": "state",
+    "estado": "state",
+    "entidad": "state",
+    "entidad_federativa": "state",
+    "sector": "sector",
+    "workers": "workers",
+    "trabajadores": "workers",
+    "personas_trabajadoras": "workers",
+    "os_id": "os_id",
+    "external_id": "external_id",
+    "id_externo": "external_id",
+    "lat": "lat",
+    "latitud": "lat",
+    "latitude": "lat",
+    "lng": "lng",
+    "lon": "lng",
+    "long": "lng",
+    "longitud": "lng",
+    "longitude": "lng",
+}
+REQUIRED = ("name", "state")
+TEXT_FIELDS = (
+    "name",
+    "legal_name",
+    "address",
+    "municipality",
+    "sector",
+    "os_id",
+    "external_id",
+)
+FIELDS = (*TEXT_FIELDS[:4], "state", *TEXT_FIELDS[4:], "workers", "lat", "lng")
+# The Spanish header shown beside the English one in messages.
+_SPANISH = {
+    "name": "nombre",
+    "legal_name": "razon_social",
+    "address": "direccion",
+    "municipality": "municipio",
+    "state": "estado",
+    "sector": "sector",
+    "workers": "trabajadores",
+}
+
+# progress(stage, done, total): stage is "read", "match" or "save"; a total of 0
+# is not known yet.
+Progress = Callable[[str, int, int], None]
+
+MAX_WORKERS = 1_000_000
+MAX_ROWS = 1_000_000
+MAX_COLUMNS = 200
+CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
+XLSX_SUFFIXES = {".xlsx", ".xlsm"}
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_INTEGER = re.compile(r"^\d+(?:\.0+)?$|^\d{1,3}(?:,\d{3})+$")
+
+
+class FileRejected(Exception):
+    """The file as a whole cannot be imported; `reason` says why, in Spanish."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    field: str
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "field": self.field, "reason": self.reason}
+
+
+@dataclass(frozen=True, slots=True)
+class CleanRow:
+    """One valid row, every value cleaned; empty strings for what was not given."""
+
+    row: int
+    name: str
+    state: str
+    legal_name: str = ""
+    address: str = ""
+    municipality: str = ""
+    sector: str = ""
+    os_id: str = ""
+    external_id: str = ""
+    workers: int | None = None
+    lat: Decimal | None = None
+    lng: Decimal | None = None
+
+    def values(self) -> dict[str, Any]:
+        """The facility fields this row gives (empty ones left out)."""
+        out: dict[str, Any] = {}
+        for name in FIELDS:
+            value = getattr(self, name)
+            if value not in ("", None):
+                out[name] = value
+        return out
+
+    def as_record(self) -> dict[str, Any]:
+        """JSON-safe form, kept on a review candidate until a person decides."""
+        record: dict[str, Any] = {name: getattr(self, name) for name in FIELDS}
+        for name in ("lat", "lng"):
+            if record[name] is not None:
+                record[name] = str(record[name])
+        return record
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any], *, row: int = 0) -> CleanRow:
+        values: dict[str, Any] = {name: record.get(name) for name in FIELDS}
+        for name in TEXT_FIELDS:
+            values[name] = values[name] or ""
+        for name in ("lat", "lng"):
+            raw = values[name]
+            values[name] = Decimal(str(raw)) if raw not in (None, "") else None
+        return cls(row=row, **values)
+
+
+@dataclass
+class ParsedFile:
+    rows: list[CleanRow] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    total: int = 0
+
+
+def header_field(header: Any) -> str | None:
+    """The facility field a column header names, or None for a column to ignore."""
+    text = fold(str(header or "")).replace("-", " ").replace(".", " ")
+    return _HEADERS.get("_".join(text.split()))
+
+
+def _max_length(name: str) -> int:
+    return int(getattr(Facility._meta.get_field(name), "max_length", 0) or 0)
+
+
+def _label(name: str) -> str:
+    spanish = _SPANISH.get(name)
+    return f"«{name}» / «{spanish}»" if spanish and spanish != name else f"«{name}»"
+
+
+# --- Reading the file -----------------------------------------------------------------
+
+
+def _kind(data: bytes, file_name: str) -> str:
+    suffix = PurePath(file_name or "").suffix.lower()
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise FileRejected(
+            _(
+                "Es un archivo de Excel 97-2003 (.xls), que no se puede leer: "
+                "guárdelo como .xlsx o CSV e impórtelo de nuevo."
+            )
+        )
+    is_zip = data.startswith(b"PK\x03\x04")
+    if suffix in XLSX_SUFFIXES or (not suffix and is_zip):
+        if not is_zip:
+            raise FileRejected(_("El archivo dice ser XLSX pero no lo es."))
+        return "xlsx"
+    if suffix in CSV_SUFFIXES or not suffix:
+        if is_zip or b"\x00" in data[:65536]:
+            raise FileRejected(_("El archivo no es un CSV: su contenido no es texto."))
+        return "csv"
+    raise FileRejected(
+        _("Solo se pueden importar archivos CSV o XLSX (Excel), no «%(suffix)s».")
+        % {"suffix": suffix}
+    )
+
+
+def _decode(data: bytes) -> str:
+    # Excel on Windows writes CSV in cp1252, a superset of Latin-1 for the
+    # letters Spanish uses; pure Latin-1 is the last resort and never fails.
+    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise FileRejected(_("No se pudo leer el texto del archivo."))  # pragma: no cover
+
+
+def _delimiter(header_line: str) -> str:
+    counts = {d: header_line.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _csv_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
+    text = _decode(data)
+    first_line = text.lstrip("\r\n").split("\n", 1)[0]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first_line))
+    number = 0
+    try:
+        for number, cells in enumerate(reader, start=1):
+            yield number, cells
+    except csv.Error as exc:
+        raise FileRejected(
+            _("El CSV está mal formado cerca de la fila %(row)d: %(reason)s")
+            % {"row": number + 1, "reason": str(exc)}
+        ) from None
+
+
+def _cell(value: Any) -> str:
+    if value is None or isinstance(value, bool):
+        return ""
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    return str(value)
+
+
+def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(
+            io.BytesIO(data), read_only=True, data_only=True, keep_links=False
+        )
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+        raise FileRejected(
+            _("El archivo XLSX está dañado o no es un libro de Excel.")
+        ) from exc
+    try:
+        sheet = workbook.worksheets[0] if workbook.worksheets else None
+        if sheet is None:
+            raise FileRejected(_("El libro de Excel no tiene hojas."))
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield number, [_cell(v) for v in values[:MAX_COLUMNS]]
+    finally:
+        workbook.close()
+
+
+def read_rows(*, data: bytes, file_name: str) -> Iterator[tuple[int, list[str]]]:
+    """(row number, cells) for every row of the file's first sheet."""
+    if not data.strip():
+        raise FileRejected(_("El archivo está vacío."))
+    if _kind(data, file_name) == "xlsx":
+        return _xlsx_rows(data)
+    return _csv_rows(data)
+
+
+# --- Checking rows ----------------------------------------------------------------------
+
+
+def _columns(header: list[str]) -> dict[str, int]:
+    columns: dict[str, int] = {}
+    for index, title in enumerate(header):
+        name = header_field(title)
+        if name is None:
+            continue
+        if name in columns:
+            raise FileRejected(
+                _("La columna %(column)s aparece dos veces en el encabezado.")
+                % {"column": _label(name)}
+            )
+        columns[name] = index
+    missing = [name for name in REQUIRED if name not in columns]
+    if missing:
+        if len(columns) == 0:
+            raise FileRejected(
+                _(
+                    "La primera fila debe ser el encabezado con los nombres de las "
+                    "columnas; faltan las obligatorias %(columns)s."
+                )
+                % {"columns": " y ".join(_label(m) for m in missing)}
+            )
+        raise FileRejected(
+            _("Falta la columna obligatoria %(column)s.")
+            % {"column": " y ".join(_label(m) for m in missing)}
+        )
+    return columns
+
+
+def _clean_text(value: str) -> str:
+    return " ".join(_CONTROL.sub(" ", value).split())
+
+
+def _workers(value: str) -> tuple[int | None, str | None]:
+    text = value.replace(" ", "")
+    if text.startswith("-") and _INTEGER.match(text[1:]):
+        return None, _("El número de personas trabajadoras no puede ser negativo.")
+    if not _INTEGER.match(text):
+        return None, _(
+            "El número de personas trabajadoras debe ser un número entero, "
+            "no «%(value)s»."
+        ) % {"value": value[:40]}
+    number = int(Decimal(text.replace(",", "")))
+    if number > MAX_WORKERS:
+        return None, _(
+            "El número de personas trabajadoras no puede pasar de %(max)s."
+        ) % {"max": f"{MAX_WORKERS:,}"}
+    return number, None
+
+
+def _coordinate(value: str, *, limit: int) -> Decimal | None:
+    text = value.replace(" ", "")
+    if "," in text and "." not in text:
+        text = text.replace(",", ".")  # a decimal comma, as Spanish spreadsheets write
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return None
+    if not number.is_finite() or not -limit <= number <= limit:
+        return None
+    return number.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
+
+
+def clean_row(
+    number: int, raw: dict[str, str]
+) -> tuple[CleanRow | None, list[RowError]]:
+    """Check one row; either a clean row or the reasons it is rejected."""
+    errors: list[RowError] = []
+    text: dict[str, str] = {}
+    for name in TEXT_FIELDS:
+        value = _clean_text(raw.get(name, ""))
+        limit = _max_length(name)
+        if len(value) > limit:
+            errors.append(
+                RowError(
+                    number,
+                    name,
+                    _(
+                        "La columna %(column)s tiene %(length)d caracteres; el "
+                        "máximo es %(max)d."
+                    )
+                    % {"column": _label(name), "length": len(value), "max": limit},
+                )
+            )
+        text[name] = value
+
+    if not text["name"]:
+        errors.append(RowError(number, "name", _("Falta el nombre del centro.")))
+    elif not normalise_name(text["name"]):
+        errors.append(
+            RowError(
+                number,
+                "name",
+                _(
+                    "El nombre «%(value)s» no dice qué centro es (solo tiene una "
+                    "forma jurídica o signos)."
+                )
+                % {"value": text["name"][:60]},
+            )
+        )
+
+    state_raw = _clean_text(raw.get("state", ""))
+    state = state_code(state_raw) if state_raw else None
+    if not state_raw:
+        errors.append(RowError(number, "state", _("Falta el estado.")))
+    elif state is None:
+        errors.append(
+            RowError(
+                number,
+                "state",
+                _(
+                    "Estado desconocido: «%(value)s». Escriba el nombre del estado "
+                    "o su código ISO 3166-2:MX (p. ej. MX-PUE)."
+                )
+                % {"value": state_raw[:60]},
+            )
+        )
+
+    workers: int | None = None
+    workers_raw = _clean_text(raw.get("workers", ""))
+    if workers_raw:
+        workers, reason = _workers(workers_raw)
+        if reason:
+            errors.append(RowError(number, "workers", reason))
+
+    coordinates: dict[str, Decimal | None] = {}
+    for name, limit in (("lat", 90), ("lng", 180)):
+        value = _clean_text(raw.get(name, ""))
+        coordinates[name] = None
+        if value:
+            coordinates[name] = _coordinate(value, limit=limit)
+            if coordinates[name] is None:
+                message = (
+                    _("La latitud debe ser un número entre -90 y 90, no «%(value)s».")
+                    if name == "lat"
+                    else _(
+                        "La longitud debe ser un número entre -180 y 180, "
+                        "no «%(value)s»."
+                    )
+                )
+                errors.append(RowError(number, name, message % {"value": value[:40]}))
+    if not errors and (coordinates["lat"] is None) != (coordinates["lng"] is None):
+        errors.append(
+            RowError(
+                number,
+                "lat" if coordinates["lat"] is None else "lng",
+                _("La latitud y la longitud van juntas: falta una de las dos."),
+            )
+        )
+
+    if errors or state is None:
+        return None, errors
+    return (
+        CleanRow(
+            row=number,
+            state=state,
+            workers=workers,
+            lat=coordinates["lat"],
+            lng=coordinates["lng"],
+            **text,
+        ),
+        [],
+    )
+
+
+def parse(
+    *, data: bytes, file_name: str, progress: Progress | None = None
+) -> ParsedFile:
+    """Read and check a whole file; raises FileRejected for file-level problems.
+
+    `progress("read", rows so far, 0)` is called as rows are read: how many
+    there are is known only at the end.
+    """
+    return parse_rows(read_rows(data=data, file_name=file_name), progress=progress)
+
+
+def parse_rows(
+    rows: Iterable[tuple[int, list[str]]], *, progress: Progress | None = None
+) -> ParsedFile:
+    parsed = ParsedFile()
+    columns: dict[str, int] | None = None
+    for number, cells in rows:
+        if not any(c.strip() for c in cells):
+            continue  # blank lines, and the empty rows a spreadsheet keeps at its end
+        if columns is None:
+            columns = _columns(cells)
+            continue
+        parsed.total += 1
+        if progress is not None and parsed.total % 5000 == 0:
+            progress("read", parsed.total, 0)
+        if parsed.total > MAX_ROWS:
+            raise FileRejected(
+                _("El archivo tiene más de %(max)s filas; divídalo en partes.")
+                % {"max": f"{MAX_ROWS:,}"}
+            )
+        raw = {
+            name: cells[index] if index < len(cells) else ""
+            for name, index in columns.items()
+        }
+        row, errors = clean_row(number, raw)
+        if row is not None:
+            parsed.rows.append(row)
+        parsed.errors.extend(errors)
+    if columns is None:
+        raise FileRejected(_("El archivo está vacío."))
+    if parsed.total == 0:
+        raise FileRejected(_("El archivo solo tiene el encabezado: no hay filas."))
+    return parsed
+
+
+# --- Planning: where each row goes (reads the registry, writes nothing) --------------
+#
+# A plan is computed in full before anything is written, so a dry run is the
+# plan alone and a real import writes exactly what the dry run showed. Rows are
+# first grouped (the same external id, or the same record key: the same
+# facility twice in one file), then each group is placed: the facility with its
+# external id (same state), a person's remembered decision, an exact match on a
+# name or other name in the state's registry (read once per state), and only
+# then the matcher (`services.match_records`), which costs a query per record.
+# A state with no facility yet needs no matcher at all, which is what keeps a
+# first import of 100,000 rows fast.
+
+# Fields an import may change on an existing facility when the file gives a
+# different value. A blank cell never clears anything.
+UPDATABLE = ("legal_name", "address", "municipality", "sector", "workers", "lat", "lng")
+# Identifiers are filled in when the facility has none, never replaced: another
+# list, or Open Supply Hub, may rely on the value it has.
+FILL_ONLY = ("os_id", "external_id")
+# Candidates of one record put to a person at most.
+REVIEW_CANDIDATES = 3
+_LOOKUP_CHUNK = 900
+
+
+class MatchLike(Protocol):
+    """What `services.match_records` answers per record (its `MatchResult`)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def facility(self) -> Facility | None: ...
+    @property
+    def score(self) -> float: ...
+    @property
+    def candidates(self) -> list[tuple[Facility, float]]: ...
+
+
+Matcher = Callable[[list[CleanRow]], Sequence[MatchLike]]
+# The words a facility is found by, from its names (services.index_words).
+IndexWords = Callable[..., list[str]]
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    return None
+
+
+@lru_cache(maxsize=200_000)
+def _key(name: str) -> str:
+    return normalise_name(name)
+
+
+def facility_name_key(*, name: str, legal_name: str) -> str:
+    """`Facility.name_key` as `Facility.save` computes it (bulk writes skip save)."""
+    names = [_key(name or ""), _key(legal_name or "")]
+    return " ".join(dict.fromkeys(n for n in names if n))[:255]
+
+
+def row_key(row: CleanRow) -> str:
+    return record_key(name=row.name, municipality=row.municipality, state=row.state)
+
+
+def _public_id() -> str:
+    # The format of models.public_id_new (Crockford base 32, 40 random bits),
+    # from one call to the system's random source instead of eight.
+    bits = int.from_bytes(secrets.token_bytes(5), "big")
+    return "FAC-" + "".join(
+        _PUBLIC_ID_ALPHABET[(bits >> shift) & 31] for shift in range(35, -1, -5)
+    )
+
+
+# What the import reads of an existing facility: its fields, not a model
+# instance (a re-import of 100,000 rows holds them all at once).
+_KNOWN_FIELDS = (
+    "pk",
+    "public_id",
+    "name",
+    "legal_name",
+    "address",
+    "municipality",
+    "state",
+    "sector",
+    "workers",
+    "lat",
+    "lng",
+    "os_id",
+    "external_id",
+    "status",
+    "merged_into_id",
+)
+
+
+@dataclass(slots=True)
+class Known:
+    pk: Any
+    public_id: str
+    name: str
+    legal_name: str
+    address: str
+    municipality: str
+    state: str
+    sector: str
+    workers: int | None
+    lat: Decimal | None
+    lng: Decimal | None
+    os_id: str
+    external_id: str
+    status: str
+    merged_into_id: Any
+
+    @classmethod
+    def of(cls, facility: Facility) -> Known:
+        return cls(*(getattr(facility, name) for name in _KNOWN_FIELDS))
+
+
+def _known(queryset: Any) -> Iterator[Known]:
+    for values in queryset.values_list(*_KNOWN_FIELDS).iterator(chunk_size=2000):
+        yield Known(*values)
+
+
+def _live(known: Known) -> Known:
+    """The facility a merged record lives on in, as the import sees it."""
+    if known.status != FacilityStatus.MERGED or not known.merged_into_id:
+        return known
+    return Known.of(merge_target(Facility.objects.get(pk=known.pk)))
+
+
+@dataclass(slots=True)
+class Target:
+    """A facility rows go to: one that exists, or one the import creates."""
+
+    pk: Any
+    new: bool
+    public_id: str = ""
+    name: str = ""
+    facility: Known | None = None  # the existing facility, once read
+    rows: list[CleanRow] = field(default_factory=list)
+    # A new facility: every field to store.
+    values: dict[str, Any] = field(default_factory=dict)
+    # An existing facility: {field: [before, after]}, Python values.
+    changes: dict[str, list[Any]] = field(default_factory=dict)
+    aliases: list[str] = field(default_factory=list)
+    # Names the facility already has (name, legal name, other names).
+    alias_names: list[str] = field(default_factory=list)
+    # A remembered "new facility" decision to point at the facility once made.
+    decision_key: str = ""
+
+    @classmethod
+    def existing(cls, facility: Facility, rows: list[CleanRow]) -> Target:
+        target = cls(pk=facility.pk, new=False, rows=list(rows))
+        target.attach(Known.of(facility))
+        return target
+
+    def attach(self, facility: Known) -> None:
+        self.facility = facility
+        self.public_id, self.name = facility.public_id, facility.name
+
+    @property
+    def touched(self) -> bool:
+        return bool(self.changes or self.aliases)
+
+
+@dataclass(slots=True)
+class Review:
+    """A record a person must place: it may be one of `candidates`."""
+
+    row: CleanRow
+    key: str
+    candidates: list[tuple[Facility, float]]
+    # Already waiting in the queue from an earlier import: nothing new to ask.
+    queued: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RowOutcome:
+    """What happens (or would happen, in a dry run) to one row."""
+
+    row: int
+    action: str  # created | matched | updated | review
+    how: str  # external_id | remembered | exact | auto | review | new | duplicate
+    name: str
+    facility: str = ""  # public id (of a facility yet to be made, in a dry run)
+    facility_name: str = ""
+    score: float | None = None
+    changes: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "row": self.row,
+            "action": self.action,
+            "how": self.how,
+            "name": self.name,
+            "facility": self.facility,
+            "facility_name": self.facility_name,
+            "score": self.score,
+            "changes": list(self.changes),
+        }
+
+
+@dataclass(slots=True)
+class Plan:
+    started_at: Any
+    targets: list[Target] = field(default_factory=list)
+    reviews: list[Review] = field(default_factory=list)
+    outcomes: list[RowOutcome] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        counts = {"created": 0, "matched": 0, "updated": 0, "review": 0}
+        for outcome in self.outcomes:
+            counts[outcome.action] += 1
+        return counts
+
+
+@dataclass(slots=True)
+class _Group:
+    rows: list[CleanRow]
+    key: str
+    external_id: str
+    municipality: str = ""  # folded, the first one given
+    how: str = ""
+    score: float | None = None
+    target: Target | None = None
+    review: Review | None = None
+
+
+def _chunks(items: Sequence[Any], size: int = _LOOKUP_CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class _StateBlock:
+    """The names of one state's facilities, for exact matching in memory."""
+
+    def __init__(self, state: str) -> None:
+        self.names: dict[str, list[tuple[Any, str]]] = defaultdict(list)
+        live = Facility.objects.filter(state=state).exclude(
+            status=FacilityStatus.MERGED
+        )
+        for pk, name, legal_name, municipality in live.values_list(
+            "pk", "name", "legal_name", "municipality"
+        ).iterator(chunk_size=5000):
+            for key in {_key(name), _key(legal_name or "")}:
+                if key:
+                    self.names[key].append((pk, fold(municipality or "")))
+        aliases = FacilityAlias.objects.filter(facility__state=state).exclude(
+            facility__status=FacilityStatus.MERGED
+        )
+        for pk, key, municipality in aliases.values_list(
+            "facility_id", "name_key", "facility__municipality"
+        ).iterator(chunk_size=5000):
+            if key:
+                self.names[key].append((pk, fold(municipality or "")))
+
+    @property
+    def empty(self) -> bool:
+        return not self.names
+
+    def exact(self, row: CleanRow) -> set[Any]:
+        """Facilities with the row's name as a name or other name, in the same
+        municipality when both say (the matcher's exact rule)."""
+        municipality = fold(row.municipality)
+        return {
+            pk
+            for pk, theirs in self.names.get(_key(row.name), ())
+            if not municipality or not theirs or theirs == municipality
+        }
+
+
+def _group(rows: list[CleanRow]) -> tuple[list[_Group], list[_Group]]:
+    """Rows that are one facility said twice: the same external id; or the same
+    name (normalised) in the same state and municipality, or with the
+    municipality left out on one side (the matcher's exact rule), unless their
+    external ids say they are two."""
+    groups: list[_Group] = []
+    row_groups: list[_Group] = []
+    by_external: dict[str, _Group] = {}
+    by_name: dict[tuple[str, str], list[_Group]] = defaultdict(list)
+    for row in rows:
+        municipality = fold(row.municipality)
+        group = by_external.get(row.external_id) if row.external_id else None
+        if group is None:
+            for same in by_name[(_key(row.name), row.state)]:
+                ids_agree = not (row.external_id and same.external_id)
+                places_agree = (
+                    not municipality
+                    or not same.municipality
+                    or municipality == same.municipality
+                )
+                if ids_agree and places_agree:
+                    group = same
+                    break
+        if group is None:
+            group = _Group(rows=[], key=row_key(row), external_id=row.external_id)
+            groups.append(group)
+            by_name[(_key(row.name), row.state)].append(group)
+        group.rows.append(row)
+        if row.external_id:
+            by_external.setdefault(row.external_id, group)
+            group.external_id = group.external_id or row.external_id
+        group.municipality = group.municipality or municipality
+        row_groups.append(group)
+    return groups, row_groups
+
+
+def merge_target(facility: Facility) -> Facility:
+    """The facility a merged record lives on in (merges re-point earlier ones)."""
+    seen = {facility.pk}
+    while facility.status == FacilityStatus.MERGED and facility.merged_into_id:
+        facility = Facility.objects.get(pk=facility.merged_into_id)
+        if facility.pk in seen:
+            break
+        seen.add(facility.pk)
+    return facility
+
+
+def _by_external_id(external_ids: set[str]) -> dict[tuple[str, str], Known]:
+    """(external id, state) → the one live facility holding it there."""
+    found: dict[tuple[str, str], list[Known]] = defaultdict(list)
+    for chunk in _chunks(sorted(external_ids)):
+        for facility in _known(Facility.objects.filter(external_id__in=chunk)):
+            key = (facility.external_id, facility.state)
+            facility = _live(facility)
+            if all(f.pk != facility.pk for f in found[key]):
+                found[key].append(facility)
+    # Two facilities with one external id in one state: the id decides nothing.
+    return {key: fs[0] for key, fs in found.items() if len(fs) == 1}
+
+
+def _decisions(keys: set[str]) -> dict[str, MatchDecision]:
+    found: dict[str, MatchDecision] = {}
+    for chunk in _chunks(sorted(keys)):
+        for decision in MatchDecision.objects.filter(key__in=chunk).select_related(
+            "facility"
+        ):
+            found[decision.key] = decision
+    return found
+
+
+def candidate_key(record: dict[str, Any]) -> str:
+    """The record key of a queued candidate's record."""
+    return str(record.get("key") or "") or record_key(
+        name=str(record.get("name") or ""),
+        municipality=str(record.get("municipality") or ""),
+        state=str(record.get("state") or ""),
+    )
+
+
+def _queued_keys() -> set[str]:
+    pending = FacilityMatchCandidate.objects.filter(status=CandidateStatus.PENDING)
+    return {
+        candidate_key(record)
+        for record in pending.values_list("record", flat=True).iterator(chunk_size=2000)
+    }
+
+
+def _differs(stored: Any, given: Any) -> bool:
+    # "Rincon de Romos" does not correct "Rincón de Romos": text that differs
+    # only in case, accents or spacing is the same value, and the stored one,
+    # usually the more carefully written, stays.
+    if isinstance(stored, str) and isinstance(given, str):
+        return fold(stored) != fold(given)
+    return bool(stored != given)
+
+
+def fold_rows(targets: list[Target]) -> None:
+    """Fold each target's rows into the fields to set and the names to add."""
+    alias_names: dict[Any, list[tuple[str, str]]] = defaultdict(list)
+    existing = [t.pk for t in targets if not t.new]
+    for chunk in _chunks(existing):
+        for pk, name, key in FacilityAlias.objects.filter(
+            facility_id__in=chunk
+        ).values_list("facility_id", "name", "name_key"):
+            alias_names[pk].append((name, key))
+    for target in targets:
+        target.rows.sort(key=lambda r: r.row)
+        merged: dict[str, Any] = {}
+        for row in target.rows:
+            merged.update(row.values())  # the last value given wins
+        if target.new:
+            first = target.rows[0]
+            target.values = {**merged, "name": first.name, "state": first.state}
+            legal_name = target.values.get("legal_name", "")
+            known = {_key(first.name), _key(legal_name)}
+        else:
+            facility = target.facility
+            if facility is None:  # pragma: no cover  (read before folding)
+                raise ValueError("an existing target without its facility")
+            for name in UPDATABLE:
+                if name in merged and _differs(getattr(facility, name), merged[name]):
+                    target.changes[name] = [getattr(facility, name), merged[name]]
+            for name in FILL_ONLY:
+                if merged.get(name) and not getattr(facility, name):
+                    target.changes[name] = [getattr(facility, name), merged[name]]
+            legal_name = (
+                target.changes["legal_name"][1]
+                if "legal_name" in target.changes
+                else facility.legal_name
+            )
+            target.alias_names = [name for name, _k in alias_names[target.pk]]
+            known = {_key(facility.name), _key(legal_name or "")}
+            known |= {key for _n, key in alias_names[target.pk]}
+        for row in target.rows:
+            key = _key(row.name)
+            if key and key not in known:
+                target.aliases.append(row.name)
+                known.add(key)
+
+
+def plan(
+    rows: list[CleanRow], *, match: Matcher, progress: Progress | None = None
+) -> Plan:
+    """Where every row goes, computed from the registry as it is; writes nothing."""
+    report = progress or _no_progress
+    result = Plan(started_at=timezone.now())
+    total = len(rows)
+    groups, row_groups = _group(rows)
+
+    external = _by_external_id({g.external_id for g in groups if g.external_id})
+    decisions = _decisions({g.key for g in groups})
+    blocks: dict[str, _StateBlock] = {}
+    existing: dict[Any, Target] = {}
+    loaded: dict[Any, Known] = {}
+
+    def to_existing(group: _Group, facility: Known | None, pk: Any, how: str) -> None:
+        if facility is not None:
+            loaded.setdefault(pk, facility)
+        target = existing.get(pk)
+        if target is None:
+            # An exact match knows only the id; the object is read with the others.
+            target = existing[pk] = Target(pk=pk, new=False)
+        group.target, group.how = target, how
+        target.rows.extend(group.rows)
+
+    def to_new(group: _Group, how: str, decision_key: str = "") -> None:
+        target = Target(
+            pk=uuid.uuid4(),
+            new=True,
+            public_id=_public_id(),
+            name=group.rows[0].name,
+            decision_key=decision_key,
+        )
+        target.rows.extend(group.rows)
+        result.targets.append(target)
+        group.target, group.how = target, how
+
+    deferred: list[_Group] = []
+    done = 0
+    for group in groups:
+        first = group.rows[0]
+        by_id = external.get((group.external_id, first.state))
+        decision = decisions.get(group.key)
+        if by_id is not None:
+            to_existing(group, by_id, by_id.pk, "external_id")
+        elif decision is not None and decision.facility is not None:
+            kept = Known.of(merge_target(decision.facility))
+            to_existing(group, kept, kept.pk, "remembered")
+        elif decision is not None:
+            to_new(group, "remembered", decision_key=group.key)
+        else:
+            block = blocks.get(first.state)
+            if block is None:
+                block = blocks[first.state] = _StateBlock(first.state)
+            exact = set() if block.empty else block.exact(first)
+            if len(exact) == 1:
+                to_existing(group, None, next(iter(exact)), "exact")
+            elif block.empty:
+                to_new(group, "new")
+            else:
+                deferred.append(group)
+                continue
+        before, done = done, done + len(group.rows)
+        if before // 2000 != done // 2000:
+            report("match", done, total)
+
+    queued = _queued_keys() if deferred else set()
+    for chunk in _chunks(deferred, 200):
+        answers = match([g.rows[0] for g in chunk])
+        for group, answer in zip(chunk, answers, strict=True):
+            kind, facility = answer.kind, answer.facility
+            group.score = answer.score if kind != "new" else None
+            if kind in ("exact", "remembered", "auto") and facility is not None:
+                kept = Known.of(merge_target(facility))
+                to_existing(group, kept, kept.pk, kind)
+            elif kind == "review" and facility is not None:
+                candidates = [(facility, answer.score)] + [
+                    (f, s)
+                    for f, s in answer.candidates
+                    if f.pk != facility.pk and s >= REVIEW
+                ]
+                group.review = Review(
+                    row=group.rows[0],
+                    key=group.key,
+                    candidates=candidates[:REVIEW_CANDIDATES],
+                    queued=group.key in queued,
+                )
+                group.how = "review"
+                result.reviews.append(group.review)
+            else:
+                to_new(group, "new")
+            done += len(group.rows)
+        report("match", done, total)
+
+    missing = [pk for pk in existing if pk not in loaded]
+    for chunk in _chunks(missing):
+        loaded.update((k.pk, k) for k in _known(Facility.objects.filter(pk__in=chunk)))
+    for pk, target in existing.items():
+        target.attach(loaded[pk])
+    result.targets[:0] = list(existing.values())
+    fold_rows(result.targets)
+    result.outcomes = _outcomes(rows, row_groups)
+    report("match", total, total)
+    return result
+
+
+def _outcomes(rows: list[CleanRow], row_groups: list[_Group]) -> list[RowOutcome]:
+    outcomes = []
+    for row, group in zip(rows, row_groups, strict=True):
+        how = group.how if row is group.rows[0] else "duplicate"
+        if group.review is not None:
+            best, score = group.review.candidates[0]
+            outcomes.append(
+                RowOutcome(
+                    row=row.row,
+                    action="review",
+                    how=how,
+                    name=row.name,
+                    facility=best.public_id,
+                    facility_name=best.name,
+                    score=round(score, 4),
+                )
+            )
+            continue
+        target = group.target
+        if target is None:  # pragma: no cover  (every group is placed)
+            continue
+        action = "matched"
+        if row is target.rows[0]:
+            if target.new:
+                action = "created"
+            elif target.touched:
+                action = "updated"
+        changes = tuple(target.changes) + (("alias",) if target.aliases else ())
+        outcomes.append(
+            RowOutcome(
+                row=row.row,
+                action=action,
+                how=how,
+                name=row.name,
+                facility=target.public_id,
+                facility_name=target.name,
+                score=round(group.score, 4) if group.score is not None else None,
+                changes=changes if action == "updated" else (),
+            )
+        )
+    return outcomes
+
+
+# --- Writing a plan (services.facilities_import, inside its transaction) -------------
+
+
+def json_value(value: Any) -> Any:
+    """A field's value as events keep it (JSON has no Decimal)."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    return str(value)
+
+
+def _unique_public_ids(targets: list[Target]) -> None:
+    """Public ids are random: make sure none repeats one taken or another new one."""
+    seen: set[str] = set()
+    for target in targets:
+        while target.public_id in seen:
+            target.public_id = _public_id()
+        seen.add(target.public_id)
+    pending = targets
+    while pending:
+        taken: set[str] = set()
+        for chunk in _chunks([t.public_id for t in pending]):
+            taken.update(
+                Facility.objects.filter(public_id__in=chunk).values_list(
+                    "public_id", flat=True
+                )
+            )
+        pending = [t for t in pending if t.public_id in taken]
+        for target in pending:
+            while target.public_id in seen or target.public_id in taken:
+                target.public_id = _public_id()
+            seen.add(target.public_id)
+
+
+def write(
+    result: Plan,
+    *,
+    facility_import: FacilityImport,
+    actor: Any,
+    words: IndexWords,
+    progress: Progress | None = None,
+) -> int:
+    """Store a plan; returns how many review candidates were queued.
+
+    Bulk statements throughout (bulk.py), a chunk of facilities at a time, so
+    an import of 100,000 rows is a few thousand statements and never holds all
+    its rows' SQL values at once. The values were checked row by row
+    (`clean_row`, against the model's own limits), so `full_clean` is not run
+    per facility. Search words are written here too, with the registry's own
+    `words` (services.index_words), so a facility is found the moment the
+    import commits.
+    """
+    report = progress or _no_progress
+    now = timezone.now()
+    at = now.isoformat()
+    source = f"import:{facility_import.pk}"[:120]
+    actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    stamps = {"created_at": now, "updated_at": now}
+    created = [t for t in result.targets if t.new]
+    touched = [t for t in result.targets if not t.new and t.touched]
+    total = len(created) + len(touched)
+    _unique_public_ids(created)
+
+    def event(pk: Any, kind: str, changes: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": uuid.uuid4(),
+            "facility_id": pk,
+            "kind": kind,
+            "actor_id": actor_id,
+            "source": source,
+            "changes": changes,
+            **stamps,
+        }
+
+    def tokens(pk: Any, *names: str) -> list[dict[str, Any]]:
+        return [{"facility_id": pk, "token": w, "prefix": w[:3]} for w in words(*names)]
+
+    def aliases(target: Target) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": uuid.uuid4(),
+                "facility_id": target.pk,
+                "name": name[:255],
+                "name_key": _key(name)[:255],
+                "source": source,
+                **stamps,
+            }
+            for name in target.aliases
+        ]
+
+    done = 0
+    for chunk in _chunks(created, 1000):
+        facilities, events, names, words_ = [], [], [], []
+        for target in chunk:
+            values = target.values
+            given = [name for name in FIELDS if values.get(name) not in (None, "")]
+            legal_name = values.get("legal_name", "")
+            facilities.append(
+                {
+                    "id": target.pk,
+                    "public_id": target.public_id,
+                    **{name: values.get(name, _EMPTY[name]) for name in FIELDS},
+                    "name_key": facility_name_key(
+                        name=values["name"], legal_name=legal_name
+                    ),
+                    "field_sources": {
+                        name: {"source": source, "at": at} for name in given
+                    },
+                    **stamps,
+                }
+            )
+            events.append(
+                event(
+                    target.pk,
+                    FacilityEventKind.CREATED,
+                    {name: [None, json_value(values[name])] for name in given},
+                )
+            )
+            names.extend(aliases(target))
+            words_.extend(
+                tokens(target.pk, values["name"], legal_name, *target.aliases)
+            )
+        bulk.insert(Facility, facilities)
+        bulk.insert(FacilityAlias, names)
+        bulk.insert(FacilityEvent, events)
+        bulk.insert(FacilitySearchToken, words_)
+        done += len(chunk)
+        report("save", done, total)
+
+    for chunk in _chunks(touched, 500):
+        sources = dict(
+            Facility.objects.filter(pk__in=[t.pk for t in chunk]).values_list(
+                "pk", "field_sources"
+            )
+        )
+        updates, events, names, words_, reindexed = [], [], [], [], []
+        for target in chunk:
+            facility = target.facility
+            if facility is None:  # pragma: no cover  (read while planning)
+                continue
+            legal_name = facility.legal_name
+            if target.changes:
+                changed: dict[str, Any] = {}
+                marked = dict(sources.get(target.pk) or {})
+                for name, (_before, after) in target.changes.items():
+                    changed[name] = after
+                    marked[name] = {"source": source, "at": at}
+                legal_name = changed.get("legal_name", legal_name)
+                changed["name_key"] = facility_name_key(
+                    name=facility.name, legal_name=legal_name
+                )
+                changed["field_sources"] = marked
+                changed["updated_at"] = now
+                updates.append((target.pk, changed))
+                events.append(
+                    event(
+                        target.pk,
+                        FacilityEventKind.UPDATED,
+                        {
+                            name: [json_value(before), json_value(after)]
+                            for name, (before, after) in target.changes.items()
+                        },
+                    )
+                )
+            for name in target.aliases:
+                events.append(
+                    event(
+                        target.pk,
+                        FacilityEventKind.ALIAS_ADDED,
+                        {"alias": [None, name]},
+                    )
+                )
+            names.extend(aliases(target))
+            if target.aliases or "legal_name" in target.changes:
+                reindexed.append(target.pk)
+                words_.extend(
+                    tokens(
+                        target.pk,
+                        facility.name,
+                        legal_name,
+                        *target.alias_names,
+                        *target.aliases,
+                    )
+                )
+        bulk.update(Facility, updates)
+        bulk.insert(FacilityAlias, names)
+        bulk.insert(FacilityEvent, events)
+        bulk.delete(FacilitySearchToken, field="facility_id", values=reindexed)
+        bulk.insert(FacilitySearchToken, words_)
+        done += len(chunk)
+        report("save", done, total)
+
+    for target in created:
+        if target.decision_key:
+            MatchDecision.objects.filter(key=target.decision_key).update(
+                facility_id=target.pk, updated_at=now
+            )
+    candidates = [
+        FacilityMatchCandidate(
+            facility_import=facility_import,
+            row_number=review.row.row,
+            record={**review.row.as_record(), "key": review.key},
+            facility=facility,
+            score=round(score, 4),
+        )
+        for review in result.reviews
+        if not review.queued
+        for facility, score in review.candidates
+    ]
+    FacilityMatchCandidate.objects.bulk_create(candidates, batch_size=1000)
+    report("save", total, total)
+    return len(candidates)
+
+
+def cache_clear() -> None:
+    """Forget the names normalised during an import (a long-lived worker)."""
+    _key.cache_clear()
+
+
+# What a new facility stores for a column the file left out.
+_EMPTY: dict[str, Any] = {
+    name: (None if name in ("workers", "lat", "lng") else "") for name in FIELDS
+}
+
+
+def stale(result: Plan) -> bool:
+    """Whether the registry changed since `result` was planned (another import,
+    a person's edit or decision): the plan is then made again before writing."""
+    since = result.started_at
+    return (
+        Facility.objects.filter(updated_at__gte=since).exists()
+        or FacilityAlias.objects.filter(updated_at__gte=since).exists()
+        or MatchDecision.objects.filter(updated_at__gte=since).exists()
+        or FacilityMatchCandidate.objects.filter(updated_at__gte=since).exists()
+    )
