@@ -264,6 +264,9 @@ def facility_list_view(request: HttpRequest) -> HttpResponse:
             "state": state,
             "states": STATE_CHOICES,
             "search_limited": bool(query) and len(items) >= SEARCH_LIMIT,
+            "can_import": user_can(
+                user=request.user, capability=Capability.FACILITY_WRITE
+            ),
         },
     )
 
