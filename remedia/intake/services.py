@@ -881,3 +881,45 @@ def reports_facility_repoint(*, source: Facility, target: Facility) -> int:
     if moved:
         transaction.on_commit(selectors.inbox_changed)
     return moved
+
+
+@transaction.atomic
+def report_facility_link(*, report: Report, user: User, facility_id: Any) -> Report:
+    """A handler links a report to the registry facility its free text names.
+
+    The facility then becomes triage metadata (queryable, on the facility's
+    page in aggregate); what the worker typed stays encrypted as it was.
+    """
+    if _acting_organisation(report=report, user=user) is None:
+        from remedia.core.errors import PermissionDenied
+
+        raise PermissionDenied()
+    try:
+        facility = Facility.objects.filter(pk=uuid.UUID(str(facility_id))).first()
+    except ValueError:
+        facility = None
+    if facility is None:
+        raise InvalidInput(
+            [
+                {
+                    "field": "facility_id",
+                    "reason": _("Ese centro de trabajo no está en el padrón."),
+                }
+            ]
+        )
+    # A merged record's reports belong to the record that was kept.
+    while facility.merged_into is not None:
+        facility = facility.merged_into
+    previous = report.facility_id
+    Report.objects.filter(pk=report.pk).update(
+        facility=facility, updated_at=timezone.now()
+    )
+    report.facility = facility
+    audit_record(
+        action="report.facility_linked",
+        actor=user,
+        obj=report,
+        data={"from": str(previous) if previous else None, "to": str(facility.pk)},
+    )
+    transaction.on_commit(selectors.inbox_changed)
+    return report

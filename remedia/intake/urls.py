@@ -16,6 +16,11 @@ urlpatterns = [
         "staff/reports/<uuid:report_id>/", views.staff_report_view, name="staff_report"
     ),
     path(
+        "staff/reports/<uuid:report_id>/facility/",
+        views.staff_report_facility_view,
+        name="staff_report_facility",
+    ),
+    path(
         "staff/reports/<uuid:report_id>/status/",
         views.staff_report_status_view,
         name="staff_report_status",

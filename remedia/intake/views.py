@@ -19,6 +19,7 @@ from remedia.accounts.selectors import user_can
 from remedia.core.audit import audit_record
 from remedia.core.errors import ApplicationError, InvalidInput, NotFound, Throttled
 from remedia.facilities.selectors import facility_get, facility_search
+from remedia.facilities.services import facility_suggestions
 from remedia.intake import reporter_cookies as cookies
 from remedia.intake import selectors, services
 from remedia.intake.attachments import ALLOWED_DESCRIPTION, MAX_BYTES, MAX_FILES
@@ -345,6 +346,12 @@ def staff_report_view(request: HttpRequest, report_id: Any) -> HttpResponse:
         user=request.user,  # type: ignore[arg-type]
         user_private_key=keys.request_private_key(request),
     )
+    # The same matcher as the registry's: candidates for what the worker typed.
+    suggestions = (
+        facility_suggestions(text=opened.facility_name, state=report.state, limit=5)
+        if opened is not None and opened.facility_name and report.facility_id is None
+        else []
+    )
     return render(
         request,
         "intake/staff_report.html",
@@ -360,10 +367,32 @@ def staff_report_view(request: HttpRequest, report_id: Any) -> HttpResponse:
             "can_manage": user_can(
                 user=request.user, capability=Capability.REPORT_MANAGE
             ),
+            "suggestions": suggestions,
             **_upload_context(),
         },
         status=status,
     )
+
+
+@login_required
+@require_POST
+def staff_report_facility_view(request: HttpRequest, report_id: Any) -> HttpResponse:
+    _require(request, Capability.REPORT_MANAGE)
+    report = _report_or_404(request, report_id)
+    try:
+        services.report_facility_link(
+            report=report,
+            user=request.user,  # type: ignore[arg-type]
+            facility_id=request.POST.get("facility_id", ""),
+        )
+    except ApplicationError as exc:
+        reason = (
+            exc.errors[0]["reason"] if isinstance(exc, InvalidInput) else exc.message
+        )
+        messages.error(request, str(reason))
+    else:
+        messages.success(request, _("La denuncia quedó ligada al centro de trabajo."))
+    return redirect("intake:staff_report", report_id=report.pk)
 
 
 @login_required
