@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.db.models.signals import post_migrate
+from django.utils import translation
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from remedia.accounts import keys
@@ -34,6 +36,13 @@ from tests.factories import (
 def _clear_cache(db: None) -> None:
     # Throttle counters live in the shared cache; each test starts with none.
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    # A test that switches to English must not leave the next one in English.
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

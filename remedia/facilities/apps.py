@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class FacilitiesConfig(AppConfig):
     name = "remedia.facilities"
     label = "facilities"
-    verbose_name = "Centros de trabajo"
+    verbose_name = _("Centros de trabajo")
 
     def ready(self) -> None:
         from remedia.core.hooks import home_panel_register, staff_nav_register

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class IntakeConfig(AppConfig):
     name = "remedia.intake"
     label = "intake"
-    verbose_name = "Denuncias"
+    verbose_name = _("Denuncias")
 
     def ready(self) -> None:
         from remedia.core.hooks import home_panel_register, staff_nav_register
