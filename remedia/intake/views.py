@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from remedia.accounts import keys
+from remedia.accounts.models import User
 from remedia.accounts.permissions import Capability
 from remedia.accounts.selectors import user_can
 from remedia.core.audit import audit_record
@@ -374,46 +376,51 @@ def staff_report_view(request: HttpRequest, report_id: Any) -> HttpResponse:
     )
 
 
-@login_required
-@require_POST
-def staff_report_facility_view(request: HttpRequest, report_id: Any) -> HttpResponse:
+def _report_action(
+    request: HttpRequest,
+    report_id: Any,
+    act: Callable[[Report, User], object],
+    done: str,
+) -> HttpResponse:
+    """A handler's form action on one report: scoped, one message, back to the report."""
     _require(request, Capability.REPORT_MANAGE)
     report = _report_or_404(request, report_id)
     try:
-        services.report_facility_link(
-            report=report,
-            user=request.user,  # type: ignore[arg-type]
-            facility_id=request.POST.get("facility_id", ""),
-        )
+        act(report, cast(User, request.user))
     except ApplicationError as exc:
         reason = (
             exc.errors[0]["reason"] if isinstance(exc, InvalidInput) else exc.message
         )
         messages.error(request, str(reason))
     else:
-        messages.success(request, _("La denuncia quedó ligada al centro de trabajo."))
+        messages.success(request, done)
     return redirect("intake:staff_report", report_id=report.pk)
+
+
+@login_required
+@require_POST
+def staff_report_facility_view(request: HttpRequest, report_id: Any) -> HttpResponse:
+    return _report_action(
+        request,
+        report_id,
+        lambda report, user: services.report_facility_link(
+            report=report, user=user, facility_id=request.POST.get("facility_id", "")
+        ),
+        _("La denuncia quedó ligada al centro de trabajo."),
+    )
 
 
 @login_required
 @require_POST
 def staff_report_status_view(request: HttpRequest, report_id: Any) -> HttpResponse:
-    _require(request, Capability.REPORT_MANAGE)
-    report = _report_or_404(request, report_id)
-    try:
-        services.report_status_change(
-            report=report,
-            user=request.user,  # type: ignore[arg-type]
-            status=request.POST.get("status", ""),
-        )
-    except ApplicationError as exc:
-        reason = (
-            exc.errors[0]["reason"] if isinstance(exc, InvalidInput) else exc.message
-        )
-        messages.error(request, str(reason))
-    else:
-        messages.success(request, _("Estado actualizado."))
-    return redirect("intake:staff_report", report_id=report.pk)
+    return _report_action(
+        request,
+        report_id,
+        lambda report, user: services.report_status_change(
+            report=report, user=user, status=request.POST.get("status", "")
+        ),
+        _("Estado actualizado."),
+    )
 
 
 def attachment_response(
