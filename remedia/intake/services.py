@@ -26,7 +26,12 @@ from remedia.accounts.permissions import Capability, roles_with
 from remedia.accounts.selectors import organisations_for
 from remedia.core import crypto
 from remedia.core.audit import audit_record
-from remedia.core.errors import ApplicationError, InvalidInput, Throttled
+from remedia.core.errors import (
+    ApplicationError,
+    InvalidInput,
+    PermissionDenied,
+    Throttled,
+)
 from remedia.core.geo import state_code
 from remedia.core.throttle import Backoff
 from remedia.facilities.models import Facility
@@ -762,8 +767,6 @@ def staff_reply(
     """A message to the reporter. Sealing needs only the report's public key."""
     organisation_id = _acting_organisation(report=report, user=user)
     if organisation_id is None:
-        from remedia.core.errors import PermissionDenied
-
         raise PermissionDenied()
     text, cleaned = _validate_message(body, incoming or [])
     message = _message_add(
@@ -792,8 +795,6 @@ def report_status_change(*, report: Report, user: User, status: str) -> Report:
     if status not in ReportStatus.values:
         raise InvalidInput([{"field": "status", "reason": _("Estado desconocido.")}])
     if _acting_organisation(report=report, user=user) is None:
-        from remedia.core.errors import PermissionDenied
-
         raise PermissionDenied()
     report = Report.objects.select_for_update().get(pk=report.pk)
     if status == report.status:
@@ -891,8 +892,6 @@ def report_facility_link(*, report: Report, user: User, facility_id: Any) -> Rep
     page in aggregate); what the worker typed stays encrypted as it was.
     """
     if _acting_organisation(report=report, user=user) is None:
-        from remedia.core.errors import PermissionDenied
-
         raise PermissionDenied()
     try:
         facility = Facility.objects.filter(pk=uuid.UUID(str(facility_id))).first()
