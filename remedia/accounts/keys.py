@@ -30,6 +30,7 @@ from remedia.accounts.models import (
     UserKey,
     UserKeyEscrow,
 )
+from remedia.accounts.selectors import cache_key, cached_while_accounts_unchanged
 from remedia.core import crypto
 from remedia.core.audit import audit_record
 from remedia.core.errors import ApplicationError
@@ -82,10 +83,22 @@ def organisation_escrow_issue(
 
 
 def escrow_public_keys(*, organisation_ids: set[Any]) -> dict[Any, bytes]:
-    return {
-        k.organisation_id: bytes(k.public_key)
-        for k in OrganisationKey.objects.filter(organisation_id__in=organisation_ids)
-    }
+    """The organisations' escrow public keys; cached until any account row changes.
+
+    Every report submitted and every report opened needs these and the members'
+    keys; they change only when keys, members or organisations do.
+    """
+    ids = sorted(str(i) for i in organisation_ids)
+
+    def load() -> dict[Any, bytes]:
+        return {
+            k.organisation_id: bytes(k.public_key)
+            for k in OrganisationKey.objects.filter(
+                organisation_id__in=organisation_ids
+            )
+        }
+
+    return dict(cached_while_accounts_unchanged(cache_key("escrow-keys", ids), load))
 
 
 # --- User keys ----------------------------------------------------------------
@@ -171,18 +184,29 @@ def user_key_rewrap(*, user: User, private: bytes, new_password: str) -> None:
 def member_public_keys(
     *, organisation_ids: set[Any], roles: set[str]
 ) -> dict[Any, bytes]:
-    """Public keys of the active users holding one of `roles` in those organisations."""
-    rows = (
-        UserKey.objects.filter(
-            user__is_active=True,
-            user__memberships__organisation_id__in=organisation_ids,
-            user__memberships__organisation__is_active=True,
-            user__memberships__role__in=roles,
+    """Public keys of the active users holding one of `roles` in those organisations.
+
+    Cached until any account row changes (a key replaced, a membership granted or
+    revoked, a user or organisation deactivated): see models.accounts_changed.
+    """
+
+    def load() -> dict[Any, bytes]:
+        rows = (
+            UserKey.objects.filter(
+                user__is_active=True,
+                user__memberships__organisation_id__in=organisation_ids,
+                user__memberships__organisation__is_active=True,
+                user__memberships__role__in=roles,
+            )
+            .values_list("user_id", "public_key")
+            .distinct()
         )
-        .values_list("user_id", "public_key")
-        .distinct()
+        return {user_id: bytes(public) for user_id, public in rows}
+
+    key = cache_key(
+        "member-keys", sorted(str(i) for i in organisation_ids), sorted(roles)
     )
-    return {user_id: bytes(public) for user_id, public in rows}
+    return dict(cached_while_accounts_unchanged(key, load))
 
 
 # --- The key of the current request -------------------------------------------------

@@ -237,3 +237,49 @@ class UserKeyEscrow(BaseModel):
 
     def __str__(self) -> str:
         return f"escrow copy · {self.user} · {self.organisation}"
+
+
+# --- What cached reads of accounts depend on ------------------------------------------
+#
+# Reads made on every request (a token's user and memberships, the public keys a
+# new report is sealed to) are kept in the shared cache together with the value
+# of one counter, and are good only while the counter has not moved. Any saved or
+# deleted row of these models moves it, whatever made the change (services, the
+# admin, a shell), at once and again after commit, so a reader that loaded the
+# old rows just before the commit cannot leave them in the cache. Revoking a
+# token or a membership, deactivating a user or an organisation, or replacing a
+# key is therefore seen by every process on its next request.
+
+ACCOUNTS_VERSION_KEY = "accounts:version"
+
+
+def accounts_changed() -> None:
+    from django.core.cache import cache
+    from django.db import transaction
+
+    def bump() -> None:
+        cache.add(ACCOUNTS_VERSION_KEY, 0, timeout=None)
+        cache.incr(ACCOUNTS_VERSION_KEY)
+
+    bump()
+    transaction.on_commit(bump)
+
+
+def _accounts_row_changed(**_kwargs: object) -> None:
+    accounts_changed()
+
+
+for _model in (
+    Organisation,
+    User,
+    Membership,
+    ApiToken,
+    OrganisationKey,
+    UserKey,
+):
+    models.signals.post_save.connect(
+        _accounts_row_changed, sender=_model, dispatch_uid=f"accounts-cache-{_model}"
+    )
+    models.signals.post_delete.connect(
+        _accounts_row_changed, sender=_model, dispatch_uid=f"accounts-cache-{_model}"
+    )

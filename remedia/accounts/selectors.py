@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import uuid
+from collections.abc import Callable
 from typing import Any, TypeVar
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Model, QuerySet
 
-from remedia.accounts.models import Membership, Organisation, User
+from remedia.accounts.models import ACCOUNTS_VERSION_KEY, Membership, Organisation, User
 from remedia.accounts.permissions import (
     SECOND_FACTOR_ROLES,
     Capability,
@@ -16,6 +21,39 @@ from remedia.accounts.permissions import (
 from remedia.core.errors import NotFound
 
 M = TypeVar("M", bound=Model)
+
+
+T = TypeVar("T")
+
+
+def cache_key(kind: str, *parts: Any) -> str:
+    """A shared-cache key that names nothing readable: keyed hash of the parts."""
+    secret = hmac.new(
+        settings.SECRET_KEY.encode(), b"remedia.accounts.cache", hashlib.sha256
+    ).digest()
+    digest = hmac.new(secret, repr(parts).encode(), hashlib.sha256).hexdigest()
+    return f"accounts:{kind}:{digest[:40]}"
+
+
+def cached_while_accounts_unchanged(
+    key: str, load: Callable[[], T], *, timeout: int = 300
+) -> T:
+    """`load()`, kept in the shared cache until any account row changes.
+
+    One round trip to the cache reads both the entry and the accounts version
+    (models.accounts_changed); an entry made under another version is reloaded.
+    None is never kept, so guessing at random keys (bad tokens) cannot fill
+    the cache.
+    """
+    found = cache.get_many([ACCOUNTS_VERSION_KEY, key])
+    version = found.get(ACCOUNTS_VERSION_KEY, 0)
+    entry = found.get(key)
+    if entry is not None and entry[0] == version:
+        return entry[1]
+    value = load()
+    if value is not None:
+        cache.set(key, (version, value), timeout)
+    return value
 
 
 def _memberships(user: Any) -> list[Membership]:

@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth import login as django_login
+from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -20,7 +21,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from remedia.accounts import keys
+from remedia.accounts import keys, selectors
 from remedia.accounts.models import ApiToken, Membership, Organisation, User
 from remedia.accounts.permissions import Role
 from remedia.core.audit import audit_record
@@ -31,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 RECOVERY_CODE_COUNT = 10
 TOKEN_PREFIX = "rmd_"  # noqa: S105 (a visible prefix, not a secret)
+TOKEN_CACHE_SECONDS = 300
 
 
 class LoginFailed(ApplicationError):
@@ -309,6 +311,9 @@ def token_revoke(*, token: ApiToken, revoked_by: User | None) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at", "updated_at"])
+        # The save already moves the accounts version; dropping the entry too
+        # keeps a revoked token out even if that counter were lost.
+        cache.delete(selectors.cache_key("token", token.digest))
         audit_record(
             action="token.revoked",
             actor=revoked_by,
@@ -318,26 +323,58 @@ def token_revoke(*, token: ApiToken, revoked_by: User | None) -> ApiToken:
     return token
 
 
-def token_authenticate(*, raw: str) -> tuple[User, ApiToken] | None:
-    """The active user behind a bearer token, or None for any kind of bad token."""
-    if not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
-        return None
+def _token_load(digest: str) -> tuple[User, ApiToken] | None:
+    """The token and its user, with the user's memberships already read."""
+    # The password hash stays out of the cache: a bearer request never needs it.
     token = (
         ApiToken.objects.select_related("user")
-        .filter(digest=_token_digest(raw))
+        .defer("user__password")
+        .filter(digest=digest)
         .first()
     )
+    if token is None:
+        return None
+    user = token.user
+    # Read now so they travel with the user in the cache (selectors._memberships).
+    selectors.user_roles(user=user)
+    return user, token
+
+
+def token_authenticate(*, raw: str) -> tuple[User, ApiToken] | None:
+    """The active user behind a bearer token, or None for any kind of bad token.
+
+    Every API request asks this, so the token, its user and the user's
+    memberships are kept in the shared cache, keyed by a keyed hash of the
+    token's digest, until any account row changes (models.accounts_changed):
+    a revoked token, a deactivated user or a withdrawn membership is refused on
+    the very next request, in every process. Expiry is checked on each request.
+    """
+    if not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
+        return None
+    digest = _token_digest(raw)
+    found = selectors.cached_while_accounts_unchanged(
+        selectors.cache_key("token", digest),
+        lambda: _token_load(digest),
+        timeout=TOKEN_CACHE_SECONDS,
+    )
+    if found is None:
+        return None
+    user, token = found
     now = timezone.now()
     if (
-        token is None
-        or token.revoked_at is not None
+        token.revoked_at is not None
         or (token.expires_at is not None and token.expires_at <= now)
-        or not token.user.is_active
+        or not user.is_active
     ):
         return None
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user, token
+        # At most once a minute across all processes; a queryset update sends
+        # no signal, so recording use leaves the cached entry in place.
+        minute = int(now.timestamp() // 60)
+        if cache.add(selectors.cache_key("token-used", digest, minute), 1, 120):
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return user, token
 
 
 def session_expired(*, session: Any) -> bool:

@@ -11,9 +11,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
+from remedia.accounts.models import Organisation
 from remedia.core.errors import ApplicationError
 from remedia.intake.categories import PROTECTION_CATEGORIES
 from remedia.intake.models import IntakeConfiguration, RoutePurpose, RoutingRule
@@ -37,23 +38,79 @@ class Route:
     purpose: str
 
 
+ROUTING_CACHE_KEY = "intake:routing-table"
+# A safety net only: every save or delete of a rule, of the configuration or of
+# an organisation empties the cache at once (and again after commit). Changes
+# that skip signals (a queryset update in a shell) show within this time.
+ROUTING_CACHE_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class _Table:
+    # (organisation id, state, category, purpose) of every active rule of an
+    # active organisation, in the table's order.
+    rules: tuple[tuple[uuid.UUID, str, str, str], ...]
+    default_organisation_id: uuid.UUID | None
+
+
+def _table() -> _Table:
+    """The routing table, read once for all submissions until it changes.
+
+    Every submission routes; the table changes when an administrator edits it.
+    """
+    from django.core.cache import cache
+
+    table = cache.get(ROUTING_CACHE_KEY)
+    if table is None:
+        rules = RoutingRule.objects.filter(
+            is_active=True, organisation__is_active=True
+        ).values_list("organisation_id", "state", "category", "purpose")
+        table = _Table(
+            rules=tuple(rules),
+            default_organisation_id=IntakeConfiguration.objects.filter(id=1)
+            .values_list("default_organisation_id", flat=True)
+            .first(),
+        )
+        cache.set(ROUTING_CACHE_KEY, table, ROUTING_CACHE_SECONDS)
+    return table
+
+
+def routing_changed(**_kwargs: object) -> None:
+    from django.core.cache import cache
+    from django.db import transaction
+
+    cache.delete(ROUTING_CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(ROUTING_CACHE_KEY))
+
+
+for _model in (RoutingRule, IntakeConfiguration, Organisation):
+    post_save.connect(routing_changed, sender=_model, dispatch_uid=f"routing-{_model}")
+    post_delete.connect(
+        routing_changed, sender=_model, dispatch_uid=f"routing-{_model}"
+    )
+
+
 def route(*, state: str, categories: list[str]) -> list[Route]:
-    rules = RoutingRule.objects.filter(
-        is_active=True, organisation__is_active=True
-    ).filter(Q(state="") | Q(state=state))
+    table = _table()
+    wanted = set(categories)
+
+    def matching(purpose: str) -> list[uuid.UUID]:
+        return [
+            org
+            for org, rule_state, rule_category, rule_purpose in table.rules
+            if rule_purpose == purpose
+            and rule_state in ("", state)
+            and (rule_category == "" or rule_category in wanted)
+        ]
+
     found: dict[uuid.UUID, str] = {}
-    for rule in rules.filter(purpose=RoutePurpose.LABOUR_RIGHTS).filter(
-        Q(category="") | Q(category__in=categories)
-    ):
-        found.setdefault(rule.organisation_id, RoutePurpose.LABOUR_RIGHTS)
+    for org in matching(RoutePurpose.LABOUR_RIGHTS):
+        found.setdefault(org, RoutePurpose.LABOUR_RIGHTS)
     if any(code in PROTECTION_CATEGORIES for code in categories):
-        for rule in rules.filter(purpose=RoutePurpose.PROTECTION).filter(
-            Q(category="") | Q(category__in=categories)
-        ):
-            found[rule.organisation_id] = RoutePurpose.PROTECTION
+        for org in matching(RoutePurpose.PROTECTION):
+            found[org] = RoutePurpose.PROTECTION
     if found:
         return [Route(org, purpose) for org, purpose in found.items()]
-    config = IntakeConfiguration.objects.filter(id=1).first()
-    if config is None or config.default_organisation_id is None:
+    if table.default_organisation_id is None:
         raise NoRecipient()
-    return [Route(config.default_organisation_id, "default")]
+    return [Route(table.default_organisation_id, "default")]

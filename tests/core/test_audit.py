@@ -17,7 +17,7 @@ from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 
 from remedia.core.audit import GENESIS, audit_record
-from remedia.core.models import AuditEntry
+from remedia.core.models import AuditEntry, AuditHead
 from tests.factories import UserFactory
 
 _migration = importlib.import_module("remedia.core.migrations.0002_audit_append_only")
@@ -119,6 +119,36 @@ def test_entry_of_a_rolled_back_transaction_leaves_no_gap():
         (1, "case.read"),
         (2, "report.read"),
     ]
+    assert _verify()[0] == 0
+
+
+def test_returned_entry_is_the_stored_one_and_the_head_follows_it():
+    # When an entry with details is recorded
+    entry = audit_record(
+        action="report.read",
+        object_type="report",
+        object_id="r-1",
+        data={"decrypted": True, "grants": [1, 2], "note": "ñandú"},
+    )
+
+    # Then what the caller got back is what the database holds
+    stored = AuditEntry.objects.get(seq=entry.seq)
+    assert not entry._state.adding
+    for field in (
+        "seq",
+        "at",
+        "action",
+        "object_type",
+        "object_id",
+        "data",
+        "prev_digest",
+        "digest",
+    ):
+        assert getattr(stored, field) == getattr(entry, field), field
+    # And the head points at it, so the next entry chains on it
+    head = AuditHead.objects.get(id=1)
+    assert (head.seq, head.digest) == (entry.seq, entry.digest)
+    assert audit_record(action="case.read").prev_digest == entry.digest
     assert _verify()[0] == 0
 
 

@@ -247,6 +247,134 @@ def test_inbox_query_count_does_not_grow_with_reports(
         _get(client, REPORTS_URL, agu_handler)
 
 
+def _inbox_ids(client, staff, **params) -> list[str]:
+    response = _get(client, REPORTS_URL, staff, **params)
+    assert response.status_code == 200
+    return [item["id"] for item in response.json()["items"]]
+
+
+def test_a_page_read_again_is_fetched_by_id_not_by_walking_the_inbox(
+    client, orgs, agu_handler, django_capture_on_commit_callbacks
+):
+    # Given six reports and the handler's second page, read once
+    with django_capture_on_commit_callbacks(execute=True):
+        reports = [_report(categories=("wages",)) for _n in range(6)]
+    first = _inbox_ids(client, agu_handler, limit=2, offset=2)
+
+    # When the same page is read again
+    with CaptureQueriesContext(connection) as queries:
+        again = _inbox_ids(client, agu_handler, limit=2, offset=2)
+
+    # Then it holds the same reports, in order, and no query skipped rows to get them
+    assert again == first == [str(reports[3].pk), str(reports[2].pk)]
+    report_queries = [q["sql"] for q in queries if "intake_report" in q["sql"]]
+    assert report_queries
+    assert not any("OFFSET" in sql for sql in report_queries)
+
+
+def test_a_page_read_before_a_change_shows_the_change_at_once(
+    client, orgs, agu_handler, django_capture_on_commit_callbacks
+):
+    # Given the first page of the inbox, read (and kept) with two reports
+    with django_capture_on_commit_callbacks(execute=True):
+        older = _report()
+        old = _report()
+    assert _inbox_ids(client, agu_handler, limit=2) == [str(old.pk), str(older.pk)]
+    assert _inbox_ids(client, agu_handler, status="received") == [
+        str(old.pk),
+        str(older.pk),
+    ]
+
+    # When a report arrives and another changes status
+    with django_capture_on_commit_callbacks(execute=True):
+        new = _report()
+        services.report_status_change(
+            report=old, user=agu_handler.user, status="in_review"
+        )
+
+    # Then the very next reads show both changes
+    assert _inbox_ids(client, agu_handler, limit=2) == [str(new.pk), str(old.pk)]
+    assert _inbox_ids(client, agu_handler, status="received") == [
+        str(new.pk),
+        str(older.pk),
+    ]
+
+
+def test_kept_pages_are_per_organisation(
+    client, orgs, agu_handler, pue_handler, django_capture_on_commit_callbacks
+):
+    # Given one report for each state's organisation
+    with django_capture_on_commit_callbacks(execute=True):
+        agu_report = _report(state="MX-AGU")
+        pue_report = _report(state="MX-PUE")
+
+    # When both handlers read the same page
+    agu_page = _inbox_ids(client, agu_handler)
+    pue_page = _inbox_ids(client, pue_handler)
+
+    # Then each sees only their own organisation's report
+    assert agu_page == [str(agu_report.pk)]
+    assert pue_page == [str(pue_report.pk)]
+
+
+def test_inbox_page_query_count_does_not_grow_with_depth(
+    client, orgs, agu_handler, django_capture_on_commit_callbacks
+):
+    # Given twelve reports, every page already read once
+    with django_capture_on_commit_callbacks(execute=True):
+        for _n in range(12):
+            _report(categories=("wages", "hours"))
+    for offset in (0, 10):
+        _inbox_ids(client, agu_handler, limit=2, offset=offset)
+
+    # When the first and the last page are read again
+    counts = []
+    for offset in (0, 10):
+        with CaptureQueriesContext(connection) as queries:
+            _inbox_ids(client, agu_handler, limit=2, offset=offset)
+        counts.append(len(queries))
+
+    # Then both take the same, small number of queries
+    assert counts[0] == counts[1]
+
+
+def test_routing_change_reaches_the_next_report_at_once(
+    client, orgs, django_capture_on_commit_callbacks
+):
+    # Given a report routed while Jalisco has no organisation (the table is kept)
+    with django_capture_on_commit_callbacks(execute=True):
+        before = _report(state="MX-JAL")
+    jal = staff_member(orgs.pue, "julia")
+
+    # When the administrator routes Jalisco to Puebla's organisation
+    RoutingRule.objects.create(organisation=orgs.pue, state="MX-JAL")
+    with django_capture_on_commit_callbacks(execute=True):
+        after = _report(state="MX-JAL")
+
+    # Then the next Jalisco report reaches it, and the earlier one did not
+    assert _inbox_ids(client, jal) == [str(after.pk)]
+    assert [r.organisation_id for r in before.recipients.all()] == [orgs.operator.pk]
+
+
+def test_handler_who_leaves_gets_no_key_to_the_next_report(orgs, agu_handler):
+    from remedia.accounts import services as accounts
+
+    # Given a report sealed to the handler (the keys of the organisation are kept)
+    first = _report()
+    assert ReportKeyGrant.objects.filter(report=first, user=agu_handler.user).exists()
+
+    # When they leave the organisation
+    (membership,) = agu_handler.user.memberships.all()
+    accounts.membership_revoke(membership=membership, revoked_by=None)
+
+    # Then the next report is not sealed to them
+    second = _report()
+    assert not ReportKeyGrant.objects.filter(
+        report=second, user=agu_handler.user
+    ).exists()
+    assert ReportKeyGrant.objects.filter(report=second, organisation=orgs.agu).exists()
+
+
 # --- One report ------------------------------------------------------------------------------
 
 
