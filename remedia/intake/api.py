@@ -15,7 +15,7 @@ from ninja.security import APIKeyHeader
 from remedia.accounts import keys
 from remedia.accounts.models import User
 from remedia.core.pagination import DEFAULT_LIMIT, paginate
-from remedia.intake import selectors, services
+from remedia.intake import hooks, selectors, services
 from remedia.intake.categories import Category
 from remedia.intake.models import Channel, Report, ReportStatus
 
@@ -90,6 +90,14 @@ class ReporterReportOut(Schema):
     narrative: str
     attachments: list[AttachmentOut]
     messages: list[MessageOut]
+    # Filled by the sections higher apps add (`intake.hooks`): the case the
+    # report joined, a pending retaliation question. Null when there is none.
+    case: dict[str, Any] | None = None
+    checkin: dict[str, Any] | None = None
+
+
+# The keys of `hooks.reporter_sections` that `GET /intake/me` shows.
+REPORTER_SECTION_FIELDS = ("case", "checkin")
 
 
 class MessageIn(Schema):
@@ -168,6 +176,11 @@ def _reporter_view(access: services.ReporterAccess) -> ReporterReportOut:
         narrative=opened.narrative,
         attachments=[_attachment_out(a) for a in opened.attachments],
         messages=_messages_out(opened),
+        **{
+            s.key: s.data
+            for s in hooks.reporter_sections(report)
+            if s.key in REPORTER_SECTION_FIELDS
+        },
     )
 
 

@@ -33,10 +33,11 @@ from remedia.core.errors import (
     Throttled,
 )
 from remedia.core.geo import state_code
+from remedia.core.grants import grant_plan
 from remedia.core.throttle import Backoff
 from remedia.facilities.models import Facility
 from remedia.intake import attachments as files
-from remedia.intake import selectors
+from remedia.intake import selectors, signals
 from remedia.intake.categories import Category, is_urgent
 from remedia.intake.models import (
     Attachment,
@@ -272,47 +273,38 @@ def _grant(
 
     `fresh` (a report being created) skips looking for grants that cannot exist.
     """
-    user_keys = keys.member_public_keys(
-        organisation_ids=organisation_ids, roles=roles_with(Capability.REPORT_READ)
+    plan = grant_plan(
+        private=report_private,
+        existing=[]
+        if fresh
+        else ReportKeyGrant.objects.filter(report=report).values_list(
+            "user_id", "organisation_id", "recipient_public_key"
+        ),
+        user_keys=keys.member_public_keys(
+            organisation_ids=organisation_ids,
+            roles=roles_with(Capability.REPORT_READ),
+        ),
+        escrow_keys=keys.escrow_public_keys(organisation_ids=organisation_ids),
     )
-    escrow_keys = keys.escrow_public_keys(organisation_ids=organisation_ids)
-    have_users: dict[Any, bytes] = {}
-    have_orgs: set[Any] = set()
-    if not fresh:
-        for user_id, org_id, public in ReportKeyGrant.objects.filter(
-            report=report
-        ).values_list("user_id", "organisation_id", "recipient_public_key"):
-            if user_id is not None:
-                have_users[user_id] = bytes(public)
-            else:
-                have_orgs.add(org_id)
-    replaced = [
-        u
-        for u, public in have_users.items()
-        if u in user_keys and user_keys[u] != public
-    ]
-    if replaced:
+    if plan.replaced:
         # A replaced key (password reset) gets a fresh grant in place of the dead one.
-        ReportKeyGrant.objects.filter(report=report, user_id__in=replaced).delete()
+        ReportKeyGrant.objects.filter(report=report, user_id__in=plan.replaced).delete()
     grants = [
         ReportKeyGrant(
             report=report,
             user_id=user_id,
             recipient_public_key=public,
-            sealed_key=crypto.seal(report_private, public_key=public),
+            sealed_key=sealed,
         )
-        for user_id, public in user_keys.items()
-        if have_users.get(user_id) != public
-    ]
-    grants += [
+        for user_id, public, sealed in plan.users
+    ] + [
         ReportKeyGrant(
             report=report,
             organisation_id=org_id,
             recipient_public_key=public,
-            sealed_key=crypto.seal(report_private, public_key=public),
+            sealed_key=sealed,
         )
-        for org_id, public in escrow_keys.items()
-        if org_id not in have_orgs
+        for org_id, public, sealed in plan.organisations
     ]
     ReportKeyGrant.objects.bulk_create(grants)
     return len(grants)
@@ -471,6 +463,12 @@ def report_submit(*, draft: ReportDraft) -> Submitted:
             path.unlink(missing_ok=True)
         raise
     transaction.on_commit(selectors.inbox_changed)
+    organisation_ids = [r.organisation_id for r in routes]
+    transaction.on_commit(
+        lambda: signals.report_submitted.send(
+            sender=Report, report=report, organisation_ids=organisation_ids
+        )
+    )
     logger.info(
         "report.submitted",
         extra={
@@ -666,6 +664,11 @@ def _message_add(
         for path in written:
             path.unlink(missing_ok=True)
         raise
+    transaction.on_commit(
+        lambda: signals.report_message_added.send(
+            sender=Message, message=message, report=report, author_kind=author_kind
+        )
+    )
     return message
 
 
@@ -796,6 +799,25 @@ def report_status_change(*, report: Report, user: User, status: str) -> Report:
         raise InvalidInput([{"field": "status", "reason": _("Estado desconocido.")}])
     if _acting_organisation(report=report, user=user) is None:
         raise PermissionDenied()
+    return _status_set(report=report, actor=user, status=status)
+
+
+@transaction.atomic
+def report_status_follow_case(
+    *, report: Report, status: str, actor: User | None = None
+) -> Report:
+    """The status a reporter sees, set by the case their report joined.
+
+    The case service has already checked that the actor may work the case (or
+    the change comes from the system, as when a retaliation answer reopens a
+    case); a report may go back from closed to in review that way.
+    """
+    if status not in ReportStatus.values or status == ReportStatus.RECEIVED:
+        raise InvalidInput([{"field": "status", "reason": _("Estado desconocido.")}])
+    return _status_set(report=report, actor=actor, status=status)
+
+
+def _status_set(*, report: Report, actor: User | None, status: str) -> Report:
     report = Report.objects.select_for_update().get(pk=report.pk)
     if status == report.status:
         return report
@@ -811,18 +833,32 @@ def report_status_change(*, report: Report, user: User, status: str) -> Report:
     previous = report.status
     now = timezone.now()
     report.status = status
-    if report.acknowledged_at is None and status != ReportStatus.RECEIVED:
+    if report.acknowledged_at is None:
         report.acknowledged_at = now
     report.closed_at = now if status == ReportStatus.CLOSED else None
     report.save(update_fields=["status", "acknowledged_at", "closed_at", "updated_at"])
     transaction.on_commit(selectors.inbox_changed)
     audit_record(
         action="report.status_changed",
-        actor=user,
+        actor=actor,
         obj=report,
         data={"from": previous, "to": status},
     )
     return report
+
+
+def system_message_to_reporter(
+    *, report: Report, organisation_id: Any, body: str
+) -> Message:
+    """A message Remedia itself sends a reporter (a scheduled question), as staff."""
+    return _message_add(
+        report=report,
+        author_kind=AuthorKind.STAFF,
+        author=None,
+        author_organisation_id=organisation_id,
+        body=clean_text(body),
+        cleaned=[],
+    )
 
 
 # --- Retention ---------------------------------------------------------------------

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -27,6 +28,7 @@ from remedia.intake import selectors, services
 from remedia.intake.attachments import ALLOWED_DESCRIPTION, MAX_BYTES, MAX_FILES
 from remedia.intake.categories import PROTECTION_CATEGORIES, Category
 from remedia.intake.forms import MessageForm, ReceiptForm, ReportForm, StatusForm
+from remedia.intake.hooks import reporter_sections, staff_report_sections
 from remedia.intake.models import Channel, Report, ReportStatus
 
 
@@ -222,6 +224,18 @@ def _reporter_access(request: HttpRequest) -> services.ReporterAccess | None:
         return None
 
 
+def _reporter_sections_html(request: HttpRequest, report: Report) -> list[str]:
+    """What higher apps show this reporter (the case's status, a question)."""
+    return [
+        render_to_string(
+            section.template,
+            {**section.context, "report": report},
+            request=request,
+        )
+        for section in reporter_sections(report)
+    ]
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def followup_view(request: HttpRequest) -> HttpResponse:
@@ -264,6 +278,7 @@ def followup_view(request: HttpRequest) -> HttpResponse:
             "attachment_errors": attachment_errors,
             "closed": access.report.status == ReportStatus.CLOSED,
             "category_labels": [Category(c).label for c in opened.categories],
+            "sections": _reporter_sections_html(request, access.report),
             **_upload_context(),
         },
         status=status,
@@ -370,6 +385,7 @@ def staff_report_view(request: HttpRequest, report_id: Any) -> HttpResponse:
                 user=request.user, capability=Capability.REPORT_MANAGE
             ),
             "suggestions": suggestions,
+            "sections": staff_report_sections(request, report),
             **_upload_context(),
         },
         status=status,

@@ -1,0 +1,74 @@
+"""What higher apps add to the reporter's follow-up (web page and `/intake/me`)
+and to the handler's report page.
+
+A report that joined a case shows the case's status; a retaliation question
+after closing shows with its answer buttons. Those belong to `cases`, which the
+intake must not import: `cases` registers a provider at start-up, and the
+follow-up asks every provider about the report being followed. Providers must
+return only what this reporter may see: never another reporter's words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.http import HttpRequest
+
+from remedia.core.hooks import Panel
+from remedia.intake.models import Report
+
+
+@dataclass(frozen=True)
+class ReporterSection:
+    key: str
+    # Rendered on the follow-up page with `context` (plus `report`).
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+    # Added under `key` to the JSON of `GET /api/v1/intake/me`.
+    data: Any = None
+    order: int = 100
+
+
+ReporterSectionProvider = Callable[[Report], ReporterSection | None]
+
+_providers: list[ReporterSectionProvider] = []
+
+
+def reporter_section_register(
+    provider: ReporterSectionProvider,
+) -> ReporterSectionProvider:
+    if provider not in _providers:
+        _providers.append(provider)
+    return provider
+
+
+def reporter_sections(report: Report) -> list[ReporterSection]:
+    found = [s for p in _providers if (s := p(report)) is not None]
+    return sorted(found, key=lambda s: s.order)
+
+
+# --- The handler's report page ---------------------------------------------------------
+# `cases` shows there which case the report joined, or related reports and cases
+# to merge it with. A provider gets the request (for the viewer's rights) and the
+# report, and returns a panel to render or None.
+
+StaffReportSectionProvider = Callable[[HttpRequest, Report], Panel | None]
+
+_staff_report_providers: list[StaffReportSectionProvider] = []
+
+
+def staff_report_section_register(
+    provider: StaffReportSectionProvider,
+) -> StaffReportSectionProvider:
+    if provider not in _staff_report_providers:
+        _staff_report_providers.append(provider)
+    return provider
+
+
+def staff_report_sections(request: HttpRequest, report: Report) -> list[Panel]:
+    found = [
+        s for p in _staff_report_providers if (s := p(request, report)) is not None
+    ]
+    return sorted(found, key=lambda s: s.order)
