@@ -12,6 +12,8 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from remedia.accounts.api import BearerToken
 from remedia.accounts.api import router as accounts_router
+from remedia.cases.api import router as cases_router
+from remedia.cases.reporter_api import router as cases_reporter_router
 from remedia.core.errors import ApplicationError
 from remedia.facilities.api import router as facilities_router
 from remedia.intake.api import intake_router
@@ -139,4 +141,6 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 api.add_router("/", accounts_router)
 api.add_router("/", facilities_router)
 api.add_router("/intake", intake_router)
+api.add_router("/intake", cases_reporter_router)
 api.add_router("/", reports_router)
+api.add_router("/", cases_router)

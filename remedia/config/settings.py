@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "remedia.accounts",
     "remedia.facilities",
     "remedia.intake",
+    "remedia.cases",
     "remedia.demo",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -330,6 +331,14 @@ else:
         else "django.core.mail.backends.smtp.EmailBackend"
     )
 DEFAULT_FROM_EMAIL = os.environ.get("REMEDIA_FROM_EMAIL", "remedia@localhost")
+# Where staff open Remedia: links in notification emails are built on it.
+REMEDIA_BASE_URL: str = _setting(
+    "REMEDIA_BASE_URL", env.str, "http://127.0.0.1:8000"
+).rstrip("/")
+if not REMEDIA_BASE_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(
+        "REMEDIA_BASE_URL is malformed: expected an http:// or https:// address."
+    )
 REMEDIA_REPORT_EMAIL: str | None = os.environ.get("REMEDIA_REPORT_EMAIL") or None
 TWILIO_AUTH_TOKEN: str | None = os.environ.get("TWILIO_AUTH_TOKEN") or None
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 import base64
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from remedia.accounts import keys
@@ -188,6 +190,7 @@ def seed_demo() -> SeedResult:
         )
     seed_routing(organisations)
     receipts = seed_reports(seed_facilities())
+    seed_cases()
     return SeedResult(
         users=created, organisations=created_organisations, receipts=receipts
     )
@@ -711,6 +714,16 @@ DEMO_REPORTS: list[dict[str, Any]] = [
             "toda la tarde, también los sábados."
         ),
     },
+    {
+        "channel": Channel.WEB,
+        "categories": ["threats", "non_neutrality"],
+        "facility": "demo-inisa",
+        "state": "MX-AGU",
+        "narrative": (
+            "Un supervisor nos dijo en el comedor que si gana el sindicato "
+            "independiente la planta se va a cerrar y nadie va a tener trabajo."
+        ),
+    },
 ]
 
 
@@ -732,3 +745,70 @@ def seed_reports(facilities: dict[str, Facility]) -> list[tuple[str, str]]:
         )
         created.append((facility.name, submitted.receipt))
     return created
+
+
+# --- Cases ----------------------------------------------------------------------------
+
+
+def seed_cases() -> None:
+    """One case per demo organisation, once: triage already done, work under way.
+
+    In Aguascalientes the two reports about the INISA facility form a case in
+    investigation with a task; in Puebla the wages report is a case waiting on
+    the reporter (its clocks paused). The other reports stay in triage.
+    """
+    from remedia.cases import services as cases
+    from remedia.cases.models import Case
+
+    if Case.objects.exists():
+        return
+    handler = User.objects.filter(username="handler").first()
+    handler2 = User.objects.filter(username="handler2").first()
+    if handler is None or handler2 is None:
+        return
+    inisa = list(
+        Report.objects.filter(facility__external_id="demo-inisa").order_by("created_at")
+    )
+    if inisa:
+        case = cases.case_open(
+            report_ids=[r.pk for r in inisa],
+            user=handler,
+            assignee_id=handler.pk,
+            severity="high",
+        )
+        cases.case_status_change(case=case, user=handler, status="investigating")
+        cases.case_task_add(
+            case=case,
+            user=handler,
+            title="Solicitar inspección a la Secretaría del Trabajo",
+            owner_id=handler.pk,
+            due_on=timezone.localdate() + timedelta(days=5),
+        )
+        cases.case_note_add(
+            case=case,
+            user=handler,
+            body=(
+                "Dos denuncias de la misma línea; coinciden en el mensaje del "
+                "gerente. Posible caso para el MLRR."
+            ),
+        )
+    wages = (
+        Report.objects.filter(
+            facility__external_id="demo-pue-1", category_rows__code="wages"
+        )
+        .order_by("created_at")
+        .first()
+    )
+    if wages is not None:
+        case = cases.case_open(
+            report_ids=[wages.pk], user=handler2, assignee_id=handler2.pk
+        )
+        cases.case_message_reporters(
+            case=case,
+            user=handler2,
+            body=(
+                "Gracias por avisarnos. ¿Desde qué fecha les pagan incompleto? "
+                "¿Pasa en todas las líneas o solo en la suya?"
+            ),
+        )
+        cases.case_status_change(case=case, user=handler2, status="awaiting_response")

@@ -333,7 +333,7 @@ def test_merge_folds_the_duplicate_into_the_record_that_stays(
     # And the audit log has it, with the count of reports that followed
     audit = AuditEntry.objects.get(action="facility.merged")
     assert audit.data["merge"] == duplicate.public_id
-    assert audit.data["moved"] == {"reports": 2}
+    assert audit.data["moved"]["reports"] == 2
 
 
 def test_merge_rolls_back_whole_when_an_app_cannot_follow(inisa, duplicate, hilda):

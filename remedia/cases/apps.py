@@ -1,0 +1,25 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CasesConfig(AppConfig):
+    name = "remedia.cases"
+    label = "cases"
+    verbose_name = _("Casos")
+
+    def ready(self) -> None:
+        from remedia.cases import receivers
+        from remedia.cases.panels import (
+            cases_nav,
+            cases_panel,
+            report_section,
+            triage_nav,
+        )
+        from remedia.core.hooks import home_panel_register, staff_nav_register
+        from remedia.intake.hooks import staff_report_section_register
+
+        receivers.connect()
+        staff_nav_register(triage_nav)
+        staff_nav_register(cases_nav)
+        home_panel_register(cases_panel)
+        staff_report_section_register(report_section)

@@ -1,0 +1,359 @@
+"""Reads of case management, always scoped to the viewer's organisations."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import (
+    Avg,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+)
+from django.utils import timezone
+
+from remedia.accounts.permissions import Capability
+from remedia.accounts.selectors import get_scoped, organisations_for
+from remedia.cases import sla
+from remedia.cases.models import (
+    ACTIVE_STATUSES,
+    Case,
+    CaseCategory,
+    CaseDocument,
+    CaseEvent,
+    CaseReport,
+    CaseStatus,
+    CaseTask,
+    Escalation,
+)
+from remedia.intake.models import Report, ReportCategory, ReportStatus
+from remedia.intake.selectors import report_list
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    status: str | None = None
+    facility_id: Any = None
+    category: str | None = None
+    # A user id, "me" or "none".
+    assignee: str | None = None
+    overdue: bool | None = None
+    urgent: bool | None = None
+    # The human number, or part of it.
+    number: str | None = None
+
+
+def _scoped(*, viewer: Any) -> QuerySet[Case]:
+    orgs = organisations_for(user=viewer, capability=Capability.CASE_READ)
+    if not orgs:
+        return Case.objects.none()
+    return Case.objects.filter(organisation_id__in=orgs)
+
+
+def overdue_q(now: Any = None) -> Q:
+    """A case with a pending clock past its due time (paused clocks never are)."""
+    return Q(next_due_at__lt=now or timezone.now())
+
+
+def case_list(*, viewer: Any, filters: CaseFilters | None = None) -> QuerySet[Case]:
+    """Cases of the viewer's organisations: urgent first, then the nearest due time."""
+    f = filters or CaseFilters()
+    qs = _scoped(viewer=viewer)
+    if f.status == "active":
+        qs = qs.filter(status__in=ACTIVE_STATUSES)
+    elif f.status:
+        qs = qs.filter(status=f.status)
+    if f.facility_id:
+        qs = qs.filter(facility_id=f.facility_id)
+    if f.category:
+        qs = qs.filter(
+            Exists(CaseCategory.objects.filter(case=OuterRef("pk"), code=f.category))
+        )
+    if f.assignee == "me":
+        qs = qs.filter(assignee_id=getattr(viewer, "pk", None))
+    elif f.assignee == "none":
+        qs = qs.filter(assignee__isnull=True)
+    elif f.assignee:
+        qs = qs.filter(assignee_id=parse_uuid(f.assignee))
+    if f.overdue is True:
+        qs = qs.filter(overdue_q())
+    elif f.overdue is False:
+        qs = qs.exclude(overdue_q())
+    if f.urgent is not None:
+        qs = qs.filter(urgent=f.urgent)
+    if f.number:
+        qs = qs.filter(number__contains=f.number.strip()[:16])
+    return (
+        qs.select_related("facility", "assignee", "organisation")
+        .prefetch_related("category_rows")
+        .defer("public_key")
+        .order_by("-urgent", F("next_due_at").asc(nulls_last=True), "-created_at", "id")
+    )
+
+
+def case_get_for_user(*, viewer: Any, case_id: Any) -> Case:
+    """One case the viewer may read; the same 404 for missing and not theirs."""
+    return get_scoped(
+        _scoped(viewer=viewer)
+        .select_related("facility", "assignee", "organisation", "opened_by")
+        .prefetch_related("category_rows"),
+        pk=case_id,
+    )
+
+
+def case_reports(*, case: Case) -> list[Report]:
+    return list(
+        Report.objects.filter(case_links__case=case)
+        .select_related("facility")
+        .prefetch_related("category_rows")
+        .defer("content", "reporter_wrapped_key", "receipt_lookup", "public_key")
+        .order_by("created_at")
+    )
+
+
+def case_timeline(*, case: Case) -> list[CaseEvent]:
+    return list(case.events.select_related("actor").order_by("at", "id"))
+
+
+def case_tasks(*, case: Case) -> list[CaseTask]:
+    return list(case.tasks.select_related("owner", "done_by"))
+
+
+def case_documents(*, case: Case) -> list[CaseDocument]:
+    return list(case.documents.select_related("author"))
+
+
+def case_escalations(*, case: Case) -> list[Escalation]:
+    return list(case.escalations.select_related("facility", "created_by"))
+
+
+def document_get_for_user(*, viewer: Any, case: Case, document_id: Any) -> CaseDocument:
+    return get_scoped(
+        CaseDocument.objects.filter(case=case).select_related("case"), pk=document_id
+    )
+
+
+def task_get_for_user(*, viewer: Any, case: Case, task_id: Any) -> CaseTask:
+    return get_scoped(
+        CaseTask.objects.filter(case=case).select_related("case"), pk=task_id
+    )
+
+
+def my_open_tasks(*, viewer: Any, limit: int = 50) -> list[CaseTask]:
+    orgs = organisations_for(user=viewer, capability=Capability.CASE_READ)
+    return list(
+        CaseTask.objects.filter(
+            owner_id=getattr(viewer, "pk", None),
+            done_at__isnull=True,
+            case__organisation_id__in=orgs,
+        )
+        .select_related("case")
+        .order_by("due_on")[:limit]
+    )
+
+
+# --- Clocks -------------------------------------------------------------------------
+
+CLOCK_NAMES = ("acknowledge", "first_response", "resolution")
+
+
+def case_clocks(*, case: Case, now: Any = None) -> dict[str, sla.Clock]:
+    """The acknowledge, first-response and resolution clocks of a case, in order.
+
+    A step not done when the case ended (resolved or closed) shows as stopped,
+    not overdue: nobody can still meet it.
+    """
+    now = now or timezone.now()
+    stopped = not case.is_active
+    return {
+        name: sla.clock(
+            due_at=due_at,
+            done_at=done_at,
+            paused_since=case.paused_since,
+            now=now,
+            stopped=stopped and done_at is None,
+        )
+        for name, due_at, done_at in (
+            ("acknowledge", case.acknowledge_due_at, case.acknowledged_at),
+            ("first_response", case.first_response_due_at, case.first_response_at),
+            ("resolution", case.resolution_due_at, case.resolved_at),
+        )
+    }
+
+
+# --- Triage ----------------------------------------------------------------------
+
+
+def triage_list(*, viewer: Any) -> QuerySet[Report]:
+    """Reports of the viewer's organisations not yet in one of their cases."""
+    orgs = organisations_for(user=viewer, capability=Capability.CASE_WRITE)
+    qs = report_list(viewer=viewer)
+    if not orgs:
+        return qs.none()
+    return qs.exclude(status=ReportStatus.CLOSED).exclude(
+        Exists(
+            CaseReport.objects.filter(report=OuterRef("pk"), organisation_id__in=orgs)
+        )
+    )
+
+
+RELATED_DAYS = 60
+
+
+@dataclass(frozen=True)
+class Related:
+    reports: list[Report]
+    cases: list[Case]
+
+
+def related_for(*, viewer: Any, report: Report, limit: int = 10) -> Related:
+    """Reports and open cases that look like the same events as `report`.
+
+    Within two months: about the same registry facility; or, when none is
+    linked, from the same state and sharing a category. The handler decides
+    whether to merge.
+    """
+    window = timedelta(days=RELATED_DAYS)
+    candidates = (
+        triage_list(viewer=viewer)
+        .filter(
+            created_at__gte=report.created_at - window,
+            created_at__lte=report.created_at + window,
+        )
+        .exclude(pk=report.pk)
+    )
+    if report.facility_id:
+        candidates = candidates.filter(facility_id=report.facility_id)
+    else:
+        codes = [c.code for c in report.category_rows.all()]
+        candidates = candidates.filter(
+            Exists(
+                ReportCategory.objects.filter(report=OuterRef("pk"), code__in=codes)
+            ),
+            state=report.state,
+            facility__isnull=True,
+        )
+    reports = list(candidates[:limit])
+    cases: list[Case] = []
+    if report.facility_id:
+        cases = list(
+            case_list(
+                viewer=viewer,
+                filters=CaseFilters(status="active", facility_id=report.facility_id),
+            )[:limit]
+        )
+    return Related(reports=reports, cases=cases)
+
+
+def report_cases(*, viewer: Any, report: Report) -> list[Case]:
+    """The viewer's cases that a report joined (for the report's page)."""
+    return list(_scoped(viewer=viewer).filter(links__report=report))
+
+
+# --- Figures -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SlaFigure:
+    key: str
+    label: str
+    cases: int
+    acknowledge_hours: float | None
+    first_response_days: float | None
+    resolution_days: float | None
+    acknowledged_on_time: float | None
+    overdue: int
+
+
+_GROUPS = {
+    "organisation": ("organisation_id", "organisation__name"),
+    "facility": ("facility_id", "facility__name"),
+    "category": ("category_rows__code", "category_rows__code"),
+}
+
+
+def sla_figures(*, viewer: Any, by: str = "organisation") -> list[SlaFigure]:
+    """Time to acknowledge, to first response and to resolution, net of pauses.
+
+    Averages over the viewer's cases, grouped by organisation, facility or
+    category; the share of cases acknowledged within their target; how many
+    are overdue now.
+    """
+    from remedia.intake.categories import Category
+
+    key_field, label_field = _GROUPS.get(by, _GROUPS["organisation"])
+    now = timezone.now()
+    rows = (
+        _scoped(viewer=viewer)
+        .order_by()
+        .values(key_field, label_field)
+        .annotate(
+            n=Count("id", distinct=True),
+            ack=Avg("acknowledge_seconds"),
+            first=Avg("first_response_seconds"),
+            resolution=Avg("resolution_seconds"),
+            ack_done=Count(
+                "id", filter=Q(acknowledged_at__isnull=False), distinct=True
+            ),
+            ack_on_time=Count(
+                "id",
+                filter=Q(acknowledged_at__lte=F("acknowledge_due_at")),
+                distinct=True,
+            ),
+            overdue=Count("id", filter=overdue_q(now), distinct=True),
+        )
+        .order_by("-n")
+    )
+    figures = []
+    for row in rows:
+        key = row[key_field]
+        label = row[label_field]
+        if by == "category" and key:
+            label = Category(key).label
+        figures.append(
+            SlaFigure(
+                key=str(key) if key else "",
+                label=str(label) if label else "—",
+                cases=row["n"],
+                acknowledge_hours=round(row["ack"] / 3600, 1)
+                if row["ack"] is not None
+                else None,
+                first_response_days=round(row["first"] / 86400, 1)
+                if row["first"] is not None
+                else None,
+                resolution_days=round(row["resolution"] / 86400, 1)
+                if row["resolution"] is not None
+                else None,
+                acknowledged_on_time=round(100 * row["ack_on_time"] / row["ack_done"])
+                if row["ack_done"]
+                else None,
+                overdue=row["overdue"],
+            )
+        )
+    return figures
+
+
+def case_status_counts(*, viewer: Any) -> dict[str, int]:
+    rows = (
+        _scoped(viewer=viewer)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    counts = {s.value: 0 for s in CaseStatus}
+    counts.update(dict(rows))
+    return counts
+
+
+def parse_uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None

@@ -1,0 +1,865 @@
+"""HTML pages of case management for staff (thin: parse, call, render).
+
+Sections:
+
+- Triage: reports not yet in a case, and the bulk actions that make or grow one.
+- The case list and the SLA figures.
+- The case page and its form actions (one helper, `_case_action`).
+
+Every page needs a login and the case capabilities; every case is fetched
+through `selectors.case_get_for_user`, so another organisation's case answers
+404 exactly like a missing one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from remedia.accounts import keys
+from remedia.accounts.models import User
+from remedia.accounts.permissions import Capability
+from remedia.accounts.selectors import organisations_for, user_can
+from remedia.cases import selectors, services, sla
+from remedia.cases.forms import (
+    STATUS_FILTER_ACTIVE,
+    AssignForm,
+    CaseFilterForm,
+    CategoriesForm,
+    DocumentForm,
+    EscalateForm,
+    NoteForm,
+    ReportersMessageForm,
+    SeverityForm,
+    StatusForm,
+    TaskForm,
+    TriageAction,
+    TriageForm,
+    first_error,
+)
+from remedia.cases.models import (
+    TRANSITIONS,
+    Case,
+    CaseEvent,
+    CaseStatus,
+    CheckinAnswer,
+    ClosureReason,
+    EventKind,
+    Severity,
+)
+from remedia.core.errors import ApplicationError, InvalidInput, NotFound
+from remedia.facilities.models import Facility
+from remedia.facilities.selectors import facility_search
+from remedia.intake.categories import RRM_CATEGORIES, Category
+from remedia.intake.models import Channel, Report
+
+logger = logging.getLogger(__name__)
+
+LIST_PAGE_SIZE = 50
+TRIAGE_PAGE_SIZE = 50
+# "Unir al caso…" offers the active cases nearest their due time.
+JOIN_CASES_SHOWN = 200
+FACILITY_RESULTS = 10
+FIGURE_GROUPS = ("organisation", "facility", "category")
+
+
+def _require(request: HttpRequest, capability: Capability) -> None:
+    if not user_can(user=request.user, capability=capability):
+        raise Http404
+
+
+def _case_or_404(request: HttpRequest, case_id: Any) -> Case:
+    try:
+        return selectors.case_get_for_user(viewer=request.user, case_id=case_id)
+    except NotFound:
+        raise Http404 from None
+
+
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+def _reason(exc: ApplicationError) -> str:
+    if isinstance(exc, InvalidInput) and exc.errors:
+        return str(exc.errors[0]["reason"])
+    return str(exc.message)
+
+
+# --- Clocks in words ------------------------------------------------------------------
+
+CLOCK_STATE_LABELS = {
+    sla.ClockState.RUNNING: gettext_lazy("En plazo"),
+    sla.ClockState.DUE_SOON: gettext_lazy("Vence pronto"),
+    sla.ClockState.OVERDUE: gettext_lazy("Vencido"),
+    sla.ClockState.PAUSED: gettext_lazy("En pausa"),
+    sla.ClockState.MET: gettext_lazy("Cumplido a tiempo"),
+    sla.ClockState.LATE: gettext_lazy("Cumplido fuera de plazo"),
+    sla.ClockState.STOPPED: gettext_lazy("Sin cumplir al cerrar"),
+}
+
+
+@dataclass(frozen=True)
+class ClockView:
+    """One SLA clock as a page shows it."""
+
+    name: Any
+    state: str
+    label: Any
+    due_at: datetime | None
+    done_at: datetime | None
+    remaining: timedelta | None
+
+    @property
+    def overdue(self) -> bool:
+        return self.state == sla.ClockState.OVERDUE
+
+    @property
+    def paused(self) -> bool:
+        return self.state == sla.ClockState.PAUSED
+
+    @property
+    def remaining_text(self) -> str:
+        """Time left in days and hours (a paused clock keeps what it had)."""
+        if self.remaining is None or self.remaining < timedelta(0):
+            return ""
+        hours = int(self.remaining.total_seconds()) // 3600
+        days, hours = divmod(hours, 24)
+        if days:
+            return _("%(d)s d %(h)s h") % {"d": days, "h": hours}
+        return _("%(h)s h") % {"h": hours}
+
+
+def _view(name: Any, shown: sla.Clock) -> ClockView:
+    return ClockView(
+        name=name,
+        state=str(shown.state),
+        label=CLOCK_STATE_LABELS[shown.state],
+        due_at=shown.due_at,
+        done_at=shown.done_at,
+        remaining=shown.remaining,
+    )
+
+
+def _clock(
+    name: Any,
+    *,
+    due_at: datetime | None,
+    done_at: datetime | None,
+    paused_since: datetime | None,
+    now: datetime,
+) -> ClockView:
+    return _view(
+        name,
+        sla.clock(due_at=due_at, done_at=done_at, paused_since=paused_since, now=now),
+    )
+
+
+CLOCK_LABELS = {
+    "acknowledge": gettext_lazy("Acuse de recibo"),
+    "first_response": gettext_lazy("Primera respuesta"),
+    "resolution": gettext_lazy("Resolución"),
+}
+
+
+def case_clocks(case: Case, *, now: datetime) -> list[ClockView]:
+    """Acknowledge, first response and resolution, each with its state."""
+    return [
+        _view(CLOCK_LABELS[name], shown)
+        for name, shown in selectors.case_clocks(case=case, now=now).items()
+    ]
+
+
+def next_due_clock(case: Case, *, now: datetime) -> ClockView | None:
+    """The nearest pending clock of a case (the list's column); None if none."""
+    if case.paused_since is not None:
+        return ClockView(
+            name=gettext_lazy("Próximo plazo"),
+            state=str(sla.ClockState.PAUSED),
+            label=CLOCK_STATE_LABELS[sla.ClockState.PAUSED],
+            due_at=None,
+            done_at=None,
+            remaining=None,
+        )
+    if case.next_due_at is None:
+        return None
+    return _clock(
+        gettext_lazy("Próximo plazo"),
+        due_at=case.next_due_at,
+        done_at=None,
+        paused_since=None,
+        now=now,
+    )
+
+
+# --- Triage --------------------------------------------------------------------------
+
+
+def _acknowledge_targets(request: HttpRequest) -> dict[bool, timedelta]:
+    """The acknowledge target per urgency for the viewer's organisations.
+
+    A report may reach several of them; the page shows the strictest target,
+    so no report looks less late than it is.
+    """
+    orgs = organisations_for(user=request.user, capability=Capability.CASE_WRITE)
+    targets: dict[bool, timedelta] = {}
+    for urgent in (True, False):
+        found = [
+            services.sla_targets(organisation_id=org, urgent=urgent).acknowledge
+            for org in sorted(orgs, key=str)
+        ]
+        targets[urgent] = (
+            min(found) if found else sla.DEFAULT_TARGETS[urgent].acknowledge
+        )
+    return targets
+
+
+@dataclass(frozen=True)
+class TriageRow:
+    report: Report
+    clock: ClockView
+
+
+def _triage_rows(
+    request: HttpRequest, reports: Iterable[Report], *, now: datetime
+) -> list[TriageRow]:
+    targets = _acknowledge_targets(request)
+    return [
+        TriageRow(
+            report=r,
+            clock=_clock(
+                gettext_lazy("Acuse de recibo"),
+                due_at=r.created_at + targets[r.urgent],
+                done_at=r.acknowledged_at,
+                paused_since=None,
+                now=now,
+            ),
+        )
+        for r in reports
+    ]
+
+
+def _active_cases(request: HttpRequest) -> list[Case]:
+    return list(
+        selectors.case_list(
+            viewer=request.user,
+            filters=selectors.CaseFilters(status=STATUS_FILTER_ACTIVE),
+        )[:JOIN_CASES_SHOWN]
+    )
+
+
+@login_required
+@require_GET
+def triage_view(request: HttpRequest) -> HttpResponse:
+    _require(request, Capability.CASE_WRITE)
+    page = Paginator(
+        selectors.triage_list(viewer=request.user), TRIAGE_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "cases/triage.html",
+        {
+            "page": page,
+            "rows": _triage_rows(request, page.object_list, now=timezone.now()),
+            "active_cases": _active_cases(request),
+        },
+    )
+
+
+@login_required
+@require_POST
+def triage_action_view(request: HttpRequest) -> HttpResponse:
+    """Open a case with the chosen reports, or add them to an active case."""
+    _require(request, Capability.CASE_WRITE)
+    form = TriageForm(request.POST)
+    back_id = selectors.parse_uuid(request.POST.get("back", ""))
+    back = (
+        reverse("intake:staff_report", kwargs={"report_id": back_id})
+        if back_id
+        else reverse("cases:triage")
+    )
+    if not form.is_valid():
+        messages.error(request, first_error(form))
+        return redirect(back)
+    report_ids = request.POST.getlist("report_ids")
+    user = _user(request)
+    try:
+        if form.cleaned_data["action"] == TriageAction.OPEN:
+            case = services.case_open(report_ids=report_ids, user=user)
+            done = _("Caso %(number)s abierto con %(n)s denuncia(s).")
+        else:
+            try:
+                target = selectors.case_get_for_user(
+                    viewer=request.user, case_id=form.cleaned_data["case_id"]
+                )
+            except NotFound:
+                raise InvalidInput(
+                    [{"field": "case_id", "reason": _("Elija un caso de la lista.")}]
+                ) from None
+            case = services.case_reports_add(
+                case=target, report_ids=report_ids, user=user
+            )
+            done = _("%(n)s denuncia(s) unida(s) al caso %(number)s.")
+    except ApplicationError as exc:
+        messages.error(request, _reason(exc))
+        return redirect(back)
+    messages.success(request, done % {"number": case.number, "n": len(set(report_ids))})
+    return redirect(case.get_absolute_url())
+
+
+# --- Case list and figures ----------------------------------------------------------------
+
+
+def _yes_no(value: str) -> bool | None:
+    return {"1": True, "0": False}.get(value)
+
+
+def _worker_choices(request: HttpRequest) -> list[tuple[str, str]]:
+    orgs = organisations_for(user=request.user, capability=Capability.CASE_READ)
+    seen: dict[str, str] = {}
+    for org in sorted(orgs, key=str):
+        for worker in services.case_workers(organisation_id=org):
+            seen.setdefault(str(worker.pk), worker.get_full_name() or worker.username)
+    return sorted(seen.items(), key=lambda item: item[1].lower())
+
+
+def _facility_choices(request: HttpRequest) -> list[tuple[str, str]]:
+    """The facilities the viewer's cases are about (the list's facility filter)."""
+    ids = (
+        selectors.case_list(viewer=request.user)
+        .filter(facility__isnull=False)
+        .order_by()
+        .values("facility_id")
+    )
+    return [
+        (str(pk), name)
+        for pk, name in Facility.objects.filter(pk__in=ids)
+        .order_by("name")
+        .values_list("pk", "name")
+    ]
+
+
+def _filters(form: CaseFilterForm) -> selectors.CaseFilters:
+    data = form.cleaned_data if form.is_valid() else {}
+    facility_id = selectors.parse_uuid(data.get("facility") or "")
+    assignee = data.get("assignee") or None
+    if assignee not in (None, "me", "none") and selectors.parse_uuid(assignee) is None:
+        assignee = None
+    return selectors.CaseFilters(
+        status=data.get("status") or None,
+        facility_id=facility_id,
+        category=data.get("category") or None,
+        assignee=assignee,
+        overdue=_yes_no(data.get("overdue") or ""),
+        urgent=_yes_no(data.get("urgent") or ""),
+        number=(data.get("number") or "").strip() or None,
+    )
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    case: Case
+    clock: ClockView | None
+
+
+@login_required
+@require_GET
+def case_list_view(request: HttpRequest) -> HttpResponse:
+    _require(request, Capability.CASE_READ)
+    form = CaseFilterForm(
+        request.GET or None,
+        facilities=_facility_choices(request),
+        workers=_worker_choices(request),
+    )
+    filters = _filters(form) if request.GET else selectors.CaseFilters()
+    page = Paginator(
+        selectors.case_list(viewer=request.user, filters=filters), LIST_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    now = timezone.now()
+    return render(
+        request,
+        "cases/list.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": [CaseRow(case=c, clock=next_due_clock(c, now=now)) for c in page],
+            "filtered": any(
+                v not in (None, "") for k, v in request.GET.items() if k != "page"
+            ),
+            "can_triage": user_can(user=request.user, capability=Capability.CASE_WRITE),
+        },
+    )
+
+
+@login_required
+@require_GET
+def figures_view(request: HttpRequest) -> HttpResponse:
+    _require(request, Capability.CASE_READ)
+    titles = {
+        "organisation": gettext_lazy("Por organización"),
+        "facility": gettext_lazy("Por centro de trabajo"),
+        "category": gettext_lazy("Por categoría"),
+    }
+    return render(
+        request,
+        "cases/figures.html",
+        {
+            "groups": [
+                (key, titles[key], selectors.sla_figures(viewer=request.user, by=key))
+                for key in FIGURE_GROUPS
+            ]
+        },
+    )
+
+
+# --- The case page ----------------------------------------------------------------------
+
+_STATUS = dict(CaseStatus.choices)
+_SEVERITY = dict(Severity.choices)
+_REASON = dict(ClosureReason.choices)
+_CATEGORY = dict(Category.choices)
+_CHANNEL = dict(Channel.choices)
+_CHECKIN = dict(CheckinAnswer.choices)
+
+
+def _label(choices: dict[str, Any], value: Any) -> str:
+    return str(choices.get(value, value or "—"))
+
+
+def _event_text(event: CaseEvent, facilities: dict[str, str]) -> str:
+    """One timeline line in words: facts and names, never what anyone wrote."""
+    data = event.data or {}
+    kind = event.kind
+    if kind == EventKind.OPENED:
+        text = _("Caso abierto con %(n)s denuncia(s).") % {"n": data.get("reports", 0)}
+        if data.get("urgent"):
+            text += " " + _("Urgente.")
+        return text
+    if kind == EventKind.REPORT_ADDED:
+        return _("Denuncia unida al caso (canal: %(channel)s).") % {
+            "channel": _label(_CHANNEL, data.get("channel"))
+        }
+    if kind == EventKind.STATUS_CHANGED:
+        text = _("Estado: %(from)s → %(to)s") % {
+            "from": _label(_STATUS, data.get("from")),
+            "to": _label(_STATUS, data.get("to")),
+        }
+        if data.get("reason"):
+            text += " " + _("(motivo: %(reason)s)") % {
+                "reason": _label(_REASON, data["reason"])
+            }
+        return text
+    if kind == EventKind.ASSIGNED:
+        if data.get("username"):
+            return _("Asignado a %(user)s") % {"user": data["username"]}
+        return _("Quedó sin responsable")
+    if kind == EventKind.SEVERITY_CHANGED:
+        return _("Gravedad: %(from)s → %(to)s") % {
+            "from": _label(_SEVERITY, data.get("from")),
+            "to": _label(_SEVERITY, data.get("to")),
+        }
+    if kind == EventKind.CATEGORIES_CHANGED:
+        return _("Categorías: %(from)s → %(to)s") % {
+            "from": "; ".join(_label(_CATEGORY, c) for c in data.get("from") or [])
+            or "—",
+            "to": "; ".join(_label(_CATEGORY, c) for c in data.get("to") or []) or "—",
+        }
+    if kind == EventKind.FACILITY_CHANGED:
+        return _("Centro de trabajo: %(from)s → %(to)s") % {
+            "from": facilities.get(str(data.get("from")), "—"),
+            "to": facilities.get(str(data.get("to")), "—"),
+        }
+    if kind == EventKind.TASK_ADDED:
+        return _("Tarea creada para %(owner)s, vence el %(due)s") % {
+            "owner": data.get("owner", "—"),
+            "due": data.get("due_on", "—"),
+        }
+    if kind == EventKind.MESSAGE_SENT:
+        return _("Mensaje enviado a %(n)s persona(s) denunciante(s)") % {
+            "n": data.get("reporters", 0)
+        }
+    if kind == EventKind.ESCALATED:
+        return _("Escalado a borrador de petición del MLRR (%(n)s documento(s))") % {
+            "n": data.get("documents", 0)
+        }
+    if kind == EventKind.CHECKIN_SENT:
+        return _("Pregunta por represalias enviada (a los %(days)s días)") % {
+            "days": data.get("days_after", "—")
+        }
+    if kind == EventKind.CHECKIN_ANSWERED:
+        return _("Respuesta sobre represalias (a los %(days)s días): %(answer)s") % {
+            "days": data.get("days_after", "—"),
+            "answer": _label(_CHECKIN, data.get("answer")),
+        }
+    if kind == EventKind.REOPENED and data.get("why") == "retaliation":
+        return _("Caso reabierto como urgente: represalia informada")
+    return str(EventKind(kind).label) if kind in EventKind.values else kind
+
+
+def _timeline(case: Case) -> list[tuple[CaseEvent, str]]:
+    events = selectors.case_timeline(case=case)
+    facility_ids = {
+        str(e.data.get(k))
+        for e in events
+        if e.kind == EventKind.FACILITY_CHANGED
+        for k in ("from", "to")
+        if e.data.get(k)
+    }
+    names = (
+        {
+            str(pk): name
+            for pk, name in Facility.objects.filter(
+                pk__in=[selectors.parse_uuid(i) for i in facility_ids]
+            ).values_list("pk", "name")
+        }
+        if facility_ids
+        else {}
+    )
+    return [(e, _event_text(e, names)) for e in events]
+
+
+def _worker_choices_for(case: Case) -> list[tuple[str, str]]:
+    return [
+        (str(w.pk), w.get_full_name() or w.username)
+        for w in services.case_workers(organisation_id=case.organisation_id)
+    ]
+
+
+@never_cache
+@login_required
+@require_GET
+def case_detail_view(request: HttpRequest, case_id: Any) -> HttpResponse:
+    _require(request, Capability.CASE_READ)
+    case = _case_or_404(request, case_id)
+    user = _user(request)
+    opened = services.case_open_for(
+        case=case, user=user, user_private_key=keys.request_private_key(request)
+    )
+    can_write = case.organisation_id in organisations_for(
+        user=request.user, capability=Capability.CASE_WRITE
+    )
+    codes = [row.code for row in case.category_rows.all()]
+    workers = _worker_choices_for(case) if can_write else []
+    status_form = StatusForm(initial={"status": case.status})
+    # The current status first (so the select shows it), then where it may go.
+    cast(forms.ChoiceField, status_form.fields["status"]).choices = [
+        (case.status, _("%(status)s (actual)") % {"status": case.get_status_display()})
+    ] + [(s.value, s.label) for s in CaseStatus if s in TRANSITIONS[case.status]]
+    query = " ".join((request.GET.get("fq") or "").split())[:200]
+    document_choices = [(str(d.id), d.name) for d in opened.documents]
+    context: dict[str, Any] = {
+        "case": case,
+        "opened": opened,
+        "can_write": can_write,
+        "clocks": case_clocks(case, now=timezone.now()),
+        "category_labels": [_label(_CATEGORY, c) for c in codes],
+        "reports": selectors.case_reports(case=case),
+        "tasks": selectors.case_tasks(case=case),
+        "documents": opened.documents
+        if opened.unlocked
+        else selectors.case_documents(case=case),
+        "escalations": selectors.case_escalations(case=case),
+        "timeline": _timeline(case),
+        "can_escalate": bool(set(codes) & RRM_CATEGORIES),
+        "escalate_closed": case.status in (CaseStatus.RESOLVED, CaseStatus.CLOSED),
+        "facility_query": query,
+        "facility_results": facility_search(q=query, limit=FACILITY_RESULTS)
+        if query and can_write
+        else [],
+    }
+    if can_write:
+        context.update(
+            status_form=status_form,
+            assign_form=AssignForm(
+                workers=workers,
+                initial={"assignee_id": str(case.assignee_id or "")},
+            ),
+            severity_form=SeverityForm(initial={"severity": case.severity}),
+            categories_form=CategoriesForm(initial={"categories": codes}),
+            note_form=NoteForm(auto_id="note_%s"),
+            task_form=TaskForm(
+                auto_id="task_%s",
+                workers=workers,
+                initial={
+                    "owner_id": str(user.pk)
+                    if any(w[0] == str(user.pk) for w in workers)
+                    else ""
+                },
+            ),
+            document_form=DocumentForm(),
+            message_form=ReportersMessageForm(auto_id="message_%s"),
+            escalate_form=EscalateForm(
+                auto_id="escalate_%s", documents=document_choices
+            ),
+        )
+    return render(request, "cases/detail.html", context)
+
+
+@login_required
+@require_GET
+def facility_search_view(request: HttpRequest, case_id: Any) -> HttpResponse:
+    """The registry's matches for the facility form (htmx swaps them in)."""
+    _require(request, Capability.CASE_WRITE)
+    case = _case_or_404(request, case_id)
+    query = " ".join((request.GET.get("fq") or "").split())[:200]
+    return render(
+        request,
+        "cases/facility_results.html",
+        {
+            "case": case,
+            "facility_query": query,
+            "facility_results": facility_search(q=query, limit=FACILITY_RESULTS)
+            if query
+            else [],
+        },
+    )
+
+
+def _case_action(
+    request: HttpRequest,
+    case_id: Any,
+    act: Callable[[Case, User], str],
+    *,
+    anchor: str = "",
+) -> HttpResponse:
+    """A form action on one case: scoped, one message, back to the case page.
+
+    `act` parses its form, calls one service and returns the success message;
+    a refused form or a business rule raises `ApplicationError`, whose reason is
+    shown and nothing changes.
+    """
+    _require(request, Capability.CASE_WRITE)
+    case = _case_or_404(request, case_id)
+    try:
+        messages.success(request, act(case, _user(request)))
+    except ApplicationError as exc:
+        messages.error(request, _reason(exc))
+    return redirect(case.get_absolute_url() + (f"#{anchor}" if anchor else ""))
+
+
+class FormRefused(ApplicationError):
+    """A form's own shape check failed; its first reason becomes the message."""
+
+    def __init__(self, form: Any) -> None:
+        super().__init__(first_error(form))
+
+
+def _valid(form: Any) -> dict[str, Any]:
+    if not form.is_valid():
+        raise FormRefused(form)
+    return cast(dict[str, Any], form.cleaned_data)
+
+
+@login_required
+@require_POST
+def case_status_view(request: HttpRequest, case_id: Any) -> HttpResponse:
+    def change(case: Case, user: User) -> str:
+        data = _valid(StatusForm(request.POST))
+        case = services.case_status_change(
+            case=case, user=user, status=data["status"], reason=data["reason"] or ""
+        )
+        return _("Estado: %(status)s.") % {"status": case.get_status_display()}
+
+    return _case_action(request, case_id, change, anchor="status")
+
+
+@login_required
+@require_POST
+def case_assign_view(request: HttpRequest, case_id: Any) -> HttpResponse:
+    def assign(case: Case, user: User) -> str:
+        # The service checks the role; any id reaches it so its reason is shown.
+        raw = (request.POST.get("assignee_id") or "").strip()
+        case = services.case_update(case=case, user=user, assignee_id=raw or None)
+        if case.assignee is None:
+            return _("El caso quedó sin responsable.")
+        return _("Caso asignado a %(user)s.") % {"user": case.assignee.username}
+
+    return _case_action(request, case_id, assign, anchor="assign")
+
+
+@login_required
+@require_POST
+def case_severity_view(request: HttpRequest, case_id: Any) -> HttpResponse:
+    def change(case: Case, user: User) -> str:
+        data = _valid(SeverityForm(request.POST))
+        case = services.case_update(case=case, user=user, severity=data["severity"])
+        return _("Gravedad: %(severity)s.") % {"severity": case.get_severity_display()}
+
+    return _case_action(request, case_id, change, anchor="severity")
+
+
+@login_required
+@require_POST
+def case_categories_view(request: HttpRequest, case_id: Any) -> HttpResponse:
+    def change(case: Case, user: User) -> str:
+        data = _valid(CategoriesForm(request.POST))
+        services.case_update(case=case, user=user, categories=data["categories"])
+        return _("Categorías actualizadas.")
+
+    return _case_action(request, case_id, change, anchor="categories")
+
+
+@login_required
+@require_POST
+def case_facility_view(request: HttpRequest, case_id: Any) -> HttpResponse:
+    def link(case: Case, user: User) -> str:
+        raw = (request.POST.get("facility_id") or "").strip()
+        case = services.case_update(case=case, user=user, facility_id=raw or None)
+        if case.facility is None:
+            return _("El caso ya no está ligado a un centro de trabajo.")
+        return _("Caso ligado a %(name)s.") % {"name": case.facility.name}
+
+    return _case_action(request, case_id, link, anchor="facility")
+
+
+@login_required
+@require_POST
+def case_note_view(request: HttpRequest, case_id: Any) -> HttpResponse:
+    def add(case: Case, user: User) -> str:
+        data = _valid(NoteForm(request.POST))
+        services.case_note_add(case=case, user=user, body=data["body"])
+        return _("Nota interna guardada.")
+
+    return _case_action(request, case_id, add, anchor="notes")
+
+
+@login_required
+@require_POST
+def case_task_add_view(request: HttpRequest, case_id: Any) -> HttpResponse:
+    def add(case: Case, user: User) -> str:
+        form = TaskForm(request.POST, workers=[])
+        # The owner is checked by the service (role and organisation); the form
+        # checks only the title's and the date's shape.
+        form.fields.pop("owner_id")
+        data = _valid(form)
+        task = services.case_task_add(
+            case=case,
+            user=user,
+            title=data["title"],
+            owner_id=request.POST.get("owner_id", ""),
+            due_on=data["due_on"],
+        )
+        return _("Tarea creada para %(owner)s.") % {"owner": task.owner.username}
+
+    return _case_action(request, case_id, add, anchor="tasks")
+
+
+@login_required
+@require_POST
+def case_task_done_view(
+    request: HttpRequest, case_id: Any, task_id: Any
+) -> HttpResponse:
+    def done(case: Case, user: User) -> str:
+        try:
+            task = selectors.task_get_for_user(
+                viewer=request.user, case=case, task_id=task_id
+            )
+        except NotFound:
+            raise ApplicationError(_("Esa tarea no existe.")) from None
+        services.case_task_done(task=task, user=user)
+        return _("Tarea completada.")
+
+    return _case_action(request, case_id, done, anchor="tasks")
+
+
+@login_required
+@require_POST
+def case_document_add_view(request: HttpRequest, case_id: Any) -> HttpResponse:
+    def add(case: Case, user: User) -> str:
+        upload = request.FILES.get("file")
+        if upload is None or not upload.name:
+            raise ApplicationError(_("Elija un archivo."))
+        too_large = bool(getattr(upload, "too_large", False))
+        services.case_document_add(
+            case=case,
+            user=user,
+            name=upload.name,
+            data=b"" if too_large else upload.read(),
+            too_large=too_large,
+        )
+        return _("Documento guardado, sin metadatos y cifrado.")
+
+    return _case_action(request, case_id, add, anchor="documents")
+
+
+@login_required
+@require_GET
+def case_document_view(
+    request: HttpRequest, case_id: Any, document_id: Any
+) -> HttpResponse:
+    """Decrypt one document for an entitled user; audited; never cached."""
+    _require(request, Capability.CASE_READ)
+    case = _case_or_404(request, case_id)
+    try:
+        document = selectors.document_get_for_user(
+            viewer=request.user, case=case, document_id=document_id
+        )
+    except NotFound:
+        raise Http404 from None
+    opened = services.case_document_open(
+        document=document,
+        user=_user(request),
+        user_private_key=keys.request_private_key(request),
+    )
+    if opened is None:
+        messages.error(
+            request,
+            _(
+                "Su llave no está desbloqueada para este caso: no se puede abrir el "
+                "documento."
+            ),
+        )
+        return redirect(case.get_absolute_url() + "#documents")
+    _meta, data = opened
+    response = HttpResponse(data, content_type=document.content_type)
+    response["Content-Disposition"] = "attachment"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def case_message_view(request: HttpRequest, case_id: Any) -> HttpResponse:
+    def send(case: Case, user: User) -> str:
+        data = _valid(ReportersMessageForm(request.POST))
+        n = services.case_message_reporters(case=case, user=user, body=data["body"])
+        return _("Mensaje enviado a %(n)s persona(s) denunciante(s).") % {"n": n}
+
+    return _case_action(request, case_id, send, anchor="message")
+
+
+@login_required
+@require_POST
+def case_escalate_view(request: HttpRequest, case_id: Any) -> HttpResponse:
+    def escalate(case: Case, user: User) -> str:
+        ids = request.POST.getlist("document_ids")
+        form = EscalateForm(
+            request.POST, documents=[(i, i) for i in ids if selectors.parse_uuid(i)]
+        )
+        data = _valid(form)
+        services.case_escalate(
+            case=case,
+            user=user,
+            summary=data["summary"],
+            document_ids=data["document_ids"],
+        )
+        return _(
+            "Caso escalado: el borrador de petición quedó para el equipo de peticiones."
+        )
+
+    return _case_action(request, case_id, escalate, anchor="escalate")

@@ -1,0 +1,54 @@
+"""Case management's world: the intake's organisations and handlers, and reports."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from remedia.intake import services as intake
+from remedia.intake.models import Report
+from tests.intake.conftest import (  # noqa: F401  (fixtures shared with the intake)
+    agu_handler,
+    data_dir,
+    orgs,
+    pue_handler,
+)
+from tests.intake.support import NARRATIVE, Staff, staff_member
+
+
+@pytest.fixture
+def agu_colleague(orgs) -> Staff:  # noqa: F811
+    return staff_member(orgs.agu, "carmen")
+
+
+@pytest.fixture
+def agu_analyst(orgs) -> Staff:  # noqa: F811
+    """A member of the case's organisation without the case-handler role."""
+    return staff_member(orgs.agu, "ana", role="analyst")
+
+
+SubmitReport = Callable[..., intake.Submitted]
+
+
+@pytest.fixture
+def report_in(orgs) -> SubmitReport:  # noqa: F811
+    """Submit a report through the intake service (any channel's path)."""
+
+    def make(**overrides: Any) -> intake.Submitted:
+        fields: dict[str, Any] = {
+            "channel": "web",
+            "categories": ["intimidation"],
+            "narrative": NARRATIVE,
+            "facility_name": "La maquila de la carretera",
+            "state": "MX-AGU",
+            **overrides,
+        }
+        return intake.report_submit(draft=intake.ReportDraft(**fields))
+
+    return make
+
+
+def fresh(report: Report) -> Report:
+    return Report.objects.get(pk=report.pk)

@@ -1,0 +1,638 @@
+"""Staff notifications, delivered over SMTP to a real local listener (aiosmtpd).
+
+Each test drives the services a page or a channel calls; the signals fire on
+commit and huey runs the jobs at once (tests' immediate mode), so an email in
+the listener went the whole way: signal, job, Notification row, SMTP.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.db import connection, connections
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext, override
+
+from remedia.accounts.models import Membership, User
+from remedia.cases import notify, services
+from remedia.cases.models import Case, Notification, NotificationKind
+from remedia.intake import services as intake
+from tests.intake.support import Staff, staff_member
+
+BASE_URL = "http://127.0.0.1:8000"
+HILDA = "hilda@cla.example.org"
+CARMEN = "carmen@cla.example.org"
+HECTOR = "hector@cop.example.org"
+ANA = "ana@cla.example.org"
+
+FACILITY_TYPED = "Maquiladora Los Tres Hermanos de Calvillo"
+NARRATIVE_SECRET = "El gerente Rogelio Zárate amenazó con cerrar la planta si votamos por el sindicato."
+MESSAGE_SECRET = "Me volvieron a cambiar de turno al de la noche, ya van tres veces."
+TASK_TITLE = "Revisar nómina de la línea 7"
+
+
+# --- A real SMTP listener ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Delivered:
+    recipients: list[str]
+    raw: bytes
+    message: EmailMessage
+
+    @property
+    def subject(self) -> str:
+        # A long subject is folded into encoded words; read it back unfolded.
+        return " ".join(str(self.message["Subject"]).split())
+
+    @property
+    def body(self) -> str:
+        return str(self.message.get_content())
+
+
+class Mailbox:
+    """The aiosmtpd handler: keeps every message the server accepted."""
+
+    def __init__(self) -> None:
+        self.delivered: list[Delivered] = []
+        self._lock = threading.Lock()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        raw = bytes(envelope.original_content or envelope.content)
+        message = BytesParser(policy=policy.default).parsebytes(raw)
+        with self._lock:
+            self.delivered.append(
+                Delivered(
+                    recipients=list(envelope.rcpt_tos),
+                    raw=raw,
+                    message=message,  # type: ignore[arg-type]
+                )
+            )
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[Delivered]:
+        return [d for d in self.delivered if address in d.recipients]
+
+    def recipients(self) -> list[str]:
+        return sorted(r for d in self.delivered for r in d.recipients)
+
+    def clear(self) -> None:
+        with self._lock:
+            self.delivered.clear()
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def smtp(settings, db) -> Iterator[Mailbox]:
+    """Django's SMTP backend pointed at a listener on a free local port."""
+    mailbox = Mailbox()
+    # The listener's own log would print every recipient of the test run.
+    server_log = logging.getLogger("mail.log")
+    level = server_log.level
+    server_log.setLevel(logging.WARNING)
+    port = _free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 5
+    settings.REMEDIA_BASE_URL = BASE_URL
+    try:
+        yield mailbox
+    finally:
+        controller.stop()
+        server_log.setLevel(level)
+    # Whatever a test did, nobody but staff ever received an email.
+    staff = set(User.objects.exclude(email="").values_list("email", flat=True))
+    assert set(mailbox.recipients()) <= staff
+
+
+def _with_email(member: Staff, address: str, *, language: str = "es-mx") -> User:
+    user = member.user
+    user.email = address
+    user.language = language
+    user.save(update_fields=["email", "language"])
+    return user
+
+
+@pytest.fixture
+def hilda(agu_handler) -> User:
+    return _with_email(agu_handler, HILDA)
+
+
+@pytest.fixture
+def carmen(agu_colleague) -> User:
+    return _with_email(agu_colleague, CARMEN)
+
+
+@pytest.fixture
+def hector(pue_handler) -> User:
+    return _with_email(pue_handler, HECTOR)
+
+
+@pytest.fixture
+def ana(agu_analyst) -> User:
+    """A member of Aguascalientes' organisation without the handler role."""
+    return _with_email(agu_analyst, ANA)
+
+
+@pytest.fixture
+def everyone(hilda, carmen, hector, ana) -> None:
+    """Staff of both organisations with addresses, and one without (never emailed)."""
+
+
+def fresh_case(case: Case) -> Case:
+    return Case.objects.get(pk=case.pk)
+
+
+def tomorrow():
+    return timezone.localdate() + timedelta(days=1)
+
+
+# --- A report arrives -----------------------------------------------------------------------
+
+
+def test_a_new_report_is_emailed_to_the_handlers_it_was_routed_to(
+    smtp, everyone, orgs, report_in, django_capture_on_commit_callbacks
+):
+    staff_member(orgs.agu, "sin_correo")  # a handler without an address
+
+    with django_capture_on_commit_callbacks(execute=True):
+        submitted = report_in()
+
+    assert smtp.recipients() == [CARMEN, HILDA]
+    (email,) = smtp.to(HILDA)
+    assert email.subject == "Nueva denuncia recibida"
+    assert email.message["From"] == "remedia@localhost"
+    assert email.message["Content-Language"] == "es-mx"
+    assert f"{BASE_URL}/staff/reports/{submitted.report.pk}/" in email.body
+    assert "Plazo para acusar recibo" in email.body
+    assert "URGENTE" not in email.body
+    rows = Notification.objects.filter(kind=NotificationKind.REPORT_ROUTED)
+    assert rows.count() == 2
+    assert all(
+        n.sent_at is not None and n.key == str(submitted.report.pk) for n in rows
+    )
+
+
+def test_an_urgent_report_says_so_with_the_acknowledgement_deadline(
+    smtp, hilda, report_in, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        submitted = report_in(categories=["child_labour"])
+
+    (email,) = smtp.to(HILDA)
+    assert email.subject == "URGENTE: Nueva denuncia recibida"
+    due = timezone.localtime(submitted.report.created_at + timedelta(hours=24))
+    assert "Es URGENTE" in email.body
+    assert f"a más tardar el {date_format(due, 'DATETIME_FORMAT')}" in email.body
+
+
+def test_a_job_run_twice_for_one_report_sends_once(smtp, hilda, report_in):
+    submitted = report_in()
+    routed = [
+        str(o)
+        for o in submitted.report.recipients.values_list("organisation_id", flat=True)
+    ]
+
+    first = notify.report_routed(report_id=submitted.report.pk, organisation_ids=routed)
+    second = notify.report_routed(
+        report_id=submitted.report.pk, organisation_ids=routed
+    )
+
+    assert (first, second) == (1, 0)
+    assert len(smtp.to(HILDA)) == 1
+
+
+# --- Cases ------------------------------------------------------------------------------------
+
+
+def test_the_assignee_is_told_each_time_a_case_becomes_theirs(
+    smtp, hilda, carmen, report_in, django_capture_on_commit_callbacks
+):
+    case = services.case_open(report_ids=[report_in().report.pk], user=hilda)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.case_update(case=case, user=hilda, assignee_id=carmen.pk)
+
+    (email,) = smtp.delivered
+    assert email.recipients == [CARMEN]
+    assert email.subject == f"Se le asignó el caso {case.number}"
+    assert "Próximo plazo: primera respuesta a quien denunció" in email.body
+    assert f"{BASE_URL}/staff/cases/{case.pk}/" in email.body
+    # The same job again (a retried task) sends nothing more.
+    assert notify.case_assigned(case_id=case.pk, user_id=carmen.pk) == 0
+    # Taken back and given again: a new assignment, a new email.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.case_update(case=case, user=hilda, assignee_id=hilda.pk)
+        services.case_update(case=case, user=hilda, assignee_id=carmen.pk)
+    assert [d.recipients for d in smtp.delivered] == [[CARMEN], [CARMEN]]
+
+
+def test_a_reporters_answer_while_awaiting_it_reaches_the_assignee(
+    smtp, hilda, carmen, report_in, django_capture_on_commit_callbacks
+):
+    submitted = report_in()
+    case = services.case_open(
+        report_ids=[submitted.report.pk], user=hilda, assignee_id=carmen.pk
+    )
+    services.case_status_change(case=case, user=hilda, status="awaiting_response")
+    access = intake.reporter_open(receipt=submitted.receipt)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        intake.reporter_message_add(access=access, body=MESSAGE_SECRET)
+
+    (email,) = smtp.delivered
+    assert email.recipients == [CARMEN]
+    assert email.subject == f"Respuesta nueva en el caso {case.number}"
+    assert f"{BASE_URL}{case.get_absolute_url()}" in email.body
+    assert fresh_case(case).status == "investigating"
+
+
+def test_a_reply_on_an_unassigned_case_reaches_the_organisations_handlers(
+    smtp, hilda, carmen, ana, hector, report_in, django_capture_on_commit_callbacks
+):
+    submitted = report_in()
+    services.case_open(report_ids=[submitted.report.pk], user=hilda)
+    access = intake.reporter_open(receipt=submitted.receipt)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        intake.reporter_message_add(access=access, body=MESSAGE_SECRET)
+
+    assert smtp.recipients() == [CARMEN, HILDA]
+
+
+def test_retaliation_after_closing_is_urgent_news_for_assignee_and_handlers(
+    smtp, hilda, carmen, hector, report_in, django_capture_on_commit_callbacks
+):
+    submitted = report_in()
+    case = services.case_open(
+        report_ids=[submitted.report.pk], user=hilda, assignee_id=carmen.pk
+    )
+    services.case_status_change(
+        case=case, user=hilda, status="closed", reason="remedied"
+    )
+    services.checkins_send_due(today=timezone.localdate() + timedelta(days=30))
+    access = intake.reporter_open(receipt=submitted.receipt)
+    checkin = services.checkin_pending(report=access.report)
+    assert checkin is not None
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.checkin_answer(access=access, checkin_id=checkin.pk, answer="yes")
+
+    assert smtp.recipients() == [CARMEN, HILDA]
+    for email in smtp.delivered:
+        assert (
+            email.subject == f"URGENTE: represalia informada en el caso {case.number}"
+        )
+        assert "se reabrió como urgente" in email.body
+        assert "Acuse de recibo a más tardar el" in email.body
+
+
+# --- Reminders ----------------------------------------------------------------------------------
+
+
+def test_a_task_due_tomorrow_is_reminded_to_its_owner_once(
+    smtp, hilda, carmen, report_in
+):
+    case = services.case_open(report_ids=[report_in().report.pk], user=hilda)
+    services.case_task_add(
+        case=case, user=hilda, title=TASK_TITLE, owner_id=carmen.pk, due_on=tomorrow()
+    )
+
+    assert notify.reminders_send() == 1
+    assert notify.reminders_send() == 0
+
+    (email,) = smtp.delivered
+    assert email.recipients == [CARMEN]
+    assert email.subject == f"Tarea por vencer en el caso {case.number}"
+    assert f"vence el {date_format(tomorrow(), 'DATE_FORMAT')}" in email.body
+    assert TASK_TITLE not in email.body
+
+
+def test_a_done_task_is_not_reminded(smtp, hilda, report_in):
+    case = services.case_open(report_ids=[report_in().report.pk], user=hilda)
+    task = services.case_task_add(
+        case=case, user=hilda, title=TASK_TITLE, owner_id=hilda.pk, due_on=tomorrow()
+    )
+    services.case_task_done(task=task, user=hilda)
+
+    assert notify.reminders_send() == 0
+    assert smtp.delivered == []
+
+
+def test_an_sla_clock_falling_due_is_reminded_to_the_assignee_once(
+    smtp, hilda, carmen, report_in
+):
+    case = services.case_open(
+        report_ids=[report_in().report.pk], user=hilda, assignee_id=carmen.pk
+    )
+    soon = timezone.now() + timedelta(hours=3)
+    Case.objects.filter(pk=case.pk).update(first_response_due_at=soon, next_due_at=soon)
+
+    assert notify.reminders_send() == 1
+    assert notify.reminders_send() == 0
+
+    (email,) = smtp.delivered
+    assert email.recipients == [CARMEN]
+    assert email.subject == (
+        f"Plazo por vencer en el caso {case.number}: primera respuesta a quien denunció"
+    )
+    local = timezone.localtime(soon)
+    assert f"vence el {date_format(local, 'DATETIME_FORMAT')}" in email.body
+
+
+def test_an_overdue_clock_of_an_unassigned_case_goes_to_the_handlers(
+    smtp, hilda, carmen, hector, report_in
+):
+    case = services.case_open(report_ids=[report_in().report.pk], user=hilda)
+    past = timezone.now() - timedelta(hours=5)
+    Case.objects.filter(pk=case.pk).update(first_response_due_at=past, next_due_at=past)
+
+    assert notify.reminders_send() == 2
+
+    assert smtp.recipients() == [CARMEN, HILDA]
+    assert smtp.delivered[0].subject.startswith(
+        f"Plazo vencido en el caso {case.number}"
+    )
+
+
+def test_an_assignee_who_left_the_organisation_is_replaced_by_its_handlers(
+    smtp, hilda, carmen, report_in
+):
+    case = services.case_open(
+        report_ids=[report_in().report.pk], user=hilda, assignee_id=carmen.pk
+    )
+    Membership.objects.filter(user=carmen).delete()
+    soon = timezone.now() + timedelta(hours=3)
+    Case.objects.filter(pk=case.pk).update(first_response_due_at=soon, next_due_at=soon)
+
+    assert notify.reminders_send() == 1
+
+    assert smtp.recipients() == [HILDA]
+
+
+def test_a_clock_paused_while_waiting_on_the_reporter_is_not_reminded(
+    smtp, hilda, report_in
+):
+    case = services.case_open(report_ids=[report_in().report.pk], user=hilda)
+    soon = timezone.now() + timedelta(hours=3)
+    Case.objects.filter(pk=case.pk).update(first_response_due_at=soon, next_due_at=soon)
+    services.case_status_change(case=case, user=hilda, status="awaiting_response")
+
+    assert notify.reminders_send() == 0
+    assert smtp.delivered == []
+
+
+def test_a_reminder_another_worker_has_claimed_is_not_sent_again(
+    smtp, hilda, report_in
+):
+    case = services.case_open(report_ids=[report_in().report.pk], user=hilda)
+    task = services.case_task_add(
+        case=case, user=hilda, title=TASK_TITLE, owner_id=hilda.pk, due_on=tomorrow()
+    )
+    # The other worker committed its row and is talking to the mail server now.
+    Notification.objects.create(
+        user=hilda,
+        kind=NotificationKind.TASK_DUE,
+        key=f"{task.pk}:{task.due_on:%Y%m%d}",
+    )
+
+    assert notify.reminders_send() == 0
+    assert smtp.delivered == []
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("_flushable_audit_log")
+def test_two_workers_at_once_send_one_reminder(smtp, hilda, report_in):
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers need PostgreSQL (SQLite serialises them)")
+    case = services.case_open(report_ids=[report_in().report.pk], user=hilda)
+    services.case_task_add(
+        case=case, user=hilda, title=TASK_TITLE, owner_id=hilda.pk, due_on=tomorrow()
+    )
+    smtp.clear()  # committing for real, the report's routing email went already
+    start = threading.Barrier(4)
+    results: list[int] = []
+
+    def worker() -> None:
+        try:
+            start.wait()
+            results.append(notify.reminders_send())
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+
+    assert sorted(results) == [0, 0, 0, 1]
+    assert len(smtp.delivered) == 1
+    assert Notification.objects.get(kind=NotificationKind.TASK_DUE).sent_at is not None
+
+
+# --- The mail server is down ------------------------------------------------------------------------
+
+
+def test_an_email_the_server_refused_is_kept_and_sent_by_a_later_run(
+    smtp, settings, hilda, carmen, report_in, django_capture_on_commit_callbacks, caplog
+):
+    listening = settings.EMAIL_PORT
+    settings.EMAIL_PORT = _free_port()  # nobody listens there
+
+    with caplog.at_level(logging.INFO, logger="remedia.cases.notify"):
+        with django_capture_on_commit_callbacks(execute=True):
+            report_in()
+
+    assert smtp.delivered == []
+    rows = Notification.objects.filter(kind=NotificationKind.REPORT_ROUTED)
+    assert rows.count() == 2
+    assert all(n.sent_at is None for n in rows)
+    failures = [r for r in caplog.records if r.getMessage() == "notification.failed"]
+    assert len(failures) == 2
+    assert all(r.levelno == logging.WARNING for r in failures)
+    assert not any("@" in str(vars(r)) for r in caplog.records)
+
+    settings.EMAIL_PORT = listening
+    # Within the lease another worker may still be sending it: left alone.
+    assert notify.reminders_send() == 0
+    rows.update(updated_at=timezone.now() - notify.RETRY_AFTER - timedelta(minutes=1))
+    assert notify.reminders_send() == 2
+    assert notify.reminders_send() == 0
+
+    assert smtp.recipients() == [CARMEN, HILDA]
+    assert all(n.sent_at is not None for n in rows.all())
+
+
+def test_a_refused_email_whose_news_is_stale_is_dropped(
+    smtp, settings, hilda, report_in
+):
+    case = services.case_open(report_ids=[report_in().report.pk], user=hilda)
+    task = services.case_task_add(
+        case=case, user=hilda, title=TASK_TITLE, owner_id=hilda.pk, due_on=tomorrow()
+    )
+    listening, settings.EMAIL_PORT = settings.EMAIL_PORT, _free_port()
+    assert notify.reminders_send() == 0
+    services.case_task_done(task=task, user=hilda)
+    settings.EMAIL_PORT = listening
+    Notification.objects.update(updated_at=timezone.now() - timedelta(hours=1))
+
+    assert notify.reminders_send() == 0
+
+    assert smtp.delivered == []
+    assert not Notification.objects.exists()
+
+
+# --- The daily digest -----------------------------------------------------------------------------------
+
+
+def test_the_digest_counts_each_handlers_work_and_skips_those_without(
+    smtp, hilda, carmen, hector, ana, report_in
+):
+    report_in()  # waits for acknowledgement
+    mine = services.case_open(
+        report_ids=[report_in().report.pk], user=hilda, assignee_id=hilda.pk
+    )
+    nobodys = services.case_open(report_ids=[report_in().report.pk], user=hilda)
+    past = timezone.now() - timedelta(hours=1)
+    Case.objects.filter(pk=nobodys.pk).update(
+        first_response_due_at=past, next_due_at=past
+    )
+    services.case_task_add(
+        case=mine, user=hilda, title=TASK_TITLE, owner_id=hilda.pk, due_on=tomorrow()
+    )
+
+    assert notify.digest_send() == 2
+    assert notify.digest_send() == 0
+
+    assert smtp.recipients() == [
+        CARMEN,
+        HILDA,
+    ]  # Héctor has nothing; Ana reads no cases
+    (email,) = smtp.to(HILDA)
+    assert email.subject == "Remedia: su resumen del día"
+    assert "- 1 denuncia sin acuse de recibo" in email.body
+    assert "- 1 caso abierto asignado a usted" in email.body
+    assert "- 1 caso con un plazo vencido (suyo o sin asignar)" in email.body
+    assert "- 1 tarea suya que vence hoy, mañana o ya venció" in email.body
+    assert f"{BASE_URL}/staff/" in email.body
+    (theirs,) = smtp.to(CARMEN)
+    assert "- 0 casos abiertos asignados a usted" in theirs.body
+    assert "- 1 caso con un plazo vencido" in theirs.body
+
+
+# --- Language, content, logs -----------------------------------------------------------------------------
+
+
+def test_a_user_who_reads_english_gets_the_email_in_english(
+    smtp, hilda, agu_colleague, report_in
+):
+    carmen = _with_email(agu_colleague, CARMEN, language="en")
+    case = services.case_open(report_ids=[report_in().report.pk], user=hilda)
+    services.case_task_add(
+        case=case, user=hilda, title=TASK_TITLE, owner_id=carmen.pk, due_on=tomorrow()
+    )
+
+    notify.reminders_send()
+
+    (email,) = smtp.to(CARMEN)
+    assert email.message["Content-Language"] == "en"
+    with override("en"):
+        english_date = date_format(tomorrow(), "DATE_FORMAT")
+        subject = gettext("Tarea por vencer en el caso %(number)s") % {
+            "number": case.number
+        }
+    with override("es-mx"):
+        spanish_date = date_format(tomorrow(), "DATE_FORMAT")
+    assert english_date != spanish_date
+    assert english_date in email.body
+    assert spanish_date not in email.body
+    assert email.subject == subject
+
+
+def test_no_email_carries_what_a_worker_wrote_nor_reaches_anyone_but_staff(
+    smtp, hilda, carmen, report_in, django_capture_on_commit_callbacks, caplog
+):
+    with caplog.at_level(logging.INFO, logger="remedia.cases.notify"):
+        with django_capture_on_commit_callbacks(execute=True):
+            submitted = report_in(
+                narrative=NARRATIVE_SECRET, facility_name=FACILITY_TYPED
+            )
+        case = services.case_open(report_ids=[submitted.report.pk], user=hilda)
+        services.case_note_add(case=case, user=hilda, body=NARRATIVE_SECRET)
+        services.case_task_add(
+            case=case,
+            user=hilda,
+            title=TASK_TITLE,
+            owner_id=carmen.pk,
+            due_on=tomorrow(),
+        )
+        access = intake.reporter_open(receipt=submitted.receipt)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.case_update(case=case, user=hilda, assignee_id=carmen.pk)
+            intake.reporter_message_add(access=access, body=MESSAGE_SECRET)
+        soon = timezone.now() + timedelta(hours=2)
+        Case.objects.filter(pk=case.pk).update(
+            first_response_due_at=soon, next_due_at=soon
+        )
+        notify.reminders_send()
+        notify.digest_send()
+        services.case_status_change(
+            case=case, user=hilda, status="closed", reason="remedied"
+        )
+        services.checkins_send_due(today=timezone.localdate() + timedelta(days=30))
+        checkin = services.checkin_pending(report=access.report)
+        assert checkin is not None
+        with django_capture_on_commit_callbacks(execute=True):
+            services.checkin_answer(access=access, checkin_id=checkin.pk, answer="yes")
+
+    kinds = set(Notification.objects.values_list("kind", flat=True))
+    assert kinds == set(NotificationKind.values)
+    secrets = [
+        NARRATIVE_SECRET,
+        MESSAGE_SECRET,
+        FACILITY_TYPED,
+        submitted.receipt,
+        TASK_TITLE,
+    ]
+    for email in smtp.delivered:
+        text = email.subject + "\n" + email.body
+        raw = email.raw.decode("utf-8", "replace")
+        for secret in secrets:
+            assert secret not in text
+            assert secret not in raw
+        for fragment in ("Zárate", "Calvillo", "turno", "nómina"):
+            assert fragment not in text  # not even a telling fragment
+    staff = set(User.objects.exclude(email="").values_list("email", flat=True))
+    assert staff == {HILDA, CARMEN}
+    assert smtp.recipients()
+    assert set(smtp.recipients()) <= staff
+    # Logs name the event and count, never an address.
+    sent = [r for r in caplog.records if r.getMessage() == "notification.sent"]
+    assert {r.kind for r in sent} == set(NotificationKind.values)  # type: ignore[attr-defined]
+    assert all(r.count >= 1 for r in sent)  # type: ignore[attr-defined]
+    assert not any("@" in str(vars(r)) for r in caplog.records)
