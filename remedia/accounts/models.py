@@ -254,15 +254,14 @@ ACCOUNTS_VERSION_KEY = "accounts:version"
 
 
 def accounts_changed() -> None:
-    from django.core.cache import cache
     from django.db import transaction
 
-    def bump() -> None:
-        cache.add(ACCOUNTS_VERSION_KEY, 0, timeout=None)
-        cache.incr(ACCOUNTS_VERSION_KEY)
+    from remedia.core.cache import version_bump
 
-    bump()
-    transaction.on_commit(bump)
+    # At once and again after the commit: a reader in between would cache
+    # what it read before the commit under the first bump.
+    version_bump(ACCOUNTS_VERSION_KEY)
+    transaction.on_commit(lambda: version_bump(ACCOUNTS_VERSION_KEY))
 
 
 def _accounts_row_changed(**_kwargs: object) -> None:

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Model, QuerySet
 
 from remedia.accounts.models import ACCOUNTS_VERSION_KEY, Membership, Organisation, User
@@ -18,6 +17,7 @@ from remedia.accounts.permissions import (
     Capability,
     capabilities_of,
 )
+from remedia.core.cache import kept_until_version_moves
 from remedia.core.errors import NotFound
 
 M = TypeVar("M", bound=Model)
@@ -45,15 +45,13 @@ def cached_while_accounts_unchanged(
     None is never kept, so guessing at random keys (bad tokens) cannot fill
     the cache.
     """
-    found = cache.get_many([ACCOUNTS_VERSION_KEY, key])
-    version = found.get(ACCOUNTS_VERSION_KEY, 0)
-    entry = found.get(key)
-    if entry is not None and entry[0] == version:
-        return entry[1]
-    value = load()
-    if value is not None:
-        cache.set(key, (version, value), timeout)
-    return value
+    return kept_until_version_moves(
+        version_key=ACCOUNTS_VERSION_KEY,
+        key=key,
+        load=load,
+        timeout=timeout,
+        keep_none=False,
+    )
 
 
 def _memberships(user: Any) -> list[Membership]:

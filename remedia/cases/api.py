@@ -10,13 +10,11 @@ services, which check CASE_WRITE, lock the case and audit.
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, cast
 
-from django.core.cache import cache
 from django.db.models import QuerySet, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -852,20 +850,20 @@ def _triage_count(
     orgs = sorted(
         str(o) for o in organisations_for(user=viewer, capability=Capability.CASE_WRITE)
     )
-    scope = (
-        cache.get(intake_selectors.INBOX_VERSION_KEY, 0),
-        orgs,
-        query.urgent,
-        query.category,
-        str(query.facility_id),
-        query.state,
+    return int(
+        intake_selectors.kept_while_inbox_unchanged(
+            (
+                "triage-count",
+                orgs,
+                query.urgent,
+                query.category,
+                str(query.facility_id),
+                query.state,
+            ),
+            lambda: reports.order_by().count(),
+            timeout=intake_selectors.COUNT_CACHE_SECONDS,
+        )
     )
-    key = "triage-count:" + hashlib.sha256(repr(scope).encode()).hexdigest()[:32]
-    found = cache.get(key)
-    if found is None:
-        found = reports.order_by().count()
-        cache.set(key, found, intake_selectors.COUNT_CACHE_SECONDS)
-    return int(found)
 
 
 @router.get(

@@ -27,7 +27,11 @@ from django.utils.translation import override
 from remedia.accounts import keys
 from remedia.accounts.models import Membership, User
 from remedia.accounts.permissions import Capability, roles_with
-from remedia.accounts.selectors import organisations_for
+from remedia.accounts.selectors import (
+    cache_key,
+    cached_while_accounts_unchanged,
+    organisations_for,
+)
 from remedia.cases import events, hooks, sla
 from remedia.cases.models import (
     TRANSITIONS,
@@ -993,11 +997,20 @@ def case_open_for(
     )
     if case_private is None:
         return OpenCase(unlocked=False, notes=[], documents=[])
-    shared = _grant(case=case, case_private=case_private)
-    if shared:
-        audit_record(
-            action="case.key_shared", actor=user, obj=case, data={"grants": shared}
-        )
+
+    def share() -> bool:
+        shared = _grant(case=case, case_private=case_private)
+        if shared:
+            audit_record(
+                action="case.key_shared", actor=user, obj=case, data={"grants": shared}
+            )
+        return True
+
+    # Entitlement changes only with account rows: nothing to share again
+    # until the accounts version moves.
+    cached_while_accounts_unchanged(
+        cache_key("case-shared", case.pk), share, timeout=3600
+    )
     notes = [
         OpenNote(
             id=n.pk,

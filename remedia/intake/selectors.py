@@ -12,6 +12,7 @@ from django.db.models import Count, Exists, OuterRef, QuerySet
 
 from remedia.accounts.permissions import Capability
 from remedia.accounts.selectors import get_scoped, organisations_for
+from remedia.core.cache import kept_until_version_moves, version_bump
 from remedia.core.figures import ShownCount, shown_count, shown_counts
 from remedia.intake.categories import Category
 from remedia.intake.models import (
@@ -112,7 +113,7 @@ PAGE_CACHE_SECONDS = 300
 
 def _page_ids(inbox: _InboxQuerySet, *, scope: str, start: int, stop: int) -> list[Any]:
     return list(
-        _kept_while_inbox_unchanged(
+        kept_while_inbox_unchanged(
             ("inbox-page", scope, start, stop),
             lambda: list(
                 inbox.prefetch_related(None).values_list("pk", flat=True)[start:stop]
@@ -122,25 +123,14 @@ def _page_ids(inbox: _InboxQuerySet, *, scope: str, start: int, stop: int) -> li
     )
 
 
-def _kept_while_inbox_unchanged(
+def kept_while_inbox_unchanged(
     parts: tuple[Any, ...], load: Callable[[], T], *, timeout: int
 ) -> T:
-    """`load()`, kept in the shared cache until the inbox version moves.
-
-    The entry carries the version it was made under, so one round trip reads
-    both the version and the entry.
-    """
-    from django.core.cache import cache
-
+    """`load()`, kept in the shared cache until the inbox version moves."""
     key = f"{parts[0]}:" + hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
-    found = cache.get_many([INBOX_VERSION_KEY, key])
-    version = found.get(INBOX_VERSION_KEY, 0)
-    entry = found.get(key)
-    if entry is not None and entry[0] == version:
-        return entry[1]
-    value = load()
-    cache.set(key, (version, value), timeout)
-    return value
+    return kept_until_version_moves(
+        version_key=INBOX_VERSION_KEY, key=key, load=load, timeout=timeout
+    )
 
 
 def _scoped(*, viewer: Any) -> QuerySet[Report]:
@@ -203,12 +193,7 @@ INBOX_VERSION_KEY = "inbox-version"
 
 def inbox_changed() -> None:
     """Called by the services after any write that changes what an inbox counts."""
-    from django.core.cache import cache
-
-    try:
-        cache.incr(INBOX_VERSION_KEY)
-    except ValueError:
-        cache.set(INBOX_VERSION_KEY, 1, timeout=None)
+    version_bump(INBOX_VERSION_KEY)
 
 
 def report_count(*, viewer: Any, filters: ReportFilters | None = None) -> int:
@@ -223,7 +208,7 @@ def report_count(*, viewer: Any, filters: ReportFilters | None = None) -> int:
         for o in organisations_for(user=viewer, capability=Capability.REPORT_READ)
     )
     return int(
-        _kept_while_inbox_unchanged(
+        kept_while_inbox_unchanged(
             ("inbox-count", orgs, filters),
             lambda: report_list(viewer=viewer, filters=filters).order_by().count(),
             timeout=COUNT_CACHE_SECONDS,

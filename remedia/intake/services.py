@@ -23,7 +23,11 @@ from django.utils.translation import gettext_lazy as _
 from remedia.accounts import keys
 from remedia.accounts.models import User
 from remedia.accounts.permissions import Capability, roles_with
-from remedia.accounts.selectors import organisations_for
+from remedia.accounts.selectors import (
+    cache_key,
+    cached_while_accounts_unchanged,
+    organisations_for,
+)
 from remedia.core import crypto
 from remedia.core.audit import audit_record
 from remedia.core.errors import (
@@ -597,7 +601,7 @@ def report_decrypt(*, report: Report, private_key: bytes) -> OpenReport:
         report=report,
         narrative=content.get("narrative", ""),
         facility_name=content.get("facility_name", ""),
-        categories=sorted(report.category_rows.values_list("code", flat=True)),
+        categories=sorted(c.code for c in report.category_rows.all()),
         messages=messages,
         attachments=by_message.get(None, []),
     )
@@ -729,18 +733,30 @@ def staff_report_open(
     )
     if report_key is None:
         return None
-    organisation_ids = set(
-        ReportRecipient.objects.filter(report=report).values_list(
-            "organisation_id", flat=True
+
+    def share() -> bool:
+        organisation_ids = set(
+            ReportRecipient.objects.filter(report=report).values_list(
+                "organisation_id", flat=True
+            )
         )
-    )
-    shared = _grant(
-        report=report, report_private=report_key, organisation_ids=organisation_ids
-    )
-    if shared:
-        audit_record(
-            action="report.key_shared", actor=user, obj=report, data={"grants": shared}
+        shared = _grant(
+            report=report, report_private=report_key, organisation_ids=organisation_ids
         )
+        if shared:
+            audit_record(
+                action="report.key_shared",
+                actor=user,
+                obj=report,
+                data={"grants": shared},
+            )
+        return True
+
+    # Who is entitled changes only with account rows (memberships, keys), so
+    # once shared under the current accounts version there is nothing to add.
+    cached_while_accounts_unchanged(
+        cache_key("report-shared", report.pk), share, timeout=3600
+    )
     return report_decrypt(report=report, private_key=report_key)
 
 
