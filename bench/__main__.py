@@ -12,7 +12,8 @@ flushed), BENCH_SECONDS (intake duration, default 20), BENCH_REPORTS (reports fo
 the read benchmark, default 100000), BENCH_WORKERS and BENCH_THREADS (gunicorn),
 BENCH_FACILITIES (registry for the search benchmark, default 100000),
 BENCH_SEARCH_QUERIES (misspelt queries, default 1000), BENCH_SQLITE=0 to skip
-the search benchmark on SQLite, BENCH_IMPORT_ROWS (rows of the generated list
+the search benchmark on SQLite, BENCH_CASES (cases for the case-reads
+benchmark, default 20000), BENCH_IMPORT_ROWS (rows of the generated list
 `remedia import-facilities` imports, default 100000; on SQLite and on a
 PostgreSQL database of its own, BENCH_DATABASE_URL + "_import").
 """
@@ -34,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+from bench import cases as case_bench
 from bench import facilities as facility_bench
 from bench import facility_import
 
@@ -418,6 +420,18 @@ def main() -> None:
                 f"{len(reads.samples)} requests, {reads.errors} errors",
             )
         )
+        # Cases (issue 5): 20,000 cases over the same reports, read by staff.
+        for name, value, limit, ratio, note in case_bench.run(
+            remedia=str(ROOT / ".venv" / "bin" / "remedia"),
+            env=env,
+            root=str(ROOT),
+            port=PORT,
+            headers=BASE_HEADERS,
+            token=token,
+            reports=READ_REPORTS,
+            seconds=min(SECONDS, 15),
+        ):
+            rows.append(Row(name, value, limit, ratio, note))
         # Facility search (issue 4) over a generated registry, misspelt queries.
         facility_bench.fill(
             str(ROOT / ".venv" / "bin" / "remedia"), env, str(ROOT), FACILITIES
