@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, cast
 
-from django.db.models import QuerySet, prefetch_related_objects
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -45,7 +45,6 @@ from remedia.cases.models import (
 )
 from remedia.core.errors import NotFound
 from remedia.core.pagination import DEFAULT_LIMIT, paginate
-from remedia.intake import selectors as intake_selectors
 from remedia.intake.categories import Category
 from remedia.intake.models import Channel, Report, ReportRecipient, ReportStatus
 from remedia.intake.services import clean_text
@@ -543,7 +542,7 @@ def case_list(request: HttpRequest, query: Query[CaseQuery]) -> dict[str, Any]:
         cases,
         limit=query.limit,
         offset=query.offset,
-        count=lambda: cases.order_by().count(),
+        count=lambda: selectors.case_count(viewer=_viewer(request), filters=filters),
     )
     now = timezone.now()
     return {"items": [_summary(c, now) for c in items], "count": count}
@@ -837,35 +836,6 @@ def _triage_item(report: Report, targets: sla.Targets, now: datetime) -> dict[st
     }
 
 
-def _triage_count(
-    *, viewer: User, query: TriageQuery, reports: QuerySet[Report]
-) -> int:
-    """The triage total, cached until the next change to any inbox.
-
-    Counting reports not in a case scans the whole inbox (100 ms at 100,000
-    reports), more than the page itself. The intake bumps the inbox version on
-    every new report and status change, and the cases on every report that
-    joins a case.
-    """
-    orgs = sorted(
-        str(o) for o in organisations_for(user=viewer, capability=Capability.CASE_WRITE)
-    )
-    return int(
-        intake_selectors.kept_while_inbox_unchanged(
-            (
-                "triage-count",
-                orgs,
-                query.urgent,
-                query.category,
-                str(query.facility_id),
-                query.state,
-            ),
-            lambda: reports.order_by().count(),
-            timeout=intake_selectors.COUNT_CACHE_SECONDS,
-        )
-    )
-
-
 @router.get(
     "/triage",
     response=TriageListOut,
@@ -887,7 +857,16 @@ def triage(request: HttpRequest, query: Query[TriageQuery]) -> dict[str, Any]:
         reports,
         limit=query.limit,
         offset=query.offset,
-        count=lambda: _triage_count(viewer=viewer, query=query, reports=reports),
+        count=lambda: selectors.triage_count(
+            viewer=viewer,
+            reports=reports,
+            filters=(
+                query.urgent,
+                query.category,
+                str(query.facility_id),
+                query.state,
+            ),
+        ),
     )
     targets = _acknowledge_targets(viewer=viewer, reports=items)
     now = timezone.now()

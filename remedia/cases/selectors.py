@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db.models import (
     Avg,
@@ -32,8 +34,12 @@ from remedia.cases.models import (
     CaseTask,
     Escalation,
 )
+from remedia.core.cache import kept_until_version_moves, version_bump
+from remedia.facilities.models import Facility
 from remedia.intake.models import Report, ReportCategory, ReportStatus
-from remedia.intake.selectors import report_list
+from remedia.intake.selectors import kept_while_inbox_unchanged, report_list
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -95,6 +101,66 @@ def case_list(*, viewer: Any, filters: CaseFilters | None = None) -> QuerySet[Ca
         .defer("public_key")
         .order_by("-urgent", F("next_due_at").asc(nulls_last=True), "-created_at", "id")
     )
+
+
+# --- Cached totals ---------------------------------------------------------------
+
+CASES_VERSION_KEY = "cases:version"
+COUNT_CACHE_SECONDS = 300
+
+
+def cases_changed() -> None:
+    """Called (on commit) by every service that writes a case."""
+    version_bump(CASES_VERSION_KEY)
+
+
+def _kept(parts: tuple[Any, ...], load: Callable[[], T]) -> T:
+    key = f"{parts[0]}:" + hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+    return kept_until_version_moves(
+        version_key=CASES_VERSION_KEY, key=key, load=load, timeout=COUNT_CACHE_SECONDS
+    )
+
+
+def case_count(*, viewer: Any, filters: CaseFilters | None = None) -> int:
+    """The list's total, kept until the next write to any case.
+
+    Counting thousands of cases costs more than the page itself. "Overdue"
+    also changes with the clock alone, so such a total is kept a minute at most.
+    """
+    f = filters or CaseFilters()
+    orgs = sorted(
+        str(o) for o in organisations_for(user=viewer, capability=Capability.CASE_READ)
+    )
+    minute = int(timezone.now().timestamp() // 60) if f.overdue is not None else None
+    return int(
+        _kept(
+            ("case-count", orgs, str(getattr(viewer, "pk", "")), f, minute),
+            lambda: case_list(viewer=viewer, filters=f).order_by().count(),
+        )
+    )
+
+
+def case_facilities(*, viewer: Any) -> list[tuple[str, str]]:
+    """(id, name) of the facilities the viewer's cases are about, by name."""
+    orgs = sorted(
+        str(o) for o in organisations_for(user=viewer, capability=Capability.CASE_READ)
+    )
+
+    def load() -> list[tuple[str, str]]:
+        ids = (
+            _scoped(viewer=viewer)
+            .filter(facility__isnull=False)
+            .order_by()
+            .values("facility_id")
+        )
+        return [
+            (str(pk), name)
+            for pk, name in Facility.objects.filter(pk__in=ids)
+            .order_by("name")
+            .values_list("pk", "name")
+        ]
+
+    return _kept(("case-facilities", orgs), load)
 
 
 def case_get_for_user(*, viewer: Any, case_id: Any) -> Case:
@@ -188,6 +254,27 @@ def case_clocks(*, case: Case, now: Any = None) -> dict[str, sla.Clock]:
 
 
 # --- Triage ----------------------------------------------------------------------
+
+
+def triage_count(
+    *, viewer: Any, reports: QuerySet[Report], filters: tuple[Any, ...] = ()
+) -> int:
+    """The total of a triage listing, kept until the next change to any inbox.
+
+    Counting reports not in a case scans the whole inbox (100 ms at 100,000
+    reports). The intake bumps the inbox version on every new report and
+    status change, and the cases on every report that joins a case.
+    """
+    orgs = sorted(
+        str(o) for o in organisations_for(user=viewer, capability=Capability.CASE_WRITE)
+    )
+    return int(
+        kept_while_inbox_unchanged(
+            ("triage-count", orgs, filters),
+            lambda: reports.order_by().count(),
+            timeout=COUNT_CACHE_SECONDS,
+        )
+    )
 
 
 def triage_list(*, viewer: Any) -> QuerySet[Report]:

@@ -32,7 +32,7 @@ from remedia.accounts.selectors import (
     cached_while_accounts_unchanged,
     organisations_for,
 )
-from remedia.cases import events, hooks, sla
+from remedia.cases import events, hooks, selectors, sla
 from remedia.cases.models import (
     TRANSITIONS,
     Case,
@@ -149,6 +149,7 @@ def _save(case: Case, fields: Iterable[str]) -> None:
     case.version = F("version") + 1
     case.save(update_fields=sorted({*fields, "next_due_at", "version", "updated_at"}))
     case.refresh_from_db(fields=["version"])
+    transaction.on_commit(selectors.cases_changed)
 
 
 def _lock(case: Case) -> Case:
@@ -433,6 +434,7 @@ def case_open(
     case.next_due_at = _next_due(case)
     case.full_clean(exclude=["public_key", "number"])
     case.save()
+    transaction.on_commit(selectors.cases_changed)
     _grant(case=case, case_private=pair.private, fresh=True)
     events.record(
         case=case,
@@ -1371,9 +1373,12 @@ def _reopen_urgent(case: Case, *, now: datetime) -> list[str]:
 
 def cases_facility_repoint(*, source: Facility, target: Facility) -> int:
     """Cases about `source` are about `target` now (called inside the merge)."""
-    return Case.objects.filter(facility=source).update(
+    moved = Case.objects.filter(facility=source).update(
         facility=target, updated_at=timezone.now()
     )
+    if moved:
+        transaction.on_commit(selectors.cases_changed)
+    return moved
 
 
 # --- Retention ---------------------------------------------------------------------
@@ -1409,5 +1414,6 @@ def cases_destroy_expired(*, now: datetime | None = None) -> int:
         transaction.on_commit(unlink)
         destroyed += 1
     if destroyed:
+        selectors.cases_changed()
         logger.info("cases.destroyed", extra={"count": destroyed})
     return destroyed

@@ -22,7 +22,6 @@ from typing import Any, cast
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -64,6 +63,7 @@ from remedia.cases.models import (
     Severity,
 )
 from remedia.core.errors import ApplicationError, InvalidInput, NotFound
+from remedia.core.pagination import CountedPaginator
 from remedia.facilities.models import Facility
 from remedia.facilities.selectors import facility_search
 from remedia.intake.categories import RRM_CATEGORIES, Category
@@ -267,8 +267,11 @@ def _active_cases(request: HttpRequest) -> list[Case]:
 @require_GET
 def triage_view(request: HttpRequest) -> HttpResponse:
     _require(request, Capability.CASE_WRITE)
-    page = Paginator(
-        selectors.triage_list(viewer=request.user), TRIAGE_PAGE_SIZE
+    reports = selectors.triage_list(viewer=request.user)
+    page = CountedPaginator(
+        reports,
+        TRIAGE_PAGE_SIZE,
+        count=lambda: selectors.triage_count(viewer=request.user, reports=reports),
     ).get_page(request.GET.get("page"))
     return render(
         request,
@@ -340,18 +343,7 @@ def _worker_choices(request: HttpRequest) -> list[tuple[str, str]]:
 
 def _facility_choices(request: HttpRequest) -> list[tuple[str, str]]:
     """The facilities the viewer's cases are about (the list's facility filter)."""
-    ids = (
-        selectors.case_list(viewer=request.user)
-        .filter(facility__isnull=False)
-        .order_by()
-        .values("facility_id")
-    )
-    return [
-        (str(pk), name)
-        for pk, name in Facility.objects.filter(pk__in=ids)
-        .order_by("name")
-        .values_list("pk", "name")
-    ]
+    return selectors.case_facilities(viewer=request.user)
 
 
 def _filters(form: CaseFilterForm) -> selectors.CaseFilters:
@@ -387,8 +379,10 @@ def case_list_view(request: HttpRequest) -> HttpResponse:
         workers=_worker_choices(request),
     )
     filters = _filters(form) if request.GET else selectors.CaseFilters()
-    page = Paginator(
-        selectors.case_list(viewer=request.user, filters=filters), LIST_PAGE_SIZE
+    page = CountedPaginator(
+        selectors.case_list(viewer=request.user, filters=filters),
+        LIST_PAGE_SIZE,
+        count=lambda: selectors.case_count(viewer=request.user, filters=filters),
     ).get_page(request.GET.get("page"))
     now = timezone.now()
     return render(

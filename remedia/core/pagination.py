@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.core.paginator import Paginator
 from django.db.models import QuerySet
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from remedia.core.errors import InvalidInput
@@ -34,3 +36,18 @@ def paginate(
     if errors:
         raise InvalidInput(errors)
     return list(queryset[offset : offset + limit]), (count or queryset.count)()
+
+
+class CountedPaginator(Paginator):
+    """Django's paginator with the total from `count` (a cached total, say)
+    instead of a COUNT over the whole queryset on every page."""
+
+    def __init__(
+        self, object_list: Any, per_page: int, *, count: Callable[[], int]
+    ) -> None:
+        super().__init__(object_list, per_page)
+        self._count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._count()

@@ -696,3 +696,23 @@ def test_steps_not_done_when_the_case_ended_show_as_stopped_not_overdue(
     assert clocks["acknowledge"].state == "met"
     assert clocks["first_response"].state == "stopped"
     assert clocks["resolution"].state in {"met", "late"}
+
+
+def test_the_cached_case_total_follows_every_write(
+    report_in, agu_handler, django_capture_on_commit_callbacks
+):
+    active = selectors.CaseFilters(status="active")
+    assert selectors.case_count(viewer=agu_handler.user, filters=active) == 0
+
+    with django_capture_on_commit_callbacks(execute=True):
+        case = services.case_open(
+            report_ids=[report_in().report.pk], user=agu_handler.user
+        )
+    assert selectors.case_count(viewer=agu_handler.user, filters=active) == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.case_status_change(
+            case=case, user=agu_handler.user, status="closed", reason="duplicate"
+        )
+    assert selectors.case_count(viewer=agu_handler.user, filters=active) == 0
+    assert selectors.case_count(viewer=agu_handler.user) == 1
