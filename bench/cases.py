@@ -54,20 +54,6 @@ Row = tuple[str, str, str, float | None, str]
 # --- Loading (runs inside Django, through `remedia shell`) ----------------------------
 
 
-def _next_due(case: Any) -> Any:
-    # As services._next_due: the nearest pending due time of a running clock.
-    if case.paused_since is not None:
-        return None
-    pending = []
-    if case.acknowledged_at is None:
-        pending.append(case.acknowledge_due_at)
-    if case.first_response_at is None and case.is_active:
-        pending.append(case.first_response_due_at)
-    if case.resolved_at is None and case.is_active:
-        pending.append(case.resolution_due_at)
-    return min(pending) if pending else None
-
-
 def _reports_fill(*, organisation: Any, user: Any, missing: int, seed: int) -> None:
     """Reports routed to the organisation, as bench/__main__.py's FILL makes them."""
     from django.db import transaction
@@ -166,6 +152,7 @@ def load(
     from remedia.accounts import keys
     from remedia.accounts.models import User
     from remedia.accounts.permissions import Capability, roles_with
+    from remedia.cases import services
     from remedia.cases.models import (
         ACTIVE_STATUSES,
         Case,
@@ -286,7 +273,7 @@ def load(
                     case.closed_at = case.resolved_at
                 if status == CaseStatus.AWAITING_RESPONSE:
                     case.paused_since = now - timedelta(days=rng.uniform(0, 10))
-                case.next_due_at = _next_due(case)
+                case.next_due_at = services.next_due_of(case)
                 rows.append(case)
                 for code in rng.sample(codes, rng.choice([1, 1, 2])):
                     categories.append(CaseCategory(case=case, code=code))

@@ -104,7 +104,8 @@ def _due_times_set(case: Case, *, start: datetime, paused: timedelta) -> None:
     )
 
 
-def _next_due(case: Case) -> datetime | None:
+def next_due_of(case: Case) -> datetime | None:
+    """The nearest due time of a clock still running (what `next_due_at` holds)."""
     if case.paused_since is not None:
         return None
     pending = []
@@ -145,7 +146,7 @@ def _mark_first_response(case: Case, at: datetime) -> list[str]:
 
 def _save(case: Case, fields: Iterable[str]) -> None:
     """Save the listed fields with the clocks refreshed and the version bumped."""
-    case.next_due_at = _next_due(case)
+    case.next_due_at = next_due_of(case)
     case.version = F("version") + 1
     case.save(update_fields=sorted({*fields, "next_due_at", "version", "updated_at"}))
     case.refresh_from_db(fields=["version"])
@@ -431,7 +432,7 @@ def case_open(
     )
     if first_staff is not None:
         _mark_first_response(case, first_staff)
-    case.next_due_at = _next_due(case)
+    case.next_due_at = next_due_of(case)
     case.full_clean(exclude=["public_key", "number"])
     case.save()
     transaction.on_commit(selectors.cases_changed)
