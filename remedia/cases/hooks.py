@@ -3,8 +3,9 @@
 `cases` must not import `rrm`. The RRM app registers a receiver at start-up;
 `case_escalate` hands every new draft to it inside the same transaction, and
 the receiver returns the id of the petition it created (or None to leave the
-draft waiting). With no receiver registered the draft waits in the case, listed
-for petition analysts to pick up once the petition module is installed.
+draft waiting). With no receiver registered the draft waits in the case; the
+RRM app, once installed, takes over the waiting drafts
+(`selectors.escalations_waiting`) and registers its receiver for new ones.
 """
 
 from __future__ import annotations

@@ -199,6 +199,18 @@ def case_escalations(*, case: Case) -> list[Escalation]:
     return list(case.escalations.select_related("facility", "created_by"))
 
 
+def escalations_waiting() -> QuerySet[Escalation]:
+    """Drafts no petition module has taken yet (for the RRM app to take over)."""
+    from remedia.cases.models import EscalationStatus
+
+    return (
+        Escalation.objects.filter(status=EscalationStatus.DRAFT)
+        .select_related("case", "facility")
+        .prefetch_related("documents")
+        .order_by("created_at")
+    )
+
+
 def document_get_for_user(*, viewer: Any, case: Case, document_id: Any) -> CaseDocument:
     return get_scoped(
         CaseDocument.objects.filter(case=case).select_related("case"), pk=document_id

@@ -566,6 +566,7 @@ def test_without_the_rrm_module_the_draft_waits(case, agu_handler):
         summary="Amenazas a quienes firmaron por el sindicato.",
     )
     assert escalation.status == EscalationStatus.DRAFT
+    assert list(selectors.escalations_waiting()) == [escalation]
 
 
 # --- Retaliation check-ins ----------------------------------------------------------------------
