@@ -14,24 +14,18 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from remedia.cases import services
 from remedia.cases.models import Case, CaseEvent, CaseNote, EventKind
 
+# Row locks between two connections need PostgreSQL; SQLite's test database is
+# one in-memory connection (the suite's PostgreSQL run covers these).
 pytestmark = [
+    pytest.mark.postgresql,
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("_flushable_audit_log"),
 ]
-
-
-@pytest.fixture(autouse=True)
-def _postgresql_only() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "row locks between two connections need PostgreSQL; SQLite's test "
-            "database is one in-memory connection (the PostgreSQL run covers this)"
-        )
 
 
 def _at_once(*changes: Callable[[], Any]) -> list[BaseException]:

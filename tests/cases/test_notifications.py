@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from django.db import connection, connections
+from django.db import connections
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext, override
@@ -424,11 +424,10 @@ def test_a_reminder_another_worker_has_claimed_is_not_sent_again(
     assert smtp.delivered == []
 
 
+@pytest.mark.postgresql  # concurrent writers: SQLite serialises them
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("_flushable_audit_log")
 def test_two_workers_at_once_send_one_reminder(smtp, hilda, report_in):
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrent writers need PostgreSQL (SQLite serialises them)")
     case = services.case_open(report_ids=[report_in().report.pk], user=hilda)
     services.case_task_add(
         case=case, user=hilda, title=TASK_TITLE, owner_id=hilda.pk, due_on=tomorrow()
