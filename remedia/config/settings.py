@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "remedia.facilities",
     "remedia.intake",
     "remedia.cases",
+    "remedia.rrm",
     "remedia.demo",
     "django.contrib.admin",
     "django.contrib.auth",
