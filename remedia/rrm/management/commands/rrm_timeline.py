@@ -66,6 +66,13 @@ class Command(BaseCommand):
     # A pure computation: nothing to check, no database.
     requires_system_checks: list[str] = []
 
+    def create_parser(
+        self, prog_name: str, subcommand: str, **kwargs: Any
+    ) -> CommandParser:
+        # Usage and errors name the command as users type it (remedia/cli.py
+        # turns the hyphen into Django's underscore).
+        return super().create_parser(prog_name, "rrm-timeline", **kwargs)
+
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--json",
