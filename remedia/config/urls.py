@@ -12,6 +12,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("remedia.intake.urls")),
     path("seguimiento/represalias/", include("remedia.cases.reporter_urls")),
+    path("rrm/", include("remedia.rrm.urls")),
     path("staff/facilities/", include("remedia.facilities.urls")),
     path("staff/cases/", include("remedia.cases.urls")),
     path("staff/", include("remedia.accounts.urls")),

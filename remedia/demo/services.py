@@ -31,6 +31,7 @@ from remedia.intake.models import (
     RoutePurpose,
     RoutingRule,
 )
+from remedia.rrm import services as rrm
 
 
 @dataclass(frozen=True)
@@ -191,6 +192,7 @@ def seed_demo() -> SeedResult:
     seed_routing(organisations)
     receipts = seed_reports(seed_facilities())
     seed_cases()
+    rrm.rrm_record_seed(facility_links={"inisa": "demo-inisa"})
     return SeedResult(
         users=created, organisations=created_organisations, receipts=receipts
     )

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -44,6 +45,7 @@ __all__ = [
     "StepStatus",
     "TimelineOrderError",
     "business_day_on_or_after",
+    "date_from_iso",
     "is_rest_day",
     "mandatory_rest_days",
     "timeline_compute",
@@ -163,6 +165,21 @@ class TimelineOrderError(ValueError):
             f"{argument} ({value.isoformat()}) is before {earlier} "
             f"({earlier_value.isoformat()}); the {earlier} comes first"
         )
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def date_from_iso(text: str) -> dt.date:
+    """An extended-form ISO date (YYYY-MM-DD), the only form the record and the
+    command take; ``ValueError`` names the text otherwise."""
+    # date.fromisoformat alone would also take 20230512 or 2023-W19-5.
+    if not _ISO_DATE.fullmatch(text):
+        raise ValueError(f"{text!r} is not a date as YYYY-MM-DD")
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a valid date") from None
 
 
 @functools.cache

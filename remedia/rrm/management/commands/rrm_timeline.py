@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import re
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -22,10 +21,9 @@ from remedia.rrm.deadlines import (
     DATE_ARGUMENTS,
     Step,
     TimelineOrderError,
+    date_from_iso,
     timeline_compute,
 )
-
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 _STEP_LABELS = {
     "ilc_determination": "Determinación del ILC",
@@ -45,13 +43,10 @@ _HEADERS = ("Paso", "Desde", "Días", "Vence", "Vence (hábil)", "Hecho", "Estad
 
 def _iso_date(text: str) -> dt.date:
     """An extended-form ISO date; argparse names the option when this refuses."""
-    # date.fromisoformat alone would also take 20230512 or 2023-W19-5.
-    if not _ISO_DATE.fullmatch(text):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date as YYYY-MM-DD")
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a valid date") from None
+        return date_from_iso(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _option(argument: str) -> str:

@@ -1,0 +1,108 @@
+"""`/rrm/` and `/rrm/<slug>/`: the public record's pages, Spanish by default."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+
+from remedia.rrm import services
+from remedia.rrm.models import RrmCase
+from tests.rrm.public_record import RECORD
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache(db: None) -> None:
+    cache.clear()
+
+
+@pytest.fixture
+def record() -> None:
+    services.rrm_record_import(data=RECORD.read_bytes())
+
+
+def test_the_list_shows_every_case_overdue_first_in_spanish(client, record):
+    # When anyone opens the record's page
+    response = client.get("/rrm/")
+
+    # Then it is in Spanish, with a row for each case
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<html lang="es-mx">' in html
+    assert "Registro público del Mecanismo Laboral de Respuesta Rápida" in html
+    rows = re.findall(r'<tr class="([^"]*)">\s*<td><a href="/rrm/([^/]+)/">', html)
+    assert len(rows) == 24
+    assert {slug for _, slug in rows} == set(
+        RrmCase.objects.values_list("slug", flat=True)
+    )
+    # Overdue ones first, marked
+    classes = [cls for cls, _ in rows]
+    overdue = [i for i, cls in enumerate(classes) if cls == "step-row-overdue"]
+    assert overdue, "the record has overdue steps (vu-1's review, say)"
+    assert overdue == list(range(len(overdue)))
+    assert "vu-1" in [slug for _, slug in rows[: len(overdue)]]
+    assert "vencido hace" in html
+    # No inline script or style (strict CSP)
+    assert "<script" not in html
+    assert "style=" not in html
+
+
+def test_a_case_page_shows_its_dates_sources_and_timeline(client, record):
+    response = client.get("/rrm/inisa/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "INISA denim garment plant" in html
+    assert "2023-11-10" in html  # the course's deadline
+    # The timeline: the review met on 2023-07-27, the consultation late
+    timeline = html[html.index('id="rrm-timeline"') :]
+    assert re.search(
+        r"Revisión</th>\s*<td>2023-06-12</td>\s*<td>45</td>\s*<td>2023-07-27</td>"
+        r"\s*<td>2023-07-27</td>\s*<td>2023-07-27</td>\s*"
+        r'<td class="step-met">cumplido</td>',
+        timeline,
+    )
+    assert re.search(
+        r"Consulta sobre la reparación</th>\s*<td>2023-07-27</td>\s*<td>10</td>"
+        r"\s*<td>2023-08-06</td>\s*<td>2023-08-07</td>\s*<td>2023-08-09</td>\s*"
+        r'<td class="step-late">tardío</td>',
+        timeline,
+    )
+    # Sources: web addresses as links, a release cited by title as text
+    inisa = RrmCase.objects.get(slug="inisa")
+    links = [s for s in inisa.sources if s.startswith("https://")]
+    assert links
+    for url in links:
+        assert f'<a href="{url}" rel="noopener noreferrer">' in html
+    for title in (s for s in inisa.sources if not s.startswith("http")):
+        assert '<a href="USTR' not in html
+        assert title.split('"')[0] in html
+    assert "<script" not in html
+
+
+def test_an_overdue_step_is_flagged_on_its_case_page(client, record):
+    html = client.get("/rrm/vu-1/").content.decode()
+    assert '<tr class="step-row-overdue">' in html
+    assert '<td class="step-overdue">vencido</td>' in html
+
+
+def test_an_unknown_case_page_is_404(client, record):
+    assert client.get("/rrm/no-such-case/").status_code == 404
+
+
+def test_the_pages_in_english(client, record):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    for url in ("/rrm/", "/rrm/inisa/"):
+        response = client.get(url)
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert '<html lang="en">' in html
+        assert "Skip to content" in html
+        assert "Ir al contenido" not in html
+        # Column headers already in the English catalogue
+        assert "Workplace" in html or "State" in html
