@@ -19,6 +19,7 @@ from remedia.facilities.api import router as facilities_router
 from remedia.intake.api import intake_router
 from remedia.intake.api import staff_router as reports_router
 from remedia.rrm.api import router as rrm_router
+from remedia.rrm.staff_api import router as rrm_staff_router
 
 api = NinjaAPI(
     title="Remedia API",
@@ -146,3 +147,4 @@ api.add_router("/intake", cases_reporter_router)
 api.add_router("/", reports_router)
 api.add_router("/", cases_router)
 api.add_router("/rrm", rrm_router)
+api.add_router("/rrm", rrm_staff_router)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("rrm/", include("remedia.rrm.urls")),
     path("staff/facilities/", include("remedia.facilities.urls")),
     path("staff/cases/", include("remedia.cases.urls")),
+    path("staff/rrm/", include("remedia.rrm.staff_urls")),
     path("staff/", include("remedia.accounts.urls")),
     path("staff/admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -1,21 +1,47 @@
-"""Writes to the RRM record: importing a file of it, seeding it, linking facilities."""
+"""Writes to the RRM record (importing, seeding, linking facilities) and the
+staff petitions: creating, advancing, documents, notes, escalated drafts."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import secrets
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from remedia.accounts.models import Membership, Organisation, User
+from remedia.accounts.permissions import Capability, Role
+from remedia.accounts.selectors import organisations_for
+from remedia.cases import hooks as cases_hooks
+from remedia.cases import selectors as cases_selectors
+from remedia.cases.models import Escalation
 from remedia.core.audit import audit_record
-from remedia.core.errors import ApplicationError
+from remedia.core.errors import ApplicationError, InvalidInput, PermissionDenied
 from remedia.facilities.models import Facility
+from remedia.intake import attachments as files
+from remedia.intake import services as intake
 from remedia.rrm import importing
-from remedia.rrm.models import RrmCase, RrmCaseOrigin
+from remedia.rrm.models import (
+    STAGE_DATE,
+    RrmCase,
+    RrmCaseOrigin,
+    RrmDocument,
+    RrmEnding,
+    RrmEvent,
+    RrmEventKind,
+    RrmNote,
+    RrmStage,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -166,3 +192,510 @@ def rrm_case_facility_link(
         data={"facility": str(facility.pk) if facility else None},
     )
     return case
+
+
+# --- Staff petitions -------------------------------------------------------------------
+
+NOTE_MAX = 20_000
+TEXT_MAX = 50_000
+
+# What each stage takes besides its day, and of which type; anything else is
+# refused so a typo in an API client cannot be silently dropped.
+STAGE_DETAILS: dict[str, dict[str, type]] = {
+    RrmStage.PETITION_FILED: {"petitioners": str, "facts_alleged": str},
+    RrmStage.ILC_DETERMINATION: {"affirmative": bool, "reasons": str},
+    RrmStage.REVIEW_REQUESTED: {
+        "liquidation_suspended": bool,
+        "liquidation_suspended_on": dt.date,
+    },
+    RrmStage.MEXICO_DETERMINATION: {"denial_found": bool},
+    RrmStage.REMEDIATION_AGREED: {"remediation_deadline": dt.date},
+    RrmStage.PANEL_DETERMINATION: {"denial_found": bool},
+    RrmStage.CLOSED: {"ending": str},
+}
+
+
+def _invalid(field_name: str, reason: Any) -> InvalidInput:
+    return InvalidInput([{"field": field_name, "reason": reason}])
+
+
+def _as_invalid(exc: ValidationError) -> InvalidInput:
+    return InvalidInput(
+        [
+            {"field": name, "reason": str(message)}
+            for name, messages in exc.message_dict.items()
+            for message in messages
+        ]
+    )
+
+
+def _require_petition_write(*, case: RrmCase, user: User) -> None:
+    if case.organisation_id is None or case.organisation_id not in organisations_for(
+        user=user, capability=Capability.PETITION_WRITE
+    ):
+        raise PermissionDenied()
+
+
+def _lock(case: RrmCase) -> RrmCase:
+    return RrmCase.objects.select_for_update().get(pk=case.pk)
+
+
+def _event(
+    *, case: RrmCase, kind: str, actor: User | None, data: dict[str, Any]
+) -> RrmEvent:
+    return RrmEvent.objects.create(case=case, kind=kind, actor=actor, data=data)
+
+
+def _slug_for(name: str) -> str:
+    base = slugify(name)[:80].strip("-") or "peticion"
+    return f"{base}-{secrets.token_hex(3)}"
+
+
+def _text(value: Any, *, field_name: str, required: bool = False) -> str:
+    text = intake.clean_text(value or "")
+    if required and not text:
+        raise _invalid(field_name, _("Este campo es obligatorio."))
+    if len(text) > TEXT_MAX:
+        raise _invalid(field_name, _("Es demasiado largo."))
+    return text
+
+
+def _petition_organisation(*, user: User, organisation: Organisation | None) -> Any:
+    orgs = organisations_for(user=user, capability=Capability.PETITION_WRITE)
+    if organisation is not None:
+        if organisation.pk not in orgs:
+            raise PermissionDenied()
+        return organisation.pk
+    if not orgs:
+        raise PermissionDenied()
+    if len(orgs) > 1:
+        raise _invalid("organisation_id", _("Elija la organización que lleva el caso."))
+    return next(iter(orgs))
+
+
+@transaction.atomic
+def petition_create(
+    *,
+    user: User,
+    facility_name: str,
+    organisation: Organisation | None = None,
+    facility: Facility | None = None,
+    company: str = "",
+    state_code: str = "",
+    sector: str = "",
+    petitioners: str = "",
+    confidential: bool = False,
+    laws_concerned: str = "",
+    facts_alleged: str = "",
+    self_initiated: bool = False,
+    petition_received_on: dt.date | None = None,
+) -> RrmCase:
+    """A staff petition: filed when its day is known, else a draft.
+
+    A self-initiated case (the US's own) has no petition: it starts as a draft
+    whose next step is the request for review. A staff case is never public;
+    publishing one is a separate decision, and a confidential one never can be.
+    """
+    organisation_id = _petition_organisation(user=user, organisation=organisation)
+    name = _text(
+        facility_name or (facility.name if facility else ""),
+        field_name="facility_name",
+        required=True,
+    )
+    filed = petition_received_on is not None
+    if self_initiated and filed:
+        raise _invalid(
+            "petition_received_on",
+            _("Un caso iniciado por EE. UU. no tiene fecha de petición."),
+        )
+    if petition_received_on is not None and petition_received_on > timezone.localdate():
+        raise _invalid("petition_received_on", _("La fecha no puede ser futura."))
+    case = RrmCase(
+        slug=_slug_for(name),
+        organisation_id=organisation_id,
+        origin=RrmCaseOrigin.STAFF,
+        is_public=False,
+        stage=RrmStage.PETITION_FILED if filed else RrmStage.DRAFT,
+        facility=facility,
+        facility_name=name[:255],
+        company=_text(company, field_name="company")[:255],
+        state_code=state_code or (facility.state if facility else ""),
+        sector=_text(sector, field_name="sector")[:200],
+        petitioners=_text(
+            petitioners, field_name="petitioners", required=filed and not self_initiated
+        ),
+        confidential=confidential,
+        laws_concerned=_text(laws_concerned, field_name="laws_concerned"),
+        facts_alleged=_text(facts_alleged, field_name="facts_alleged", required=filed),
+        self_initiated=self_initiated,
+        petition_received_on=petition_received_on,
+    )
+    if case.state_code and not case.state:
+        case.state = str(case.get_state_code_display())
+    try:
+        case.full_clean()
+    except ValidationError as exc:
+        raise _as_invalid(exc) from None
+    case.save()
+    _event(
+        case=case,
+        kind=RrmEventKind.CREATED,
+        actor=user,
+        data={"stage": case.stage, "self_initiated": self_initiated},
+    )
+    audit_record(
+        action="rrm.petition_created",
+        actor=user,
+        organisation=case.organisation,
+        obj=case,
+        data={"stage": case.stage, "confidential": confidential},
+    )
+    logger.info("rrm.petition_created", extra={"rrm_case": str(case.pk)})
+    return case
+
+
+def _details_check(to_stage: str, details: dict[str, Any]) -> dict[str, Any]:
+    allowed = STAGE_DETAILS.get(to_stage, {})
+    for key, value in details.items():
+        kind = allowed.get(key)
+        if kind is None:
+            raise _invalid(key, _("Este dato no corresponde a esta etapa."))
+        if value is not None and not isinstance(value, kind):
+            raise _invalid(key, _("Valor no válido."))
+    return {k: v for k, v in details.items() if v is not None}
+
+
+def _apply_details(case: RrmCase, to_stage: str, details: dict[str, Any]) -> None:
+    """Put the decisions a stage brings onto the case; refuse what is missing."""
+    if to_stage == RrmStage.PETITION_FILED:
+        if "petitioners" in details:
+            case.petitioners = _text(details["petitioners"], field_name="petitioners")
+        if "facts_alleged" in details:
+            case.facts_alleged = _text(
+                details["facts_alleged"], field_name="facts_alleged"
+            )
+        if not case.petitioners:
+            raise _invalid("petitioners", _("Diga quiénes presentan la petición."))
+        if not case.facts_alleged:
+            raise _invalid("facts_alleged", _("Describa los hechos alegados."))
+    elif to_stage == RrmStage.ILC_DETERMINATION:
+        if "affirmative" not in details:
+            raise _invalid(
+                "affirmative", _("Diga si la determinación fue afirmativa o negativa.")
+            )
+        case.ilc_affirmative = details["affirmative"]
+        case.ilc_reasons = _text(
+            details.get("reasons", ""),
+            field_name="reasons",
+            required=not case.ilc_affirmative,
+        )
+    elif to_stage == RrmStage.REVIEW_REQUESTED:
+        case.liquidation_suspended = bool(details.get("liquidation_suspended"))
+        suspended_on = details.get("liquidation_suspended_on")
+        if suspended_on and not case.liquidation_suspended:
+            raise _invalid(
+                "liquidation_suspended",
+                _("Marque la suspensión de la liquidación si tiene fecha."),
+            )
+        case.liquidation_suspended_on = suspended_on
+    elif to_stage == RrmStage.MEXICO_DETERMINATION:
+        if "denial_found" not in details:
+            raise _invalid(
+                "denial_found", _("Diga si México halló negación de derechos.")
+            )
+        case.denial_found = details["denial_found"]
+    elif to_stage == RrmStage.REMEDIATION_AGREED:
+        if "remediation_deadline" not in details:
+            raise _invalid(
+                "remediation_deadline", _("Indique el plazo del curso de reparación.")
+            )
+        case.remediation_deadline = details["remediation_deadline"]
+    elif to_stage == RrmStage.PANEL_DETERMINATION:
+        if "denial_found" not in details:
+            raise _invalid(
+                "denial_found", _("Diga si el panel halló negación de derechos.")
+            )
+        case.panel_denial_found = details["denial_found"]
+    elif to_stage == RrmStage.CLOSED:
+        ending = details.get("ending") or (
+            RrmEnding.DECLINED_BY_ILC if case.ilc_affirmative is False else ""
+        )
+        if ending not in RrmEnding.values:
+            raise _invalid("ending", _("Elija cómo terminó el caso."))
+        if case.ilc_affirmative is False and ending != RrmEnding.DECLINED_BY_ILC:
+            raise _invalid(
+                "ending", _("Una determinación negativa del ILC cierra el caso así.")
+            )
+        case.ending = ending
+
+
+@transaction.atomic
+def petition_advance(
+    *, case: RrmCase, user: User, to_stage: str, on: dt.date, **details: Any
+) -> RrmCase:
+    """Move a petition to its next stage on day ``on``, with what was decided.
+
+    Refused, with nothing stored, when the move is not one ``allowed_next``
+    offers, when ``on`` is in the future, or when the day falls before a step
+    the procedure makes first (``RrmCase.clean``, the engine's order check).
+    """
+    _require_petition_write(case=case, user=user)
+    case = _lock(case)
+    if to_stage not in case.allowed_next():
+        raise _invalid(
+            "to_stage",
+            _("No se puede pasar de «%(from)s» a «%(to)s».")
+            % {
+                "from": case.get_stage_display(),
+                "to": RrmStage(to_stage).label
+                if to_stage in RrmStage.values
+                else to_stage,
+            },
+        )
+    if on > timezone.localdate():
+        raise _invalid("on", _("La fecha no puede ser futura."))
+    details = _details_check(to_stage, details)
+    previous = case.stage
+    _apply_details(case, to_stage, details)
+    date_field = STAGE_DATE[to_stage]
+    setattr(case, date_field, on)
+    case.stage = to_stage
+    try:
+        case.full_clean(validate_unique=False)
+    except ValidationError as exc:
+        raise _as_invalid(exc) from None
+    case.save()
+    data = {"from": previous, "to": to_stage, "on": on.isoformat()}
+    for key in ("affirmative", "denial_found", "liquidation_suspended", "ending"):
+        if key in details:
+            data[key] = details[key]
+    _event(case=case, kind=RrmEventKind.ADVANCED, actor=user, data=data)
+    audit_record(
+        action="rrm.petition_advanced",
+        actor=user,
+        organisation=case.organisation,
+        obj=case,
+        data=data,
+    )
+    logger.info(
+        "rrm.petition_advanced",
+        extra={"rrm_case": str(case.pk), "from": previous, "to": to_stage},
+    )
+    return case
+
+
+@transaction.atomic
+def petition_claim(
+    *, case: RrmCase, user: User, organisation: Organisation | None = None
+) -> RrmCase:
+    """An analyst takes an unassigned draft for their organisation."""
+    organisation_id = _petition_organisation(user=user, organisation=organisation)
+    case = _lock(case)
+    if case.organisation_id is not None or case.stage != RrmStage.DRAFT:
+        raise _invalid("organisation_id", _("Este borrador ya tiene organización."))
+    case.organisation_id = organisation_id
+    case.save(update_fields=["organisation", "updated_at"])
+    _event(
+        case=case,
+        kind=RrmEventKind.CLAIMED,
+        actor=user,
+        data={"organisation": str(organisation_id)},
+    )
+    audit_record(
+        action="rrm.petition_claimed",
+        actor=user,
+        organisation=case.organisation,
+        obj=case,
+    )
+    return case
+
+
+def rrm_document_dir() -> Path:
+    path = Path(settings.DATA_DIR) / "rrm-documents"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def rrm_document_add(
+    *, case: RrmCase, user: User, name: str, data: bytes, too_large: bool = False
+) -> RrmDocument:
+    """A petition's file, cleaned of metadata; stored unencrypted (not reporter data)."""
+    _require_petition_write(case=case, user=user)
+    try:
+        if too_large:
+            raise files.AttachmentRefused(
+                _("El archivo pesa más de %(mb)s MB. Envíe uno más ligero.")
+                % {"mb": files.MAX_BYTES // (1024 * 1024)}
+            )
+        clean = files.clean(data)
+    except files.AttachmentRefused as exc:
+        raise _invalid("file", exc.message) from None
+    blob = f"{uuid.uuid4().hex}.{clean.extension.lstrip('.') or 'bin'}"
+    path = rrm_document_dir() / blob
+    path.write_bytes(clean.data)
+    try:
+        with transaction.atomic():
+            case = _lock(case)
+            document = RrmDocument.objects.create(
+                case=case,
+                stage=case.stage,
+                name=(Path(name or "documento").name or "documento")[:200],
+                content_type=clean.content_type,
+                size=len(clean.data),
+                blob=blob,
+                author=user,
+            )
+            _event(
+                case=case,
+                kind=RrmEventKind.DOCUMENT_ADDED,
+                actor=user,
+                data={"document": str(document.pk), "type": clean.content_type},
+            )
+            audit_record(
+                action="rrm.document_added",
+                actor=user,
+                organisation=case.organisation,
+                obj=case,
+                data={"document": str(document.pk)},
+            )
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return document
+
+
+def rrm_document_read(*, document: RrmDocument, user: User) -> bytes:
+    """The bytes of a petition's file, for staff of the owning organisation."""
+    if document.case.organisation_id not in organisations_for(
+        user=user, capability=Capability.PETITION_READ
+    ):
+        raise PermissionDenied()
+    audit_record(
+        action="rrm.document_opened",
+        actor=user,
+        organisation=document.case.organisation,
+        obj=document.case,
+        data={"document": str(document.pk)},
+    )
+    return (rrm_document_dir() / document.blob).read_bytes()
+
+
+@transaction.atomic
+def rrm_note_add(*, case: RrmCase, user: User, body: str) -> RrmNote:
+    """A note for colleagues on the case's current stage; staff only."""
+    _require_petition_write(case=case, user=user)
+    text = intake.clean_text(body)
+    if not text:
+        raise _invalid("body", _("Escriba la nota."))
+    if len(text) > NOTE_MAX:
+        raise _invalid(
+            "body",
+            _("La nota es demasiado larga (máximo %(n)s caracteres).")
+            % {"n": NOTE_MAX},
+        )
+    case = _lock(case)
+    note = RrmNote.objects.create(case=case, stage=case.stage, body=text, author=user)
+    _event(
+        case=case,
+        kind=RrmEventKind.NOTE_ADDED,
+        actor=user,
+        data={"note": str(note.pk), "stage": case.stage},
+    )
+    audit_record(
+        action="rrm.note_added",
+        actor=user,
+        organisation=case.organisation,
+        obj=case,
+        data={"note": str(note.pk)},
+    )
+    return note
+
+
+# --- Escalated cases become draft petitions -------------------------------------------
+
+
+def _escalation_owner(escalation: Escalation) -> Any:
+    """The escalating organisation when it has its own petition analysts.
+
+    Otherwise the draft stays unassigned and every petition analyst sees it
+    among the drafts to assign, until one claims it for their organisation.
+    """
+    organisation_id = escalation.case.organisation_id
+    has_analysts = Membership.objects.filter(
+        organisation_id=organisation_id,
+        organisation__is_active=True,
+        role=Role.ANALYST,
+        user__is_active=True,
+    ).exists()
+    return organisation_id if has_analysts else None
+
+
+def escalation_receive(escalation: Escalation) -> uuid.UUID:
+    """The `cases.hooks` receiver: a draft petition from an escalated case.
+
+    Runs inside the escalation's transaction. The draft carries the facility,
+    the categories, the handler's summary (written to be shared, without the
+    reporter) as the facts, and which case documents were offered as evidence;
+    the encrypted documents themselves stay in the case. It is confidential
+    until an analyst decides otherwise. A second hand-over of the same
+    escalation returns the draft made the first time.
+    """
+    existing = RrmCase.objects.filter(escalation_ref=escalation.pk).first()
+    if existing is not None:
+        return existing.pk
+    facility = escalation.facility
+    case = RrmCase(
+        slug=_slug_for(facility.name),
+        organisation_id=_escalation_owner(escalation),
+        origin=RrmCaseOrigin.STAFF,
+        is_public=False,
+        confidential=True,
+        stage=RrmStage.DRAFT,
+        facility=facility,
+        facility_name=facility.name[:255],
+        state_code=facility.state or "",
+        sector=(facility.sector or "")[:200],
+        alleged_categories=list(escalation.categories),
+        facts_alleged=escalation.summary,
+        evidence_offered=[
+            str(pk) for pk in escalation.documents.values_list("pk", flat=True)
+        ],
+        escalation_ref=escalation.pk,
+    )
+    if case.state_code:
+        case.state = str(case.get_state_code_display())
+    case.full_clean()
+    case.save()
+    _event(
+        case=case,
+        kind=RrmEventKind.DRAFT_RECEIVED,
+        actor=escalation.created_by,
+        data={
+            "escalation": str(escalation.pk),
+            "documents_offered": len(case.evidence_offered),
+        },
+    )
+    audit_record(
+        action="rrm.draft_received",
+        actor=escalation.created_by,
+        organisation=case.organisation,
+        obj=case,
+        data={"escalation": str(escalation.pk)},
+    )
+    return case.pk
+
+
+def escalations_take_over(*, user: User) -> int:
+    """Take over the drafts escalated before this app listened; how many."""
+    if not organisations_for(user=user, capability=Capability.PETITION_WRITE):
+        raise PermissionDenied()
+    taken = 0
+    for escalation in cases_selectors.escalations_waiting():
+        with transaction.atomic():
+            if cases_hooks.escalation_hand_over(escalation):
+                taken += 1
+    if taken:
+        audit_record(
+            action="rrm.escalations_taken_over", actor=user, data={"count": taken}
+        )
+    return taken

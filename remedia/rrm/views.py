@@ -1,5 +1,6 @@
-"""The public RRM record as pages: every case with its next due step, and each
-case's timeline. No login, no JavaScript."""
+"""The public RRM record as pages: every case with its next due step, each
+case's timeline, the calendar of open deadlines and the record's figures. No
+login, no JavaScript: the pictures are SVG drawn here."""
 
 from __future__ import annotations
 
@@ -9,26 +10,23 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from remedia.core.errors import NotFound
-from remedia.rrm import selectors
+from remedia.rrm import agenda, drawing, figures, selectors
+from remedia.rrm.labels import STATUS_LABELS, STEP_LABELS
 from remedia.rrm.models import RrmCase
 
-STEP_LABELS = {
-    "ilc_determination": _("Determinación del ILC"),
-    "review_acceptance": _("Aceptación de la revisión"),
-    "review": _("Revisión"),
-    "remediation_consultation": _("Consulta sobre la reparación"),
-}
-STATUS_LABELS = {
-    "met": _("cumplido"),
-    "late": _("tardío"),
-    "done_undated": _("hecho, sin fecha"),
-    "pending": _("pendiente"),
-    "overdue": _("vencido"),
-}
+__all__ = [
+    "STATUS_LABELS",
+    "STEP_LABELS",
+    "rrm_agenda_ics_view",
+    "rrm_agenda_view",
+    "rrm_case_detail_view",
+    "rrm_case_list_view",
+    "rrm_figures_view",
+]
 
 
 @dataclass(frozen=True)
@@ -39,11 +37,15 @@ class CaseRow:
     status_label: Any
 
 
+def _public_cases() -> list[RrmCase]:
+    return list(selectors.rrm_case_list_public(filters=selectors.RrmCaseFilters()))
+
+
 @require_GET
 def rrm_case_list_view(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     rows = []
-    for case in selectors.rrm_case_list_public(filters=selectors.RrmCaseFilters()):
+    for case in _public_cases():
         upcoming = selectors.next_step(case.timeline(today=today), today=today)
         rows.append(
             CaseRow(
@@ -68,14 +70,22 @@ def rrm_case_detail_view(request: HttpRequest, slug: str) -> HttpResponse:
         case = selectors.rrm_case_get_public(key=slug)
     except NotFound:
         raise Http404 from None
+    timeline = case.timeline(today=today)
     steps = [
         {
             "step": step,
             "label": STEP_LABELS.get(step.step, step.step),
             "status_label": STATUS_LABELS.get(str(step.status), str(step.status)),
         }
-        for step in case.timeline(today=today)
+        for step in timeline
     ]
+    chart = drawing.timeline_svg(
+        steps=timeline,
+        today=today,
+        remediation_deadline=case.remediation_deadline,
+        title=_("Plazos de %(facility)s en el tiempo")
+        % {"facility": case.facility_name},
+    )
     # Only web addresses become links; a source cited by its title stays text.
     sources = [
         {"text": source, "is_link": source.startswith(("https://", "http://"))}
@@ -84,5 +94,72 @@ def rrm_case_detail_view(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "rrm/detail.html",
-        {"case": case, "steps": steps, "sources": sources, "today": today},
+        {
+            "case": case,
+            "steps": steps,
+            "chart": chart,
+            "sources": sources,
+            "today": today,
+        },
+    )
+
+
+@require_GET
+def rrm_agenda_view(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    entries = agenda.agenda_entries(cases=_public_cases(), today=today)
+    return render(
+        request,
+        "rrm/agenda.html",
+        {
+            "groups": agenda.agenda_groups(entries),
+            "count": len(entries),
+            "today": today,
+        },
+    )
+
+
+@require_GET
+def rrm_agenda_ics_view(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    entries = agenda.agenda_entries(cases=_public_cases(), today=today)
+    body = agenda.ics_calendar(
+        entries=entries,
+        now=timezone.now(),
+        url_for=lambda case: request.build_absolute_uri(case.get_absolute_url()),
+        host=request.get_host().split(":")[0],
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="plazos-mlrr.ics"'
+    return response
+
+
+@require_GET
+def rrm_figures_view(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    cases = _public_cases()
+    durations = figures.durations_compute(cases=cases)
+    shares = figures.status_shares_compute(cases=cases, today=today)
+    total_steps = sum(share.count for share in shares)
+    return render(
+        request,
+        "rrm/figures.html",
+        {
+            "case_count": len(cases),
+            "durations": durations,
+            "durations_chart": drawing.durations_svg(
+                rows=figures.chart_rows(durations),
+                title=_("Duración de cada etapa en días, caso por caso"),
+            ),
+            "shares": [
+                {"share": share, "label": STATUS_LABELS[str(share.status)]}
+                for share in shares
+            ],
+            "total_steps": total_steps,
+            "status_chart": drawing.status_bar_svg(
+                parts=[(str(share.status), share.count) for share in shares],
+                title=_("Pasos de todos los casos según su situación"),
+            ),
+            "today": today,
+        },
     )

@@ -525,6 +525,17 @@ def test_a_case_without_rrm_categories_or_facility_cannot_be_escalated(
     assert not Escalation.objects.exists()
 
 
+@pytest.fixture
+def without_rrm_receiver():
+    """The RRM app registers its receiver at start-up; these tests stand in for it."""
+    from remedia.rrm.services import escalation_receive
+
+    hooks.escalation_receiver_unregister(escalation_receive)
+    yield
+    hooks.escalation_receiver_register(escalation_receive)
+
+
+@pytest.mark.usefixtures("without_rrm_receiver")
 def test_escalation_makes_a_draft_petition_and_hands_it_to_the_rrm_module(
     case, agu_handler, facility
 ):
@@ -559,6 +570,7 @@ def test_escalation_makes_a_draft_petition_and_hands_it_to_the_rrm_module(
     assert fresh_case(case).status == CaseStatus.ESCALATED
 
 
+@pytest.mark.usefixtures("without_rrm_receiver")
 def test_without_the_rrm_module_the_draft_waits(case, agu_handler):
     escalation = services.case_escalate(
         case=case,

@@ -1,5 +1,8 @@
 import pytest
 
+from tests.intake.conftest import agu_handler, orgs  # noqa: F401
+from tests.intake.support import Staff, staff_member
+
 
 @pytest.fixture(autouse=True)
 def _clear_cache() -> None:
@@ -9,3 +12,15 @@ def _clear_cache() -> None:
     the database; without it, any database access in these tests fails, which
     is the point.
     """
+
+
+@pytest.fixture
+def analyst(orgs) -> Staff:  # noqa: F811
+    """A petition analyst of the Aguascalientes organisation."""
+    return staff_member(orgs.agu, "ana", role="analyst")
+
+
+@pytest.fixture
+def analyst_pue(orgs) -> Staff:  # noqa: F811
+    """A petition analyst of another organisation (Puebla)."""
+    return staff_member(orgs.pue, "pablo", role="analyst")

@@ -1,0 +1,442 @@
+"""Staff pages of RRM petitions (thin: parse, call one service, render).
+
+Every page needs a login and the petition capability; every case comes
+through ``selectors.rrm_case_get_for_user``, so another organisation's
+petition answers 404 exactly like a missing one. Form actions go through one
+helper, ``_action``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+from collections.abc import Callable
+from typing import Any, cast
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from remedia.accounts.models import User
+from remedia.accounts.permissions import Capability
+from remedia.accounts.selectors import organisations_for, user_can
+from remedia.core.errors import ApplicationError, InvalidInput, NotFound
+from remedia.core.geo import STATE_CHOICES
+from remedia.core.hooks import NavItem
+from remedia.rrm import selectors, services
+from remedia.rrm.labels import STATUS_LABELS, STEP_LABELS
+from remedia.rrm.models import RrmCase, RrmEnding, RrmEventKind, RrmStage
+
+EXTRA_STEP_LABELS = {
+    "remediation_verification": gettext_lazy("Verificación del curso de reparación"),
+    "panel_confirmation": gettext_lazy("Confirmación de la petición por el panel"),
+}
+
+
+def _step_label(step: str) -> str:
+    return str(STEP_LABELS.get(step) or EXTRA_STEP_LABELS.get(step) or step)
+
+
+def _status_label(status: str) -> str:
+    return str(STATUS_LABELS.get(status, status))
+
+
+def petitions_nav(request: HttpRequest) -> NavItem | None:
+    if not user_can(user=request.user, capability=Capability.PETITION_READ):
+        return None
+    return NavItem(
+        label=gettext_lazy("Peticiones MLRR"), url=reverse("rrm_staff:list"), order=30
+    )
+
+
+def _require(request: HttpRequest, capability: Capability) -> None:
+    if not user_can(user=request.user, capability=capability):
+        raise Http404
+
+
+def _case_or_404(request: HttpRequest, case_id: Any) -> RrmCase:
+    try:
+        return selectors.rrm_case_get_for_user(viewer=request.user, case_id=case_id)
+    except NotFound:
+        raise Http404 from None
+
+
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+def _reason(exc: ApplicationError) -> str:
+    if isinstance(exc, InvalidInput) and exc.errors:
+        return str(exc.errors[0]["reason"])
+    return str(exc.message)
+
+
+class FormRefused(ApplicationError):
+    def __init__(self, form: forms.Form) -> None:
+        name, errors = next(iter(form.errors.items()))
+        label = form.fields[name].label if name in form.fields else ""
+        super().__init__(f"{label}: {errors[0]}" if label else errors[0])
+
+
+def _valid(form: forms.Form) -> dict[str, Any]:
+    if not form.is_valid():
+        raise FormRefused(form)
+    return cast(dict[str, Any], form.cleaned_data)
+
+
+# --- Forms -----------------------------------------------------------------------------
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self) -> None:
+        super().__init__(format="%Y-%m-%d")
+
+
+class PetitionForm(forms.Form):
+    facility_name = forms.CharField(
+        label=gettext_lazy("Centro de trabajo"), max_length=255
+    )
+    company = forms.CharField(
+        label=gettext_lazy("Empresa"), max_length=255, required=False
+    )
+    state_code = forms.ChoiceField(
+        label=gettext_lazy("Estado"),
+        choices=[("", "—"), *STATE_CHOICES],
+        required=False,
+    )
+    sector = forms.CharField(
+        label=gettext_lazy("Sector"), max_length=200, required=False
+    )
+    self_initiated = forms.BooleanField(
+        label=gettext_lazy("Iniciado por EE. UU. (sin petición)"), required=False
+    )
+    petitioners = forms.CharField(
+        label=gettext_lazy("Peticionarios"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+    confidential = forms.BooleanField(
+        label=gettext_lazy("Los peticionarios piden confidencialidad"), required=False
+    )
+    laws_concerned = forms.CharField(
+        label=gettext_lazy("Leyes en cuestión"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+    facts_alleged = forms.CharField(
+        label=gettext_lazy("Hechos alegados"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        required=False,
+    )
+    petition_received_on = forms.DateField(
+        label=gettext_lazy("Petición recibida"), widget=DateInput(), required=False
+    )
+
+
+_YES_NO = [("", "—"), ("yes", gettext_lazy("Sí")), ("no", gettext_lazy("No"))]
+
+
+class AdvanceForm(forms.Form):
+    to_stage = forms.ChoiceField(label=gettext_lazy("Nueva etapa"))
+    on = forms.DateField(label=gettext_lazy("Fecha del paso"), widget=DateInput())
+    affirmative = forms.ChoiceField(
+        label=gettext_lazy("Determinación afirmativa (ILC)"),
+        choices=_YES_NO,
+        required=False,
+    )
+    reasons = forms.CharField(
+        label=gettext_lazy("Razones"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+    liquidation_suspended = forms.BooleanField(
+        label=gettext_lazy("Liquidación suspendida"), required=False
+    )
+    liquidation_suspended_on = forms.DateField(
+        label=gettext_lazy("Suspensión de la liquidación"),
+        widget=DateInput(),
+        required=False,
+    )
+    denial_found = forms.ChoiceField(
+        label=gettext_lazy("Se halló negación de derechos"),
+        choices=_YES_NO,
+        required=False,
+    )
+    remediation_deadline = forms.DateField(
+        label=gettext_lazy("Plazo del curso de reparación"),
+        widget=DateInput(),
+        required=False,
+    )
+    ending = forms.ChoiceField(
+        label=gettext_lazy("Desenlace"),
+        choices=[("", "—"), *RrmEnding.choices],
+        required=False,
+    )
+
+    def __init__(self, *args: Any, case: RrmCase, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ChoiceField, self.fields["to_stage"])
+        field.choices = [(s, RrmStage(s).label) for s in case.allowed_next()]
+
+    def details(self) -> dict[str, Any]:
+        """Only the details the chosen stage takes, as the service expects them."""
+        data = self.cleaned_data
+        wanted = services.STAGE_DETAILS.get(data["to_stage"], {})
+        out: dict[str, Any] = {}
+        for name in wanted:
+            value = data.get(name)
+            if name in ("affirmative", "denial_found"):
+                if value:
+                    out[name] = value == "yes"
+            elif name == "liquidation_suspended":
+                out[name] = bool(value)
+            elif value not in (None, ""):
+                out[name] = value
+        return out
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(
+        label=gettext_lazy("Nota"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+# --- Pages -----------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+@never_cache
+def petition_list_view(request: HttpRequest) -> HttpResponse:
+    _require(request, Capability.PETITION_READ)
+    today = timezone.localdate()
+    rows = []
+    for case in selectors.rrm_case_list_staff(viewer=request.user):
+        upcoming = selectors.next_step(
+            selectors.staff_steps(case, today=today), today=today
+        )
+        rows.append(
+            {
+                "case": case,
+                "next": upcoming,
+                "step_label": _step_label(upcoming.step) if upcoming else "",
+                "unassigned": case.is_petition and case.organisation_id is None,
+                "days_left": upcoming.days_left if upcoming else 0,
+            }
+        )
+    # Overdue first, the most overdue at the top; then the soonest due.
+    rows.sort(key=lambda r: (0, r["days_left"]) if r["next"] else (1, 0))
+    return render(
+        request,
+        "rrm/staff/list.html",
+        {
+            "rows": [r for r in rows if not r["unassigned"]],
+            "unassigned": [r for r in rows if r["unassigned"]],
+            "can_write": user_can(
+                user=request.user, capability=Capability.PETITION_WRITE
+            ),
+            "today": today,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@never_cache
+def petition_create_view(request: HttpRequest) -> HttpResponse:
+    _require(request, Capability.PETITION_WRITE)
+    form = PetitionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = services.petition_create(user=_user(request), **form.cleaned_data)
+        except InvalidInput as exc:
+            for error in exc.errors:
+                name = error["field"] if error["field"] in form.fields else None
+                form.add_error(name, str(error["reason"]))
+        except ApplicationError as exc:
+            form.add_error(None, _reason(exc))
+        else:
+            messages.success(request, _("Petición creada."))
+            return redirect("rrm_staff:detail", case_id=case.pk)
+    return render(request, "rrm/staff/create.html", {"form": form})
+
+
+def _timeline_svg(case: RrmCase, today: dt.date) -> str:
+    """The drawing of ``remedia.rrm.drawing`` (the engine's steps), if installed."""
+    if importlib.util.find_spec("remedia.rrm.drawing") is None:
+        return ""
+    drawing = importlib.import_module("remedia.rrm.drawing")
+    draw = getattr(drawing, "timeline_svg", None)
+    if draw is None:
+        return ""
+    try:
+        return str(
+            draw(
+                steps=case.timeline(today=today),
+                today=today,
+                remediation_deadline=case.remediation_deadline,
+                title=case.facility_name,
+            )
+        )
+    except TypeError:
+        return ""
+
+
+@login_required
+@require_GET
+@never_cache
+def petition_detail_view(request: HttpRequest, case_id: Any) -> HttpResponse:
+    _require(request, Capability.PETITION_READ)
+    case = _case_or_404(request, case_id)
+    today = timezone.localdate()
+    steps = selectors.staff_steps(case, today=today)
+    can_write = selectors.rrm_case_can_write(viewer=request.user, case=case)
+    mine = can_write or case.organisation_id in organisations_for(
+        user=request.user, capability=Capability.PETITION_READ
+    )
+    return render(
+        request,
+        "rrm/staff/detail.html",
+        {
+            "case": case,
+            "today": today,
+            "steps": [
+                {
+                    "step": s,
+                    "label": _step_label(s.step),
+                    "status_label": _status_label(str(s.status)),
+                }
+                for s in steps
+            ],
+            "svg": _timeline_svg(case, today),
+            "can_write": can_write,
+            "can_claim": case.is_petition
+            and case.organisation_id is None
+            and user_can(user=request.user, capability=Capability.PETITION_WRITE),
+            "advance_form": AdvanceForm(case=case) if can_write else None,
+            "note_form": NoteForm() if can_write else None,
+            "events": list(case.events.select_related("actor")) if mine else [],
+            "event_labels": dict(RrmEventKind.choices),
+            "documents": list(case.documents.all()) if mine else [],
+            "notes": list(case.notes.select_related("author")) if mine else [],
+        },
+    )
+
+
+def _action(
+    request: HttpRequest,
+    case_id: Any,
+    act: Callable[[RrmCase, User], str],
+    *,
+    anchor: str = "",
+) -> HttpResponse:
+    """A form action on one case: scoped, one message, back to the case page."""
+    _require(request, Capability.PETITION_WRITE)
+    case = _case_or_404(request, case_id)
+    try:
+        messages.success(request, act(case, _user(request)))
+    except ApplicationError as exc:
+        messages.error(request, _reason(exc))
+    url = reverse("rrm_staff:detail", kwargs={"case_id": case.pk})
+    return redirect(url + (f"#{anchor}" if anchor else ""))
+
+
+@login_required
+@require_POST
+def petition_advance_view(request: HttpRequest, case_id: Any) -> HttpResponse:
+    def advance(case: RrmCase, user: User) -> str:
+        form = AdvanceForm(request.POST, case=case)
+        data = _valid(form)
+        case = services.petition_advance(
+            case=case,
+            user=user,
+            to_stage=data["to_stage"],
+            on=data["on"],
+            **form.details(),
+        )
+        return _("Etapa: %(stage)s.") % {"stage": case.get_stage_display()}
+
+    return _action(request, case_id, advance, anchor="advance")
+
+
+@login_required
+@require_POST
+def petition_claim_view(request: HttpRequest, case_id: Any) -> HttpResponse:
+    def claim(case: RrmCase, user: User) -> str:
+        services.petition_claim(case=case, user=user)
+        return _("El borrador es ahora de su organización.")
+
+    return _action(request, case_id, claim)
+
+
+@login_required
+@require_POST
+def petition_note_view(request: HttpRequest, case_id: Any) -> HttpResponse:
+    def add(case: RrmCase, user: User) -> str:
+        data = _valid(NoteForm(request.POST))
+        services.rrm_note_add(case=case, user=user, body=data["body"])
+        return _("Nota guardada.")
+
+    return _action(request, case_id, add, anchor="notes")
+
+
+@login_required
+@require_POST
+def petition_document_add_view(request: HttpRequest, case_id: Any) -> HttpResponse:
+    def add(case: RrmCase, user: User) -> str:
+        upload = request.FILES.get("file")
+        if upload is None or not upload.name:
+            raise ApplicationError(_("Elija un archivo."))
+        too_large = bool(getattr(upload, "too_large", False))
+        services.rrm_document_add(
+            case=case,
+            user=user,
+            name=upload.name,
+            data=b"" if too_large else upload.read(),
+            too_large=too_large,
+        )
+        return _("Documento guardado, sin metadatos.")
+
+    return _action(request, case_id, add, anchor="documents")
+
+
+@login_required
+@require_GET
+def petition_document_view(
+    request: HttpRequest, case_id: Any, document_id: Any
+) -> HttpResponse:
+    _require(request, Capability.PETITION_READ)
+    case = _case_or_404(request, case_id)
+    try:
+        document = selectors.rrm_document_get_for_user(
+            viewer=request.user, case=case, document_id=document_id
+        )
+        data = services.rrm_document_read(document=document, user=_user(request))
+    except ApplicationError:
+        raise Http404 from None
+    response = HttpResponse(data, content_type=document.content_type)
+    response["Content-Disposition"] = "attachment"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def escalations_take_over_view(request: HttpRequest) -> HttpResponse:
+    _require(request, Capability.PETITION_WRITE)
+    taken = services.escalations_take_over(user=_user(request))
+    messages.success(
+        request,
+        _("Borradores recibidos de casos escalados: %(n)s.") % {"n": taken},
+    )
+    return redirect("rrm_staff:list")

@@ -1,0 +1,92 @@
+"""The staff petition pages: list, create, case page, advance; access by 404."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from remedia.rrm.models import RrmCase
+from tests.factories import totp_device
+from tests.rrm.world import _clear_cache, petition  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def enter(log_in_verified):
+    def log(staff):
+        totp_device(staff.user)
+        assert log_in_verified(staff.user).status_code == 302
+        return staff.user
+
+    return log
+
+
+def test_an_analyst_creates_a_petition_and_advances_it(client, enter, analyst):
+    enter(analyst)
+    assert "Peticiones MLRR" in client.get("/staff/").content.decode()
+
+    response = client.post(
+        "/staff/rrm/new/",
+        {
+            "facility_name": "Maquila del Norte",
+            "petitioners": "Sindicato Independiente",
+            "facts_alleged": "Amenazas a quienes votaron.",
+            "petition_received_on": "2024-01-10",
+        },
+    )
+    case = RrmCase.objects.get(facility_name="Maquila del Norte")
+    assert response.status_code == 302
+    page = client.get(f"/staff/rrm/{case.pk}/").content.decode()
+    assert "Determinación del ILC" in page
+    assert 'value="ilc_determination"' in page
+    assert 'value="remedies"' not in page
+
+    client.post(
+        f"/staff/rrm/{case.pk}/advance/",
+        {"to_stage": "ilc_determination", "on": "2024-01-05", "affirmative": "yes"},
+    )
+    case.refresh_from_db()
+    assert case.stage == "petition_filed"  # before the petition: refused
+
+    client.post(
+        f"/staff/rrm/{case.pk}/advance/",
+        {"to_stage": "ilc_determination", "on": "2024-02-01", "affirmative": "yes"},
+    )
+    case.refresh_from_db()
+    assert case.stage == "ilc_determination"
+    assert case.ilc_determination_on == dt.date(2024, 2, 1)
+
+
+def test_the_list_flags_an_overdue_step_first(client, enter, analyst):
+    enter(analyst)
+    old = petition(
+        analyst, facility_name="Vieja", petition_received_on=dt.date(2020, 1, 2)
+    )
+    petition(
+        analyst,
+        facility_name="Reciente",
+        petition_received_on=timezone.localdate() - dt.timedelta(days=1),
+    )
+    page = client.get("/staff/rrm/").content.decode()
+    assert page.index("Vieja") < page.index("Reciente")
+    assert "vencido hace" in page
+    assert str(old.pk) in page
+
+
+def test_another_organisation_and_a_handler_get_404(
+    client,
+    enter,
+    analyst,
+    analyst_pue,
+    agu_handler,
+):
+    case = petition(analyst)
+    enter(analyst_pue)
+    assert client.get(f"/staff/rrm/{case.pk}/").status_code == 404
+    client.logout()
+    enter(agu_handler)
+    assert client.get("/staff/rrm/").status_code == 404
+    assert client.get(f"/staff/rrm/{case.pk}/").status_code == 404
