@@ -739,6 +739,7 @@ class NotificationKind(models.TextChoices):
     REPORTER_REPLIED = "reporter_replied", _("Respuesta de quien denunció")
     RETALIATION = "retaliation", _("Represalia informada")
     DIGEST = "digest", _("Resumen diario")
+    RRM_DUE = "rrm_due", _("Paso del MLRR por vencer")
 
 
 class Notification(BaseModel):

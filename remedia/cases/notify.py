@@ -23,7 +23,7 @@ import re
 import smtplib
 import uuid
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
@@ -158,7 +158,11 @@ def _next_clock(case: Case, now: datetime) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Email:
-    """Which templates (cases/email/<template>_subject.txt, _body.txt) and their data."""
+    """Which templates (<template>_subject.txt, _body.txt) and their data.
+
+    A bare name is under cases/email/; an app above `cases` names its own
+    folder (``rrm/email/step_due``).
+    """
 
     template: str
     context: dict[str, Any]
@@ -354,21 +358,40 @@ _COMPOSERS = {
 }
 
 
+Composer = Callable[[User, str, datetime], Email | None]
+
+# Composers of kinds an app above `cases` sends (it must not be imported here):
+# registered at start-up, so a refused email of theirs is retried like ours.
+_registered: dict[str, Composer] = {}
+
+
+def composer_register(kind: str, composer: Composer) -> Composer:
+    """Let an app above `cases` say what its kind of email holds, or None if no longer."""
+    _registered[str(kind)] = composer
+    return composer
+
+
 def _compose(notification: Notification, now: datetime) -> Email | None:
     user = notification.user
     if not user.is_active or not user.email:
         return None
-    return _COMPOSERS[NotificationKind(notification.kind)](user, notification.key, now)
+    composer = _COMPOSERS.get(NotificationKind(notification.kind)) or _registered.get(
+        notification.kind
+    )
+    if composer is None:
+        return None
+    return composer(user, notification.key, now)
+
+
+def _template(email: Email, part: str) -> str:
+    folder = "" if "/" in email.template else "cases/email/"
+    return f"{folder}{email.template}_{part}.txt"
 
 
 def _render(email: Email, *, user: User) -> EmailMessage:
     with translation.override(user.language):
-        subject = str(
-            render_to_string(f"cases/email/{email.template}_subject.txt", email.context)
-        )
-        rendered = str(
-            render_to_string(f"cases/email/{email.template}_body.txt", email.context)
-        )
+        subject = str(render_to_string(_template(email, "subject"), email.context))
+        rendered = str(render_to_string(_template(email, "body"), email.context))
     # Template tags leave blank lines behind; a plain-text email reads better without.
     body = re.sub(r"\n{3,}", "\n\n", re.sub(r"[ \t]+\n", "\n", rendered)).strip()
     return EmailMessage(
@@ -709,4 +732,28 @@ def digest_send() -> int:
                 batch.notify(
                     user=user, kind=NotificationKind.DIGEST, key=key, email=email
                 )
+    return batch.total
+
+
+# --- For apps above `cases` ------------------------------------------------------------------
+
+
+def members_with(
+    *, organisation_ids: Iterable[Any], capability: Capability
+) -> list[User]:
+    """Active users with an address holding `capability` in one of the organisations."""
+    return list(_members(organisation_ids=organisation_ids, capability=capability))
+
+
+def notifications_send(*, kind: str, recipients: Iterable[tuple[User, str]]) -> int:
+    """Email `kind` to each (user, key) not told before; its composer is registered.
+
+    The same claim-then-send path as this app's own reminders: one row per
+    (user, kind, key), committed before the email goes, retried hourly if refused.
+    """
+    pairs = list(recipients)
+    with _Batch() as batch:
+        batch.look_up(kind, [key for _user, key in pairs])
+        for user, key in pairs:
+            batch.notify(user=user, kind=kind, key=key)
     return batch.total

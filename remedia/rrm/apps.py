@@ -10,8 +10,10 @@ class RrmConfig(AppConfig):
     def ready(self) -> None:
         from remedia.cases.hooks import escalation_receiver_register
         from remedia.core.hooks import staff_nav_register
+        from remedia.rrm import alerts
         from remedia.rrm.services import escalation_receive
         from remedia.rrm.staff_views import petitions_nav
 
         escalation_receiver_register(escalation_receive)
         staff_nav_register(petitions_nav)
+        alerts.register()
