@@ -888,12 +888,7 @@ def case_document_add(
     """A staff document, cleaned of metadata like a report's attachment, encrypted."""
     _require_write(case=case, user=user)
     try:
-        if too_large:
-            raise files.AttachmentRefused(
-                _("El archivo pesa más de %(mb)s MB. Envíe uno más ligero.")
-                % {"mb": files.MAX_BYTES // (1024 * 1024)}
-            )
-        clean = files.clean(data)
+        clean = files.clean(data, too_large=too_large)
     except files.AttachmentRefused as exc:
         raise _invalid("file", exc.message) from None
     file_key = crypto.secret_key_new()

@@ -173,15 +173,19 @@ def _clean_tagged_audio(data: bytes, content_type: str) -> CleanFile:
     return CleanFile(content_type, buffer.getvalue(), extension)
 
 
-def clean(data: bytes) -> CleanFile:
-    """Identify, check and clean one file; raise `AttachmentRefused` with the reason."""
-    if len(data) == 0:
-        raise AttachmentRefused(_("El archivo está vacío."))
-    if len(data) > MAX_BYTES:
+def clean(data: bytes, *, too_large: bool = False) -> CleanFile:
+    """Identify, check and clean one file; raise `AttachmentRefused` with the reason.
+
+    `too_large`: the upload handler already stopped reading a file past the
+    limit (its bytes are not here), which gets the same answer as a large one.
+    """
+    if too_large or len(data) > MAX_BYTES:
         raise AttachmentRefused(
             _("El archivo pesa más de %(mb)s MB. Envíe uno más ligero.")
             % {"mb": MAX_BYTES // (1024 * 1024)}
         )
+    if len(data) == 0:
+        raise AttachmentRefused(_("El archivo está vacío."))
     content_type = _sniff(data)
     if content_type is None:
         raise AttachmentRefused(

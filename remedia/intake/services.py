@@ -131,12 +131,9 @@ def _clean_files(
         return []
     for item in incoming:
         try:
-            if item.too_large:
-                raise files.AttachmentRefused(
-                    _("El archivo pesa más de %(mb)s MB. Envíe uno más ligero.")
-                    % {"mb": files.MAX_BYTES // (1024 * 1024)}
-                )
-            cleaned.append((item.name[:200], files.clean(item.data)))
+            cleaned.append(
+                (item.name[:200], files.clean(item.data, too_large=item.too_large))
+            )
         except files.AttachmentRefused as exc:
             errors.append(
                 {"field": "attachments", "reason": f"{item.name[:80]}: {exc.message}"}

@@ -522,12 +522,7 @@ def rrm_document_add(
     """A petition's file, cleaned of metadata; stored unencrypted (not reporter data)."""
     _require_petition_write(case=case, user=user)
     try:
-        if too_large:
-            raise files.AttachmentRefused(
-                _("El archivo pesa más de %(mb)s MB. Envíe uno más ligero.")
-                % {"mb": files.MAX_BYTES // (1024 * 1024)}
-            )
-        clean = files.clean(data)
+        clean = files.clean(data, too_large=too_large)
     except files.AttachmentRefused as exc:
         raise _invalid("file", exc.message) from None
     blob = f"{uuid.uuid4().hex}.{clean.extension.lstrip('.') or 'bin'}"
