@@ -16,33 +16,14 @@ from django.views.decorators.http import require_POST
 
 from remedia.cases import services
 from remedia.cases.models import CheckinAnswer
-from remedia.core.errors import ApplicationError, InvalidInput
+from remedia.core.errors import ApplicationError
 from remedia.intake import reporter_cookies
-from remedia.intake import services as intake
-
-
-def _reporter_access(request: HttpRequest) -> intake.ReporterAccess | None:
-    current = reporter_cookies.followup_current(request)
-    if current is None:
-        return None
-    try:
-        return intake.reporter_access_from_key(
-            report_id=current[0], private_key=current[1]
-        )
-    except intake.ReceiptRefused:
-        return None
-
-
-def _reasons(exc: ApplicationError) -> list[str]:
-    if isinstance(exc, InvalidInput) and exc.errors:
-        return [str(e["reason"]) for e in exc.errors]
-    return [str(exc.message)]
 
 
 @never_cache
 @require_POST
 def checkin_answer_view(request: HttpRequest, checkin_id: str) -> HttpResponse:
-    access = _reporter_access(request)
+    access = reporter_cookies.followup_access(request)
     if access is None:
         messages.info(request, _("Escriba su número de recibo para ver su denuncia."))
         return redirect("intake:followup_enter")
@@ -51,7 +32,7 @@ def checkin_answer_view(request: HttpRequest, checkin_id: str) -> HttpResponse:
         services.checkin_answer(access=access, checkin_id=checkin_id, answer=answer)
     except ApplicationError as exc:
         # Post/redirect/get: the follow-up page shows why, and nothing changed.
-        for reason in _reasons(exc):
+        for reason in exc.reasons:
             messages.error(request, reason)
     else:
         if answer == CheckinAnswer.YES:

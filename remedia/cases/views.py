@@ -95,12 +95,6 @@ def _user(request: HttpRequest) -> User:
     return cast(User, request.user)
 
 
-def _reason(exc: ApplicationError) -> str:
-    if isinstance(exc, InvalidInput) and exc.errors:
-        return str(exc.errors[0]["reason"])
-    return str(exc.message)
-
-
 # --- Clocks in words ------------------------------------------------------------------
 
 CLOCK_STATE_LABELS = {
@@ -319,7 +313,7 @@ def triage_action_view(request: HttpRequest) -> HttpResponse:
             )
             done = _("%(n)s denuncia(s) unida(s) al caso %(number)s.")
     except ApplicationError as exc:
-        messages.error(request, _reason(exc))
+        messages.error(request, exc.reasons[0])
         return redirect(back)
     messages.success(request, done % {"number": case.number, "n": len(set(report_ids))})
     return redirect(case.get_absolute_url())
@@ -642,7 +636,7 @@ def _case_action(
     try:
         messages.success(request, act(case, _user(request)))
     except ApplicationError as exc:
-        messages.error(request, _reason(exc))
+        messages.error(request, exc.reasons[0])
     return redirect(case.get_absolute_url() + (f"#{anchor}" if anchor else ""))
 
 

@@ -21,6 +21,11 @@ class ApplicationError(Exception):
         self.message = message
         self.extra = extra or {}
 
+    @property
+    def reasons(self) -> list[str]:
+        """What to tell the user, in their language: one line per problem."""
+        return [str(self.message)]
+
 
 class NotFound(ApplicationError):
     status_code = 404
@@ -59,3 +64,7 @@ class InvalidInput(ApplicationError):
             message or _("Hay datos que no son válidos."), extra={"errors": errors}
         )
         self.errors = errors
+
+    @property
+    def reasons(self) -> list[str]:
+        return [str(e["reason"]) for e in self.errors] or [str(self.message)]

@@ -30,7 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from remedia.accounts.permissions import Capability
 from remedia.accounts.selectors import user_can
-from remedia.core.errors import ApplicationError, InvalidInput, NotFound
+from remedia.core.errors import ApplicationError, NotFound
 from remedia.core.geo import MX_STATES, STATE_CHOICES, fold, state_code
 from remedia.facilities import selectors, services, tasks
 from remedia.facilities.forms import (
@@ -339,12 +339,6 @@ def facility_detail_view(request: HttpRequest, facility_id: Any) -> HttpResponse
     )
 
 
-def _first_reason(exc: ApplicationError) -> str:
-    if isinstance(exc, InvalidInput) and exc.errors:
-        return str(exc.errors[0]["reason"])
-    return str(exc.message)
-
-
 def _form_reason(form: Any) -> str:
     for errors in form.errors.values():
         return str(errors[0])
@@ -370,7 +364,7 @@ def _facility_action(
         try:
             messages.success(request, act(facility, form.cleaned_data))
         except ApplicationError as exc:
-            messages.error(request, _first_reason(exc))
+            messages.error(request, exc.reasons[0])
     return redirect("facilities:detail", facility_id=facility.pk)
 
 
@@ -429,7 +423,7 @@ def facility_merge_view(request: HttpRequest, facility_id: Any) -> HttpResponse:
     try:
         result = services.facility_merge(keep=keep, merge=merge, actor=request.user)
     except ApplicationError as exc:
-        messages.error(request, _first_reason(exc))
+        messages.error(request, exc.reasons[0])
         return redirect("facilities:detail", facility_id=facility.pk)
     messages.success(
         request,
@@ -584,12 +578,6 @@ def _review_label(name: str) -> Any:
     return getattr(Facility._meta.get_field(name), "verbose_name", name)
 
 
-def _decision_refused(exc: ApplicationError) -> str:
-    if isinstance(exc, InvalidInput) and exc.errors:
-        return str(exc.errors[0]["reason"])
-    return str(exc.message)
-
-
 def _shown(name: str, value: Any) -> str:
     if value in (None, ""):
         return ""
@@ -704,7 +692,7 @@ def candidate_confirm_view(request: HttpRequest, candidate_id: Any) -> HttpRespo
             user=request.user,  # type: ignore[arg-type]
         )
     except ApplicationError as exc:
-        messages.error(request, _decision_refused(exc))
+        messages.error(request, exc.reasons[0])
     else:
         messages.success(
             request,
@@ -725,7 +713,7 @@ def candidate_reject_view(request: HttpRequest, candidate_id: Any) -> HttpRespon
             user=request.user,  # type: ignore[arg-type]
         )
     except ApplicationError as exc:
-        messages.error(request, _decision_refused(exc))
+        messages.error(request, exc.reasons[0])
     else:
         if facility is None:
             messages.success(

@@ -117,3 +117,22 @@ def followup_current(request: HttpRequest) -> tuple[str, bytes] | None:
 
 def followup_close(response: HttpResponse) -> None:
     response.delete_cookie(FOLLOWUP_COOKIE, path="/", samesite="Strict")
+
+
+def followup_access(request: HttpRequest) -> Any:
+    """The report the follow-up cookie opens (a `services.ReporterAccess`), or None.
+
+    Every page a worker reaches after entering the receipt (the follow-up, a
+    retaliation answer) reads their access this way.
+    """
+    from remedia.intake import services
+
+    current = followup_current(request)
+    if current is None:
+        return None
+    try:
+        return services.reporter_access_from_key(
+            report_id=current[0], private_key=current[1]
+        )
+    except services.ReceiptRefused:
+        return None

@@ -212,18 +212,6 @@ def followup_enter_view(request: HttpRequest) -> HttpResponse:
     return render(request, "intake/followup_enter.html", {"form": form}, status=status)
 
 
-def _reporter_access(request: HttpRequest) -> services.ReporterAccess | None:
-    current = cookies.followup_current(request)
-    if current is None:
-        return None
-    try:
-        return services.reporter_access_from_key(
-            report_id=current[0], private_key=current[1]
-        )
-    except services.ReceiptRefused:
-        return None
-
-
 def _reporter_sections_html(request: HttpRequest, report: Report) -> list[str]:
     """What higher apps show this reporter (the case's status, a question)."""
     return [
@@ -239,7 +227,7 @@ def _reporter_sections_html(request: HttpRequest, report: Report) -> list[str]:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def followup_view(request: HttpRequest) -> HttpResponse:
-    access = _reporter_access(request)
+    access = cookies.followup_access(request)
     if access is None:
         messages.info(request, _("Escriba su número de recibo para ver su denuncia."))
         return redirect("intake:followup_enter")
@@ -404,10 +392,7 @@ def _report_action(
     try:
         act(report, cast(User, request.user))
     except ApplicationError as exc:
-        reason = (
-            exc.errors[0]["reason"] if isinstance(exc, InvalidInput) else exc.message
-        )
-        messages.error(request, str(reason))
+        messages.error(request, exc.reasons[0])
     else:
         messages.success(request, done)
     return redirect("intake:staff_report", report_id=report.pk)

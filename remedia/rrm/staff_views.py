@@ -73,12 +73,6 @@ def _user(request: HttpRequest) -> User:
     return cast(User, request.user)
 
 
-def _reason(exc: ApplicationError) -> str:
-    if isinstance(exc, InvalidInput) and exc.errors:
-        return str(exc.errors[0]["reason"])
-    return str(exc.message)
-
-
 class FormRefused(ApplicationError):
     def __init__(self, form: forms.Form) -> None:
         name, errors = next(iter(form.errors.items()))
@@ -264,7 +258,7 @@ def petition_create_view(request: HttpRequest) -> HttpResponse:
                 name = error["field"] if error["field"] in form.fields else None
                 form.add_error(name, str(error["reason"]))
         except ApplicationError as exc:
-            form.add_error(None, _reason(exc))
+            form.add_error(None, exc.reasons[0])
         else:
             messages.success(request, _("Petición creada."))
             return redirect("rrm_staff:detail", case_id=case.pk)
@@ -346,7 +340,7 @@ def _action(
     try:
         messages.success(request, act(case, _user(request)))
     except ApplicationError as exc:
-        messages.error(request, _reason(exc))
+        messages.error(request, exc.reasons[0])
     url = reverse("rrm_staff:detail", kwargs={"case_id": case.pk})
     return redirect(url + (f"#{anchor}" if anchor else ""))
 
