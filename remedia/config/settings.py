@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "remedia.intake",
     "remedia.cases",
     "remedia.rrm",
+    "remedia.remediation",
     "remedia.demo",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -1,0 +1,3 @@
+"""Staff pages of worker verification surveys (under /staff/remediation/surveys/)."""
+
+urlpatterns: list = []

@@ -1,0 +1,120 @@
+"""The remediation tests' world: the INISA course's parties and its people.
+
+A monitoring organisation owns the course; the ILC (government) and the
+company are parties. `monitor` manages it, `analyst` reads it, `officer` (the
+company's compliance officer) uploads evidence; `stranger` is a monitor of an
+organisation that is no party. The course is built with models directly so
+that every area's tests start from the same rows whatever the services do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pytest
+
+from remedia.accounts.models import Organisation
+from remedia.accounts.permissions import Sector
+from remedia.facilities.models import Facility
+from remedia.remediation.catalogue import CATALOGUE
+from remedia.remediation.models import (
+    Course,
+    CourseOrigin,
+    CourseParty,
+    Measure,
+    MeasureType,
+    PartyRole,
+)
+from tests.factories import FacilityFactory
+from tests.intake.support import Staff, organisation_with_escrow, staff_member
+
+DEADLINE = dt.date(2023, 11, 10)
+
+# The seven measures of the 2023 INISA course, in the agreement's order.
+INISA_MEASURES = [
+    MeasureType.NEUTRALITY_STATEMENT,
+    MeasureType.CONDUCT_GUIDELINES,
+    MeasureType.ZERO_TOLERANCE_POLICY,
+    MeasureType.PERSONNEL_TRAINING,
+    MeasureType.ANONYMOUS_REPORTING_CHANNEL,
+    MeasureType.WORKER_RIGHTS_TRAINING,
+    MeasureType.SANCTIONS_PROCEEDINGS,
+]
+
+
+@dataclass(frozen=True)
+class World:
+    monitor_org: Organisation
+    ilc: Organisation
+    company: Organisation
+    outsider_org: Organisation
+    facility: Facility
+    monitor: Staff
+    analyst: Staff
+    officer: Staff
+    stranger: Staff
+
+
+@pytest.fixture
+def world(db) -> World:
+    monitor_org = organisation_with_escrow("Observatorio de Remediación", "OIRL")
+    ilc = organisation_with_escrow("Interagency Labor Committee", "ILC")
+    company = organisation_with_escrow("Industrias del Interior", "INISA")
+    company.sector = Sector.PRIVATE
+    company.save(update_fields=["sector"])
+    outsider_org = organisation_with_escrow("Otro Observatorio", "OTRO")
+    facility = FacilityFactory(
+        name="INISA planta Rincón de Romos", municipality="Rincón de Romos"
+    )
+    return World(
+        monitor_org=monitor_org,
+        ilc=ilc,
+        company=company,
+        outsider_org=outsider_org,
+        facility=facility,
+        monitor=staff_member(monitor_org, "monica", role="monitor"),
+        analyst=staff_member(ilc, "ana", role="analyst"),
+        officer=staff_member(company, "fernando", role="facility_officer"),
+        stranger=staff_member(outsider_org, "otra", role="monitor"),
+    )
+
+
+def course_make(world: World, *, deadline: dt.date = DEADLINE) -> Course:
+    course = Course.objects.create(
+        title="Curso de remediación INISA",
+        organisation=world.monitor_org,
+        facility=world.facility,
+        origin=CourseOrigin.RRM,
+        agreed_on=dt.date(2023, 8, 9),
+        deadline=deadline,
+    )
+    CourseParty.objects.create(
+        course=course,
+        organisation=world.monitor_org,
+        name="OIRL",
+        role=PartyRole.MONITOR,
+    )
+    CourseParty.objects.create(
+        course=course, organisation=world.ilc, name="ILC", role=PartyRole.GOVERNMENT
+    )
+    CourseParty.objects.create(
+        course=course, organisation=world.company, name="INISA", role=PartyRole.COMPANY
+    )
+    for position, measure_type in enumerate(INISA_MEASURES, start=1):
+        entry = CATALOGUE[measure_type]
+        Measure.objects.create(
+            course=course,
+            position=position,
+            type=measure_type,
+            description=str(entry.description),
+            responsible_party=entry.responsible,
+            due_date=deadline,
+            required_evidence=str(entry.evidence),
+        )
+    return course
+
+
+@pytest.fixture
+def course(world: World) -> Course:
+    return course_make(world)
