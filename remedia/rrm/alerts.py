@@ -25,10 +25,9 @@ from remedia.accounts.selectors import organisations_for
 from remedia.cases import notify
 from remedia.cases.models import NotificationKind
 from remedia.rrm.deadlines import Step, StepStatus
-from remedia.rrm.labels import STEP_LABELS
+from remedia.rrm.labels import STAFF_STEP_LABELS, STEP_LABELS
 from remedia.rrm.models import RrmCase, RrmStage
 from remedia.rrm.selectors import staff_steps
-from remedia.rrm.staff_views import EXTRA_STEP_LABELS
 
 ALERT_DAYS_DEFAULT = 3
 _OPEN = (StepStatus.PENDING, StepStatus.OVERDUE)
@@ -93,7 +92,7 @@ def _compose_step_due(user: User, key: str, now: datetime) -> notify.Email | Non
             "facility": case.facility_name,
             "step": str(
                 STEP_LABELS.get(step.step)
-                or EXTRA_STEP_LABELS.get(step.step)
+                or STAFF_STEP_LABELS.get(step.step)
                 or step.step
             ),
             "due_on": step.due_business,

@@ -10,6 +10,12 @@ STEP_LABELS = {
     "review": _("Revisión"),
     "remediation_consultation": _("Consulta sobre la reparación"),
 }
+# The two deadlines staff also track on a petition (selectors.staff_steps),
+# outside the ``rrm-timeline`` contract.
+STAFF_STEP_LABELS = {
+    "remediation_verification": _("Verificación del curso de reparación"),
+    "panel_confirmation": _("Confirmación de la petición por el panel"),
+}
 STATUS_LABELS = {
     "met": _("cumplido"),
     "late": _("tardío"),

@@ -96,6 +96,27 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.CLOSED: frozenset(),
 }
 
+# The endings a case may close with, by the stage it closes from
+# (domain/rrm.md, "A case ends as"). A facility may close at any point.
+_REVIEW_STAGES = (
+    S.REVIEW_REQUESTED,
+    S.REVIEW_ACCEPTED,
+    S.MEXICO_DETERMINATION,
+    S.CONSULTATIONS,
+)
+ENDINGS_FROM: dict[str, frozenset[str]] = {
+    S.DRAFT: frozenset(),
+    S.PETITION_FILED: frozenset({"declined_by_ilc"}),
+    S.ILC_DETERMINATION: frozenset({"declined_by_ilc"}),
+    **{stage: frozenset({"resolved_during_review"}) for stage in _REVIEW_STAGES},
+    S.REMEDIATION_VERIFIED: frozenset({"remediated"}),
+    S.PANEL_REQUESTED: frozenset(),
+    S.PANEL_CONSTITUTED: frozenset(),
+    S.PANEL_CONFIRMED: frozenset(),
+    S.PANEL_DETERMINATION: frozenset({"panel_no_denial", "panel_denial_remedies"}),
+    S.REMEDIES: frozenset({"panel_denial_remedies", "remedied_after_remedies"}),
+}
+
 # The field each stage records its day into.
 STAGE_DATE: dict[str, str] = {
     S.PETITION_FILED: "petition_received_on",
@@ -532,6 +553,19 @@ class RrmCase(BaseModel):
             allowed.discard(RrmStage.REMEDIES)
         return [stage for stage in RrmStage.values if stage in allowed]
 
+    def allowed_endings(self) -> list[str]:
+        """How this case may end if closed now, given the path it took."""
+        if self.ilc_affirmative is False:
+            return [RrmEnding.DECLINED_BY_ILC]
+        allowed = set(ENDINGS_FROM.get(self.stage, ())) | {RrmEnding.FACILITY_CLOSED}
+        if self.stage == RrmStage.PANEL_DETERMINATION:
+            allowed.discard(
+                RrmEnding.PANEL_DENIAL_REMEDIES
+                if not self.panel_denial_found
+                else RrmEnding.PANEL_NO_DENIAL
+            )
+        return [ending for ending in RrmEnding.values if ending in allowed]
+
 
 def _timeline_field(argument: str) -> str:
     return {arg: name for name, arg in CASE_TIMELINE_DATES.items()}[argument]
@@ -560,6 +594,8 @@ class RrmEventKind(models.TextChoices):
     ADVANCED = "advanced", _("Etapa avanzada")
     DOCUMENT_ADDED = "document_added", _("Documento agregado")
     NOTE_ADDED = "note_added", _("Nota agregada")
+    PUBLISHED = "published", _("Publicado en el registro público")
+    WITHDRAWN = "withdrawn", _("Retirado del registro público")
 
 
 class RrmEvent(BaseModel):

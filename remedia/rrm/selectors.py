@@ -209,6 +209,10 @@ def staff_steps(case: RrmCase, *, today: dt.date) -> list[Step]:
     public API and pages keep showing the engine's steps only.
     """
     steps = case.timeline(today=today)
+    if not case.is_petition:
+        # The public record says nothing of verification or panels' days: an
+        # extra step there would be the record's silence, called overdue.
+        return steps
     if case.remediation_announced_on and case.remediation_deadline:
         due = case.remediation_deadline
         due_business = business_day_on_or_after(due)

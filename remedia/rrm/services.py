@@ -426,6 +426,18 @@ def _apply_details(case: RrmCase, to_stage: str, details: dict[str, Any]) -> Non
             raise _invalid(
                 "ending", _("Una determinación negativa del ILC cierra el caso así.")
             )
+        if ending not in case.allowed_endings():
+            raise _invalid(
+                "ending",
+                _(
+                    "Un caso en la etapa «%(stage)s» no puede terminar como "
+                    "«%(ending)s»; ese desenlace no corresponde al camino recorrido."
+                )
+                % {
+                    "stage": case.get_stage_display(),
+                    "ending": RrmEnding(ending).label,
+                },
+            )
         case.ending = ending
 
 
@@ -503,6 +515,44 @@ def petition_claim(
     )
     audit_record(
         action="rrm.petition_claimed",
+        actor=user,
+        organisation=case.organisation,
+        obj=case,
+    )
+    return case
+
+
+@transaction.atomic
+def petition_publish(*, case: RrmCase, user: User, public: bool) -> RrmCase:
+    """Show a petition on the public record (page and API), or take it off.
+
+    A confidential petition is never public (also a database constraint), and
+    a draft is not yet a matter of record. What the public sees is what the
+    record shows of every case: facility, company, state, petitioners, the
+    dates and the outcome; never the facts alleged, notes or documents.
+    """
+    _require_petition_write(case=case, user=user)
+    case = _lock(case)
+    if public and case.confidential:
+        raise _invalid(
+            "is_public", _("Una petición confidencial no puede ser pública.")
+        )
+    if public and case.stage == RrmStage.DRAFT:
+        raise _invalid(
+            "is_public", _("Un borrador no se publica; presente la petición primero.")
+        )
+    if case.is_public == public:
+        return case
+    case.is_public = public
+    case.save(update_fields=["is_public", "updated_at"])
+    _event(
+        case=case,
+        kind=RrmEventKind.PUBLISHED if public else RrmEventKind.WITHDRAWN,
+        actor=user,
+        data={},
+    )
+    audit_record(
+        action="rrm.petition_published" if public else "rrm.petition_withdrawn",
         actor=user,
         organisation=case.organisation,
         obj=case,

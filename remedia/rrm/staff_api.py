@@ -73,6 +73,12 @@ class AdvanceIn(Schema):
     ending: RrmEnding | None = None
 
 
+class PublishIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    public: bool = Field(description="Show the case on the public record, or not.")
+
+
 class StaffCaseOut(Schema):
     id: uuid.UUID
     slug: str
@@ -92,6 +98,7 @@ class StaffCaseOut(Schema):
     remediation_announced_on: dt.date | None
     remediation_deadline: dt.date | None
     ending: str
+    allowed_endings: list[str]
     next_step: NextStepOut | None
     timeline: dict[str, list[dict[str, Any]]]
 
@@ -134,6 +141,7 @@ def _out(case: RrmCase, *, viewer: Any, today: dt.date) -> dict[str, Any]:
         "remediation_announced_on": case.remediation_announced_on,
         "remediation_deadline": case.remediation_deadline,
         "ending": case.ending,
+        "allowed_endings": case.allowed_endings() if case.is_petition else [],
         "next_step": (
             {
                 "step": upcoming.step,
@@ -193,6 +201,20 @@ def petition_advance(
     case = services.petition_advance(
         case=case, user=user, to_stage=str(payload.to_stage), on=payload.on, **details
     )
+    return _out(case, viewer=user, today=timezone.localdate())
+
+
+@router.post(
+    "/cases/{case_id}/publish",
+    response=StaffCaseOut,
+    summary="Show a petition on the public record or take it off (never if confidential)",
+)
+def petition_publish(
+    request: HttpRequest, case_id: uuid.UUID, payload: PublishIn
+) -> dict[str, Any]:
+    user = _user(request)
+    case = selectors.rrm_case_get_for_user(viewer=user, case_id=case_id)
+    case = services.petition_publish(case=case, user=user, public=payload.public)
     return _out(case, viewer=user, today=timezone.localdate())
 
 

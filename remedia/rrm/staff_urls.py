@@ -11,6 +11,7 @@ urlpatterns = [
     path("<uuid:case_id>/", views.petition_detail_view, name="detail"),
     path("<uuid:case_id>/advance/", views.petition_advance_view, name="advance"),
     path("<uuid:case_id>/claim/", views.petition_claim_view, name="claim"),
+    path("<uuid:case_id>/publish/", views.petition_publish_view, name="publish"),
     path("<uuid:case_id>/notes/", views.petition_note_view, name="note_add"),
     path(
         "<uuid:case_id>/documents/",

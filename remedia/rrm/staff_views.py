@@ -32,17 +32,12 @@ from remedia.core.errors import ApplicationError, InvalidInput, NotFound
 from remedia.core.geo import STATE_CHOICES
 from remedia.core.hooks import NavItem
 from remedia.rrm import selectors, services
-from remedia.rrm.labels import STATUS_LABELS, STEP_LABELS
+from remedia.rrm.labels import STAFF_STEP_LABELS, STATUS_LABELS, STEP_LABELS
 from remedia.rrm.models import RrmCase, RrmEnding, RrmEventKind, RrmStage
-
-EXTRA_STEP_LABELS = {
-    "remediation_verification": gettext_lazy("Verificación del curso de reparación"),
-    "panel_confirmation": gettext_lazy("Confirmación de la petición por el panel"),
-}
 
 
 def _step_label(step: str) -> str:
-    return str(STEP_LABELS.get(step) or EXTRA_STEP_LABELS.get(step) or step)
+    return str(STEP_LABELS.get(step) or STAFF_STEP_LABELS.get(step) or step)
 
 
 def _status_label(status: str) -> str:
@@ -141,7 +136,13 @@ _YES_NO = [("", "—"), ("yes", gettext_lazy("Sí")), ("no", gettext_lazy("No"))
 
 
 class AdvanceForm(forms.Form):
-    to_stage = forms.ChoiceField(label=gettext_lazy("Nueva etapa"))
+    """Moving a case to one stage: its day and only the details that stage takes.
+
+    The case page shows one of these per stage the procedure allows next
+    (prefixed by the stage), so nobody fills a field the stage ignores.
+    """
+
+    to_stage = forms.CharField(widget=forms.HiddenInput())
     on = forms.DateField(label=gettext_lazy("Fecha del paso"), widget=DateInput())
     affirmative = forms.ChoiceField(
         label=gettext_lazy("Determinación afirmativa (ILC)"),
@@ -171,24 +172,34 @@ class AdvanceForm(forms.Form):
         widget=DateInput(),
         required=False,
     )
-    ending = forms.ChoiceField(
-        label=gettext_lazy("Desenlace"),
-        choices=[("", "—"), *RrmEnding.choices],
-        required=False,
-    )
+    ending = forms.ChoiceField(label=gettext_lazy("Desenlace"), required=False)
 
-    def __init__(self, *args: Any, case: RrmCase, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = cast(forms.ChoiceField, self.fields["to_stage"])
-        field.choices = [(s, RrmStage(s).label) for s in case.allowed_next()]
+    def __init__(self, *args: Any, case: RrmCase, stage: str, **kwargs: Any) -> None:
+        super().__init__(*args, prefix=stage, initial={"to_stage": stage}, **kwargs)
+        self.stage = stage
+        self.stage_label = RrmStage(stage).label
+        wanted = services.STAGE_DETAILS.get(stage, {})
+        for name in list(self.fields):
+            if name not in ("to_stage", "on") and name not in wanted:
+                del self.fields[name]
+        if "ending" in self.fields:
+            field = cast(forms.ChoiceField, self.fields["ending"])
+            field.choices = [
+                ("", "—"),
+                *((e, RrmEnding(e).label) for e in case.allowed_endings()),
+            ]
+
+    def clean_to_stage(self) -> str:
+        if self.cleaned_data["to_stage"] != self.stage:
+            raise forms.ValidationError(_("Etapa no válida."))
+        return self.stage
 
     def details(self) -> dict[str, Any]:
-        """Only the details the chosen stage takes, as the service expects them."""
-        data = self.cleaned_data
-        wanted = services.STAGE_DETAILS.get(data["to_stage"], {})
+        """The chosen stage's details, as the service expects them."""
         out: dict[str, Any] = {}
-        for name in wanted:
-            value = data.get(name)
+        for name, value in self.cleaned_data.items():
+            if name in ("to_stage", "on"):
+                continue
             if name in ("affirmative", "denial_found"):
                 if value:
                     out[name] = value == "yes"
@@ -197,6 +208,10 @@ class AdvanceForm(forms.Form):
             elif value not in (None, ""):
                 out[name] = value
         return out
+
+
+def advance_forms(case: RrmCase, data: Any = None) -> list[AdvanceForm]:
+    return [AdvanceForm(data, case=case, stage=s) for s in case.allowed_next()]
 
 
 class NoteForm(forms.Form):
@@ -214,6 +229,7 @@ class NoteForm(forms.Form):
 def petition_list_view(request: HttpRequest) -> HttpResponse:
     _require(request, Capability.PETITION_READ)
     today = timezone.localdate()
+    own = organisations_for(user=request.user, capability=Capability.PETITION_READ)
     rows = []
     for case in selectors.rrm_case_list_staff(viewer=request.user):
         upcoming = selectors.next_step(
@@ -224,18 +240,30 @@ def petition_list_view(request: HttpRequest) -> HttpResponse:
                 "case": case,
                 "next": upcoming,
                 "step_label": _step_label(upcoming.step) if upcoming else "",
-                "unassigned": case.is_petition and case.organisation_id is None,
                 "days_left": upcoming.days_left if upcoming else 0,
             }
         )
-    # Overdue first, the most overdue at the top; then the soonest due.
+    # Overdue first, the most overdue at the top; then the soonest due; cases
+    # with nothing open last.
     rows.sort(key=lambda r: (0, r["days_left"]) if r["next"] else (1, 0))
     return render(
         request,
         "rrm/staff/list.html",
         {
-            "rows": [r for r in rows if not r["unassigned"]],
-            "unassigned": [r for r in rows if r["unassigned"]],
+            # The organisation's petitions are the work; the public record is
+            # the reference, in its own table, where an undated step is the
+            # record's silence rather than anyone's late work.
+            "rows": [r for r in rows if r["case"].organisation_id in own],
+            "unassigned": [
+                r
+                for r in rows
+                if r["case"].is_petition and r["case"].organisation_id is None
+            ],
+            "record": [
+                r
+                for r in rows
+                if r["case"].organisation_id not in own and not r["case"].is_petition
+            ],
             "can_write": user_can(
                 user=request.user, capability=Capability.PETITION_WRITE
             ),
@@ -317,7 +345,7 @@ def petition_detail_view(request: HttpRequest, case_id: Any) -> HttpResponse:
             "can_claim": case.is_petition
             and case.organisation_id is None
             and user_can(user=request.user, capability=Capability.PETITION_WRITE),
-            "advance_form": AdvanceForm(case=case) if can_write else None,
+            "advance_forms": advance_forms(case) if can_write else [],
             "note_form": NoteForm() if can_write else None,
             "events": list(case.events.select_related("actor")) if mine else [],
             "event_labels": dict(RrmEventKind.choices),
@@ -349,7 +377,14 @@ def _action(
 @require_POST
 def petition_advance_view(request: HttpRequest, case_id: Any) -> HttpResponse:
     def advance(case: RrmCase, user: User) -> str:
-        form = AdvanceForm(request.POST, case=case)
+        posted = {
+            key.split("-", 1)[0] for key in request.POST if key.endswith("-to_stage")
+        }
+        if len(posted) != 1 or (stage := posted.pop()) not in case.allowed_next():
+            raise ApplicationError(
+                _("Esa etapa no puede seguir a la actual. Recargue la página.")
+            )
+        form = AdvanceForm(request.POST, case=case, stage=stage)
         data = _valid(form)
         case = services.petition_advance(
             case=case,
@@ -361,6 +396,19 @@ def petition_advance_view(request: HttpRequest, case_id: Any) -> HttpResponse:
         return _("Etapa: %(stage)s.") % {"stage": case.get_stage_display()}
 
     return _action(request, case_id, advance, anchor="advance")
+
+
+@login_required
+@require_POST
+def petition_publish_view(request: HttpRequest, case_id: Any) -> HttpResponse:
+    def publish(case: RrmCase, user: User) -> str:
+        public = request.POST.get("public") == "1"
+        services.petition_publish(case=case, user=user, public=public)
+        if public:
+            return _("El caso aparece ahora en el registro público.")
+        return _("El caso ya no aparece en el registro público.")
+
+    return _action(request, case_id, publish)
 
 
 @login_required

@@ -19,16 +19,22 @@ pytestmark = pytest.mark.e2e
 
 
 def advance(page: Any, stage: str, on: str, **fields: str) -> None:
-    form = page.locator("#advance form")
-    form.locator("#id_to_stage").select_option(label=stage)
-    form.locator("#id_on").fill(on)
+    """Open the chosen stage's own form (only its fields) and submit it."""
+    section = page.locator("#advance details", has=page.locator("summary", has_text=stage))
+    if section.get_attribute("open") is None:
+        section.locator("summary").click()
+    prefix = section.get_attribute("id").removeprefix("advance-")
+    form = section.locator("form")
+    form.locator(f"#id_{prefix}-on").fill(on)
     for name, value in fields.items():
-        field = form.locator(f"#id_{name}")
+        field = form.locator(f"#id_{prefix}-{name}")
         if field.evaluate("e => e.tagName") == "SELECT":
             field.select_option(label=value)
         else:
             field.fill(value)
-    form.get_by_role("button", name="Avanzar etapa").click()
+    # Another stage's fields are not in this form.
+    assert form.locator("[name$=ending]").count() == (1 if prefix == "closed" else 0)
+    form.get_by_role("button").click()
     page.locator(".messages li", has_text="Etapa:").first.wait_for(state="visible")
 
 

@@ -150,3 +150,43 @@ def test_without_a_token_it_is_401(client):
         "/api/v1/rrm/petitions", PAYLOAD, content_type="application/json"
     )
     assert response.status_code == 401
+
+
+def test_publish_through_the_api_and_the_confidential_refusal(client, analyst):
+    created = client.post(
+        "/api/v1/rrm/petitions",
+        {**PAYLOAD, "confidential": False},
+        content_type="application/json",
+        headers=analyst.headers,
+    ).json()
+    assert created["allowed_endings"] == ["declined_by_ilc", "facility_closed"]
+    url = f"/api/v1/rrm/cases/{created['id']}/publish"
+    published = client.post(
+        url, {"public": True}, content_type="application/json", headers=analyst.headers
+    )
+    assert published.status_code == 200
+    assert published.json()["is_public"] is True
+    assert client.get(f"/api/v1/rrm/cases/{created['slug']}").status_code == 200
+
+    secret = client.post(
+        "/api/v1/rrm/petitions",
+        {**PAYLOAD, "facility_name": "Secreta"},
+        content_type="application/json",
+        headers=analyst.headers,
+    ).json()
+    refused = client.post(
+        f"/api/v1/rrm/cases/{secret['id']}/publish",
+        {"public": True},
+        content_type="application/json",
+        headers=analyst.headers,
+    )
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "is_public"
+    assert not RrmCase.objects.get(pk=secret["id"]).is_public
+    malformed = client.post(
+        url,
+        {"public": "maybe"},
+        content_type="application/json",
+        headers=analyst.headers,
+    )
+    assert malformed.status_code == 422

@@ -41,20 +41,27 @@ def test_an_analyst_creates_a_petition_and_advances_it(client, enter, analyst):
     assert response.status_code == 302
     page = client.get(f"/staff/rrm/{case.pk}/").content.decode()
     assert "Determinación del ILC" in page
-    assert 'value="ilc_determination"' in page
-    assert 'value="remedies"' not in page
+    # One form per stage the procedure allows next, each with its own fields.
+    assert 'id="advance-ilc_determination"' in page
+    assert 'name="ilc_determination-affirmative"' in page
+    assert 'id="advance-remedies"' not in page
+    assert 'name="ilc_determination-remediation_deadline"' not in page
 
-    client.post(
-        f"/staff/rrm/{case.pk}/advance/",
-        {"to_stage": "ilc_determination", "on": "2024-01-05", "affirmative": "yes"},
-    )
+    def advance(stage: str, **fields: str):
+        data = {f"{stage}-{name}": value for name, value in fields.items()}
+        return client.post(
+            f"/staff/rrm/{case.pk}/advance/", {f"{stage}-to_stage": stage, **data}
+        )
+
+    advance("ilc_determination", on="2024-01-05", affirmative="yes")
     case.refresh_from_db()
     assert case.stage == "petition_filed"  # before the petition: refused
 
-    client.post(
-        f"/staff/rrm/{case.pk}/advance/",
-        {"to_stage": "ilc_determination", "on": "2024-02-01", "affirmative": "yes"},
-    )
+    advance("remedies", on="2024-02-01")  # not a stage that can follow
+    case.refresh_from_db()
+    assert case.stage == "petition_filed"
+
+    advance("ilc_determination", on="2024-02-01", affirmative="yes")
     case.refresh_from_db()
     assert case.stage == "ilc_determination"
     assert case.ilc_determination_on == dt.date(2024, 2, 1)
@@ -90,3 +97,42 @@ def test_another_organisation_and_a_handler_get_404(
     enter(agu_handler)
     assert client.get("/staff/rrm/").status_code == 404
     assert client.get(f"/staff/rrm/{case.pk}/").status_code == 404
+
+
+def test_the_list_keeps_the_public_record_apart_from_our_petitions(
+    client, enter, analyst
+):
+    enter(analyst)
+    ours = petition(analyst, facility_name="Nuestra")
+    RrmCase.objects.create(
+        slug="registro", facility_name="Del registro", outcome="Case concluded"
+    )
+    page = client.get("/staff/rrm/").content.decode()
+    ours_table = page[
+        page.index('id="rrm-staff-cases"') : page.index('id="rrm-record-cases"')
+    ]
+    record_table = page[page.index('id="rrm-record-cases"') :]
+    assert str(ours.pk) in ours_table
+    assert "Del registro" not in ours_table
+    assert "Del registro" in record_table
+    assert "Nuestra" not in record_table
+
+
+def test_publishing_from_the_case_page(client, enter, analyst):
+    enter(analyst)
+    case = petition(analyst)
+    page = client.get(f"/staff/rrm/{case.pk}/").content.decode()
+    assert "Publicar en el registro público" in page
+    # Closing from here offers only the endings this path allows.
+    assert 'name="closed-ending"' in page
+    assert 'value="remediated"' not in page
+    response = client.post(f"/staff/rrm/{case.pk}/publish/", {"public": "1"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.is_public
+    assert client.get(f"/rrm/{case.slug}/").status_code == 200
+    assert client.get(f"/api/v1/rrm/cases/{case.slug}").status_code == 200
+    client.post(f"/staff/rrm/{case.pk}/publish/", {"public": "0"})
+    case.refresh_from_db()
+    assert not case.is_public
+    assert client.get(f"/rrm/{case.slug}/").status_code == 404

@@ -452,3 +452,95 @@ def test_drafts_escalated_before_the_app_listened_are_taken_over(
     assert escalation.status == EscalationStatus.HANDED_OVER
     assert RrmCase.objects.filter(escalation_ref=escalation.pk).count() == 1
     assert services.escalations_take_over(user=analyst.user) == 0
+
+
+# --- Endings and the public record ------------------------------------------------------
+
+
+def test_an_ending_must_fit_the_path_the_case_took(analyst):
+    case = _walk(petition(analyst), analyst, TO_REMEDIATION[:4])
+    assert case.stage == S.MEXICO_DETERMINATION
+    assert case.allowed_endings() == [
+        RrmEnding.RESOLVED_DURING_REVIEW,
+        RrmEnding.FACILITY_CLOSED,
+    ]
+    # "Remediated" needs a verified course; a panel's endings need a panel.
+    for ending in (RrmEnding.REMEDIATED, RrmEnding.PANEL_NO_DENIAL):
+        with pytest.raises(InvalidInput) as caught:
+            services.petition_advance(
+                case=case,
+                user=analyst.user,
+                to_stage=S.CLOSED,
+                on=D(2023, 8, 1),
+                ending=ending,
+            )
+        assert caught.value.errors[0]["field"] == "ending"
+        assert "no puede terminar como" in str(caught.value.errors[0]["reason"])
+    case.refresh_from_db()
+    assert case.stage == S.MEXICO_DETERMINATION
+    assert case.ending == ""
+
+    case = services.petition_advance(
+        case=case,
+        user=analyst.user,
+        to_stage=S.CLOSED,
+        on=D(2023, 8, 1),
+        ending=RrmEnding.RESOLVED_DURING_REVIEW,
+    )
+    assert case.ending == RrmEnding.RESOLVED_DURING_REVIEW
+
+
+def test_a_verified_course_ends_remediated_and_a_facility_may_close_anywhere(analyst):
+    case = _walk(
+        petition(analyst),
+        analyst,
+        [*TO_REMEDIATION, (S.REMEDIATION_VERIFIED, D(2023, 11, 10), {})],
+    )
+    assert case.allowed_endings() == [RrmEnding.REMEDIATED, RrmEnding.FACILITY_CLOSED]
+    early = petition(analyst, facility_name="Cerrada")
+    assert early.allowed_endings() == [
+        RrmEnding.DECLINED_BY_ILC,
+        RrmEnding.FACILITY_CLOSED,
+    ]
+
+
+def test_a_petition_is_published_and_withdrawn_but_never_when_confidential(analyst):
+    case = petition(analyst)
+    case = services.petition_publish(case=case, user=analyst.user, public=True)
+    assert case.is_public
+    assert selectors.rrm_case_get_public(key=case.slug) == case
+    assert (
+        list(case.events.values_list("kind", flat=True)).count(RrmEventKind.PUBLISHED)
+        == 1
+    )
+    assert AuditEntry.objects.filter(action="rrm.petition_published").count() == 1
+
+    services.petition_publish(case=case, user=analyst.user, public=False)
+    with pytest.raises(NotFound):
+        selectors.rrm_case_get_public(key=case.slug)
+
+    secret = petition(analyst, facility_name="Secreta", confidential=True)
+    with pytest.raises(InvalidInput) as caught:
+        services.petition_publish(case=secret, user=analyst.user, public=True)
+    assert caught.value.errors[0]["field"] == "is_public"
+    secret.refresh_from_db()
+    assert secret.is_public is False
+
+
+def test_only_the_owning_organisation_publishes(analyst, analyst_pue):
+    case = petition(analyst)
+    with pytest.raises(PermissionDenied):
+        services.petition_publish(case=case, user=analyst_pue.user, public=True)
+    case.refresh_from_db()
+    assert case.is_public is False
+
+
+def test_the_public_record_gets_no_staff_only_steps():
+    record = RrmCase.objects.create(
+        slug="rec",
+        facility_name="Planta",
+        remediation_announced_on=D(2023, 8, 9),
+        remediation_deadline=D(2023, 11, 10),
+    )
+    steps = selectors.staff_steps(record, today=D(2026, 1, 1))
+    assert "remediation_verification" not in {s.step for s in steps}
