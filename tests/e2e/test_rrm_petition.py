@@ -20,7 +20,9 @@ pytestmark = pytest.mark.e2e
 
 def advance(page: Any, stage: str, on: str, **fields: str) -> None:
     """Open the chosen stage's own form (only its fields) and submit it."""
-    section = page.locator("#advance details", has=page.locator("summary", has_text=stage))
+    section = page.locator(
+        "#advance details", has=page.locator("summary", has_text=stage)
+    )
     if section.get_attribute("open") is None:
         section.locator("summary").click()
     prefix = section.get_attribute("id").removeprefix("advance-")
@@ -105,5 +107,24 @@ def test_analyst_creates_a_petition_and_sees_an_overdue_step(
     page.get_by_role("link", name="Peticiones MLRR", exact=True).first.click()
     row = page.locator("#rrm-staff-cases tr", has_text="Confecciones del Bajío")
     assert "vencido hace" in row.inner_text()
+    assert log.csp_violations() == []
+    assert log.errors == []
+
+
+@pytest.mark.usefixtures("_flushable_audit_log")
+def test_the_public_record_reads_on_a_phone(
+    new_page: Callable[..., PageLog], live_server: Any
+) -> None:
+    """Long source addresses and the step tables never widen the page."""
+    from remedia.rrm.services import rrm_record_seed
+
+    rrm_record_seed()
+    log = new_page(phone=True)
+    page = log.page
+    for path in ("/rrm/", "/rrm/inisa/", "/rrm/plazos/", "/rrm/cifras/"):
+        page.goto(path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= page.viewport_size["width"], f"{path} is {width} px wide"
+    assert "2023-07-27" in page.goto("/rrm/inisa/").text()
     assert log.csp_violations() == []
     assert log.errors == []
