@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, cast
 
 from django import forms
@@ -174,8 +175,8 @@ class AdvanceForm(forms.Form):
     )
     ending = forms.ChoiceField(label=gettext_lazy("Desenlace"), required=False)
 
-    def __init__(self, *args: Any, case: RrmCase, stage: str, **kwargs: Any) -> None:
-        super().__init__(*args, prefix=stage, initial={"to_stage": stage}, **kwargs)
+    def __init__(self, data: Any = None, *, case: RrmCase, stage: str) -> None:
+        super().__init__(data, prefix=stage, initial={"to_stage": stage})
         self.stage = stage
         self.stage_label = RrmStage(stage).label
         wanted = services.STAGE_DETAILS.get(stage, {})
@@ -223,6 +224,18 @@ class NoteForm(forms.Form):
 # --- Pages -----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ListRow:
+    case: RrmCase
+    next: selectors.NextStep | None
+    step_label: str
+
+    def order(self) -> tuple[int, int]:
+        """Overdue first, the most overdue at the top; then the soonest due;
+        cases with nothing open last."""
+        return (0, self.next.days_left) if self.next else (1, 0)
+
+
 @login_required
 @require_GET
 @never_cache
@@ -230,40 +243,34 @@ def petition_list_view(request: HttpRequest) -> HttpResponse:
     _require(request, Capability.PETITION_READ)
     today = timezone.localdate()
     own = organisations_for(user=request.user, capability=Capability.PETITION_READ)
-    rows = []
+    ours: list[ListRow] = []
+    unassigned: list[ListRow] = []
+    record: list[ListRow] = []
     for case in selectors.rrm_case_list_staff(viewer=request.user):
         upcoming = selectors.next_step(
             selectors.staff_steps(case, today=today), today=today
         )
-        rows.append(
-            {
-                "case": case,
-                "next": upcoming,
-                "step_label": _step_label(upcoming.step) if upcoming else "",
-                "days_left": upcoming.days_left if upcoming else 0,
-            }
+        row = ListRow(
+            case=case,
+            next=upcoming,
+            step_label=_step_label(upcoming.step) if upcoming else "",
         )
-    # Overdue first, the most overdue at the top; then the soonest due; cases
-    # with nothing open last.
-    rows.sort(key=lambda r: (0, r["days_left"]) if r["next"] else (1, 0))
+        # The organisation's petitions are the work; the public record is the
+        # reference, in its own table, where an undated step is the record's
+        # silence rather than anyone's late work.
+        if case.organisation_id in own:
+            ours.append(row)
+        elif case.is_petition and case.organisation_id is None:
+            unassigned.append(row)
+        elif not case.is_petition:
+            record.append(row)
     return render(
         request,
         "rrm/staff/list.html",
         {
-            # The organisation's petitions are the work; the public record is
-            # the reference, in its own table, where an undated step is the
-            # record's silence rather than anyone's late work.
-            "rows": [r for r in rows if r["case"].organisation_id in own],
-            "unassigned": [
-                r
-                for r in rows
-                if r["case"].is_petition and r["case"].organisation_id is None
-            ],
-            "record": [
-                r
-                for r in rows
-                if r["case"].organisation_id not in own and not r["case"].is_petition
-            ],
+            "rows": sorted(ours, key=ListRow.order),
+            "unassigned": unassigned,
+            "record": sorted(record, key=ListRow.order),
             "can_write": user_can(
                 user=request.user, capability=Capability.PETITION_WRITE
             ),
