@@ -740,6 +740,7 @@ class NotificationKind(models.TextChoices):
     RETALIATION = "retaliation", _("Represalia informada")
     DIGEST = "digest", _("Resumen diario")
     RRM_DUE = "rrm_due", _("Paso del MLRR por vencer")
+    REMEDIATION_DUE = "remediation_due", _("Medida de remediación por vencer")
 
 
 class Notification(BaseModel):

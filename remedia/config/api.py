@@ -54,6 +54,8 @@ def _field_reason(error: dict[str, Any]) -> str:
         "date_from_datetime_parsing": _("Debe ser una fecha AAAA-MM-DD."),
         "date_parsing": _("Debe ser una fecha AAAA-MM-DD."),
         "date_type": _("Debe ser una fecha AAAA-MM-DD."),
+        "time_parsing": _("Debe ser una hora HH:MM."),
+        "time_type": _("Debe ser una hora HH:MM."),
         "uuid_parsing": _("Debe ser un identificador válido."),
         "uuid_type": _("Debe ser un identificador válido."),
         "list_type": _("Debe ser una lista."),

@@ -424,3 +424,14 @@ REMEDIA_RECEIPT_FIRST_DELAY = 5
 REMEDIA_RECEIPT_MAX_DELAY = 5 * 60
 # How long the follow-up pages stay open in a worker's browser after the receipt.
 REMEDIA_FOLLOWUP_MINUTES = 30
+
+# --- Deadlines and surveys --------------------------------------------------------------
+
+# Days before an RRM step or a remediation measure falls due that its alert is sent.
+RRM_ALERT_DAYS = _setting("RRM_ALERT_DAYS", env.int, 3)
+REMEDIATION_ALERT_DAYS = _setting("REMEDIATION_ALERT_DAYS", env.int, 3)
+# Wrong survey codes per minute across the site before everyone waits out the
+# minute (a guessing flood; each browser also backs off on its own).
+REMEDIA_SURVEY_CODE_FAILURES_PER_MINUTE = _setting(
+    "REMEDIA_SURVEY_CODE_FAILURES_PER_MINUTE", env.int, 120
+)
