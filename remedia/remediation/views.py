@@ -1,0 +1,868 @@
+"""Staff pages of courses of remediation (thin: parse, call one service, render).
+
+Every page needs a login and either the remediation reading capability or
+the evidence one (facility compliance officers); every course comes through
+``selectors.course_get``, so a course the user is no party to answers 404
+exactly like a missing one. Form actions go through one helper, ``_action``.
+
+Other parts of the app add to the course and measure pages without this
+module importing them: ``course_section_register`` and
+``measure_section_register`` take a function ``(request, course_or_measure)``
+that returns rendered HTML (``render_to_string``'s safe string) or "" — a
+plain ``str`` is escaped, never trusted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, cast
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from remedia.accounts.models import User
+from remedia.accounts.permissions import Capability
+from remedia.accounts.selectors import user_can
+from remedia.core.errors import ApplicationError, InvalidInput, NotFound
+from remedia.core.hooks import NavItem
+from remedia.facilities.selectors import facility_search
+from remedia.remediation import access, selectors, services
+from remedia.remediation.catalogue import CATALOGUE
+from remedia.remediation.models import (
+    Course,
+    CourseOrigin,
+    CourseStatus,
+    EvidenceStatus,
+    Measure,
+    MeasureStatus,
+    MeasureType,
+    PartyRole,
+    ResponsibleParty,
+)
+
+LIST_PAGE_SIZE = 50
+FACILITY_RESULTS = 10
+# The measures of the published INISA course (domain/remediation.md): offered
+# ticked on a new course, since most courses start from them.
+STARTING_MEASURES = [
+    MeasureType.NEUTRALITY_STATEMENT,
+    MeasureType.CONDUCT_GUIDELINES,
+    MeasureType.ZERO_TOLERANCE_POLICY,
+    MeasureType.PERSONNEL_TRAINING,
+    MeasureType.ANONYMOUS_REPORTING_CHANNEL,
+    MeasureType.WORKER_RIGHTS_TRAINING,
+    MeasureType.SANCTIONS_PROCEEDINGS,
+]
+
+
+# --- Sections other parts of the app add to the pages ------------------------------------
+
+CourseSection = Callable[[HttpRequest, Course], str]
+MeasureSection = Callable[[HttpRequest, Measure], str]
+
+_course_sections: list[CourseSection] = []
+_measure_sections: list[MeasureSection] = []
+
+
+def course_section_register(provider: CourseSection) -> CourseSection:
+    """Add a section to every course page (in registration order); idempotent."""
+    if provider not in _course_sections:
+        _course_sections.append(provider)
+    return provider
+
+
+def measure_section_register(provider: MeasureSection) -> MeasureSection:
+    """Add a section to every measure page (in registration order); idempotent."""
+    if provider not in _measure_sections:
+        _measure_sections.append(provider)
+    return provider
+
+
+def _sections(providers: list[Any], request: HttpRequest, obj: Any) -> list[SafeString]:
+    return [conditional_escape(html) for p in providers if (html := p(request, obj))]
+
+
+# --- Access --------------------------------------------------------------------------------
+
+
+def _may_enter(user: Any) -> bool:
+    return user_can(user=user, capability=Capability.REMEDIATION_READ) or user_can(
+        user=user, capability=Capability.EVIDENCE_SUBMIT
+    )
+
+
+def courses_nav(request: HttpRequest) -> NavItem | None:
+    if not _may_enter(request.user):
+        return None
+    return NavItem(
+        label=gettext_lazy("Remediación"), url=reverse("remediation:list"), order=40
+    )
+
+
+def _require(request: HttpRequest) -> None:
+    if not _may_enter(request.user):
+        raise Http404
+
+
+def _course_or_404(request: HttpRequest, course_id: Any) -> Course:
+    _require(request)
+    try:
+        return selectors.course_get(viewer=request.user, course_id=course_id)
+    except NotFound:
+        raise Http404 from None
+
+
+def _measure_or_404(request: HttpRequest, course_id: Any, measure_id: Any) -> Measure:
+    course = _course_or_404(request, course_id)
+    try:
+        return selectors.measure_get(course=course, measure_id=measure_id)
+    except NotFound:
+        raise Http404 from None
+
+
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+class FormRefused(ApplicationError):
+    def __init__(self, form: forms.Form) -> None:
+        name, errors = next(iter(form.errors.items()))
+        label = form.fields[name].label if name in form.fields else ""
+        super().__init__(f"{label}: {errors[0]}" if label else errors[0])
+
+
+def _valid(form: forms.Form) -> dict[str, Any]:
+    if not form.is_valid():
+        raise FormRefused(form)
+    return cast(dict[str, Any], form.cleaned_data)
+
+
+def _errors_onto(form: forms.Form, exc: ApplicationError, **aliases: str) -> None:
+    """A service's refusal shown beside the form's fields (``aliases``: field names)."""
+    if isinstance(exc, InvalidInput):
+        for error in exc.errors:
+            name = aliases.get(error["field"], error["field"])
+            form.add_error(name if name in form.fields else None, str(error["reason"]))
+    else:
+        form.add_error(None, exc.reasons[0])
+
+
+# --- Forms -----------------------------------------------------------------------------
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self) -> None:
+        super().__init__(format="%Y-%m-%d")
+
+
+def _blank(choices: Any) -> list[tuple[str, Any]]:
+    return [("", "—"), *choices]
+
+
+class CourseFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=gettext_lazy("Estado"),
+        choices=_blank(CourseStatus.choices),
+        required=False,
+    )
+    facility = forms.ChoiceField(
+        label=gettext_lazy("Centro de trabajo"), required=False
+    )
+    origin = forms.ChoiceField(
+        label=gettext_lazy("Origen"),
+        choices=_blank(CourseOrigin.choices),
+        required=False,
+    )
+    overdue = forms.BooleanField(
+        label=gettext_lazy("Solo con medidas vencidas"), required=False
+    )
+
+    def __init__(self, *args: Any, facilities: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ChoiceField, self.fields["facility"])
+        field.choices = _blank([(str(f.pk), f.name) for f in facilities])
+
+    def filters(self) -> selectors.CourseFilters:
+        if not self.is_valid():
+            return selectors.CourseFilters()
+        data = self.cleaned_data
+        return selectors.CourseFilters(
+            status=data["status"],
+            facility_id=data["facility"] or None,
+            origin=data["origin"],
+            overdue=True if data["overdue"] else None,
+        )
+
+
+class CourseForm(forms.Form):
+    title = forms.CharField(label=gettext_lazy("Título"), max_length=services.TITLE_MAX)
+    origin = forms.ChoiceField(
+        label=gettext_lazy("Origen"), choices=_blank(CourseOrigin.choices)
+    )
+    reference = forms.CharField(
+        label=gettext_lazy("Referencia"),
+        max_length=services.REFERENCE_MAX,
+        required=False,
+        help_text=gettext_lazy("Número de inspección, del plan de la marca u otra."),
+    )
+    agreed_on = forms.DateField(
+        label=gettext_lazy("Fecha del acuerdo"), widget=DateInput(), required=False
+    )
+    deadline = forms.DateField(label=gettext_lazy("Fecha límite"), widget=DateInput())
+    summary = forms.CharField(
+        label=gettext_lazy("Resumen"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text=gettext_lazy("Qué se acordó y por qué; sin datos de quien denunció."),
+    )
+
+
+class CourseCreateForm(CourseForm):
+    facility_id = forms.UUIDField(
+        label=gettext_lazy("Centro de trabajo"),
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": gettext_lazy("Busque y elija el centro de trabajo.")
+        },
+    )
+    rrm_case_id = forms.UUIDField(
+        label=gettext_lazy("Caso del MLRR (identificador)"), required=False
+    )
+    case_id = forms.UUIDField(
+        label=gettext_lazy("Caso de Remedia (identificador)"), required=False
+    )
+    company_organisation = forms.ChoiceField(
+        label=gettext_lazy("Empresa en Remedia"),
+        required=False,
+        help_text=gettext_lazy(
+            "Sus responsables de cumplimiento podrán subir evidencia."
+        ),
+    )
+    company_name = forms.CharField(
+        label=gettext_lazy("Nombre de la empresa"),
+        max_length=services.NAME_MAX,
+        required=False,
+    )
+    measure_types = forms.MultipleChoiceField(
+        label=gettext_lazy("Medidas del catálogo"),
+        choices=[(t, MeasureType(t).label) for t in CATALOGUE if t != "other"],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    def __init__(self, *args: Any, organisations: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ChoiceField, self.fields["company_organisation"])
+        field.choices = _blank([(str(o.pk), o.name) for o in organisations])
+
+
+class CloseForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=gettext_lazy("Resultado"),
+        choices=[
+            (CourseStatus.COMPLETED, CourseStatus.COMPLETED.label),
+            (CourseStatus.INCOMPLETE, CourseStatus.INCOMPLETE.label),
+        ],
+    )
+    closed_on = forms.DateField(
+        label=gettext_lazy("Fecha de cierre"), widget=DateInput()
+    )
+
+
+class PartyForm(forms.Form):
+    role = forms.ChoiceField(label=gettext_lazy("Papel"), choices=PartyRole.choices)
+    organisation = forms.ChoiceField(
+        label=gettext_lazy("Organización en Remedia"), required=False
+    )
+    name = forms.CharField(
+        label=gettext_lazy("Nombre"),
+        max_length=services.NAME_MAX,
+        required=False,
+        help_text=gettext_lazy("Si la deja vacía, el de la organización."),
+    )
+
+    def __init__(self, *args: Any, organisations: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ChoiceField, self.fields["organisation"])
+        field.choices = _blank([(str(o.pk), o.name) for o in organisations])
+
+
+class MeasureAddForm(forms.Form):
+    type = forms.ChoiceField(label=gettext_lazy("Tipo"), choices=MeasureType.choices)
+    description = forms.CharField(
+        label=gettext_lazy("Descripción"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=gettext_lazy("Vacía: la del catálogo."),
+    )
+    required_evidence = forms.CharField(
+        label=gettext_lazy("Evidencia requerida"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text=gettext_lazy("Vacía: la del catálogo."),
+    )
+    responsible_party = forms.ChoiceField(
+        label=gettext_lazy("Responsable"),
+        choices=_blank(ResponsibleParty.choices),
+        required=False,
+    )
+    due_date = forms.DateField(
+        label=gettext_lazy("Fecha límite"),
+        widget=DateInput(),
+        required=False,
+        help_text=gettext_lazy("Vacía: la del plan."),
+    )
+
+
+class MeasureEditForm(forms.Form):
+    description = forms.CharField(
+        label=gettext_lazy("Descripción"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+    required_evidence = forms.CharField(
+        label=gettext_lazy("Evidencia requerida"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+    responsible_party = forms.ChoiceField(
+        label=gettext_lazy("Responsable"), choices=ResponsibleParty.choices
+    )
+    due_date = forms.DateField(label=gettext_lazy("Fecha límite"), widget=DateInput())
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(label=gettext_lazy("Nuevo estado"))
+    reason = forms.CharField(
+        label=gettext_lazy("Motivo (si no se cumplió)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+
+    def __init__(self, *args: Any, moves: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ChoiceField, self.fields["status"])
+        field.choices = [(s, MeasureStatus(s).label) for s in moves]
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(
+        label=gettext_lazy("Nota"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=services.NOTE_MAX,
+    )
+
+
+class EvidenceForm(forms.Form):
+    description = forms.CharField(
+        label=gettext_lazy("Qué muestra y dónde"),
+        max_length=services.EVIDENCE_DESCRIPTION_MAX,
+        required=False,
+    )
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=gettext_lazy("Decisión"),
+        choices=[
+            (EvidenceStatus.ACCEPTED, gettext_lazy("Aceptar")),
+            (EvidenceStatus.REJECTED, gettext_lazy("Rechazar")),
+        ],
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("Motivo del rechazo"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+
+
+# --- Pages -----------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+@never_cache
+def course_list_view(request: HttpRequest) -> HttpResponse:
+    _require(request)
+    viewer = request.user
+    facilities = list(selectors.course_facilities(viewer=viewer))
+    filter_form = CourseFilterForm(request.GET or None, facilities=facilities)
+    courses = selectors.course_list(viewer=viewer, filters=filter_form.filters())
+    page = Paginator(courses, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "remediation/course_list.html",
+        {
+            "filter_form": filter_form,
+            "page": page,
+            "rows": [
+                {"course": c, "progress": selectors.course_progress(c)}
+                for c in page.object_list
+            ],
+            "query": query.urlencode(),
+            "can_create": user_can(
+                user=viewer, capability=Capability.REMEDIATION_WRITE
+            ),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+def _facility_context(request: HttpRequest, query: str) -> dict[str, Any]:
+    query = " ".join(query.split())[:200]
+    return {
+        "facility_query": query,
+        "facility_results": facility_search(q=query, limit=FACILITY_RESULTS)
+        if query
+        else [],
+    }
+
+
+@login_required
+@require_GET
+def facility_search_view(request: HttpRequest) -> HttpResponse:
+    """The registry's matches for the new course form (htmx swaps them in)."""
+    if not user_can(user=request.user, capability=Capability.REMEDIATION_WRITE):
+        raise Http404
+    return render(
+        request,
+        "remediation/facility_results.html",
+        _facility_context(request, request.GET.get("fq") or ""),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@never_cache
+def course_create_view(request: HttpRequest) -> HttpResponse:
+    if not user_can(user=request.user, capability=Capability.REMEDIATION_WRITE):
+        raise Http404
+    organisations = list(selectors.organisations_choosable(viewer=request.user))
+    form = CourseCreateForm(
+        request.POST or None,
+        organisations=organisations,
+        initial={"measure_types": STARTING_MEASURES},
+    )
+    chosen = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            links = selectors.course_links(
+                viewer=request.user,
+                facility_id=data["facility_id"],
+                rrm_case_id=data["rrm_case_id"],
+                case_id=data["case_id"],
+                organisation_id=data["company_organisation"] or None,
+            )
+            chosen = links.facility
+            parties = []
+            if links.organisation is not None or data["company_name"]:
+                parties.append(
+                    services.PartySpec(
+                        role=PartyRole.COMPANY,
+                        name=data["company_name"],
+                        organisation=links.organisation,
+                    )
+                )
+            course = services.course_create(
+                user=_user(request),
+                title=data["title"],
+                facility=links.facility,
+                origin=data["origin"],
+                deadline=data["deadline"],
+                rrm_case=links.rrm_case,
+                case=links.case,
+                reference=data["reference"],
+                summary=data["summary"],
+                agreed_on=data["agreed_on"],
+                parties=parties,
+                measures=[services.MeasureSpec(type=t) for t in data["measure_types"]],
+            )
+        except ApplicationError as exc:
+            _errors_onto(
+                form,
+                exc,
+                **{"parties.0.organisation_id": "company_organisation"},
+                **{"parties.0.name": "company_name"},
+            )
+        else:
+            messages.success(request, _("Plan de remediación creado."))
+            return redirect("remediation:detail", course_id=course.pk)
+    context = _facility_context(request, request.GET.get("fq") or "")
+    if chosen is None and form.data.get("facility_id"):
+        # A form sent back with errors keeps the facility that was chosen.
+        try:
+            chosen = selectors.course_links(
+                viewer=request.user, facility_id=form.data["facility_id"]
+            ).facility
+        except InvalidInput:
+            chosen = None
+    if chosen is not None and chosen not in context["facility_results"]:
+        context["facility_results"] = [chosen, *context["facility_results"]]
+    context.update(
+        form=form,
+        chosen_facility=str(form.data.get("facility_id") or ""),
+    )
+    return render(request, "remediation/course_create.html", context)
+
+
+@login_required
+@require_GET
+@never_cache
+def course_detail_view(request: HttpRequest, course_id: Any) -> HttpResponse:
+    course = _course_or_404(request, course_id)
+    viewer = request.user
+    can_manage = access.can_manage(user=viewer, course=course)
+    is_open = course.status == CourseStatus.ACTIVE
+    organisations = (
+        list(selectors.organisations_choosable(viewer=viewer)) if can_manage else []
+    )
+    return render(
+        request,
+        "remediation/course_detail.html",
+        {
+            "course": course,
+            "progress": selectors.course_progress(course),
+            "parties": selectors.course_parties(course=course),
+            "measures": list(selectors.measure_list(course=course)),
+            "reads_all": access.can_read_all(user=viewer, course=course),
+            "can_manage": can_manage,
+            "is_open": is_open,
+            "measure_form": MeasureAddForm(auto_id="measure_%s")
+            if can_manage and is_open
+            else None,
+            "party_form": PartyForm(auto_id="party_%s", organisations=organisations)
+            if can_manage and is_open
+            else None,
+            "close_form": CloseForm(
+                auto_id="close_%s", initial={"closed_on": timezone.localdate()}
+            )
+            if can_manage and is_open
+            else None,
+            "sections": _sections(_course_sections, request, course),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@never_cache
+def course_edit_view(request: HttpRequest, course_id: Any) -> HttpResponse:
+    course = _course_or_404(request, course_id)
+    if not access.can_manage(user=request.user, course=course):
+        raise Http404
+    fields = ("title", "origin", "reference", "agreed_on", "deadline", "summary")
+    form = CourseForm(
+        request.POST or None,
+        initial={name: getattr(course, name) for name in fields},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.course_update(
+                course=course, user=_user(request), **form.cleaned_data
+            )
+        except ApplicationError as exc:
+            _errors_onto(form, exc)
+        else:
+            messages.success(request, _("Plan actualizado."))
+            return redirect("remediation:detail", course_id=course.pk)
+    return render(
+        request, "remediation/course_edit.html", {"course": course, "form": form}
+    )
+
+
+def _action(
+    request: HttpRequest,
+    url: str,
+    act: Callable[[], str],
+) -> HttpResponse:
+    """A form action: one message, back to the page it came from."""
+    try:
+        messages.success(request, act())
+    except ApplicationError as exc:
+        messages.error(request, exc.reasons[0])
+    return redirect(url)
+
+
+def _course_url(course: Course, anchor: str = "") -> str:
+    url = reverse("remediation:detail", kwargs={"course_id": course.pk})
+    return url + (f"#{anchor}" if anchor else "")
+
+
+def _measure_url(measure: Measure, anchor: str = "") -> str:
+    url = reverse(
+        "remediation:measure",
+        kwargs={"course_id": measure.course_id, "measure_id": measure.pk},
+    )
+    return url + (f"#{anchor}" if anchor else "")
+
+
+@login_required
+@require_POST
+def course_close_view(request: HttpRequest, course_id: Any) -> HttpResponse:
+    course = _course_or_404(request, course_id)
+
+    def close() -> str:
+        data = _valid(CloseForm(request.POST))
+        closed = services.course_close(course=course, user=_user(request), **data)
+        return _("Plan cerrado: %(status)s.") % {"status": closed.get_status_display()}
+
+    return _action(request, _course_url(course), close)
+
+
+@login_required
+@require_POST
+def party_add_view(request: HttpRequest, course_id: Any) -> HttpResponse:
+    course = _course_or_404(request, course_id)
+
+    def add() -> str:
+        organisations = list(selectors.organisations_choosable(viewer=request.user))
+        data = _valid(PartyForm(request.POST, organisations=organisations))
+        organisation = (
+            selectors.organisation_get(
+                viewer=request.user, organisation_id=data["organisation"]
+            )
+            if data["organisation"]
+            else None
+        )
+        services.party_add(
+            course=course,
+            user=_user(request),
+            role=data["role"],
+            name=data["name"],
+            organisation=organisation,
+        )
+        return _("Parte agregada.")
+
+    return _action(request, _course_url(course, "parties"), add)
+
+
+@login_required
+@require_POST
+def party_remove_view(
+    request: HttpRequest, course_id: Any, party_id: Any
+) -> HttpResponse:
+    course = _course_or_404(request, course_id)
+
+    def remove() -> str:
+        party = selectors.party_get(course=course, party_id=party_id)
+        services.party_remove(course=course, user=_user(request), party=party)
+        return _("Parte retirada del plan.")
+
+    return _action(request, _course_url(course, "parties"), remove)
+
+
+@login_required
+@require_POST
+def measure_add_view(request: HttpRequest, course_id: Any) -> HttpResponse:
+    course = _course_or_404(request, course_id)
+
+    def add() -> str:
+        data = _valid(MeasureAddForm(request.POST))
+        measure = services.measure_create(
+            course=course,
+            user=_user(request),
+            type=data["type"],
+            description=data["description"] or None,
+            required_evidence=data["required_evidence"] or None,
+            responsible_party=data["responsible_party"] or None,
+            due_date=data["due_date"],
+        )
+        return _("Medida %(n)s agregada.") % {"n": measure.position}
+
+    return _action(request, _course_url(course, "measures"), add)
+
+
+@login_required
+@require_GET
+@never_cache
+def measure_detail_view(
+    request: HttpRequest, course_id: Any, measure_id: Any
+) -> HttpResponse:
+    measure = _measure_or_404(request, course_id, measure_id)
+    course = measure.course
+    viewer = _user(request)
+    can_manage = access.can_manage(user=viewer, course=course)
+    is_open = course.status == CourseStatus.ACTIVE
+    can_submit = is_open and (
+        can_manage or access.can_submit_evidence(user=viewer, course=course)
+    )
+    moves = services.measure_moves(user=viewer, measure=measure) if is_open else []
+    evidence = selectors.evidence_list(measure=measure)
+    return render(
+        request,
+        "remediation/measure_detail.html",
+        {
+            "course": course,
+            "measure": measure,
+            "evidence": evidence,
+            "notes": selectors.measure_notes(viewer=viewer, measure=measure),
+            "reads_all": access.can_read_all(user=viewer, course=course),
+            "can_manage": can_manage,
+            "is_open": is_open,
+            "status_form": StatusForm(auto_id="status_%s", moves=moves)
+            if moves
+            else None,
+            "evidence_form": EvidenceForm(auto_id="evidence_%s")
+            if can_submit
+            else None,
+            "review": can_manage and is_open,
+            "note_form": NoteForm(auto_id="note_%s")
+            if can_manage and is_open
+            else None,
+            "edit_form": MeasureEditForm(
+                auto_id="edit_%s",
+                initial={
+                    "description": measure.description,
+                    "required_evidence": measure.required_evidence,
+                    "responsible_party": measure.responsible_party,
+                    "due_date": measure.due_date,
+                },
+            )
+            if can_manage and is_open
+            else None,
+            "sections": _sections(_measure_sections, request, measure),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def measure_edit_view(
+    request: HttpRequest, course_id: Any, measure_id: Any
+) -> HttpResponse:
+    measure = _measure_or_404(request, course_id, measure_id)
+
+    def edit() -> str:
+        data = _valid(MeasureEditForm(request.POST))
+        services.measure_update(measure=measure, user=_user(request), **data)
+        return _("Medida actualizada.")
+
+    return _action(request, _measure_url(measure), edit)
+
+
+@login_required
+@require_POST
+def measure_status_view(
+    request: HttpRequest, course_id: Any, measure_id: Any
+) -> HttpResponse:
+    measure = _measure_or_404(request, course_id, measure_id)
+
+    def change() -> str:
+        # Every status is offered to the form: the service decides who may.
+        data = _valid(StatusForm(request.POST, moves=list(MeasureStatus.values)))
+        changed = services.measure_status_change(
+            measure=measure,
+            user=_user(request),
+            to_status=data["status"],
+            reason=data["reason"],
+        )
+        return _("Estado de la medida: %(status)s.") % {
+            "status": changed.get_status_display()
+        }
+
+    return _action(request, _measure_url(measure, "status"), change)
+
+
+@login_required
+@require_POST
+def measure_note_view(
+    request: HttpRequest, course_id: Any, measure_id: Any
+) -> HttpResponse:
+    measure = _measure_or_404(request, course_id, measure_id)
+
+    def add() -> str:
+        data = _valid(NoteForm(request.POST))
+        services.measure_note_add(
+            measure=measure, user=_user(request), body=data["body"]
+        )
+        return _("Nota guardada.")
+
+    return _action(request, _measure_url(measure, "notes"), add)
+
+
+@login_required
+@require_POST
+def evidence_add_view(
+    request: HttpRequest, course_id: Any, measure_id: Any
+) -> HttpResponse:
+    measure = _measure_or_404(request, course_id, measure_id)
+
+    def add() -> str:
+        data = _valid(EvidenceForm(request.POST))
+        upload = request.FILES.get("file")
+        if upload is None or not upload.name:
+            raise ApplicationError(_("Elija un archivo o tome una foto."))
+        too_large = bool(getattr(upload, "too_large", False))
+        services.evidence_submit(
+            measure=measure,
+            user=_user(request),
+            name=upload.name,
+            data=b"" if too_large else upload.read(),
+            description=data["description"],
+            too_large=too_large,
+        )
+        return _("Evidencia recibida, sin metadatos. El monitoreo la revisará.")
+
+    return _action(request, _measure_url(measure, "evidence"), add)
+
+
+@login_required
+@require_POST
+def evidence_review_view(
+    request: HttpRequest, course_id: Any, measure_id: Any, evidence_id: Any
+) -> HttpResponse:
+    measure = _measure_or_404(request, course_id, measure_id)
+
+    def review() -> str:
+        try:
+            evidence = selectors.evidence_get(measure=measure, evidence_id=evidence_id)
+        except NotFound:
+            raise Http404 from None
+        data = _valid(ReviewForm(request.POST))
+        reviewed = services.evidence_review(
+            evidence=evidence,
+            user=_user(request),
+            decision=data["decision"],
+            reason=data["reason"],
+        )
+        return _("Evidencia: %(status)s.") % {"status": reviewed.get_status_display()}
+
+    return _action(request, _measure_url(measure, "evidence"), review)
+
+
+@login_required
+@require_GET
+def evidence_view(
+    request: HttpRequest, course_id: Any, measure_id: Any, evidence_id: Any
+) -> FileResponse:
+    measure = _measure_or_404(request, course_id, measure_id)
+    try:
+        evidence = selectors.evidence_get(measure=measure, evidence_id=evidence_id)
+        handle = services.evidence_open(evidence=evidence, user=_user(request))
+    except NotFound:
+        raise Http404 from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=evidence.name,
+        content_type=evidence.content_type,
+    )
+    response["Cache-Control"] = "no-store"
+    return response
