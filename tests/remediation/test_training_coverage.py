@@ -1,0 +1,328 @@
+"""Training coverage: the arithmetic on plain rows, then the selectors that feed it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from remedia.remediation import training
+from remedia.remediation.models import (
+    Attendance,
+    MeasureType,
+    Person,
+    PersonnelRole,
+    TrainingSession,
+    TrainingTopic,
+)
+from remedia.remediation.training import coverage_count, percent_floor
+from tests.remediation.conftest import World
+
+W = PersonnelRole.WORKER
+S = PersonnelRole.SUPERVISOR
+U = PersonnelRole.UNION_REPRESENTATIVE
+RIGHTS = TrainingTopic.WORKER_RIGHTS
+GUIDE = TrainingTopic.NEUTRALITY_GUIDELINES
+
+
+def _role(coverage: training.Coverage, role: str) -> training.RoleCoverage:
+    return next(r for r in coverage.roles if r.role == role)
+
+
+# --- The arithmetic --------------------------------------------------------------------
+
+
+def test_percent_is_rounded_down_to_one_decimal_and_100_only_when_all() -> None:
+    assert percent_floor(199, 200) == Decimal("99.5")
+    assert percent_floor(1999, 2000) == Decimal("99.9")
+    assert percent_floor(19999, 20000) == Decimal("99.9")
+    assert percent_floor(2, 3) == Decimal("66.6")  # not 66.7
+    assert percent_floor(1, 3) == Decimal("33.3")
+    assert percent_floor(200, 200) == Decimal("100.0")
+    assert percent_floor(0, 7) == Decimal("0.0")
+    assert percent_floor(0, 0) is None
+
+
+def test_an_empty_roster_has_no_coverage_and_is_not_complete() -> None:
+    coverage = coverage_count(roster=[], attendance=[], topics=[RIGHTS])
+
+    assert coverage.total.people == 0
+    assert coverage.total.percent is None
+    assert coverage.total.percent_text == "—"
+    assert not coverage.complete
+    # Every facility role is listed, with nobody in it.
+    assert [r.role for r in coverage.roles] == list(training.FACILITY_ROLES)
+    assert all(r.people == 0 and r.percent is None for r in coverage.roles)
+
+
+def test_partial_coverage_per_role_and_in_total() -> None:
+    roster = [(f"w{i}", W, True) for i in range(4)] + [("s1", S, True)]
+    attendance = [("w0", RIGHTS, True), ("w1", RIGHTS, True), ("s1", RIGHTS, True)]
+
+    coverage = coverage_count(roster=roster, attendance=attendance, topics=[RIGHTS])
+
+    workers = _role(coverage, W)
+    assert (workers.people, workers.trained, workers.percent) == (4, 2, Decimal("50.0"))
+    assert _role(coverage, S).complete
+    assert (coverage.total.people, coverage.total.trained) == (5, 3)
+    assert coverage.total.percent == Decimal("60.0")
+    assert not coverage.complete
+
+
+def test_199_of_200_shows_99_5_not_100_and_is_not_complete() -> None:
+    roster = [(i, W, True) for i in range(200)]
+    attendance = [(i, RIGHTS, True) for i in range(199)]
+
+    coverage = coverage_count(roster=roster, attendance=attendance, topics=[RIGHTS])
+
+    workers = _role(coverage, W)
+    assert workers.percent == Decimal("99.5")
+    assert workers.percent_text == "99.5"
+    assert not workers.complete
+    assert not coverage.complete
+
+
+def test_everyone_trained_is_100_and_complete_even_with_empty_roles() -> None:
+    roster = [("w1", W, True), ("u1", U, True)]
+    attendance = [("w1", GUIDE, False), ("u1", GUIDE, True)]
+
+    coverage = coverage_count(roster=roster, attendance=attendance, topics=[GUIDE])
+
+    assert coverage.total.percent == Decimal("100.0")
+    assert coverage.total.percent_text == "100"
+    # Management, supervision and HR have nobody: they do not hold it back.
+    assert _role(coverage, PersonnelRole.MANAGEMENT).people == 0
+    assert coverage.complete
+
+
+def test_inactive_people_are_not_counted_at_all() -> None:
+    roster = [("w1", W, True), ("w2", W, False)]
+    attendance = [("w1", RIGHTS, True), ("w2", RIGHTS, True)]
+
+    coverage = coverage_count(roster=roster, attendance=attendance, topics=[RIGHTS])
+
+    assert (coverage.total.people, coverage.total.trained) == (1, 1)
+    assert coverage.complete
+
+
+def test_someone_trained_twice_counts_once() -> None:
+    roster = [("w1", W, True), ("w2", W, True)]
+    attendance = [("w1", RIGHTS, True)] * 3
+
+    coverage = coverage_count(roster=roster, attendance=attendance, topics=[RIGHTS])
+
+    assert _role(coverage, W).trained == 1
+    assert _role(coverage, W).percent == Decimal("50.0")
+
+
+def test_sessions_on_another_topic_do_not_count() -> None:
+    roster = [("w1", W, True)]
+
+    coverage = coverage_count(
+        roster=roster, attendance=[("w1", GUIDE, True)], topics=[RIGHTS]
+    )
+
+    assert coverage.total.trained == 0
+
+
+def test_outside_working_hours_counts_only_when_not_required() -> None:
+    roster = [("w1", W, True), ("w2", W, True)]
+    attendance = [("w1", RIGHTS, True), ("w2", RIGHTS, False)]
+
+    anytime = coverage_count(roster=roster, attendance=attendance, topics=[RIGHTS])
+    working = coverage_count(
+        roster=roster, attendance=attendance, topics=[RIGHTS], working_hours_only=True
+    )
+
+    assert anytime.total.trained == 2
+    assert working.total.trained == 1
+    assert not working.complete
+
+
+def test_with_several_topics_a_person_needs_each_of_them() -> None:
+    roster = [("w1", W, True), ("w2", W, True)]
+    attendance = [("w1", RIGHTS, True), ("w1", GUIDE, True), ("w2", RIGHTS, True)]
+
+    coverage = coverage_count(
+        roster=roster, attendance=attendance, topics=[RIGHTS, GUIDE]
+    )
+
+    assert coverage.total.trained == 1
+
+
+def test_attendance_of_someone_not_on_the_roster_or_outside_the_roles_is_ignored() -> (
+    None
+):
+    roster = [("w1", W, True), ("o1", PersonnelRole.OFFICIAL, True)]
+    attendance = [("ghost", RIGHTS, True), ("o1", RIGHTS, True)]
+
+    coverage = coverage_count(roster=roster, attendance=attendance, topics=[RIGHTS])
+
+    assert (coverage.total.people, coverage.total.trained) == (1, 0)
+
+
+def test_json_form_gives_numbers() -> None:
+    coverage = coverage_count(
+        roster=[(1, W, True), (2, W, True), (3, W, True)],
+        attendance=[(1, RIGHTS, True)],
+        topics=[RIGHTS],
+    )
+
+    body = coverage.as_json()
+
+    worker = next(r for r in body["roles"] if r["role"] == W)
+    assert worker["percent"] == 33.3
+    assert body["total"] == {
+        "role": "total",
+        "label": "total",
+        "people": 3,
+        "trained": 1,
+        "percent": 33.3,
+        "complete": False,
+    }
+    assert body["complete"] is False
+
+
+# --- What feeds it ---------------------------------------------------------------------
+
+
+def _person(world: World, identifier: str, role: str, *, active: bool = True) -> Person:
+    return Person.objects.create(
+        facility=world.facility,
+        identifier=identifier,
+        name=f"Persona {identifier}",
+        role=role,
+        active=active,
+    )
+
+
+def _session(
+    world: World, topic: str, *, working: bool = True, day: int = 1
+) -> TrainingSession:
+    return TrainingSession.objects.create(
+        organisation=world.monitor_org,
+        facility=world.facility,
+        topic=topic,
+        held_on=dt.date(2023, 9, day),
+        starts_at=dt.time(9),
+        ends_at=dt.time(11),
+        during_working_hours=working,
+        trainer="Capacitadora",
+    )
+
+
+def _attend(session: TrainingSession, *people: Person) -> None:
+    for person in people:
+        Attendance.objects.create(session=session, person=person)
+
+
+def test_course_coverage_counts_each_training_measure_by_its_rules(
+    world: World, course, django_assert_max_num_queries
+) -> None:
+    w1, w2 = _person(world, "1", W), _person(world, "2", W)
+    sup = _person(world, "3", S)
+    _person(world, "4", W, active=False)
+    guidelines = _session(world, GUIDE)
+    _attend(guidelines, w1, w2, sup)
+    in_hours = _session(world, RIGHTS, working=True, day=2)
+    after_hours = _session(world, RIGHTS, working=False, day=3)
+    _attend(in_hours, w1)
+    _attend(after_hours, w2, sup)
+
+    with django_assert_max_num_queries(4):
+        items = training.course_coverage(course)
+
+    by_type = {item.measure.type: item for item in items}
+    assert set(by_type) == {
+        MeasureType.PERSONNEL_TRAINING,
+        MeasureType.WORKER_RIGHTS_TRAINING,
+    }
+    personnel = by_type[MeasureType.PERSONNEL_TRAINING]
+    assert personnel.topic == GUIDE
+    assert not personnel.working_hours_only
+    assert personnel.coverage.complete
+    assert personnel.coverage.total.people == 3
+
+    rights = by_type[MeasureType.WORKER_RIGHTS_TRAINING]
+    assert rights.working_hours_only
+    # Only w1 attended in working hours; the evening session does not count.
+    assert (rights.coverage.total.people, rights.coverage.total.trained) == (3, 1)
+    assert _role(rights.coverage, S).trained == 0
+    assert not rights.coverage.complete
+
+
+def test_coverage_of_another_facility_is_not_mixed_in(world: World, course) -> None:
+    from tests.factories import FacilityFactory
+
+    w1 = _person(world, "1", W)
+    other = FacilityFactory(name="Otra planta")
+    stranger = Person.objects.create(
+        facility=other, identifier="1", name="Otra persona", role=W
+    )
+    session = _session(world, GUIDE)
+    _attend(session, w1)
+    elsewhere = TrainingSession.objects.create(
+        organisation=world.monitor_org,
+        facility=other,
+        topic=GUIDE,
+        held_on=dt.date(2023, 9, 1),
+        starts_at=dt.time(9),
+        ends_at=dt.time(10),
+        during_working_hours=True,
+        trainer="X",
+    )
+    _attend(elsewhere, stranger)
+
+    roster = training.roster_for_facility(
+        user=world.monitor.user, facility=world.facility
+    )
+    coverage = training.coverage_for(roster=roster, topics=[GUIDE])
+
+    assert (coverage.total.people, coverage.total.trained) == (1, 1)
+
+
+def test_an_organisations_protocols_training_is_counted_the_same_way(
+    world: World,
+) -> None:
+    official = Person.objects.create(
+        organisation=world.ilc,
+        identifier="A1",
+        name="Funcionaria",
+        role=PersonnelRole.OFFICIAL,
+    )
+    Person.objects.create(
+        organisation=world.ilc,
+        identifier="A2",
+        name="Funcionario",
+        role=PersonnelRole.OFFICIAL,
+    )
+    session = TrainingSession.objects.create(
+        organisation=world.ilc,
+        audience_organisation=world.ilc,
+        topic=TrainingTopic.PROTOCOLS,
+        held_on=dt.date(2023, 9, 1),
+        starts_at=dt.time(9),
+        ends_at=dt.time(10),
+        during_working_hours=True,
+        trainer="Coordinación",
+    )
+    _attend(session, official)
+
+    coverage = training.protocols_coverage(
+        user=world.analyst.user, organisation=world.ilc
+    )
+
+    assert [r.role for r in coverage.roles] == list(training.ORGANISATION_ROLES)
+    assert _role(coverage, PersonnelRole.OFFICIAL).percent == Decimal("50.0")
+    assert not coverage.complete
+
+
+@pytest.mark.parametrize("who", ["stranger", "officer"])
+def test_an_organisations_coverage_is_not_for_outsiders(world: World, who) -> None:
+    from remedia.core.errors import NotFound
+
+    with pytest.raises(NotFound):
+        training.protocols_coverage(
+            user=getattr(world, who).user, organisation=world.ilc
+        )

@@ -1,0 +1,370 @@
+"""The staff pages of rosters, sessions, coverage and sanctions, in both languages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import RequestFactory
+from django.utils import timezone
+
+from remedia.remediation import sanctions, training, training_views
+from remedia.remediation.models import (
+    Attendance,
+    MeasureType,
+    Person,
+    SanctionProceeding,
+    TrainingSession,
+)
+from tests.factories import totp_device
+from tests.remediation.conftest import World
+
+pytestmark = pytest.mark.django_db
+
+BASE = "/staff/remediation/training"
+ROSTER = "numero,nombre,papel\n1,Ana López,worker\n2,Beto Ruiz,supervisor\n"
+
+
+@pytest.fixture
+def enter(client, log_in_verified):
+    def log(staff: Any) -> Any:
+        client.logout()
+        totp_device(staff.user)
+        assert log_in_verified(staff.user).status_code == 302
+        return staff.user
+
+    return log
+
+
+def upload(text: str, name: str = "lista.csv") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, text.encode("utf-8"), content_type="text/csv")
+
+
+@pytest.fixture
+def filled(world: World, course) -> dict[str, Any]:
+    """A roster, a session with one person present, and a proceeding."""
+    training.roster_import(
+        user=world.monitor.user, facility=world.facility, file=upload(ROSTER)
+    )
+    session = training.training_session_create(
+        user=world.monitor.user,
+        facility=world.facility,
+        topic="worker_rights",
+        held_on=dt.date(2023, 9, 14),
+        starts_at=dt.time(9),
+        ends_at=dt.time(11),
+        during_working_hours=True,
+        trainer="Centro de capacitación",
+        measure=course.measures.get(type=MeasureType.WORKER_RIGHTS_TRAINING),
+    )
+    training.attendance_record(
+        user=world.monitor.user, session=session, identifiers=["1"]
+    )
+    sanction = sanctions.sanction_create(
+        user=world.monitor.user,
+        course=course,
+        respondent_kind="individual",
+        respondent_name="Gerente de producción",
+        authority="CFCRL",
+        number="CFCRL/2023/1",
+        opened_on=dt.date(2023, 9, 1),
+    )
+    return {"session": session, "sanction": sanction, "course": course}
+
+
+def _pages(world: World, filled: dict[str, Any]) -> dict[str, str]:
+    facility = world.facility.pk
+    person = Person.objects.get(identifier="1")
+    return {
+        "home": f"{BASE}/",
+        "roster": f"{BASE}/facilities/{facility}/roster/",
+        "person": f"{BASE}/people/{person.pk}/",
+        "sessions": f"{BASE}/sessions/?facility={facility}",
+        "session": f"{BASE}/sessions/{filled['session'].pk}/",
+        "coverage": f"{BASE}/facilities/{facility}/coverage/?topic=worker_rights",
+        "sanctions": f"{BASE}/sanctions/?course={filled['course'].pk}",
+        "sanction": f"{BASE}/sanctions/{filled['sanction'].pk}/",
+    }
+
+
+@pytest.mark.parametrize("language", ["es-mx", "en"])
+@pytest.mark.parametrize("role", ["monitor", "analyst", "officer"])
+def test_every_page_renders_for_each_party_in_both_languages(
+    client, enter, world: World, filled, role: str, language: str
+) -> None:
+    enter(getattr(world, role))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+
+    for name, url in _pages(world, filled).items():
+        response = client.get(url)
+        html = response.content.decode()
+        assert response.status_code == 200, (name, response.status_code)
+        assert f'<html lang="{language}">' in html, name
+        # The site's CSP allows no inline script or style.
+        assert "<script" not in html, name
+        assert "style=" not in html, name
+        assert 'name="viewport"' in html
+
+
+def test_a_stranger_gets_404_everywhere(client, enter, world: World, filled) -> None:
+    enter(world.stranger)
+
+    pages = _pages(world, filled)
+    # Their own organisation's roster is theirs; the facility is not listed.
+    home = client.get(pages.pop("home")).content.decode()
+    assert world.facility.name not in home
+    for name, url in pages.items():
+        assert client.get(url).status_code == 404, name
+    assert (
+        client.post(
+            f"{BASE}/facilities/{world.facility.pk}/roster/import/",
+            {"file": upload(ROSTER)},
+        ).status_code
+        == 404
+    )
+
+
+def test_the_officer_imports_a_roster_and_sees_each_bad_row(
+    client, enter, world: World, course
+) -> None:
+    enter(world.officer)
+    url = f"{BASE}/facilities/{world.facility.pk}/roster/import/"
+
+    refused = client.post(
+        url, {"file": upload("numero,nombre,papel\n1,Ana,worker\n2,,chef\n")}
+    )
+
+    assert refused.status_code == 422
+    html = refused.content.decode()
+    assert 'id="import-row-errors"' in html
+    assert 'data-row="3" data-column="name"' in html
+    assert 'data-row="3" data-column="role"' in html
+    assert "Fila 3" in html
+    assert Person.objects.count() == 0
+
+    accepted = client.post(url, {"file": upload(ROSTER)})
+    assert accepted.status_code == 302
+    page = client.get(accepted.url).content.decode()
+    assert "Lista importada: 2 nuevas" in page
+    assert 'data-person="1"' in page
+
+
+def test_the_analyst_reads_but_may_not_change_a_roster(
+    client, enter, world: World, filled
+) -> None:
+    enter(world.analyst)
+    page = client.get(f"{BASE}/facilities/{world.facility.pk}/roster/").content.decode()
+    assert "Importar la lista" not in page
+
+    response = client.post(
+        f"{BASE}/facilities/{world.facility.pk}/roster/import/",
+        {"file": upload("numero,nombre,papel\n9,Otra,worker\n")},
+    )
+
+    assert response.status_code == 404
+    assert not Person.objects.filter(identifier="9").exists()
+    assert (
+        client.get(f"{BASE}/sessions/new/?facility={world.facility.pk}").status_code
+        == 404
+    )
+
+
+def test_a_person_is_added_on_the_roster_page(client, enter, world: World, course):
+    enter(world.monitor)
+
+    response = client.post(
+        f"{BASE}/facilities/{world.facility.pk}/roster/people/",
+        {"identifier": "55", "name": "Rosa Mena", "role": "union_representative"},
+    )
+
+    assert response.status_code == 302
+    assert Person.objects.get(identifier="55").role == "union_representative"
+    again = client.post(
+        f"{BASE}/facilities/{world.facility.pk}/roster/people/",
+        {"identifier": "55", "name": "Otra", "role": "worker"},
+    )
+    assert again.status_code == 422
+    assert "Ya hay una persona con el número" in again.content.decode()
+
+
+def test_a_monitor_records_a_session_ticks_and_imports_attendance(
+    client, enter, world: World, filled
+) -> None:
+    enter(world.monitor)
+    form = client.get(f"{BASE}/sessions/new/?facility={world.facility.pk}")
+    assert form.status_code == 200
+
+    created = client.post(
+        f"{BASE}/sessions/new/?facility={world.facility.pk}",
+        {
+            "topic": "neutrality_guidelines",
+            "held_on": "2023-09-20",
+            "starts_at": "08:00",
+            "ends_at": "09:30",
+            "during_working_hours": "on",
+            "trainer": "Observatorio",
+            "audience_roles": ["worker", "supervisor"],
+        },
+    )
+    assert created.status_code == 302, created.content.decode()[:2000]
+    session = TrainingSession.objects.get(topic="neutrality_guidelines")
+    page = client.get(created.url).content.decode()
+    assert 'id="attendance-form"' in page
+    ana, beto = Person.objects.get(identifier="1"), Person.objects.get(identifier="2")
+    shown = re.search(r'name="shown" value="([^"]*)"', page)
+    assert shown is not None
+
+    ticked = client.post(
+        f"{BASE}/sessions/{session.pk}/attendance/",
+        {"people": [str(ana.pk)], "shown": shown.group(1)},
+    )
+    assert ticked.status_code == 302
+    assert set(
+        Attendance.objects.filter(session=session).values_list("person", flat=True)
+    ) == {ana.pk}
+
+    refused = client.post(
+        f"{BASE}/sessions/{session.pk}/attendance/import/",
+        {"file": upload("numero\n2\n77\n", "asistencia.csv")},
+    )
+    assert refused.status_code == 422
+    assert "persona desconocida" in refused.content.decode()
+    assert Attendance.objects.filter(session=session).count() == 1
+
+    imported = client.post(
+        f"{BASE}/sessions/{session.pk}/attendance/import/",
+        {"file": upload("numero\n2\n", "asistencia.csv")},
+    )
+    assert imported.status_code == 302
+    assert Attendance.objects.filter(session=session, person=beto).exists()
+
+
+def test_a_future_session_offers_no_attendance(client, enter, world: World, filled):
+    session = training.training_session_create(
+        user=world.monitor.user,
+        facility=world.facility,
+        topic="worker_rights",
+        held_on=timezone.localdate() + dt.timedelta(days=3),
+        starts_at=dt.time(9),
+        ends_at=dt.time(10),
+        during_working_hours=True,
+        trainer="X",
+    )
+    enter(world.monitor)
+
+    page = client.get(f"{BASE}/sessions/{session.pk}/").content.decode()
+
+    assert 'id="attendance-future"' in page
+    assert 'id="attendance-form"' not in page
+    assert 'id="attendance-import"' not in page
+
+
+def test_the_coverage_page_shows_each_role_with_a_bar(client, enter, world, filled):
+    enter(world.analyst)
+
+    html = client.get(
+        f"{BASE}/facilities/{world.facility.pk}/coverage/?topic=worker_rights"
+    ).content.decode()
+
+    assert 'data-role="worker" data-percent="100"' in html
+    assert 'data-role="supervisor" data-percent="0.0"' in html
+    assert 'data-role="total" data-percent="50.0"' in html
+    assert '<rect width="50.0"' in html
+    assert 'data-complete="no"' in html
+
+
+def test_sanctions_pages_create_and_update(client, enter, world: World, course):
+    enter(world.officer)
+    assert client.get(f"{BASE}/sanctions/new/").status_code == 404
+
+    enter(world.monitor)
+    measure = course.measures.get(type=MeasureType.SANCTIONS_PROCEEDINGS)
+    form = client.get(f"{BASE}/sanctions/new/?course={course.pk}").content.decode()
+    # The course's sanctions measure is offered already chosen.
+    assert f'<option value="{measure.pk}" selected>' in form
+    created = client.post(
+        f"{BASE}/sanctions/new/?course={course.pk}",
+        {
+            "measure": str(measure.pk),
+            "respondent_kind": "company",
+            "respondent_name": "INISA",
+            "authority": "CFCRL",
+            "number": "7/2023",
+            "opened_on": "2023-09-01",
+            "status": "initiated",
+        },
+    )
+    assert created.status_code == 302, created.content.decode()[:3000]
+    sanction = SanctionProceeding.objects.get()
+    assert (sanction.course, sanction.measure) == (course, measure)
+
+    skipped = client.post(
+        f"{BASE}/sanctions/{sanction.pk}/edit/",
+        {
+            "respondent_kind": "company",
+            "respondent_name": "INISA",
+            "authority": "CFCRL",
+            "number": "7/2023",
+            "opened_on": "2023-09-01",
+            "status": "closed",
+        },
+    )
+    assert skipped.status_code == 422  # "closed" is not offered from "initiated"
+    moved = client.post(
+        f"{BASE}/sanctions/{sanction.pk}/edit/",
+        {
+            "respondent_kind": "company",
+            "respondent_name": "INISA",
+            "authority": "CFCRL",
+            "number": "7/2023",
+            "opened_on": "2023-09-01",
+            "status": "in_progress",
+        },
+    )
+    assert moved.status_code == 302
+    sanction.refresh_from_db()
+    assert sanction.status == "in_progress"
+
+
+def test_the_course_sections_render(world: World, filled) -> None:
+    course = filled["course"]
+    for staff in (world.monitor, world.officer):
+        request = RequestFactory().get(f"/staff/remediation/{course.pk}/")
+        request.user = staff.user
+
+        training_html = training_views.training_course_section(request, course)
+        sanctions_html = training_views.sanctions_course_section(request, course)
+
+        assert 'id="training"' in training_html
+        assert training_html.count('class="inbox coverage"') == 2  # two measures
+        assert 'data-role="worker" data-percent="100"' in training_html
+        assert "CFCRL/2023/1" in sanctions_html
+        assert ("Registrar un procedimiento" in sanctions_html) == (
+            staff is world.monitor
+        )
+    measure = course.measures.get(type=MeasureType.WORKER_RIGHTS_TRAINING)
+    request.user = world.monitor.user
+    assert "Sesiones de esta medida" in training_views.training_measure_section(
+        request, measure
+    )
+    other = course.measures.get(type=MeasureType.NEUTRALITY_STATEMENT)
+    assert training_views.training_measure_section(request, other) == ""
+    assert training_views.sanctions_measure_section(request, other) == ""
+
+
+def test_the_menu_entry_is_for_those_who_keep_or_read_training(world: World) -> None:
+    from tests.intake.support import staff_member
+
+    handler = staff_member(world.monitor_org, "hilda", role="handler")
+    request = RequestFactory().get("/staff/")
+
+    request.user = world.officer.user
+    item = training_views.training_nav(request)
+    assert item is not None
+    assert item.url == f"{BASE}/"
+    request.user = handler.user
+    assert training_views.training_nav(request) is None
