@@ -6,3 +6,30 @@ class RemediationConfig(AppConfig):
     name = "remedia.remediation"
     label = "remediation"
     verbose_name = _("Remediación")
+
+    def ready(self) -> None:
+        from remedia.core.hooks import staff_nav_register
+        from remedia.remediation import alerts
+        from remedia.remediation.survey_views import survey_measure_section
+        from remedia.remediation.training_views import (
+            sanctions_course_section,
+            sanctions_measure_section,
+            training_course_section,
+            training_measure_section,
+            training_nav,
+        )
+        from remedia.remediation.views import (
+            course_section_register,
+            courses_nav,
+            measure_section_register,
+        )
+
+        staff_nav_register(courses_nav)
+        staff_nav_register(training_nav)
+        alerts.register()
+        # The course and measure pages show what the other parts add to them.
+        course_section_register(training_course_section)
+        course_section_register(sanctions_course_section)
+        measure_section_register(survey_measure_section)
+        measure_section_register(training_measure_section)
+        measure_section_register(sanctions_measure_section)
