@@ -16,7 +16,7 @@ import uuid
 from enum import StrEnum
 from typing import Any, cast
 
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, HttpRequest, HttpResponse
 from ninja import Field, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
@@ -24,7 +24,7 @@ from pydantic import ConfigDict
 
 from remedia.accounts.models import User
 from remedia.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, paginate
-from remedia.remediation import access, selectors, services
+from remedia.remediation import access, report, selectors, services
 from remedia.remediation.models import (
     Course,
     CourseOrigin,
@@ -684,6 +684,26 @@ def evidence_file(
         as_attachment=True,
         filename=evidence.name,
         content_type=evidence.content_type,
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@router.get(
+    "/plans/{plan_id}/report.pdf",
+    response={200: None},
+    summary="The plan's status report as a PDF (lang=es|en), for the other "
+    "government or a brand; audited",
+)
+def plan_report(request: HttpRequest, plan_id: str, lang: str = "es") -> HttpResponse:
+    course = _course(request, plan_id)
+    language = report.report_language(lang)
+    pdf = report.course_report_pdf(
+        user=_user(request), course=course, language=language
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{report.report_filename(course, language)}"'
     )
     response["Cache-Control"] = "no-store"
     return response

@@ -17,6 +17,7 @@ urlpatterns: list = [
     path("<uuid:course_id>/", views.course_detail_view, name="detail"),
     path("<uuid:course_id>/edit/", views.course_edit_view, name="edit"),
     path("<uuid:course_id>/close/", views.course_close_view, name="close"),
+    path("<uuid:course_id>/report.pdf", views.course_report_view, name="report"),
     path("<uuid:course_id>/parties/", views.party_add_view, name="party_add"),
     path(
         "<uuid:course_id>/parties/<uuid:party_id>/remove/",

@@ -38,7 +38,7 @@ from remedia.accounts.selectors import user_can
 from remedia.core.errors import ApplicationError, InvalidInput, NotFound
 from remedia.core.hooks import NavItem
 from remedia.facilities.selectors import facility_search
-from remedia.remediation import access, selectors, services
+from remedia.remediation import access, report, selectors, services
 from remedia.remediation.catalogue import CATALOGUE
 from remedia.remediation.models import (
     Course,
@@ -863,6 +863,30 @@ def evidence_view(
         as_attachment=True,
         filename=evidence.name,
         content_type=evidence.content_type,
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_GET
+@never_cache
+def course_report_view(request: HttpRequest, course_id: Any) -> HttpResponse:
+    """The course's status report as a PDF: ``?lang=es`` (default) or ``en``."""
+    course = _course_or_404(request, course_id)
+    try:
+        language = report.report_language(request.GET.get("lang"))
+        pdf = report.course_report_pdf(
+            user=_user(request), course=course, language=language
+        )
+    except NotFound:
+        raise Http404 from None
+    except ApplicationError as exc:
+        messages.error(request, exc.reasons[0])
+        return redirect(_course_url(course))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'inline; filename="{report.report_filename(course, language)}"'
     )
     response["Cache-Control"] = "no-store"
     return response
