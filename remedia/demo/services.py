@@ -20,6 +20,7 @@ from remedia.accounts import keys
 from remedia.accounts import services as accounts
 from remedia.accounts.models import Organisation, User
 from remedia.accounts.permissions import Role, Sector
+from remedia.demo.remediation import seed_inisa_course
 from remedia.facilities import services as facilities
 from remedia.facilities.models import Facility, FacilityStatus
 from remedia.facilities.normalise import normalise_name
@@ -157,6 +158,8 @@ class SeedResult:
     users: list[CreatedCredentials]
     organisations: list[CreatedOrganisation]
     receipts: list[tuple[str, str]]
+    # The INISA course's statement survey, printed on the run that made it.
+    survey_code: str = ""
 
 
 @transaction.atomic
@@ -190,11 +193,16 @@ def seed_demo() -> SeedResult:
             )
         )
     seed_routing(organisations)
-    receipts = seed_reports(seed_facilities())
+    facilities_by_id = seed_facilities()
+    receipts = seed_reports(facilities_by_id)
     seed_cases()
     rrm.rrm_record_seed(facility_links={"inisa": "demo-inisa"})
+    seeded = seed_inisa_course(organisations=organisations, facilities=facilities_by_id)
     return SeedResult(
-        users=created, organisations=created_organisations, receipts=receipts
+        users=created,
+        organisations=created_organisations,
+        receipts=receipts,
+        survey_code=seeded.survey_code if seeded else "",
     )
 
 

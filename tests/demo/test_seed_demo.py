@@ -26,6 +26,13 @@ from remedia.facilities.models import (
     FacilityStatus,
 )
 from remedia.facilities.selectors import facility_search
+from remedia.remediation import access, surveys, training
+from remedia.remediation.models import (
+    Course,
+    Evidence,
+    MeasureStatus,
+    SurveyResponse,
+)
 from tests.factories import totp_code_for_secret
 
 DEMO_ROLES = {
@@ -64,6 +71,9 @@ def _counts() -> tuple[int, ...]:
         FacilityAlias.objects.count(),
         FacilityEvent.objects.count(),
         FacilitySearchToken.objects.count(),
+        Course.objects.count(),
+        Evidence.objects.count(),
+        SurveyResponse.objects.count(),
     )
 
 
@@ -214,3 +224,39 @@ def test_seeding_a_demo_made_before_the_registry_grew_adds_only_what_is_missing(
     assert first_six <= set(Facility.objects.values_list("pk", flat=True))
     assert Facility.objects.get(external_id="demo-ags-2").workers == 999
     assert Facility.objects.count() == len(FACILITIES)
+
+
+def test_the_inisa_course_is_a_complete_example_for_analyst_and_monitor():
+    output = _seed()
+    course = Course.objects.get(reference="MLRR INISA 2023")
+    measures = list(course.measures.order_by("position"))
+    assert [m.type for m in measures] == [
+        "neutrality_statement",
+        "conduct_guidelines",
+        "zero_tolerance_policy",
+        "personnel_training",
+        "anonymous_reporting_channel",
+        "worker_rights_training",
+        "sanctions_proceedings",
+    ]
+    assert {m.due_date.isoformat() for m in measures} == {"2023-11-10"}
+    assert course.rrm_case is not None
+    assert course.rrm_case.slug == "inisa"
+    statuses = [m.status for m in measures]
+    assert statuses.count(MeasureStatus.VERIFIED) == 5
+    assert Evidence.objects.filter(measure__course=course).count() >= 6
+    for username in ("analyst", "monitor", "facility"):
+        user = User.objects.get(username=username)
+        assert access.courses_visible(user=user).filter(pk=course.pk).exists()
+    handler = User.objects.get(username="handler")
+    assert not access.courses_visible(user=handler).exists()
+
+    # The survey code printed works, and its results are shown (>= 5 answers).
+    code = re.search(r"with the code ([A-Z0-9]{6})", output).group(1)
+    survey = surveys.survey_find_by_code(code=code)
+    assert surveys.survey_results(survey).shown
+    # Coverage: everyone trained on the statement, two short on workers' rights.
+    coverage = {c.topic: c.coverage for c in training.course_coverage(course)}
+    assert coverage["neutrality_guidelines"].complete
+    assert not coverage["worker_rights"].complete
+    assert course.sanctions.count() == 1

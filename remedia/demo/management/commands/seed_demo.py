@@ -25,6 +25,11 @@ class Command(BaseCommand):
             self.stdout.write("Demo report receipts (follow them up at /seguimiento/):")
             for facility, receipt in result.receipts:
                 self.stdout.write(f"  {receipt}  {facility}")
+        if result.survey_code:
+            self.stdout.write(
+                "INISA course: workers answer the neutrality statement survey at "
+                f"/encuesta/ with the code {result.survey_code}"
+            )
         if not result.users:
             self.stdout.write("demo users already present; nothing to print")
             return
