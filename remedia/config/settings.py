@@ -342,7 +342,18 @@ if not REMEDIA_BASE_URL.startswith(("http://", "https://")):
         "REMEDIA_BASE_URL is malformed: expected an http:// or https:// address."
     )
 REMEDIA_REPORT_EMAIL: str | None = os.environ.get("REMEDIA_REPORT_EMAIL") or None
+
+# --- Telephony (issue 8) ------------------------------------------------------------------
+# Provider credentials come from the environment only. Webhook signatures are
+# checked against REMEDIA_BASE_URL + the hook's path (the address the provider
+# calls, whatever a proxy in front rewrites). TWILIO_API_URL points the REST
+# calls (outbound messages, recordings, deletions) at the provider, or at the
+# local stand-in in tests and demos.
 TWILIO_AUTH_TOKEN: str | None = os.environ.get("TWILIO_AUTH_TOKEN") or None
+TWILIO_ACCOUNT_SID: str | None = os.environ.get("TWILIO_ACCOUNT_SID") or None
+TWILIO_API_URL: str = _setting("TWILIO_API_URL", env.str, "https://api.twilio.com")
+TWILIO_SMS_FROM: str | None = os.environ.get("TWILIO_SMS_FROM") or None
+TWILIO_WHATSAPP_FROM: str | None = os.environ.get("TWILIO_WHATSAPP_FROM") or None
 
 # --- Security -----------------------------------------------------------------------
 

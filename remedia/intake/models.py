@@ -207,6 +207,23 @@ class Report(BaseModel):
         blank=True,
         help_text=_("Último día (no hora) en que quien denuncia consultó."),
     )
+    # A worker who reported by SMS, WhatsApp or email and chose to hear back
+    # that way: the channel in the clear (to know a reply can be sent), the
+    # number or address sealed to the report's public key like the narrative,
+    # so only someone who can open the report (a handler, at the moment of
+    # replying) can read it. Empty: replies wait for the worker to ask.
+    reply_channel = models.CharField(
+        _("canal de respuesta"),
+        max_length=16,
+        choices=Channel.choices,
+        blank=True,
+        help_text=_("Canal por el que quien denuncia pidió recibir respuestas."),
+    )
+    reply_contact = models.BinaryField(
+        null=True,
+        blank=True,
+        help_text=_("Número o correo para responder, sellado a la llave pública."),
+    )
 
     class Meta:
         ordering = ["-created_at"]
