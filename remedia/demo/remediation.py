@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PIL import Image, ImageDraw
@@ -30,6 +31,7 @@ from remedia.remediation.models import (
     PartyRole,
     PersonnelRole,
     ResponseChannel,
+    Survey,
     TrainingTopic,
 )
 from remedia.rrm.models import RrmCase
@@ -215,7 +217,7 @@ def seed_inisa_course(
     return SeededCourse(course=course, survey_code=statement.code)
 
 
-def _answers(survey, rows: list[tuple[str, ...]]) -> None:
+def _answers(survey: Survey, rows: Sequence[tuple[str, ...]]) -> None:
     questions = surveys.survey_questions(survey)
     for values in rows:
         surveys.survey_answer(

@@ -42,6 +42,10 @@ def survey(world: World, statement: Measure) -> Survey:
     first = opened.questions.get(position=1)
     first.text_en = "Did you see the company's neutrality statement posted?"
     first.save()
+    # A question a monitor wrote in Spanish only (the catalogue's carry English).
+    second = opened.questions.get(position=2)
+    second.text_en = ""
+    second.save()
     return opened
 
 

@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from remedia.remediation import surveys
 from remedia.remediation.models import MeasureType, SurveyAnswer, SurveyResponse
-from tests.e2e.conftest import PageLog, browser, new_page  # noqa: F401
-from tests.remediation.conftest import World
+from tests.e2e.conftest import PageLog
+from tests.remediation.conftest import World, course, world  # noqa: F401
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = Path(tempfile.gettempdir()) / "remedia-shots"
-
 
 def test_a_worker_answers_from_a_phone_with_the_posted_code(
-    new_page: Any,  # noqa: F811
+    new_page: Any,
     live_server: Any,
-    world: World,
-    course: Any,
+    world: World,  # noqa: F811
+    course: Any,  # noqa: F811
 ) -> None:
     # given a survey opened on the neutrality statement, its code on a poster
     measure = course.measures.get(type=MeasureType.NEUTRALITY_STATEMENT)
@@ -40,8 +36,6 @@ def test_a_worker_answers_from_a_phone_with_the_posted_code(
     assert page.get_by_text("Su respuesta es anónima").is_visible()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / "survey-phone.png"), full_page=True)
 
     questions = page.locator("fieldset.survey-question")
     assert questions.count() == 2
