@@ -707,7 +707,10 @@ def case_message(
     request: HttpRequest, case_id: str, payload: MessageIn
 ) -> Status[dict[str, Any]]:
     sent = services.case_message_reporters(
-        case=_case(request, case_id), user=_viewer(request), body=payload.body
+        case=_case(request, case_id),
+        user=_viewer(request),
+        body=payload.body,
+        user_private_key=keys.request_private_key(request),
     )
     return Status(201, {"reporters": sent})
 

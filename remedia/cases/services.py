@@ -1037,11 +1037,14 @@ def case_open_for(
 # --- Talking to the reporters -------------------------------------------------------------------
 
 
-def case_message_reporters(*, case: Case, user: User, body: str) -> int:
+def case_message_reporters(
+    *, case: Case, user: User, body: str, user_private_key: bytes | None = None
+) -> int:
     """One question or update to every reporter of the case, each through their receipt.
 
     Each reporter gets their own copy, sealed to their own report's key: no
-    reporter ever sees who else reported or what they said.
+    reporter ever sees who else reported or what they said. With the handler's
+    key, a reporter who chose SMS, WhatsApp or email also gets it that way.
     """
     _require_write(case=case, user=user)
     reports = list(Report.objects.filter(case_links__case=case))
@@ -1050,7 +1053,12 @@ def case_message_reporters(*, case: Case, user: User, body: str) -> int:
     with transaction.atomic():
         locked = _lock(case)
         for report in reports:
-            intake.staff_reply(report=report, user=user, body=body)
+            intake.staff_reply(
+                report=report,
+                user=user,
+                body=body,
+                user_private_key=user_private_key,
+            )
         now = timezone.now()
         fields = _mark_first_response(locked, now) + _mark_acknowledged(locked, now)
         events.record(

@@ -825,7 +825,12 @@ def case_document_view(
 def case_message_view(request: HttpRequest, case_id: Any) -> HttpResponse:
     def send(case: Case, user: User) -> str:
         data = _valid(ReportersMessageForm(request.POST))
-        n = services.case_message_reporters(case=case, user=user, body=data["body"])
+        n = services.case_message_reporters(
+            case=case,
+            user=user,
+            body=data["body"],
+            user_private_key=keys.request_private_key(request),
+        )
         return _("Mensaje enviado a %(n)s persona(s) denunciante(s).") % {"n": n}
 
     return _case_action(request, case_id, send, anchor="message")

@@ -21,6 +21,7 @@ urlpatterns = [
     path("staff/", include("remedia.accounts.urls")),
     path("staff/admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("hooks/", include("remedia.intake.channels.urls")),
     path("healthz", core_views.health_view, name="health"),
 ]
 

@@ -378,7 +378,10 @@ def report_reply(
 ) -> Status[MessageOut]:
     report = selectors.report_get_for_user(viewer=_viewer(request), report_id=report_id)
     message = services.staff_reply(
-        report=report, user=_viewer(request), body=payload.body
+        report=report,
+        user=_viewer(request),
+        body=payload.body,
+        user_private_key=keys.request_private_key(request),
     )
     return Status(201, _new_message_out(message, payload.body))
 

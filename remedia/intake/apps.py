@@ -12,6 +12,10 @@ class IntakeConfig(AppConfig):
         from remedia.facilities.hooks import facility_section_register
         from remedia.facilities.signals import facility_merged
         from remedia.intake import checks  # noqa: F401  (registers system checks)
+        from remedia.intake.channels.email import reply_deliver as email_reply_deliver
+        from remedia.intake.channels.outbound import reply_deliver
+        from remedia.intake.hooks import reply_deliverer_register
+        from remedia.intake.models import Channel
         from remedia.intake.panels import (
             facility_reports_section,
             inbox_nav,
@@ -20,6 +24,11 @@ class IntakeConfig(AppConfig):
         )
         from remedia.intake.receivers import reports_follow_facility_merge
 
+        # Handler replies leave by SMS or WhatsApp to workers who chose to hear back.
+        reply_deliverer_register(Channel.SMS, reply_deliver)
+        reply_deliverer_register(Channel.WHATSAPP, reply_deliver)
+        # ... and by email to workers who wrote by email (channels/email.py).
+        reply_deliverer_register(Channel.EMAIL, email_reply_deliver)
         staff_nav_register(inbox_nav)
         home_panel_register(inbox_panel)
         home_panel_register(routing_panel)

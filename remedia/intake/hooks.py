@@ -72,3 +72,35 @@ def staff_report_sections(request: HttpRequest, report: Report) -> list[Panel]:
         s for p in _staff_report_providers if (s := p(request, report)) is not None
     ]
     return sorted(found, key=lambda s: s.order)
+
+
+# --- Replies that leave by the worker's own channel ------------------------------------
+# A worker who wrote by SMS, WhatsApp or email may ask to hear back that way.
+# The channels sit above the intake's services, so they register a deliverer
+# per channel at start-up; `services.staff_reply` hands it the reply after the
+# commit, with the contact unsealed by the handler's key. A deliverer must not
+# raise for a provider's failure (the reply is already stored and the worker
+# can read it with the receipt) and must never log the contact or the body.
+
+
+@dataclass(frozen=True)
+class ReplyDelivery:
+    report_id: Any
+    message_id: Any
+    channel: str
+    contact: str = field(repr=False)
+    body: str = field(repr=False)
+    language: str = "es"
+
+
+ReplyDeliverer = Callable[[ReplyDelivery], None]
+
+_reply_deliverers: dict[str, ReplyDeliverer] = {}
+
+
+def reply_deliverer_register(channel: str, deliverer: ReplyDeliverer) -> None:
+    _reply_deliverers[channel] = deliverer
+
+
+def reply_deliverer_for(channel: str) -> ReplyDeliverer | None:
+    return _reply_deliverers.get(channel)

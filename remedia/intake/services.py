@@ -41,7 +41,7 @@ from remedia.core.grants import grant_plan
 from remedia.core.throttle import Backoff
 from remedia.facilities.models import Facility
 from remedia.intake import attachments as files
-from remedia.intake import selectors, signals
+from remedia.intake import hooks, selectors, signals
 from remedia.intake.categories import Category, is_urgent
 from remedia.intake.models import (
     Attachment,
@@ -62,7 +62,10 @@ logger = logging.getLogger(__name__)
 NARRATIVE_MAX = 20_000
 MESSAGE_MAX = 10_000
 FACILITY_NAME_MAX = 300
+REPLY_CONTACT_MAX = 320
 LANGUAGES = {"es", "en"}
+# Channels whose reports may leave the state unknown (stored as "").
+STATE_OPTIONAL_CHANNELS = frozenset({Channel.EMAIL})
 
 
 class ReceiptRefused(ApplicationError):
@@ -101,6 +104,9 @@ class ReportDraft:
     state: str = ""
     occurred_on: date | None = None
     files: list[IncomingFile] = field(default_factory=list)
+    # Set only when the worker chose to hear back on the channel they wrote
+    # from (a phone number, an address): sealed to the report key, never plain.
+    reply_contact: str = ""
 
 
 @dataclass(frozen=True)
@@ -114,6 +120,7 @@ class CleanDraft:
     state: str
     occurred_on: date | None
     files: list[tuple[str, files.CleanFile]]
+    reply_contact: str = ""
 
 
 def _clean_files(
@@ -190,7 +197,12 @@ def report_validate(draft: ReportDraft) -> CleanDraft:
         )
 
     state = state_code(draft.state or "") if draft.state else None
-    if not draft.state:
+    if not draft.state and draft.channel in STATE_OPTIONAL_CHANNELS:
+        # An email is free text: no form asks where it happened. The report
+        # goes by the rules that match any state, else to the default
+        # organisation, and the handler reads the place in the narrative.
+        state = ""
+    elif not draft.state:
         errors.append({"field": "state", "reason": _("Elija el estado donde pasó.")})
     elif state is None:
         errors.append(
@@ -220,7 +232,7 @@ def report_validate(draft: ReportDraft) -> CleanDraft:
                 "reason": _("El nombre del centro es demasiado largo."),
             }
         )
-    if state is None and facility is not None:
+    if not state and facility is not None:
         state = facility.state
 
     occurred_on = draft.occurred_on
@@ -230,6 +242,9 @@ def report_validate(draft: ReportDraft) -> CleanDraft:
         )
 
     cleaned_files = _clean_files(draft.files, errors)
+    reply_contact = clean_text(draft.reply_contact)
+    if len(reply_contact) > REPLY_CONTACT_MAX:
+        errors.append({"field": "reply_contact", "reason": _("Contacto no válido.")})
     if errors or state is None:
         raise InvalidInput(errors)
     return CleanDraft(
@@ -242,6 +257,7 @@ def report_validate(draft: ReportDraft) -> CleanDraft:
         state=state,
         occurred_on=occurred_on,
         files=cleaned_files,
+        reply_contact=reply_contact,
     )
 
 
@@ -420,6 +436,12 @@ def report_submit(*, draft: ReportDraft) -> Submitted:
                 ),
                 receipt_lookup=secrets_.lookup,
                 reporter_wrapped_key=crypto.wrap(pair.private, key=secrets_.key),
+                reply_channel=clean.channel if clean.reply_contact else "",
+                reply_contact=_seal_json(
+                    {"contact": clean.reply_contact}, public_key=pair.public
+                )
+                if clean.reply_contact
+                else None,
             )
             ReportCategory.objects.bulk_create(
                 [ReportCategory(report=report, code=code) for code in clean.categories]
@@ -777,10 +799,61 @@ def _acting_organisation(*, report: Report, user: User) -> uuid.UUID | None:
     )
 
 
+def reply_contact_open(*, report: Report, private_key: bytes) -> str | None:
+    """The number or address the worker chose to hear back on, or None."""
+    if not report.reply_channel or not report.reply_contact:
+        return None
+    return _open_json(bytes(report.reply_contact), private_key=private_key).get(
+        "contact"
+    )
+
+
+def _reply_delivery_queue(
+    *, report: Report, message: Message, user: User, user_private_key: bytes, body: str
+) -> None:
+    """Send the reply on the worker's own channel after the commit, if they chose one.
+
+    Only someone who can open the report can read the contact, so this happens
+    while the handler's key is at hand; the unsealed contact lives in memory
+    until the deliverer has run, never in a job queue. A failed sending loses
+    nothing: the reply is committed and the worker reads it with the receipt.
+    """
+    deliverer = hooks.reply_deliverer_for(report.reply_channel)
+    if deliverer is None or not report.reply_contact:
+        return
+    report_key = staff_report_key(
+        report=report, user=user, user_private_key=user_private_key
+    )
+    if report_key is None:
+        return
+    contact = reply_contact_open(report=report, private_key=report_key)
+    if not contact:
+        return
+    delivery = hooks.ReplyDelivery(
+        report_id=report.pk,
+        message_id=message.pk,
+        channel=report.reply_channel,
+        contact=contact,
+        body=body,
+        language=report.language,
+    )
+    transaction.on_commit(lambda: deliverer(delivery))
+
+
 def staff_reply(
-    *, report: Report, user: User, body: str, incoming: list[IncomingFile] | None = None
+    *,
+    report: Report,
+    user: User,
+    body: str,
+    incoming: list[IncomingFile] | None = None,
+    user_private_key: bytes | None = None,
 ) -> Message:
-    """A message to the reporter. Sealing needs only the report's public key."""
+    """A message to the reporter. Sealing needs only the report's public key.
+
+    With the handler's private key, the reply also leaves by SMS, WhatsApp or
+    email to a worker who chose that channel (the contact is sealed to the
+    report key); without it, the worker reads it with the receipt as always.
+    """
     organisation_id = _acting_organisation(report=report, user=user)
     if organisation_id is None:
         raise PermissionDenied()
@@ -795,6 +868,14 @@ def staff_reply(
     )
     if report.status == ReportStatus.RECEIVED:
         report_status_change(report=report, user=user, status=ReportStatus.ACKNOWLEDGED)
+    if user_private_key is not None and report.reply_channel:
+        _reply_delivery_queue(
+            report=report,
+            message=message,
+            user=user,
+            user_private_key=user_private_key,
+            body=text,
+        )
     return message
 
 

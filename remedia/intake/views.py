@@ -333,6 +333,7 @@ def staff_report_view(request: HttpRequest, report_id: Any) -> HttpResponse:
                 user=request.user,  # type: ignore[arg-type]
                 body=request.POST.get("body", ""),
                 incoming=_incoming(request),
+                user_private_key=keys.request_private_key(request),
             )
         except InvalidInput as exc:
             _apply_errors(form, exc)

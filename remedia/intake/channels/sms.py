@@ -1,0 +1,429 @@
+"""The SMS and WhatsApp conversation: report in a few short messages, follow up.
+
+A worker writes to the line; each message gets one answer. To report: a
+category by number, the workplace, the state, what happened, whether to hear
+back here; then the receipt. "ESTADO" or the receipt itself follows a report
+up, "AYUDA" explains, "BORRAR" forgets an unfinished report.
+
+The provider hands us only the sender's number, so the conversation is found
+by a keyed hash of it (never the number) in the shared cache, which every app
+process sees. Between messages the cache holds the step and the answers so far,
+encrypted under a key derived from the secret key and the number, for 30 idle
+minutes at most; it is deleted when the report is made or abandoned. Nonsense
+changes nothing: the worker gets a kind answer and the same question again.
+The number is stored only when the worker asks for answers here, sealed to the
+report key like the narrative; it is never logged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, override
+
+from remedia.core import crypto
+from remedia.core.errors import InvalidInput, Throttled
+from remedia.core.geo import state_code
+from remedia.intake import hooks, services
+from remedia.intake.categories import Category
+from remedia.intake.models import AuthorKind, Channel, ReportStatus
+
+logger = logging.getLogger(__name__)
+
+IDLE_SECONDS = 30 * 60
+RATE_WINDOW_SECONDS = 10 * 60
+WHATSAPP_PREFIX = "whatsapp:"
+FACILITY_MAX = services.FACILITY_NAME_MAX
+NARRATIVE_MIN = 10
+# The provider refuses bodies over 1,600 characters; the rest waits on the web.
+BODY_MAX = 1500
+
+# A handful of categories, by number, in words that fit a small screen.
+MENU: list[tuple[str, Promise]] = [
+    (Category.INTIMIDATION, gettext_lazy("Intimidación o presión")),
+    (Category.THREATS, gettext_lazy("Amenazas")),
+    (Category.RETALIATION, gettext_lazy("Despido o represalia")),
+    (Category.UNION_INTERFERENCE, gettext_lazy("Injerencia en el sindicato")),
+    (Category.WAGES, gettext_lazy("Salarios o pagos retenidos")),
+    (Category.HARASSMENT, gettext_lazy("Acoso u hostigamiento")),
+    (Category.FORCED_LABOUR, gettext_lazy("Trabajo forzoso")),
+    (Category.CHILD_LABOUR, gettext_lazy("Trabajo infantil")),
+    (Category.OTHER, gettext_lazy("Otro")),
+]
+
+GREETING_WORDS = {"HOLA", "BUENAS", "DENUNCIA", "DENUNCIAR", "INICIO", "MENU", "MENÚ"}
+HELP_WORDS = {"AYUDA", "HELP", "INFO"}
+STATUS_WORDS = {"ESTADO", "STATUS", "SEGUIMIENTO"}
+CANCEL_WORDS = {"BORRAR", "CANCELAR", "SALIR", "STOP", "ALTO"}
+YES_WORDS = {"1", "SI", "SÍ", "S"}
+NO_WORDS = {"2", "NO", "N"}
+UNKNOWN_WORDS = {"NO SE", "NO SÉ", "NOSE", "NO LO SE", "NO LO SÉ"}
+
+
+# --- Keys: the number never leaves this module in the clear ---------------------------
+
+
+def _derived(label: bytes) -> bytes:
+    return hmac.new(settings.SECRET_KEY.encode(), label, hashlib.sha256).digest()
+
+
+def number_digest(sender: str) -> str:
+    """A keyed hash of the sender, for cache keys and counters."""
+    return hmac.new(
+        _derived(b"remedia.channels.sms.key"), sender.encode(), hashlib.sha256
+    ).hexdigest()[:40]
+
+
+def _state_key(sender: str) -> bytes:
+    return hmac.new(
+        _derived(b"remedia.channels.sms.state"), sender.encode(), hashlib.sha256
+    ).digest()
+
+
+def _conversation_cache_key(sender: str) -> str:
+    return f"channels:sms:conversation:{number_digest(sender)}"
+
+
+def channel_of(sender: str) -> str:
+    return Channel.WHATSAPP if sender.startswith(WHATSAPP_PREFIX) else Channel.SMS
+
+
+# --- Conversation state -------------------------------------------------------------
+
+
+@dataclass
+class Conversation:
+    step: str
+    category: str = ""
+    facility: str = ""
+    state: str = ""
+    narrative: str = ""
+
+
+def conversation_load(sender: str) -> Conversation | None:
+    sealed = cache.get(_conversation_cache_key(sender))
+    if not sealed:
+        return None
+    try:
+        data = json.loads(crypto.unwrap(sealed, key=_state_key(sender)))
+        return Conversation(**data)
+    except (crypto.DecryptionFailed, ValueError, TypeError):
+        # Kept under an older secret key, or damaged: start again.
+        conversation_forget(sender)
+        return None
+
+
+def conversation_keep(sender: str, conversation: Conversation) -> None:
+    plain = json.dumps(vars(conversation), ensure_ascii=False).encode()
+    cache.set(
+        _conversation_cache_key(sender),
+        crypto.wrap(plain, key=_state_key(sender)),
+        timeout=IDLE_SECONDS,
+    )
+
+
+def conversation_forget(sender: str) -> None:
+    cache.delete(_conversation_cache_key(sender))
+
+
+# --- Abuse ------------------------------------------------------------------------------
+
+
+def _count(key: str, timeout: int) -> int:
+    try:
+        return cache.incr(key)
+    except ValueError:
+        # First message of the window (a race here only miscounts by a few).
+        cache.add(key, 0, timeout=timeout)
+        return cache.incr(key)
+
+
+def _limit(name: str, default: int) -> int:
+    return int(getattr(settings, name, default))
+
+
+@dataclass(frozen=True)
+class Admission:
+    allowed: bool
+    # Over a limit, the first refusal is explained; later ones get no answer,
+    # so a flood cannot make the line send message after message.
+    answer: str = ""
+
+
+def admit(sender: str) -> Admission:
+    """Per-number and line-wide limits, counted under keyed hashes only."""
+    minute = int(time.time() // 60)
+    line = _count(f"channels:sms:line:{minute}", timeout=120)
+    line_max = _limit("REMEDIA_SMS_MAX_PER_MINUTE", 300)
+    if line > line_max:
+        return Admission(
+            allowed=False,
+            answer=_(
+                "Estamos recibiendo muchos mensajes. Nada de lo que escribió se "
+                "perdió si ya tiene recibo; vuelva a escribir en unos minutos."
+            )
+            if line == line_max + 1
+            else "",
+        )
+    mine = _count(
+        f"channels:sms:number:{number_digest(sender)}", timeout=RATE_WINDOW_SECONDS
+    )
+    mine_max = _limit("REMEDIA_SMS_MAX_PER_NUMBER", 40)
+    if mine > mine_max:
+        return Admission(
+            allowed=False,
+            answer=_(
+                "Recibimos muchos mensajes seguidos desde este número. Espere unos "
+                "minutos y vuelva a escribir; no tiene que empezar de nuevo."
+            )
+            if mine == mine_max + 1
+            else "",
+        )
+    return Admission(allowed=True)
+
+
+# --- What the worker reads -------------------------------------------------------------
+
+
+def _menu() -> str:
+    lines = [f"{n}. {label}" for n, (_code, label) in enumerate(MENU, start=1)]
+    return "\n".join(lines)
+
+
+def _greeting() -> str:
+    return (
+        _(
+            "Hola. Aquí puede denunciar abusos en su trabajo sin dar su nombre. "
+            "¿Qué pasó? Responda con un número:"
+        )
+        + "\n"
+        + _menu()
+        + "\n"
+        + _("Para seguir una denuncia, envíe su recibo. AYUDA: más información.")
+    )
+
+
+def _help() -> str:
+    return _(
+        "Remedia recibe denuncias sin nombre. No le pedimos su nombre y no "
+        "guardamos su número, salvo que pida respuestas por aquí. Para denunciar, "
+        "escriba HOLA. Para saber cómo va su denuncia, envíe su recibo de 16 "
+        "dígitos o ESTADO. Para borrar una denuncia sin terminar, escriba BORRAR."
+    )
+
+
+def _question(step: str) -> str:
+    if step == "category":
+        return _("Responda con un número:") + "\n" + _menu()
+    if step == "facility":
+        return _(
+            "¿En qué fábrica o centro de trabajo pasó? Escriba el nombre (o NO SÉ)."
+        )
+    if step == "state":
+        return _("¿En qué estado está? Por ejemplo: Puebla, Aguascalientes, Coahuila.")
+    if step == "narrative":
+        return _(
+            "Cuéntenos qué pasó en un mensaje: qué, cuándo y quién. No escriba "
+            "su nombre."
+        )
+    if step == "reply":
+        return _(
+            "¿Quiere recibir respuestas por este medio? 1 sí, 2 no. Si dice que "
+            "sí, guardaremos su número cifrado, solo para responderle."
+        )
+    return _("Envíe su recibo de 16 dígitos.")
+
+
+def receipt_grouped(receipt: str) -> str:
+    return " ".join(receipt[i : i + 4] for i in range(0, len(receipt), 4))
+
+
+def _upper(text: str) -> str:
+    return re.sub(r"\s+", " ", text.strip().upper().rstrip(".!¡¿?"))
+
+
+def _receipt_in(text: str) -> str | None:
+    digits = services.receipt_normalise(text)
+    return digits if re.fullmatch(r"\d{16}", digits) else None
+
+
+# --- The conversation ---------------------------------------------------------------
+
+
+def conversation_answer(*, sender: str, body: str) -> str:
+    """The answer to one message from `sender`; "" when no answer should go out."""
+    with override("es"):
+        if not sender:
+            return ""
+        admission = admit(sender)
+        if not admission.allowed:
+            logger.info("channels.sms_throttled", extra={"channel": channel_of(sender)})
+            return admission.answer
+        return body_fit(_answer(sender=sender, text=services.clean_text(body)))
+
+
+def body_fit(body: str) -> str:
+    if len(body) <= BODY_MAX:
+        return body
+    return body[: BODY_MAX - 1].rstrip() + "…"
+
+
+def _answer(*, sender: str, text: str) -> str:
+    word = _upper(text)
+    conversation = conversation_load(sender)
+
+    if word in HELP_WORDS:
+        extra = "\n\n" + _question(conversation.step) if conversation else ""
+        return _help() + extra
+    if word in CANCEL_WORDS:
+        conversation_forget(sender)
+        return _("Listo: borramos lo que nos escribió. Escriba HOLA para empezar.")
+    receipt = _receipt_in(text)
+    if receipt is not None:
+        return _follow_up(receipt)
+    if word in STATUS_WORDS:
+        return _question("receipt")
+
+    if conversation is not None and word in GREETING_WORDS:
+        return _("Hola de nuevo.") + "\n" + _question(conversation.step)
+    if conversation is None:
+        code = _menu_choice(word)
+        if code is None:
+            return _greeting()
+        conversation_keep(sender, Conversation(step="facility", category=code))
+        return _question("facility")
+    return _advance(sender=sender, conversation=conversation, text=text, word=word)
+
+
+def _menu_choice(word: str) -> str | None:
+    if word.isdigit() and 1 <= int(word) <= len(MENU):
+        return str(MENU[int(word) - 1][0])
+    return None
+
+
+def _again(step: str, why: str) -> str:
+    return why + "\n" + _question(step)
+
+
+def _advance(*, sender: str, conversation: Conversation, text: str, word: str) -> str:
+    step = conversation.step
+    if step == "category":
+        code = _menu_choice(word)
+        if code is None:
+            return _again(step, _("No entendimos su respuesta."))
+        conversation.category, conversation.step = code, "facility"
+    elif step == "facility":
+        if not text or len(text) > FACILITY_MAX:
+            return _again(step, _("Escriba solo el nombre, en pocas palabras."))
+        conversation.facility = "" if word in UNKNOWN_WORDS else text
+        conversation.step = "state"
+    elif step == "state":
+        code = state_code(text)
+        if code is None:
+            return _again(step, _("No reconocimos ese estado."))
+        conversation.state, conversation.step = code, "narrative"
+    elif step == "narrative":
+        if len(text) < NARRATIVE_MIN:
+            return _again(
+                step,
+                _("Necesitamos unas palabras sobre lo que pasó para poder ayudar."),
+            )
+        conversation.narrative, conversation.step = text, "reply"
+    elif step == "reply":
+        if word in YES_WORDS or word in NO_WORDS:
+            return _submit(sender, conversation, wants_replies=word in YES_WORDS)
+        return _again(step, _("Responda 1 (sí) o 2 (no)."))
+    else:
+        conversation_forget(sender)
+        return _greeting()
+    conversation_keep(sender, conversation)
+    return _question(conversation.step)
+
+
+def _submit(sender: str, conversation: Conversation, *, wants_replies: bool) -> str:
+    draft = services.ReportDraft(
+        channel=channel_of(sender),
+        language="es",
+        categories=[conversation.category],
+        narrative=conversation.narrative,
+        facility_name=conversation.facility,
+        state=conversation.state,
+        reply_contact=sender if wants_replies else "",
+    )
+    try:
+        submitted = services.report_submit(draft=draft)
+    except Throttled:
+        # Kept a little longer, so the worker can simply answer again.
+        conversation_keep(sender, conversation)
+        return _(
+            "Estamos recibiendo muchas denuncias en este momento. Su texto no se "
+            "perdió: responda 1 o 2 otra vez en un minuto."
+        )
+    except InvalidInput:
+        # The steps check what the service checks; a refusal here starts over.
+        conversation_forget(sender)
+        return _("No pudimos guardar la denuncia. Escriba HOLA para empezar de nuevo.")
+    conversation_forget(sender)
+    logger.info(
+        "channels.sms_report_submitted",
+        extra={"channel": draft.channel, "reply_wanted": wants_replies},
+    )
+    answer = _(
+        "Gracias. Recibimos su denuncia. Su recibo es: %(receipt)s\n"
+        "Guárdelo y no lo comparta: es la única forma de seguir su denuncia. "
+        "Para saber cómo va, envíe el recibo por aquí o entre a %(url)s"
+    ) % {
+        "receipt": receipt_grouped(submitted.receipt),
+        "url": settings.REMEDIA_BASE_URL + "/",
+    }
+    if wants_replies:
+        answer += "\n" + _("Le responderemos por este medio.")
+    return answer
+
+
+def _follow_up(receipt: str) -> str:
+    try:
+        access = services.reporter_open(receipt=receipt)
+    except Throttled as exc:
+        return str(exc.message)
+    except services.ReceiptRefused:
+        return _(
+            "Ese recibo no corresponde a ninguna denuncia. Revise los 16 dígitos "
+            "y envíelo otra vez."
+        )
+    return follow_up_text(access)
+
+
+def follow_up_text(access: services.ReporterAccess) -> str:
+    """What the web follow-up shows, in a few lines: status and the last reply."""
+    report = access.report
+    opened = services.report_decrypt(report=report, private_key=access.private_key)
+    lines = [
+        _("Su denuncia: %(status)s.") % {"status": ReportStatus(report.status).label}
+    ]
+    for section in hooks.reporter_sections(report):
+        data: Any = section.data
+        if isinstance(data, dict) and data.get("status_label"):
+            lines.append(str(data["status_label"]))
+    replies = [
+        m for m in opened.messages if m.author_kind == AuthorKind.STAFF and m.body
+    ]
+    if replies:
+        lines.append(
+            _("Último mensaje de quien lleva su caso: %(body)s")
+            % {"body": replies[-1].body}
+        )
+    else:
+        lines.append(_("Aún no hay mensajes para usted."))
+    return "\n".join(lines)
