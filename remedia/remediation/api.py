@@ -356,7 +356,6 @@ def _measure(
 
 
 def _plan_detail(course: Course, *, user: User) -> dict[str, Any]:
-    course = selectors.course_list(viewer=user).get(pk=course.pk)
     reads_all = selectors.reads_all(viewer=user, course=course)
     measures = list(selectors.measure_list(course=course))
     evidence: dict[Any, list[Evidence]] = {m.pk: [] for m in measures}
@@ -426,6 +425,7 @@ def plan_list(request: HttpRequest, query: Query[PlanQuery]) -> dict[str, Any]:
         ),
     )
     page, count = paginate(courses, limit=query.limit, offset=query.offset)
+    selectors.progress_attach(page)
     return {
         "items": [
             _plan(c, reads_all=selectors.reads_all(viewer=user, course=c)) for c in page

@@ -9,13 +9,16 @@ annotated query for a whole list.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import (
     BooleanField,
     Count,
+    Exists,
     ExpressionWrapper,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
@@ -104,36 +107,60 @@ def _overdue_q(today: dt.date, prefix: str = "") -> Q:
     )
 
 
-def _progress_annotations(today: dt.date) -> dict[str, Count]:
-    # One join (the measures): the counts need no DISTINCT.
-    counts = {
-        f"measures_{status}": Count("measures", filter=Q(measures__status=status))
-        for status in MeasureStatus.values
-    }
-    counts["measures_total"] = Count("measures")
-    counts["measures_overdue"] = Count(
-        "measures", filter=_overdue_q(today, "measures__")
-    )
-    return counts
-
-
-def course_progress(course: Course, *, today: dt.date | None = None) -> CourseProgress:
-    """The course's progress: from ``course_list``'s annotations, else one query."""
-    if hasattr(course, "measures_total"):
-        return CourseProgress(
-            **{
-                name: getattr(course, f"measures_{name}")
-                for name in ("total", "overdue", *MeasureStatus.values)
-            }
+def _overdue_exists(today: dt.date) -> Exists:
+    return Exists(
+        Measure.objects.filter(course=OuterRef("pk"), due_date__lt=today).exclude(
+            status__in=FINISHED
         )
-    today = today or timezone.localdate()
-    return CourseProgress(
-        **Measure.objects.filter(course=course).aggregate(
+    )
+
+
+_PROGRESS_NAMES = ("total", "overdue", *MeasureStatus.values)
+
+
+def _progress_counts(
+    course_ids: list[Any], today: dt.date
+) -> dict[Any, dict[str, int]]:
+    rows: Any = (
+        Measure.objects.filter(course__in=course_ids)
+        .values("course_id")
+        .annotate(
             total=Count("pk"),
             overdue=Count("pk", filter=_overdue_q(today)),
             **{s: Count("pk", filter=Q(status=s)) for s in MeasureStatus.values},
         )
+        .order_by()
     )
+    return {
+        row["course_id"]: {name: int(row[name]) for name in _PROGRESS_NAMES}
+        for row in rows
+    }
+
+
+def progress_attach(courses: Sequence[Course], *, today: dt.date | None = None) -> None:
+    """Count the measures of a page of courses in one query, onto each course.
+
+    ``course_progress`` then reads them without a query of its own. Counting
+    only the page (not every course the viewer may see) keeps a list's cost
+    the same whatever the number of courses.
+    """
+    if not courses:
+        return
+    counts = _progress_counts([c.pk for c in courses], today or timezone.localdate())
+    for course in courses:
+        row = counts.get(course.pk, {})
+        for name in _PROGRESS_NAMES:
+            setattr(course, f"measures_{name}", row.get(name, 0))
+
+
+def course_progress(course: Course, *, today: dt.date | None = None) -> CourseProgress:
+    """The course's progress: from ``progress_attach``'s counts, else one query."""
+    if hasattr(course, "measures_total"):
+        return CourseProgress(
+            **{name: getattr(course, f"measures_{name}") for name in _PROGRESS_NAMES}
+        )
+    counts = _progress_counts([course.pk], today or timezone.localdate())
+    return CourseProgress(**counts.get(course.pk, {}))
 
 
 def _check_filters(filters: CourseFilters) -> None:
@@ -152,10 +179,10 @@ def course_list(
     filters: CourseFilters | None = None,
     today: dt.date | None = None,
 ) -> QuerySet[Course]:
-    """The courses the viewer may read, soonest deadline first, with progress.
+    """The courses the viewer may read, soonest deadline first, with parties.
 
-    Each row carries ``measures_<status>``, ``measures_total`` and
-    ``measures_overdue`` (read by ``course_progress``) and its parties.
+    Progress is not counted here: call ``progress_attach`` on the page shown,
+    so a list costs the same for ten courses or ten thousand.
     """
     filters = filters or CourseFilters()
     _check_filters(filters)
@@ -167,11 +194,10 @@ def course_list(
         courses = courses.filter(origin=filters.origin)
     if filters.facility_id:
         courses = courses.filter(facility_id=filters.facility_id)
-    courses = courses.annotate(**_progress_annotations(today))
     if filters.overdue is True:
-        courses = courses.filter(**{"measures_overdue__gt": 0})
+        courses = courses.filter(_overdue_exists(today))
     elif filters.overdue is False:
-        courses = courses.filter(**{"measures_overdue": 0})
+        courses = courses.filter(~_overdue_exists(today))
     return (
         courses.select_related("facility", "organisation")
         .prefetch_related(

@@ -401,6 +401,7 @@ def course_list_view(request: HttpRequest) -> HttpResponse:
     filter_form = CourseFilterForm(request.GET or None, facilities=facilities)
     courses = selectors.course_list(viewer=viewer, filters=filter_form.filters())
     page = Paginator(courses, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    selectors.progress_attach(list(page.object_list))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

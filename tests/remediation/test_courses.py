@@ -287,7 +287,9 @@ def test_the_list_costs_the_same_queries_for_more_courses(world: World) -> None:
     def queries() -> int:
         viewer = type(world.monitor.user).objects.get(pk=world.monitor.user.pk)
         with CaptureQueriesContext(connection) as captured:
-            for c in selectors.course_list(viewer=viewer):
+            page = list(selectors.course_list(viewer=viewer))
+            selectors.progress_attach(page)
+            for c in page:
                 selectors.course_progress(c)
                 selectors.reads_all(viewer=viewer, course=c)
                 list(c.parties.all())
