@@ -63,6 +63,7 @@ from remedia.cases.models import (
     Severity,
 )
 from remedia.core.errors import ApplicationError, InvalidInput, NotFound
+from remedia.core.forms import form_data
 from remedia.core.pagination import CountedPaginator
 from remedia.facilities.models import Facility
 from remedia.facilities.selectors import facility_search
@@ -640,24 +641,11 @@ def _case_action(
     return redirect(case.get_absolute_url() + (f"#{anchor}" if anchor else ""))
 
 
-class FormRefused(ApplicationError):
-    """A form's own shape check failed; its first reason becomes the message."""
-
-    def __init__(self, form: Any) -> None:
-        super().__init__(first_error(form))
-
-
-def _valid(form: Any) -> dict[str, Any]:
-    if not form.is_valid():
-        raise FormRefused(form)
-    return cast(dict[str, Any], form.cleaned_data)
-
-
 @login_required
 @require_POST
 def case_status_view(request: HttpRequest, case_id: Any) -> HttpResponse:
     def change(case: Case, user: User) -> str:
-        data = _valid(StatusForm(request.POST))
+        data = form_data(StatusForm(request.POST), labelled=False)
         case = services.case_status_change(
             case=case, user=user, status=data["status"], reason=data["reason"] or ""
         )
@@ -684,7 +672,7 @@ def case_assign_view(request: HttpRequest, case_id: Any) -> HttpResponse:
 @require_POST
 def case_severity_view(request: HttpRequest, case_id: Any) -> HttpResponse:
     def change(case: Case, user: User) -> str:
-        data = _valid(SeverityForm(request.POST))
+        data = form_data(SeverityForm(request.POST), labelled=False)
         case = services.case_update(case=case, user=user, severity=data["severity"])
         return _("Gravedad: %(severity)s.") % {"severity": case.get_severity_display()}
 
@@ -695,7 +683,7 @@ def case_severity_view(request: HttpRequest, case_id: Any) -> HttpResponse:
 @require_POST
 def case_categories_view(request: HttpRequest, case_id: Any) -> HttpResponse:
     def change(case: Case, user: User) -> str:
-        data = _valid(CategoriesForm(request.POST))
+        data = form_data(CategoriesForm(request.POST), labelled=False)
         services.case_update(case=case, user=user, categories=data["categories"])
         return _("Categorías actualizadas.")
 
@@ -719,7 +707,7 @@ def case_facility_view(request: HttpRequest, case_id: Any) -> HttpResponse:
 @require_POST
 def case_note_view(request: HttpRequest, case_id: Any) -> HttpResponse:
     def add(case: Case, user: User) -> str:
-        data = _valid(NoteForm(request.POST))
+        data = form_data(NoteForm(request.POST), labelled=False)
         services.case_note_add(case=case, user=user, body=data["body"])
         return _("Nota interna guardada.")
 
@@ -734,7 +722,7 @@ def case_task_add_view(request: HttpRequest, case_id: Any) -> HttpResponse:
         # The owner is checked by the service (role and organisation); the form
         # checks only the title's and the date's shape.
         form.fields.pop("owner_id")
-        data = _valid(form)
+        data = form_data(form, labelled=False)
         task = services.case_task_add(
             case=case,
             user=user,
@@ -824,7 +812,7 @@ def case_document_view(
 @require_POST
 def case_message_view(request: HttpRequest, case_id: Any) -> HttpResponse:
     def send(case: Case, user: User) -> str:
-        data = _valid(ReportersMessageForm(request.POST))
+        data = form_data(ReportersMessageForm(request.POST), labelled=False)
         n = services.case_message_reporters(
             case=case,
             user=user,
@@ -844,7 +832,7 @@ def case_escalate_view(request: HttpRequest, case_id: Any) -> HttpResponse:
         form = EscalateForm(
             request.POST, documents=[(i, i) for i in ids if selectors.parse_uuid(i)]
         )
-        data = _valid(form)
+        data = form_data(form, labelled=False)
         services.case_escalate(
             case=case,
             user=user,

@@ -36,6 +36,7 @@ from remedia.accounts.models import User
 from remedia.accounts.permissions import Capability
 from remedia.accounts.selectors import user_can
 from remedia.core.errors import ApplicationError, InvalidInput, NotFound
+from remedia.core.forms import form_data
 from remedia.core.hooks import NavItem
 from remedia.facilities.selectors import facility_search
 from remedia.remediation import access, report, selectors, services
@@ -134,19 +135,6 @@ def _measure_or_404(request: HttpRequest, course_id: Any, measure_id: Any) -> Me
 
 def _user(request: HttpRequest) -> User:
     return cast(User, request.user)
-
-
-class FormRefused(ApplicationError):
-    def __init__(self, form: forms.Form) -> None:
-        name, errors = next(iter(form.errors.items()))
-        label = form.fields[name].label if name in form.fields else ""
-        super().__init__(f"{label}: {errors[0]}" if label else errors[0])
-
-
-def _valid(form: forms.Form) -> dict[str, Any]:
-    if not form.is_valid():
-        raise FormRefused(form)
-    return cast(dict[str, Any], form.cleaned_data)
 
 
 def _errors_onto(form: forms.Form, exc: ApplicationError, **aliases: str) -> None:
@@ -619,7 +607,7 @@ def course_close_view(request: HttpRequest, course_id: Any) -> HttpResponse:
     course = _course_or_404(request, course_id)
 
     def close() -> str:
-        data = _valid(CloseForm(request.POST))
+        data = form_data(CloseForm(request.POST))
         closed = services.course_close(course=course, user=_user(request), **data)
         return _("Plan cerrado: %(status)s.") % {"status": closed.get_status_display()}
 
@@ -633,7 +621,7 @@ def party_add_view(request: HttpRequest, course_id: Any) -> HttpResponse:
 
     def add() -> str:
         organisations = list(selectors.organisations_choosable(viewer=request.user))
-        data = _valid(PartyForm(request.POST, organisations=organisations))
+        data = form_data(PartyForm(request.POST, organisations=organisations))
         organisation = (
             selectors.organisation_get(
                 viewer=request.user, organisation_id=data["organisation"]
@@ -674,7 +662,7 @@ def measure_add_view(request: HttpRequest, course_id: Any) -> HttpResponse:
     course = _course_or_404(request, course_id)
 
     def add() -> str:
-        data = _valid(MeasureAddForm(request.POST))
+        data = form_data(MeasureAddForm(request.POST))
         measure = services.measure_create(
             course=course,
             user=_user(request),
@@ -751,7 +739,7 @@ def measure_edit_view(
     measure = _measure_or_404(request, course_id, measure_id)
 
     def edit() -> str:
-        data = _valid(MeasureEditForm(request.POST))
+        data = form_data(MeasureEditForm(request.POST))
         services.measure_update(measure=measure, user=_user(request), **data)
         return _("Medida actualizada.")
 
@@ -767,7 +755,7 @@ def measure_status_view(
 
     def change() -> str:
         # Every status is offered to the form: the service decides who may.
-        data = _valid(StatusForm(request.POST, moves=list(MeasureStatus.values)))
+        data = form_data(StatusForm(request.POST, moves=list(MeasureStatus.values)))
         changed = services.measure_status_change(
             measure=measure,
             user=_user(request),
@@ -789,7 +777,7 @@ def measure_note_view(
     measure = _measure_or_404(request, course_id, measure_id)
 
     def add() -> str:
-        data = _valid(NoteForm(request.POST))
+        data = form_data(NoteForm(request.POST))
         services.measure_note_add(
             measure=measure, user=_user(request), body=data["body"]
         )
@@ -806,7 +794,7 @@ def evidence_add_view(
     measure = _measure_or_404(request, course_id, measure_id)
 
     def add() -> str:
-        data = _valid(EvidenceForm(request.POST))
+        data = form_data(EvidenceForm(request.POST))
         upload = request.FILES.get("file")
         if upload is None or not upload.name:
             raise ApplicationError(_("Elija un archivo o tome una foto."))
@@ -836,7 +824,7 @@ def evidence_review_view(
             evidence = selectors.evidence_get(measure=measure, evidence_id=evidence_id)
         except NotFound:
             raise Http404 from None
-        data = _valid(ReviewForm(request.POST))
+        data = form_data(ReviewForm(request.POST))
         reviewed = services.evidence_review(
             evidence=evidence,
             user=_user(request),

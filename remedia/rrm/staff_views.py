@@ -30,6 +30,7 @@ from remedia.accounts.models import User
 from remedia.accounts.permissions import Capability
 from remedia.accounts.selectors import organisations_for, user_can
 from remedia.core.errors import ApplicationError, InvalidInput, NotFound
+from remedia.core.forms import form_data
 from remedia.core.geo import STATE_CHOICES
 from remedia.core.hooks import NavItem
 from remedia.rrm import selectors, services
@@ -67,19 +68,6 @@ def _case_or_404(request: HttpRequest, case_id: Any) -> RrmCase:
 
 def _user(request: HttpRequest) -> User:
     return cast(User, request.user)
-
-
-class FormRefused(ApplicationError):
-    def __init__(self, form: forms.Form) -> None:
-        name, errors = next(iter(form.errors.items()))
-        label = form.fields[name].label if name in form.fields else ""
-        super().__init__(f"{label}: {errors[0]}" if label else errors[0])
-
-
-def _valid(form: forms.Form) -> dict[str, Any]:
-    if not form.is_valid():
-        raise FormRefused(form)
-    return cast(dict[str, Any], form.cleaned_data)
 
 
 # --- Forms -----------------------------------------------------------------------------
@@ -392,7 +380,7 @@ def petition_advance_view(request: HttpRequest, case_id: Any) -> HttpResponse:
                 _("Esa etapa no puede seguir a la actual. Recargue la página.")
             )
         form = AdvanceForm(request.POST, case=case, stage=stage)
-        data = _valid(form)
+        data = form_data(form)
         case = services.petition_advance(
             case=case,
             user=user,
@@ -432,7 +420,7 @@ def petition_claim_view(request: HttpRequest, case_id: Any) -> HttpResponse:
 @require_POST
 def petition_note_view(request: HttpRequest, case_id: Any) -> HttpResponse:
     def add(case: RrmCase, user: User) -> str:
-        data = _valid(NoteForm(request.POST))
+        data = form_data(NoteForm(request.POST))
         services.rrm_note_add(case=case, user=user, body=data["body"])
         return _("Nota guardada.")
 
