@@ -64,8 +64,9 @@ MESSAGE_MAX = 10_000
 FACILITY_NAME_MAX = 300
 REPLY_CONTACT_MAX = 320
 LANGUAGES = {"es", "en"}
-# Channels whose reports may leave the state unknown (stored as "").
-STATE_OPTIONAL_CHANNELS = frozenset({Channel.EMAIL})
+# Channels whose reports may leave the state unknown (stored as ""): free-text
+# mail, and a caller who keys 0 ("no sé") on the voice line.
+STATE_OPTIONAL_CHANNELS = frozenset({Channel.EMAIL, Channel.VOICE})
 
 
 class ReceiptRefused(ApplicationError):

@@ -15,8 +15,6 @@ from typing import Any
 
 import pytest
 import requests
-from django.apps import apps
-from django.db import connection
 
 from remedia.intake.models import Report
 from tests.channels.support import (
@@ -26,6 +24,7 @@ from tests.channels.support import (
     WORKER,
     WORKER_DIGITS,
     answer_text,
+    database_text,
     hook_form,
     report_steps,
     signature,
@@ -45,28 +44,6 @@ def _sms(base: str, body: str) -> str:
     )
     assert response.status_code == 200, response.status_code
     return answer_text(response.content)
-
-
-def _database_text() -> bytes:
-    """Every row of every table, text and binary columns alike, as bytes."""
-    dumped: list[bytes] = []
-    with connection.cursor() as cursor:
-        for table in connection.introspection.table_names():
-            cursor.execute(f'SELECT * FROM "{table}"')  # noqa: S608  (our own names)
-            for row in cursor.fetchall():
-                for value in row:
-                    if isinstance(value, bytes | memoryview):
-                        dumped.append(bytes(value))
-                    elif value is not None:
-                        dumped.append(str(value).encode())
-    # The ORM's view too, in case a backend stores something the cursor renders.
-    for model in apps.get_models():
-        for values in model.objects.values_list():
-            dumped.extend(
-                bytes(v) if isinstance(v, bytes | memoryview) else str(v).encode()
-                for v in values
-            )
-    return b"\n".join(dumped)
 
 
 def _files_text(root: Path) -> list[tuple[Path, bytes]]:
@@ -126,7 +103,7 @@ def test_sms_report_followed_on_the_web_and_answered_by_sms_leaves_no_number(
     assert REPLY in status
 
     # and the number is nowhere in plaintext: database, data directory, logs
-    database = _database_text()
+    database = database_text()
     assert b"MX-AGU" in database  # the scan does read the report's row
     for needle in (WORKER.encode(), WORKER_DIGITS.encode()):
         assert needle not in database

@@ -17,9 +17,6 @@ report key like the narrative; it is never logged.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
 import logging
 import re
 import time
@@ -27,16 +24,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, override
 
-from remedia.core import crypto
 from remedia.core.errors import InvalidInput, Throttled
 from remedia.core.geo import state_code
 from remedia.intake import hooks, services
 from remedia.intake.categories import Category
+from remedia.intake.channels import common
 from remedia.intake.models import AuthorKind, Channel, ReportStatus
 
 logger = logging.getLogger(__name__)
@@ -74,21 +70,13 @@ UNKNOWN_WORDS = {"NO SE", "NO SÉ", "NOSE", "NO LO SE", "NO LO SÉ"}
 # --- Keys: the number never leaves this module in the clear ---------------------------
 
 
-def _derived(label: bytes) -> bytes:
-    return hmac.new(settings.SECRET_KEY.encode(), label, hashlib.sha256).digest()
-
-
 def number_digest(sender: str) -> str:
     """A keyed hash of the sender, for cache keys and counters."""
-    return hmac.new(
-        _derived(b"remedia.channels.sms.key"), sender.encode(), hashlib.sha256
-    ).hexdigest()[:40]
+    return common.keyed_digest(label=b"remedia.channels.sms.key", number=sender)
 
 
 def _state_key(sender: str) -> bytes:
-    return hmac.new(
-        _derived(b"remedia.channels.sms.state"), sender.encode(), hashlib.sha256
-    ).digest()
+    return common.sealing_key(label=b"remedia.channels.sms.state", number=sender)
 
 
 def _conversation_cache_key(sender: str) -> str:
@@ -112,45 +100,32 @@ class Conversation:
 
 
 def conversation_load(sender: str) -> Conversation | None:
-    sealed = cache.get(_conversation_cache_key(sender))
-    if not sealed:
+    data = common.sealed_load(
+        cache_key=_conversation_cache_key(sender), key=_state_key(sender)
+    )
+    if data is None:
         return None
     try:
-        data = json.loads(crypto.unwrap(sealed, key=_state_key(sender)))
         return Conversation(**data)
-    except (crypto.DecryptionFailed, ValueError, TypeError):
-        # Kept under an older secret key, or damaged: start again.
+    except TypeError:
         conversation_forget(sender)
         return None
 
 
 def conversation_keep(sender: str, conversation: Conversation) -> None:
-    plain = json.dumps(vars(conversation), ensure_ascii=False).encode()
-    cache.set(
-        _conversation_cache_key(sender),
-        crypto.wrap(plain, key=_state_key(sender)),
+    common.sealed_keep(
+        cache_key=_conversation_cache_key(sender),
+        key=_state_key(sender),
+        data=vars(conversation),
         timeout=IDLE_SECONDS,
     )
 
 
 def conversation_forget(sender: str) -> None:
-    cache.delete(_conversation_cache_key(sender))
+    common.forget(cache_key=_conversation_cache_key(sender))
 
 
 # --- Abuse ------------------------------------------------------------------------------
-
-
-def _count(key: str, timeout: int) -> int:
-    try:
-        return cache.incr(key)
-    except ValueError:
-        # First message of the window (a race here only miscounts by a few).
-        cache.add(key, 0, timeout=timeout)
-        return cache.incr(key)
-
-
-def _limit(name: str, default: int) -> int:
-    return int(getattr(settings, name, default))
 
 
 @dataclass(frozen=True)
@@ -164,8 +139,8 @@ class Admission:
 def admit(sender: str) -> Admission:
     """Per-number and line-wide limits, counted under keyed hashes only."""
     minute = int(time.time() // 60)
-    line = _count(f"channels:sms:line:{minute}", timeout=120)
-    line_max = _limit("REMEDIA_SMS_MAX_PER_MINUTE", 300)
+    line = common.count(f"channels:sms:line:{minute}", timeout=120)
+    line_max = common.limit("REMEDIA_SMS_MAX_PER_MINUTE", 300)
     if line > line_max:
         return Admission(
             allowed=False,
@@ -176,10 +151,10 @@ def admit(sender: str) -> Admission:
             if line == line_max + 1
             else "",
         )
-    mine = _count(
+    mine = common.count(
         f"channels:sms:number:{number_digest(sender)}", timeout=RATE_WINDOW_SECONDS
     )
-    mine_max = _limit("REMEDIA_SMS_MAX_PER_NUMBER", 40)
+    mine_max = common.limit("REMEDIA_SMS_MAX_PER_NUMBER", 40)
     if mine > mine_max:
         return Admission(
             allowed=False,

@@ -10,4 +10,5 @@ app_name = "channels"
 
 urlpatterns = [
     path("twilio/sms", hooks_views.sms_hook, name="twilio_sms"),
+    path("twilio/voice", hooks_views.voice_hook, name="twilio_voice"),
 ]

@@ -1,0 +1,569 @@
+"""The voice line through the signed hook: a whole call, step by step.
+
+Each request is a form signed by the twilio library for the exact address the
+previous answer's `<Gather>` or `<Record>` named, posted through the Django
+test client; the recordings are real WAV files served by the provider
+stand-in on loopback, which also records their deletion.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import math
+import re
+import struct
+import wave
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from twilio.request_validator import RequestValidator
+
+from remedia.intake import services
+from remedia.intake.channels import voice
+from remedia.intake.channels.standin import ProviderStandin
+from remedia.intake.models import Attachment, Channel, Report
+from tests.channels.support import (
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    WORKER,
+    WORKER_DIGITS,
+    database_text,
+)
+
+HOOK = "/hooks/twilio/voice"
+OUR_VOICE_NUMBER = "+15550003333"
+SPOKEN_RECEIPT = re.compile(r"^(\d, \d, \d, \d\. ){3}\d, \d, \d, \d\.$")
+
+
+def wav(seconds: float, *, rate: int = 8000) -> bytes:
+    """A real WAV: a quiet 440 Hz tone, 16-bit mono."""
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(
+            b"".join(
+                struct.pack("<h", int(3000 * math.sin(2 * math.pi * 440 * n / rate)))
+                for n in range(int(seconds * rate))
+            )
+        )
+    return out.getvalue()
+
+
+def rsid(n: int) -> str:
+    return "RE" + f"{n:x}".rjust(32, "0")
+
+
+@dataclass
+class Answer:
+    """One TwiML answer: what is said, and where the next request goes."""
+
+    root: ET.Element
+    said: list[str] = field(default_factory=list)
+
+    @property
+    def action(self) -> str:
+        for tag in ("Gather", "Record"):
+            element = self.root.find(tag)
+            if element is not None:
+                return element.attrib["action"]
+        raise AssertionError("no Gather or Record in the answer")
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.said)
+
+    @property
+    def hangs_up(self) -> bool:
+        return self.root.find("Hangup") is not None
+
+    def voices(self) -> set[str]:
+        return {say.attrib.get("language", "") for say in self.root.iter("Say")}
+
+
+def sign(url: str, form: dict[str, str], token: str = AUTH_TOKEN) -> str:
+    return RequestValidator(token).compute_signature(url, form)
+
+
+@dataclass
+class Call:
+    """One phone call, as the provider drives it."""
+
+    client: Any
+    call_sid: str = "CA" + "7" * 32
+    caller: str = WORKER
+
+    def form(self, **extra: str) -> dict[str, str]:
+        return {
+            "CallSid": self.call_sid,
+            "AccountSid": ACCOUNT_SID,
+            "From": self.caller,
+            "To": OUR_VOICE_NUMBER,
+            "CallStatus": "in-progress",
+            "Direction": "inbound",
+            **extra,
+        }
+
+    def post(self, url: str, **extra: str) -> Answer:
+        form = self.form(**extra)
+        assert url.startswith(settings.REMEDIA_BASE_URL)
+        response = self.client.post(
+            url.removeprefix(settings.REMEDIA_BASE_URL),
+            data=form,
+            HTTP_X_TWILIO_SIGNATURE=sign(url, form),
+        )
+        assert response.status_code == 200, response.status_code
+        assert response["Content-Type"].startswith("text/xml")
+        root = ET.fromstring(response.content)  # noqa: S314  (our own server's answer)
+        assert root.tag == "Response"
+        return Answer(root=root, said=[s.text or "" for s in root.iter("Say")])
+
+    def start(self) -> Answer:
+        return self.post(settings.REMEDIA_BASE_URL + HOOK)
+
+    def press(self, answer: Answer, digits: str) -> Answer:
+        return self.post(answer.action, Digits=digits)
+
+    def silence(self, answer: Answer) -> Answer:
+        return self.post(answer.action)
+
+    def record(
+        self, answer: Answer, provider: ProviderStandin, sid: str, seconds: int
+    ) -> Answer:
+        url = provider.add_recording(sid, wav(seconds))
+        return self.post(
+            answer.action,
+            RecordingUrl=url,
+            RecordingSid=sid,
+            RecordingDuration=str(seconds),
+            Digits="#",
+        )
+
+
+def _report_to_the_story(call: Call, provider: ProviderStandin, state_key: str = "1"):
+    menu = call.start()
+    category = call.press(menu, "1")
+    state = call.press(category, "3")
+    facility = call.press(state, state_key)
+    return call.record(facility, provider, rsid(1), 2)
+
+
+def _report(call: Call, provider: ProviderStandin) -> str:
+    """A whole report by phone; the receipt read back."""
+    story = _report_to_the_story(call, provider)
+    return _receipt_in(call.record(story, provider, rsid(2), 3))
+
+
+def _receipt_in(answer: Answer) -> str:
+    spoken = [s for s in answer.said if SPOKEN_RECEIPT.match(s)]
+    assert len(spoken) == 2, answer.said
+    assert spoken[0] == spoken[1]
+    return re.sub(r"\D", "", spoken[0])
+
+
+def _cache_rows() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM remedia_cache")
+        return cursor.fetchone()[0]
+
+
+@pytest.fixture
+def call(client) -> Call:
+    return Call(client=client)
+
+
+def test_a_report_by_phone_is_stored_with_its_audio_and_the_receipt_read_twice(
+    call, provider, agu_handler
+):
+    # given a worker who calls, presses 1, picks retaliation and Aguascalientes
+    menu = call.start()
+    assert "Para denunciar, oprima 1" in menu.text
+    assert "Para inglés, oprima 9" in menu.text
+    assert menu.voices() == {"es-MX"}
+    category = call.press(menu, "1")
+    assert "Despido o represalia, oprima 3" in category.text
+    state = call.press(category, "3")
+    assert "Aguascalientes, oprima 1" in state.text
+    facility = call.press(state, "1")
+    assert "nombre de la fábrica" in facility.text
+    assert facility.root.find("Record").attrib["maxLength"] == "15"
+
+    # when they say the workplace's name, then what happened
+    story = call.record(facility, provider, rsid(1), 2)
+    assert "cuéntenos qué pasó" in story.text
+    assert story.root.find("Record").attrib["maxLength"] == "180"
+    assert story.root.find("Record").attrib["finishOnKey"] == "#"
+    done = call.record(story, provider, rsid(2), 4)
+
+    # then the receipt is read digit by digit, twice, and the call ends
+    receipt = _receipt_in(done)
+    assert "oprima 2" in done.text
+    assert done.hangs_up
+    # and the report is stored, routed by the state keyed, opened by the receipt
+    report = Report.objects.get()
+    assert report.channel == Channel.VOICE
+    assert report.state == "MX-AGU"
+    assert services.reporter_open(receipt=receipt).report == report
+    # and both recordings are attachments, encrypted, that the handler decrypts
+    private = services.staff_report_key(
+        report=report,
+        user=agu_handler.user,
+        user_private_key=_handler_key(agu_handler),
+    )
+    opened = services.report_decrypt(report=report, private_key=private)
+    assert opened.categories == ["retaliation"]
+    assert sorted(a["name"] for a in opened.attachments) == [
+        "centro-de-trabajo.wav",
+        "relato-telefono.wav",
+    ]
+    story_attachment = Attachment.objects.get(pk=_named(opened, "relato-telefono.wav"))
+    assert story_attachment.content_type == "audio/wav"
+    _info, audio = services.attachment_open(
+        attachment=story_attachment, private_key=private
+    )
+    with wave.open(io.BytesIO(audio)) as heard:
+        assert heard.getnframes() == 4 * 8000
+    for path in Path(settings.DATA_DIR).rglob("*"):
+        if path.is_file():
+            assert b"RIFF" not in path.read_bytes()[:64], path
+    # and nothing is left at the provider, nor of the call in the cache
+    assert provider.deletions == [rsid(1), rsid(2)]
+    assert voice.call_load(voice.Caller(number=WORKER, call_sid=call.call_sid)) is None
+
+
+def _handler_key(staff: Any) -> bytes:
+    from remedia.accounts import keys
+    from tests.intake.support import PASSWORD
+
+    return keys.user_key_unlock(user=staff.user, password=PASSWORD)
+
+
+def _named(opened: services.OpenReport, name: str) -> Any:
+    return next(a["id"] for a in opened.attachments if a["name"] == name)
+
+
+def test_the_follow_up_speaks_the_status_and_no_message_yet(client, provider, orgs):
+    # given a report made by phone
+    receipt = _report(Call(client=client), provider)
+    # when the worker calls again, presses 2 and keys the receipt
+    later = Call(client=client, call_sid="CA" + "8" * 32)
+    asked = later.press(later.start(), "2")
+    assert "16 dígitos de su recibo" in asked.text
+    assert asked.root.find("Gather").attrib["numDigits"] == "16"
+    status = later.press(asked, receipt)
+
+    # then the status is spoken in the worker's words, then goodbye
+    assert "Su denuncia: Recibida." in status.said
+    assert "Aún no hay mensajes para usted." in status.said
+    assert status.hangs_up
+
+
+def test_the_handlers_reply_is_spoken_on_follow_up(client, provider, agu_handler):
+    receipt = _report(Call(client=client), provider)
+    report = Report.objects.get()
+    services.staff_reply(
+        report=report,
+        user=agu_handler.user,
+        user_private_key=_handler_key(agu_handler),
+        body="Gracias. ¿Sigue en la línea 3?",
+    )
+
+    later = Call(client=client, call_sid="CA" + "8" * 32)
+    status = later.press(later.press(later.start(), "2"), receipt)
+
+    assert (
+        "Último mensaje de quien lleva su caso: Gracias. ¿Sigue en la línea 3?"
+        in status.said
+    )
+
+
+def test_a_wrong_receipt_is_answered_kindly_and_asked_again(call, orgs):
+    asked = call.press(call.start(), "2")
+
+    answer = call.press(asked, "1234567890123456")
+
+    assert "Ese recibo no corresponde a ninguna denuncia" in answer.text
+    assert answer.root.find("Gather").attrib["numDigits"] == "16"
+    assert not answer.hangs_up
+
+
+def test_wrong_receipts_are_throttled_like_the_web(client, orgs, settings):
+    settings.REMEDIA_RECEIPT_FREE_FAILURES = 1
+    first = Call(client=client)
+    first.press(first.press(first.start(), "2"), "1234567890123456")
+
+    second = Call(client=client, call_sid="CA" + "9" * 32)
+    answer = second.press(second.press(second.start(), "2"), "1234567890123457")
+
+    assert "Demasiados intentos" in answer.text
+    assert answer.hangs_up
+
+
+def test_a_report_without_the_state_reaches_the_default_organisation(
+    call, provider, orgs
+):
+    story = _report_to_the_story(call, provider, state_key="0")
+
+    _receipt_in(call.record(story, provider, rsid(2), 3))
+
+    report = Report.objects.get()
+    assert report.state == ""
+    assert report.routed_by_default
+
+
+def test_english_on_9_speaks_english_and_9_again_goes_back(call, orgs):
+    answer = call.press(call.start(), "9")
+
+    assert answer.voices() == {"en-US"}
+    assert "To report, press 1." in answer.text
+    assert "For Spanish, press 9." in answer.text
+    assert answer.root.find("Gather").attrib["action"].endswith("step=menu")
+
+    again = call.press(answer, "9")
+    assert again.voices() == {"es-MX"}
+    assert "Para denunciar, oprima 1." in again.text
+
+
+@pytest.mark.parametrize("wrong", ["7", "*", ""])
+def test_an_unknown_key_or_silence_repeats_the_menu_then_says_goodbye(
+    call, orgs, wrong
+):
+    menu = call.start()
+
+    first = call.press(menu, wrong) if wrong else call.silence(menu)
+    second = call.press(first, wrong) if wrong else call.silence(first)
+    third = call.press(second, wrong) if wrong else call.silence(second)
+
+    for again in (first, second):
+        assert again.said[0] == "No entendimos su respuesta."
+        assert "Para denunciar, oprima 1" in again.text
+        assert not again.hangs_up
+    assert "No pudimos entender su respuesta" in third.text
+    assert third.hangs_up
+    assert not Report.objects.exists()
+
+
+def test_a_wrong_key_mid_report_keeps_what_was_chosen(call, provider, orgs):
+    category = call.press(call.start(), "1")
+    state = call.press(category, "3")
+
+    again = call.press(state, "#")
+    assert "No entendimos su respuesta." in again.said
+    facility = call.press(again, "7")  # Puebla
+
+    story = call.record(facility, provider, rsid(1), 2)
+    _receipt_in(call.record(story, provider, rsid(2), 3))
+    report = Report.objects.get()
+    assert report.state == "MX-PUE"
+    assert list(report.category_rows.values_list("code", flat=True)) == ["retaliation"]
+
+
+def test_a_too_short_recording_keeps_nothing_and_is_deleted(call, provider, orgs):
+    story = _report_to_the_story(call, provider)
+
+    answer = call.record(story, provider, rsid(2), 1)
+
+    assert "No pudimos escuchar su mensaje. No guardamos nada." in answer.said
+    assert answer.root.find("Record") is not None
+    assert not Report.objects.exists()
+    assert rsid(2) in provider.deletions
+    assert not provider.has_recording(rsid(2))
+
+
+def test_a_recording_that_cannot_be_fetched_keeps_nothing(call, provider, orgs):
+    story = _report_to_the_story(call, provider)
+
+    answer = call.post(
+        story.action,
+        RecordingUrl=provider.add_recording(rsid(2), wav(3)).replace(rsid(2), rsid(3)),
+        RecordingSid=rsid(3),
+        RecordingDuration="3",
+    )
+
+    assert "No pudimos escuchar su mensaje. No guardamos nada." in answer.said
+    assert not Report.objects.exists()
+
+
+def test_no_recording_at_all_asks_again_then_ends_with_nothing_kept(
+    call, provider, orgs
+):
+    story = _report_to_the_story(call, provider)
+
+    first = call.silence(story)
+    second = call.silence(first)
+    third = call.silence(second)
+
+    assert "No pudimos escuchar su mensaje" in first.text
+    assert not second.hangs_up
+    assert third.hangs_up
+    assert not Report.objects.exists()
+    assert voice.call_load(voice.Caller(number=WORKER, call_sid=call.call_sid)) is None
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        "http://127.0.0.1:{other}/2010-04-01/Accounts/{sid}/Recordings/{rsid}",
+        "{ours}/2010-04-01/Accounts/ACelsewhere/Recordings/{rsid}",
+        "{ours}/2010-04-01/Accounts/{sid}/Recordings/{rsid}?redirect=http://x",
+        "{ours}/2010-04-01/Accounts/{sid}/Recordings/{rsid}/../../Messages.json",
+        "{ours}@evil.example/2010-04-01/Accounts/{sid}/Recordings/{rsid}",
+    ],
+)
+def test_a_recording_url_elsewhere_is_never_fetched(call, provider, orgs, where):
+    # given another server that would serve a recording with our credentials
+    with ProviderStandin(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN) as other:
+        other.add_recording(rsid(2), wav(3))
+        provider.add_recording(rsid(2), wav(3))
+        fetched: list[str] = []
+        other.state.on_event = lambda name, details: fetched.append(name)
+        story = _report_to_the_story(call, provider)
+        url = where.format(
+            other=other.url.rsplit(":", 1)[1],
+            ours=provider.url,
+            sid=ACCOUNT_SID,
+            rsid=rsid(2),
+        )
+
+        # when the record callback names it
+        answer = call.post(
+            story.action, RecordingUrl=url, RecordingSid=rsid(2), RecordingDuration="3"
+        )
+
+        # then nothing is fetched from there and nothing is kept
+        assert fetched == []
+    assert "No pudimos escuchar su mensaje" in answer.text
+    assert not Report.objects.exists()
+
+
+def test_unsigned_or_wrongly_signed_requests_are_403_and_store_nothing(
+    client, provider, orgs
+):
+    url = settings.REMEDIA_BASE_URL + HOOK + "?step=story"
+    form = Call(client=client).form(
+        RecordingUrl=provider.add_recording(rsid(2), wav(3)),
+        RecordingSid=rsid(2),
+        RecordingDuration="3",
+    )
+    rows = _cache_rows()
+
+    unsigned = client.post(HOOK + "?step=story", data=form)
+    wrong_token = client.post(
+        HOOK + "?step=story",
+        data=form,
+        HTTP_X_TWILIO_SIGNATURE=sign(url, form, token="not-the-token"),  # noqa: S106
+    )
+    other_step = client.post(
+        HOOK + "?step=receipt",
+        data=form,
+        HTTP_X_TWILIO_SIGNATURE=sign(url, form),
+    )
+
+    assert [r.status_code for r in (unsigned, wrong_token, other_step)] == [403] * 3
+    assert _cache_rows() == rows
+    assert not Report.objects.exists()
+    assert provider.has_recording(rsid(2))
+    assert provider.deletions == []
+
+
+def test_get_on_the_voice_hook_is_refused(client):
+    assert client.get(HOOK).status_code == 403
+
+
+def test_too_many_calls_from_one_number_get_a_kind_goodbye(client, orgs, settings):
+    settings.REMEDIA_VOICE_MAX_CALLS_PER_NUMBER = 2
+    answers = [Call(client=client, call_sid=f"CA{n:032x}").start() for n in range(1, 4)]
+
+    assert not answers[1].hangs_up
+    assert "muchas llamadas" in answers[2].text
+    assert answers[2].hangs_up
+
+
+@pytest.mark.usefixtures("_flushable_audit_log")
+def test_no_caller_number_in_the_database_files_or_logs(call, provider, orgs, caplog):
+    caplog.set_level(logging.DEBUG)
+
+    _receipt_in(call.record(_report_to_the_story(call, provider), provider, rsid(2), 3))
+
+    database = database_text()
+    assert b"voice" in database  # the scan does read the report's row
+    for needle in (WORKER.encode(), WORKER_DIGITS.encode()):
+        assert needle not in database
+        for path in Path(settings.DATA_DIR).rglob("*"):
+            if path.is_file():
+                assert needle not in path.read_bytes(), path
+    logged = [repr(vars(r)) + r.getMessage() for r in caplog.records]
+    assert any("channels.voice_report_submitted" in line for line in logged)
+    assert not [line for line in logged if WORKER_DIGITS in line]
+
+
+def test_the_handler_plays_the_recording_in_the_report_page(
+    client, provider, agu_handler, log_in_verified
+):
+    from tests.factories import totp_device
+
+    worker = Call(client=client)
+    _receipt_in(
+        worker.record(_report_to_the_story(worker, provider), provider, rsid(2), 3)
+    )
+    report = Report.objects.get()
+    totp_device(agu_handler.user)
+    assert log_in_verified(agu_handler.user).status_code == 302
+
+    page = client.get(f"/staff/reports/{report.pk}/").content.decode()
+    players = re.findall(r'<audio controls preload="none" src="([^"]+)"', page)
+    assert len(players) == 2
+    served = client.get(players[0])
+    assert served.status_code == 200
+    assert served["Content-Type"] == "audio/wav"
+    assert served.content.startswith(b"RIFF")
+
+
+def test_callers_who_hide_their_number_do_not_share_a_limit_or_a_call(
+    client, provider, orgs, settings
+):
+    settings.REMEDIA_VOICE_MAX_CALLS_PER_NUMBER = 1
+    first = Call(client=client, caller="Anonymous", call_sid="CA" + "a" * 32)
+    second = Call(client=client, caller="Anonymous", call_sid="CA" + "b" * 32)
+
+    first_menu = first.start()
+    second_category = second.press(second.start(), "1")
+    first_again = first.press(first_menu, "7")
+
+    assert "Despido o represalia, oprima 3" in second_category.text
+    assert first_again.said[0] == "No entendimos su respuesta."
+    assert "Para denunciar, oprima 1" in first_again.text
+
+
+def test_the_line_wide_ceiling_refuses_new_calls_while_flooded(client, orgs, settings):
+    settings.REMEDIA_VOICE_MAX_CALLS_PER_MINUTE = 2
+    answers = [
+        Call(
+            client=client, caller=f"+52155000000{n:02d}", call_sid=f"CA{n:032x}"
+        ).start()
+        for n in range(1, 4)
+    ]
+
+    assert not answers[1].hangs_up
+    assert "muchas llamadas" in answers[2].text
+    assert answers[2].hangs_up
+
+
+def test_a_recording_after_the_call_expired_is_deleted_and_the_call_starts_over(
+    call, provider, orgs
+):
+    story = _report_to_the_story(call, provider)
+    voice.call_forget(voice.Caller(number=WORKER, call_sid=call.call_sid))
+
+    answer = call.record(story, provider, rsid(2), 3)
+
+    assert "Para denunciar, oprima 1" in answer.text
+    assert not Report.objects.exists()
+    assert rsid(2) in provider.deletions
