@@ -354,6 +354,15 @@ TWILIO_ACCOUNT_SID: str | None = os.environ.get("TWILIO_ACCOUNT_SID") or None
 TWILIO_API_URL: str = _setting("TWILIO_API_URL", env.str, "https://api.twilio.com")
 TWILIO_SMS_FROM: str | None = os.environ.get("TWILIO_SMS_FROM") or None
 TWILIO_WHATSAPP_FROM: str | None = os.environ.get("TWILIO_WHATSAPP_FROM") or None
+# Flood guards of the lines: per number (a keyed hash of it) and for the line.
+REMEDIA_SMS_MAX_PER_NUMBER = _setting("REMEDIA_SMS_MAX_PER_NUMBER", env.int, 40)
+REMEDIA_SMS_MAX_PER_MINUTE = _setting("REMEDIA_SMS_MAX_PER_MINUTE", env.int, 300)
+REMEDIA_VOICE_MAX_CALLS_PER_NUMBER = _setting(
+    "REMEDIA_VOICE_MAX_CALLS_PER_NUMBER", env.int, 20
+)
+REMEDIA_VOICE_MAX_CALLS_PER_MINUTE = _setting(
+    "REMEDIA_VOICE_MAX_CALLS_PER_MINUTE", env.int, 120
+)
 
 # --- Security -----------------------------------------------------------------------
 
