@@ -24,6 +24,7 @@ from PIL import Image, ImageDraw
 from remedia.accounts.models import Organisation, User
 from remedia.facilities.models import Facility
 from remedia.remediation import sanctions, services, surveys, training
+from remedia.remediation.catalogue import entry_for
 from remedia.remediation.models import (
     Course,
     CourseOrigin,
@@ -236,6 +237,12 @@ def _seed_training(*, course: Course, monitor: User, facility: Facility) -> None
         file=io.BytesIO("\n".join(lines).encode()),
     )
     everyone = [identifier for identifier, _name, _role in ROSTER]
+    # Each session counts for the course's measure on its topic.
+    measure_of = {
+        entry_for(m.type).training_topic: m
+        for m in course.measures.all()
+        if entry_for(m.type).training_topic
+    }
     for topic, held_on, during, who in (
         # Neutrality and guidelines: everyone, over two sessions.
         (TrainingTopic.NEUTRALITY_GUIDELINES, dt.date(2023, 9, 5), True, everyone[:30]),
@@ -257,6 +264,7 @@ def _seed_training(*, course: Course, monitor: User, facility: Facility) -> None
             user=monitor,
             facility=facility,
             course=course,
+            measure=measure_of.get(topic),
             topic=topic,
             title=SESSION_TITLES[topic],
             held_on=held_on,

@@ -260,3 +260,6 @@ def test_the_inisa_course_is_a_complete_example_for_analyst_and_monitor():
     assert coverage["neutrality_guidelines"].complete
     assert not coverage["worker_rights"].complete
     assert course.sanctions.count() == 1
+    # The sessions count for their measures: two on the statement, one on rights.
+    assert measures[3].training_sessions.count() == 2
+    assert measures[5].training_sessions.count() == 1
