@@ -24,7 +24,7 @@ from PIL import Image, ImageDraw
 from remedia.accounts.models import Organisation, User
 from remedia.facilities.models import Facility
 from remedia.remediation import sanctions, services, surveys, training
-from remedia.remediation.catalogue import entry_for
+from remedia.remediation.catalogue import RRM_COURSE_MEASURES, entry_for
 from remedia.remediation.models import (
     Course,
     CourseOrigin,
@@ -41,16 +41,7 @@ REFERENCE = "MLRR INISA 2023"
 AGREED = dt.date(2023, 8, 9)
 DEADLINE = dt.date(2023, 11, 10)
 
-INISA_MEASURES = [
-    MeasureType.NEUTRALITY_STATEMENT,
-    MeasureType.CONDUCT_GUIDELINES,
-    MeasureType.ZERO_TOLERANCE_POLICY,
-    MeasureType.PERSONNEL_TRAINING,
-    MeasureType.ANONYMOUS_REPORTING_CHANNEL,
-    MeasureType.WORKER_RIGHTS_TRAINING,
-    MeasureType.SANCTIONS_PROCEEDINGS,
-]
-VERIFIED = INISA_MEASURES[:5]
+VERIFIED = RRM_COURSE_MEASURES[:5]
 
 # Where each piece of evidence was posted or what it is (photos drawn here).
 EVIDENCE = {
@@ -157,7 +148,7 @@ def seed_inisa_course(
                 name="Secretaría del Trabajo y Previsión Social",
             ),
         ],
-        measures=[services.MeasureSpec(type=t) for t in INISA_MEASURES],
+        measures=[services.MeasureSpec(type=t) for t in RRM_COURSE_MEASURES],
     )
     measures = {m.type: m for m in course.measures.all()}
 
@@ -175,9 +166,9 @@ def seed_inisa_course(
                 evidence=evidence, user=monitor, decision="accepted"
             )
         services.measure_status_change(measure=measure, user=officer, to_status="done")
-    for measure_type in VERIFIED:
+    for verified in VERIFIED:
         services.measure_status_change(
-            measure=measures[measure_type], user=monitor, to_status="verified"
+            measure=measures[verified], user=monitor, to_status="verified"
         )
     services.measure_note_add(
         measure=measures[MeasureType.WORKER_RIGHTS_TRAINING],

@@ -166,3 +166,17 @@ CATALOGUE: dict[str, CatalogueEntry] = {
 
 def entry_for(measure_type: str) -> CatalogueEntry:
     return CATALOGUE.get(measure_type, CATALOGUE[MeasureType.OTHER])
+
+
+# The measures of the course agreed for the garment facility in Aguascalientes
+# in 2023 (domain/remediation.md), in the agreement's order: what a new RRM
+# course starts with, and the demo's INISA course.
+RRM_COURSE_MEASURES: tuple[str, ...] = (
+    MeasureType.NEUTRALITY_STATEMENT,
+    MeasureType.CONDUCT_GUIDELINES,
+    MeasureType.ZERO_TOLERANCE_POLICY,
+    MeasureType.PERSONNEL_TRAINING,
+    MeasureType.ANONYMOUS_REPORTING_CHANNEL,
+    MeasureType.WORKER_RIGHTS_TRAINING,
+    MeasureType.SANCTIONS_PROCEEDINGS,
+)

@@ -40,7 +40,7 @@ from remedia.core.forms import form_data
 from remedia.core.hooks import NavItem
 from remedia.facilities.selectors import facility_search
 from remedia.remediation import access, report, selectors, services
-from remedia.remediation.catalogue import CATALOGUE
+from remedia.remediation.catalogue import CATALOGUE, RRM_COURSE_MEASURES
 from remedia.remediation.models import (
     Course,
     CourseOrigin,
@@ -57,16 +57,6 @@ LIST_PAGE_SIZE = 50
 FACILITY_RESULTS = 10
 # The measures of the published INISA course (domain/remediation.md): offered
 # ticked on a new course, since most courses start from them.
-STARTING_MEASURES = [
-    MeasureType.NEUTRALITY_STATEMENT,
-    MeasureType.CONDUCT_GUIDELINES,
-    MeasureType.ZERO_TOLERANCE_POLICY,
-    MeasureType.PERSONNEL_TRAINING,
-    MeasureType.ANONYMOUS_REPORTING_CHANNEL,
-    MeasureType.WORKER_RIGHTS_TRAINING,
-    MeasureType.SANCTIONS_PROCEEDINGS,
-]
-
 
 # --- Sections other parts of the app add to the pages ------------------------------------
 
@@ -444,7 +434,7 @@ def course_create_view(request: HttpRequest) -> HttpResponse:
     form = CourseCreateForm(
         request.POST or None,
         organisations=organisations,
-        initial={"measure_types": STARTING_MEASURES},
+        initial={"measure_types": list(RRM_COURSE_MEASURES)},
     )
     chosen = None
     if request.method == "POST" and form.is_valid():
