@@ -59,11 +59,30 @@ def course_get(*, user: Any, course_id: Any) -> Course:
     )
 
 
+_PARTIES = "_remedia_party_roles"
+
+
 def _party_organisations(course: Course, *roles: str) -> set[uuid.UUID]:
-    parties = course.parties.filter(organisation__isnull=False)
-    if roles:
-        parties = parties.filter(role__in=roles)
-    return set(parties.values_list("organisation_id", flat=True))
+    """The party organisations (with one of ``roles``, if given).
+
+    Read once per course object: a page asks several of the questions below
+    about the same course. ``parties_changed`` forgets it after a change.
+    """
+    known: list[tuple[uuid.UUID, str]] | None = getattr(course, _PARTIES, None)
+    if known is None:
+        known = list(
+            course.parties.filter(organisation__isnull=False).values_list(
+                "organisation_id", "role"
+            )
+        )
+        setattr(course, _PARTIES, known)
+    return {org for org, role in known if not roles or role in roles}
+
+
+def parties_changed(course: Course) -> None:
+    """Forget the parties read for ``course`` (a party was added or removed)."""
+    if hasattr(course, _PARTIES):
+        delattr(course, _PARTIES)
 
 
 def can_read_all(*, user: Any, course: Course) -> bool:

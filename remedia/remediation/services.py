@@ -536,6 +536,7 @@ def party_add(
 ) -> CourseParty:
     """Name a party; one that is an organisation in Remedia then shares the course."""
     access.require_manage(user=user, course=course)
+    access.parties_changed(course)
     course = _lock_course(course)
     _require_open(course)
     party, errors = _party_build(
@@ -567,6 +568,7 @@ def party_add(
 def party_remove(*, course: Course, user: User, party: CourseParty) -> None:
     """Remove a party; the owning organisation's own party stays."""
     access.require_manage(user=user, course=course)
+    access.parties_changed(course)
     course = _lock_course(course)
     _require_open(course)
     if party.course_id != course.pk:

@@ -36,3 +36,27 @@ def test_a_list_holds_each_course_once(world: World, course) -> None:
     # The monitor's organisation is both owner and a party: still one row.
     assert list(access.courses_visible(user=world.monitor.user)) == [course]
     assert list(access.courses_visible(user=world.stranger.user)) == []
+
+
+def test_the_parties_are_read_once_per_course_and_again_after_a_change(
+    world: World, course, django_assert_num_queries
+) -> None:
+    from remedia.remediation import services
+    from remedia.remediation.models import PartyRole
+
+    user = world.analyst.user  # a party, not the owner: the parties are read
+    access.can_read_all(user=user, course=course)
+    with django_assert_num_queries(0):
+        access.can_read_all(user=user, course=course)
+        access.can_manage(user=user, course=course)
+        access.can_submit_evidence(user=user, course=course)
+    # A new party counts at once for the course it was added to.
+    assert not access.can_read_all(user=world.stranger.user, course=course)
+    services.party_add(
+        course=course,
+        user=world.monitor.user,
+        role=PartyRole.OTHER,
+        name="Otro Observatorio",
+        organisation=world.outsider_org,
+    )
+    assert access.can_read_all(user=world.stranger.user, course=course)
