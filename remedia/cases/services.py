@@ -17,7 +17,6 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Min
 from django.utils import timezone
@@ -56,6 +55,7 @@ from remedia.core import crypto
 from remedia.core.audit import audit_record
 from remedia.core.errors import ApplicationError, InvalidInput, PermissionDenied
 from remedia.core.grants import grant_plan
+from remedia.core.storage import data_subdir
 from remedia.facilities.models import Facility
 from remedia.intake import attachments as files
 from remedia.intake import selectors as intake_selectors
@@ -877,9 +877,7 @@ def case_task_done(*, task: CaseTask, user: User) -> CaseTask:
 
 
 def document_dir() -> Path:
-    path = Path(settings.DATA_DIR) / "case-documents"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return data_subdir("case-documents")
 
 
 def case_document_add(

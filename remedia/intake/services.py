@@ -38,6 +38,7 @@ from remedia.core.errors import (
 )
 from remedia.core.geo import state_code
 from remedia.core.grants import grant_plan
+from remedia.core.storage import data_subdir
 from remedia.core.throttle import Backoff
 from remedia.facilities.models import Facility
 from remedia.intake import attachments as files
@@ -339,9 +340,7 @@ def _open_json(ciphertext: bytes, *, private_key: bytes) -> dict[str, Any]:
 
 
 def attachment_dir() -> Path:
-    path = Path(settings.DATA_DIR) / "attachments"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return data_subdir("attachments")
 
 
 def _store_file(

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, cast
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -38,6 +37,7 @@ from remedia.core.errors import (
     NotFound,
     PermissionDenied,
 )
+from remedia.core.storage import data_subdir
 from remedia.facilities.models import Facility
 from remedia.intake import attachments as files
 from remedia.intake import services as intake
@@ -826,9 +826,7 @@ def measure_note_add(*, measure: Measure, user: User, body: str) -> MeasureNote:
 
 
 def evidence_dir() -> Path:
-    path = Path(settings.DATA_DIR) / EVIDENCE_DIR
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return data_subdir(EVIDENCE_DIR)
 
 
 def evidence_submit(

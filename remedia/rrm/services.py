@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -27,6 +26,7 @@ from remedia.cases import selectors as cases_selectors
 from remedia.cases.models import Escalation
 from remedia.core.audit import audit_record
 from remedia.core.errors import ApplicationError, InvalidInput, PermissionDenied
+from remedia.core.storage import data_subdir
 from remedia.facilities.models import Facility
 from remedia.intake import attachments as files
 from remedia.intake import services as intake
@@ -561,9 +561,7 @@ def petition_publish(*, case: RrmCase, user: User, public: bool) -> RrmCase:
 
 
 def rrm_document_dir() -> Path:
-    path = Path(settings.DATA_DIR) / "rrm-documents"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return data_subdir("rrm-documents")
 
 
 def rrm_document_add(
