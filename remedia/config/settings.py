@@ -342,6 +342,10 @@ if not REMEDIA_BASE_URL.startswith(("http://", "https://")):
         "REMEDIA_BASE_URL is malformed: expected an http:// or https:// address."
     )
 REMEDIA_REPORT_EMAIL: str | None = os.environ.get("REMEDIA_REPORT_EMAIL") or None
+# A mailbox for that address, read by `remedia smtpd --imap` where mail cannot
+# be delivered to the listener: imaps://user:password@host/INBOX (environment only).
+REMEDIA_IMAP_URL: str | None = os.environ.get("REMEDIA_IMAP_URL") or None
+REMEDIA_IMAP_INTERVAL = _setting("REMEDIA_IMAP_INTERVAL", env.int, 60)
 
 # --- Telephony (issue 8) ------------------------------------------------------------------
 # Provider credentials come from the environment only. Webhook signatures are
