@@ -7,7 +7,11 @@ record, the INISA course, a work plan), each step idempotent on its own.
 from __future__ import annotations
 
 import base64
+import io
+import math
 import secrets
+import struct
+import wave
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -734,7 +738,61 @@ DEMO_REPORTS: list[dict[str, Any]] = [
             "independiente la planta se va a cerrar y nadie va a tener trabajo."
         ),
     },
+    # One report from each of the worker's other channels, as they arrive there.
+    {
+        "channel": Channel.SMS,
+        "categories": ["retaliation"],
+        "facility": "demo-ags-2",
+        "state": "MX-AGU",
+        "narrative": (
+            "Me cambiaron al turno de noche desde que fui a la asamblea del sindicato."
+        ),
+    },
+    {
+        "channel": Channel.WHATSAPP,
+        "categories": ["harassment"],
+        "facility": "demo-pue-1",
+        "state": "MX-PUE",
+        "narrative": (
+            "La supervisora revisa nuestros teléfonos a la entrada y nos grita si "
+            "hablamos del sindicato."
+        ),
+    },
+    {
+        "channel": Channel.EMAIL,
+        "language": "es",
+        "categories": ["other"],
+        "facility": "demo-inisa",
+        "state": "MX-AGU",
+        "narrative": (
+            "Denuncia\n\nNos pidieron firmar una hoja en blanco para recibir el "
+            "bono de fin de año. Quien no firmó no lo recibió."
+        ),
+    },
+    {
+        "channel": Channel.VOICE,
+        "categories": ["forced_labour"],
+        "facility": "demo-pue-3",
+        "state": "MX-PUE",
+        "narrative": "(Denuncia por teléfono: el relato está en la grabación.)",
+        "recording": True,
+    },
 ]
+
+
+def demo_recording(seconds: float = 1.5, rate: int = 8000) -> bytes:
+    """A short tone standing in for a caller's recording (8 kHz, as on a phone line)."""
+    frames = bytearray()
+    for n in range(int(seconds * rate)):
+        sample = int(8000 * math.sin(2 * math.pi * 440 * n / rate))
+        frames += struct.pack("<h", sample)
+    out = io.BytesIO()
+    with wave.open(out, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(bytes(frames))
+    return out.getvalue()
 
 
 def seed_reports(facilities: dict[str, Facility]) -> list[tuple[str, str]]:
@@ -751,6 +809,14 @@ def seed_reports(facilities: dict[str, Facility]) -> list[tuple[str, str]]:
                 narrative=spec["narrative"],
                 facility_id=facility.pk,
                 state=spec["state"],
+                language=spec.get("language", "es"),
+                files=[
+                    intake.IncomingFile(
+                        name="relato-telefono.wav", data=demo_recording()
+                    )
+                ]
+                if spec.get("recording")
+                else [],
             )
         )
         created.append((facility.name, submitted.receipt))

@@ -26,6 +26,7 @@ from remedia.facilities.models import (
     FacilityStatus,
 )
 from remedia.facilities.selectors import facility_search
+from remedia.intake.models import Channel, Report
 from remedia.remediation import access, surveys, training
 from remedia.remediation.models import (
     Course,
@@ -98,6 +99,13 @@ def test_first_run_creates_the_demo_users_of_the_product():
     assert not user_can(
         user=handler, capability=Capability.CASE_READ, organisation=org2
     )
+    # There are reports from every channel a worker can use, the call with its
+    # recording as an attachment
+    assert set(Report.objects.values_list("channel", flat=True)) == set(
+        Channel.values
+    )
+    call = Report.objects.get(channel=Channel.VOICE)
+    assert call.attachments.count() == 1
     # And everything was done through the services, so the audit chain holds
     report = audit_verify()
     assert report.ok
