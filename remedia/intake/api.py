@@ -94,6 +94,9 @@ class ReporterReportOut(Schema):
     # report joined, a pending retaliation question. Null when there is none.
     case: dict[str, Any] | None = None
     checkin: dict[str, Any] | None = None
+    # Where the handler's replies also go ("sms", "whatsapp", "email"), as the
+    # worker chose when reporting; null when only here. Never the contact.
+    reply_channel: str | None = None
 
 
 # The keys of `hooks.reporter_sections` that `GET /intake/me` shows.
@@ -176,6 +179,7 @@ def _reporter_view(access: services.ReporterAccess) -> ReporterReportOut:
         narrative=opened.narrative,
         attachments=[_attachment_out(a) for a in opened.attachments],
         messages=_messages_out(opened),
+        reply_channel=report.reply_channel or None,
         **{
             s.key: s.data
             for s in hooks.reporter_sections(report)

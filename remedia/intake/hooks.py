@@ -104,3 +104,68 @@ def reply_deliverer_register(channel: str, deliverer: ReplyDeliverer) -> None:
 
 def reply_deliverer_for(channel: str) -> ReplyDeliverer | None:
     return _reply_deliverers.get(channel)
+
+
+# --- Other conversations on the SMS and WhatsApp line ----------------------------------
+# The line is one number on the posters, and higher apps hold conversations on
+# it too: `remediation` asks a verification survey's questions. The intake must
+# not import them, so each registers a handler at start-up under a short name.
+#
+# `channels/sms.py` keeps the line's own words first (AYUDA, BORRAR, a receipt,
+# ESTADO); then a handler with a conversation under way gets every message
+# until it ends its conversation; with none under way, each handler in turn may
+# take the message (an explicit keyword, say) or decline with None. HOLA ends a
+# handler's conversation, BORRAR ends every conversation. The line keeps what a
+# handler returns as `state` for it (sealed under a key derived from the
+# number, found by a keyed hash of it, 30 idle minutes), so a handler keeps no
+# state of its own and never sees the cache. A handler must not log the
+# sender's number or text, and must not store the number in the clear.
+
+
+@dataclass(frozen=True)
+class SmsTurn:
+    """One message on the line, as a handler sees it."""
+
+    # The number as the provider gives it (`whatsapp:` prefix included): for a
+    # keyed hash of the handler's own, never to be stored or logged.
+    sender: str = field(repr=False)
+    # A keyed hash of the number, for throttles and counters.
+    sender_key: str
+    # What the worker wrote (control characters removed) and the same text
+    # upper-cased with spaces collapsed, for matching keywords.
+    text: str = field(repr=False)
+    word: str = field(repr=False)
+    # The handler's state from its last answer; None: no conversation of its own.
+    state: dict[str, Any] | None = None
+    # A report is being written on the line: take only an explicit keyword, so
+    # that the answer to the report's question is not taken for yours.
+    busy: bool = False
+    # The worker asked for help (AYUDA). With a conversation under way, repeat
+    # the current question and keep the state; without one, return a line on how
+    # to start yours (or None). Nothing else is expected of the handler then.
+    help_asked: bool = False
+
+
+@dataclass(frozen=True)
+class SmsReply:
+    answer: str
+    # What to keep until the next message; None ends the handler's conversation.
+    state: dict[str, Any] | None = None
+
+
+SmsHandler = Callable[[SmsTurn], SmsReply | None]
+
+_sms_handlers: dict[str, SmsHandler] = {}
+
+
+def sms_handler_register(name: str, handler: SmsHandler) -> SmsHandler:
+    """Register `handler` under `name` (letters, digits, dashes: part of a cache key)."""
+    if not name or not all(c.isalnum() or c == "-" for c in name):
+        raise ValueError("an SMS handler's name is letters, digits and dashes")
+    _sms_handlers[name] = handler
+    return handler
+
+
+def sms_handlers() -> list[tuple[str, SmsHandler]]:
+    """The registered handlers, in the order they were registered."""
+    return list(_sms_handlers.items())

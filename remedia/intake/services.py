@@ -715,6 +715,36 @@ def reporter_message_add(
     )
 
 
+@transaction.atomic
+def reporter_replies_stop(*, access: ReporterAccess) -> bool:
+    """Stop handler replies leaving by the worker's SMS, WhatsApp or email.
+
+    A phone can change hands or be looked at by a supervisor: the worker who
+    asked to hear back may stop it at any time, with the receipt, on any
+    channel. The sealed contact is destroyed, not just switched off, so nothing
+    is left to unseal later; replies stay readable with the receipt. Allowed on
+    a closed report too. Returns whether there was anything to stop.
+    """
+    report = Report.objects.select_for_update().get(pk=access.report.pk)
+    if not report.reply_channel and report.reply_contact is None:
+        return False
+    previous = report.reply_channel
+    report.reply_channel = ""
+    report.reply_contact = None
+    report.save(update_fields=["reply_channel", "reply_contact", "updated_at"])
+    # The caller's copy too, so a page rendered after this shows no channel.
+    access.report.reply_channel = ""
+    access.report.reply_contact = None
+    audit_record(
+        action="report.replies_stopped",
+        actor=None,
+        obj=report,
+        data={"channel": previous},
+    )
+    logger.info("report.replies_stopped", extra={"channel": previous})
+    return True
+
+
 # --- The staff's side ----------------------------------------------------------------
 
 

@@ -11,6 +11,11 @@ urlpatterns = [
     path("seguimiento/", views.followup_enter_view, name="followup_enter"),
     path("seguimiento/denuncia/", views.followup_view, name="followup"),
     path("seguimiento/salir/", views.followup_exit_view, name="followup_exit"),
+    path(
+        "seguimiento/respuestas/baja/",
+        views.followup_replies_stop_view,
+        name="followup_replies_stop",
+    ),
     path("staff/reports/", views.inbox_view, name="inbox"),
     path(
         "staff/reports/<uuid:report_id>/", views.staff_report_view, name="staff_report"

@@ -267,10 +267,45 @@ def followup_view(request: HttpRequest) -> HttpResponse:
             "closed": access.report.status == ReportStatus.CLOSED,
             "category_labels": [Category(c).label for c in opened.categories],
             "sections": _reporter_sections_html(request, access.report),
+            "reply_channel_note": _reply_channel_note(access.report),
             **_upload_context(),
         },
         status=status,
     )
+
+
+def _reply_channel_note(report: Report) -> str:
+    """Where the handler's replies also go, in a whole sentence; "" for nowhere."""
+    if report.reply_channel == Channel.SMS:
+        return _("Las respuestas de quien lleva su caso también le llegan por SMS.")
+    if report.reply_channel == Channel.WHATSAPP:
+        return _(
+            "Las respuestas de quien lleva su caso también le llegan por WhatsApp."
+        )
+    if report.reply_channel == Channel.EMAIL:
+        return _("Las respuestas de quien lleva su caso también le llegan por correo.")
+    return ""
+
+
+@never_cache
+@require_POST
+def followup_replies_stop_view(request: HttpRequest) -> HttpResponse:
+    """The worker stops replies by SMS, WhatsApp or email; the page keeps them."""
+    access = cookies.followup_access(request)
+    if access is None:
+        messages.info(request, _("Escriba su número de recibo para ver su denuncia."))
+        return redirect("intake:followup_enter")
+    if services.reporter_replies_stop(access=access):
+        messages.success(
+            request,
+            _(
+                "Listo: ya no le enviaremos respuestas por ese medio. Las verá aquí, "
+                "con su recibo."
+            ),
+        )
+    else:
+        messages.info(request, _("No le estamos enviando respuestas por ningún medio."))
+    return redirect("intake:followup")
 
 
 @require_POST

@@ -9,7 +9,9 @@ class RemediationConfig(AppConfig):
 
     def ready(self) -> None:
         from remedia.core.hooks import staff_nav_register
+        from remedia.intake.hooks import sms_handler_register
         from remedia.remediation import alerts
+        from remedia.remediation.survey_sms import sms_turn
         from remedia.remediation.survey_views import survey_measure_section
         from remedia.remediation.training_views import (
             sanctions_course_section,
@@ -33,3 +35,5 @@ class RemediationConfig(AppConfig):
         measure_section_register(survey_measure_section)
         measure_section_register(training_measure_section)
         measure_section_register(sanctions_measure_section)
+        # Workers answer verification surveys on the intake's SMS line too.
+        sms_handler_register("survey", sms_turn)

@@ -449,3 +449,64 @@ def test_mail_receive_answers_only_automatic_mail_with_silence():
     assert email_channel.mail_receive(raw, envelope_from="") == (
         email_channel.Outcome.IGNORED
     )
+
+
+def test_baja_by_reply_stops_email_replies_and_keeps_them_on_the_web(
+    listener, agu_handler
+):
+    # given a report made by email, whose receipt mail says how to stop replies
+    listener.send(worker_mail(f"{NARRATIVE}\nEstado: Aguascalientes"))
+    receipt_mail = only_answer()
+    assert "BAJA" in receipt_mail.body
+    receipt = receipt_from(receipt_mail)
+    report = Report.objects.get()
+    assert report.reply_channel == "email"
+
+    # when the worker answers the receipt mail with the word and a phone's signature
+    listener.send(
+        worker_mail(
+            f"Baja.\n\nEnviado desde mi teléfono\n\n> Su número de recibo es: {receipt}",
+            subject="Re: Su denuncia fue recibida",
+        )
+    )
+
+    # then the sealed address is gone, nothing was added, and the worker was told
+    answer = only_answer()
+    assert answer.subject == "Ya no le enviaremos respuestas por correo"
+    report.refresh_from_db()
+    assert (report.reply_channel, report.reply_contact) == ("", None)
+    assert not Message.objects.filter(report=report).exists()
+    # and a handler's later reply stays on the web only
+    private = keys.user_key_unlock(user=agu_handler.user, password=PASSWORD)
+    intake.staff_reply(
+        report=report,
+        user=agu_handler.user,
+        body="¿Sigue en la línea 3?",
+        user_private_key=private,
+    )
+    assert mail.outbox == []
+    access = intake.reporter_open(receipt=receipt)
+    opened = intake.report_decrypt(report=access.report, private_key=access.private_key)
+    assert [m.body for m in opened.messages] == ["¿Sigue en la línea 3?"]
+
+    # and asking again says there is nothing left to stop
+    listener.send(worker_mail("BAJA", subject=f"Re: {receipt}"))
+    assert only_answer().subject == "No le estamos enviando respuestas por correo"
+
+
+def test_a_message_that_begins_with_baja_but_says_more_is_a_message(listener):
+    listener.send(worker_mail(NARRATIVE))
+    receipt = receipt_from(only_answer())
+
+    listener.send(
+        worker_mail(
+            "Baja\nNos bajaron el sueldo a todas las de costura desde el lunes, "
+            "sin aviso y sin recibo de nómina.",
+            subject=f"Re: {receipt}",
+        )
+    )
+
+    assert only_answer().subject == "Su mensaje se agregó a su denuncia"
+    report = Report.objects.get()
+    assert report.reply_channel == "email"
+    assert Message.objects.filter(report=report).count() == 1

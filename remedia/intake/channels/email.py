@@ -85,6 +85,7 @@ class Outcome(StrEnum):
     THROTTLED = "throttled"
     REFUSED = "refused"
     IGNORED = "ignored"
+    REPLIES_STOPPED = "replies_stopped"
 
 
 @dataclass(frozen=True)
@@ -413,6 +414,27 @@ def reply_deliver(delivery: ReplyDelivery) -> None:
 # --- Receiving -------------------------------------------------------------------------
 
 
+# A follow-up saying only one of these (in the subject or as its text) stops
+# replies by email: the worker may not want them in an inbox others read.
+STOP_WORDS = frozenset(
+    {"BAJA", "DAR DE BAJA", "NO RESPONDER", "NO ME RESPONDAN", "STOP", "UNSUBSCRIBE"}
+)
+
+
+def _stop_asked(parsed: ParsedMail, text: str) -> bool:
+    """The new text is a stop word (a phone's signature under it aside), or the
+    text is empty and the subject is one."""
+
+    def word(value: str) -> str:
+        value = RECEIPT_PATTERN.sub(" ", _REPLY_PREFIX.sub("", value))
+        return re.sub(r"[\s.!¡:,;-]+", " ", value).strip().upper()
+
+    lines = [line for line in text.splitlines() if word(line)]
+    if not lines:
+        return word(parsed.subject) in STOP_WORDS
+    return word(lines[0]) in STOP_WORDS and len(" ".join(lines[1:])) < 80
+
+
 def _followup(parsed: ParsedMail) -> tuple[Outcome, dict[str, Any], Any]:
     text = _without_receipt(_without_quotes(parsed.text))
     try:
@@ -421,6 +443,9 @@ def _followup(parsed: ParsedMail) -> tuple[Outcome, dict[str, Any], Any]:
         return Outcome.THROTTLED, {"minutes": max(1, exc.retry_after // 60)}, None
     except services.ReceiptRefused:
         return Outcome.RECEIPT_REFUSED, {}, None
+    if _stop_asked(parsed, _without_quotes(parsed.text)) and not parsed.files:
+        stopped = services.reporter_replies_stop(access=access)
+        return Outcome.REPLIES_STOPPED, {"stopped": stopped}, access.report.pk
     if not text and not parsed.files:
         return Outcome.EMPTY, {"followup": True}, access.report.pk
     try:
@@ -475,6 +500,7 @@ _ANSWER = {
     Outcome.REFUSED: "not_stored",
     Outcome.RECEIPT_REFUSED: "receipt_refused",
     Outcome.THROTTLED: "throttled",
+    Outcome.REPLIES_STOPPED: "replies_stopped",
 }
 
 

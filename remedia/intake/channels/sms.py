@@ -3,7 +3,11 @@
 A worker writes to the line; each message gets one answer. To report: a
 category by number, the workplace, the state, what happened, whether to hear
 back here; then the receipt. "ESTADO" or the receipt itself follows a report
-up, "AYUDA" explains, "BORRAR" forgets an unfinished report.
+up; the receipt with some words writes them to the handler, the receipt with
+"BAJA" stops replies by this channel; "AYUDA" explains, "BORRAR" forgets an
+unfinished report. A receipt is never kept between messages: each message that
+needs the report carries it. Higher apps hold conversations of their own on the
+same line (a verification survey) through `intake.hooks.sms_handler_register`.
 
 The provider hands us only the sender's number, so the conversation is found
 by a keyed hash of it (never the number) in the shared cache, which every app
@@ -28,7 +32,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, override
 
-from remedia.core.errors import InvalidInput, Throttled
+from remedia.core.errors import ApplicationError, InvalidInput, Throttled
 from remedia.core.geo import state_code
 from remedia.intake import hooks, services
 from remedia.intake.categories import Category
@@ -65,6 +69,27 @@ CANCEL_WORDS = {"BORRAR", "CANCELAR", "SALIR", "STOP", "ALTO"}
 YES_WORDS = {"1", "SI", "SÍ", "S"}
 NO_WORDS = {"2", "NO", "N"}
 UNKNOWN_WORDS = {"NO SE", "NO SÉ", "NOSE", "NO LO SE", "NO LO SÉ"}
+# With a receipt: stop replies by this channel. STOP is what phones are taught
+# to send to stop messages; alone it still forgets an unfinished report.
+OPT_OUT_WORDS = {"BAJA", "DAR DE BAJA", "NO RESPONDER", "NO ME RESPONDAN", "STOP"}
+# With a receipt, these ask how the report goes: nothing for the handler to read.
+FOLLOW_UP_ONLY_WORDS = (
+    STATUS_WORDS
+    | GREETING_WORDS
+    | HELP_WORDS
+    | (CANCEL_WORDS - OPT_OUT_WORDS)
+    | {"RECIBO", "MI RECIBO", "MI RECIBO ES", "FOLIO"}
+)
+
+# A receipt inside a longer message: 16 digits, alone or in groups of four
+# with one space, dash or dot between, not inside a longer run of digits. A
+# number after it ("... 3456 3 compañeros") is the worker's text.
+_SEP = r"[ \t\u00a0\-.\u2010-\u2015]?"
+RECEIPT_PATTERN = re.compile(
+    rf"(?<!\d)\d{{4}}{_SEP}\d{{4}}{_SEP}\d{{4}}{_SEP}\d{{4}}(?!\d)"
+)
+# What is left around a receipt once it is taken out: "Recibo: ..., -".
+_EDGE_PUNCTUATION = " \t\n:;,.-\u2013\u2014=#*"
 
 
 # --- Keys: the number never leaves this module in the clear ---------------------------
@@ -190,11 +215,30 @@ def _greeting() -> str:
 
 
 def _help() -> str:
+    return (
+        _(
+            "Remedia recibe denuncias sin nombre. No le pedimos su nombre y no "
+            "guardamos su número, salvo que pida respuestas por aquí. Para "
+            "denunciar, escriba HOLA. Para saber cómo va su denuncia, envíe su "
+            "recibo de 16 dígitos o ESTADO. Para borrar una denuncia sin terminar, "
+            "escriba BORRAR."
+        )
+        + " "
+        + _two_way_help()
+    )
+
+
+def _two_way_help() -> str:
     return _(
-        "Remedia recibe denuncias sin nombre. No le pedimos su nombre y no "
-        "guardamos su número, salvo que pida respuestas por aquí. Para denunciar, "
-        "escriba HOLA. Para saber cómo va su denuncia, envíe su recibo de 16 "
-        "dígitos o ESTADO. Para borrar una denuncia sin terminar, escriba BORRAR."
+        "Para escribir a quien lleva su caso, envíe en un mismo mensaje su recibo "
+        "y lo que quiera decirle."
+    )
+
+
+def _opt_out_help() -> str:
+    return _(
+        "Para dejar de recibir respuestas por este medio, envíe su recibo y la "
+        "palabra BAJA."
     )
 
 
@@ -233,6 +277,159 @@ def _receipt_in(text: str) -> str | None:
     return digits if re.fullmatch(r"\d{16}", digits) else None
 
 
+def receipt_split(text: str) -> tuple[str, str] | None:
+    """A receipt found in `text` and the text without it, or None.
+
+    Every receipt-shaped number comes out of the text: the receipt is the
+    worker's only key, and nobody who reads the message needs it.
+    """
+    alone = _receipt_in(text)
+    if alone is not None:
+        return alone, ""
+    found = RECEIPT_PATTERN.search(text)
+    if found is None:
+        return None
+    rest = RECEIPT_PATTERN.sub(" ", text)
+    rest = re.sub(r"[ \t\u00a0]{2,}", " ", rest).strip(_EDGE_PUNCTUATION)
+    return services.receipt_normalise(found.group(0)), rest
+
+
+# --- Conversations of higher apps (`intake.hooks.sms_handler_register`) ----------------
+
+
+def _handler_cache_key(name: str, sender: str) -> str:
+    return f"channels:sms:handler:{name}:{number_digest(sender)}"
+
+
+def _handler_key(name: str, sender: str) -> bytes:
+    return common.sealing_key(
+        label=b"remedia.channels.sms.handler." + name.encode(), number=sender
+    )
+
+
+def handler_state_load(name: str, sender: str) -> dict[str, Any] | None:
+    """What handler `name` kept for this sender, or None (no conversation)."""
+    return common.sealed_load(
+        cache_key=_handler_cache_key(name, sender), key=_handler_key(name, sender)
+    )
+
+
+def handler_state_keep(name: str, sender: str, state: dict[str, Any]) -> None:
+    common.sealed_keep(
+        cache_key=_handler_cache_key(name, sender),
+        key=_handler_key(name, sender),
+        data=state,
+        timeout=IDLE_SECONDS,
+    )
+
+
+def handler_state_forget(name: str, sender: str) -> None:
+    common.forget(cache_key=_handler_cache_key(name, sender))
+
+
+@dataclass(frozen=True)
+class _Handler:
+    name: str
+    handle: hooks.SmsHandler
+    state: dict[str, Any] | None
+
+
+def _handlers_load(sender: str) -> list[_Handler]:
+    return [
+        _Handler(name=name, handle=handle, state=handler_state_load(name, sender))
+        for name, handle in hooks.sms_handlers()
+    ]
+
+
+def _turn(
+    *,
+    sender: str,
+    text: str,
+    word: str,
+    state: dict[str, Any] | None,
+    busy: bool,
+    help_asked: bool = False,
+) -> hooks.SmsTurn:
+    return hooks.SmsTurn(
+        sender=sender,
+        sender_key=number_digest(sender),
+        text=text,
+        word=word,
+        state=state,
+        busy=busy,
+        help_asked=help_asked,
+    )
+
+
+def _handler_answer(
+    *,
+    sender: str,
+    handler: _Handler,
+    reply: hooks.SmsReply,
+    conversation: Conversation | None,
+) -> str:
+    """Keep or end the handler's conversation; back to a report being written."""
+    if reply.state is None:
+        if handler.state is not None:
+            handler_state_forget(handler.name, sender)
+    else:
+        handler_state_keep(handler.name, sender, reply.state)
+    answer = reply.answer
+    if reply.state is None and conversation is not None:
+        answer += (
+            "\n\n"
+            + _("Para seguir con su denuncia:")
+            + "\n"
+            + _question(conversation.step)
+        )
+    return answer
+
+
+def _help_answer(
+    *,
+    sender: str,
+    text: str,
+    word: str,
+    conversation: Conversation | None,
+    handlers: list[_Handler],
+) -> str:
+    busy = conversation is not None
+    active = next((h for h in handlers if h.state is not None), None)
+    if active is not None and active.state is not None:
+        reply = active.handle(
+            _turn(
+                sender=sender,
+                text=text,
+                word=word,
+                state=active.state,
+                busy=busy,
+                help_asked=True,
+            )
+        )
+        if reply is not None:
+            # Asking for help never ends a conversation; it restarts its clock.
+            handler_state_keep(active.name, sender, reply.state or active.state)
+            return _help() + "\n\n" + reply.answer
+    lines = [_help()]
+    for handler in handlers:
+        reply = handler.handle(
+            _turn(
+                sender=sender,
+                text=text,
+                word=word,
+                state=None,
+                busy=busy,
+                help_asked=True,
+            )
+        )
+        if reply is not None and reply.answer:
+            lines.append(reply.answer)
+    answer = " ".join(lines)
+    if conversation is not None:
+        answer += "\n\n" + _question(conversation.step)
+    return answer
+
+
 # --- The conversation ---------------------------------------------------------------
 
 
@@ -255,20 +452,66 @@ def body_fit(body: str) -> str:
 
 
 def _answer(*, sender: str, text: str) -> str:
+    """The line's own words first, then a handler's conversation, then the report's."""
     word = _upper(text)
     conversation = conversation_load(sender)
+    handlers = _handlers_load(sender)
 
     if word in HELP_WORDS:
-        extra = "\n\n" + _question(conversation.step) if conversation else ""
-        return _help() + extra
+        return _help_answer(
+            sender=sender,
+            text=text,
+            word=word,
+            conversation=conversation,
+            handlers=handlers,
+        )
     if word in CANCEL_WORDS:
         conversation_forget(sender)
+        for handler in handlers:
+            if handler.state is not None:
+                handler_state_forget(handler.name, sender)
         return _("Listo: borramos lo que nos escribió. Escriba HOLA para empezar.")
-    receipt = _receipt_in(text)
-    if receipt is not None:
-        return _follow_up(receipt)
+    split = receipt_split(text)
+    if split is not None:
+        receipt, rest = split
+        return _follow_up(
+            receipt, rest=rest, channel=channel_of(sender), conversation=conversation
+        )
     if word in STATUS_WORDS:
         return _question("receipt")
+
+    busy = conversation is not None
+    active = next((h for h in handlers if h.state is not None), None)
+    if active is not None:
+        if word in GREETING_WORDS:
+            # HOLA leaves the other conversation for the report's.
+            handler_state_forget(active.name, sender)
+        else:
+            reply = active.handle(
+                _turn(
+                    sender=sender, text=text, word=word, state=active.state, busy=busy
+                )
+            )
+            if reply is not None:
+                return _handler_answer(
+                    sender=sender,
+                    handler=active,
+                    reply=reply,
+                    conversation=conversation,
+                )
+            handler_state_forget(active.name, sender)
+    elif word not in GREETING_WORDS:
+        for handler in handlers:
+            reply = handler.handle(
+                _turn(sender=sender, text=text, word=word, state=None, busy=busy)
+            )
+            if reply is not None:
+                return _handler_answer(
+                    sender=sender,
+                    handler=handler,
+                    reply=reply,
+                    conversation=conversation,
+                )
 
     if conversation is not None and word in GREETING_WORDS:
         return _("Hola de nuevo.") + "\n" + _question(conversation.step)
@@ -367,23 +610,86 @@ def _submit(sender: str, conversation: Conversation, *, wants_replies: bool) -> 
     return answer
 
 
-def _follow_up(receipt: str) -> str:
+def _follow_up(
+    receipt: str, *, rest: str, channel: str, conversation: Conversation | None
+) -> str:
+    """A message with a receipt: the status, a message for the handler, or BAJA.
+
+    Nothing is kept between messages: the receipt opens the report for this
+    answer only, with the same throttle against guessing as the web.
+    """
     try:
         access = services.reporter_open(receipt=receipt)
     except Throttled as exc:
         return str(exc.message)
     except services.ReceiptRefused:
-        return _(
+        refusal = _(
             "Ese recibo no corresponde a ninguna denuncia. Revise los 16 dígitos "
             "y envíelo otra vez."
         )
-    return follow_up_text(access)
+        if conversation is not None:
+            # Sixteen digits in an answer may be a card or account number.
+            refusal += (
+                "\n"
+                + _("Si no era su recibo, escriba su respuesta sin ese número.")
+                + "\n"
+                + _question(conversation.step)
+            )
+        return refusal
+    said = _upper(rest)
+    if said in OPT_OUT_WORDS:
+        return _replies_stop(access, channel=channel)
+    if not said or said in FOLLOW_UP_ONLY_WORDS:
+        return _status_with_hints(access)
+    return _message_from_worker(access, body=rest, channel=channel)
 
 
-def follow_up_text(access: services.ReporterAccess) -> str:
-    """What the web follow-up shows, in a few lines: status and the last reply."""
+def _status_with_hints(access: services.ReporterAccess) -> str:
+    lines = [follow_up_text(access)]
+    if access.report.status != ReportStatus.CLOSED:
+        lines.append(_two_way_help())
+    if access.report.reply_channel:
+        lines.append(_opt_out_help())
+    return "\n".join(lines)
+
+
+def _message_from_worker(
+    access: services.ReporterAccess, *, body: str, channel: str
+) -> str:
+    """The worker's words as their message on the report, as on the web page."""
+    try:
+        services.reporter_message_add(access=access, body=body)
+    except ApplicationError as exc:
+        # A closed report, a message too long: say why, and how the report goes.
+        return " ".join(exc.reasons) + "\n" + status_text(access)
+    logger.info("channels.sms_message_added", extra={"channel": channel})
+    return (
+        _("Recibimos su mensaje; quien lleva su caso lo leerá.")
+        + "\n"
+        + status_text(access)
+    )
+
+
+def _replies_stop(access: services.ReporterAccess, *, channel: str) -> str:
+    previous = access.report.reply_channel
+    if not services.reporter_replies_stop(access=access):
+        return _(
+            "No le estamos enviando respuestas por ningún medio; siga su denuncia "
+            "con su recibo."
+        )
+    logger.info("channels.sms_replies_stopped", extra={"channel": channel})
+    if previous == Channel.EMAIL:
+        return _(
+            "Ya no le enviaremos respuestas por correo; siga su denuncia con su recibo."
+        )
+    return _(
+        "Ya no le enviaremos respuestas por este medio; siga su denuncia con su recibo."
+    )
+
+
+def status_text(access: services.ReporterAccess) -> str:
+    """The report's status and what the case adds to it, without the messages."""
     report = access.report
-    opened = services.report_decrypt(report=report, private_key=access.private_key)
     lines = [
         _("Su denuncia: %(status)s.") % {"status": ReportStatus(report.status).label}
     ]
@@ -391,6 +697,17 @@ def follow_up_text(access: services.ReporterAccess) -> str:
         data: Any = section.data
         if isinstance(data, dict) and data.get("status_label"):
             lines.append(str(data["status_label"]))
+    return "\n".join(lines)
+
+
+def follow_up_text(access: services.ReporterAccess) -> str:
+    """What the web follow-up shows, in a few lines: status and the last reply.
+
+    The voice line reads it aloud line by line: nothing here is about SMS.
+    """
+    report = access.report
+    opened = services.report_decrypt(report=report, private_key=access.private_key)
+    lines = [status_text(access)]
     replies = [
         m for m in opened.messages if m.author_kind == AuthorKind.STAFF and m.body
     ]
