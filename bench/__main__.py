@@ -16,7 +16,9 @@ the search benchmark on SQLite, BENCH_CASES (cases for the case-reads
 benchmark, default 20000), BENCH_COURSES (courses of remediation for the
 monitor-reads benchmark, default 2000), BENCH_IMPORT_ROWS (rows of the
 generated list `remedia import-facilities` imports, default 100000; on SQLite
-and on a PostgreSQL database of its own, BENCH_DATABASE_URL + "_import").
+and on a PostgreSQL database of its own, BENCH_DATABASE_URL + "_import"),
+BENCH_CHANNELS=0 to skip the provider's webhooks (bench/channels.py: SMS
+conversations and phone calls, the provider stand-in on BENCH_PORT + 2).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from bench import cases as case_bench
+from bench import channels as channel_bench
 from bench import facilities as facility_bench
 from bench import facility_import
 from bench import remediation as remediation_bench
@@ -293,6 +296,8 @@ def _worker_rss_mb(master_pid: int) -> float:
 def main() -> None:
     data_dir = tempfile.mkdtemp(prefix="remedia-bench-")
     env = _env(data_dir)
+    # The provider's account, token and API (a stand-in) for the webhooks.
+    env.update(channel_bench.server_env(standin_port=PORT + 2))
     rows: list[Row] = []
     _fresh_database()
     _fresh_redis()
@@ -458,6 +463,15 @@ def main() -> None:
             seconds=min(SECONDS, 15),
         ):
             rows.append(Row(name, value, limit, ratio, note))
+        # The provider's webhooks (issue 8): SMS conversations and phone calls.
+        if os.environ.get("BENCH_CHANNELS", "1") != "0":
+            for name, value, limit, ratio, note in channel_bench.run(
+                port=PORT,
+                headers=BASE_HEADERS,
+                standin_port=PORT + 2,
+                seconds=min(SECONDS, 15),
+            ):
+                rows.append(Row(name, value, limit, ratio, note))
         rss = _worker_rss_mb(server.pid)
         rows.append(
             Row(

@@ -3,7 +3,11 @@
 Each request is a form signed by the twilio library for the exact address the
 previous answer's `<Gather>` or `<Record>` named, posted through the Django
 test client; the recordings are real WAV files served by the provider
-stand-in on loopback, which also records their deletion.
+stand-in on loopback, which also records their deletion. As the provider
+does, a recording is announced twice: the `<Record>`'s action when the caller
+stops speaking, and its recording callback when the file is ready (after the
+action, unless a test says otherwise); `Call.record` plays both, then holds on
+through "one moment" rounds. test_voice_recordings.py covers the other orders.
 """
 
 from __future__ import annotations
@@ -77,6 +81,31 @@ class Answer:
         raise AssertionError("no Gather or Record in the answer")
 
     @property
+    def recording_callback(self) -> str:
+        """Where the provider reports the `<Record>`'s file when it is ready."""
+        record = self.root.find("Record")
+        assert record is not None, "no Record in the answer"
+        assert record.attrib["recordingStatusCallbackEvent"] == "completed absent"
+        return record.attrib["recordingStatusCallback"]
+
+    @property
+    def waits(self) -> bool:
+        """Asks the caller to hold on while the recording is saved."""
+        redirect = self.root.find("Redirect")
+        return (
+            redirect is not None
+            and (redirect.text or "").endswith("step=saving")
+            and self.root.find("Record") is None
+        )
+
+    @property
+    def redirect(self) -> str:
+        redirect = self.root.find("Redirect")
+        assert redirect is not None
+        assert redirect.text
+        return redirect.text
+
+    @property
     def text(self) -> str:
         return " ".join(self.said)
 
@@ -111,8 +140,7 @@ class Call:
             **extra,
         }
 
-    def post(self, url: str, **extra: str) -> Answer:
-        form = self.form(**extra)
+    def send(self, url: str, form: dict[str, str]) -> Answer:
         assert url.startswith(settings.REMEDIA_BASE_URL)
         response = self.client.post(
             url.removeprefix(settings.REMEDIA_BASE_URL),
@@ -125,6 +153,33 @@ class Call:
         assert root.tag == "Response"
         return Answer(root=root, said=[s.text or "" for s in root.iter("Say")])
 
+    def post(self, url: str, **extra: str) -> Answer:
+        return self.send(url, self.form(**extra))
+
+    def recording_ready(
+        self,
+        url: str,
+        *,
+        sid: str,
+        recording_url: str,
+        seconds: int,
+        status: str = "completed",
+    ) -> Answer:
+        """The provider's recording callback: it names the call, not the caller."""
+        return self.send(
+            url,
+            {
+                "AccountSid": ACCOUNT_SID,
+                "CallSid": self.call_sid,
+                "RecordingSid": sid,
+                "RecordingUrl": recording_url,
+                "RecordingStatus": status,
+                "RecordingDuration": str(seconds),
+                "RecordingChannels": "1",
+                "RecordingSource": "RecordVerb",
+            },
+        )
+
     def start(self) -> Answer:
         return self.post(settings.REMEDIA_BASE_URL + HOOK)
 
@@ -134,17 +189,64 @@ class Call:
     def silence(self, answer: Answer) -> Answer:
         return self.post(answer.action)
 
+    def hold_on(self, answer: Answer, *, rounds: int = 40) -> Answer:
+        """Follow "one moment" redirects as the provider does, until an answer."""
+        for _round in range(rounds):
+            if not answer.waits:
+                return answer
+            answer = self.post(answer.redirect)
+        raise AssertionError("the caller is still waiting")
+
     def record(
-        self, answer: Answer, provider: ProviderStandin, sid: str, seconds: int
+        self,
+        answer: Answer,
+        provider: ProviderStandin,
+        sid: str,
+        seconds: int,
+        *,
+        audio: bytes | None = None,
+        content_type: str = "audio/x-wav",
+        served: bool = True,
+        url: str | None = None,
+        ready: str = "after",
+        status: str = "completed",
+        hang_up: bool = False,
     ) -> Answer:
-        url = provider.add_recording(sid, wav(seconds))
-        return self.post(
+        """Speak into a `<Record>`: its action, and the file's callback `ready`
+        "before" or "after" it (or "never"); then hold on as the caller does."""
+        callback = answer.recording_callback
+        given = provider.add_recording(
+            sid, wav(seconds) if audio is None else audio, content_type
+        )
+        if not served:
+            provider.state.recordings.pop(sid)
+        recording_url = url or given
+
+        def ready_now() -> None:
+            assert (
+                self.recording_ready(
+                    callback,
+                    sid=sid,
+                    recording_url=recording_url,
+                    seconds=seconds,
+                    status=status,
+                ).root.find("*")
+                is None
+            )
+
+        if ready == "before":
+            ready_now()
+        extra = {"Digits": "hangup", "CallStatus": "completed"} if hang_up else {}
+        result = self.post(
             answer.action,
-            RecordingUrl=url,
+            RecordingUrl=recording_url,
             RecordingSid=sid,
             RecordingDuration=str(seconds),
-            Digits="#",
+            **{"Digits": "#", **extra},
         )
+        if ready == "after":
+            ready_now()
+        return result if hang_up else self.hold_on(result)
 
 
 def _report_to_the_story(call: Call, provider: ProviderStandin, state_key: str = "1"):
@@ -380,14 +482,10 @@ def test_a_too_short_recording_keeps_nothing_and_is_deleted(call, provider, orgs
 def test_a_recording_that_cannot_be_fetched_keeps_nothing(call, provider, orgs):
     story = _report_to_the_story(call, provider)
 
-    answer = call.post(
-        story.action,
-        RecordingUrl=provider.add_recording(rsid(2), wav(3)).replace(rsid(2), rsid(3)),
-        RecordingSid=rsid(3),
-        RecordingDuration="3",
-    )
+    answer = call.record(story, provider, rsid(2), 3, served=False)
 
     assert "No pudimos escuchar su mensaje. No guardamos nada." in answer.said
+    assert answer.root.find("Record") is not None
     assert not Report.objects.exists()
 
 
@@ -432,31 +530,38 @@ def test_a_recording_url_elsewhere_is_never_fetched(call, provider, orgs, where)
             rsid=rsid(2),
         )
 
-        # when the record callback names it
-        answer = call.post(
-            story.action, RecordingUrl=url, RecordingSid=rsid(2), RecordingDuration="3"
-        )
+        # when the provider's recording callback names it
+        answer = call.record(story, provider, rsid(2), 3, url=url)
 
         # then nothing is fetched from there and nothing is kept
         assert fetched == []
     assert "No pudimos escuchar su mensaje" in answer.text
     assert not Report.objects.exists()
+    # and the recording is still deleted, at our own provider
+    assert rsid(2) in provider.deletions
 
 
+@pytest.mark.parametrize("step", ["story", "recording-story"])
 def test_unsigned_or_wrongly_signed_requests_are_403_and_store_nothing(
-    client, provider, orgs
+    client, provider, orgs, step
 ):
-    url = settings.REMEDIA_BASE_URL + HOOK + "?step=story"
-    form = Call(client=client).form(
+    # given a call waiting for its story, and the file ready at the provider
+    call = Call(client=client)
+    _report_to_the_story(call, provider)
+    url = f"{settings.REMEDIA_BASE_URL}{HOOK}?step={step}"
+    form = call.form(
         RecordingUrl=provider.add_recording(rsid(2), wav(3)),
         RecordingSid=rsid(2),
         RecordingDuration="3",
+        RecordingStatus="completed",
     )
     rows = _cache_rows()
+    deleted = provider.deletions
 
-    unsigned = client.post(HOOK + "?step=story", data=form)
+    # when the request is not signed, signed with another token, or for another step
+    unsigned = client.post(f"{HOOK}?step={step}", data=form)
     wrong_token = client.post(
-        HOOK + "?step=story",
+        f"{HOOK}?step={step}",
         data=form,
         HTTP_X_TWILIO_SIGNATURE=sign(url, form, token="not-the-token"),  # noqa: S106
     )
@@ -466,11 +571,12 @@ def test_unsigned_or_wrongly_signed_requests_are_403_and_store_nothing(
         HTTP_X_TWILIO_SIGNATURE=sign(url, form),
     )
 
+    # then each is refused and nothing is fetched, deleted or kept
     assert [r.status_code for r in (unsigned, wrong_token, other_step)] == [403] * 3
     assert _cache_rows() == rows
     assert not Report.objects.exists()
     assert provider.has_recording(rsid(2))
-    assert provider.deletions == []
+    assert provider.deletions == deleted
 
 
 def test_get_on_the_voice_hook_is_refused(client):
