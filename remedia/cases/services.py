@@ -191,7 +191,10 @@ def _grant(*, case: Case, case_private: bytes, fresh: bool = False) -> int:
         )
         for org_id, public, sealed in plan.organisations
     ]
-    CaseKeyGrant.objects.bulk_create(grants)
+    # Two staff opening the same case at once both find the same grants
+    # missing: the second one's rows are the same grants, so they are skipped
+    # rather than failing the page on the unique constraints.
+    CaseKeyGrant.objects.bulk_create(grants, ignore_conflicts=not fresh)
     return len(grants)
 
 

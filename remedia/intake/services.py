@@ -325,7 +325,10 @@ def _grant(
         )
         for org_id, public, sealed in plan.organisations
     ]
-    ReportKeyGrant.objects.bulk_create(grants)
+    # Two staff opening the same report at once both find the same grants
+    # missing: the second one's rows are the same grants, so they are skipped
+    # rather than failing the page on the unique constraints.
+    ReportKeyGrant.objects.bulk_create(grants, ignore_conflicts=not fresh)
     return len(grants)
 
 

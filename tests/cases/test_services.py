@@ -143,6 +143,37 @@ def test_a_colleague_who_joins_later_gets_the_key_when_a_handler_opens_the_case(
     assert [n.body for n in opened.notes] == ["Para Carmen"]
 
 
+def test_two_handlers_sharing_the_case_key_at_once_do_not_fail(
+    case, agu_handler, agu_colleague, monkeypatch
+):
+    real_plan = services.grant_plan
+
+    def raced_plan(**kwargs):
+        # another handler's request commits the same grants in between
+        plan = real_plan(**kwargs)
+        CaseKeyGrant.objects.bulk_create(
+            [
+                CaseKeyGrant(
+                    case=case,
+                    user_id=user_id,
+                    recipient_public_key=public,
+                    sealed_key=sealed,
+                )
+                for user_id, public, sealed in plan.users
+            ]
+        )
+        return plan
+
+    monkeypatch.setattr(services, "grant_plan", raced_plan)
+
+    opened = services.case_open_for(
+        case=case, user=agu_handler.user, user_private_key=private_key(agu_handler.user)
+    )
+
+    assert opened.unlocked
+    assert CaseKeyGrant.objects.filter(case=case, user=agu_colleague.user).count() == 1
+
+
 def test_reports_of_different_organisations_cannot_be_merged(
     report_in, agu_handler, orgs
 ):

@@ -527,3 +527,39 @@ def test_newcomer_reads_once_a_colleague_has_opened_the_report(
     # And nothing more is shared on later reads
     _get(client, url, agu_handler)
     assert AuditEntry.objects.filter(action="report.key_shared").count() == 1
+
+
+def test_two_colleagues_sharing_one_report_at_once_do_not_fail_the_page(
+    client, orgs, agu_handler, monkeypatch
+):
+    # Given a report that arrived before a new handler joined
+    report = _report()
+    newcomer = staff_member(orgs.agu, "nuria")
+    real_plan = services.grant_plan
+
+    def raced_plan(**kwargs):
+        # another handler's request commits the same grants between this
+        # request's look at the grants and its insert
+        plan = real_plan(**kwargs)
+        ReportKeyGrant.objects.bulk_create(
+            [
+                ReportKeyGrant(
+                    report=report,
+                    user_id=user_id,
+                    recipient_public_key=public,
+                    sealed_key=sealed,
+                )
+                for user_id, public, sealed in plan.users
+            ]
+        )
+        return plan
+
+    monkeypatch.setattr(services, "grant_plan", raced_plan)
+
+    # When a handler who holds the key opens it
+    response = _get(client, f"{REPORTS_URL}/{report.pk}", agu_handler)
+
+    # Then the page answers, and the newcomer holds exactly one grant
+    assert response.status_code == 200
+    assert response.json()["narrative"] == NARRATIVE
+    assert ReportKeyGrant.objects.filter(report=report, user=newcomer.user).count() == 1
