@@ -101,9 +101,7 @@ def test_first_run_creates_the_demo_users_of_the_product():
     )
     # There are reports from every channel a worker can use, the call with its
     # recording as an attachment
-    assert set(Report.objects.values_list("channel", flat=True)) == set(
-        Channel.values
-    )
+    assert set(Report.objects.values_list("channel", flat=True)) == set(Channel.values)
     call = Report.objects.get(channel=Channel.VOICE)
     assert call.attachments.count() == 1
     # And everything was done through the services, so the audit chain holds
