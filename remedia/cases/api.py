@@ -45,8 +45,10 @@ from remedia.cases.models import (
 )
 from remedia.core.errors import NotFound
 from remedia.core.pagination import DEFAULT_LIMIT, paginate
+from remedia.core.schemas import AnswerSchema
 from remedia.intake.categories import Category
 from remedia.intake.models import Channel, Report, ReportRecipient, ReportStatus
+from remedia.intake.selectors import report_categories_attach, report_rows
 from remedia.intake.services import clean_text
 
 router = Router(tags=["cases (staff)"])
@@ -181,26 +183,27 @@ class EscalationIn(Schema):
 
 
 # --- Schemas: what goes out -------------------------------------------------------------
+# Answers are built as dicts and validated by pydantic alone (core.schemas).
 
 
-class FacilityRef(Schema):
+class FacilityRef(AnswerSchema):
     id: uuid.UUID
     name: str
     state: str
 
 
-class UserRef(Schema):
+class UserRef(AnswerSchema):
     id: uuid.UUID
     username: str
 
 
-class ClockStates(Schema):
+class ClockStates(AnswerSchema):
     acknowledge: sla.ClockState
     first_response: sla.ClockState
     resolution: sla.ClockState
 
 
-class ClockOut(Schema):
+class ClockOut(AnswerSchema):
     name: str
     state: sla.ClockState
     due_at: datetime | None
@@ -210,7 +213,7 @@ class ClockOut(Schema):
     )
 
 
-class CaseSummaryOut(Schema):
+class CaseSummaryOut(AnswerSchema):
     id: uuid.UUID
     number: str
     status: CaseStatus
@@ -228,12 +231,12 @@ class CaseSummaryOut(Schema):
     clocks: ClockStates
 
 
-class CaseListOut(Schema):
+class CaseListOut(AnswerSchema):
     items: list[CaseSummaryOut]
     count: int
 
 
-class CaseReportOut(Schema):
+class CaseReportOut(AnswerSchema):
     id: uuid.UUID
     channel: Channel
     status: ReportStatus
@@ -243,7 +246,7 @@ class CaseReportOut(Schema):
     facility_id: uuid.UUID | None
 
 
-class TaskOut(Schema):
+class TaskOut(AnswerSchema):
     id: uuid.UUID
     title: str
     owner: UserRef
@@ -253,7 +256,7 @@ class TaskOut(Schema):
     overdue: bool
 
 
-class DocumentOut(Schema):
+class DocumentOut(AnswerSchema):
     id: uuid.UUID
     name: str | None = Field(description="Null while the case is locked to the token.")
     content_type: str
@@ -262,7 +265,7 @@ class DocumentOut(Schema):
     created_at: datetime
 
 
-class EscalationOut(Schema):
+class EscalationOut(AnswerSchema):
     id: uuid.UUID
     status: EscalationStatus
     facility_id: uuid.UUID
@@ -275,7 +278,7 @@ class EscalationOut(Schema):
     petition_ref: uuid.UUID | None
 
 
-class EventOut(Schema):
+class EventOut(AnswerSchema):
     kind: EventKind
     label: str
     at: datetime
@@ -283,7 +286,7 @@ class EventOut(Schema):
     data: dict[str, Any]
 
 
-class NoteOut(Schema):
+class NoteOut(AnswerSchema):
     id: uuid.UUID
     author: str
     body: str
@@ -328,7 +331,7 @@ class FigureOut(Schema):
     overdue: int
 
 
-class TriageItemOut(Schema):
+class TriageItemOut(AnswerSchema):
     id: uuid.UUID
     received_at: datetime
     channel: Channel
@@ -341,7 +344,7 @@ class TriageItemOut(Schema):
     acknowledge: ClockOut
 
 
-class TriageListOut(Schema):
+class TriageListOut(AnswerSchema):
     items: list[TriageItemOut]
     count: int
 
@@ -373,7 +376,10 @@ def _user(user: User | None) -> dict[str, Any] | None:
     return None if user is None else {"id": user.pk, "username": user.username}
 
 
-def _summary(case: Case, now: datetime) -> dict[str, Any]:
+def _summary(
+    case: Case, now: datetime, categories: list[str] | None = None
+) -> dict[str, Any]:
+    """A case in a list; `categories` when the page read them already."""
     clocks = selectors.case_clocks(case=case, now=now)
     return {
         "id": case.id,
@@ -386,7 +392,9 @@ def _summary(case: Case, now: datetime) -> dict[str, Any]:
         "organisation_id": case.organisation_id,
         "facility": _facility(case.facility),
         "assignee": _user(case.assignee),
-        "categories": sorted(c.code for c in case.category_rows.all()),
+        "categories": sorted(c.code for c in case.category_rows.all())
+        if categories is None
+        else categories,
         "received_at": case.received_at,
         "next_due_at": case.next_due_at,
         "overdue": case.next_due_at is not None and case.next_due_at < now,
@@ -471,7 +479,6 @@ def _detail(request: HttpRequest, case: Case) -> dict[str, Any]:
     today = timezone.localdate(now)
     escalations = selectors.case_escalations(case=case)
     prefetch_related_objects(escalations, "documents")
-    names = {d.id: d.name for d in opened.documents} if opened.unlocked else None
     return {
         **_summary(case, now),
         "closure_reason": case.closure_reason or None,
@@ -492,7 +499,20 @@ def _detail(request: HttpRequest, case: Case) -> dict[str, Any]:
         "tasks": [
             _task(t, today) for t in _open_first(selectors.case_tasks(case=case))
         ],
-        "documents": [_document(d, names) for d in selectors.case_documents(case=case)],
+        # Opening the case read its documents already; a locked one reads them here.
+        "documents": [
+            {
+                "id": d.id,
+                "name": d.name,
+                "content_type": d.content_type,
+                "size": d.size,
+                "author": d.author,
+                "created_at": d.created_at,
+            }
+            for d in opened.documents
+        ]
+        if opened.unlocked
+        else [_document(d, None) for d in selectors.case_documents(case=case)],
         "escalations": [_escalation(e) for e in escalations],
         "timeline": [_event(e) for e in selectors.case_timeline(case=case)],
         "locked": not opened.unlocked,
@@ -537,15 +557,17 @@ def case_list(request: HttpRequest, query: Query[CaseQuery]) -> dict[str, Any]:
         urgent=query.urgent,
         number=query.number,
     )
-    cases = selectors.case_list(viewer=_viewer(request), filters=filters)
+    viewer = _viewer(request)
     items, count = paginate(
-        cases,
+        selectors.case_list(viewer=viewer, filters=filters),
         limit=query.limit,
         offset=query.offset,
-        count=lambda: selectors.case_count(viewer=_viewer(request), filters=filters),
+        count=lambda: selectors.case_count(viewer=viewer, filters=filters),
+        rows=selectors.case_rows(viewer=viewer),
     )
+    codes = selectors.case_category_codes(cases=items)
     now = timezone.now()
-    return {"items": [_summary(c, now) for c in items], "count": count}
+    return {"items": [_summary(c, now, codes[c.pk]) for c in items], "count": count}
 
 
 @router.post(
@@ -860,6 +882,7 @@ def triage(request: HttpRequest, query: Query[TriageQuery]) -> dict[str, Any]:
         reports,
         limit=query.limit,
         offset=query.offset,
+        rows=report_rows(viewer=viewer),
         count=lambda: selectors.triage_count(
             viewer=viewer,
             reports=reports,
@@ -871,6 +894,7 @@ def triage(request: HttpRequest, query: Query[TriageQuery]) -> dict[str, Any]:
             ),
         ),
     )
+    report_categories_attach(items)
     targets = _acknowledge_targets(viewer=viewer, reports=items)
     now = timezone.now()
     return {

@@ -64,11 +64,12 @@ from remedia.cases.models import (
 )
 from remedia.core.errors import ApplicationError, InvalidInput, NotFound
 from remedia.core.forms import form_data
-from remedia.core.pagination import CountedPaginator
+from remedia.core.pagination import CountedPaginator, page_rows
 from remedia.facilities.models import Facility
 from remedia.facilities.selectors import facility_search
 from remedia.intake.categories import RRM_CATEGORIES, Category
 from remedia.intake.models import Channel, Report
+from remedia.intake.selectors import report_categories_attach, report_rows
 
 logger = logging.getLogger(__name__)
 
@@ -250,11 +251,14 @@ def _triage_rows(
 
 
 def _active_cases(request: HttpRequest) -> list[Case]:
-    return list(
+    return page_rows(
         selectors.case_list(
             viewer=request.user,
             filters=selectors.CaseFilters(status=STATUS_FILTER_ACTIVE),
-        )[:JOIN_CASES_SHOWN]
+        ),
+        start=0,
+        stop=JOIN_CASES_SHOWN,
+        rows=selectors.case_rows(viewer=request.user),
     )
 
 
@@ -267,7 +271,9 @@ def triage_view(request: HttpRequest) -> HttpResponse:
         reports,
         TRIAGE_PAGE_SIZE,
         count=lambda: selectors.triage_count(viewer=request.user, reports=reports),
+        rows=report_rows(viewer=request.user),
     ).get_page(request.GET.get("page"))
+    report_categories_attach(list(page.object_list))
     return render(
         request,
         "cases/triage.html",
@@ -362,6 +368,10 @@ def _filters(form: CaseFilterForm) -> selectors.CaseFilters:
 class CaseRow:
     case: Case
     clock: ClockView | None
+    # Labels looked up once per page: `get_status_display` rebuilds and
+    # translates the whole list of choices for every row.
+    status_label: str
+    severity_label: str
 
 
 @login_required
@@ -378,15 +388,26 @@ def case_list_view(request: HttpRequest) -> HttpResponse:
         selectors.case_list(viewer=request.user, filters=filters),
         LIST_PAGE_SIZE,
         count=lambda: selectors.case_count(viewer=request.user, filters=filters),
+        rows=selectors.case_rows(viewer=request.user),
     ).get_page(request.GET.get("page"))
     now = timezone.now()
+    statuses = {value: str(label) for value, label in CaseStatus.choices}
+    severities = {value: str(label) for value, label in Severity.choices}
     return render(
         request,
         "cases/list.html",
         {
             "form": form,
             "page": page,
-            "rows": [CaseRow(case=c, clock=next_due_clock(c, now=now)) for c in page],
+            "rows": [
+                CaseRow(
+                    case=c,
+                    clock=next_due_clock(c, now=now),
+                    status_label=statuses.get(c.status, c.status),
+                    severity_label=severities.get(c.severity, c.severity),
+                )
+                for c in page
+            ],
             "filtered": any(
                 v not in (None, "") for k, v in request.GET.items() if k != "page"
             ),

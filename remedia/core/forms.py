@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 
 from remedia.core.errors import ApplicationError
 
@@ -29,3 +31,45 @@ def form_data(form: forms.BaseForm, *, labelled: bool = True) -> dict[str, Any]:
     if not form.is_valid():
         raise FormRefused(form, labelled=labelled)
     return cast(dict[str, Any], form.cleaned_data)
+
+
+def _attrs_html(attrs: dict[str, Any]) -> str:
+    """What Django's `attrs.html` writes: `True` alone, `False` left out."""
+    return "".join(
+        f" {name}" if value is True else f' {name}="{conditional_escape(value)}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+class QuickSelect(forms.Select):
+    """A select that writes its options in Python, not through a template each.
+
+    A list's filter may offer hundreds of facilities: Django renders every
+    option through its own template include, which took most of the case
+    list page's time. Same context, same markup, a fraction of the cost.
+    """
+
+    def render(
+        self,
+        name: str,
+        value: Any,
+        attrs: dict[str, Any] | None = None,
+        renderer: Any = None,
+    ) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = [f'<select name="{conditional_escape(name)}"']
+        parts.append(_attrs_html(widget["attrs"]) + ">")
+        for group_name, options, _index in widget["optgroups"]:
+            if group_name:
+                parts.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
+            for option in options:
+                parts.append(
+                    f'\n  <option value="{conditional_escape(option["value"])}"'
+                    f"{_attrs_html(option['attrs'])}>"
+                    f"{conditional_escape(option['label'])}</option>"
+                )
+            if group_name:
+                parts.append("\n  </optgroup>")
+        parts.append("\n</select>")
+        return mark_safe("".join(parts))  # noqa: S308 (every value escaped above)

@@ -15,6 +15,7 @@ from ninja.security import APIKeyHeader
 from remedia.accounts import keys
 from remedia.accounts.models import User
 from remedia.core.pagination import DEFAULT_LIMIT, paginate
+from remedia.core.schemas import AnswerSchema
 from remedia.intake import hooks, selectors, services
 from remedia.intake.categories import Category
 from remedia.intake.models import Channel, Report, ReportStatus
@@ -246,13 +247,15 @@ def _incoming(uploaded: list[Any]) -> list[services.IncomingFile]:
 # --- Staff endpoints -------------------------------------------------------------
 
 
-class FacilityRef(Schema):
+# The inbox answer is built as dicts and validated by pydantic alone
+# (core.schemas).
+class FacilityRef(AnswerSchema):
     id: uuid.UUID
     name: str
     state: str
 
 
-class ReportSummaryOut(Schema):
+class ReportSummaryOut(AnswerSchema):
     id: uuid.UUID
     received_at: datetime
     channel: str
@@ -265,7 +268,7 @@ class ReportSummaryOut(Schema):
     routed_by_default: bool
 
 
-class ReportListOut(Schema):
+class ReportListOut(AnswerSchema):
     items: list[ReportSummaryOut]
     count: int
 

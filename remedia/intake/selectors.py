@@ -73,7 +73,9 @@ class _InboxQuerySet(QuerySet[Report]):
         found: dict[Any, Report] = (
             {
                 r.pk: cast(Report, r)
-                for r in self.prefetch_related(None).filter(pk__in=ids)
+                for r in self.prefetch_related(None)
+                .filter(pk__in=ids)
+                .only(*REPORT_ROW_FIELDS)
             }
             if ids
             else {}
@@ -83,6 +85,35 @@ class _InboxQuerySet(QuerySet[Report]):
         page._result_cache = [found[pk] for pk in ids if pk in found]
         page._prefetch_done = True
         return page
+
+
+# Every column a page of reports shows (the inbox and triage, pages and API):
+# not the sealed content, the keys, the reply contact or the facility's
+# registry record.
+REPORT_ROW_FIELDS = (
+    "id",
+    "created_at",
+    "channel",
+    "state",
+    "urgent",
+    "status",
+    "acknowledged_at",
+    "routed_by_default",
+    "facility__id",
+    "facility__name",
+    "facility__state",
+)
+
+
+def report_rows(*, viewer: Any) -> QuerySet[Report]:
+    """The viewer's reports with just what a list shows, for `page_rows` (their
+    categories come from `report_categories_attach`)."""
+    return _scoped(viewer=viewer).select_related("facility").only(*REPORT_ROW_FIELDS)
+
+
+def report_categories_attach(reports: list[Report]) -> None:
+    """Each report's categories read in one query, as `category_rows.all()`."""
+    _attach_categories({r.pk: r for r in reports})
 
 
 def _attach_categories(reports: dict[Any, Report]) -> None:

@@ -24,6 +24,7 @@ from pydantic import ConfigDict
 
 from remedia.accounts.models import User
 from remedia.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, paginate
+from remedia.core.schemas import AnswerSchema
 from remedia.remediation import access, report, selectors, services
 from remedia.remediation.models import (
     Course,
@@ -150,7 +151,8 @@ class NoteIn(Schema):
     body: str = Field(max_length=services.NOTE_MAX)
 
 
-class ProgressOut(Schema):
+# Answers are built as dicts and validated by pydantic alone (core.schemas).
+class ProgressOut(AnswerSchema):
     total: int
     verified: int
     done: int
@@ -161,27 +163,27 @@ class ProgressOut(Schema):
     percent_verified: int
 
 
-class FacilityOut(Schema):
+class FacilityOut(AnswerSchema):
     id: uuid.UUID
     public_id: str
     name: str
 
 
-class PartyOut(Schema):
+class PartyOut(AnswerSchema):
     id: uuid.UUID
     role: str
     name: str
     organisation_id: uuid.UUID | None
 
 
-class EvidenceCountsOut(Schema):
+class EvidenceCountsOut(AnswerSchema):
     total: int
     accepted: int
     submitted: int
     rejected: int
 
 
-class EvidenceOut(Schema):
+class EvidenceOut(AnswerSchema):
     id: uuid.UUID
     name: str
     description: str
@@ -194,14 +196,14 @@ class EvidenceOut(Schema):
     review_reason: str
 
 
-class NoteOut(Schema):
+class NoteOut(AnswerSchema):
     id: uuid.UUID
     body: str
     author: str
     created_at: dt.datetime
 
 
-class MeasureOut(Schema):
+class MeasureOut(AnswerSchema):
     id: uuid.UUID
     position: int
     type: str
@@ -223,7 +225,7 @@ class MeasureOut(Schema):
     )
 
 
-class PlanOut(Schema):
+class PlanOut(AnswerSchema):
     id: uuid.UUID
     title: str
     facility: FacilityOut
@@ -246,7 +248,7 @@ class PlanDetailOut(PlanOut):
     measures: list[MeasureOut]
 
 
-class PlanList(Schema):
+class PlanList(AnswerSchema):
     items: list[PlanOut]
     count: int
 
@@ -424,7 +426,12 @@ def plan_list(request: HttpRequest, query: Query[PlanQuery]) -> dict[str, Any]:
             overdue=query.overdue,
         ),
     )
-    page, count = paginate(courses, limit=query.limit, offset=query.offset)
+    page, count = paginate(
+        courses,
+        limit=query.limit,
+        offset=query.offset,
+        rows=selectors.course_rows(viewer=user),
+    )
     selectors.progress_attach(page)
     return {
         "items": [

@@ -210,6 +210,44 @@ def course_list(
     )
 
 
+# What a plan in a list shows (the API's `_plan`): a page reads these columns,
+# not every column of the course, its facility and its owner.
+COURSE_ROW_FIELDS = (
+    "id",
+    "title",
+    "organisation_id",
+    "origin",
+    "status",
+    "reference",
+    "agreed_on",
+    "deadline",
+    "closed_on",
+    "rrm_case_id",
+    "case_id",
+    "facility__id",
+    "facility__public_id",
+    "facility__name",
+)
+
+
+def course_rows(*, viewer: Any) -> QuerySet[Course]:
+    """The viewer's courses with just what a list shows, parties included, for
+    `page_rows`: the page's ids come from `course_list`, its rows from here."""
+    return (
+        access.courses_visible(user=viewer)
+        .select_related("facility")
+        .only(*COURSE_ROW_FIELDS)
+        .prefetch_related(
+            Prefetch(
+                "parties",
+                queryset=CourseParty.objects.only(
+                    "id", "course_id", "organisation_id", "name", "role"
+                ),
+            )
+        )
+    )
+
+
 def course_facilities(*, viewer: Any) -> QuerySet[Facility]:
     """The facilities of the viewer's courses (the list page's filter)."""
     return (

@@ -1333,6 +1333,13 @@ def test_case_detail_query_count_does_not_grow_with_its_contents(
     assert many == few
     with django_assert_max_num_queries(few):
         _get(client, url, agu_handler)
+    # The case and its categories, its key grant, notes, documents (read once,
+    # when the case is opened), escalations and their documents, reports and
+    # their categories, tasks, the timeline; besides, the audit entry
+    reads = [
+        q for q in _domain_queries(client, url, agu_handler) if "core_audit" not in q
+    ]
+    assert len(reads) == 11, reads
 
 
 # --- The API document -------------------------------------------------------------------------

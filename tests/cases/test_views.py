@@ -706,6 +706,61 @@ def test_case_list_and_triage_queries_do_not_grow_with_rows(
     assert len(triage.context["rows"]) == 30
 
 
+def _page_queries(client, url: str) -> list[str]:
+    """The queries a page makes for its content: not the session, the login, the
+    second factor or the shared cache, which every staff page pays alike."""
+    client.get(url)  # totals and choices cached, as on any busy server
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    shared = (
+        'SELECT "django_session"',
+        'UPDATE "django_session"',
+        'SELECT "accounts_user"',
+        'SELECT "accounts_membership"',
+        'SELECT "otp_',
+        "SAVEPOINT",
+        "RELEASE SAVEPOINT",
+    )
+    return [
+        q["sql"]
+        for q in captured.captured_queries
+        if not q["sql"].startswith(shared) and "remedia_cache" not in q["sql"]
+    ]
+
+
+def test_case_list_and_triage_pages_read_their_rows_in_one_query_each(
+    client,
+    logged_in,
+    agu_handler,
+    agu_colleague,
+    report_in,
+    django_capture_on_commit_callbacks,
+):
+    # Given cases with facilities, assignees and categories, and reports in triage
+    user = logged_in(agu_handler)
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(3):
+            facility = FacilityFactory(state="MX-AGU")
+            report = report_in(facility_id=facility.pk, facility_name="").report
+            services.case_open(
+                report_ids=[report.pk], user=user, assignee_id=agu_colleague.user.pk
+            )
+            report_in(facility_id=facility.pk, facility_name="")
+
+    # When the list, a filtered list and triage are read
+    listing = _page_queries(client, LIST)
+    filtered = _page_queries(client, f"{LIST}?status=active&urgent=0")
+    triage = _page_queries(client, TRIAGE)
+
+    # Then the list reads who may be assigned and its page of cases (with their
+    # facilities and assignees) in one query; triage its page of reports, their
+    # categories, the SLA targets and the active cases to join
+    assert len(listing) == 2, listing
+    assert len(filtered) == 2, filtered
+    assert len(triage) == 5, triage
+
+
 def test_every_action_with_an_empty_form_says_why_and_changes_nothing(
     client, logged_in, agu_handler, case
 ):

@@ -15,6 +15,7 @@ from remedia.core.audit import AuditEntry
 from remedia.remediation import services
 from remedia.remediation.models import (
     Course,
+    CourseOrigin,
     Evidence,
     EvidenceStatus,
     Measure,
@@ -22,7 +23,7 @@ from remedia.remediation.models import (
 )
 from tests.intake.conftest import data_dir  # noqa: F401
 from tests.intake.support import jpeg_with_gps
-from tests.remediation.conftest import INISA_MEASURES, World, course_make
+from tests.remediation.conftest import DEADLINE, INISA_MEASURES, World, course_make
 
 pytestmark = pytest.mark.django_db
 
@@ -215,6 +216,41 @@ def test_the_list_costs_the_same_queries_for_more_plans(client, world: World) ->
     for _ in range(4):
         course_make(world)
     assert queries() == one
+
+
+def _domain_queries(client, staff, **params) -> list[str]:
+    """The list's own queries: not the token check, which in tests reads and
+    writes the database cache."""
+    assert _get(client, PLANS, staff, **params).status_code == 200
+    with CaptureQueriesContext(connection) as captured:
+        response = _get(client, PLANS, staff, **params)
+    assert response.status_code == 200
+    return [
+        q["sql"]
+        for q in captured.captured_queries
+        if "remedia_cache" not in q["sql"] and "SAVEPOINT" not in q["sql"]
+    ]
+
+
+@pytest.mark.parametrize("params", [{}, {"overdue": "true", "offset": "1"}])
+def test_a_page_of_plans_takes_four_queries(client, world: World, params) -> None:
+    # Given plans of the monitor, and one it is not a party to
+    for _ in range(3):
+        course_make(world)
+    Course.objects.create(
+        title="Ajeno",
+        organisation=world.outsider_org,
+        facility=world.facility,
+        origin=CourseOrigin.RRM,
+        deadline=DEADLINE,
+    )
+
+    # When a page is read
+    queries = _domain_queries(client, world.monitor, limit=2, **params)
+
+    # Then: the page with its facilities, their parties, the total and the
+    # measures counted, whatever the page's depth or filter
+    assert len(queries) == 4, queries
 
 
 # --- Creating and changing ---------------------------------------------------------------
