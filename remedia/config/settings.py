@@ -276,7 +276,11 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 
 # Sessions end after 30 idle minutes and at most 10 hours after login.
 SESSION_COOKIE_AGE = 30 * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# Idle sessions end after SESSION_COOKIE_AGE; a signed-in session's expiry is
+# pushed on at most once every SESSION_TOUCH_SECONDS (accounts.middleware), not
+# written on every request.
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_TOUCH_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 REMEDIA_SESSION_MAX_AGE = 10 * 60 * 60
 SESSION_COOKIE_HTTPONLY = True

@@ -372,6 +372,32 @@ def test_session_within_the_absolute_limit_continues(client, facility_officer, l
     assert client.get("/staff/").status_code == 200
 
 
+def test_an_active_session_is_written_once_a_minute_not_on_every_request(
+    client, facility_officer, log_in, monkeypatch
+):
+    # Given a signed-in session, just written
+    log_in("fernando")
+    key = client.session.session_key
+    assert client.get("/staff/").status_code == 200
+    written = Session.objects.get(session_key=key).expire_date
+
+    # When pages follow within the minute, the session row is left alone
+    Session.objects.filter(session_key=key).update(
+        expire_date=written - timedelta(minutes=5)
+    )
+    assert client.get("/staff/").status_code == 200
+    assert client.get("/staff/").status_code == 200
+    assert Session.objects.get(session_key=key).expire_date == written - timedelta(
+        minutes=5
+    )
+
+    # When a minute has passed, the next page pushes the idle expiry on again
+    later = time.time() + settings.SESSION_TOUCH_SECONDS + 1
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert client.get("/staff/").status_code == 200
+    assert Session.objects.get(session_key=key).expire_date > written
+
+
 def test_idle_session_expires_after_thirty_minutes(client, facility_officer, log_in):
     # Given a fresh session: it lasts thirty idle minutes on the server
     log_in("fernando")
