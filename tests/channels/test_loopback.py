@@ -18,32 +18,17 @@ import requests
 
 from remedia.intake.models import Report
 from tests.channels.support import (
-    HOOK_PATH,
     NARRATIVE,
     OUR_SMS_NUMBER,
     WORKER,
     WORKER_DIGITS,
-    answer_text,
     database_text,
-    hook_form,
     report_steps,
-    signature,
+    sms_over_http,
 )
 
 RECEIPT = re.compile(r"\b(\d{4} \d{4} \d{4} \d{4})\b")
 REPLY = "Gracias por su denuncia. ¿Sigue trabajando en la línea 3?"
-
-
-def _sms(base: str, body: str) -> str:
-    form = hook_form(WORKER, body)
-    response = requests.post(
-        base + HOOK_PATH,
-        data=form,
-        headers={"X-Twilio-Signature": signature(form)},
-        timeout=30,
-    )
-    assert response.status_code == 200, response.status_code
-    return answer_text(response.content)
 
 
 def _files_text(root: Path) -> list[tuple[Path, bytes]]:
@@ -63,7 +48,10 @@ def test_sms_report_followed_on_the_web_and_answered_by_sms_leaves_no_number(
     settings.REMEDIA_BASE_URL = live_server.url
 
     # given a worker who reports by SMS and asks for answers by SMS
-    answers = [_sms(live_server.url, step) for step in report_steps(wants_replies=True)]
+    answers = [
+        sms_over_http(live_server.url, step)
+        for step in report_steps(wants_replies=True)
+    ]
     receipt = RECEIPT.search(answers[-1]).group(1)
     assert "Le responderemos por este medio." in answers[-1]
 
@@ -98,7 +86,7 @@ def test_sms_report_followed_on_the_web_and_answered_by_sms_leaves_no_number(
         timeout=30,
     )
     assert [m["body"] for m in me.json()["messages"]] == [REPLY]
-    status = _sms(live_server.url, receipt)
+    status = sms_over_http(live_server.url, receipt)
     assert "Su denuncia: Acusada de recibo." in status
     assert REPLY in status
 

@@ -22,14 +22,11 @@ from remedia.intake.models import Report
 from tests.channels.support import (
     ACCOUNT_SID,
     AUTH_TOKEN,
-    HOOK_PATH,
     NARRATIVE,
     OUR_SMS_NUMBER,
     WORKER,
-    answer_text,
-    hook_form,
     report_steps,
-    signature,
+    sms_over_http,
 )
 from tests.e2e.conftest import PageLog
 from tests.intake.conftest import agu_handler, orgs  # noqa: F401
@@ -52,18 +49,6 @@ def provider(settings: Any, live_server: Any) -> Iterator[ProviderStandin]:
         yield standin
 
 
-def _sms(base: str, body: str) -> str:
-    form = hook_form(WORKER, body)
-    response = requests.post(
-        base + HOOK_PATH,
-        data=form,
-        headers={"X-Twilio-Signature": signature(form)},
-        timeout=30,
-    )
-    assert response.status_code == 200, response.status_code
-    return answer_text(response.content)
-
-
 def _reply(live_server: Any, handler: Any, report: Report, body: str) -> None:
     response = requests.post(
         f"{live_server.url}/api/v1/reports/{report.pk}/messages",
@@ -81,7 +66,10 @@ def test_an_sms_report_is_followed_on_the_web_and_sms_replies_stopped_there(
     agu_handler: Any,  # noqa: F811
 ) -> None:
     # given a worker who reported by SMS and asked to hear back by SMS
-    answers = [_sms(live_server.url, step) for step in report_steps(wants_replies=True)]
+    answers = [
+        sms_over_http(live_server.url, step)
+        for step in report_steps(wants_replies=True)
+    ]
     receipt = RECEIPT.search(answers[-1]).group(1)
     report = Report.objects.get()
     assert (report.channel, report.reply_channel) == ("sms", "sms")
