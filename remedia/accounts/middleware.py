@@ -48,7 +48,8 @@ class SecondFactorRequiredMiddleware:
                     return HttpResponseRedirect(reverse("accounts:enrol"))
         response = self.get_response(request)
         keys.response_key_cookie(request=request, response=response)
-        if user.is_authenticated:
+        # Read again: a login during this request has replaced the user.
+        if request.user.is_authenticated:
             session_touch(request.session)
         return response
 
