@@ -48,8 +48,12 @@ class SecondFactorRequiredMiddleware:
                     return HttpResponseRedirect(reverse("accounts:enrol"))
         response = self.get_response(request)
         keys.response_key_cookie(request=request, response=response)
-        # Read again: a login during this request has replaced the user.
-        if request.user.is_authenticated:
+        # Read again: a login during this request has replaced the user. A
+        # request signed in by an API token has no session to keep alive.
+        if (
+            getattr(request, "api_token", None) is None
+            and request.user.is_authenticated
+        ):
             session_touch(request.session)
         return response
 

@@ -563,3 +563,15 @@ def test_two_colleagues_sharing_one_report_at_once_do_not_fail_the_page(
     assert response.status_code == 200
     assert response.json()["narrative"] == NARRATIVE
     assert ReportKeyGrant.objects.filter(report=report, user=newcomer.user).count() == 1
+
+
+def test_a_token_request_neither_creates_nor_touches_a_session(
+    client, orgs, agu_handler
+):
+    from django.contrib.sessions.models import Session
+
+    response = _get(client, REPORTS_URL, agu_handler)
+
+    assert response.status_code == 200
+    assert "sessionid" not in response.cookies
+    assert Session.objects.count() == 0
