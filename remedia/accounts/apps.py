@@ -6,3 +6,9 @@ class AccountsConfig(AppConfig):
     name = "remedia.accounts"
     label = "accounts"
     verbose_name = _("Cuentas")
+
+    def ready(self) -> None:
+        from remedia.accounts.selectors import user_can
+        from remedia.core.kit import capability_check_register
+
+        capability_check_register(user_can)

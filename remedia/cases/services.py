@@ -55,6 +55,7 @@ from remedia.core import crypto
 from remedia.core.audit import audit_record
 from remedia.core.errors import ApplicationError, InvalidInput, PermissionDenied
 from remedia.core.grants import grant_plan
+from remedia.core.kit import invalid as _invalid
 from remedia.core.storage import data_subdir
 from remedia.facilities.models import Facility
 from remedia.intake import attachments as files
@@ -69,10 +70,6 @@ NOTE_MAX = 20_000
 SUMMARY_MAX = 20_000
 TASK_TITLE_MAX = 200
 CHECKIN_DAYS = (30, 90)
-
-
-def _invalid(field: str, reason: Any) -> InvalidInput:
-    return InvalidInput([{"field": field, "reason": reason}])
 
 
 # --- Clocks --------------------------------------------------------------------------

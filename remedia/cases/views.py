@@ -64,6 +64,8 @@ from remedia.cases.models import (
 )
 from remedia.core.errors import ApplicationError, InvalidInput, NotFound
 from remedia.core.forms import form_data
+from remedia.core.kit import capability_require as _require
+from remedia.core.kit import request_user as _user
 from remedia.core.pagination import CountedPaginator, page_rows
 from remedia.facilities.models import Facility
 from remedia.facilities.selectors import facility_search
@@ -81,20 +83,11 @@ FACILITY_RESULTS = 10
 FIGURE_GROUPS = ("organisation", "facility", "category")
 
 
-def _require(request: HttpRequest, capability: Capability) -> None:
-    if not user_can(user=request.user, capability=capability):
-        raise Http404
-
-
 def _case_or_404(request: HttpRequest, case_id: Any) -> Case:
     try:
         return selectors.case_get_for_user(viewer=request.user, case_id=case_id)
     except NotFound:
         raise Http404 from None
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
 
 
 # --- Clocks in words ------------------------------------------------------------------

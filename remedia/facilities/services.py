@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -31,6 +31,7 @@ from remedia.accounts.models import User
 from remedia.core.audit import audit_record
 from remedia.core.errors import ApplicationError, InvalidInput, NotFound
 from remedia.core.geo import fold, state_code
+from remedia.core.kit import invalid_from
 from remedia.facilities import bulk, importing, matching, selectors
 from remedia.facilities.models import (
     CandidateStatus,
@@ -465,14 +466,6 @@ def _json_value(value: Any) -> Any:
     return str(value)
 
 
-def _invalid(exc: ValidationError) -> InvalidInput:
-    errors: list[dict[str, Any]] = []
-    for field_name, messages in exc.message_dict.items():
-        name = "" if field_name == NON_FIELD_ERRORS else field_name
-        errors.extend({"field": name, "reason": m} for m in messages)
-    return InvalidInput(errors)
-
-
 def _refuse_merged(facility: Facility) -> None:
     if facility.status == FacilityStatus.MERGED:
         raise ApplicationError(
@@ -537,7 +530,7 @@ def facility_create(*, data: dict[str, Any], actor: Any, source: str) -> Facilit
     try:
         facility.full_clean()
     except ValidationError as exc:
-        raise _invalid(exc) from None
+        raise invalid_from(exc, non_field="") from None
     given = [
         name for name in _EDITABLE_FIELDS if getattr(facility, name) not in (None, "")
     ]
@@ -590,7 +583,7 @@ def facility_update(
     try:
         facility.full_clean()
     except ValidationError as exc:
-        raise _invalid(exc) from None
+        raise invalid_from(exc, non_field="") from None
     changed = {
         name: [_json_value(before[name]), _json_value(getattr(facility, name))]
         for name in changes
@@ -807,7 +800,7 @@ def facility_merge(*, keep: Facility, merge: Facility, actor: Any) -> MergeResul
     try:
         keep.full_clean()
     except ValidationError as exc:
-        raise _invalid(exc) from None
+        raise invalid_from(exc, non_field="") from None
     keep.save()
 
     previous_status = merge.status

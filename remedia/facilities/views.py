@@ -18,7 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -32,6 +32,7 @@ from remedia.accounts.permissions import Capability
 from remedia.accounts.selectors import user_can
 from remedia.core.errors import ApplicationError, NotFound
 from remedia.core.geo import MX_STATES, STATE_CHOICES, fold, state_code
+from remedia.core.kit import capability_require as _require
 from remedia.facilities import selectors, services, tasks
 from remedia.facilities.forms import (
     AliasForm,
@@ -84,16 +85,10 @@ _EVENT_LABELS = {
 }
 
 
-def _require(request: HttpRequest, capability: Capability) -> None:
-    if not user_can(user=request.user, capability=capability):
-        raise Http404
-
-
 def _require_write(request: HttpRequest) -> None:
     """Readers of the registry may see that editing exists but may not do it."""
     _require(request, Capability.FACILITY_READ)
-    if not user_can(user=request.user, capability=Capability.FACILITY_WRITE):
-        raise PermissionDenied
+    _require(request, Capability.FACILITY_WRITE, forbidden=True)
 
 
 def _facility_or_404(request: HttpRequest, facility_id: Any) -> Facility:
@@ -457,8 +452,7 @@ REVIEW_FIELDS = (
 
 
 def _require_import(request: HttpRequest) -> None:
-    if not user_can(user=request.user, capability=Capability.FACILITY_WRITE):
-        raise Http404
+    _require(request, Capability.FACILITY_WRITE)
 
 
 def _import_or_404(request: HttpRequest, import_id: Any) -> FacilityImport:

@@ -38,6 +38,7 @@ from remedia.core.errors import (
 )
 from remedia.core.geo import state_code
 from remedia.core.grants import grant_plan
+from remedia.core.kit import clean_text as clean_text  # re-exported: channels use it
 from remedia.core.storage import data_subdir
 from remedia.core.throttle import Backoff
 from remedia.facilities.models import Facility
@@ -148,13 +149,6 @@ def _clean_files(
                 {"field": "attachments", "reason": f"{item.name[:80]}: {exc.message}"}
             )
     return cleaned
-
-
-def clean_text(value: Any) -> str:
-    if not isinstance(value, str):
-        return ""
-    # Control characters other than line breaks and tabs are dropped.
-    return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", value).strip()
 
 
 def report_validate(draft: ReportDraft) -> CleanDraft:

@@ -21,6 +21,7 @@ from remedia.accounts.permissions import Capability
 from remedia.accounts.selectors import user_can
 from remedia.core.audit import audit_record
 from remedia.core.errors import ApplicationError, InvalidInput, NotFound, Throttled
+from remedia.core.kit import capability_require as _require
 from remedia.facilities.selectors import facility_get, facility_search
 from remedia.facilities.services import facility_suggestions
 from remedia.intake import reporter_cookies as cookies
@@ -316,11 +317,6 @@ def followup_exit_view(request: HttpRequest) -> HttpResponse:
 
 
 # --- The handler's inbox -------------------------------------------------------------
-
-
-def _require(request: HttpRequest, capability: Capability) -> None:
-    if not user_can(user=request.user, capability=capability):
-        raise Http404
 
 
 def _report_or_404(request: HttpRequest, report_id: Any) -> Report:

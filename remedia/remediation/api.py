@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from enum import StrEnum
-from typing import Any, cast
+from typing import Any
 
 from django.http import FileResponse, HttpRequest, HttpResponse
 from ninja import Field, File, Form, Query, Router, Schema
@@ -23,6 +23,7 @@ from ninja.responses import Status
 from pydantic import ConfigDict
 
 from remedia.accounts.models import User
+from remedia.core.kit import request_user as _user
 from remedia.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, paginate
 from remedia.core.schemas import AnswerSchema
 from remedia.remediation import access, report, selectors, services
@@ -265,10 +266,6 @@ class PlanQuery(Schema):
 
 
 # --- Shapes -----------------------------------------------------------------------------
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.auth)  # type: ignore[attr-defined]
 
 
 def _plan(course: Course, *, reads_all: bool) -> dict[str, Any]:

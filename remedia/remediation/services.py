@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, cast
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,6 +36,8 @@ from remedia.core.errors import (
     NotFound,
     PermissionDenied,
 )
+from remedia.core.kit import full_clean, text_field
+from remedia.core.kit import invalid as _invalid
 from remedia.core.storage import data_subdir
 from remedia.facilities.models import Facility
 from remedia.intake import attachments as files
@@ -120,53 +121,13 @@ def _error(field_name: str, reason: Any) -> dict[str, Any]:
     return {"field": field_name, "reason": reason}
 
 
-def _invalid(field_name: str, reason: Any) -> InvalidInput:
-    return InvalidInput([_error(field_name, reason)])
-
-
-def _as_invalid(exc: ValidationError, *, prefix: str = "") -> InvalidInput:
-    if not hasattr(exc, "error_dict"):
-        return InvalidInput([_error(prefix or "body", m) for m in exc.messages])
-    return InvalidInput(
-        [
-            _error(f"{prefix}{name}" if name != "__all__" else prefix or "body", m)
-            for name, messages in exc.message_dict.items()
-            for m in messages
-        ]
-    )
-
-
-def _text(
-    value: Any,
-    *,
-    field_name: str,
-    errors: list[dict[str, Any]],
-    required: bool = False,
-    limit: int = TEXT_MAX,
-) -> str:
-    text = intake.clean_text(value or "")
-    if required and not text:
-        errors.append(_error(field_name, _("Este campo es obligatorio.")))
-    elif len(text) > limit:
-        errors.append(
-            _error(
-                field_name,
-                _("Es demasiado largo (máximo %(n)s caracteres).") % {"n": limit},
-            )
-        )
-    return text
-
-
 def _raise(errors: list[dict[str, Any]]) -> None:
     if errors:
         raise InvalidInput(errors)
 
 
 def _full_clean(obj: Any, *, prefix: str = "", **kwargs: Any) -> None:
-    try:
-        obj.full_clean(**kwargs)
-    except ValidationError as exc:
-        raise _as_invalid(exc, prefix=prefix) from None
+    full_clean(obj, prefix=prefix, non_field=prefix or "body", **kwargs)
 
 
 def _not_future(
@@ -238,9 +199,9 @@ def _party_build(
     errors: list[dict[str, Any]] = []
     if spec.role not in PartyRole.values:
         errors.append(_error(f"{field_prefix}role", _("Elija el papel de la parte.")))
-    name = _text(
+    name = text_field(
         spec.name or (spec.organisation.name if spec.organisation else ""),
-        field_name=f"{field_prefix}name",
+        field=f"{field_prefix}name",
         errors=errors,
         required=True,
         limit=NAME_MAX,
@@ -266,18 +227,20 @@ def _measure_build(
         )
         return None, errors
     entry = entry_for(spec.type)
-    description = _text(
+    description = text_field(
         spec.description if spec.description is not None else str(entry.description),
-        field_name=f"{field_prefix}description",
+        field=f"{field_prefix}description",
         errors=errors,
         required=True,
+        limit=TEXT_MAX,
     )
-    evidence = _text(
+    evidence = text_field(
         spec.required_evidence
         if spec.required_evidence is not None
         else str(entry.evidence),
-        field_name=f"{field_prefix}required_evidence",
+        field=f"{field_prefix}required_evidence",
         errors=errors,
+        limit=TEXT_MAX,
     )
     responsible = spec.responsible_party or entry.responsible
     if responsible not in ResponsibleParty.values:
@@ -324,13 +287,13 @@ def course_create(
     """
     owner_id = _owner_organisation(user=user, organisation=organisation)
     errors: list[dict[str, Any]] = []
-    title = _text(
-        title, field_name="title", errors=errors, required=True, limit=TITLE_MAX
+    title = text_field(
+        title, field="title", errors=errors, required=True, limit=TITLE_MAX
     )
-    reference = _text(
-        reference, field_name="reference", errors=errors, limit=REFERENCE_MAX
+    reference = text_field(
+        reference, field="reference", errors=errors, limit=REFERENCE_MAX
     )
-    summary = _text(summary, field_name="summary", errors=errors)
+    summary = text_field(summary, field="summary", errors=errors, limit=TEXT_MAX)
     if facility is None:
         errors.append(_error("facility_id", _("Elija el centro de trabajo.")))
     if origin not in CourseOrigin.values:
@@ -452,9 +415,9 @@ def course_update(*, course: Course, user: User, **changes: Any) -> Course:
     limits = {"title": TITLE_MAX, "reference": REFERENCE_MAX, "summary": TEXT_MAX}
     for name in ("title", "reference", "summary"):
         if name in changes:
-            changes[name] = _text(
+            changes[name] = text_field(
                 changes[name],
-                field_name=name,
+                field=name,
                 errors=errors,
                 required=name == "title",
                 limit=limits[name],
@@ -657,11 +620,12 @@ def measure_update(*, measure: Measure, user: User, **changes: Any) -> Measure:
     errors: list[dict[str, Any]] = []
     for name in ("description", "required_evidence"):
         if name in changes:
-            changes[name] = _text(
+            changes[name] = text_field(
                 changes[name],
-                field_name=name,
+                field=name,
                 errors=errors,
                 required=name == "description",
+                limit=TEXT_MAX,
             )
     if (
         "responsible_party" in changes
@@ -807,7 +771,7 @@ def measure_note_add(*, measure: Measure, user: User, body: str) -> MeasureNote:
     """A monitor's note; the course's readers see it, compliance officers never."""
     access.require_manage(user=user, course=measure.course)
     errors: list[dict[str, Any]] = []
-    text = _text(body, field_name="body", errors=errors, required=True, limit=NOTE_MAX)
+    text = text_field(body, field="body", errors=errors, required=True, limit=NOTE_MAX)
     _raise(errors)
     measure = _lock_measure(measure)
     _require_open(measure.course)
@@ -847,9 +811,9 @@ def evidence_submit(
     access.require_evidence_submit(user=user, course=measure.course)
     _require_open(measure.course)
     errors: list[dict[str, Any]] = []
-    description = _text(
+    description = text_field(
         description,
-        field_name="description",
+        field="description",
         errors=errors,
         limit=EVIDENCE_DESCRIPTION_MAX,
     )
@@ -921,7 +885,7 @@ def evidence_review(
     errors: list[dict[str, Any]] = []
     if decision not in DECISIONS:
         errors.append(_error("decision", _("Elija aceptar o rechazar.")))
-    reason = _text(reason, field_name="reason", errors=errors)
+    reason = text_field(reason, field="reason", errors=errors, limit=TEXT_MAX)
     if decision == EvidenceStatus.REJECTED and not reason:
         errors.append(
             _error("reason", _("Diga por qué se rechaza, para quien la subió."))

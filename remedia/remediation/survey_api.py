@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any, cast
+from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
@@ -30,7 +30,7 @@ from ninja import Field, Router, Schema
 from ninja.responses import Status
 from pydantic import ConfigDict
 
-from remedia.accounts.models import User
+from remedia.core.kit import request_user as _user
 from remedia.remediation import surveys
 from remedia.remediation.models import ResponseChannel, Survey
 
@@ -139,10 +139,6 @@ class ThanksOut(Schema):
 
 
 # --- Helpers ----------------------------------------------------------------------------
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.auth)  # type: ignore[attr-defined]
 
 
 def _results_out(results: surveys.SurveyResults) -> dict[str, Any]:

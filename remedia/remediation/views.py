@@ -32,12 +32,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from remedia.accounts.models import User
 from remedia.accounts.permissions import Capability
 from remedia.accounts.selectors import user_can
 from remedia.core.errors import ApplicationError, InvalidInput, NotFound
 from remedia.core.forms import form_data
 from remedia.core.hooks import NavItem
+from remedia.core.kit import request_user as _user
 from remedia.facilities.selectors import facility_search
 from remedia.remediation import access, report, selectors, services
 from remedia.remediation.catalogue import CATALOGUE, RRM_COURSE_MEASURES
@@ -121,10 +121,6 @@ def _measure_or_404(request: HttpRequest, course_id: Any, measure_id: Any) -> Me
         return selectors.measure_get(course=course, measure_id=measure_id)
     except NotFound:
         raise Http404 from None
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
 
 
 def _errors_onto(form: forms.Form, exc: ApplicationError, **aliases: str) -> None:

@@ -25,7 +25,9 @@ from remedia.cases import hooks as cases_hooks
 from remedia.cases import selectors as cases_selectors
 from remedia.cases.models import Escalation
 from remedia.core.audit import audit_record
-from remedia.core.errors import ApplicationError, InvalidInput, PermissionDenied
+from remedia.core.errors import ApplicationError, PermissionDenied
+from remedia.core.kit import invalid as _invalid
+from remedia.core.kit import invalid_from, text_field
 from remedia.core.storage import data_subdir
 from remedia.facilities.models import Facility
 from remedia.intake import attachments as files
@@ -215,20 +217,6 @@ STAGE_DETAILS: dict[str, dict[str, type]] = {
 }
 
 
-def _invalid(field_name: str, reason: Any) -> InvalidInput:
-    return InvalidInput([{"field": field_name, "reason": reason}])
-
-
-def _as_invalid(exc: ValidationError) -> InvalidInput:
-    return InvalidInput(
-        [
-            {"field": name, "reason": str(message)}
-            for name, messages in exc.message_dict.items()
-            for message in messages
-        ]
-    )
-
-
 def _require_petition_write(*, case: RrmCase, user: User) -> None:
     if case.organisation_id is None or case.organisation_id not in organisations_for(
         user=user, capability=Capability.PETITION_WRITE
@@ -249,15 +237,6 @@ def _event(
 def _slug_for(name: str) -> str:
     base = slugify(name)[:80].strip("-") or "peticion"
     return f"{base}-{secrets.token_hex(3)}"
-
-
-def _text(value: Any, *, field_name: str, required: bool = False) -> str:
-    text = intake.clean_text(value or "")
-    if required and not text:
-        raise _invalid(field_name, _("Este campo es obligatorio."))
-    if len(text) > TEXT_MAX:
-        raise _invalid(field_name, _("Es demasiado largo."))
-    return text
 
 
 def _petition_organisation(*, user: User, organisation: Organisation | None) -> Any:
@@ -297,10 +276,11 @@ def petition_create(
     publishing one is a separate decision, and a confidential one never can be.
     """
     organisation_id = _petition_organisation(user=user, organisation=organisation)
-    name = _text(
+    name = text_field(
         facility_name or (facility.name if facility else ""),
-        field_name="facility_name",
+        field="facility_name",
         required=True,
+        limit=TEXT_MAX,
     )
     filed = petition_received_on is not None
     if self_initiated and filed:
@@ -318,15 +298,22 @@ def petition_create(
         stage=RrmStage.PETITION_FILED if filed else RrmStage.DRAFT,
         facility=facility,
         facility_name=name[:255],
-        company=_text(company, field_name="company")[:255],
+        company=text_field(company, field="company", limit=TEXT_MAX)[:255],
         state_code=state_code or (facility.state if facility else ""),
-        sector=_text(sector, field_name="sector")[:200],
-        petitioners=_text(
-            petitioners, field_name="petitioners", required=filed and not self_initiated
+        sector=text_field(sector, field="sector", limit=TEXT_MAX)[:200],
+        petitioners=text_field(
+            petitioners,
+            field="petitioners",
+            required=filed and not self_initiated,
+            limit=TEXT_MAX,
         ),
         confidential=confidential,
-        laws_concerned=_text(laws_concerned, field_name="laws_concerned"),
-        facts_alleged=_text(facts_alleged, field_name="facts_alleged", required=filed),
+        laws_concerned=text_field(
+            laws_concerned, field="laws_concerned", limit=TEXT_MAX
+        ),
+        facts_alleged=text_field(
+            facts_alleged, field="facts_alleged", required=filed, limit=TEXT_MAX
+        ),
         self_initiated=self_initiated,
         petition_received_on=petition_received_on,
     )
@@ -335,7 +322,7 @@ def petition_create(
     try:
         case.full_clean()
     except ValidationError as exc:
-        raise _as_invalid(exc) from None
+        raise invalid_from(exc) from None
     case.save()
     _event(
         case=case,
@@ -369,10 +356,12 @@ def _apply_details(case: RrmCase, to_stage: str, details: dict[str, Any]) -> Non
     """Put the decisions a stage brings onto the case; refuse what is missing."""
     if to_stage == RrmStage.PETITION_FILED:
         if "petitioners" in details:
-            case.petitioners = _text(details["petitioners"], field_name="petitioners")
+            case.petitioners = text_field(
+                details["petitioners"], field="petitioners", limit=TEXT_MAX
+            )
         if "facts_alleged" in details:
-            case.facts_alleged = _text(
-                details["facts_alleged"], field_name="facts_alleged"
+            case.facts_alleged = text_field(
+                details["facts_alleged"], field="facts_alleged", limit=TEXT_MAX
             )
         if not case.petitioners:
             raise _invalid("petitioners", _("Diga quiénes presentan la petición."))
@@ -384,10 +373,11 @@ def _apply_details(case: RrmCase, to_stage: str, details: dict[str, Any]) -> Non
                 "affirmative", _("Diga si la determinación fue afirmativa o negativa.")
             )
         case.ilc_affirmative = details["affirmative"]
-        case.ilc_reasons = _text(
+        case.ilc_reasons = text_field(
             details.get("reasons", ""),
-            field_name="reasons",
+            field="reasons",
             required=not case.ilc_affirmative,
+            limit=TEXT_MAX,
         )
     elif to_stage == RrmStage.REVIEW_REQUESTED:
         case.liquidation_suspended = bool(details.get("liquidation_suspended"))
@@ -475,7 +465,7 @@ def petition_advance(
     try:
         case.full_clean(validate_unique=False)
     except ValidationError as exc:
-        raise _as_invalid(exc) from None
+        raise invalid_from(exc) from None
     case.save()
     data = {"from": previous, "to": to_stage, "on": on.isoformat()}
     for key in ("affirmative", "denial_found", "liquidation_suspended", "ending"):

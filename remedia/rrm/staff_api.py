@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any, cast
+from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -20,9 +20,10 @@ from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 from pydantic import ConfigDict
 
-from remedia.accounts.models import Organisation, User
+from remedia.accounts.models import Organisation
 from remedia.accounts.selectors import organisation_get_for_user
 from remedia.core.errors import NotFound
+from remedia.core.kit import request_user as _user
 from remedia.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, paginate
 from remedia.facilities.models import Facility
 from remedia.rrm import selectors, services
@@ -112,10 +113,6 @@ class StaffCaseQuery(Schema):
     mine: bool = Field(False, description="Only my organisations' petitions.")
     limit: int = Field(DEFAULT_LIMIT, description=f"1 to {MAX_LIMIT}.")
     offset: int = 0
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.auth)  # type: ignore[attr-defined]
 
 
 def _out(case: RrmCase, *, viewer: Any, today: dt.date) -> dict[str, Any]:

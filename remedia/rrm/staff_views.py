@@ -33,6 +33,8 @@ from remedia.core.errors import ApplicationError, InvalidInput, NotFound
 from remedia.core.forms import form_data
 from remedia.core.geo import STATE_CHOICES
 from remedia.core.hooks import NavItem
+from remedia.core.kit import capability_require as _require
+from remedia.core.kit import request_user as _user
 from remedia.rrm import selectors, services
 from remedia.rrm.labels import STAFF_STEP_LABELS, STATUS_LABELS, STEP_LABELS
 from remedia.rrm.models import RrmCase, RrmEnding, RrmEventKind, RrmStage
@@ -54,20 +56,11 @@ def petitions_nav(request: HttpRequest) -> NavItem | None:
     )
 
 
-def _require(request: HttpRequest, capability: Capability) -> None:
-    if not user_can(user=request.user, capability=capability):
-        raise Http404
-
-
 def _case_or_404(request: HttpRequest, case_id: Any) -> RrmCase:
     try:
         return selectors.rrm_case_get_for_user(viewer=request.user, case_id=case_id)
     except NotFound:
         raise Http404 from None
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
 
 
 # --- Forms -----------------------------------------------------------------------------
