@@ -3,12 +3,13 @@
 A list arrives from a brand, a labour authority or a spreadsheet someone kept:
 UTF-8 with or without a byte-order mark, or Latin-1 from an old Excel; commas,
 semicolons or tabs; English or Spanish headers, in any case and with or without
-accents. Whatever cannot be read is a file-level error; whatever can be read is
+accents. Reading the file is `core.tables`' (shared with the training
+rosters); whatever cannot be read is a file-level error; whatever can be read is
 checked row by row, and every rejected row is reported with its number (as a
 spreadsheet shows it: the header is row 1) and its reason, so that a person can
 fix the file and import it again.
 
-Three stages, each its own section below: reading and checking (no database),
+Three stages, each its own section below: checking (no database),
 planning where every row goes (reads the registry, writes nothing: a dry run
 is a plan), and writing a plan in bulk. The transaction around them, and the
 all-or-nothing rule, are services.facilities_import's. The stages live here
@@ -18,24 +19,27 @@ rather than in services.py because they are one piece with one vocabulary
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import secrets
 import uuid
-import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
-from pathlib import PurePath
 from typing import Any, Protocol
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from remedia.core.geo import fold, state_code
+from remedia.core.tables import (
+    TableRejected,
+    header_columns,
+    header_key,
+    read_rows,
+    table_rows,
+)
 from remedia.facilities import bulk
 from remedia.facilities.matching import REVIEW, record_key
 from remedia.facilities.models import (
@@ -113,20 +117,14 @@ Progress = Callable[[str, int, int], None]
 
 MAX_WORKERS = 1_000_000
 MAX_ROWS = 1_000_000
-MAX_COLUMNS = 200
-CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
-XLSX_SUFFIXES = {".xlsx", ".xlsm"}
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _INTEGER = re.compile(r"^\d+(?:\.0+)?$|^\d{1,3}(?:,\d{3})+$")
 
 
-class FileRejected(Exception):
-    """The file as a whole cannot be imported; `reason` says why, in Spanish."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+# The file as a whole cannot be imported; `reason` says why. Reading is
+# core.tables', so its refusal is this one.
+FileRejected = TableRejected
 
 
 @dataclass(frozen=True)
@@ -193,8 +191,7 @@ class ParsedFile:
 
 def header_field(header: Any) -> str | None:
     """The facility field a column header names, or None for a column to ignore."""
-    text = fold(str(header or "")).replace("-", " ").replace(".", " ")
-    return _HEADERS.get("_".join(text.split()))
+    return _HEADERS.get(header_key(header))
 
 
 def _max_length(name: str) -> int:
@@ -206,120 +203,11 @@ def _label(name: str) -> str:
     return f"«{name}» / «{spanish}»" if spanish and spanish != name else f"«{name}»"
 
 
-# --- Reading the file -----------------------------------------------------------------
-
-
-def _kind(data: bytes, file_name: str) -> str:
-    suffix = PurePath(file_name or "").suffix.lower()
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise FileRejected(
-            _(
-                "Es un archivo de Excel 97-2003 (.xls), que no se puede leer: "
-                "guárdelo como .xlsx o CSV e impórtelo de nuevo."
-            )
-        )
-    is_zip = data.startswith(b"PK\x03\x04")
-    if suffix in XLSX_SUFFIXES or (not suffix and is_zip):
-        if not is_zip:
-            raise FileRejected(_("El archivo dice ser XLSX pero no lo es."))
-        return "xlsx"
-    if suffix in CSV_SUFFIXES or not suffix:
-        if is_zip or b"\x00" in data[:65536]:
-            raise FileRejected(_("El archivo no es un CSV: su contenido no es texto."))
-        return "csv"
-    raise FileRejected(
-        _("Solo se pueden importar archivos CSV o XLSX (Excel), no «%(suffix)s».")
-        % {"suffix": suffix}
-    )
-
-
-def _decode(data: bytes) -> str:
-    # Excel on Windows writes CSV in cp1252, a superset of Latin-1 for the
-    # letters Spanish uses; pure Latin-1 is the last resort and never fails.
-    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise FileRejected(_("No se pudo leer el texto del archivo."))  # pragma: no cover
-
-
-def _delimiter(header_line: str) -> str:
-    counts = {d: header_line.count(d) for d in (",", ";", "\t")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
-
-
-def _csv_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
-    text = _decode(data)
-    first_line = text.lstrip("\r\n").split("\n", 1)[0]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first_line))
-    number = 0
-    try:
-        for number, cells in enumerate(reader, start=1):
-            yield number, cells
-    except csv.Error as exc:
-        raise FileRejected(
-            _("El CSV está mal formado cerca de la fila %(row)d: %(reason)s")
-            % {"row": number + 1, "reason": str(exc)}
-        ) from None
-
-
-def _cell(value: Any) -> str:
-    if value is None or isinstance(value, bool):
-        return ""
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if hasattr(value, "isoformat"):
-        return str(value.isoformat())
-    return str(value)
-
-
-def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(
-            io.BytesIO(data), read_only=True, data_only=True, keep_links=False
-        )
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
-        raise FileRejected(
-            _("El archivo XLSX está dañado o no es un libro de Excel.")
-        ) from exc
-    try:
-        sheet = workbook.worksheets[0] if workbook.worksheets else None
-        if sheet is None:
-            raise FileRejected(_("El libro de Excel no tiene hojas."))
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, [_cell(v) for v in values[:MAX_COLUMNS]]
-    finally:
-        workbook.close()
-
-
-def read_rows(*, data: bytes, file_name: str) -> Iterator[tuple[int, list[str]]]:
-    """(row number, cells) for every row of the file's first sheet."""
-    if not data.strip():
-        raise FileRejected(_("El archivo está vacío."))
-    if _kind(data, file_name) == "xlsx":
-        return _xlsx_rows(data)
-    return _csv_rows(data)
-
-
 # --- Checking rows ----------------------------------------------------------------------
 
 
 def _columns(header: list[str]) -> dict[str, int]:
-    columns: dict[str, int] = {}
-    for index, title in enumerate(header):
-        name = header_field(title)
-        if name is None:
-            continue
-        if name in columns:
-            raise FileRejected(
-                _("La columna %(column)s aparece dos veces en el encabezado.")
-                % {"column": _label(name)}
-            )
-        columns[name] = index
+    columns = header_columns(header, field_of=header_field, label=_label)
     missing = [name for name in REQUIRED if name not in columns]
     if missing:
         if len(columns) == 0:
@@ -488,33 +376,14 @@ def parse_rows(
     rows: Iterable[tuple[int, list[str]]], *, progress: Progress | None = None
 ) -> ParsedFile:
     parsed = ParsedFile()
-    columns: dict[str, int] | None = None
-    for number, cells in rows:
-        if not any(c.strip() for c in cells):
-            continue  # blank lines, and the empty rows a spreadsheet keeps at its end
-        if columns is None:
-            columns = _columns(cells)
-            continue
+    for number, raw in table_rows(rows, columns=_columns, max_rows=MAX_ROWS):
         parsed.total += 1
         if progress is not None and parsed.total % 5000 == 0:
             progress("read", parsed.total, 0)
-        if parsed.total > MAX_ROWS:
-            raise FileRejected(
-                _("El archivo tiene más de %(max)s filas; divídalo en partes.")
-                % {"max": f"{MAX_ROWS:,}"}
-            )
-        raw = {
-            name: cells[index] if index < len(cells) else ""
-            for name, index in columns.items()
-        }
         row, errors = clean_row(number, raw)
         if row is not None:
             parsed.rows.append(row)
         parsed.errors.extend(errors)
-    if columns is None:
-        raise FileRejected(_("El archivo está vacío."))
-    if parsed.total == 0:
-        raise FileRejected(_("El archivo solo tiene el encabezado: no hay filas."))
     return parsed
 
 
