@@ -15,9 +15,14 @@ from django.utils.translation import gettext_lazy as _
 
 from remedia.accounts.models import Organisation, User
 from remedia.core.models import BaseModel
+from remedia.core.sealed import (
+    SealedDocument,
+    SealedKeyGrant,
+    SealedNote,
+    grant_constraints,
+)
 from remedia.facilities.models import Facility
-from remedia.intake.categories import Category
-from remedia.intake.models import Report
+from remedia.intake.models import CategoryRow, Report
 
 
 class CaseStatus(models.TextChoices):
@@ -336,18 +341,12 @@ class Case(BaseModel):
         return self.status in ACTIVE_STATUSES
 
 
-class CaseCategory(models.Model):
+class CaseCategory(CategoryRow):
     case = models.ForeignKey(
         Case,
         on_delete=models.CASCADE,
         related_name="category_rows",
         help_text=_("Caso."),
-    )
-    code = models.CharField(
-        max_length=32,
-        choices=Category.choices,
-        db_index=True,
-        help_text=_("Categoría."),
     )
 
     class Meta:
@@ -358,9 +357,6 @@ class CaseCategory(models.Model):
                 fields=["case", "code"], name="case_category_unique"
             )
         ]
-
-    def __str__(self) -> str:
-        return self.code
 
 
 class CaseReport(BaseModel):
@@ -403,68 +399,33 @@ class CaseReport(BaseModel):
         return f"{self.case_id} ← {self.report_id}"
 
 
-class CaseKeyGrant(models.Model):
+class CaseKeyGrant(SealedKeyGrant):
     """The case's private key sealed to one handler's or the escrow public key."""
 
     case = models.ForeignKey(
         Case, on_delete=models.CASCADE, related_name="key_grants", help_text=_("Caso.")
     )
-    user = models.ForeignKey(
-        User,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="case_key_grants",
-        help_text=_("Usuario que puede abrirlo."),
-    )
-    organisation = models.ForeignKey(
-        Organisation,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="case_escrow_grants",
-        help_text=_("Organización cuya llave de custodia puede abrirlo."),
-    )
-    recipient_public_key = models.BinaryField(
-        help_text=_("Llave pública a la que se selló.")
-    )
-    sealed_key = models.BinaryField(help_text=_("Llave privada del caso, sellada."))
 
     class Meta:
         verbose_name = _("acceso cifrado al caso")
         verbose_name_plural = _("accesos cifrados a casos")
-        constraints = [
-            models.UniqueConstraint(fields=["case", "user"], name="case_grant_user"),
-            models.UniqueConstraint(
-                fields=["case", "organisation"], name="case_grant_escrow"
-            ),
-            models.CheckConstraint(
-                condition=(
-                    models.Q(user__isnull=False, organisation__isnull=True)
-                    | models.Q(user__isnull=True, organisation__isnull=False)
-                ),
-                name="case_grant_user_xor_escrow",
-            ),
-        ]
+        constraints = grant_constraints(
+            owner="case",
+            user_name="case_grant_user",
+            escrow_name="case_grant_escrow",
+            xor_name="case_grant_user_xor_escrow",
+        )
 
     def __str__(self) -> str:
         return f"grant {self.case_id}"
 
 
-class CaseNote(BaseModel):
+class CaseNote(BaseModel, SealedNote):
     """A note internal to staff: never shown to a reporter; sealed to the case key."""
 
     case = models.ForeignKey(
         Case, on_delete=models.CASCADE, related_name="notes", help_text=_("Caso.")
     )
-    author = models.ForeignKey(
-        User,
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-        help_text=_("Quien escribió."),
-    )
-    content = models.BinaryField(help_text=_("Texto sellado a la llave del caso."))
 
     class Meta:
         ordering = ["created_at"]
@@ -522,7 +483,7 @@ class CaseTask(BaseModel):
         return self.title
 
 
-class CaseDocument(BaseModel):
+class CaseDocument(BaseModel, SealedDocument):
     """A staff document on a case, cleaned of metadata, encrypted like an attachment."""
 
     case = models.ForeignKey(
@@ -535,23 +496,11 @@ class CaseDocument(BaseModel):
         related_name="+",
         help_text=_("Quien lo subió."),
     )
-    content_type = models.CharField(
-        max_length=64, help_text=_("Tipo comprobado por su contenido.")
-    )
-    size = models.PositiveIntegerField(help_text=_("Bytes tras limpiar metadatos."))
-    sealed_meta = models.BinaryField(help_text=_("Nombre original, sellado."))
-    sealed_key = models.BinaryField(help_text=_("Llave del archivo, sellada."))
-    blob = models.CharField(
-        max_length=80, help_text=_("Archivo cifrado bajo el directorio de datos.")
-    )
 
     class Meta:
         ordering = ["created_at"]
         verbose_name = _("documento del caso")
         verbose_name_plural = _("documentos del caso")
-
-    def __str__(self) -> str:
-        return f"{self.content_type} · {self.size} B"
 
 
 class EventKind(models.TextChoices):

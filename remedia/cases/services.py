@@ -8,7 +8,6 @@ emails and other side effects leave only after the commit.
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 from collections.abc import Iterable
@@ -54,8 +53,18 @@ from remedia.cases.models import (
 from remedia.core import crypto
 from remedia.core.audit import audit_record
 from remedia.core.errors import ApplicationError, InvalidInput, PermissionDenied
-from remedia.core.grants import grant_plan
 from remedia.core.kit import invalid as _invalid
+from remedia.core.retention import expired_destroy
+from remedia.core.sealed import (
+    document_meta,
+    document_open,
+    document_seal,
+    file_kept,
+    grant_open,
+    grant_seal,
+    note_open,
+    note_seal,
+)
 from remedia.core.storage import data_subdir
 from remedia.facilities.models import Facility
 from remedia.intake import attachments as files
@@ -160,63 +169,26 @@ def _lock(case: Case) -> Case:
 def _grant(*, case: Case, case_private: bytes, fresh: bool = False) -> int:
     """Seal the case key to every handler of its organisation lacking a grant."""
     org_ids = {case.organisation_id}
-    plan = grant_plan(
+    return grant_seal(
+        model=CaseKeyGrant,
+        owner={"case": case},
         private=case_private,
-        existing=[]
-        if fresh
-        else CaseKeyGrant.objects.filter(case=case).values_list(
-            "user_id", "organisation_id", "recipient_public_key"
-        ),
         user_keys=keys.member_public_keys(
             organisation_ids=org_ids, roles=roles_with(Capability.CASE_READ)
         ),
         escrow_keys=keys.escrow_public_keys(organisation_ids=org_ids),
+        fresh=fresh,
     )
-    if plan.replaced:
-        CaseKeyGrant.objects.filter(case=case, user_id__in=plan.replaced).delete()
-    grants = [
-        CaseKeyGrant(
-            case=case, user_id=user_id, recipient_public_key=public, sealed_key=sealed
-        )
-        for user_id, public, sealed in plan.users
-    ] + [
-        CaseKeyGrant(
-            case=case,
-            organisation_id=org_id,
-            recipient_public_key=public,
-            sealed_key=sealed,
-        )
-        for org_id, public, sealed in plan.organisations
-    ]
-    # Two staff opening the same case at once both find the same grants
-    # missing: the second one's rows are the same grants, so they are skipped
-    # rather than failing the page on the unique constraints.
-    CaseKeyGrant.objects.bulk_create(grants, ignore_conflicts=not fresh)
-    return len(grants)
 
 
 def case_key(*, case: Case, user: User, user_private_key: bytes | None) -> bytes | None:
     """The case's private key through the user's grant, or None if locked."""
-    if user_private_key is None:
-        return None
-    grant = CaseKeyGrant.objects.filter(case=case, user=user).first()
-    if grant is None:
-        return None
-    try:
-        return crypto.unseal(bytes(grant.sealed_key), private_key=user_private_key)
-    except crypto.DecryptionFailed:
-        return None
-
-
-def _seal_json(data: dict[str, Any], *, case: Case) -> bytes:
-    return crypto.seal(
-        json.dumps(data, ensure_ascii=False).encode(),
-        public_key=bytes(case.public_key),
+    return grant_open(
+        model=CaseKeyGrant,
+        owner={"case": case},
+        user=user,
+        user_private_key=user_private_key,
     )
-
-
-def _open_json(ciphertext: bytes, *, private_key: bytes) -> dict[str, Any]:
-    return json.loads(crypto.unseal(ciphertext, private_key=private_key))
 
 
 # --- Permissions -----------------------------------------------------------------------
@@ -775,7 +747,9 @@ def case_note_add(*, case: Case, user: User, body: str) -> CaseNote:
         )
     case = _lock(case)
     note = CaseNote.objects.create(
-        case=case, author=user, content=_seal_json({"body": text}, case=case)
+        case=case,
+        author=user,
+        content=note_seal(text, public_key=bytes(case.public_key)),
     )
     events.record(
         case=case, kind=EventKind.NOTE_ADDED, actor=user, data={"note": str(note.pk)}
@@ -889,23 +863,18 @@ def case_document_add(
         clean = files.clean(data, too_large=too_large)
     except files.AttachmentRefused as exc:
         raise _invalid("file", exc.message) from None
-    file_key = crypto.secret_key_new()
-    blob = f"{uuid.uuid4().hex}.bin"
-    path = document_dir() / blob
-    path.write_bytes(crypto.wrap(clean.data, key=file_key))
-    try:
+    sealed = document_seal(
+        data=clean.data,
+        content_type=clean.content_type,
+        name=(name or "documento")[:200],
+        public_key=bytes(case.public_key),
+        directory=document_dir(),
+    )
+    with file_kept(sealed.path):
         with transaction.atomic():
             case = _lock(case)
             document = CaseDocument.objects.create(
-                case=case,
-                author=user,
-                content_type=clean.content_type,
-                size=len(clean.data),
-                sealed_meta=_seal_json(
-                    {"name": (name or "documento")[:200]}, case=case
-                ),
-                sealed_key=crypto.seal(file_key, public_key=bytes(case.public_key)),
-                blob=blob,
+                case=case, author=user, **sealed.fields()
             )
             events.record(
                 case=case,
@@ -921,9 +890,6 @@ def case_document_add(
                 obj=case,
                 data={"document": str(document.pk)},
             )
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
     return document
 
 
@@ -935,9 +901,9 @@ def case_document_open(
     )
     if case_private is None:
         return None
-    meta = _open_json(bytes(document.sealed_meta), private_key=case_private)
-    file_key = crypto.unseal(bytes(document.sealed_key), private_key=case_private)
-    data = crypto.unwrap((document_dir() / document.blob).read_bytes(), key=file_key)
+    meta, data = document_open(
+        document, private_key=case_private, directory=document_dir()
+    )
     audit_record(
         action="case.document_read",
         actor=user,
@@ -1011,7 +977,7 @@ def case_open_for(
         OpenNote(
             id=n.pk,
             author=n.author.username if n.author else "",
-            body=_open_json(bytes(n.content), private_key=case_private)["body"],
+            body=note_open(bytes(n.content), private_key=case_private),
             created_at=n.created_at,
         )
         for n in case.notes.select_related("author")
@@ -1019,9 +985,7 @@ def case_open_for(
     documents = [
         OpenDocument(
             id=d.pk,
-            name=_open_json(bytes(d.sealed_meta), private_key=case_private).get(
-                "name", ""
-            ),
+            name=document_meta(d, private_key=case_private).get("name", ""),
             content_type=d.content_type,
             size=d.size,
             author=d.author.username if d.author else "",
@@ -1397,25 +1361,18 @@ def cases_destroy_expired(*, now: datetime | None = None) -> int:
 
     config = IntakeConfiguration.objects.get(id=1)
     cutoff = (now or timezone.now()) - timedelta(days=config.retention_days)
-    destroyed = 0
-    for case in Case.objects.filter(status=CaseStatus.CLOSED, closed_at__lt=cutoff):
-        blobs = list(case.documents.values_list("blob", flat=True))
-        with transaction.atomic():
-            audit_record(
-                action="case.destroyed",
-                organisation=case.organisation,
-                obj=case,
-                data={"closed_at": case.closed_at, "documents": len(blobs)},
-            )
-            case.delete()
-
-        def unlink(blobs: list[str] = blobs) -> None:
-            for blob in blobs:
-                (document_dir() / blob).unlink(missing_ok=True)
-
-        transaction.on_commit(unlink)
-        destroyed += 1
+    destroyed = expired_destroy(
+        rows=Case.objects.filter(status=CaseStatus.CLOSED, closed_at__lt=cutoff),
+        action="case.destroyed",
+        files=lambda case: list(case.documents.values_list("blob", flat=True)),
+        directory=document_dir,
+        audit_data=lambda case, blobs: {
+            "closed_at": case.closed_at,
+            "documents": len(blobs),
+        },
+        organisation=lambda case: case.organisation,
+        event="cases.destroyed",
+    )
     if destroyed:
         selectors.cases_changed()
-        logger.info("cases.destroyed", extra={"count": destroyed})
     return destroyed

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from remedia.accounts.models import Organisation, User
 from remedia.core.geo import STATE_CHOICES
 from remedia.core.models import BaseModel
+from remedia.core.sealed import SealedDocument, SealedKeyGrant, grant_constraints
 from remedia.facilities.models import Facility
 from remedia.intake.categories import Category
 
@@ -239,18 +240,33 @@ class Report(BaseModel):
         return f"{self.get_channel_display()} · {self.created_at:%Y-%m-%d}"
 
 
-class ReportCategory(models.Model):
-    report = models.ForeignKey(
-        Report,
-        on_delete=models.CASCADE,
-        related_name="category_rows",
-        help_text=_("Denuncia."),
-    )
+class CategoryRow(models.Model):
+    """One category of a report or of a record made from reports (a case).
+
+    The concrete model adds the foreign key to its record and a unique
+    constraint on (record, code).
+    """
+
     code = models.CharField(
         max_length=32,
         choices=Category.choices,
         db_index=True,
         help_text=_("Categoría."),
+    )
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class ReportCategory(CategoryRow):
+    report = models.ForeignKey(
+        Report,
+        on_delete=models.CASCADE,
+        related_name="category_rows",
+        help_text=_("Denuncia."),
     )
 
     class Meta:
@@ -261,9 +277,6 @@ class ReportCategory(models.Model):
                 fields=["report", "code"], name="report_category_unique"
             )
         ]
-
-    def __str__(self) -> str:
-        return self.code
 
 
 class ReportRecipient(models.Model):
@@ -302,7 +315,7 @@ class ReportRecipient(models.Model):
         return f"{self.report_id} → {self.organisation_id}"
 
 
-class ReportKeyGrant(models.Model):
+class ReportKeyGrant(SealedKeyGrant):
     """The report's private key sealed to one user's or one escrow public key."""
 
     report = models.ForeignKey(
@@ -311,49 +324,16 @@ class ReportKeyGrant(models.Model):
         related_name="key_grants",
         help_text=_("Denuncia."),
     )
-    user = models.ForeignKey(
-        User,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="report_key_grants",
-        help_text=_("Usuario que puede abrirla."),
-    )
-    organisation = models.ForeignKey(
-        Organisation,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="report_escrow_grants",
-        help_text=_("Organización cuya llave de custodia puede abrirla."),
-    )
-    recipient_public_key = models.BinaryField(
-        help_text=_(
-            "Llave pública a la que se selló (para detectar llaves reemplazadas)."
-        )
-    )
-    sealed_key = models.BinaryField(
-        help_text=_("Llave privada de la denuncia, sellada.")
-    )
 
     class Meta:
         verbose_name = _("acceso cifrado")
         verbose_name_plural = _("accesos cifrados")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["report", "user"], name="grant_report_user"
-            ),
-            models.UniqueConstraint(
-                fields=["report", "organisation"], name="grant_report_escrow"
-            ),
-            models.CheckConstraint(
-                condition=(
-                    models.Q(user__isnull=False, organisation__isnull=True)
-                    | models.Q(user__isnull=True, organisation__isnull=False)
-                ),
-                name="grant_user_xor_escrow",
-            ),
-        ]
+        constraints = grant_constraints(
+            owner="report",
+            user_name="grant_report_user",
+            escrow_name="grant_report_escrow",
+            xor_name="grant_user_xor_escrow",
+        )
 
     def __str__(self) -> str:
         return f"grant {self.report_id}"
@@ -405,7 +385,7 @@ class Message(BaseModel):
         return f"{self.author_kind} · {self.created_at:%Y-%m-%d %H:%M}"
 
 
-class Attachment(BaseModel):
+class Attachment(BaseModel, SealedDocument):
     """A file, cleaned of metadata, encrypted under its own key sealed to the report."""
 
     report = models.ForeignKey(
@@ -425,22 +405,8 @@ class Attachment(BaseModel):
     author_kind = models.CharField(
         max_length=10, choices=AuthorKind.choices, help_text=_("Quién lo subió.")
     )
-    content_type = models.CharField(
-        max_length=64,
-        help_text=_("Tipo comprobado por su contenido, no por su nombre."),
-    )
-    size = models.PositiveIntegerField(help_text=_("Bytes tras limpiar metadatos."))
-    sealed_meta = models.BinaryField(help_text=_("Nombre original, sellado."))
-    sealed_key = models.BinaryField(help_text=_("Llave del archivo, sellada."))
-    blob = models.CharField(
-        max_length=80,
-        help_text=_("Nombre del archivo cifrado bajo el directorio de datos."),
-    )
 
     class Meta:
         ordering = ["created_at"]
         verbose_name = _("adjunto")
         verbose_name_plural = _("adjuntos")
-
-    def __str__(self) -> str:
-        return f"{self.content_type} · {self.size} B"

@@ -6,7 +6,6 @@ every channel yields the same report, the same receipt and the same encryption.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import uuid
@@ -37,8 +36,16 @@ from remedia.core.errors import (
     Throttled,
 )
 from remedia.core.geo import state_code
-from remedia.core.grants import grant_plan
 from remedia.core.kit import clean_text as clean_text  # re-exported: channels use it
+from remedia.core.retention import expired_destroy
+from remedia.core.sealed import (
+    document_open,
+    document_seal,
+    grant_open,
+    grant_seal,
+    json_open,
+    json_seal,
+)
 from remedia.core.storage import data_subdir
 from remedia.core.throttle import Backoff
 from remedia.facilities.models import Facility
@@ -282,58 +289,18 @@ def _grant(
     organisation_ids: set[uuid.UUID],
     fresh: bool = False,
 ) -> int:
-    """Seal the report's key to every entitled user and escrow lacking a grant.
-
-    `fresh` (a report being created) skips looking for grants that cannot exist.
-    """
-    plan = grant_plan(
+    """Seal the report's key to every entitled user and escrow lacking a grant."""
+    return grant_seal(
+        model=ReportKeyGrant,
+        owner={"report": report},
         private=report_private,
-        existing=[]
-        if fresh
-        else ReportKeyGrant.objects.filter(report=report).values_list(
-            "user_id", "organisation_id", "recipient_public_key"
-        ),
         user_keys=keys.member_public_keys(
             organisation_ids=organisation_ids,
             roles=roles_with(Capability.REPORT_READ),
         ),
         escrow_keys=keys.escrow_public_keys(organisation_ids=organisation_ids),
+        fresh=fresh,
     )
-    if plan.replaced:
-        # A replaced key (password reset) gets a fresh grant in place of the dead one.
-        ReportKeyGrant.objects.filter(report=report, user_id__in=plan.replaced).delete()
-    grants = [
-        ReportKeyGrant(
-            report=report,
-            user_id=user_id,
-            recipient_public_key=public,
-            sealed_key=sealed,
-        )
-        for user_id, public, sealed in plan.users
-    ] + [
-        ReportKeyGrant(
-            report=report,
-            organisation_id=org_id,
-            recipient_public_key=public,
-            sealed_key=sealed,
-        )
-        for org_id, public, sealed in plan.organisations
-    ]
-    # Two staff opening the same report at once both find the same grants
-    # missing: the second one's rows are the same grants, so they are skipped
-    # rather than failing the page on the unique constraints.
-    ReportKeyGrant.objects.bulk_create(grants, ignore_conflicts=not fresh)
-    return len(grants)
-
-
-def _seal_json(data: dict[str, Any], *, public_key: bytes) -> bytes:
-    return crypto.seal(
-        json.dumps(data, ensure_ascii=False).encode(), public_key=public_key
-    )
-
-
-def _open_json(ciphertext: bytes, *, private_key: bytes) -> dict[str, Any]:
-    return json.loads(crypto.unseal(ciphertext, private_key=private_key))
 
 
 def attachment_dir() -> Path:
@@ -348,21 +315,17 @@ def _store_file(
     name: str,
     clean: files.CleanFile,
 ) -> tuple[Attachment, Path]:
-    public = bytes(report.public_key)
-    file_key = crypto.secret_key_new()
-    blob = f"{uuid.uuid4().hex}.bin"
-    path = attachment_dir() / blob
-    path.write_bytes(crypto.wrap(clean.data, key=file_key))
-    attachment = Attachment.objects.create(
-        report=report,
-        message=message,
-        author_kind=author_kind,
+    sealed = document_seal(
+        data=clean.data,
         content_type=clean.content_type,
-        size=len(clean.data),
-        sealed_meta=_seal_json({"name": name}, public_key=public),
-        sealed_key=crypto.seal(file_key, public_key=public),
-        blob=blob,
+        name=name,
+        public_key=bytes(report.public_key),
+        directory=attachment_dir(),
     )
+    attachment = Attachment.objects.create(
+        report=report, message=message, author_kind=author_kind, **sealed.fields()
+    )
+    path = sealed.path
     return attachment, path
 
 
@@ -424,7 +387,7 @@ def report_submit(*, draft: ReportDraft) -> Submitted:
                 urgent=is_urgent(clean.categories),
                 routed_by_default=any(r.purpose == "default" for r in routes),
                 public_key=pair.public,
-                content=_seal_json(
+                content=json_seal(
                     {
                         "narrative": clean.narrative,
                         "facility_name": clean.facility_name,
@@ -434,7 +397,7 @@ def report_submit(*, draft: ReportDraft) -> Submitted:
                 receipt_lookup=secrets_.lookup,
                 reporter_wrapped_key=crypto.wrap(pair.private, key=secrets_.key),
                 reply_channel=clean.channel if clean.reply_contact else "",
-                reply_contact=_seal_json(
+                reply_contact=json_seal(
                     {"contact": clean.reply_contact}, public_key=pair.public
                 )
                 if clean.reply_contact
@@ -587,7 +550,7 @@ class OpenReport:
 
 
 def _attachment_info(attachment: Attachment, private_key: bytes) -> dict[str, Any]:
-    meta = _open_json(bytes(attachment.sealed_meta), private_key=private_key)
+    meta = json_open(bytes(attachment.sealed_meta), private_key=private_key)
     return {
         "id": attachment.id,
         "name": meta.get("name", ""),
@@ -598,7 +561,7 @@ def _attachment_info(attachment: Attachment, private_key: bytes) -> dict[str, An
 
 
 def report_decrypt(*, report: Report, private_key: bytes) -> OpenReport:
-    content = _open_json(bytes(report.content), private_key=private_key)
+    content = json_open(bytes(report.content), private_key=private_key)
     attachments = list(report.attachments.all())
     by_message: dict[Any, list[dict[str, Any]]] = {}
     for a in attachments:
@@ -607,7 +570,7 @@ def report_decrypt(*, report: Report, private_key: bytes) -> OpenReport:
         OpenMessage(
             id=m.id,
             author_kind=m.author_kind,
-            body=_open_json(bytes(m.content), private_key=private_key)["body"],
+            body=json_open(bytes(m.content), private_key=private_key)["body"],
             created_at=m.created_at,
             attachments=by_message.get(m.id, []),
         )
@@ -663,7 +626,7 @@ def _message_add(
                 author_kind=author_kind,
                 author=author,
                 author_organisation_id=author_organisation_id,
-                content=_seal_json({"body": body}, public_key=bytes(report.public_key)),
+                content=json_seal({"body": body}, public_key=bytes(report.public_key)),
             )
             for name, clean in cleaned:
                 _a, path = _store_file(
@@ -749,15 +712,12 @@ def staff_report_key(
     *, report: Report, user: User, user_private_key: bytes | None
 ) -> bytes | None:
     """The report's private key through the user's grant, or None if locked."""
-    if user_private_key is None:
-        return None
-    grant = ReportKeyGrant.objects.filter(report=report, user=user).first()
-    if grant is None:
-        return None
-    try:
-        return crypto.unseal(bytes(grant.sealed_key), private_key=user_private_key)
-    except crypto.DecryptionFailed:
-        return None
+    return grant_open(
+        model=ReportKeyGrant,
+        owner={"report": report},
+        user=user,
+        user_private_key=user_private_key,
+    )
 
 
 def staff_report_open(
@@ -810,9 +770,8 @@ def attachment_open(
     *, attachment: Attachment, private_key: bytes
 ) -> tuple[dict[str, Any], bytes]:
     info = _attachment_info(attachment, private_key)
-    file_key = crypto.unseal(bytes(attachment.sealed_key), private_key=private_key)
-    data = crypto.unwrap(
-        (attachment_dir() / attachment.blob).read_bytes(), key=file_key
+    _meta, data = document_open(
+        attachment, private_key=private_key, directory=attachment_dir()
     )
     return info, data
 
@@ -830,7 +789,7 @@ def reply_contact_open(*, report: Report, private_key: bytes) -> str | None:
     """The number or address the worker chose to hear back on, or None."""
     if not report.reply_channel or not report.reply_contact:
         return None
-    return _open_json(bytes(report.reply_contact), private_key=private_key).get(
+    return json_open(bytes(report.reply_contact), private_key=private_key).get(
         "contact"
     )
 
@@ -997,28 +956,19 @@ def reports_destroy_expired(*, now: Any = None) -> int:
 
     config = IntakeConfiguration.objects.get(id=1)
     cutoff = (now or timezone.now()) - timedelta(days=config.retention_days)
-    destroyed = 0
-    for report in Report.objects.filter(
-        status=ReportStatus.CLOSED, closed_at__lt=cutoff
-    ):
-        blobs = list(report.attachments.values_list("blob", flat=True))
-        with transaction.atomic():
-            audit_record(
-                action="report.destroyed",
-                obj=report,
-                data={"closed_at": report.closed_at, "attachments": len(blobs)},
-            )
-            report.delete()
-
-        def unlink(blobs: list[str] = blobs) -> None:
-            for blob in blobs:
-                (attachment_dir() / blob).unlink(missing_ok=True)
-
-        transaction.on_commit(unlink)
-        destroyed += 1
+    destroyed = expired_destroy(
+        rows=Report.objects.filter(status=ReportStatus.CLOSED, closed_at__lt=cutoff),
+        action="report.destroyed",
+        files=lambda report: list(report.attachments.values_list("blob", flat=True)),
+        directory=attachment_dir,
+        audit_data=lambda report, blobs: {
+            "closed_at": report.closed_at,
+            "attachments": len(blobs),
+        },
+        event="reports.destroyed",
+    )
     if destroyed:
         selectors.inbox_changed()
-        logger.info("reports.destroyed", extra={"count": destroyed})
     return destroyed
 
 

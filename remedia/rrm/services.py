@@ -28,6 +28,7 @@ from remedia.core.audit import audit_record
 from remedia.core.errors import ApplicationError, PermissionDenied
 from remedia.core.kit import invalid as _invalid
 from remedia.core.kit import invalid_from, text_field
+from remedia.core.sealed import file_kept, file_write
 from remedia.core.storage import data_subdir
 from remedia.facilities.models import Facility
 from remedia.intake import attachments as files
@@ -563,10 +564,12 @@ def rrm_document_add(
         clean = files.clean(data, too_large=too_large)
     except files.AttachmentRefused as exc:
         raise _invalid("file", exc.message) from None
-    blob = f"{uuid.uuid4().hex}.{clean.extension.lstrip('.') or 'bin'}"
-    path = rrm_document_dir() / blob
-    path.write_bytes(clean.data)
-    try:
+    blob, path = file_write(
+        clean.data,
+        directory=rrm_document_dir(),
+        suffix=clean.extension.lstrip(".") or "bin",
+    )
+    with file_kept(path):
         with transaction.atomic():
             case = _lock(case)
             document = RrmDocument.objects.create(
@@ -591,9 +594,6 @@ def rrm_document_add(
                 obj=case,
                 data={"document": str(document.pk)},
             )
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
     return document
 
 
