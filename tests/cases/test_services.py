@@ -23,6 +23,7 @@ from remedia.cases.models import (
     RetaliationCheckin,
     SlaPolicy,
 )
+from remedia.core import sealed
 from remedia.core.errors import InvalidInput, PermissionDenied
 from remedia.core.models import AuditEntry
 from remedia.facilities.services import facility_merge
@@ -146,7 +147,7 @@ def test_a_colleague_who_joins_later_gets_the_key_when_a_handler_opens_the_case(
 def test_two_handlers_sharing_the_case_key_at_once_do_not_fail(
     case, agu_handler, agu_colleague, monkeypatch
 ):
-    real_plan = services.grant_plan
+    real_plan = sealed.grant_plan
 
     def raced_plan(**kwargs):
         # another handler's request commits the same grants in between
@@ -164,7 +165,7 @@ def test_two_handlers_sharing_the_case_key_at_once_do_not_fail(
         )
         return plan
 
-    monkeypatch.setattr(services, "grant_plan", raced_plan)
+    monkeypatch.setattr(sealed, "grant_plan", raced_plan)
 
     opened = services.case_open_for(
         case=case, user=agu_handler.user, user_private_key=private_key(agu_handler.user)

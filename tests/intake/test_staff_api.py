@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from remedia.core import sealed
 from remedia.core.models import AuditEntry
 from remedia.intake import services
 from remedia.intake.models import Report, ReportKeyGrant, RoutingRule
@@ -535,7 +536,7 @@ def test_two_colleagues_sharing_one_report_at_once_do_not_fail_the_page(
     # Given a report that arrived before a new handler joined
     report = _report()
     newcomer = staff_member(orgs.agu, "nuria")
-    real_plan = services.grant_plan
+    real_plan = sealed.grant_plan
 
     def raced_plan(**kwargs):
         # another handler's request commits the same grants between this
@@ -554,7 +555,7 @@ def test_two_colleagues_sharing_one_report_at_once_do_not_fail_the_page(
         )
         return plan
 
-    monkeypatch.setattr(services, "grant_plan", raced_plan)
+    monkeypatch.setattr(sealed, "grant_plan", raced_plan)
 
     # When a handler who holds the key opens it
     response = _get(client, f"{REPORTS_URL}/{report.pk}", agu_handler)
