@@ -1357,12 +1357,10 @@ def cases_destroy_expired(*, now: datetime | None = None) -> int:
     about them. Rows go with their sealed keys, notes, tasks, timeline and
     check-ins; document files are unlinked after the commit.
     """
-    from remedia.intake.models import IntakeConfiguration
-
-    config = IntakeConfiguration.objects.get(id=1)
-    cutoff = (now or timezone.now()) - timedelta(days=config.retention_days)
     destroyed = expired_destroy(
-        rows=Case.objects.filter(status=CaseStatus.CLOSED, closed_at__lt=cutoff),
+        rows=Case.objects.filter(
+            status=CaseStatus.CLOSED, closed_at__lt=intake.retention_cutoff(now=now)
+        ),
         action="case.destroyed",
         files=lambda case: list(case.documents.values_list("blob", flat=True)),
         directory=document_dir,

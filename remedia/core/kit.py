@@ -118,13 +118,15 @@ def model_update(
     fields: Iterable[str],
     data: dict[str, Any],
     clean: bool = True,
+    validate_unique: bool = True,
 ) -> tuple[M, bool]:
     """Set those of `fields` that `data` holds and differ; save only them.
 
     Returns the instance and whether anything changed. `full_clean` runs
     before the save (its refusal is `InvalidInput`); `updated_at` is saved
     with the changed fields when the model has it. Nothing is written when
-    nothing changed.
+    nothing changed. `validate_unique=False` skips the uniqueness queries
+    where the row is locked and its keys are not among `fields`.
     """
     changed: list[str] = []
     for name in fields:
@@ -136,7 +138,7 @@ def model_update(
     if not changed:
         return instance, False
     if clean:
-        full_clean(instance)
+        full_clean(instance, validate_unique=validate_unique)
     names = {f.name for f in instance._meta.get_fields()}
     if "updated_at" in names:
         changed.append("updated_at")

@@ -944,6 +944,14 @@ def system_message_to_reporter(
 # --- Retention ---------------------------------------------------------------------
 
 
+def retention_cutoff(*, now: Any = None) -> Any:
+    """Closed before this moment, a report (and a case made of reports) expires."""
+    from datetime import timedelta
+
+    config = IntakeConfiguration.objects.get(id=1)
+    return (now or timezone.now()) - timedelta(days=config.retention_days)
+
+
 def reports_destroy_expired(*, now: Any = None) -> int:
     """Destroy reports closed longer ago than the retention period.
 
@@ -952,12 +960,10 @@ def reports_destroy_expired(*, now: Any = None) -> int:
     copy of the ciphertext left in an old backup can no longer be opened by
     anyone but the escrow holder, who can be told to destroy theirs.
     """
-    from datetime import timedelta
-
-    config = IntakeConfiguration.objects.get(id=1)
-    cutoff = (now or timezone.now()) - timedelta(days=config.retention_days)
     destroyed = expired_destroy(
-        rows=Report.objects.filter(status=ReportStatus.CLOSED, closed_at__lt=cutoff),
+        rows=Report.objects.filter(
+            status=ReportStatus.CLOSED, closed_at__lt=retention_cutoff(now=now)
+        ),
         action="report.destroyed",
         files=lambda report: list(report.attachments.values_list("blob", flat=True)),
         directory=attachment_dir,

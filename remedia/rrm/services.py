@@ -27,7 +27,7 @@ from remedia.cases.models import Escalation
 from remedia.core.audit import audit_record
 from remedia.core.errors import ApplicationError, PermissionDenied
 from remedia.core.kit import invalid as _invalid
-from remedia.core.kit import invalid_from, text_field
+from remedia.core.kit import invalid_from, model_update, text_field
 from remedia.core.sealed import file_kept, file_write
 from remedia.core.storage import data_subdir
 from remedia.facilities.models import Facility
@@ -139,11 +139,12 @@ def rrm_record_import(
                 continue
             result.updated[row.slug] = changes
             if not dry_run:
-                changed = [n for n, v in row.values.items() if getattr(case, n) != v]
-                for name in changed:
-                    setattr(case, name, row.values[name])
-                case.full_clean(validate_unique=False)
-                case.save(update_fields=[*changed, "updated_at"])
+                model_update(
+                    instance=case,
+                    fields=row.values,
+                    data=row.values,
+                    validate_unique=False,
+                )
         if not dry_run:
             audit_record(
                 action="rrm.imported",

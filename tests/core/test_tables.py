@@ -19,10 +19,11 @@ FIELDS = {"nombre": "name", "name": "name", "razon_social": "legal_name"}
 
 
 def _xlsx(rows: list[list[object]]) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
+    """A one-sheet workbook, as Excel saves it."""
+    workbook = Workbook(write_only=True)
+    workbook.create_sheet().append(["name", "workers"])
     for row in rows:
-        sheet.append(row)
+        workbook.worksheets[0].append(row)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -46,7 +47,7 @@ def test_csv_with_a_byte_order_mark_and_tabs():
 
 
 def test_xlsx_cells_become_text():
-    data = _xlsx([["name", "workers"], ["Planta", 120.0], [None, True]])
+    data = _xlsx([["Planta", 120.0], [None, True]])
 
     rows = list(read_rows(data=data, file_name="lista.xlsx"))
 
