@@ -65,6 +65,7 @@ from remedia.cases.models import (
 from remedia.core.errors import ApplicationError, InvalidInput, NotFound
 from remedia.core.forms import form_data
 from remedia.core.kit import capability_require as _require
+from remedia.core.kit import or_404
 from remedia.core.kit import request_user as _user
 from remedia.core.pagination import CountedPaginator, page_rows
 from remedia.facilities.models import Facility
@@ -84,10 +85,9 @@ FIGURE_GROUPS = ("organisation", "facility", "category")
 
 
 def _case_or_404(request: HttpRequest, case_id: Any) -> Case:
-    try:
-        return selectors.case_get_for_user(viewer=request.user, case_id=case_id)
-    except NotFound:
-        raise Http404 from None
+    return or_404(
+        lambda: selectors.case_get_for_user(viewer=request.user, case_id=case_id)
+    )
 
 
 # --- Clocks in words ------------------------------------------------------------------

@@ -20,7 +20,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -33,6 +33,7 @@ from remedia.accounts.selectors import user_can
 from remedia.core.errors import ApplicationError, NotFound
 from remedia.core.geo import MX_STATES, STATE_CHOICES, fold, state_code
 from remedia.core.kit import capability_require as _require
+from remedia.core.kit import or_404
 from remedia.facilities import selectors, services, tasks
 from remedia.facilities.forms import (
     AliasForm,
@@ -92,12 +93,11 @@ def _require_write(request: HttpRequest) -> None:
 
 
 def _facility_or_404(request: HttpRequest, facility_id: Any) -> Facility:
-    try:
-        return selectors.facility_get_for_user(
+    return or_404(
+        lambda: selectors.facility_get_for_user(
             viewer=request.user, facility_id=facility_id
         )
-    except NotFound:
-        raise Http404 from None
+    )
 
 
 def _source_label(
@@ -456,12 +456,11 @@ def _require_import(request: HttpRequest) -> None:
 
 
 def _import_or_404(request: HttpRequest, import_id: Any) -> FacilityImport:
-    try:
-        return selectors.facility_import_get_for_user(
+    return or_404(
+        lambda: selectors.facility_import_get_for_user(
             viewer=request.user, import_id=import_id
         )
-    except NotFound:
-        raise Http404 from None
+    )
 
 
 def _import_context(facility_import: FacilityImport) -> dict[str, Any]:
@@ -667,12 +666,11 @@ def review_queue_view(request: HttpRequest) -> HttpResponse:
 def _candidate_or_404(
     request: HttpRequest, candidate_id: Any
 ) -> FacilityMatchCandidate:
-    try:
-        return selectors.candidate_get_for_user(
+    return or_404(
+        lambda: selectors.candidate_get_for_user(
             viewer=request.user, candidate_id=candidate_id
         )
-    except NotFound:
-        raise Http404 from None
+    )
 
 
 @login_required

@@ -22,6 +22,7 @@ from remedia.accounts.selectors import user_can
 from remedia.core.audit import audit_record
 from remedia.core.errors import ApplicationError, InvalidInput, NotFound, Throttled
 from remedia.core.kit import capability_require as _require
+from remedia.core.kit import or_404
 from remedia.facilities.selectors import facility_get, facility_search
 from remedia.facilities.services import facility_suggestions
 from remedia.intake import reporter_cookies as cookies
@@ -320,10 +321,9 @@ def followup_exit_view(request: HttpRequest) -> HttpResponse:
 
 
 def _report_or_404(request: HttpRequest, report_id: Any) -> Report:
-    try:
-        return selectors.report_get_for_user(viewer=request.user, report_id=report_id)
-    except NotFound:
-        raise Http404 from None
+    return or_404(
+        lambda: selectors.report_get_for_user(viewer=request.user, report_id=report_id)
+    )
 
 
 @login_required

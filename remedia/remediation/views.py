@@ -37,6 +37,7 @@ from remedia.accounts.selectors import user_can
 from remedia.core.errors import ApplicationError, InvalidInput, NotFound
 from remedia.core.forms import form_data
 from remedia.core.hooks import NavItem
+from remedia.core.kit import or_404
 from remedia.core.kit import request_user as _user
 from remedia.facilities.selectors import facility_search
 from remedia.remediation import access, report, selectors, services
@@ -109,18 +110,14 @@ def _require(request: HttpRequest) -> None:
 
 def _course_or_404(request: HttpRequest, course_id: Any) -> Course:
     _require(request)
-    try:
-        return selectors.course_get(viewer=request.user, course_id=course_id)
-    except NotFound:
-        raise Http404 from None
+    return or_404(
+        lambda: selectors.course_get(viewer=request.user, course_id=course_id)
+    )
 
 
 def _measure_or_404(request: HttpRequest, course_id: Any, measure_id: Any) -> Measure:
     course = _course_or_404(request, course_id)
-    try:
-        return selectors.measure_get(course=course, measure_id=measure_id)
-    except NotFound:
-        raise Http404 from None
+    return or_404(lambda: selectors.measure_get(course=course, measure_id=measure_id))
 
 
 def _errors_onto(form: forms.Form, exc: ApplicationError, **aliases: str) -> None:

@@ -29,11 +29,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from remedia.accounts.models import User
 from remedia.accounts.permissions import Capability
 from remedia.accounts.selectors import organisations_for, user_can
-from remedia.core.errors import ApplicationError, InvalidInput, NotFound
+from remedia.core.errors import ApplicationError, InvalidInput
 from remedia.core.forms import form_data
 from remedia.core.geo import STATE_CHOICES
 from remedia.core.hooks import NavItem
 from remedia.core.kit import capability_require as _require
+from remedia.core.kit import or_404
 from remedia.core.kit import request_user as _user
 from remedia.rrm import selectors, services
 from remedia.rrm.labels import STAFF_STEP_LABELS, STATUS_LABELS, STEP_LABELS
@@ -57,10 +58,9 @@ def petitions_nav(request: HttpRequest) -> NavItem | None:
 
 
 def _case_or_404(request: HttpRequest, case_id: Any) -> RrmCase:
-    try:
-        return selectors.rrm_case_get_for_user(viewer=request.user, case_id=case_id)
-    except NotFound:
-        raise Http404 from None
+    return or_404(
+        lambda: selectors.rrm_case_get_for_user(viewer=request.user, case_id=case_id)
+    )
 
 
 # --- Forms -----------------------------------------------------------------------------
