@@ -15,7 +15,6 @@ The on-demand jobs (`notify_*`) live here rather than in `tasks.py` so that
 
 from __future__ import annotations
 
-import logging
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -43,8 +42,6 @@ from remedia.notifications import digest, registry
 from remedia.notifications.registry import Email
 from remedia.notifications.selectors import members_with
 from remedia.notifications.services import Batch, absolute
-
-logger = logging.getLogger(__name__)
 
 # The kinds this app sends (registered in `register`; the column holds the value).
 REPORT_ROUTED = "report_routed"

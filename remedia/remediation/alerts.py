@@ -15,7 +15,6 @@ sending, also when a refused email is retried.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import uuid
 from datetime import datetime
 from typing import Any
@@ -34,8 +33,6 @@ from remedia.notifications.selectors import members_with
 from remedia.notifications.services import absolute, notifications_send
 from remedia.remediation import selectors
 from remedia.remediation.models import Measure
-
-logger = logging.getLogger(__name__)
 
 ALERT_DAYS_DEFAULT = 3
 # Our kind of notification, registered with the notifications app at start-up.
