@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import timedelta
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -108,7 +108,7 @@ class Batch:
         self._claimed: set[tuple[Any, str, str]] = set()
         self._preferences: dict[Any, NotificationPreference | None] = {}
 
-    def __enter__(self) -> Batch:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(
