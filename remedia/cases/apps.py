@@ -8,7 +8,7 @@ class CasesConfig(AppConfig):
     verbose_name = _("Casos")
 
     def ready(self) -> None:
-        from remedia.cases import receivers
+        from remedia.cases import alerts, receivers
         from remedia.cases.panels import (
             cases_nav,
             cases_panel,
@@ -19,6 +19,7 @@ class CasesConfig(AppConfig):
         from remedia.intake.hooks import staff_report_section_register
 
         receivers.connect()
+        alerts.register()
         staff_nav_register(triage_nav)
         staff_nav_register(cases_nav)
         home_panel_register(cases_panel)

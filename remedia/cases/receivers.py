@@ -31,9 +31,9 @@ def report_message_added(
 def report_submitted(
     sender: Any, *, report: Report, organisation_ids: list[Any], **kwargs: Any
 ) -> None:
-    from remedia.cases import tasks
+    from remedia.cases import alerts
 
-    tasks.notify_report_routed(report.pk, [str(o) for o in organisation_ids])
+    alerts.notify_report_routed(report.pk, [str(o) for o in organisation_ids])
 
 
 def connect() -> None:

@@ -33,6 +33,7 @@ from remedia.cases.models import (
     CaseStatus,
     CaseTask,
     Escalation,
+    SlaPolicy,
 )
 from remedia.core.cache import kept_until_version_moves, version_bump
 from remedia.facilities.models import Facility
@@ -506,3 +507,17 @@ def parse_uuid(value: Any) -> uuid.UUID | None:
         return uuid.UUID(str(value))
     except ValueError:
         return None
+
+
+def sla_targets(*, organisation_id: Any, urgent: bool) -> sla.Targets:
+    """The organisation's clock targets for urgent or ordinary cases, or the defaults."""
+    policy = SlaPolicy.objects.filter(
+        organisation_id=organisation_id, urgent=urgent
+    ).first()
+    if policy is None:
+        return sla.DEFAULT_TARGETS[urgent]
+    return sla.Targets(
+        acknowledge=timedelta(hours=policy.acknowledge_hours),
+        first_response=timedelta(hours=policy.first_response_hours),
+        resolution=timedelta(days=policy.resolution_days),
+    )

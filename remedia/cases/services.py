@@ -48,8 +48,8 @@ from remedia.cases.models import (
     EventKind,
     RetaliationCheckin,
     Severity,
-    SlaPolicy,
 )
+from remedia.cases.selectors import sla_targets
 from remedia.core import crypto
 from remedia.core.audit import audit_record
 from remedia.core.errors import ApplicationError, InvalidInput, PermissionDenied
@@ -82,19 +82,6 @@ CHECKIN_DAYS = (30, 90)
 
 
 # --- Clocks --------------------------------------------------------------------------
-
-
-def sla_targets(*, organisation_id: Any, urgent: bool) -> sla.Targets:
-    policy = SlaPolicy.objects.filter(
-        organisation_id=organisation_id, urgent=urgent
-    ).first()
-    if policy is None:
-        return sla.DEFAULT_TARGETS[urgent]
-    return sla.Targets(
-        acknowledge=timedelta(hours=policy.acknowledge_hours),
-        first_response=timedelta(hours=policy.first_response_hours),
-        resolution=timedelta(days=policy.resolution_days),
-    )
 
 
 def _due_times_set(case: Case, *, start: datetime, paused: timedelta) -> None:
@@ -605,10 +592,10 @@ def case_update(
 
 
 def _notify_assigned(case: Case, assignee: User, *, by: User | None) -> None:
-    from remedia.cases import tasks
+    from remedia.cases import alerts
 
     case_id, user_id = case.pk, assignee.pk
-    transaction.on_commit(lambda: tasks.notify_case_assigned(case_id, user_id))
+    transaction.on_commit(lambda: alerts.notify_case_assigned(case_id, user_id))
 
 
 # --- Status --------------------------------------------------------------------------------
@@ -1035,9 +1022,9 @@ def case_message_reporters(
 
 def _notify_replied(case_id: Any) -> Any:
     def send() -> None:
-        from remedia.cases import tasks
+        from remedia.cases import alerts
 
-        tasks.notify_reporter_replied(case_id)
+        alerts.notify_reporter_replied(case_id)
 
     return send
 
@@ -1294,9 +1281,9 @@ def checkin_answer(
         case_id = case.pk
 
         def notify() -> None:
-            from remedia.cases import tasks
+            from remedia.cases import alerts
 
-            tasks.notify_retaliation(case_id)
+            alerts.notify_retaliation(case_id)
 
         transaction.on_commit(notify)
     _save(case, fields)

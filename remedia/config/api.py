@@ -18,6 +18,7 @@ from remedia.core.errors import ApplicationError
 from remedia.facilities.api import router as facilities_router
 from remedia.intake.api import intake_router
 from remedia.intake.api import staff_router as reports_router
+from remedia.notifications.api import router as notifications_router
 from remedia.remediation.api import router as remediation_router
 from remedia.remediation.survey_api import router as surveys_router
 from remedia.remediation.training_api import router as training_router
@@ -146,6 +147,7 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 api.add_router("/", accounts_router)
+api.add_router("/", notifications_router)
 api.add_router("/", facilities_router)
 api.add_router("/intake", intake_router)
 api.add_router("/intake", cases_reporter_router)

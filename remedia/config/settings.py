@@ -98,6 +98,7 @@ if not ALLOWED_HOSTS and not DEBUG and not TESTING:
 INSTALLED_APPS = [
     "remedia.core",
     "remedia.accounts",
+    "remedia.notifications",
     "remedia.facilities",
     "remedia.intake",
     "remedia.cases",

@@ -18,6 +18,7 @@ urlpatterns = [
     path("staff/cases/", include("remedia.cases.urls")),
     path("staff/rrm/", include("remedia.rrm.staff_urls")),
     path("staff/remediation/", include("remedia.remediation.staff_urls")),
+    path("staff/notificaciones/", include("remedia.notifications.urls")),
     path("staff/", include("remedia.accounts.urls")),
     path("staff/admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -4,7 +4,7 @@ Only staff cases (an owning organisation) are watched; the public record has
 nobody to tell. The email names the facility, the step and its due day, and
 links to the staff case page; it carries no petitioner and no alleged facts,
 which open only after login. Each (analyst, case, step, due day) is told once,
-through the cases app's `Notification` rows and sending path: a moved due day
+through the notifications app's rows and sending path: a moved due day
 is news again, a step met or a case closed since is dropped before sending.
 """
 
@@ -18,18 +18,22 @@ from typing import Any
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from remedia.accounts.models import User
 from remedia.accounts.permissions import Capability
 from remedia.accounts.selectors import organisations_for
-from remedia.cases import notify
-from remedia.cases.models import NotificationKind
+from remedia.notifications import registry
+from remedia.notifications.registry import Email
+from remedia.notifications.selectors import members_with
+from remedia.notifications.services import absolute, notifications_send
 from remedia.rrm.deadlines import Step, StepStatus
 from remedia.rrm.labels import STAFF_STEP_LABELS, STEP_LABELS
 from remedia.rrm.models import RrmCase, RrmStage
 from remedia.rrm.selectors import staff_steps
 
 ALERT_DAYS_DEFAULT = 3
+KIND = "rrm_due"
 _OPEN = (StepStatus.PENDING, StepStatus.OVERDUE)
 
 
@@ -59,7 +63,7 @@ def _watched() -> Any:
     )
 
 
-def _compose_step_due(user: User, key: str, now: datetime) -> notify.Email | None:
+def _compose_step_due(user: User, key: str, now: datetime) -> Email | None:
     """The email for `key`, or None if the step no longer falls due (or not to `user`)."""
     case_id, _sep, rest = key.partition(":")
     step_name, _sep, due_key = rest.partition(":")
@@ -84,9 +88,8 @@ def _compose_step_due(user: User, key: str, now: datetime) -> notify.Email | Non
     if step is None:
         return None
     days = (step.due_business - today).days
-    base = str(getattr(settings, "REMEDIA_BASE_URL", "") or "").rstrip("/")
     path = reverse("rrm_staff:detail", kwargs={"case_id": case.pk})
-    return notify.Email(
+    return Email(
         "rrm/email/step_due",
         {
             "facility": case.facility_name,
@@ -99,14 +102,16 @@ def _compose_step_due(user: User, key: str, now: datetime) -> notify.Email | Non
             "days_left": max(days, 0),
             "days_overdue": max(-days, 0),
             "overdue": days < 0,
-            "url": f"{base}{path}",
+            "url": absolute(path),
         },
     )
 
 
 def register() -> None:
-    """At start-up: the cases app composes (and retries) our kind with this."""
-    notify.composer_register(NotificationKind.RRM_DUE, _compose_step_due)
+    """At start-up: the notifications app composes (and retries) our kind with this."""
+    registry.kind_register(
+        kind=KIND, label=_("Paso del MLRR por vencer"), composer=_compose_step_due
+    )
 
 
 def rrm_alerts_send() -> int:
@@ -119,7 +124,7 @@ def rrm_alerts_send() -> int:
         if not steps:
             continue
         if case.organisation_id not in analysts:
-            analysts[case.organisation_id] = notify.members_with(
+            analysts[case.organisation_id] = members_with(
                 organisation_ids=[case.organisation_id],
                 capability=Capability.PETITION_READ,
             )
@@ -128,6 +133,4 @@ def rrm_alerts_send() -> int:
             for step in steps
             for user in analysts[case.organisation_id]
         ]
-    return notify.notifications_send(
-        kind=NotificationKind.RRM_DUE, recipients=recipients
-    )
+    return notifications_send(kind=KIND, recipients=recipients)

@@ -16,6 +16,7 @@ from tests.intake.conftest import (  # noqa: F401  (fixtures shared with the int
     pue_handler,
 )
 from tests.intake.support import NARRATIVE, Staff, staff_member
+from tests.notifications.support import smtp  # noqa: F401  (the SMTP listener)
 
 
 @pytest.fixture

@@ -11,12 +11,12 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext, override
 
 from remedia.accounts.models import User
-from remedia.cases.models import Notification, NotificationKind
+from remedia.notifications.models import Notification
 from remedia.rrm import alerts, services, tasks
 from remedia.rrm.deadlines import StepStatus, timeline_compute
 from remedia.rrm.models import RrmCase, RrmEnding, RrmStage
-from tests.cases.test_notifications import BASE_URL, smtp  # noqa: F401
 from tests.intake.support import Staff
+from tests.notifications.support import BASE_URL, smtp  # noqa: F401
 from tests.rrm.world import INISA_FACTS, _clear_cache, petition  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -90,7 +90,7 @@ def test_a_step_due_soon_is_emailed_once_to_each_analyst_of_the_organisation(
     assert INISA_FACTS not in email.body
     assert "Frente Auténtico del Trabajo" not in email.body
     assert email.message["Content-Language"] == "es-mx"
-    (row,) = Notification.objects.filter(kind=NotificationKind.RRM_DUE)
+    (row,) = Notification.objects.filter(kind=alerts.KIND)
     assert row.sent_at is not None
     assert row.key == f"{case.pk}:ilc_determination:{step.due_business:%Y%m%d}"
 

@@ -1,37 +1,35 @@
-"""Staff notifications, delivered over SMTP to a real local listener (aiosmtpd).
+"""The cases app's notifications, delivered over SMTP to a real local listener (aiosmtpd).
 
 Each test drives the services a page or a channel calls; the signals fire on
 commit and huey runs the jobs at once (tests' immediate mode), so an email in
-the listener went the whole way: signal, job, Notification row, SMTP.
+the listener went the whole way: signal, job, Notification row, SMTP. The
+machinery alone (claims, lease, preferences, the in-app list) is tested in
+tests/notifications/.
 """
 
 from __future__ import annotations
 
 import logging
-import socket
 import threading
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import timedelta
-from email import policy
-from email.message import EmailMessage
-from email.parser import BytesParser
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.db import connections
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext, override
 
 from remedia.accounts.models import Membership, User
-from remedia.cases import notify, services
-from remedia.cases.models import Case, Notification, NotificationKind
+from remedia.cases import alerts as notify
+from remedia.cases import services
+from remedia.cases.models import Case
 from remedia.intake import services as intake
+from remedia.notifications import digest
+from remedia.notifications import services as sending
+from remedia.notifications.models import Notification
 from tests.intake.support import Staff, staff_member
+from tests.notifications.support import BASE_URL, free_port
 
-BASE_URL = "http://127.0.0.1:8000"
 HILDA = "hilda@cla.example.org"
 CARMEN = "carmen@cla.example.org"
 HECTOR = "hector@cop.example.org"
@@ -41,92 +39,6 @@ FACILITY_TYPED = "Maquiladora Los Tres Hermanos de Calvillo"
 NARRATIVE_SECRET = "El gerente Rogelio Zárate amenazó con cerrar la planta si votamos por el sindicato."
 MESSAGE_SECRET = "Me volvieron a cambiar de turno al de la noche, ya van tres veces."
 TASK_TITLE = "Revisar nómina de la línea 7"
-
-
-# --- A real SMTP listener ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Delivered:
-    recipients: list[str]
-    raw: bytes
-    message: EmailMessage
-
-    @property
-    def subject(self) -> str:
-        # A long subject is folded into encoded words; read it back unfolded.
-        return " ".join(str(self.message["Subject"]).split())
-
-    @property
-    def body(self) -> str:
-        return str(self.message.get_content())
-
-
-class Mailbox:
-    """The aiosmtpd handler: keeps every message the server accepted."""
-
-    def __init__(self) -> None:
-        self.delivered: list[Delivered] = []
-        self._lock = threading.Lock()
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        raw = bytes(envelope.original_content or envelope.content)
-        message = BytesParser(policy=policy.default).parsebytes(raw)
-        with self._lock:
-            self.delivered.append(
-                Delivered(
-                    recipients=list(envelope.rcpt_tos),
-                    raw=raw,
-                    message=message,  # type: ignore[arg-type]
-                )
-            )
-        return "250 Message accepted for delivery"
-
-    def to(self, address: str) -> list[Delivered]:
-        return [d for d in self.delivered if address in d.recipients]
-
-    def recipients(self) -> list[str]:
-        return sorted(r for d in self.delivered for r in d.recipients)
-
-    def clear(self) -> None:
-        with self._lock:
-            self.delivered.clear()
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def smtp(settings, db) -> Iterator[Mailbox]:
-    """Django's SMTP backend pointed at a listener on a free local port."""
-    mailbox = Mailbox()
-    # The listener's own log would print every recipient of the test run.
-    server_log = logging.getLogger("mail.log")
-    level = server_log.level
-    server_log.setLevel(logging.WARNING)
-    port = _free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = port
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_TIMEOUT = 5
-    settings.REMEDIA_BASE_URL = BASE_URL
-    try:
-        yield mailbox
-    finally:
-        controller.stop()
-        server_log.setLevel(level)
-    # Whatever a test did, nobody but staff ever received an email.
-    staff = set(User.objects.exclude(email="").values_list("email", flat=True))
-    assert set(mailbox.recipients()) <= staff
 
 
 def _with_email(member: Staff, address: str, *, language: str = "es-mx") -> User:
@@ -190,7 +102,7 @@ def test_a_new_report_is_emailed_to_the_handlers_it_was_routed_to(
     assert f"{BASE_URL}/staff/reports/{submitted.report.pk}/" in email.body
     assert "Plazo para acusar recibo" in email.body
     assert "URGENTE" not in email.body
-    rows = Notification.objects.filter(kind=NotificationKind.REPORT_ROUTED)
+    rows = Notification.objects.filter(kind=notify.REPORT_ROUTED)
     assert rows.count() == 2
     assert all(
         n.sent_at is not None and n.key == str(submitted.report.pk) for n in rows
@@ -416,7 +328,7 @@ def test_a_reminder_another_worker_has_claimed_is_not_sent_again(
     # The other worker committed its row and is talking to the mail server now.
     Notification.objects.create(
         user=hilda,
-        kind=NotificationKind.TASK_DUE,
+        kind=notify.TASK_DUE,
         key=f"{task.pk}:{task.due_on:%Y%m%d}",
     )
 
@@ -451,7 +363,7 @@ def test_two_workers_at_once_send_one_reminder(smtp, hilda, report_in):
 
     assert sorted(results) == [0, 0, 0, 1]
     assert len(smtp.delivered) == 1
-    assert Notification.objects.get(kind=NotificationKind.TASK_DUE).sent_at is not None
+    assert Notification.objects.get(kind=notify.TASK_DUE).sent_at is not None
 
 
 # --- The mail server is down ------------------------------------------------------------------------
@@ -461,14 +373,14 @@ def test_an_email_the_server_refused_is_kept_and_sent_by_a_later_run(
     smtp, settings, hilda, carmen, report_in, django_capture_on_commit_callbacks, caplog
 ):
     listening = settings.EMAIL_PORT
-    settings.EMAIL_PORT = _free_port()  # nobody listens there
+    settings.EMAIL_PORT = free_port()  # nobody listens there
 
-    with caplog.at_level(logging.INFO, logger="remedia.cases.notify"):
+    with caplog.at_level(logging.INFO, logger="remedia.notifications.services"):
         with django_capture_on_commit_callbacks(execute=True):
             report_in()
 
     assert smtp.delivered == []
-    rows = Notification.objects.filter(kind=NotificationKind.REPORT_ROUTED)
+    rows = Notification.objects.filter(kind=notify.REPORT_ROUTED)
     assert rows.count() == 2
     assert all(n.sent_at is None for n in rows)
     failures = [r for r in caplog.records if r.getMessage() == "notification.failed"]
@@ -478,10 +390,10 @@ def test_an_email_the_server_refused_is_kept_and_sent_by_a_later_run(
 
     settings.EMAIL_PORT = listening
     # Within the lease another worker may still be sending it: left alone.
-    assert notify.reminders_send() == 0
-    rows.update(updated_at=timezone.now() - notify.RETRY_AFTER - timedelta(minutes=1))
-    assert notify.reminders_send() == 2
-    assert notify.reminders_send() == 0
+    assert sending.unsent_retry() == 0
+    rows.update(updated_at=timezone.now() - sending.RETRY_AFTER - timedelta(minutes=1))
+    assert sending.unsent_retry() == 2
+    assert sending.unsent_retry() == 0
 
     assert smtp.recipients() == [CARMEN, HILDA]
     assert all(n.sent_at is not None for n in rows.all())
@@ -494,13 +406,13 @@ def test_a_refused_email_whose_news_is_stale_is_dropped(
     task = services.case_task_add(
         case=case, user=hilda, title=TASK_TITLE, owner_id=hilda.pk, due_on=tomorrow()
     )
-    listening, settings.EMAIL_PORT = settings.EMAIL_PORT, _free_port()
+    listening, settings.EMAIL_PORT = settings.EMAIL_PORT, free_port()
     assert notify.reminders_send() == 0
     services.case_task_done(task=task, user=hilda)
     settings.EMAIL_PORT = listening
     Notification.objects.update(updated_at=timezone.now() - timedelta(hours=1))
 
-    assert notify.reminders_send() == 0
+    assert sending.unsent_retry() == 0
 
     assert smtp.delivered == []
     assert not Notification.objects.exists()
@@ -525,8 +437,8 @@ def test_the_digest_counts_each_handlers_work_and_skips_those_without(
         case=mine, user=hilda, title=TASK_TITLE, owner_id=hilda.pk, due_on=tomorrow()
     )
 
-    assert notify.digest_send() == 2
-    assert notify.digest_send() == 0
+    assert digest.digest_send() == 2
+    assert digest.digest_send() == 0
 
     assert smtp.recipients() == [
         CARMEN,
@@ -576,7 +488,7 @@ def test_a_user_who_reads_english_gets_the_email_in_english(
 def test_no_email_carries_what_a_worker_wrote_nor_reaches_anyone_but_staff(
     smtp, hilda, carmen, report_in, django_capture_on_commit_callbacks, caplog
 ):
-    with caplog.at_level(logging.INFO, logger="remedia.cases.notify"):
+    with caplog.at_level(logging.INFO, logger="remedia.notifications.services"):
         with django_capture_on_commit_callbacks(execute=True):
             submitted = report_in(
                 narrative=NARRATIVE_SECRET, facility_name=FACILITY_TYPED
@@ -599,7 +511,7 @@ def test_no_email_carries_what_a_worker_wrote_nor_reaches_anyone_but_staff(
             first_response_due_at=soon, next_due_at=soon
         )
         notify.reminders_send()
-        notify.digest_send()
+        digest.digest_send()
         services.case_status_change(
             case=case, user=hilda, status="closed", reason="remedied"
         )
@@ -610,9 +522,14 @@ def test_no_email_carries_what_a_worker_wrote_nor_reaches_anyone_but_staff(
             services.checkin_answer(access=access, checkin_id=checkin.pk, answer="yes")
 
     # Every kind this app sends; the RRM app's own is tested in tests/rrm/test_alerts.py.
-    ours = set(NotificationKind.values) - {
-        NotificationKind.RRM_DUE.value,
-        NotificationKind.REMEDIATION_DUE.value,
+    ours = {
+        notify.REPORT_ROUTED,
+        notify.CASE_ASSIGNED,
+        notify.TASK_DUE,
+        notify.SLA_DUE,
+        notify.REPORTER_REPLIED,
+        notify.RETALIATION,
+        digest.DIGEST,
     }
     kinds = set(Notification.objects.values_list("kind", flat=True))
     assert kinds == ours
