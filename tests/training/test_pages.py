@@ -292,3 +292,37 @@ def test_the_menu_entry_is_for_those_who_keep_or_read_training(world: World) -> 
     assert item.url == f"{BASE}/"
     request.user = handler.user
     assert training_views.training_nav(request) is None
+
+
+def test_the_facility_page_shows_training_coverage_per_role(
+    client, enter, world: World, filled
+) -> None:
+    # Given a facility whose roster has one worker of two people trained on
+    # worker rights (``filled``), when a reader of its course opens the
+    # facility page
+    enter(world.analyst)
+    response = client.get(f"/staff/facilities/{world.facility.pk}/")
+    if response.status_code == 404:
+        pytest.skip("the analyst's role does not read the facility registry")
+    page = response.content.decode()
+
+    # Then the training section shows the coverage per role, as the course
+    # page does, and the old "will appear here" note is gone
+    section = page[page.index('id="facility-training"') :]
+    assert "Derechos de los trabajadores" in section
+    assert 'data-role="worker" data-percent="100"' in section
+    assert 'data-role="supervisor" data-percent="0.0"' in section
+    assert "aparecerá aquí cuando Remedia registre las sesiones" not in page
+
+
+def test_the_facility_page_has_no_training_section_for_others(
+    world: World, filled
+) -> None:
+    # Given someone who reads no course at the facility, then the training
+    # app gives the facility page no section for them
+    request = RequestFactory().get("/")
+    request.user = world.stranger.user
+    assert training_views.facility_training_section(request, world.facility) is None
+    request.user = world.monitor.user
+    section = training_views.facility_training_section(request, world.facility)
+    assert section is not None and section.key == "training"
