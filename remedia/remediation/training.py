@@ -99,7 +99,7 @@ class CourseSessionLink:
     """A session held for a course of remediation, and the training measure
     it counts for (``CourseTrainingSession``)."""
 
-    fields = ("course", "measure", "course_id", "measure_id")
+    fields: tuple[str, ...] = ("course", "measure", "course_id", "measure_id")
 
     def resolve(
         self, *, user: Any, roster: Roster, topic: str, values: Mapping[str, Any]
