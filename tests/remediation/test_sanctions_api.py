@@ -1,10 +1,9 @@
-"""The staff API of rosters, trainings, coverage and sanctions: the contract."""
+"""The staff API of sanctions proceedings: the contract."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -15,48 +14,6 @@ from tests.remediation.conftest import World
 
 API = "/api/v1/remediation"
 YESTERDAY = "2023-09-14"
-
-
-def csv_upload(text: str, name: str = "lista.csv") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, text.encode("utf-8"), content_type="text/csv")
-
-
-def import_roster(
-    client: Any, world: World, staff: Any, text: str, **extra: Any
-) -> Any:
-    return client.post(
-        f"{API}/rosters/{world.facility.pk}",
-        {"file": csv_upload(text), **extra},
-        headers=staff.headers,
-    )
-
-
-ROSTER = "numero,nombre,papel\n1,Ana López,worker\n2,Beto Ruiz,supervisor\n"
-
-
-def session_payload(world: World, **overrides: Any) -> dict[str, Any]:
-    return {
-        "facility_id": str(world.facility.pk),
-        "topic": "worker_rights",
-        "title": "Derechos laborales",
-        "held_on": YESTERDAY,
-        "starts_at": "09:00",
-        "ends_at": "11:00",
-        "during_working_hours": True,
-        "trainer": "Centro de capacitación",
-        "audience_roles": ["worker", "supervisor"],
-        "location": "Comedor",
-        **overrides,
-    }
-
-
-def create_session(client: Any, world: World, staff: Any, **overrides: Any) -> Any:
-    return client.post(
-        f"{API}/trainings",
-        session_payload(world, **overrides),
-        content_type="application/json",
-        headers=staff.headers,
-    )
 
 
 def _queries(client: Any, world: World, url: str) -> int:

@@ -1,4 +1,5 @@
-"""The staff pages of rosters, sessions, coverage and sanctions, in both languages."""
+"""The sanctions pages, and the training and sanctions sections of the course
+and measure pages."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The staff API of rosters, trainings, coverage and sanctions: the contract."""
+"""The staff API of rosters, trainings and coverage: the contract."""
 
 from __future__ import annotations
 

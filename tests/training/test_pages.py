@@ -1,4 +1,5 @@
-"""The staff pages of rosters, sessions, coverage and sanctions, in both languages."""
+"""The staff pages of rosters, sessions and coverage (and the sanctions pages
+linked from them), in both languages."""
 
 from __future__ import annotations
 
@@ -325,4 +326,5 @@ def test_the_facility_page_has_no_training_section_for_others(
     assert training_views.facility_training_section(request, world.facility) is None
     request.user = world.monitor.user
     section = training_views.facility_training_section(request, world.facility)
-    assert section is not None and section.key == "training"
+    assert section is not None
+    assert section.key == "training"
