@@ -20,10 +20,12 @@ from remedia.intake.api import intake_router
 from remedia.intake.api import staff_router as reports_router
 from remedia.notifications.api import router as notifications_router
 from remedia.remediation.api import router as remediation_router
+from remedia.remediation.sanctions_api import router as sanctions_router
 from remedia.remediation.survey_api import router as surveys_router
-from remedia.remediation.training_api import router as training_router
+from remedia.remediation.training_api import router as course_training_router
 from remedia.rrm.api import router as rrm_router
 from remedia.rrm.staff_api import router as rrm_staff_router
+from remedia.training.api import router as training_router
 
 api = NinjaAPI(
     title="Remedia API",
@@ -158,3 +160,5 @@ api.add_router("/rrm", rrm_staff_router)
 api.add_router("/remediation", remediation_router)
 api.add_router("/remediation", surveys_router)
 api.add_router("/remediation", training_router)
+api.add_router("/remediation", course_training_router)
+api.add_router("/remediation", sanctions_router)

@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "remedia.intake",
     "remedia.cases",
     "remedia.rrm",
+    "remedia.training",
     "remedia.remediation",
     "remedia.demo",
     "django.contrib.admin",

@@ -17,6 +17,8 @@ urlpatterns = [
     path("staff/facilities/", include("remedia.facilities.urls")),
     path("staff/cases/", include("remedia.cases.urls")),
     path("staff/rrm/", include("remedia.rrm.staff_urls")),
+    # Training kept the path it had inside remediation's pages.
+    path("staff/remediation/training/", include("remedia.training.urls")),
     path("staff/remediation/", include("remedia.remediation.staff_urls")),
     path("staff/notificaciones/", include("remedia.notifications.urls")),
     path("staff/", include("remedia.accounts.urls")),

@@ -23,19 +23,19 @@ from PIL import Image, ImageDraw
 
 from remedia.accounts.models import Organisation, User
 from remedia.facilities.models import Facility
-from remedia.remediation import sanctions, services, surveys, training
+from remedia.remediation import sanctions, services, surveys
 from remedia.remediation.catalogue import RRM_COURSE_MEASURES, entry_for
 from remedia.remediation.models import (
     Course,
     CourseOrigin,
     MeasureType,
     PartyRole,
-    PersonnelRole,
     ResponseChannel,
     Survey,
-    TrainingTopic,
 )
 from remedia.rrm.models import RrmCase
+from remedia.training import services as training
+from remedia.training.models import PersonnelRole, TrainingTopic
 
 REFERENCE = "MLRR INISA 2023"
 AGREED = dt.date(2023, 8, 9)

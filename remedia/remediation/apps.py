@@ -10,25 +10,31 @@ class RemediationConfig(AppConfig):
     def ready(self) -> None:
         from remedia.core.hooks import staff_nav_register
         from remedia.intake.hooks import sms_handler_register
-        from remedia.remediation import alerts
+        from remedia.remediation import alerts, training
+        from remedia.remediation.sanctions_views import (
+            sanctions_course_section,
+            sanctions_home_section,
+            sanctions_measure_section,
+        )
         from remedia.remediation.survey_sms import sms_turn
         from remedia.remediation.survey_views import survey_measure_section
         from remedia.remediation.training_views import (
-            sanctions_course_section,
-            sanctions_measure_section,
             training_course_section,
             training_measure_section,
-            training_nav,
         )
         from remedia.remediation.views import (
             course_section_register,
             courses_nav,
             measure_section_register,
         )
+        from remedia.training.hooks import home_section_register
 
         staff_nav_register(courses_nav)
-        staff_nav_register(training_nav)
         alerts.register()
+        # Training (a lower app) asks who reads a facility's roster and what a
+        # session counts for: the courses of remediation answer both.
+        training.register()
+        home_section_register(sanctions_home_section)
         # The course and measure pages show what the other parts add to them.
         course_section_register(training_course_section)
         course_section_register(sanctions_course_section)

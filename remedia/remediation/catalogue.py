@@ -13,7 +13,8 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from remedia.remediation.models import MeasureType, ResponsibleParty, TrainingTopic
+from remedia.remediation.models import MeasureType, ResponsibleParty
+from remedia.training.models import TrainingTopic
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,7 @@ class CatalogueEntry:
     responsible: str = ResponsibleParty.COMPANY
     survey_questions: tuple[Any, ...] = field(default_factory=tuple)
     # A training measure is evidenced by sessions on this topic; its coverage
-    # is counted against the facility's roster (training.py).
+    # is counted against the facility's roster (the training app).
     training_topic: str | None = None
 
 

@@ -14,9 +14,9 @@ a responsible party, a due date, the evidence a monitor asks for and a status
 Workers confirm measures through a ``Survey``: a short code posted at the
 facility opens it, answers are anonymous (a keyed hash per browser or phone
 number refuses a second answer, never the number itself) and results show only
-from ``core.figures.SMALL_COUNT`` answers. Training sessions with their
-``Attendance`` against a ``Person`` roster give coverage per facility and role;
-``SanctionProceeding`` rows follow proceedings against individuals, labour
+from ``core.figures.SMALL_COUNT`` answers. Training sessions (the
+``training`` app) count for a course's training measure through
+``CourseTrainingSession``; ``SanctionProceeding`` rows follow proceedings against individuals, labour
 organisations or companies.
 
 Nothing here is reporter data: no model refers to a report, and evidence is
@@ -524,181 +524,38 @@ class SurveyAnswer(models.Model):
         return self.value
 
 
-class PersonnelRole(models.TextChoices):
-    """Roles coverage is counted by. Officials and partners are trained on
-    protocols (C7) and counted the same way against their organisation's roster."""
+class CourseTrainingSession(models.Model):
+    """A training session (``training`` app) held for a course of remediation,
+    and the training measure it counts for.
 
-    MANAGEMENT = "management", _("Dirección y gerencia")
-    SUPERVISOR = "supervisor", _("Supervisión")
-    HUMAN_RESOURCES = "human_resources", _("Recursos humanos")
-    WORKER = "worker", _("Personal operativo")
-    UNION_REPRESENTATIVE = "union_representative", _("Representación sindical")
-    OFFICIAL = "official", _("Personal de gobierno")
-    PARTNER = "partner", _("Personal de organización aliada")
-
-
-class Person(BaseModel):
-    """One person on a roster: a facility's personnel, or an organisation's staff.
-
-    Rosters are the company's or the organisation's own lists (employee number,
-    name, role), never anyone who reported: nothing here links to a report.
+    The link belongs to remediation, not to the session: ``training`` sits
+    below ``remediation`` and must not know courses. A session with no row
+    here counts for its roster's coverage only.
     """
 
-    facility = models.ForeignKey(
-        "facilities.Facility",
+    session = models.OneToOneField(
+        "training.TrainingSession",
         on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="personnel",
-    )
-    organisation = models.ForeignKey(
-        "accounts.Organisation",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="trainees",
-    )
-    identifier = models.CharField(
-        _("número de persona"),
-        max_length=40,
-        help_text=_("Número de empleado u otro identificador de la lista."),
-    )
-    name = models.CharField(_("nombre"), max_length=200)
-    role = models.CharField(_("papel"), max_length=24, choices=PersonnelRole.choices)
-    active = models.BooleanField(
-        _("activo"), default=True, help_text=_("Desmarcado: ya no está en la lista.")
-    )
-
-    class Meta:
-        ordering = ["name"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(facility__isnull=False, organisation__isnull=True)
-                | Q(facility__isnull=True, organisation__isnull=False),
-                name="remediation_person_one_roster",
-            ),
-            models.UniqueConstraint(
-                fields=["facility", "identifier"],
-                condition=Q(facility__isnull=False),
-                name="remediation_person_facility_identifier",
-            ),
-            models.UniqueConstraint(
-                fields=["organisation", "identifier"],
-                condition=Q(organisation__isnull=False),
-                name="remediation_person_organisation_identifier",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.identifier} {self.name}"
-
-
-class TrainingTopic(models.TextChoices):
-    NEUTRALITY_GUIDELINES = (
-        "neutrality_guidelines",
-        _("Declaración de neutralidad y lineamientos de conducta"),
-    )
-    WORKER_RIGHTS = "worker_rights", _("Derechos de los trabajadores")
-    ZERO_TOLERANCE = "zero_tolerance", _("Política de cero tolerancia")
-    PROTOCOLS = "protocols", _("Protocolos de atención y derivación")
-    CHILD_LABOUR = "child_labour", _("Prevención del trabajo infantil")
-    FORCED_LABOUR = "forced_labour", _("Trabajo forzoso y trata de personas")
-    OTHER = "other", _("Otro tema")
-
-
-class TrainingSession(BaseModel):
-    """A training held for a facility's personnel or an organisation's staff."""
-
-    organisation = models.ForeignKey(
-        "accounts.Organisation",
-        on_delete=models.PROTECT,
-        related_name="training_sessions",
-        help_text=_("Organización que registró la sesión."),
+        primary_key=True,
+        related_name="course_link",
     )
     course = models.ForeignKey(
         Course,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="training_sessions",
+        on_delete=models.CASCADE,
+        related_name="training_links",
+        help_text=_("Plan de remediación para el que se impartió la sesión."),
     )
     measure = models.ForeignKey(
         Measure,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
-        related_name="training_sessions",
+        related_name="training_links",
+        help_text=_("Medida de capacitación que la sesión cumple."),
     )
-    facility = models.ForeignKey(
-        "facilities.Facility",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="training_sessions",
-        verbose_name=_("centro de trabajo"),
-    )
-    audience_organisation = models.ForeignKey(
-        "accounts.Organisation",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="trainings_received",
-        verbose_name=_("organización capacitada"),
-    )
-    topic = models.CharField(_("tema"), max_length=32, choices=TrainingTopic.choices)
-    title = models.CharField(_("título"), max_length=200, blank=True)
-    held_on = models.DateField(_("fecha"))
-    starts_at = models.TimeField(_("hora de inicio"))
-    ends_at = models.TimeField(_("hora de término"))
-    during_working_hours = models.BooleanField(
-        _("en horario de trabajo"),
-        help_text=_("Dentro de la jornada normal, pagada."),
-    )
-    trainer = models.CharField(_("quién capacitó"), max_length=200)
-    audience_roles = models.JSONField(
-        _("público"),
-        default=list,
-        help_text=_("Papeles de la lista a los que se dirigió."),
-    )
-    location = models.CharField(_("lugar"), max_length=200, blank=True)
-
-    class Meta:
-        ordering = ["-held_on", "-starts_at"]
-        verbose_name = _("sesión de capacitación")
-        verbose_name_plural = _("sesiones de capacitación")
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(facility__isnull=False, audience_organisation__isnull=True)
-                | Q(facility__isnull=True, audience_organisation__isnull=False),
-                name="remediation_training_one_audience",
-            ),
-            models.CheckConstraint(
-                condition=Q(ends_at__gt=F("starts_at")),
-                name="remediation_training_ends_after_start",
-            ),
-        ]
 
     def __str__(self) -> str:
-        return f"{self.get_topic_display()} {self.held_on:%Y-%m-%d}"
-
-
-class Attendance(models.Model):
-    session = models.ForeignKey(
-        TrainingSession, on_delete=models.CASCADE, related_name="attendance"
-    )
-    person = models.ForeignKey(
-        Person, on_delete=models.CASCADE, related_name="attendance"
-    )
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["session", "person"], name="remediation_attendance_once"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.session_id}:{self.person_id}"
+        return f"{self.session_id}:{self.course_id}"
 
 
 class RespondentKind(models.TextChoices):

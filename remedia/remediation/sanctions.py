@@ -120,6 +120,20 @@ def sanctions_for_course(*, user: Any, course: Course) -> QuerySet[SanctionProce
     return sanction_list(user=user, course=course)
 
 
+def sanction_reads_cases(*, user: Any, sanction: SanctionProceeding) -> bool:
+    """Whether the user is told which case and RRM case a proceeding follows.
+
+    As for a course (``access.can_read_all``): the owning organisation's and
+    the course's readers are; a company's compliance officer, who reads the
+    proceeding like the rest of the course, is not.
+    """
+    readers = organisations_for(user=user, capability=Capability.REMEDIATION_READ)
+    if sanction.organisation_id in readers:
+        return True
+    course = sanction.course
+    return course is not None and access.can_read_all(user=user, course=course)
+
+
 def sanction_get(*, user: Any, sanction_id: Any) -> SanctionProceeding:
     return get_scoped(
         sanctions_visible(user=user).select_related(

@@ -10,7 +10,7 @@ _measure = "<uuid:course_id>/measures/<uuid:measure_id>/"
 
 urlpatterns: list = [
     path("surveys/", include("remedia.remediation.survey_staff_urls")),
-    path("training/", include("remedia.remediation.training_urls")),
+    path("training/sanctions/", include("remedia.remediation.sanctions_urls")),
     path("", views.course_list_view, name="list"),
     path("new/", views.course_create_view, name="create"),
     path("facility-search/", views.facility_search_view, name="facility_search"),

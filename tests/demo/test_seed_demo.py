@@ -27,7 +27,8 @@ from remedia.facilities.models import (
 )
 from remedia.facilities.selectors import facility_search
 from remedia.intake.models import Channel, Report
-from remedia.remediation import access, surveys, training
+from remedia.remediation import access, surveys
+from remedia.remediation import training as course_training
 from remedia.remediation.models import (
     Course,
     Evidence,
@@ -262,7 +263,7 @@ def test_the_inisa_course_is_a_complete_example_for_analyst_and_monitor():
     survey = surveys.survey_find_by_code(code=code)
     assert surveys.survey_results(survey).shown
     # Coverage: everyone trained on the statement, two short on workers' rights.
-    coverage = {c.topic: c.coverage for c in training.course_coverage(course)}
+    coverage = {c.topic: c.coverage for c in course_training.course_coverage(course)}
     assert coverage["neutrality_guidelines"].complete
     assert not coverage["worker_rights"].complete
     assert course.sanctions.count() == 1

@@ -7,7 +7,11 @@ from typing import Any
 import pytest
 
 from remedia.remediation import surveys
-from remedia.remediation.models import MeasureType, SurveyAnswer, SurveyResponse
+from remedia.remediation.models import (
+    MeasureType,
+    SurveyAnswer,
+    SurveyResponse,
+)
 from tests.e2e.conftest import PageLog
 from tests.remediation.conftest import World, course, world  # noqa: F401
 

@@ -42,7 +42,9 @@ def test_the_parties_are_read_once_per_course_and_again_after_a_change(
     world: World, course, django_assert_num_queries
 ) -> None:
     from remedia.remediation import services
-    from remedia.remediation.models import PartyRole
+    from remedia.remediation.models import (
+        PartyRole,
+    )
 
     user = world.analyst.user  # a party, not the owner: the parties are read
     access.can_read_all(user=user, course=course)

@@ -13,12 +13,14 @@ from remedia.core.audit import AuditEntry
 from remedia.core.errors import InvalidInput, NotFound
 from remedia.remediation import report, services, surveys
 from remedia.remediation.models import (
-    Attendance,
     MeasureType,
-    Person,
-    PersonnelRole,
     ResponseChannel,
     SanctionProceeding,
+)
+from remedia.training.models import (
+    Attendance,
+    Person,
+    PersonnelRole,
     TrainingSession,
     TrainingTopic,
 )

@@ -10,8 +10,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
 from remedia.core.errors import InvalidInput, NotFound, PermissionDenied
-from remedia.remediation import training
-from remedia.remediation.models import Attendance, Person, PersonnelRole
+from remedia.training import access as training_access
+from remedia.training import rosters
+from remedia.training import services as training_services
+from remedia.training.models import (
+    Attendance,
+    Person,
+    PersonnelRole,
+)
 from tests.factories import FacilityFactory
 from tests.remediation.conftest import World
 
@@ -38,7 +44,7 @@ def people(world: World) -> dict[str, tuple[str, str, bool]]:
 
 
 def test_a_monitor_imports_a_csv_roster_with_english_headers(world: World, course):
-    result = training.roster_import(
+    result = training_services.roster_import(
         user=world.monitor.user,
         facility=world.facility,
         file=csv_file(
@@ -66,7 +72,7 @@ def test_spanish_headers_and_spanish_role_labels_with_or_without_accents(
     world: World, course
 ):
     # A Latin-1 file from an old Excel, semicolons, headers in Spanish.
-    training.roster_import(
+    training_services.roster_import(
         user=world.officer.user,
         facility=world.facility,
         file=csv_file(
@@ -88,7 +94,7 @@ def test_spanish_headers_and_spanish_role_labels_with_or_without_accents(
 
 
 def test_an_xlsx_roster_with_numeric_identifiers(world: World, course):
-    training.roster_import(
+    training_services.roster_import(
         user=world.monitor.user,
         facility=world.facility,
         file=xlsx_file(
@@ -121,7 +127,7 @@ def test_bad_rows_save_nothing_and_each_is_named_by_row_and_column(
     )
 
     with pytest.raises(InvalidInput) as refused:
-        training.roster_import(
+        training_services.roster_import(
             user=world.monitor.user, facility=world.facility, file=file
         )
 
@@ -146,7 +152,7 @@ def test_bad_rows_save_nothing_and_each_is_named_by_row_and_column(
 
 def test_a_file_without_the_role_column_or_not_a_list_is_refused(world: World, course):
     with pytest.raises(InvalidInput) as missing:
-        training.roster_import(
+        training_services.roster_import(
             user=world.monitor.user,
             facility=world.facility,
             file=csv_file("numero,nombre\n1,Ana\n"),
@@ -155,7 +161,7 @@ def test_a_file_without_the_role_column_or_not_a_list_is_refused(world: World, c
     assert "papel" in missing.value.errors[0]["reason"]
 
     with pytest.raises(InvalidInput) as wrong_kind:
-        training.roster_import(
+        training_services.roster_import(
             user=world.monitor.user,
             facility=world.facility,
             file=SimpleUploadedFile("lista.pdf", b"%PDF-1.4"),
@@ -163,7 +169,7 @@ def test_a_file_without_the_role_column_or_not_a_list_is_refused(world: World, c
     assert "CSV o XLSX" in wrong_kind.value.errors[0]["reason"]
 
     with pytest.raises(InvalidInput):
-        training.roster_import(
+        training_services.roster_import(
             user=world.monitor.user,
             facility=world.facility,
             file=SimpleUploadedFile("lista.xlsx", b"PK\x03\x04 not really a zip"),
@@ -174,7 +180,7 @@ def test_a_file_without_the_role_column_or_not_a_list_is_refused(world: World, c
 def test_reimport_updates_by_identifier_and_replace_deactivates_the_missing(
     world: World, course
 ):
-    training.roster_import(
+    training_services.roster_import(
         user=world.monitor.user,
         facility=world.facility,
         file=csv_file(
@@ -182,11 +188,11 @@ def test_reimport_updates_by_identifier_and_replace_deactivates_the_missing(
         ),
     )
     trained = Person.objects.get(identifier="3")
-    from tests.remediation.test_training_coverage import _attend, _session
+    from tests.training.test_coverage_selectors import _attend, _session
 
     _attend(_session(world, "worker_rights"), trained)
 
-    added = training.roster_import(
+    added = training_services.roster_import(
         user=world.monitor.user,
         facility=world.facility,
         file=csv_file("numero,nombre,papel\n1,Ana,worker\n2,Beto Ruiz,supervisor\n"),
@@ -199,7 +205,7 @@ def test_reimport_updates_by_identifier_and_replace_deactivates_the_missing(
     }
     assert people(world)["3"] == ("Carla", "worker", True)  # kept without replace
 
-    replaced = training.roster_import(
+    replaced = training_services.roster_import(
         user=world.monitor.user,
         facility=world.facility,
         file=csv_file("numero,nombre,papel\n1,Ana,worker\n2,Beto Ruiz,supervisor\n"),
@@ -215,7 +221,7 @@ def test_reimport_updates_by_identifier_and_replace_deactivates_the_missing(
     # Never deleted: her attendance stays in the history.
     assert Attendance.objects.filter(person=trained).count() == 1
 
-    training.roster_import(
+    training_services.roster_import(
         user=world.monitor.user,
         facility=world.facility,
         file=csv_file("numero,nombre,papel\n3,Carla,worker\n"),
@@ -226,27 +232,27 @@ def test_reimport_updates_by_identifier_and_replace_deactivates_the_missing(
 def test_who_may_import_a_facility_roster(world: World, course):
     file = "numero,nombre,papel\n1,Ana,worker\n"
     # The officer of the company party keeps its facility's list.
-    training.roster_import(
+    training_services.roster_import(
         user=world.officer.user, facility=world.facility, file=csv_file(file)
     )
     # The analyst reads the course, so the roster, but may not change it.
-    roster = training.roster_for_facility(
+    roster = training_access.roster_for_facility(
         user=world.analyst.user, facility=world.facility
     )
     assert not roster.can_manage
     with pytest.raises(PermissionDenied):
-        training.roster_import(
+        training_services.roster_import(
             user=world.analyst.user, facility=world.facility, file=csv_file(file)
         )
     # A stranger does not learn the roster exists.
     with pytest.raises(NotFound):
-        training.roster_import(
+        training_services.roster_import(
             user=world.stranger.user, facility=world.facility, file=csv_file(file)
         )
     # Nor may the officer touch another facility's roster.
     elsewhere = FacilityFactory(name="Otra planta")
     with pytest.raises(NotFound):
-        training.roster_import(
+        training_services.roster_import(
             user=world.officer.user, facility=elsewhere, file=csv_file(file)
         )
 
@@ -259,20 +265,22 @@ def test_an_organisations_roster_is_kept_by_its_own_writers(world: World):
         "numero,nombre,papel\nF1,Funcionaria Uno,official\nP1,Aliada,partner\n"
     )
 
-    training.roster_import(user=coordinator.user, organisation=world.ilc, file=file)
+    training_services.roster_import(
+        user=coordinator.user, organisation=world.ilc, file=file
+    )
 
     assert set(
         Person.objects.filter(organisation=world.ilc).values_list("identifier", "role")
     ) == {("F1", "official"), ("P1", "partner")}
     # The ILC's analyst reads it but writes neither remediation nor coordination.
     with pytest.raises(PermissionDenied):
-        training.roster_import(
+        training_services.roster_import(
             user=world.analyst.user,
             organisation=world.ilc,
             file=csv_file("numero,nombre,papel\nF2,Otro,official\n"),
         )
     with pytest.raises(NotFound):
-        training.roster_import(
+        training_services.roster_import(
             user=world.monitor.user,
             organisation=world.ilc,
             file=csv_file("numero,nombre,papel\nF2,Otro,official\n"),
@@ -280,7 +288,7 @@ def test_an_organisations_roster_is_kept_by_its_own_writers(world: World):
 
 
 def test_a_person_is_added_and_corrected_by_hand(world: World, course):
-    person = training.person_create(
+    person = training_services.person_create(
         user=world.officer.user,
         facility=world.facility,
         identifier=" 77 ",
@@ -290,7 +298,7 @@ def test_a_person_is_added_and_corrected_by_hand(world: World, course):
     assert (person.identifier, person.name) == ("77", "Julia Ortiz")
 
     with pytest.raises(InvalidInput) as taken:
-        training.person_create(
+        training_services.person_create(
             user=world.monitor.user,
             facility=world.facility,
             identifier="77",
@@ -299,7 +307,7 @@ def test_a_person_is_added_and_corrected_by_hand(world: World, course):
         )
     assert taken.value.errors[0]["field"] == "identifier"
 
-    updated = training.person_update(
+    updated = training_services.person_update(
         user=world.monitor.user,
         person=person,
         identifier="77",
@@ -310,7 +318,7 @@ def test_a_person_is_added_and_corrected_by_hand(world: World, course):
     assert (updated.role, updated.active) == ("supervisor", False)
 
     with pytest.raises(InvalidInput) as bad_role:
-        training.person_update(
+        training_services.person_update(
             user=world.monitor.user,
             person=person,
             identifier="77",
@@ -320,7 +328,7 @@ def test_a_person_is_added_and_corrected_by_hand(world: World, course):
         )
     assert bad_role.value.errors[0]["field"] == "role"
     with pytest.raises(PermissionDenied):
-        training.person_update(
+        training_services.person_update(
             user=world.analyst.user,
             person=person,
             identifier="77",
@@ -345,4 +353,4 @@ def test_a_person_is_added_and_corrected_by_hand(world: World, course):
     ],
 )
 def test_role_from_text(text, role):
-    assert training.role_from_text(text) == role
+    assert rosters.role_from_text(text) == role

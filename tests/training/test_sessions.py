@@ -12,10 +12,13 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from remedia.core.errors import InvalidInput, NotFound, PermissionDenied
-from remedia.remediation import training
 from remedia.remediation.models import (
-    Attendance,
     MeasureType,
+)
+from remedia.training import selectors as training_selectors
+from remedia.training import services as training_services
+from remedia.training.models import (
+    Attendance,
     Person,
     PersonnelRole,
     TrainingSession,
@@ -61,7 +64,7 @@ def session_make(world: World, **overrides: Any) -> TrainingSession:
         "location": "Comedor",
         **overrides,
     }
-    return training.training_session_create(**fields)
+    return training_services.training_session_create(**fields)
 
 
 def attendance(session: TrainingSession) -> set[str]:
@@ -80,7 +83,8 @@ def test_a_monitor_records_a_session_for_a_training_measure(world: World, course
 
     session = session_make(world, measure=measure)
 
-    assert session.course == course  # implied by the measure
+    # the measure implies the course; the link is remediation's row
+    assert session.course_link.course == course
     assert session.organisation == world.monitor_org
     assert session.audience_roles == ["worker"]
 
@@ -128,16 +132,22 @@ def test_an_analyst_reads_sessions_but_records_none_and_a_stranger_sees_none(
     session = session_make(world)
 
     assert (
-        training.training_session_get(user=world.analyst.user, session_id=session.pk)
+        training_selectors.training_session_get(
+            user=world.analyst.user, session_id=session.pk
+        )
         == session
     )
     with pytest.raises(PermissionDenied):
         session_make(world, user=world.analyst.user)
     with pytest.raises(NotFound):
-        training.training_session_get(user=world.stranger.user, session_id=session.pk)
+        training_selectors.training_session_get(
+            user=world.stranger.user, session_id=session.pk
+        )
     with pytest.raises(NotFound):
         session_make(world, user=world.stranger.user)
-    assert list(training.training_session_list(user=world.stranger.user)) == []
+    assert (
+        list(training_selectors.training_session_list(user=world.stranger.user)) == []
+    )
 
 
 # --- Attendance -----------------------------------------------------------------------
@@ -146,7 +156,7 @@ def test_an_analyst_reads_sessions_but_records_none_and_a_stranger_sees_none(
 def test_attendance_imported_from_csv_with_names_checked(world: World, roster):
     session = session_make(world)
 
-    result = training.attendance_import(
+    result = training_services.attendance_import(
         user=world.officer.user,
         session=session,
         file=csv_file("numero,nombre\n1,ana lopez\n2,Beto Ruiz\n1,Ana López\n"),
@@ -155,7 +165,7 @@ def test_attendance_imported_from_csv_with_names_checked(world: World, roster):
     assert (result.added, result.already) == (2, 0)
     assert attendance(session) == {"1", "2"}
 
-    again = training.attendance_import(
+    again = training_services.attendance_import(
         user=world.monitor.user, session=session, file=csv_file("identifier\n2\n3\n")
     )
     assert (again.added, again.already) == (1, 1)
@@ -170,7 +180,7 @@ def test_attendance_from_xlsx(world: World, roster):
     buffer = io.BytesIO()
     book.save(buffer)
 
-    training.attendance_import(
+    training_services.attendance_import(
         user=world.monitor.user,
         session=session,
         file=SimpleUploadedFile("asistencia.xlsx", buffer.getvalue()),
@@ -183,7 +193,7 @@ def test_an_unknown_person_saves_nothing_and_names_the_row(world: World, roster)
     session = session_make(world)
 
     with pytest.raises(InvalidInput) as refused:
-        training.attendance_import(
+        training_services.attendance_import(
             user=world.monitor.user,
             session=session,
             file=csv_file("numero,nombre\n1,Ana López\n99,Nadie\n2,Beto Ruiz\n"),
@@ -202,7 +212,7 @@ def test_a_name_that_does_not_match_the_roster_is_refused(world: World, roster):
     session = session_make(world)
 
     with pytest.raises(InvalidInput) as refused:
-        training.attendance_import(
+        training_services.attendance_import(
             user=world.monitor.user,
             session=session,
             file=csv_file("numero,nombre\n1,Beto Ruiz\n"),
@@ -219,7 +229,7 @@ def test_someone_of_another_roster_is_unknown_here(world: World, roster):
     session = session_make(world)
 
     with pytest.raises(InvalidInput):
-        training.attendance_record(
+        training_services.attendance_record(
             user=world.monitor.user, session=session, identifiers=["50"]
         )
     assert attendance(session) == set()
@@ -230,15 +240,15 @@ def test_a_session_in_the_future_cannot_have_attendance(world: World, roster):
     session = session_make(world, held_on=tomorrow)
 
     with pytest.raises(InvalidInput) as by_file:
-        training.attendance_import(
+        training_services.attendance_import(
             user=world.monitor.user, session=session, file=csv_file("numero\n1\n")
         )
     with pytest.raises(InvalidInput):
-        training.attendance_record(
+        training_services.attendance_record(
             user=world.monitor.user, session=session, identifiers=["1"]
         )
     with pytest.raises(InvalidInput):
-        training.attendance_set(
+        training_services.attendance_set(
             user=world.monitor.user, session=session, person_ids=[roster["1"].pk]
         )
 
@@ -249,12 +259,12 @@ def test_a_session_in_the_future_cannot_have_attendance(world: World, roster):
 
 def test_ticking_sets_attendance_within_the_people_shown(world: World, roster):
     session = session_make(world)
-    training.attendance_record(
+    training_services.attendance_record(
         user=world.monitor.user, session=session, identifiers=["1", "3"]
     )
 
     # The page showed only the workers (1 and 2); 2 is ticked, 1 is not.
-    result = training.attendance_set(
+    result = training_services.attendance_set(
         user=world.monitor.user,
         session=session,
         person_ids=[roster["2"].pk],
@@ -264,7 +274,9 @@ def test_ticking_sets_attendance_within_the_people_shown(world: World, roster):
     assert (result.added, result.removed) == (1, 1)
     assert attendance(session) == {"2", "3"}  # 3 was not shown: untouched
 
-    training.attendance_set(user=world.monitor.user, session=session, person_ids=[])
+    training_services.attendance_set(
+        user=world.monitor.user, session=session, person_ids=[]
+    )
     assert attendance(session) == set()
 
 
@@ -275,15 +287,15 @@ def test_ticking_someone_off_the_roster_or_as_a_reader_is_refused(world: World, 
     )
 
     with pytest.raises(InvalidInput):
-        training.attendance_set(
+        training_services.attendance_set(
             user=world.monitor.user, session=session, person_ids=[stranger.pk]
         )
     with pytest.raises(InvalidInput):
-        training.attendance_set(
+        training_services.attendance_set(
             user=world.monitor.user, session=session, person_ids=["not-a-uuid"]
         )
     with pytest.raises(PermissionDenied):
-        training.attendance_set(
+        training_services.attendance_set(
             user=world.analyst.user, session=session, person_ids=[roster["1"].pk]
         )
     assert attendance(session) == set()
@@ -296,7 +308,7 @@ def test_a_session_for_an_organisation(world: World):
     Person.objects.create(
         organisation=world.ilc, identifier="F1", name="Funcionaria", role="official"
     )
-    session = training.training_session_create(
+    session = training_services.training_session_create(
         user=coordinator.user,
         audience_organisation=world.ilc,
         topic=TrainingTopic.PROTOCOLS,
@@ -307,11 +319,11 @@ def test_a_session_for_an_organisation(world: World):
         trainer="Coordinación interinstitucional",
         audience_roles=["official"],
     )
-    training.attendance_record(
+    training_services.attendance_record(
         user=coordinator.user, session=session, identifiers=["F1"]
     )
 
-    coverage = training.protocols_coverage(
+    coverage = training_selectors.protocols_coverage(
         user=world.analyst.user, organisation=world.ilc
     )
     assert coverage.complete
@@ -323,7 +335,7 @@ def test_a_course_is_not_for_an_organisations_session(world: World, course):
 
     coordinator = staff_member(world.ilc, "coordina", role="coordinator")
     with pytest.raises(InvalidInput) as refused:
-        training.training_session_create(
+        training_services.training_session_create(
             user=coordinator.user,
             audience_organisation=world.ilc,
             topic=TrainingTopic.PROTOCOLS,
@@ -342,13 +354,13 @@ def test_the_sessions_list_counts_attendance_in_few_queries(
 ):
     for day in range(1, 6):
         session = session_make(world, held_on=dt.date(2023, 9, day))
-        training.attendance_record(
+        training_services.attendance_record(
             user=world.monitor.user, session=session, identifiers=["1", "2"]
         )
     user = world.monitor.user
 
     with django_assert_max_num_queries(3):
-        sessions = list(training.training_session_list(user=user))
+        sessions = list(training_selectors.training_session_list(user=user))
         shown = [(s.facility.name, s.attendance_count) for s in sessions]
 
     assert len(shown) == 5

@@ -1,4 +1,5 @@
-"""The staff pages of rosters, sessions, coverage and sanctions, in both languages."""
+"""The staff pages of rosters, sessions and coverage (and the sanctions pages
+linked from them), in both languages."""
 
 from __future__ import annotations
 
@@ -12,12 +13,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory
 from django.utils import timezone
 
-from remedia.remediation import sanctions, training, training_views
+from remedia.remediation import sanctions
 from remedia.remediation.models import (
-    Attendance,
     MeasureType,
+)
+from remedia.training import services as training_services
+from remedia.training import views as training_views
+from remedia.training.models import (
+    Attendance,
     Person,
-    SanctionProceeding,
     TrainingSession,
 )
 from tests.factories import totp_device
@@ -47,10 +51,10 @@ def upload(text: str, name: str = "lista.csv") -> SimpleUploadedFile:
 @pytest.fixture
 def filled(world: World, course) -> dict[str, Any]:
     """A roster, a session with one person present, and a proceeding."""
-    training.roster_import(
+    training_services.roster_import(
         user=world.monitor.user, facility=world.facility, file=upload(ROSTER)
     )
-    session = training.training_session_create(
+    session = training_services.training_session_create(
         user=world.monitor.user,
         facility=world.facility,
         topic="worker_rights",
@@ -61,7 +65,7 @@ def filled(world: World, course) -> dict[str, Any]:
         trainer="Centro de capacitación",
         measure=course.measures.get(type=MeasureType.WORKER_RIGHTS_TRAINING),
     )
-    training.attendance_record(
+    training_services.attendance_record(
         user=world.monitor.user, session=session, identifiers=["1"]
     )
     sanction = sanctions.sanction_create(
@@ -244,7 +248,7 @@ def test_a_monitor_records_a_session_ticks_and_imports_attendance(
 
 
 def test_a_future_session_offers_no_attendance(client, enter, world: World, filled):
-    session = training.training_session_create(
+    session = training_services.training_session_create(
         user=world.monitor.user,
         facility=world.facility,
         topic="worker_rights",
@@ -277,85 +281,6 @@ def test_the_coverage_page_shows_each_role_with_a_bar(client, enter, world, fill
     assert 'data-complete="no"' in html
 
 
-def test_sanctions_pages_create_and_update(client, enter, world: World, course):
-    enter(world.officer)
-    assert client.get(f"{BASE}/sanctions/new/").status_code == 404
-
-    enter(world.monitor)
-    measure = course.measures.get(type=MeasureType.SANCTIONS_PROCEEDINGS)
-    form = client.get(f"{BASE}/sanctions/new/?course={course.pk}").content.decode()
-    # The course's sanctions measure is offered already chosen.
-    assert f'<option value="{measure.pk}" selected>' in form
-    created = client.post(
-        f"{BASE}/sanctions/new/?course={course.pk}",
-        {
-            "measure": str(measure.pk),
-            "respondent_kind": "company",
-            "respondent_name": "INISA",
-            "authority": "CFCRL",
-            "number": "7/2023",
-            "opened_on": "2023-09-01",
-            "status": "initiated",
-        },
-    )
-    assert created.status_code == 302, created.content.decode()[:3000]
-    sanction = SanctionProceeding.objects.get()
-    assert (sanction.course, sanction.measure) == (course, measure)
-
-    skipped = client.post(
-        f"{BASE}/sanctions/{sanction.pk}/edit/",
-        {
-            "respondent_kind": "company",
-            "respondent_name": "INISA",
-            "authority": "CFCRL",
-            "number": "7/2023",
-            "opened_on": "2023-09-01",
-            "status": "closed",
-        },
-    )
-    assert skipped.status_code == 422  # "closed" is not offered from "initiated"
-    moved = client.post(
-        f"{BASE}/sanctions/{sanction.pk}/edit/",
-        {
-            "respondent_kind": "company",
-            "respondent_name": "INISA",
-            "authority": "CFCRL",
-            "number": "7/2023",
-            "opened_on": "2023-09-01",
-            "status": "in_progress",
-        },
-    )
-    assert moved.status_code == 302
-    sanction.refresh_from_db()
-    assert sanction.status == "in_progress"
-
-
-def test_the_course_sections_render(world: World, filled) -> None:
-    course = filled["course"]
-    for staff in (world.monitor, world.officer):
-        request = RequestFactory().get(f"/staff/remediation/{course.pk}/")
-        request.user = staff.user
-
-        training_html = training_views.training_course_section(request, course)
-        sanctions_html = training_views.sanctions_course_section(request, course)
-
-        assert 'id="training"' in training_html
-        assert training_html.count('class="inbox coverage"') == 2  # two measures
-        assert 'data-role="worker" data-percent="100"' in training_html
-        assert "CFCRL/2023/1" in sanctions_html
-        assert ("Registrar un procedimiento" in sanctions_html) == (
-            staff is world.monitor
-        )
-    measure = course.measures.get(type=MeasureType.WORKER_RIGHTS_TRAINING)
-    request.user = world.monitor.user
-    assert "Sesiones de esta medida" in training_views.training_measure_section(
-        request, measure
-    )
-    other = course.measures.get(type=MeasureType.NEUTRALITY_STATEMENT)
-    assert training_views.training_measure_section(request, other) == ""
-    assert training_views.sanctions_measure_section(request, other) == ""
-
-
 def test_the_menu_entry_is_for_those_who_keep_or_read_training(world: World) -> None:
     from tests.intake.support import staff_member
 
@@ -368,3 +293,38 @@ def test_the_menu_entry_is_for_those_who_keep_or_read_training(world: World) -> 
     assert item.url == f"{BASE}/"
     request.user = handler.user
     assert training_views.training_nav(request) is None
+
+
+def test_the_facility_page_shows_training_coverage_per_role(
+    client, enter, world: World, filled
+) -> None:
+    # Given a facility whose roster has one worker of two people trained on
+    # worker rights (``filled``), when a reader of its course opens the
+    # facility page
+    enter(world.analyst)
+    response = client.get(f"/staff/facilities/{world.facility.pk}/")
+    if response.status_code == 404:
+        pytest.skip("the analyst's role does not read the facility registry")
+    page = response.content.decode()
+
+    # Then the training section shows the coverage per role, as the course
+    # page does, and the old "will appear here" note is gone
+    section = page[page.index('id="facility-training"') :]
+    assert "Derechos de los trabajadores" in section
+    assert 'data-role="worker" data-percent="100"' in section
+    assert 'data-role="supervisor" data-percent="0.0"' in section
+    assert "aparecerá aquí cuando Remedia registre las sesiones" not in page
+
+
+def test_the_facility_page_has_no_training_section_for_others(
+    world: World, filled
+) -> None:
+    # Given someone who reads no course at the facility, then the training
+    # app gives the facility page no section for them
+    request = RequestFactory().get("/")
+    request.user = world.stranger.user
+    assert training_views.facility_training_section(request, world.facility) is None
+    request.user = world.monitor.user
+    section = training_views.facility_training_section(request, world.facility)
+    assert section is not None
+    assert section.key == "training"

@@ -1,9 +1,12 @@
-"""Staff pages of rosters, training sessions, coverage and sanctions
-(under /staff/remediation/training/, in the "remediation" namespace)."""
+"""Staff pages of rosters, training sessions and coverage (mounted at
+/staff/remediation/training/, where they were when training was part of
+remediation; the "training" namespace)."""
 
 from django.urls import path
 
-from remedia.remediation import training_views as views
+from remedia.training import views
+
+app_name = "training"
 
 urlpatterns = [
     path("", views.training_home_view, name="training_home"),
@@ -68,17 +71,5 @@ urlpatterns = [
         "sessions/<uuid:session_id>/attendance/import/",
         views.training_attendance_import_view,
         name="training_attendance_import",
-    ),
-    path("sanctions/", views.sanction_list_view, name="sanction_list"),
-    path("sanctions/new/", views.sanction_create_view, name="sanction_create"),
-    path(
-        "sanctions/<uuid:sanction_id>/",
-        views.sanction_detail_view,
-        name="sanction_detail",
-    ),
-    path(
-        "sanctions/<uuid:sanction_id>/edit/",
-        views.sanction_update_view,
-        name="sanction_update",
     ),
 ]
