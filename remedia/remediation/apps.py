@@ -13,6 +13,7 @@ class RemediationConfig(AppConfig):
         from remedia.remediation import alerts
         from remedia.remediation.survey_sms import sms_turn
         from remedia.remediation.survey_views import survey_measure_section
+        from remedia.remediation.timeline import measure_timeline_section
         from remedia.remediation.training_views import (
             sanctions_course_section,
             sanctions_measure_section,
@@ -35,5 +36,7 @@ class RemediationConfig(AppConfig):
         measure_section_register(survey_measure_section)
         measure_section_register(training_measure_section)
         measure_section_register(sanctions_measure_section)
+        # Last on the measure page: its timeline (timeline.py).
+        measure_section_register(measure_timeline_section)
         # Workers answer verification surveys on the intake's SMS line too.
         sms_handler_register("survey", sms_turn)
