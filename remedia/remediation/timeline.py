@@ -30,9 +30,10 @@ def _label(choices: type[MeasureStatus] | type[MeasureType], value: object) -> s
 
 def _field_name(name: str) -> str:
     try:
-        return str(Measure._meta.get_field(name).verbose_name)
+        field = Measure._meta.get_field(name)
     except FieldDoesNotExist:
         return name
+    return str(getattr(field, "verbose_name", name))
 
 
 def event_label(event: MeasureEvent) -> str:
