@@ -465,7 +465,7 @@ def petition_advance(
         raise _as_invalid(exc) from None
     case.save()
     data = {"from": previous, "to": to_stage, "on": on.isoformat()}
-    for key in ("affirmative", "denial_found", "liquidation_suspended", "ending"):
+    for key in events.ADVANCE_DECISIONS:
         if key in details:
             data[key] = details[key]
     events.petition_advanced_event(
