@@ -9,6 +9,7 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from remedia.cases import alerts, receivers
+        from remedia.cases.facility_sections import facility_cases_section
         from remedia.cases.panels import (
             cases_nav,
             cases_panel,
@@ -16,6 +17,7 @@ class CasesConfig(AppConfig):
             triage_nav,
         )
         from remedia.core.hooks import home_panel_register, staff_nav_register
+        from remedia.facilities.hooks import facility_section_register
         from remedia.intake.hooks import staff_report_section_register
 
         receivers.connect()
@@ -24,3 +26,4 @@ class CasesConfig(AppConfig):
         staff_nav_register(cases_nav)
         home_panel_register(cases_panel)
         staff_report_section_register(report_section)
+        facility_section_register(facility_cases_section)

@@ -45,7 +45,6 @@ from remedia.cases.models import (
     CheckinAnswer,
     ClosureReason,
     Escalation,
-    EventKind,
     RetaliationCheckin,
     Severity,
 )
@@ -329,12 +328,7 @@ def _link_reports(*, case: Case, reports: list[Report], user: User) -> None:
             intake.report_status_follow_case(
                 report=report, status=_report_status_for(case), actor=user
             )
-        events.record(
-            case=case,
-            kind=EventKind.REPORT_ADDED,
-            actor=user,
-            data={"report": str(report.pk), "channel": report.channel},
-        )
+        events.report_added_event(case=case, user=user, report=report)
 
 
 def _report_status_for(case: Case) -> str:
@@ -396,20 +390,10 @@ def case_open(
     case.save()
     transaction.on_commit(selectors.cases_changed)
     _grant(case=case, case_private=pair.private, fresh=True)
-    events.record(
-        case=case,
-        kind=EventKind.OPENED,
-        actor=user,
-        data={"reports": len(reports), "urgent": urgent},
-    )
+    events.case_opened_event(case=case, user=user, reports=len(reports), urgent=urgent)
     _link_reports(case=case, reports=reports, user=user)
     if assignee is not None:
-        events.record(
-            case=case,
-            kind=EventKind.ASSIGNED,
-            actor=user,
-            data={"to": str(assignee.pk), "username": assignee.username},
-        )
+        events.case_assigned_event(case=case, user=user, assignee=assignee)
         _notify_assigned(case, assignee, by=user)
     audit_record(
         action="case.opened",
@@ -521,25 +505,16 @@ def case_update(
     case = _lock(case)
     fields: list[str] = []
     if severity is not UNSET and severity != case.severity:
-        events.record(
-            case=case,
-            kind=EventKind.SEVERITY_CHANGED,
-            actor=user,
-            data={"from": case.severity, "to": severity},
+        events.severity_changed_event(
+            case=case, user=user, previous=case.severity, severity=severity
         )
         case.severity = severity
         fields.append("severity")
     if facility_id is not UNSET:
         new_id = facility.pk if facility else None
         if new_id != case.facility_id:
-            events.record(
-                case=case,
-                kind=EventKind.FACILITY_CHANGED,
-                actor=user,
-                data={
-                    "from": str(case.facility_id) if case.facility_id else None,
-                    "to": str(new_id) if new_id else None,
-                },
+            events.facility_changed_event(
+                case=case, user=user, previous_id=case.facility_id, facility_id=new_id
             )
             case.facility = facility
             fields.append("facility")
@@ -550,11 +525,8 @@ def case_update(
             CaseCategory.objects.bulk_create(
                 [CaseCategory(case=case, code=c) for c in codes if c not in have]
             )
-            events.record(
-                case=case,
-                kind=EventKind.CATEGORIES_CHANGED,
-                actor=user,
-                data={"from": sorted(have), "to": sorted(codes)},
+            events.categories_changed_event(
+                case=case, user=user, previous=list(have), categories=codes
             )
             fields.append("updated_at")
     if assignee_id is not UNSET:
@@ -562,15 +534,7 @@ def case_update(
         if new_assignee != case.assignee_id:
             case.assignee = assignee
             fields.append("assignee")
-            events.record(
-                case=case,
-                kind=EventKind.ASSIGNED,
-                actor=user,
-                data={
-                    "to": str(new_assignee) if new_assignee else None,
-                    "username": assignee.username if assignee else None,
-                },
-            )
+            events.case_assigned_event(case=case, user=user, assignee=assignee)
             fields += _mark_acknowledged(case, timezone.now())
             if assignee is not None and assignee.pk != user.pk:
                 _notify_assigned(case, assignee, by=user)
@@ -639,10 +603,10 @@ def _status_apply(
     fields = ["status"]
     if previous == CaseStatus.AWAITING_RESPONSE:
         fields += _resume(case, now)
-        events.record(case=case, kind=EventKind.CLOCK_RESUMED, actor=actor, data={})
+        events.clock_resumed_event(case=case, user=actor)
     if status == CaseStatus.AWAITING_RESPONSE:
         fields += _pause(case, now)
-        events.record(case=case, kind=EventKind.CLOCK_PAUSED, actor=actor, data={})
+        events.clock_paused_event(case=case, user=actor)
     case.status = status
     if status != CaseStatus.OPEN:
         fields += _mark_acknowledged(case, now)
@@ -663,11 +627,8 @@ def _status_apply(
         case.closure_reason = ""
         fields += ["resolved_at", "closed_at", "closure_reason"]
         RetaliationCheckin.objects.filter(case=case, asked_at__isnull=True).delete()
-    events.record(
-        case=case,
-        kind=EventKind.STATUS_CHANGED,
-        actor=actor,
-        data={"from": previous, "to": status, "reason": reason or None},
+    events.status_changed_event(
+        case=case, user=actor, previous=previous, status=status, reason=reason or None
     )
     report_status = _report_status_for(case)
     for report in Report.objects.filter(case_links__case=case).only("pk", "status"):
@@ -738,9 +699,7 @@ def case_note_add(*, case: Case, user: User, body: str) -> CaseNote:
         author=user,
         content=note_seal(text, public_key=bytes(case.public_key)),
     )
-    events.record(
-        case=case, kind=EventKind.NOTE_ADDED, actor=user, data={"note": str(note.pk)}
-    )
+    events.note_added_event(case=case, user=user, note_id=note.pk)
     _save(case, [])
     audit_record(
         action="case.note_added",
@@ -791,15 +750,8 @@ def case_task_add(
     task = CaseTask.objects.create(
         case=case, title=text, owner=owner, due_on=due_on, created_by=user
     )
-    events.record(
-        case=case,
-        kind=EventKind.TASK_ADDED,
-        actor=user,
-        data={
-            "task": str(task.pk),
-            "owner": owner.username,
-            "due_on": due_on.isoformat(),
-        },
+    events.task_added_event(
+        case=case, user=user, task_id=task.pk, owner=owner, due_on=due_on
     )
     _save(case, [])
     audit_record(
@@ -823,9 +775,7 @@ def case_task_done(*, task: CaseTask, user: User) -> CaseTask:
     task.done_at = timezone.now()
     task.done_by = user
     task.save(update_fields=["done_at", "done_by", "updated_at"])
-    events.record(
-        case=case, kind=EventKind.TASK_DONE, actor=user, data={"task": str(task.pk)}
-    )
+    events.task_done_event(case=case, user=user, task_id=task.pk)
     _save(case, [])
     audit_record(
         action="case.task_done",
@@ -863,11 +813,11 @@ def case_document_add(
             document = CaseDocument.objects.create(
                 case=case, author=user, **sealed.fields()
             )
-            events.record(
+            events.document_added_event(
                 case=case,
-                kind=EventKind.DOCUMENT_ADDED,
-                actor=user,
-                data={"document": str(document.pk), "type": clean.content_type},
+                user=user,
+                document_id=document.pk,
+                content_type=clean.content_type,
             )
             _save(case, [])
             audit_record(
@@ -1010,12 +960,7 @@ def case_message_reporters(
             )
         now = timezone.now()
         fields = _mark_first_response(locked, now) + _mark_acknowledged(locked, now)
-        events.record(
-            case=locked,
-            kind=EventKind.MESSAGE_SENT,
-            actor=user,
-            data={"reporters": len(reports)},
-        )
+        events.message_sent_event(case=locked, user=user, reporters=len(reports))
         _save(locked, fields)
     return len(reports)
 
@@ -1046,12 +991,7 @@ def case_report_message(
                 if not fields:
                     continue
             elif author_kind == "reporter":
-                events.record(
-                    case=case,
-                    kind=EventKind.REPORTER_REPLIED,
-                    actor=None,
-                    data={"report": str(report.pk)},
-                )
+                events.reporter_replied_event(case=case, report=report)
                 if case.status == CaseStatus.AWAITING_RESPONSE:
                     # The reporter answered: the clocks run again.
                     fields += _status_apply(
@@ -1139,11 +1079,11 @@ def case_escalate(
         fields = _status_apply(
             case, status=CaseStatus.ESCALATED, actor=user, now=timezone.now()
         )
-    events.record(
+    events.case_escalated_event(
         case=case,
-        kind=EventKind.ESCALATED,
-        actor=user,
-        data={"escalation": str(escalation.pk), "documents": len(documents)},
+        user=user,
+        escalation_id=escalation.pk,
+        documents=len(documents),
     )
     _save(case, fields)
     audit_record(
@@ -1212,12 +1152,7 @@ def checkins_send_due(*, today: date | None = None) -> int:
             )
             locked.asked_at = timezone.now()
             locked.save(update_fields=["asked_at", "updated_at"])
-            events.record(
-                case=checkin.case,
-                kind=EventKind.CHECKIN_SENT,
-                actor=None,
-                data={"days_after": checkin.days_after},
-            )
+            events.checkin_sent_event(case=checkin.case, days_after=checkin.days_after)
             sent += 1
     if sent:
         logger.info("checkins.sent", extra={"count": sent})
@@ -1269,11 +1204,8 @@ def checkin_answer(
     checkin.answered_at = now
     checkin.save(update_fields=["answer", "answered_at", "updated_at"])
     case = _lock(checkin.case)
-    events.record(
-        case=case,
-        kind=EventKind.CHECKIN_ANSWERED,
-        actor=None,
-        data={"days_after": checkin.days_after, "answer": answer},
+    events.checkin_answered_event(
+        case=case, days_after=checkin.days_after, answer=answer
     )
     fields: list[str] = []
     if answer == CheckinAnswer.YES:
@@ -1301,9 +1233,7 @@ def _reopen_urgent(case: Case, *, now: datetime) -> list[str]:
     fields: list[str] = []
     if case.status != CaseStatus.OPEN:
         fields += _status_apply(case, status=CaseStatus.OPEN, actor=None, now=now)
-    events.record(
-        case=case, kind=EventKind.REOPENED, actor=None, data={"why": "retaliation"}
-    )
+    events.case_reopened_event(case=case, why="retaliation")
     case.urgent = True
     case.acknowledged_at = None
     case.first_response_at = None

@@ -4,8 +4,14 @@ The page belongs to `facilities`, but what is linked to a facility (reports,
 cases, petitions, courses of remediation, training) belongs to later apps,
 which `facilities` must not import. Each registers a provider at start-up (in
 its AppConfig.ready); the page asks every provider for its section for the
-current user and this facility. A section no app provides yet is shown as a
-short note saying it arrives with its capability.
+current user and this facility, and shows them in the order of `SECTIONS`.
+
+A provider returns None when the viewer may see nothing of its kind (a
+facility's compliance officer gets no cases section: even an empty one would
+say that cases exist elsewhere); it scopes what it shows to the viewer's
+organisations, as its own list pages do. A key no provider fills is left out.
+Today: reports (intake), cases (cases), petitions (rrm), remediation
+(remediation); training registers its own.
 """
 
 from __future__ import annotations

@@ -323,7 +323,8 @@ def facility_detail_view(request: HttpRequest, facility_id: Any) -> HttpResponse
             "map": position_map(lat=facility.lat, lng=facility.lng),
             "lat": _display("lat", facility.lat),
             "lng": _display("lng", facility.lng),
-            "sections": [(key, sections.get(key)) for key in SECTIONS],
+            # In page order; a section no app gave this viewer is left out.
+            "sections": [sections[key] for key in SECTIONS if key in sections],
             "can_write": can_write,
             "alias_form": AliasForm() if can_write else None,
             "status_form": StatusForm(initial={"status": facility.status})

@@ -5,7 +5,8 @@ Bearer-token endpoints (the API's default auth). Every plan comes through
 exactly like a missing one, and so does a measure or evidence item looked up
 in it. Changing a plan needs the monitor's right on it (403 otherwise);
 evidence may also come from the company party's compliance officers, who
-never see monitor notes (``notes`` is ``null`` for them). Bad input is 422
+never see monitor notes (``notes`` is ``null`` for them, and a measure's
+``timeline`` has no note events). Bad input is 422
 with the field and the reason, nothing stored.
 """
 
@@ -33,12 +34,15 @@ from remedia.remediation.models import (
     CourseStatus,
     Evidence,
     Measure,
+    MeasureEvent,
+    MeasureEventKind,
     MeasureNote,
     MeasureStatus,
     MeasureType,
     PartyRole,
     ResponsibleParty,
 )
+from remedia.remediation.timeline import event_label
 
 router = Router(tags=["remediation"])
 
@@ -204,6 +208,14 @@ class NoteOut(AnswerSchema):
     created_at: dt.datetime
 
 
+class MeasureEventOut(AnswerSchema):
+    kind: MeasureEventKind
+    label: str
+    at: dt.datetime
+    actor: str | None
+    data: dict[str, Any]
+
+
 class MeasureOut(AnswerSchema):
     id: uuid.UUID
     position: int
@@ -223,6 +235,11 @@ class MeasureOut(AnswerSchema):
     )
     notes: list[NoteOut] | None = Field(
         None, description="Monitor notes; null for who may not read them."
+    )
+    timeline: list[MeasureEventOut] | None = Field(
+        None,
+        description="In a plan's detail and a measure's answers: its events, oldest "
+        "first (no note events for who may not read notes).",
     )
 
 
@@ -324,11 +341,22 @@ def _note(n: MeasureNote) -> dict[str, Any]:
     }
 
 
+def _event(event: MeasureEvent) -> dict[str, Any]:
+    return {
+        "kind": event.kind,
+        "label": event_label(event),
+        "at": event.created_at,
+        "actor": event.actor.username if event.actor else None,
+        "data": event.data,
+    }
+
+
 def _measure(
     m: Measure,
     *,
     evidence: list[Evidence] | None = None,
     notes: list[MeasureNote] | None = None,
+    timeline: list[MeasureEvent] | None = None,
 ) -> dict[str, Any]:
     return {
         "id": m.pk,
@@ -351,6 +379,7 @@ def _measure(
         },
         "evidence": None if evidence is None else [_evidence(e) for e in evidence],
         "notes": None if notes is None else [_note(n) for n in notes],
+        "timeline": None if timeline is None else [_event(e) for e in timeline],
     }
 
 
@@ -368,6 +397,7 @@ def _plan_detail(course: Course, *, user: User) -> dict[str, Any]:
             "author"
         ):
             notes[note.measure_id].append(note)
+    timelines = selectors.course_timelines(viewer=user, course=course)
     return {
         **_plan(course, reads_all=reads_all),
         "summary": course.summary,
@@ -377,6 +407,7 @@ def _plan_detail(course: Course, *, user: User) -> dict[str, Any]:
                 m,
                 evidence=evidence[m.pk],
                 notes=notes[m.pk] if reads_all else None,
+                timeline=timelines.get(m.pk, []),
             )
             for m in measures
         ],
@@ -391,6 +422,7 @@ def _measure_detail(measure: Measure, *, user: User) -> dict[str, Any]:
         notes=selectors.measure_notes(viewer=user, measure=measure)
         if access.can_read_all(user=user, course=measure.course)
         else None,
+        timeline=selectors.measure_timeline(viewer=user, measure=measure),
     )
 
 

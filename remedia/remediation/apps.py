@@ -9,6 +9,7 @@ class RemediationConfig(AppConfig):
 
     def ready(self) -> None:
         from remedia.core.hooks import staff_nav_register
+        from remedia.facilities.hooks import facility_section_register
         from remedia.intake.hooks import sms_handler_register
         from remedia.remediation import alerts, training
         from remedia.remediation.sanctions_views import (
@@ -16,8 +17,10 @@ class RemediationConfig(AppConfig):
             sanctions_home_section,
             sanctions_measure_section,
         )
+        from remedia.remediation.facility_sections import facility_courses_section
         from remedia.remediation.survey_sms import sms_turn
         from remedia.remediation.survey_views import survey_measure_section
+        from remedia.remediation.timeline import measure_timeline_section
         from remedia.remediation.training_views import (
             training_course_section,
             training_measure_section,
@@ -41,5 +44,8 @@ class RemediationConfig(AppConfig):
         measure_section_register(survey_measure_section)
         measure_section_register(training_measure_section)
         measure_section_register(sanctions_measure_section)
+        # Last on the measure page: its timeline (timeline.py).
+        measure_section_register(measure_timeline_section)
+        facility_section_register(facility_courses_section)
         # Workers answer verification surveys on the intake's SMS line too.
         sms_handler_register("survey", sms_turn)

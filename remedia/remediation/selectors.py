@@ -1,4 +1,5 @@
-"""Reads of courses of remediation: lists with progress, measures, evidence, notes.
+"""Reads of courses of remediation: lists with progress, measures, evidence, notes,
+a measure's timeline.
 
 Every course comes through ``access`` (the same ``NotFound`` for a missing
 course and another organisation's); a measure, an evidence item or a party is
@@ -47,6 +48,8 @@ from remedia.remediation.models import (
     Evidence,
     EvidenceStatus,
     Measure,
+    MeasureEvent,
+    MeasureEventKind,
     MeasureNote,
     MeasureStatus,
 )
@@ -324,6 +327,35 @@ def measure_notes(*, viewer: Any, measure: Measure) -> list[MeasureNote]:
     if not access.can_read_all(user=viewer, course=measure.course):
         return []
     return list(measure.notes.select_related("author"))
+
+
+# Timeline kinds only the course's full readers see: a compliance officer
+# never learns that a monitor wrote a note (``access.can_read_all``).
+MONITOR_ONLY_EVENTS = frozenset({MeasureEventKind.NOTE_ADDED})
+
+
+def _timeline_rows(*, viewer: Any, course: Course) -> QuerySet[MeasureEvent]:
+    rows = MeasureEvent.objects.select_related("actor").order_by("created_at", "id")
+    if not access.can_read_all(user=viewer, course=course):
+        rows = rows.exclude(kind__in=MONITOR_ONLY_EVENTS)
+    return rows
+
+
+def measure_timeline(*, viewer: Any, measure: Measure) -> list[MeasureEvent]:
+    """A measure's events, oldest first, as ``viewer`` may see them."""
+    return list(
+        _timeline_rows(viewer=viewer, course=measure.course).filter(measure=measure)
+    )
+
+
+def course_timelines(*, viewer: Any, course: Course) -> dict[Any, list[MeasureEvent]]:
+    """Every measure's events of a course, by measure id, in one query."""
+    found: dict[Any, list[MeasureEvent]] = {}
+    for event in _timeline_rows(viewer=viewer, course=course).filter(
+        measure__course=course
+    ):
+        found.setdefault(event.measure_id, []).append(event)
+    return found
 
 
 def evidence_list(*, measure: Measure) -> list[Evidence]:

@@ -3,7 +3,9 @@
 Every function checks who may do it (``access.py``), runs in one transaction,
 locks the rows two people could change at once, and leaves an audit entry;
 bad input raises ``InvalidInput`` naming the field, with nothing stored. A
-closed course takes no more changes (``CourseClosed``).
+closed course takes no more changes (``CourseClosed``). Every change to a
+measure, its evidence or its notes also writes one line of the measure's
+timeline (``events.py``).
 
 Evidence is stored like a petition's documents: cleaned of metadata by
 ``intake.attachments.clean`` (which also refuses unknown types and large
@@ -42,7 +44,7 @@ from remedia.core.storage import data_subdir
 from remedia.facilities.models import Facility
 from remedia.intake import attachments as files
 from remedia.intake import services as intake
-from remedia.remediation import access
+from remedia.remediation import access, events
 from remedia.remediation.catalogue import entry_for
 from remedia.remediation.models import (
     MEASURE_TRANSITIONS,
@@ -370,6 +372,7 @@ def course_create(
         for i, measure in enumerate(new_measures):
             _full_clean(measure, prefix=f"measures.{i}.", validate_unique=False)
             measure.save()
+            events.measure_created_event(measure=measure, user=user)
         _audit(
             "course_created",
             user=user,
@@ -590,6 +593,7 @@ def measure_create(
         raise InvalidInput(errors)
     _full_clean(measure, validate_unique=False)
     measure.save()
+    events.measure_created_event(measure=measure, user=user)
     _audit(
         "measure_created",
         user=user,
@@ -642,6 +646,7 @@ def measure_update(*, measure: Measure, user: User, **changes: Any) -> Measure:
         setattr(measure, name, changes[name])
     _full_clean(measure, validate_unique=False)
     measure.save(update_fields=[*changed, "updated_at"])
+    events.measure_updated_event(measure=measure, user=user, fields=changed)
     _audit(
         "measure_updated",
         user=user,
@@ -752,6 +757,9 @@ def measure_status_change(
             "updated_at",
         ]
     )
+    events.measure_status_changed_event(
+        measure=measure, user=user, previous=current, status=to_status
+    )
     _audit(
         "measure_status_changed",
         user=user,
@@ -776,6 +784,7 @@ def measure_note_add(*, measure: Measure, user: User, body: str) -> MeasureNote:
     measure = _lock_measure(measure)
     _require_open(measure.course)
     note = MeasureNote.objects.create(measure=measure, body=text, author=user)
+    events.measure_note_added_event(measure=measure, user=user, note_id=note.pk)
     _audit(
         "note_added",
         user=user,
@@ -840,12 +849,22 @@ def evidence_submit(
             )
             _full_clean(evidence)
             evidence.save()
+            events.evidence_submitted_event(
+                measure=measure, user=user, evidence=evidence
+            )
             moved = measure.status == MeasureStatus.PENDING
             if moved:
                 measure.status = MeasureStatus.IN_PROGRESS
                 measure.status_changed_at = timezone.now()
                 measure.save(
                     update_fields=["status", "status_changed_at", "updated_at"]
+                )
+                events.measure_status_changed_event(
+                    measure=measure,
+                    user=user,
+                    previous=MeasureStatus.PENDING,
+                    status=MeasureStatus.IN_PROGRESS,
+                    by_evidence=True,
                 )
             _audit(
                 "evidence_submitted",
@@ -924,6 +943,9 @@ def evidence_review(
             "reviewed_at",
             "updated_at",
         ]
+    )
+    events.evidence_reviewed_event(
+        measure=measure, user=user, evidence=evidence, previous=previous
     )
     _audit(
         "evidence_reviewed",

@@ -33,15 +33,13 @@ from remedia.core.storage import data_subdir
 from remedia.facilities.models import Facility
 from remedia.intake import attachments as files
 from remedia.intake import services as intake
-from remedia.rrm import importing
+from remedia.rrm import events, importing
 from remedia.rrm.models import (
     STAGE_DATE,
     RrmCase,
     RrmCaseOrigin,
     RrmDocument,
     RrmEnding,
-    RrmEvent,
-    RrmEventKind,
     RrmNote,
     RrmStage,
 )
@@ -230,12 +228,6 @@ def _lock(case: RrmCase) -> RrmCase:
     return RrmCase.objects.select_for_update().get(pk=case.pk)
 
 
-def _event(
-    *, case: RrmCase, kind: str, actor: User | None, data: dict[str, Any]
-) -> RrmEvent:
-    return RrmEvent.objects.create(case=case, kind=kind, actor=actor, data=data)
-
-
 def _slug_for(name: str) -> str:
     base = slugify(name)[:80].strip("-") or "peticion"
     return f"{base}-{secrets.token_hex(3)}"
@@ -326,12 +318,7 @@ def petition_create(
     except ValidationError as exc:
         raise invalid_from(exc) from None
     case.save()
-    _event(
-        case=case,
-        kind=RrmEventKind.CREATED,
-        actor=user,
-        data={"stage": case.stage, "self_initiated": self_initiated},
-    )
+    events.petition_created_event(case=case, user=user, self_initiated=self_initiated)
     audit_record(
         action="rrm.petition_created",
         actor=user,
@@ -470,10 +457,17 @@ def petition_advance(
         raise invalid_from(exc) from None
     case.save()
     data = {"from": previous, "to": to_stage, "on": on.isoformat()}
-    for key in ("affirmative", "denial_found", "liquidation_suspended", "ending"):
+    for key in events.ADVANCE_DECISIONS:
         if key in details:
             data[key] = details[key]
-    _event(case=case, kind=RrmEventKind.ADVANCED, actor=user, data=data)
+    events.petition_advanced_event(
+        case=case,
+        user=user,
+        previous=previous,
+        stage=to_stage,
+        on=on,
+        decisions=details,
+    )
     audit_record(
         action="rrm.petition_advanced",
         actor=user,
@@ -499,12 +493,7 @@ def petition_claim(
         raise _invalid("organisation_id", _("Este borrador ya tiene organización."))
     case.organisation_id = organisation_id
     case.save(update_fields=["organisation", "updated_at"])
-    _event(
-        case=case,
-        kind=RrmEventKind.CLAIMED,
-        actor=user,
-        data={"organisation": str(organisation_id)},
-    )
+    events.draft_claimed_event(case=case, user=user, organisation_id=organisation_id)
     audit_record(
         action="rrm.petition_claimed",
         actor=user,
@@ -537,12 +526,10 @@ def petition_publish(*, case: RrmCase, user: User, public: bool) -> RrmCase:
         return case
     case.is_public = public
     case.save(update_fields=["is_public", "updated_at"])
-    _event(
-        case=case,
-        kind=RrmEventKind.PUBLISHED if public else RrmEventKind.WITHDRAWN,
-        actor=user,
-        data={},
-    )
+    if public:
+        events.petition_published_event(case=case, user=user)
+    else:
+        events.petition_withdrawn_event(case=case, user=user)
     audit_record(
         action="rrm.petition_published" if public else "rrm.petition_withdrawn",
         actor=user,
@@ -582,11 +569,11 @@ def rrm_document_add(
                 blob=blob,
                 author=user,
             )
-            _event(
+            events.document_added_event(
                 case=case,
-                kind=RrmEventKind.DOCUMENT_ADDED,
-                actor=user,
-                data={"document": str(document.pk), "type": clean.content_type},
+                user=user,
+                document_id=document.pk,
+                content_type=clean.content_type,
             )
             audit_record(
                 action="rrm.document_added",
@@ -629,12 +616,7 @@ def rrm_note_add(*, case: RrmCase, user: User, body: str) -> RrmNote:
         )
     case = _lock(case)
     note = RrmNote.objects.create(case=case, stage=case.stage, body=text, author=user)
-    _event(
-        case=case,
-        kind=RrmEventKind.NOTE_ADDED,
-        actor=user,
-        data={"note": str(note.pk), "stage": case.stage},
-    )
+    events.note_added_event(case=case, user=user, note_id=note.pk)
     audit_record(
         action="rrm.note_added",
         actor=user,
@@ -700,14 +682,11 @@ def escalation_receive(escalation: Escalation) -> uuid.UUID:
         case.state = str(case.get_state_code_display())
     case.full_clean()
     case.save()
-    _event(
+    events.draft_received_event(
         case=case,
-        kind=RrmEventKind.DRAFT_RECEIVED,
-        actor=escalation.created_by,
-        data={
-            "escalation": str(escalation.pk),
-            "documents_offered": len(case.evidence_offered),
-        },
+        user=escalation.created_by,
+        escalation_id=escalation.pk,
+        documents_offered=len(case.evidence_offered),
     )
     audit_record(
         action="rrm.draft_received",

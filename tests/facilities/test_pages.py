@@ -279,14 +279,15 @@ def test_no_map_without_coordinates(as_coordinator, registry):
     assert "Sin coordenadas registradas." in page
 
 
-def test_sections_for_capabilities_to_come_say_so(as_coordinator, registry):
-    page = _text(as_coordinator.get(_url(registry["inisa"])).content.decode())
+def test_sections_show_what_exists_not_what_is_to_come(as_coordinator, registry):
+    # A coordinator reads remediation (its courses section) and no cases: the
+    # page lists the sections the apps give them, none "to come".
+    page = as_coordinator.get(_url(registry["inisa"])).content.decode()
 
-    assert "Los casos sobre este centro aparecerán aquí" in page
-    assert "Las peticiones y su calendario aparecerán aquí" in page
-    assert "Los cursos de remediación y sus medidas aparecerán aquí" in page
-    # Training registers its section (coverage per role) and shows it to its readers.
-    assert "La cobertura de capacitación por puesto aparecerá aquí" not in page
+    assert 'data-section="remediation"' in page
+    assert 'data-section="cases"' not in page
+    assert "aparecerán aquí" not in _text(page)
+    assert "aparecerá aquí" not in _text(page)
 
 
 def test_page_takes_the_same_queries_however_long_its_history(

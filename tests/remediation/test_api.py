@@ -44,6 +44,7 @@ MEASURE_FIELDS = {
     "evidence_counts",
     "evidence",
     "notes",
+    "timeline",
 }
 
 
