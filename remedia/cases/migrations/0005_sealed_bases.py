@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0002_keys'),
-        ('cases', '0003_notification_remediation_due'),
+        ('cases', '0004_notification_moved'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

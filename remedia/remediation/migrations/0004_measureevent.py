@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('remediation', '0001_initial'),
+        ('remediation', '0003_coursetrainingsession'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
