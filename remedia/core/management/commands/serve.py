@@ -21,9 +21,10 @@ class _Gunicorn(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self) -> Any:
-        from remedia.config.wsgi import application
+        # settings.WSGI_APPLICATION names the app: core never imports config.
+        from django.core.servers.basehttp import get_internal_wsgi_application
 
-        return application
+        return get_internal_wsgi_application()
 
 
 class Command(BaseCommand):
