@@ -23,6 +23,9 @@ from remedia.accounts import services as accounts
 from remedia.accounts.permissions import Sector
 from remedia.intake import services as intake
 from remedia.intake.models import RoutePurpose, RoutingRule
+
+pytest_plugins = ["tests.support.plugin"]
+
 from tests.factories import (
     PASSWORD,
     OrganisationFactory,
