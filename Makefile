@@ -22,11 +22,14 @@ run: messages
 	REMEDIA_DEBUG=1 $(BIN)/remedia seed-demo
 	REMEDIA_DEBUG=1 $(BIN)/remedia runserver 127.0.0.1:8000
 
+# Both cores (or all of a bigger machine's): one worker process per core, each
+# test file kept whole on one worker (its module fixtures made once).
+PYTEST_WORKERS ?= auto
 test: messages
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 e2e: messages
-	$(BIN)/pytest -m e2e
+	$(BIN)/pytest -m e2e -n $(PYTEST_WORKERS) --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from remedia.accounts import services
 from remedia.accounts.models import ApiToken, Membership
-from tests.factories import OrganisationFactory
+from tests.support.factories.accounts import OrganisationFactory
 
 UNAUTHENTICATED = {"detail": "Credenciales ausentes o no válidas."}
 

@@ -342,7 +342,7 @@ def test_a_report_by_phone_is_stored_with_its_audio_and_the_receipt_read_twice(
 
 def _handler_key(staff: Any) -> bytes:
     from remedia.accounts import keys
-    from tests.intake.support import PASSWORD
+    from tests.support.factories.accounts import PASSWORD
 
     return keys.user_key_unlock(user=staff.user, password=PASSWORD)
 
@@ -613,7 +613,7 @@ def test_no_caller_number_in_the_database_files_or_logs(call, provider, orgs, ca
 def test_the_handler_plays_the_recording_in_the_report_page(
     client, provider, agu_handler, log_in_verified
 ):
-    from tests.factories import totp_device
+    from tests.support.factories.accounts import totp_device
 
     worker = Call(client=client)
     _receipt_in(

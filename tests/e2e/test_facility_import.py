@@ -22,7 +22,7 @@ from remedia.facilities.models import (
 )
 from tests.e2e.conftest import PageLog
 from tests.facilities.import_support import csv_bytes
-from tests.factories import PASSWORD, member, totp_code, totp_device
+from tests.support.factories.accounts import PASSWORD, member, totp_code, totp_device
 
 pytestmark = pytest.mark.e2e
 

@@ -29,7 +29,6 @@ from tests.channels.support import (
     sms_over_http,
 )
 from tests.e2e.conftest import PageLog
-from tests.intake.conftest import agu_handler, orgs  # noqa: F401
 
 pytestmark = pytest.mark.e2e
 

@@ -29,7 +29,7 @@ from remedia.facilities.models import Facility
 from remedia.facilities.services import facility_index
 from remedia.intake.models import IntakeConfiguration, Report, RoutingRule
 from tests.e2e.conftest import PageLog
-from tests.factories import PASSWORD, totp_code, totp_device
+from tests.support.factories.accounts import PASSWORD, totp_code, totp_device
 
 pytestmark = pytest.mark.e2e
 

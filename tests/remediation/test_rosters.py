@@ -12,8 +12,8 @@ from openpyxl import Workbook
 from remedia.core.errors import InvalidInput, NotFound, PermissionDenied
 from remedia.remediation import training
 from remedia.remediation.models import Attendance, Person, PersonnelRole
-from tests.factories import FacilityFactory
 from tests.remediation.conftest import World
+from tests.support.factories.facilities import FacilityFactory
 
 
 def csv_file(text: str, name: str = "lista.csv", encoding: str = "utf-8") -> Any:
@@ -252,7 +252,7 @@ def test_who_may_import_a_facility_roster(world: World, course):
 
 
 def test_an_organisations_roster_is_kept_by_its_own_writers(world: World):
-    from tests.intake.support import staff_member
+    from tests.support.actors import staff_member
 
     coordinator = staff_member(world.ilc, "coordina", role="coordinator")
     file = csv_file(
