@@ -412,19 +412,37 @@ REMEDIA_CSP = "; ".join(
 
 # --- Logging -------------------------------------------------------------------------
 
+
+def _log_level(name: str) -> str:
+    value = os.environ[name].strip().upper()
+    if value not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        raise ValueError("expected DEBUG, INFO, WARNING, ERROR or CRITICAL")
+    return value
+
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"redact": {"()": "remedia.core.logging.RedactFilter"}},
-    "formatters": {"json": {"()": "remedia.core.logging.JsonFormatter"}},
+    "formatters": {
+        "json": {"()": "remedia.core.logging.JsonFormatter"},
+        "console": {"()": "remedia.core.logging.ConsoleFormatter"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "json",
+            # One JSON object per line in production (for the log collector);
+            # short readable lines on a developer's terminal (`make run`).
+            "formatter": "console" if DEBUG else "json",
             "filters": ["redact"],
         }
     },
-    "root": {"handlers": ["console"], "level": "INFO"},
+    # REMEDIA_LOG_LEVEL=WARNING quiets the per-row events (`make run` seeds the
+    # demo so, leaving its passwords and receipts readable on the terminal).
+    "root": {
+        "handlers": ["console"],
+        "level": _setting("REMEDIA_LOG_LEVEL", _log_level, "INFO"),
+    },
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         # Django's request logger would put the full path of a failed request in

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 REMEDIA = Path(sys.executable).parent / "remedia"
 _ENVIRONMENT_NAMES = ("REMEDIA_", "DJANGO_", "PYTEST", "DATABASE_URL", "REDIS_URL")
 
