@@ -20,7 +20,7 @@ from remedia.facilities.models import (
     ImportStatus,
     MatchDecision,
 )
-from tests.e2e.conftest import PageLog
+from tests.e2e.pages import PageLog
 from tests.facilities.import_support import csv_bytes
 from tests.support.factories.accounts import PASSWORD, member, totp_code, totp_device
 

@@ -28,7 +28,7 @@ from tests.channels.support import (
     report_steps,
     sms_over_http,
 )
-from tests.e2e.conftest import PageLog
+from tests.e2e.pages import PageLog
 
 pytestmark = pytest.mark.e2e
 

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.e2e.conftest import PageLog
+from tests.e2e.pages import PageLog
 from tests.support.factories.accounts import PASSWORD, member, totp_code, totp_device
 
 pytestmark = pytest.mark.e2e
