@@ -8,6 +8,9 @@ in settings; only the test suite lowers it.
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth.hashers import Argon2PasswordHasher
 
@@ -15,14 +18,11 @@ from django.contrib.auth.hashers import Argon2PasswordHasher
 class Argon2idPasswordHasher(Argon2PasswordHasher):
     """Argon2id (as Django's) at the cost `settings.REMEDIA_PASSWORD_HASH_COST`."""
 
-    @property  # type: ignore[override]
-    def time_cost(self) -> int:
-        return int(settings.REMEDIA_PASSWORD_HASH_COST["time_cost"])
-
-    @property  # type: ignore[override]
-    def memory_cost(self) -> int:
-        return int(settings.REMEDIA_PASSWORD_HASH_COST["memory_cost"])
-
-    @property  # type: ignore[override]
-    def parallelism(self) -> int:
-        return int(settings.REMEDIA_PASSWORD_HASH_COST["parallelism"])
+    def params(self) -> Any:
+        cost = settings.REMEDIA_PASSWORD_HASH_COST
+        return dataclasses.replace(
+            super().params(),
+            time_cost=int(cost["time_cost"]),
+            memory_cost=int(cost["memory_cost"]),
+            parallelism=int(cost["parallelism"]),
+        )

@@ -31,12 +31,12 @@ SALT_BYTES = argon2id.SALTBYTES  # 16
 # Passwords unlock a user's private key once per login: a stronger setting.
 
 
-def argon2id_cost(purpose: str) -> dict[str, int]:
-    """`opslimit` and `memlimit` for "password" or "receipt", from settings."""
+def argon2id_cost(purpose: str) -> tuple[int, int]:
+    """(opslimit, memlimit) for "password" or "receipt", from settings."""
     from django.conf import settings
 
     cost = settings.REMEDIA_ARGON2ID_COST[purpose]
-    return {"opslimit": int(cost["opslimit"]), "memlimit": int(cost["memlimit"])}
+    return int(cost["opslimit"]), int(cost["memlimit"])
 
 
 RECEIPT_DIGITS = 16
@@ -95,12 +95,14 @@ def salt_new() -> bytes:
 
 def password_key(password: str, *, salt: bytes) -> bytes:
     """The key that wraps a user's private key: Argon2id of the password."""
+    opslimit, memlimit = argon2id_cost("password")
     return bytes(
         argon2id.kdf(
             KEY_BYTES,
             password.encode(),
             salt,
-            **argon2id_cost("password"),
+            opslimit=opslimit,
+            memlimit=memlimit,
         )
     )
 
@@ -139,10 +141,12 @@ def receipt_derive(receipt: str, *, salt: bytes) -> ReceiptSecrets:
     the second half never leaves memory (it unwraps the report's key). Knowing
     the stored half tells nothing about the other.
     """
+    opslimit, memlimit = argon2id_cost("receipt")
     out = argon2id.kdf(
         2 * KEY_BYTES,
         receipt.encode(),
         salt,
-        **argon2id_cost("receipt"),
+        opslimit=opslimit,
+        memlimit=memlimit,
     )
     return ReceiptSecrets(lookup=bytes(out[:KEY_BYTES]), key=bytes(out[KEY_BYTES:]))

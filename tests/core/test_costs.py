@@ -33,8 +33,8 @@ from remedia.core import crypto
 print(json.dumps({
     "hashers": settings.PASSWORD_HASHERS,
     "password_hash": make_password("correct horse battery staple 42"),
-    "password_key": crypto.argon2id_cost("password"),
-    "receipt": crypto.argon2id_cost("receipt"),
+    "password_key": dict(zip(("opslimit", "memlimit"), crypto.argon2id_cost("password"))),
+    "receipt": dict(zip(("opslimit", "memlimit"), crypto.argon2id_cost("receipt"))),
 }))
 """
 
@@ -99,4 +99,4 @@ def test_the_suite_runs_at_the_cheapest_cost():
     assert settings.REMEDIA_ARGON2ID_COST["password"]["memlimit"] < MIB
     assert settings.REMEDIA_ARGON2ID_COST["receipt"]["memlimit"] < MIB
     assert settings.REMEDIA_PASSWORD_HASH_COST["memory_cost"] < 1024
-    assert crypto.argon2id_cost("receipt")["opslimit"] == 1
+    assert crypto.argon2id_cost("receipt")[0] == 1
