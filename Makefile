@@ -16,17 +16,22 @@ $(STAMP): pyproject.toml
 messages: $(STAMP)
 	$(BIN)/pybabel compile --statistics -d remedia/locale -D django 2>&1 | tail -n 2
 
+# Debug logs are short readable lines (JSON in production); the demo's seeding
+# logs warnings only, so its passwords and receipts stay readable.
 run: messages
 	mkdir -p var
 	REMEDIA_DEBUG=1 $(BIN)/remedia migrate --noinput
-	REMEDIA_DEBUG=1 $(BIN)/remedia seed-demo
+	REMEDIA_DEBUG=1 REMEDIA_LOG_LEVEL=WARNING $(BIN)/remedia seed-demo
 	REMEDIA_DEBUG=1 $(BIN)/remedia runserver 127.0.0.1:8000
 
+# Both cores (or all of a bigger machine's): one worker process per core, each
+# test file kept whole on one worker (its module fixtures made once).
+PYTEST_WORKERS ?= auto
 test: messages
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 e2e: messages
-	$(BIN)/pytest -m e2e
+	$(BIN)/pytest -m e2e -n $(PYTEST_WORKERS) --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -32,17 +32,19 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
 from bench import cases as case_bench
 from bench import channels as channel_bench
+from bench import drive as drive_kit
 from bench import facilities as facility_bench
 from bench import facility_import
 from bench import remediation as remediation_bench
+from bench.drive import Latencies, Request
 
 ROOT = Path(__file__).resolve().parent.parent
 PORT = int(os.environ.get("BENCH_PORT", "8790"))
@@ -65,26 +67,6 @@ class Row:
     limit: str
     ratio: float | None
     note: str = ""
-
-
-@dataclass
-class Latencies:
-    samples: list[float] = field(default_factory=list)
-    errors: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def add(self, seconds: float, ok: bool) -> None:
-        with self.lock:
-            self.samples.append(seconds)
-            if not ok:
-                self.errors += 1
-
-    def pct(self, p: float) -> float:
-        data = sorted(self.samples)
-        if not data:
-            return float("nan")
-        k = min(len(data) - 1, max(0, round(p / 100 * len(data)) - 1))
-        return data[k]
 
 
 def _env(data_dir: str) -> dict[str, str]:
@@ -205,8 +187,14 @@ print(Report.objects.count())
 """
 
 
-def _argon2_seconds() -> float:
+def _argon2_seconds(env: dict[str, str]) -> float:
+    """The receipt's Argon2id at production's cost, read from production's settings
+    (the bench's own environment; never the test suite's lowered cost)."""
     sys.path.insert(0, str(ROOT))
+    os.environ.update(env, DJANGO_SETTINGS_MODULE="remedia.config.settings")
+    import django
+
+    django.setup()
     from remedia.core import crypto
 
     salt = crypto.salt_new()
@@ -231,33 +219,16 @@ def _request(
     return response.status, response.read()
 
 
-def _drive(*, clients: int, seconds: float, make: callable, expect: int) -> Latencies:  # type: ignore[valid-type]
-    lat = Latencies()
-    stop_at = time.monotonic() + seconds
-
-    def client(index: int) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
-        counter = 0
-        while time.monotonic() < stop_at:
-            method, path, body, headers = make(index, counter)
-            counter += 1
-            started = time.perf_counter()
-            try:
-                status, _ = _request(conn, method, path, body, headers)
-                ok = status == expect
-            except (OSError, http.client.HTTPException):
-                ok = False
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
-            lat.add(time.perf_counter() - started, ok)
-        conn.close()
-
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return lat
+def _drive(
+    *, clients: int, seconds: float, make: Callable[[int, int], Request], expect: int
+) -> Latencies:
+    return drive_kit.http_loop(
+        port=PORT,
+        clients=clients,
+        seconds=seconds,
+        request=make,
+        judge=lambda _asked, status, _body: status == expect,
+    )
 
 
 BASE_HEADERS = {"X-Forwarded-Proto": "https", "Host": "127.0.0.1"}
@@ -306,7 +277,7 @@ def main() -> None:
         "token"
     ]
 
-    hash_s = _argon2_seconds()
+    hash_s = _argon2_seconds(env)
     rows.append(
         Row(
             "Argon2id receipt hash (m=19 MiB, t=2, p=1)",

@@ -30,15 +30,13 @@ modules. On its own, against a server already running on a bench database:
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import random
-import subprocess
-import threading
-import time
 from collections.abc import Callable
 from typing import Any
+
+from bench import drive as drive_kit
 
 CASES = int(os.environ.get("BENCH_CASES", "20000"))
 REPORTS = int(os.environ.get("BENCH_REPORTS", "100000"))
@@ -424,38 +422,16 @@ def fill(
     *, remedia: str, env: dict[str, str], root: str, cases: int, reports: int
 ) -> dict[str, Any]:
     """Run `load` and `session_open` in the database of `env`."""
-    started = time.perf_counter()
-    out = subprocess.run(
-        [
-            remedia,
-            "shell",
-            "-c",
-            _SHELL.format(root=root, cases=cases, reports=reports),
-        ],
+    return drive_kit.shell_load(
+        remedia=remedia,
         env=env,
-        capture_output=True,
-        text=True,
-        check=False,
+        script=_SHELL.format(root=root, cases=cases, reports=reports),
+        what="cases",
+        marker="BENCH-CASES",
     )
-    if out.returncode != 0:
-        raise SystemExit("bench: loading cases failed\n" + out.stderr[-3000:])
-    line = next(
-        line for line in out.stdout.splitlines() if line.startswith("BENCH-CASES ")
-    )
-    loaded: dict[str, Any] = json.loads(line.removeprefix("BENCH-CASES "))
-    loaded["seconds"] = time.perf_counter() - started
-    return loaded
 
 
 # --- Driving ------------------------------------------------------------------------------
-
-
-def _percentile(samples: list[float], p: float) -> float:
-    data = sorted(samples)
-    if not data:
-        return float("nan")
-    k = min(len(data) - 1, max(0, round(p / 100 * len(data)) - 1))
-    return data[k]
 
 
 def drive(
@@ -468,40 +444,13 @@ def drive(
 ) -> tuple[list[float], int]:
     """GET `path_for(client, n)` from `clients` threads for `seconds`; latencies
     and the number of answers other than 200."""
-    latencies: list[float] = []
-    errors = 0
-    lock = threading.Lock()
-    stop_at = time.monotonic() + seconds
-
-    def client(index: int) -> None:
-        nonlocal errors
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        n = 0
-        while time.monotonic() < stop_at:
-            path = path_for(index, n)
-            n += 1
-            started = time.perf_counter()
-            try:
-                conn.request("GET", path, headers=headers)
-                response = conn.getresponse()
-                response.read()
-                ok = response.status == 200
-            except (OSError, http.client.HTTPException):
-                ok = False
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            elapsed = time.perf_counter() - started
-            with lock:
-                latencies.append(elapsed)
-                errors += 0 if ok else 1
-        conn.close()
-
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return latencies, errors
+    latencies = drive_kit.http_loop(
+        port=port,
+        clients=clients,
+        seconds=seconds,
+        request=lambda index, n: ("GET", path_for(index, n), None, headers),
+    )
+    return latencies.samples, latencies.errors
 
 
 def _measure(
@@ -516,7 +465,7 @@ def _measure(
     latencies, errors = drive(
         port=port, clients=CLIENTS, seconds=seconds, path_for=path_for, headers=headers
     )
-    p50, p95 = _percentile(latencies, 50), _percentile(latencies, 95)
+    p50, p95 = drive_kit.percentile(latencies, 50), drive_kit.percentile(latencies, 95)
     return (
         name,
         f"{p50 * 1000:.0f} / {p95 * 1000:.0f} ms",

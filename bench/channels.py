@@ -54,6 +54,7 @@ from urllib.parse import urlencode, urlsplit
 
 from twilio.request_validator import RequestValidator
 
+from bench import drive as drive_kit
 from remedia.intake.channels.standin import ProviderStandin
 
 Row = tuple[str, str, str, float | None, str]
@@ -159,14 +160,6 @@ class Timings:
         return [s for samples in self.steps.values() for s in samples]
 
 
-def _percentile(samples: list[float], p: float) -> float:
-    data = sorted(samples)
-    if not data:
-        return float("nan")
-    k = min(len(data) - 1, max(0, round(p / 100 * len(data)) - 1))
-    return data[k]
-
-
 class FlowError(Exception):
     """The server's answer was not what the provider's next step needs."""
 
@@ -238,13 +231,7 @@ def _drive(
             n += 1
         provider.close()
 
-    started = time.monotonic()
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return time.monotonic() - started
+    return drive_kit.run_clients(CLIENTS, client)
 
 
 # --- SMS ---------------------------------------------------------------------------------
@@ -440,16 +427,16 @@ def run(
     rows += [
         (
             f"SMS hook p50 / p95, every request, {CLIENTS} clients",
-            f"{_ms(_percentile(every, 50))} / {_ms(_percentile(every, 95))} ms",
+            f"{_ms(drive_kit.percentile(every, 50))} / {_ms(drive_kit.percentile(every, 95))} ms",
             LIMIT,
-            _percentile(every, 95) / PROVIDER_TIMEOUT_SECONDS,
+            drive_kit.percentile(every, 95) / PROVIDER_TIMEOUT_SECONDS,
             f"{len(every)} requests, {_errors_note(sms)}",
         ),
         (
             "SMS hook p50 / p95, the reply choice (report made)",
-            f"{_ms(_percentile(last, 50))} / {_ms(_percentile(last, 95))} ms",
+            f"{_ms(drive_kit.percentile(last, 50))} / {_ms(drive_kit.percentile(last, 95))} ms",
             LIMIT,
-            _percentile(last, 95) / PROVIDER_TIMEOUT_SECONDS,
+            drive_kit.percentile(last, 95) / PROVIDER_TIMEOUT_SECONDS,
             "Argon2id receipt, encryption, commit",
         ),
         (
@@ -480,19 +467,17 @@ def run(
         deleted = len(standin.deletions)
     for step in VOICE_STEPS:
         samples = voice.steps.get(step, [])
-        value = f"{_ms(_percentile(samples, 95))} ms"
+        value = f"{_ms(drive_kit.percentile(samples, 95))} ms"
         note = f"{len(samples)} requests"
         if step == RECORDING_STEP:
-            value = (
-                f"{_ms(_percentile(samples, 95))} / max {_ms(max(samples or [0]))} ms"
-            )
+            value = f"{_ms(drive_kit.percentile(samples, 95))} / max {_ms(max(samples or [0]))} ms"
             note += f", {len(audio.story) / 1e6:.2f} MB fetched, encrypted, deleted"
         rows.append(
             (
                 f"Voice hook p95, {step}",
                 value,
                 LIMIT,
-                _percentile(samples, 95) / PROVIDER_TIMEOUT_SECONDS,
+                drive_kit.percentile(samples, 95) / PROVIDER_TIMEOUT_SECONDS,
                 note,
             )
         )

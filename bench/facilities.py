@@ -19,6 +19,8 @@ from __future__ import annotations
 import random
 import unicodedata
 
+from bench import drive as drive_kit
+
 TRADE = [
     ("Confecciones", 14),
     ("Textiles", 10),
@@ -371,31 +373,18 @@ print(load({n}))
 def fill(remedia: str, env: dict[str, str], root: str, n: int) -> None:
     """Load `registry(n)` into the database of `env`, unless it already holds
     it (the import benchmark may have imported the same rows)."""
-    import subprocess
-
-    out = subprocess.run(
-        [remedia, "shell", "-c", FILL.format(root=root, n=n)],
+    drive_kit.shell_load(
+        remedia=remedia,
         env=env,
-        capture_output=True,
-        text=True,
-        check=False,
+        script=FILL.format(root=root, n=n),
+        what="facilities",
     )
-    if out.returncode != 0:
-        raise SystemExit("bench: loading facilities failed\n" + out.stderr[-3000:])
 
 
 def already_loaded(n: int) -> bool:
     from remedia.facilities.models import Facility
 
     return Facility.objects.filter(external_id__startswith="BENCH-").count() >= n
-
-
-def _percentile(samples: list[float], p: float) -> float:
-    data = sorted(samples)
-    if not data:
-        return float("nan")
-    k = min(len(data) - 1, max(0, round(p / 100 * len(data)) - 1))
-    return data[k]
 
 
 def drive_search(
@@ -411,56 +400,36 @@ def drive_search(
     latencies, errors, queries answered, and how many of them had the intended
     facility (by name: the queries are of names no other facility has) in the
     first five."""
-    import http.client
     import json
     import threading
-    import time
     from urllib.parse import quote
 
-    latencies: list[float] = []
-    counts = {"errors": 0, "answered": 0, "found": 0}
+    found = 0
     lock = threading.Lock()
-    stop_at = time.monotonic() + seconds if seconds is not None else None
+    path_of = {q: "/api/v1/facilities?q=" + quote(q) for q, _intended in asked}
+    intended_of = {path_of[q]: intended for q, intended in asked}
 
-    def client(index: int) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        n = index
-        while True:
-            if stop_at is None:
-                if n >= len(asked):
-                    break
-            elif time.monotonic() >= stop_at:
-                break
-            q, intended = asked[n % len(asked)]
-            n += clients
-            started = time.perf_counter()
-            try:
-                conn.request("GET", "/api/v1/facilities?q=" + quote(q), headers=headers)
-                response = conn.getresponse()
-                body = response.read()
-                ok = response.status == 200
-            except (OSError, http.client.HTTPException):
-                ok, body = False, b""
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            elapsed = time.perf_counter() - started
-            found = False
-            if ok:
-                names = [item["name"] for item in json.loads(body)["items"][:5]]
-                found = intended in names
+    def request(index: int, n: int) -> drive_kit.Request | None:
+        position = index + n * clients
+        if seconds is None and position >= len(asked):
+            return None
+        q, _intended = asked[position % len(asked)]
+        return ("GET", path_of[q], None, headers)
+
+    def judge(request: drive_kit.Request, status: int, body: bytes) -> bool:
+        nonlocal found
+        if status != 200:
+            return False
+        names = [item["name"] for item in json.loads(body)["items"][:5]]
+        if intended_of[request[1]] in names:
             with lock:
-                latencies.append(elapsed)
-                counts["answered"] += 1
-                counts["errors"] += 0 if ok else 1
-                counts["found"] += 1 if found else 0
-        conn.close()
+                found += 1
+        return True
 
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return latencies, counts["errors"], counts["answered"], counts["found"]
+    latencies = drive_kit.http_loop(
+        port=port, clients=clients, seconds=seconds, request=request, judge=judge
+    )
+    return latencies.samples, latencies.errors, len(latencies.samples), found
 
 
 def search_rows(
@@ -482,19 +451,19 @@ def search_rows(
     many, errors8, answered8, _found8 = drive_search(
         port=port, headers=headers, asked=asked, clients=8, seconds=seconds
     )
-    p95, p95_8 = _percentile(one, 95), _percentile(many, 95)
+    p95, p95_8 = drive_kit.percentile(one, 95), drive_kit.percentile(many, 95)
     recall = found / answered if answered else 0.0
     return [
         (
             f"Facility search p50 / p95, 1 client, {n:,} facilities ({label})",
-            f"{_percentile(one, 50) * 1000:.1f} / {p95 * 1000:.1f} ms",
+            f"{drive_kit.percentile(one, 50) * 1000:.1f} / {p95 * 1000:.1f} ms",
             "p95 < 50 ms",
             p95 / 0.05,
             f"{answered} misspelt queries, {errors} errors",
         ),
         (
             f"Facility search p50 / p95, 8 clients ({label})",
-            f"{_percentile(many, 50) * 1000:.1f} / {p95_8 * 1000:.1f} ms",
+            f"{drive_kit.percentile(many, 50) * 1000:.1f} / {p95_8 * 1000:.1f} ms",
             "p95 < 50 ms",
             p95_8 / 0.05,
             f"{answered8} requests, {errors8} errors",

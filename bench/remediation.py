@@ -49,11 +49,10 @@ import http.client
 import json
 import os
 import random
-import subprocess
-import threading
-import time
 from collections.abc import Callable
 from typing import Any
+
+from bench import drive as drive_kit
 
 COURSES = int(os.environ.get("BENCH_COURSES", "2000"))
 CLIENTS = 16
@@ -495,42 +494,16 @@ def fill(
     *, remedia: str, env: dict[str, str], root: str, courses: int
 ) -> dict[str, Any]:
     """Run `load`, issue the token and open the sessions in the database of `env`."""
-    started = time.perf_counter()
-    out = subprocess.run(
-        [
-            remedia,
-            "shell",
-            "-c",
-            _SHELL.format(root=root, courses=courses, sessions=CLIENTS),
-        ],
+    return drive_kit.shell_load(
+        remedia=remedia,
         env=env,
-        capture_output=True,
-        text=True,
-        check=False,
+        script=_SHELL.format(root=root, courses=courses, sessions=CLIENTS),
+        what="courses of remediation",
+        marker="BENCH-REMEDIATION",
     )
-    if out.returncode != 0:
-        raise SystemExit(
-            "bench: loading courses of remediation failed\n" + out.stderr[-3000:]
-        )
-    line = next(
-        line
-        for line in out.stdout.splitlines()
-        if line.startswith("BENCH-REMEDIATION ")
-    )
-    loaded: dict[str, Any] = json.loads(line.removeprefix("BENCH-REMEDIATION "))
-    loaded["seconds"] = time.perf_counter() - started
-    return loaded
 
 
 # --- Driving ------------------------------------------------------------------------------
-
-
-def _percentile(samples: list[float], p: float) -> float:
-    data = sorted(samples)
-    if not data:
-        return float("nan")
-    k = min(len(data) - 1, max(0, round(p / 100 * len(data)) - 1))
-    return data[k]
 
 
 def drive(
@@ -542,43 +515,16 @@ def drive(
     headers_for: Callable[[int], dict[str, str]],
 ) -> tuple[list[float], int]:
     """GET `path_for(client, n)` with `headers_for(client)` from `clients`
-    threads for `seconds` (bench/cases.py's `drive`, with a session per
-    client); latencies and the number of answers other than 200."""
-    latencies: list[float] = []
-    errors = 0
-    lock = threading.Lock()
-    stop_at = time.monotonic() + seconds
-
-    def client(index: int) -> None:
-        nonlocal errors
-        headers = headers_for(index)
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        n = 0
-        while time.monotonic() < stop_at:
-            path = path_for(index, n)
-            n += 1
-            started = time.perf_counter()
-            try:
-                conn.request("GET", path, headers=headers)
-                response = conn.getresponse()
-                response.read()
-                ok = response.status == 200
-            except (OSError, http.client.HTTPException):
-                ok = False
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            elapsed = time.perf_counter() - started
-            with lock:
-                latencies.append(elapsed)
-                errors += 0 if ok else 1
-        conn.close()
-
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return latencies, errors
+    threads for `seconds` (a session per client); latencies and the number of
+    answers other than 200."""
+    headers = [headers_for(index) for index in range(clients)]
+    latencies = drive_kit.http_loop(
+        port=port,
+        clients=clients,
+        seconds=seconds,
+        request=lambda index, n: ("GET", path_for(index, n), None, headers[index]),
+    )
+    return latencies.samples, latencies.errors
 
 
 def _get(port: int, path: str, headers: dict[str, str]) -> tuple[int, bytes]:
@@ -644,7 +590,7 @@ def _measure(
         path_for=path_for,
         headers_for=headers_for,
     )
-    p50, p95 = _percentile(latencies, 50), _percentile(latencies, 95)
+    p50, p95 = drive_kit.percentile(latencies, 50), drive_kit.percentile(latencies, 95)
     return (
         name,
         f"{p50 * 1000:.0f} / {p95 * 1000:.0f} ms",

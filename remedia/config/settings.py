@@ -251,16 +251,19 @@ if TESTING:
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
-PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
-]
-if TESTING:
-    # Tests log in often; a fast hasher keeps the suite quick. Production and
-    # `make run` always use Argon2 (tests/accounts assert the production list).
-    PASSWORD_HASHERS = [
-        "remedia.accounts.hashers.FastTestHasher",
-        "django.contrib.auth.hashers.Argon2PasswordHasher",
-    ]
+# Argon2id everywhere a secret is stretched, at the costs docs/security.md
+# documents. Only the test suite's plugin (tests/support/plugin.py) lowers them,
+# after these settings are loaded; no environment variable or flag does, and
+# tests/core/test_costs.py checks that production keeps them.
+PASSWORD_HASHERS = ["remedia.accounts.hashers.Argon2idPasswordHasher"]
+# Django's Argon2 defaults (argon2-cffi's RFC 9106 "low memory" profile).
+REMEDIA_PASSWORD_HASH_COST = {"time_cost": 2, "memory_cost": 102400, "parallelism": 8}
+# core/crypto.py: the key that wraps a user's private key (64 MiB, t=3), and the
+# receipt (PRODUCT.md's floor: m=19 MiB, t=2, p=1; libsodium's p is always 1).
+REMEDIA_ARGON2ID_COST = {
+    "password": {"opslimit": 3, "memlimit": 64 * 1024 * 1024},
+    "receipt": {"opslimit": 2, "memlimit": 19 * 1024 * 1024},
+}
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"
@@ -411,19 +414,37 @@ REMEDIA_CSP = "; ".join(
 
 # --- Logging -------------------------------------------------------------------------
 
+
+def _log_level(name: str) -> str:
+    value = os.environ[name].strip().upper()
+    if value not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        raise ValueError("expected DEBUG, INFO, WARNING, ERROR or CRITICAL")
+    return value
+
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"redact": {"()": "remedia.core.logging.RedactFilter"}},
-    "formatters": {"json": {"()": "remedia.core.logging.JsonFormatter"}},
+    "formatters": {
+        "json": {"()": "remedia.core.logging.JsonFormatter"},
+        "console": {"()": "remedia.core.logging.ConsoleFormatter"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "json",
+            # One JSON object per line in production (for the log collector);
+            # short readable lines on a developer's terminal (`make run`).
+            "formatter": "console" if DEBUG else "json",
             "filters": ["redact"],
         }
     },
-    "root": {"handlers": ["console"], "level": "INFO"},
+    # REMEDIA_LOG_LEVEL=WARNING quiets the per-row events (`make run` seeds the
+    # demo so, leaving its passwords and receipts readable on the terminal).
+    "root": {
+        "handlers": ["console"],
+        "level": _setting("REMEDIA_LOG_LEVEL", _log_level, "INFO"),
+    },
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         # Django's request logger would put the full path of a failed request in

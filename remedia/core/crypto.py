@@ -24,13 +24,20 @@ from nacl.utils import random as random_bytes
 KEY_BYTES = 32
 SALT_BYTES = argon2id.SALTBYTES  # 16
 
+# Argon2id's costs come from settings.REMEDIA_ARGON2ID_COST (production's are
+# documented there and in docs/security.md; only the test suite lowers them).
 # Receipt: the floor PRODUCT.md sets (m = 19 MiB, t = 2, p = 1). It runs on every
 # submission and every follow-up, so it is the cost that bounds intake throughput.
-RECEIPT_OPSLIMIT = 2
-RECEIPT_MEMLIMIT = 19 * 1024 * 1024
 # Passwords unlock a user's private key once per login: a stronger setting.
-PASSWORD_OPSLIMIT = 3
-PASSWORD_MEMLIMIT = 64 * 1024 * 1024
+
+
+def argon2id_cost(purpose: str) -> tuple[int, int]:
+    """(opslimit, memlimit) for "password" or "receipt", from settings."""
+    from django.conf import settings
+
+    cost = settings.REMEDIA_ARGON2ID_COST[purpose]
+    return int(cost["opslimit"]), int(cost["memlimit"])
+
 
 RECEIPT_DIGITS = 16
 
@@ -88,13 +95,14 @@ def salt_new() -> bytes:
 
 def password_key(password: str, *, salt: bytes) -> bytes:
     """The key that wraps a user's private key: Argon2id of the password."""
+    opslimit, memlimit = argon2id_cost("password")
     return bytes(
         argon2id.kdf(
             KEY_BYTES,
             password.encode(),
             salt,
-            opslimit=PASSWORD_OPSLIMIT,
-            memlimit=PASSWORD_MEMLIMIT,
+            opslimit=opslimit,
+            memlimit=memlimit,
         )
     )
 
@@ -133,11 +141,12 @@ def receipt_derive(receipt: str, *, salt: bytes) -> ReceiptSecrets:
     the second half never leaves memory (it unwraps the report's key). Knowing
     the stored half tells nothing about the other.
     """
+    opslimit, memlimit = argon2id_cost("receipt")
     out = argon2id.kdf(
         2 * KEY_BYTES,
         receipt.encode(),
         salt,
-        opslimit=RECEIPT_OPSLIMIT,
-        memlimit=RECEIPT_MEMLIMIT,
+        opslimit=opslimit,
+        memlimit=memlimit,
     )
     return ReceiptSecrets(lookup=bytes(out[:KEY_BYTES]), key=bytes(out[KEY_BYTES:]))

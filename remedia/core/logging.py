@@ -70,3 +70,28 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str, ensure_ascii=False)
+
+
+class ConsoleFormatter(logging.Formatter):
+    """One short line per record for a developer's terminal (`make run`).
+
+    `12:04:31 info  report.submitted  channel=web report=…`: the same event name
+    and `extra` as the JSON lines production writes (already redacted by the
+    filter), without the timestamp's date and the JSON punctuation.
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        at = datetime.fromtimestamp(record.created).strftime("%H:%M:%S")  # noqa: DTZ006
+        details = " ".join(
+            f"{key}={value}"
+            for key, value in vars(record).items()
+            if key not in _RESERVED and not key.startswith("_")
+        )
+        line = f"{at} {record.levelname.lower():<7} {record.getMessage()}"
+        if record.name not in ("root",) and not record.name.startswith("remedia"):
+            line += f"  [{record.name}]"
+        if details:
+            line += f"  {details}"
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line

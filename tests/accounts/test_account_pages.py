@@ -14,8 +14,9 @@ from django.utils import timezone
 from remedia.accounts import keys
 from remedia.accounts.models import ApiToken, UserKey
 from remedia.core.models import AuditEntry
-from tests.factories import PASSWORD
-from tests.intake.support import REPORTS_URL, staff_member
+from tests.intake.support import REPORTS_URL
+from tests.support.actors import staff_member
+from tests.support.factories.accounts import PASSWORD
 
 PASSWORD_URL = "/staff/account/password/"
 TOKENS_URL = "/staff/account/tokens/"

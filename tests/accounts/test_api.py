@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -13,7 +12,7 @@ from django.utils import timezone
 
 from remedia.accounts import services
 from remedia.accounts.models import ApiToken, Membership
-from tests.factories import OrganisationFactory
+from tests.support.factories.accounts import OrganisationFactory
 
 UNAUTHENTICATED = {"detail": "Credenciales ausentes o no válidas."}
 
@@ -169,7 +168,13 @@ def test_organisation_of_the_directory_is_shown(client, token, org_a, org_b):
 
 @pytest.mark.parametrize(
     "organisation_id",
-    ["not-a-uuid", "1", "%27%20OR%201%3D1--", str(uuid.uuid4()), "inactive"],
+    [
+        "not-a-uuid",
+        "1",
+        "%27%20OR%201%3D1--",
+        "8b0d6f5e-3f1c-4d8e-9a55-0c1f6d2b7e44",
+        "inactive",
+    ],
 )
 def test_missing_malformed_or_inactive_organisation_is_not_found(
     client, token, organisation_id

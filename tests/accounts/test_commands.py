@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from remedia.accounts.models import ApiToken
 from remedia.core.models import AuditEntry
-from tests.factories import PASSWORD
+from tests.support.factories.accounts import PASSWORD
 
 
 def _issue(*args: str, **options: object) -> str:

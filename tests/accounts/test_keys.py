@@ -28,13 +28,18 @@ from remedia.core.errors import ApplicationError
 from remedia.core.models import AuditEntry
 from remedia.intake import services as intake
 from remedia.intake.models import ReportKeyGrant, RoutePurpose, RoutingRule
-from tests.factories import PASSWORD, OrganisationFactory, UserFactory, totp_device
 from tests.intake.support import (
     REPORTS_URL,
     database_dump,
     database_file_image,
     found_in,
-    staff_member,
+)
+from tests.support.actors import staff_member
+from tests.support.factories.accounts import (
+    PASSWORD,
+    OrganisationFactory,
+    UserFactory,
+    totp_device,
 )
 
 NARRATIVE = "Nos obligan a firmar hojas en blanco cada viernes antes de pagarnos."

@@ -13,7 +13,13 @@ from django.utils import timezone
 
 from remedia.core import throttle
 from remedia.core.models import AuditEntry
-from tests.factories import PASSWORD, member, totp_code, totp_device, wrong_code
+from tests.support.factories.accounts import (
+    PASSWORD,
+    member,
+    totp_code,
+    totp_device,
+    wrong_code,
+)
 
 LOGIN_FAILED = "El usuario, la contraseña o el código no son correctos."
 THROTTLED = re.compile(

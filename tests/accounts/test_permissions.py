@@ -20,7 +20,7 @@ from remedia.accounts.selectors import (
     user_needs_second_factor,
 )
 from remedia.core.errors import NotFound
-from tests.factories import OrganisationFactory, UserFactory, member
+from tests.support.factories.accounts import OrganisationFactory, UserFactory, member
 
 
 def _fresh(user: User) -> User:

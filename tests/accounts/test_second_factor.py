@@ -13,7 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from remedia.accounts.services import second_factor_reset
 from remedia.core.models import AuditEntry
-from tests.factories import member, totp_code_for_secret, wrong_code
+from tests.support.factories.accounts import member, totp_code_for_secret, wrong_code
 
 LOGIN_FAILED = "El usuario, la contraseña o el código no son correctos."
 

@@ -9,14 +9,8 @@ import pytest
 
 from remedia.intake import services as intake
 from remedia.intake.models import Report
-from tests.intake.conftest import (  # noqa: F401  (fixtures shared with the intake)
-    agu_handler,
-    data_dir,
-    orgs,
-    pue_handler,
-)
-from tests.intake.support import NARRATIVE, Staff, staff_member
-from tests.notifications.support import smtp  # noqa: F401  (the SMTP listener)
+from tests.intake.support import NARRATIVE
+from tests.support.actors import Staff, staff_member
 
 
 @pytest.fixture

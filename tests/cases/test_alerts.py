@@ -27,8 +27,8 @@ from remedia.intake import services as intake
 from remedia.notifications import digest
 from remedia.notifications import services as sending
 from remedia.notifications.models import Notification
-from tests.intake.support import Staff, staff_member
-from tests.notifications.support import BASE_URL, free_port
+from tests.support.actors import Staff, staff_member
+from tests.support.mail import BASE_URL, free_port
 
 HILDA = "hilda@cla.example.org"
 CARMEN = "carmen@cla.example.org"

@@ -32,14 +32,9 @@ from remedia.cases.models import (
 )
 from remedia.core.models import AuditEntry
 from remedia.intake.models import Message
-from tests.factories import FacilityFactory
-from tests.intake.support import (
-    INVALID_DATA,
-    NARRATIVE,
-    png_with_text,
-    receipt_auth,
-    staff_member,
-)
+from tests.intake.support import INVALID_DATA, NARRATIVE, png_with_text, receipt_auth
+from tests.support.actors import staff_member
+from tests.support.factories.facilities import FacilityFactory
 
 CASES = "/api/v1/cases"
 TRIAGE = "/api/v1/triage"

@@ -15,7 +15,8 @@ from django.utils import timezone
 from remedia.cases import services
 from remedia.cases.models import Case, CaseStatus, RetaliationCheckin
 from tests.cases.conftest import SubmitReport
-from tests.intake.support import ME_MESSAGES_URL, ME_URL, RECEIPT_MISMATCH, Staff
+from tests.intake.support import ME_MESSAGES_URL, ME_URL, RECEIPT_MISMATCH
+from tests.support.actors import Staff
 
 NARRATIVE_ANA = (
     "En la línea 3 el supervisor nos amenazó con correrlas si votamos por el "

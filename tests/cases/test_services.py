@@ -30,8 +30,9 @@ from remedia.facilities.services import facility_merge
 from remedia.intake import services as intake
 from remedia.intake.models import Report, ReportStatus
 from tests.cases.conftest import fresh
-from tests.factories import FacilityFactory
-from tests.intake.support import PASSWORD, jpeg_with_gps
+from tests.intake.support import jpeg_with_gps
+from tests.support.factories.accounts import PASSWORD
+from tests.support.factories.facilities import FacilityFactory
 
 DIFFERENT_ORGS = (
     "Esas denuncias llegaron a organizaciones distintas; un caso solo puede reunir "

@@ -29,8 +29,9 @@ from remedia.cases.models import (
 )
 from remedia.intake.models import Message, ReportStatus
 from tests.cases.conftest import fresh
-from tests.factories import FacilityFactory, totp_device
 from tests.intake.support import png_with_text
+from tests.support.factories.accounts import totp_device
+from tests.support.factories.facilities import FacilityFactory
 
 LIST = "/staff/cases/"
 TRIAGE = "/staff/cases/triage/"

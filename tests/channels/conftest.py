@@ -13,7 +13,6 @@ from tests.channels.support import (
     OUR_SMS_NUMBER,
     OUR_WHATSAPP_NUMBER,
 )
-from tests.intake.conftest import agu_handler, data_dir, orgs  # noqa: F401
 
 
 @pytest.fixture(autouse=True)

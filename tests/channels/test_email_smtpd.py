@@ -25,14 +25,14 @@ from remedia.intake import services as intake
 from remedia.intake.channels import email as email_channel
 from remedia.intake.channels.smtpd import ReportMailController, controller_new
 from remedia.intake.models import Attachment, Message, Report
-from tests.factories import PASSWORD
 from tests.intake.support import (
     database_dump,
     database_file_image,
     found_in,
     jpeg_with_gps,
-    staff_member,
 )
+from tests.support.actors import staff_member
+from tests.support.factories.accounts import PASSWORD
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

@@ -204,7 +204,7 @@ def test_the_handler_reads_the_message_and_the_worker_reads_the_answer(
 
 def _handler_key(staff: Any) -> bytes:
     from remedia.accounts import keys
-    from tests.factories import PASSWORD
+    from tests.support.factories.accounts import PASSWORD
 
     return keys.user_key_unlock(user=staff.user, password=PASSWORD)
 

@@ -19,14 +19,14 @@ from django.utils.dateparse import parse_datetime
 
 from remedia.intake.channels import voice
 from remedia.intake.models import Report
-from tests.channels.support import WORKER, WORKER_DIGITS
-from tests.channels.test_voice import (
+from tests.channels.calls import (
     Call,
     _receipt_in,
     _report_to_the_story,
     rsid,
     wav,
 )
+from tests.channels.support import WORKER, WORKER_DIGITS
 
 HIDDEN = [
     "",

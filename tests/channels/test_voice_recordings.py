@@ -22,8 +22,7 @@ from remedia.intake import services
 from remedia.intake.channels import voice
 from remedia.intake.channels.standin import ProviderStandin
 from remedia.intake.models import Attachment, Report
-from tests.channels.support import ACCOUNT_SID, WORKER
-from tests.channels.test_voice import (
+from tests.channels.calls import (
     HOOK,
     Answer,
     Call,
@@ -32,6 +31,7 @@ from tests.channels.test_voice import (
     rsid,
     wav,
 )
+from tests.channels.support import ACCOUNT_SID, WORKER
 
 STILL_HERE = "Un momento: estamos guardando su mensaje."
 NOT_HEARD = "No pudimos escuchar su mensaje. No guardamos nada."

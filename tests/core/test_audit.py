@@ -18,7 +18,7 @@ from django.db import DatabaseError, connection, transaction
 
 from remedia.core.audit import GENESIS, audit_record
 from remedia.core.models import AuditEntry, AuditHead
-from tests.factories import UserFactory
+from tests.support.factories.accounts import UserFactory
 
 _migration = importlib.import_module("remedia.core.migrations.0002_audit_append_only")
 

@@ -22,7 +22,7 @@ from remedia.intake.models import (
     RoutePurpose,
     RoutingRule,
 )
-from tests.factories import member, totp_device
+from tests.support.factories.accounts import member, totp_device
 
 INBOX_LINK = '<a href="/staff/reports/">Denuncias</a>'
 NO_DEFAULT = "No hay organización por defecto"

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tests.conftest import PROJECT_DIR, REMEDIA, cli_environment
+from tests.support.cli import PROJECT_DIR, REMEDIA, cli_environment
 
 ENQUEUE = (
     "from remedia.core.tasks import audit_chain_check_now\n"

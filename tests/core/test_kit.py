@@ -23,7 +23,11 @@ from remedia.core.kit import (
     request_user,
     text_field,
 )
-from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+from tests.support.factories.accounts import (
+    MembershipFactory,
+    OrganisationFactory,
+    UserFactory,
+)
 
 
 def test_invalid_names_one_field_and_its_reason():

@@ -9,7 +9,7 @@ import pytest
 from remedia.accounts.models import Organisation
 from remedia.core.models import AuditEntry
 from remedia.core.retention import expired_destroy
-from tests.factories import OrganisationFactory
+from tests.support.factories.accounts import OrganisationFactory
 
 
 @pytest.mark.django_db

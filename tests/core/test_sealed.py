@@ -20,7 +20,7 @@ from remedia.core.sealed import (
     note_seal,
 )
 from remedia.intake.models import Attachment, Channel, Report, ReportKeyGrant
-from tests.factories import OrganisationFactory, UserFactory
+from tests.support.factories.accounts import OrganisationFactory, UserFactory
 
 
 def test_a_note_opens_only_with_the_records_private_key():

@@ -191,15 +191,14 @@ def test_production_hashes_passwords_with_argon2(tmp_path):
     # Given production settings
     values = _settings_of(_production(tmp_path))
 
-    # Then Argon2 is the hasher for new passwords, and the test hasher is absent
-    assert values["hashers"][0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
-    assert not any("FastTestHasher" in h for h in values["hashers"])
+    # Then Argon2 is the only hasher for passwords
+    assert values["hashers"] == ["remedia.accounts.hashers.Argon2idPasswordHasher"]
 
 
 def test_development_hashes_passwords_with_argon2_too(tmp_path):
     values = _settings_of(_environment(tmp_path, REMEDIA_DEBUG="1"))
 
-    assert values["hashers"][0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    assert values["hashers"] == ["remedia.accounts.hashers.Argon2idPasswordHasher"]
 
 
 def test_production_defaults_are_secure(tmp_path):

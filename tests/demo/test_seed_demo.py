@@ -35,7 +35,7 @@ from remedia.remediation.models import (
     MeasureStatus,
     SurveyResponse,
 )
-from tests.factories import totp_code_for_secret
+from tests.support.factories.accounts import totp_code_for_secret
 
 DEMO_ROLES = {
     "admin": "admin",

@@ -14,10 +14,12 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+
+from tests.e2e.pages import PageLog
+from tests.e2e.worker import World, world_make
 
 CHROMIUM_MISSING = (
     "Debian's chromium package is not installed; apt-get install chromium"
@@ -84,21 +86,6 @@ def browser() -> Iterator[Any]:
             chromium.close()
 
 
-@dataclass
-class PageLog:
-    """What one page asked the network for and what its console said."""
-
-    page: Any
-    requests: list[str] = field(default_factory=list)
-    console: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-    def csp_violations(self) -> list[str]:
-        in_page = self.page.evaluate("window.__cspViolations || []")
-        logged = [m for m in self.console if "Content Security Policy" in m]
-        return logged + list(in_page)
-
-
 @pytest.fixture
 def new_page(
     browser: Any, live_server: Any, _flushable_audit_log: None
@@ -149,3 +136,9 @@ def page(page_log: PageLog) -> Any:
 def phone_page(new_page: Callable[..., PageLog]) -> Any:
     """A 360x740 touch phone page in a fresh context, for the worker-facing pages."""
     return new_page(phone=True).page
+
+
+@pytest.fixture
+def world(_flushable_audit_log: None) -> World:
+    """The worker-report world (tests/e2e/worker.py), committed for the live server."""
+    return world_make()

@@ -20,8 +20,8 @@ from django.utils import timezone
 
 from remedia.cases.models import Case, CaseStatus, CaseTask, ClosureReason
 from remedia.intake.models import Report, ReportStatus
-from tests.e2e.conftest import PageLog
-from tests.e2e.test_worker_report import (
+from tests.e2e.pages import PageLog
+from tests.e2e.worker import (
     FACILITY_LABEL,
     SHOTS,
     World,
@@ -30,7 +30,6 @@ from tests.e2e.test_worker_report import (
     handler_logs_in,
     marker,
     read_receipt,
-    world,  # noqa: F401  (fixture)
 )
 
 pytestmark = pytest.mark.e2e

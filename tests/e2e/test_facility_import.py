@@ -20,9 +20,9 @@ from remedia.facilities.models import (
     ImportStatus,
     MatchDecision,
 )
-from tests.e2e.conftest import PageLog
+from tests.e2e.pages import PageLog
 from tests.facilities.import_support import csv_bytes
-from tests.factories import PASSWORD, member, totp_code, totp_device
+from tests.support.factories.accounts import PASSWORD, member, totp_code, totp_device
 
 pytestmark = pytest.mark.e2e
 

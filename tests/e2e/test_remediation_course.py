@@ -30,9 +30,9 @@ from remedia.remediation.models import (
     Survey,
     SurveyResponse,
 )
-from tests.e2e.conftest import PageLog
-from tests.factories import PASSWORD, totp_code, totp_device
+from tests.e2e.pages import PageLog
 from tests.remediation.conftest import World, course_make, world  # noqa: F401
+from tests.support.factories.accounts import PASSWORD, totp_code, totp_device
 
 pytestmark = pytest.mark.e2e
 

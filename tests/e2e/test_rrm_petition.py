@@ -12,8 +12,8 @@ from remedia.accounts.models import Organisation
 from remedia.accounts.permissions import Sector
 from remedia.accounts.services import user_create
 from remedia.rrm.models import RrmCase, RrmStage
-from tests.e2e.conftest import PageLog
-from tests.factories import PASSWORD, totp_code, totp_device
+from tests.e2e.pages import PageLog
+from tests.support.factories.accounts import PASSWORD, totp_code, totp_device
 
 pytestmark = pytest.mark.e2e
 

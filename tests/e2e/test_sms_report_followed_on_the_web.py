@@ -28,8 +28,7 @@ from tests.channels.support import (
     report_steps,
     sms_over_http,
 )
-from tests.e2e.conftest import PageLog
-from tests.intake.conftest import agu_handler, orgs  # noqa: F401
+from tests.e2e.pages import PageLog
 
 pytestmark = pytest.mark.e2e
 

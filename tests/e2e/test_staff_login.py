@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.e2e.conftest import PageLog
-from tests.factories import PASSWORD, member, totp_code, totp_device
+from tests.e2e.pages import PageLog
+from tests.support.factories.accounts import PASSWORD, member, totp_code, totp_device
 
 pytestmark = pytest.mark.e2e
 

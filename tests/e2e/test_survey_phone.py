@@ -7,12 +7,8 @@ from typing import Any
 import pytest
 
 from remedia.remediation import surveys
-from remedia.remediation.models import (
-    MeasureType,
-    SurveyAnswer,
-    SurveyResponse,
-)
-from tests.e2e.conftest import PageLog
+from remedia.remediation.models import MeasureType, SurveyAnswer, SurveyResponse
+from tests.e2e.pages import PageLog
 from tests.remediation.conftest import World, course, world  # noqa: F401
 
 pytestmark = pytest.mark.e2e

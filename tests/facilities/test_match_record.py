@@ -19,7 +19,7 @@ from remedia.facilities.services import (
     match_record,
     match_records,
 )
-from tests.factories import FacilityFactory
+from tests.support.factories.facilities import FacilityFactory
 
 
 @pytest.fixture

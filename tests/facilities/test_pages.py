@@ -20,7 +20,7 @@ from remedia.facilities.models import (
 )
 from remedia.intake import services as intake
 from remedia.intake.models import Report, RoutePurpose, RoutingRule
-from tests.factories import UserFactory, member, totp_device
+from tests.support.factories.accounts import UserFactory, member, totp_device
 
 LIST_URL = "/staff/facilities/"
 NARRATIVES = (

@@ -24,7 +24,7 @@ from remedia.facilities.models import (
     MatchDecision,
 )
 from tests.facilities.import_support import csv_bytes, registered, run_import
-from tests.factories import member, totp_device
+from tests.support.factories.accounts import member, totp_device
 
 IMPORT_URL = "/staff/facilities/import/"
 REVIEW_URL = "/staff/facilities/review/"

@@ -21,7 +21,7 @@ from remedia.facilities.models import (
 )
 from remedia.facilities.selectors import facility_search, facility_search_scored
 from remedia.facilities.services import facility_index, facility_index_many
-from tests.factories import FacilityFactory
+from tests.support.factories.facilities import FacilityFactory
 
 URL = "/api/v1/facilities"
 

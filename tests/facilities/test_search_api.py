@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from remedia.facilities.models import FacilityStatus
-from tests.factories import FacilityFactory
+from tests.support.factories.facilities import FacilityFactory
 
 URL = "/api/v1/facilities"
 

@@ -25,9 +25,10 @@ from remedia.remediation import services as remediation
 from remedia.remediation.models import Course, MeasureType, PartyRole
 from remedia.rrm import services as rrm
 from remedia.rrm.models import RrmCase
-from tests.factories import PASSWORD, FacilityFactory, totp_device
-from tests.intake.conftest import data_dir  # noqa: F401
-from tests.intake.support import NARRATIVE, organisation_with_escrow
+from tests.intake.support import NARRATIVE
+from tests.support.actors import organisation_with_escrow
+from tests.support.factories.accounts import PASSWORD, totp_device
+from tests.support.factories.facilities import FacilityFactory
 
 pytestmark = pytest.mark.django_db
 

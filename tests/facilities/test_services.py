@@ -25,7 +25,8 @@ from remedia.facilities.selectors import facility_search
 from remedia.facilities.signals import facility_merged
 from remedia.intake import services as intake
 from remedia.intake.models import Report
-from tests.factories import FacilityFactory, member
+from tests.support.factories.accounts import member
+from tests.support.factories.facilities import FacilityFactory
 
 SOURCE = "user:hilda"
 

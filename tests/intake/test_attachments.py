@@ -21,10 +21,10 @@ from tests.intake.support import (
     pdf_with_author,
     png_with_text,
     receipt_auth,
-    staff_member,
     submit_ok,
     wav_with_info,
 )
+from tests.support.actors import staff_member
 
 KINDS = "fotos (JPEG, PNG, WebP), PDF o audio (MP3, OGG, M4A, WAV)"
 NOT_ACCEPTED = f"Ese tipo de archivo no se acepta. Se aceptan {KINDS}."

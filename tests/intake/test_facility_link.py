@@ -7,7 +7,8 @@ import pytest
 from remedia.core.models import AuditEntry
 from remedia.intake import services as intake
 from remedia.intake.models import Report
-from tests.factories import FacilityFactory, member, totp_device
+from tests.support.factories.accounts import member, totp_device
+from tests.support.factories.facilities import FacilityFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -27,7 +27,6 @@ from django.test import Client
 
 from remedia.core.logging import JsonFormatter, RedactFilter
 from remedia.intake.models import Report
-from tests.factories import PASSWORD, totp_code, totp_device
 from tests.intake.support import (
     ME_ATTACHMENTS_URL,
     ME_MESSAGES_URL,
@@ -39,6 +38,7 @@ from tests.intake.support import (
     receipt_auth,
     submit_ok,
 )
+from tests.support.factories.accounts import PASSWORD, totp_code, totp_device
 
 RECEIPT_ON_PAGE = re.compile(r'id="receipt"[^>]*>\s*(\d{4} \d{4} \d{4} \d{4})\s*<')
 

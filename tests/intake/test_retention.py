@@ -21,16 +21,16 @@ from remedia.intake.models import (
     ReportRecipient,
     ReportStatus,
 )
-from tests.intake.conftest import intake_configuration
 from tests.intake.support import (
     ME_URL,
     NARRATIVE,
     REPORTS_URL,
-    Staff,
     pdf_with_author,
     png_with_text,
     receipt_auth,
 )
+from tests.support.actors import Staff
+from tests.support.intake import intake_configuration
 
 HANGING = (Message, ReportKeyGrant, ReportCategory, Attachment, ReportRecipient)
 

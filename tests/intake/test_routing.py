@@ -8,9 +8,10 @@ import pytest
 
 from remedia.core.models import AuditEntry
 from remedia.intake.models import Report, ReportRecipient, RoutePurpose, RoutingRule
-from tests.factories import PASSWORD, member, totp_code, totp_device
-from tests.intake.conftest import intake_configuration
-from tests.intake.support import REPORTS_URL, staff_member, submit, submit_ok
+from tests.intake.support import REPORTS_URL, submit, submit_ok
+from tests.support.actors import staff_member
+from tests.support.factories.accounts import PASSWORD, member, totp_code, totp_device
+from tests.support.intake import intake_configuration
 
 NO_RECIPIENT = (
     "No podemos recibir denuncias en este momento porque no hay una organización "

@@ -13,13 +13,9 @@ from remedia.core import sealed
 from remedia.core.models import AuditEntry
 from remedia.intake import services
 from remedia.intake.models import Report, ReportKeyGrant, RoutingRule
-from tests.factories import FacilityFactory
-from tests.intake.support import (
-    INVALID_DATA,
-    NARRATIVE,
-    REPORTS_URL,
-    staff_member,
-)
+from tests.intake.support import INVALID_DATA, NARRATIVE, REPORTS_URL
+from tests.support.actors import staff_member
+from tests.support.factories.facilities import FacilityFactory
 
 SUMMARY_KEYS = {
     "id",

@@ -23,7 +23,6 @@ from remedia.intake.models import (
     ReportRecipient,
     ReportStatus,
 )
-from tests.factories import FacilityFactory
 from tests.intake.support import (
     INVALID_DATA,
     NARRATIVE,
@@ -31,6 +30,7 @@ from tests.intake.support import (
     report_payload,
     submit,
 )
+from tests.support.factories.facilities import FacilityFactory
 
 
 def _stored(data_dir: Path) -> dict[str, int]:
@@ -305,8 +305,8 @@ def test_flood_beyond_the_ceiling_is_429_without_storing(
 @pytest.mark.usefixtures("_flushable_audit_log")
 def test_report_is_committed_before_the_201(client, transactional_db):
     # Given a world that commits for real (no test transaction around it)
-    from tests.intake.conftest import intake_configuration
-    from tests.intake.support import organisation_with_escrow
+    from tests.support.actors import organisation_with_escrow
+    from tests.support.intake import intake_configuration
 
     operator = organisation_with_escrow("Operación", "OPS")
     config = intake_configuration()

@@ -26,8 +26,8 @@ from remedia.remediation.models import (
     MeasureType,
     PartyRole,
 )
-from tests.factories import FacilityFactory
-from tests.intake.support import Staff, organisation_with_escrow, staff_member
+from tests.support.actors import Staff, organisation_with_escrow, staff_member
+from tests.support.factories.facilities import FacilityFactory
 
 DEADLINE = dt.date(2023, 11, 10)
 

@@ -13,9 +13,9 @@ from remedia.accounts.models import User
 from remedia.notifications.models import Notification
 from remedia.remediation import alerts, services, tasks
 from remedia.remediation.models import Course, Measure, MeasureStatus
-from tests.intake.support import Staff
-from tests.notifications.support import BASE_URL, smtp  # noqa: F401
 from tests.remediation.conftest import World, course_make
+from tests.support.actors import Staff
+from tests.support.mail import BASE_URL
 
 pytestmark = pytest.mark.django_db
 

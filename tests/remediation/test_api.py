@@ -21,7 +21,6 @@ from remedia.remediation.models import (
     Measure,
     MeasureStatus,
 )
-from tests.intake.conftest import data_dir  # noqa: F401
 from tests.intake.support import jpeg_with_gps
 from tests.remediation.conftest import DEADLINE, INISA_MEASURES, World, course_make
 

@@ -24,8 +24,8 @@ from remedia.remediation.models import (
     PartyRole,
     ResponsibleParty,
 )
-from tests.factories import FacilityFactory
 from tests.remediation.conftest import INISA_MEASURES, World, course_make
+from tests.support.factories.facilities import FacilityFactory
 
 pytestmark = pytest.mark.django_db
 

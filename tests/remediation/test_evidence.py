@@ -20,7 +20,6 @@ from remedia.remediation.models import (
     Measure,
     MeasureStatus,
 )
-from tests.intake.conftest import data_dir  # noqa: F401
 from tests.intake.support import GPS_IFD, jpeg_with_gps, pdf_with_author
 from tests.remediation.conftest import World
 

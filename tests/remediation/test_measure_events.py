@@ -26,10 +26,9 @@ from remedia.remediation.models import (
     MeasureType,
 )
 from remedia.remediation.timeline import measure_timeline_section
-from tests.factories import totp_device
-from tests.intake.conftest import data_dir  # noqa: F401
 from tests.intake.support import jpeg_with_gps
 from tests.remediation.conftest import World
+from tests.support.factories.accounts import totp_device
 
 pytestmark = pytest.mark.django_db
 

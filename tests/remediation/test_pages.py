@@ -17,10 +17,9 @@ from remedia.remediation.models import (
     EvidenceStatus,
     MeasureStatus,
 )
-from tests.factories import member, totp_device
-from tests.intake.conftest import data_dir  # noqa: F401
 from tests.intake.support import jpeg_with_gps
 from tests.remediation.conftest import World
+from tests.support.factories.accounts import member, totp_device
 
 pytestmark = pytest.mark.django_db
 

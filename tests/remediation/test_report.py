@@ -24,7 +24,6 @@ from remedia.training.models import (
     TrainingSession,
     TrainingTopic,
 )
-from tests.intake.conftest import data_dir  # noqa: F401
 from tests.intake.support import jpeg_with_gps
 from tests.remediation.conftest import World
 
@@ -162,7 +161,7 @@ def test_a_language_other_than_spanish_or_english_is_refused():
 def test_the_report_over_http_and_the_api(
     client, world: World, filled, log_in_verified
 ):
-    from tests.factories import totp_device
+    from tests.support.factories.accounts import totp_device
 
     totp_device(world.monitor.user)
     assert log_in_verified(world.monitor.user).status_code == 302

@@ -16,8 +16,8 @@ from remedia.remediation.models import (
     SanctionProceeding,
 )
 from remedia.training import services as training_services
-from tests.factories import totp_device
 from tests.remediation.conftest import World
+from tests.support.factories.accounts import totp_device
 
 pytestmark = pytest.mark.django_db
 

@@ -33,7 +33,6 @@ from tests.channels.support import (
     database_text,
     sms,
 )
-from tests.intake.conftest import orgs  # noqa: F401  (the receipt's salt)
 from tests.remediation.conftest import World
 
 pytestmark = pytest.mark.django_db

@@ -1,7 +1,6 @@
 import pytest
 
-from tests.intake.conftest import agu_handler, orgs  # noqa: F401
-from tests.intake.support import Staff, staff_member
+from tests.support.actors import Staff, staff_member
 
 
 @pytest.fixture(autouse=True)

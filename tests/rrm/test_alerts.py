@@ -15,9 +15,9 @@ from remedia.notifications.models import Notification
 from remedia.rrm import alerts, services, tasks
 from remedia.rrm.deadlines import StepStatus, timeline_compute
 from remedia.rrm.models import RrmCase, RrmEnding, RrmStage
-from tests.intake.support import Staff
-from tests.notifications.support import BASE_URL, smtp  # noqa: F401
 from tests.rrm.world import INISA_FACTS, _clear_cache, petition  # noqa: F401
+from tests.support.actors import Staff
+from tests.support.mail import BASE_URL
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 
 from remedia.rrm.models import RrmCase
-from tests.factories import totp_device
 from tests.rrm.world import _clear_cache, petition  # noqa: F401
+from tests.support.factories.accounts import totp_device
 
 pytestmark = pytest.mark.django_db
 

@@ -21,9 +21,8 @@ from remedia.rrm.models import (
     RrmEventKind,
     RrmStage,
 )
-from tests.factories import FacilityFactory
-from tests.intake.conftest import data_dir  # noqa: F401
 from tests.rrm.world import _clear_cache, petition  # noqa: F401
+from tests.support.factories.facilities import FacilityFactory
 
 pytestmark = pytest.mark.django_db
 

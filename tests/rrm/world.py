@@ -11,7 +11,7 @@ from django.core.cache import cache
 
 from remedia.rrm import services
 from remedia.rrm.models import RrmCase
-from tests.intake.support import Staff
+from tests.support.actors import Staff
 
 INISA_FACTS = "Despidos de trabajadoras que apoyaban al sindicato independiente."
 

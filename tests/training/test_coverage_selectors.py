@@ -102,7 +102,7 @@ def test_course_coverage_counts_each_training_measure_by_its_rules(
 
 
 def test_coverage_of_another_facility_is_not_mixed_in(world: World, course) -> None:
-    from tests.factories import FacilityFactory
+    from tests.support.factories.facilities import FacilityFactory
 
     w1 = _person(world, "1", W)
     other = FacilityFactory(name="Otra planta")

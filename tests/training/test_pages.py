@@ -24,8 +24,8 @@ from remedia.training.models import (
     Person,
     TrainingSession,
 )
-from tests.factories import totp_device
 from tests.remediation.conftest import World
+from tests.support.factories.accounts import totp_device
 
 pytestmark = pytest.mark.django_db
 
@@ -282,7 +282,7 @@ def test_the_coverage_page_shows_each_role_with_a_bar(client, enter, world, fill
 
 
 def test_the_menu_entry_is_for_those_who_keep_or_read_training(world: World) -> None:
-    from tests.intake.support import staff_member
+    from tests.support.actors import staff_member
 
     handler = staff_member(world.monitor_org, "hilda", role="handler")
     request = RequestFactory().get("/staff/")

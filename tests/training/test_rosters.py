@@ -18,8 +18,8 @@ from remedia.training.models import (
     Person,
     PersonnelRole,
 )
-from tests.factories import FacilityFactory
 from tests.remediation.conftest import World
+from tests.support.factories.facilities import FacilityFactory
 
 
 def csv_file(text: str, name: str = "lista.csv", encoding: str = "utf-8") -> Any:
@@ -258,7 +258,7 @@ def test_who_may_import_a_facility_roster(world: World, course):
 
 
 def test_an_organisations_roster_is_kept_by_its_own_writers(world: World):
-    from tests.intake.support import staff_member
+    from tests.support.actors import staff_member
 
     coordinator = staff_member(world.ilc, "coordina", role="coordinator")
     file = csv_file(

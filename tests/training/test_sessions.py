@@ -24,8 +24,8 @@ from remedia.training.models import (
     TrainingSession,
     TrainingTopic,
 )
-from tests.factories import FacilityFactory
 from tests.remediation.conftest import World, course_make
+from tests.support.factories.facilities import FacilityFactory
 
 YESTERDAY = dt.date(2023, 9, 14)
 
@@ -302,7 +302,7 @@ def test_ticking_someone_off_the_roster_or_as_a_reader_is_refused(world: World, 
 
 
 def test_a_session_for_an_organisation(world: World):
-    from tests.intake.support import staff_member
+    from tests.support.actors import staff_member
 
     coordinator = staff_member(world.ilc, "coordina", role="coordinator")
     Person.objects.create(
@@ -331,7 +331,7 @@ def test_a_session_for_an_organisation(world: World):
 
 
 def test_a_course_is_not_for_an_organisations_session(world: World, course):
-    from tests.intake.support import staff_member
+    from tests.support.actors import staff_member
 
     coordinator = staff_member(world.ilc, "coordina", role="coordinator")
     with pytest.raises(InvalidInput) as refused:

@@ -1,4 +1,4 @@
-"""Factories for the common actors; each app's tests add their own beside them."""
+"""Factories of accounts: organisations, users, memberships, second factors."""
 
 from __future__ import annotations
 
@@ -13,8 +13,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from remedia.accounts.models import Membership, Organisation, User
 from remedia.accounts.permissions import Sector
-from remedia.facilities.models import Facility
-from remedia.facilities.services import facility_index
 
 PASSWORD = "correct horse battery staple 42"
 
@@ -50,22 +48,6 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     organisation = factory.SubFactory(OrganisationFactory)
     role = "handler"
-
-
-class FacilityFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Facility
-        skip_postgeneration_save = True
-
-    name = factory.Sequence(lambda n: f"Confecciones de prueba {n}")
-    municipality = "Aguascalientes"
-    state = "MX-AGU"
-
-    @factory.post_generation
-    def search_index(self, create: bool, extracted: object, **kwargs: object) -> None:
-        # As every service that creates a facility does: findable at once.
-        if create:
-            facility_index(facility=self)
 
 
 def member(

@@ -1,4 +1,9 @@
-"""The intake's world: organisations with escrow keys, routing, handlers with keys."""
+"""The intake's world, shared by every app's tests (registered by tests/conftest.py).
+
+Organisations with escrow keys and routing rules, handlers with keys, and a
+data directory of each test's own (attachments and anything else stored on
+disk), so tests in parallel workers never share files.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ import pytest
 
 from remedia.accounts.models import Organisation
 from remedia.intake.models import IntakeConfiguration, RoutePurpose, RoutingRule
-from tests.intake.support import Staff, organisation_with_escrow, staff_member
+from tests.support.actors import Staff, organisation_with_escrow, staff_member
 
 
 @pytest.fixture(autouse=True)
