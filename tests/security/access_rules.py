@@ -272,11 +272,10 @@ def _cases(demo: Demo) -> list[Target]:
 
 def _case_children(child: str, model_path: str) -> Callable[[Demo], list[Target]]:
     def targets(demo: Demo) -> list[Target]:
-        from django.apps import apps
 
         from remedia.cases.models import Case
 
-        model = apps.get_model(model_path)
+        model = model_named(model_path)
         row = model.objects.select_related("case").first()
         other = Case.objects.exclude(pk=row.case_id).first()
         return [
@@ -456,7 +455,6 @@ def _course_children(
     """A course's measure, party, evidence...: `children` are (param, model path)."""
 
     def targets(demo: Demo) -> list[Target]:
-        from django.apps import apps
 
         from remedia.remediation.models import Course, Evidence, Measure
 
@@ -464,7 +462,7 @@ def _course_children(
         params = {course_param: str(course.pk)}
         watch: tuple[Any, Any] = (Course, course.pk)
         for param, model_path in children:
-            model = apps.get_model(model_path)
+            model = model_named(model_path)
             if model is Evidence:
                 row = Evidence.objects.get(pk=demo.extra["evidence"].pk)
             elif model is Measure:
@@ -473,15 +471,12 @@ def _course_children(
                 row = model.objects.filter(course=course).first()
             params[param] = str(row.pk)
             watch = (model, row.pk)
-        wrong_measure = {
-            **params,
-            children[0][0]: str(
-                Measure.objects.exclude(pk=params.get("measure_id")).first().pk
-            ),
-        }
         found = [_course_targets(demo, "INISA course's", params, watch)]
         if children[0][0] == "measure_id" and len(children) > 1:
-            # The evidence of one measure asked for under another: nobody's.
+            # The evidence of one measure asked for under another: it must
+            # answer as evidence that does not exist there.
+            other = Measure.objects.exclude(pk=params["measure_id"]).first()
+            wrong_measure = {**params, "measure_id": str(other.pk)}
             found.append(
                 Target(
                     "evidence under another measure",
@@ -513,9 +508,8 @@ def _course_object(param: str, model_path: str) -> Callable[[Demo], list[Target]
     """Something read by every reader of the course it belongs to."""
 
     def targets(demo: Demo) -> list[Target]:
-        from django.apps import apps
 
-        model = apps.get_model(model_path)
+        model = model_named(model_path)
         row = model.objects.order_by("created_at").first()
         return [
             _course_targets(
@@ -794,21 +788,21 @@ KINDS: list[Kind] = [
         "roster person",
         r"^/staff/remediation/training/people/",
         frozenset({"person_id"}),
-        _course_object("person_id", "remediation.Person"),
+        _course_object("person_id", "Person"),
         extra_writer_routes=r".",
     ),
     Kind(
         "training session",
         r"^/staff/remediation/training/sessions/|^/api/v1/remediation/trainings/",
         frozenset({"session_id"}),
-        _course_object("session_id", "remediation.TrainingSession"),
+        _course_object("session_id", "TrainingSession"),
         extra_writer_routes=r"attendance",
     ),
     Kind(
         "sanctions proceeding",
         r"^/staff/remediation/training/sanctions/|^/api/v1/remediation/sanctions/",
         frozenset({"sanction_id"}),
-        _course_object("sanction_id", "remediation.SanctionProceeding"),
+        _course_object("sanction_id", "SanctionProceeding"),
     ),
     Kind(
         "organisation (directory)",
@@ -850,6 +844,18 @@ def kind_for(path: str, params: frozenset[str]) -> Kind | None:
         if kind.matches(path, params):
             return kind
     return None
+
+
+def model_named(name: str) -> Any:
+    """A model by "app.Model", or by its class name alone in whichever app holds
+    it now (models move between apps; the rule stays the same)."""
+    from django.apps import apps
+
+    if "." in name:
+        return apps.get_model(name)
+    found = [m for m in apps.get_models() if m.__name__ == name]
+    assert len(found) == 1, f"no single model named {name}: {found}"
+    return found[0]
 
 
 def tiny_png() -> bytes:
