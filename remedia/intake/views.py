@@ -354,7 +354,8 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
 def staff_report_view(request: HttpRequest, report_id: Any) -> HttpResponse:
     _require(request, Capability.REPORT_READ)
     report = _report_or_404(request, report_id)
-    form = MessageForm(request.POST or None)
+    # Bound on every POST, even an empty one: its errors are added below.
+    form = MessageForm(request.POST if request.method == "POST" else None)
     status = 200
     attachment_errors: list[str] = []
     if request.method == "POST":

@@ -1,0 +1,866 @@
+"""Who may reach each kind of object, written once, for the access matrix.
+
+This module is the only place a person has to touch when an endpoint that takes
+an object id is added: the matrix (test_access_matrix.py) finds every such route
+in the URL configuration and every such operation in the OpenAPI document, and
+fails for any whose path parameters no `Kind` below claims.
+
+The expectations come from the rules the documents state (docs/architecture.md
+"Permissions", docs/security.md, each selector's docstring), restated here as
+data; nothing here calls the code under test to decide who is entitled.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+# --- The roles' capabilities, as docs/architecture.md and PRODUCT.md give them -------
+
+_ALL_STAFF = {"facility.read", "coordination.read"}
+CAPABILITIES: dict[str, frozenset[str]] = {
+    "admin": frozenset(
+        _ALL_STAFF
+        | {"organisation.manage", "audit.read", "analytics.read", "facility.write"}
+    ),
+    "handler": frozenset(
+        _ALL_STAFF
+        | {
+            "report.read",
+            "report.manage",
+            "case.read",
+            "case.write",
+            "facility.write",
+            "analytics.read",
+        }
+    ),
+    "analyst": frozenset(
+        _ALL_STAFF
+        | {"petition.read", "petition.write", "remediation.read", "analytics.read"}
+    ),
+    "monitor": frozenset(
+        _ALL_STAFF | {"remediation.read", "remediation.write", "analytics.read"}
+    ),
+    "facility_officer": frozenset({"facility.read", "evidence.submit"}),
+    "protection": frozenset(
+        _ALL_STAFF
+        | {"report.read", "report.manage", "protection.read", "protection.write"}
+    ),
+    "coordinator": frozenset(
+        _ALL_STAFF | {"coordination.write", "remediation.read", "analytics.read"}
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """One demo user: who they are, the role and the organisation (demo key)."""
+
+    username: str
+    role: str
+    organisation: str
+    superuser: bool = False
+
+
+# The demo's people (remedia/demo/services.py USERS), one per role, two handlers
+# in two organisations. "anonymous" is the cell without any credentials.
+ACTORS = [
+    Actor("admin", "admin", "operator", superuser=True),
+    Actor("handler", "handler", "ags_centre"),
+    Actor("handler2", "handler", "pue_union"),
+    Actor("analyst", "analyst", "ilc"),
+    Actor("monitor", "monitor", "monitor"),
+    Actor("facility", "facility_officer", "inisa"),
+    Actor("protection", "protection", "protection"),
+    Actor("coordinator", "coordinator", "coordination"),
+]
+ANONYMOUS = "anonymous"
+ANY_ORG = None
+
+
+def holders(capability: str, organisations: Iterable[str] | None = ANY_ORG) -> set[str]:
+    """Demo users holding `capability` in one of `organisations` (None: anywhere)."""
+    allowed = None if organisations is None else set(organisations)
+    return {
+        a.username
+        for a in ACTORS
+        if capability in CAPABILITIES[a.role]
+        and (allowed is None or a.organisation in allowed)
+    }
+
+
+def everyone() -> set[str]:
+    return {a.username for a in ACTORS}
+
+
+# --- Objects of the demo, and who is entitled to them ------------------------------
+
+
+@dataclass
+class Target:
+    """One object (or a deliberately wrong combination) to put in a path.
+
+    `readers` get 200 on a read; `writers` may change it (their invalid write
+    answers 4xx); readers who are not writers get 403 or 404 on a write; anyone
+    else gets the same 404 as for a missing object. `orgs` are the demo keys of
+    the organisations that own it (for the own/other column of the report).
+    """
+
+    label: str
+    params: dict[str, str]
+    readers: set[str] = field(default_factory=set)
+    writers: set[str] = field(default_factory=set)
+    orgs: frozenset[str] = frozenset()
+    # Who else may write through the routes matching `extra_writer_routes` of
+    # the kind (a facility officer's evidence, statuses and rosters).
+    extra_writers: set[str] = field(default_factory=set)
+    # (model, pk) whose row count and updated_at must not move on a refused write.
+    watch: tuple[Any, Any] | None = None
+    public: bool = False
+    # A child asked for under the wrong parent: it must answer exactly as this
+    # path (the same parent with a child that does not exist) does.
+    same_as: dict[str, str] | None = None
+    # Readers of the whole object where `Kind.full_read_routes` match (a
+    # course's PDF report: not its facility officers).
+    full_readers: set[str] | None = None
+
+
+def missing(params: Iterable[str]) -> Target:
+    """Ids of nothing at all: the same 404 for everyone."""
+    return Target("missing", {p: str(uuid.uuid4()) for p in params})
+
+
+@dataclass(frozen=True)
+class Kind:
+    """Routes whose path matches `pattern` and whose parameters are `params`."""
+
+    name: str
+    pattern: str
+    params: frozenset[str]
+    targets: Callable[[Demo], list[Target]]
+    # Routes where `Target.extra_writers` also write.
+    extra_writer_routes: str = r"$^"
+    # Routes read only by `Target.full_readers`.
+    full_read_routes: str = r"$^"
+    # Statuses a reader's GET may get (the admin's bare object URL redirects).
+    read_ok: frozenset[int] = frozenset({200})
+    # What a signed-in user outside the rule gets (the admin redirects to its login).
+    refused: frozenset[int] = frozenset({404})
+    # Writes by entitled users are not sent (the admin would delete for real).
+    skip_entitled_writes: bool = False
+
+    def matches(self, path: str, params: frozenset[str]) -> bool:
+        return params == self.params and re.search(self.pattern, path) is not None
+
+
+class Demo:
+    """The seeded demo, with lookups by the demo's own keys."""
+
+    def __init__(self, seed: Any) -> None:
+        from remedia.accounts.models import Organisation
+        from remedia.demo.services import ORGANISATIONS
+
+        self.seed = seed
+        names = {spec.name: spec.key for spec in ORGANISATIONS}
+        self.org_key = {
+            o.pk: names[o.name] for o in Organisation.objects.filter(name__in=names)
+        }
+        self.org_id = {key: pk for pk, key in self.org_key.items()}
+        self.extra: dict[str, Any] = {}
+
+    def keys(self, org_ids: Iterable[Any]) -> frozenset[str]:
+        return frozenset(self.org_key[i] for i in org_ids if i in self.org_key)
+
+
+# --- Each kind's objects ---------------------------------------------------------
+
+
+def _reports(demo: Demo) -> list[Target]:
+    from remedia.intake.models import Report, ReportRecipient
+
+    targets = []
+    for label, external_id, category in (
+        ("report AGU", "demo-inisa", "non_neutrality"),
+        ("report PUE", "demo-pue-1", "wages"),
+    ):
+        report = (
+            Report.objects.filter(
+                facility__external_id=external_id, category_rows__code=category
+            )
+            .order_by("created_at")
+            .first()
+        )
+        orgs = demo.keys(
+            ReportRecipient.objects.filter(report=report).values_list(
+                "organisation_id", flat=True
+            )
+        )
+        targets.append(
+            Target(
+                label,
+                {"report_id": str(report.pk)},
+                readers=holders("report.read", orgs),
+                writers=holders("report.manage", orgs),
+                orgs=orgs,
+                watch=(Report, report.pk),
+            )
+        )
+    return [*targets, missing(["report_id"])]
+
+
+def _report_attachments(demo: Demo) -> list[Target]:
+    from remedia.intake.models import Attachment, Report, ReportRecipient
+
+    attachment = Attachment.objects.select_related("report").first()
+    other = Report.objects.exclude(pk=attachment.report_id).first()
+    orgs = demo.keys(
+        ReportRecipient.objects.filter(report=attachment.report).values_list(
+            "organisation_id", flat=True
+        )
+    )
+    return [
+        Target(
+            "attachment",
+            {
+                "report_id": str(attachment.report_id),
+                "attachment_id": str(attachment.pk),
+            },
+            readers=holders("report.read", orgs),
+            writers=holders("report.manage", orgs),
+            orgs=orgs,
+            watch=(Attachment, attachment.pk),
+        ),
+        # Another report's id with this attachment: nobody's.
+        Target(
+            "attachment under another report",
+            {"report_id": str(other.pk), "attachment_id": str(attachment.pk)},
+            same_as={"report_id": str(other.pk), "attachment_id": str(uuid.uuid4())},
+        ),
+        missing(["report_id", "attachment_id"]),
+    ]
+
+
+def _case_target(demo: Demo, case: Any, label: str, **params: str) -> Target:
+    from remedia.cases.models import Case
+
+    orgs = demo.keys([case.organisation_id])
+    return Target(
+        label,
+        {"case_id": str(case.pk), **params},
+        readers=holders("case.read", orgs),
+        writers=holders("case.write", orgs),
+        orgs=orgs,
+        watch=(Case, case.pk),
+    )
+
+
+def _cases(demo: Demo) -> list[Target]:
+    from remedia.cases.models import Case
+
+    return [
+        *(
+            _case_target(demo, case, f"case {demo.org_key[case.organisation_id]}")
+            for case in Case.objects.order_by("created_at")
+        ),
+        missing(["case_id"]),
+    ]
+
+
+def _case_children(child: str, model_path: str) -> Callable[[Demo], list[Target]]:
+    def targets(demo: Demo) -> list[Target]:
+
+        from remedia.cases.models import Case
+
+        model = model_named(model_path)
+        row = model.objects.select_related("case").first()
+        other = Case.objects.exclude(pk=row.case_id).first()
+        return [
+            _case_target(
+                demo, row.case, f"{child} of its case", **{child: str(row.pk)}
+            ),
+            Target(
+                f"{child} under another organisation's case",
+                {"case_id": str(other.pk), child: str(row.pk)},
+                same_as={"case_id": str(other.pk), child: str(uuid.uuid4())},
+            ),
+            missing(["case_id", child]),
+        ]
+
+    return targets
+
+
+def _petitions(demo: Demo) -> list[Target]:
+    from remedia.rrm.models import RrmCase
+
+    petition = demo.extra["petition"]
+    public = RrmCase.objects.filter(is_public=True).order_by("created_at").first()
+    orgs = demo.keys([petition.organisation_id])
+    return [
+        Target(
+            "petition ILC",
+            {"case_id": str(petition.pk)},
+            readers=holders("petition.read", orgs),
+            writers=holders("petition.write", orgs),
+            orgs=orgs,
+            watch=(RrmCase, petition.pk),
+        ),
+        # The public record: every petition analyst reads it on the staff side.
+        Target(
+            "public-record case",
+            {"case_id": str(public.pk)},
+            readers=holders("petition.read"),
+            writers=holders("petition.write"),
+            watch=(RrmCase, public.pk),
+        ),
+        missing(["case_id"]),
+    ]
+
+
+def _petition_documents(demo: Demo) -> list[Target]:
+    from remedia.rrm.models import RrmCase, RrmDocument
+
+    document = demo.extra["petition_document"]
+    other = RrmCase.objects.exclude(pk=document.case_id).first()
+    orgs = demo.keys([document.case.organisation_id])
+    return [
+        Target(
+            "petition document",
+            {"case_id": str(document.case_id), "document_id": str(document.pk)},
+            readers=holders("petition.read", orgs),
+            writers=holders("petition.write", orgs),
+            orgs=orgs,
+            watch=(RrmDocument, document.pk),
+        ),
+        Target(
+            "document under another petition",
+            {"case_id": str(other.pk), "document_id": str(document.pk)},
+            same_as={"case_id": str(other.pk), "document_id": str(uuid.uuid4())},
+        ),
+        missing(["case_id", "document_id"]),
+    ]
+
+
+def _public_rrm(param: str) -> Callable[[Demo], list[Target]]:
+    def targets(demo: Demo) -> list[Target]:
+        from remedia.rrm.models import RrmCase
+
+        case = RrmCase.objects.filter(is_public=True).order_by("created_at").first()
+        value = case.slug if param == "slug" else str(case.pk)
+        return [Target("public record", {param: value}, public=True)]
+
+    return targets
+
+
+def _survey_code(demo: Demo) -> list[Target]:
+    return [
+        Target("survey code", {"code": demo.seed.survey_code}, public=True),
+        Target("unknown code", {"code": "ZZZZZZ"}, public=True),
+    ]
+
+
+def _checkins(demo: Demo) -> list[Target]:
+    return [Target("unknown check-in", {"checkin_id": str(uuid.uuid4())}, public=True)]
+
+
+def _facilities(demo: Demo) -> list[Target]:
+    from remedia.facilities.models import Facility
+
+    facility = Facility.objects.get(external_id="demo-ags-3")
+    return [
+        Target(
+            "facility (shared registry)",
+            {"facility_id": str(facility.pk)},
+            readers=holders("facility.read"),
+            writers=holders("facility.write"),
+            watch=(Facility, facility.pk),
+        ),
+        missing(["facility_id"]),
+    ]
+
+
+def _registry_writers_only(param: str) -> Callable[[Demo], list[Target]]:
+    # Imports and the review queue: whoever may edit the registry sees them all.
+    def targets(demo: Demo) -> list[Target]:
+        row = demo.extra.get(param)
+        found = []
+        if row is not None:
+            found.append(
+                Target(
+                    param.removesuffix("_id"),
+                    {param: str(row.pk)},
+                    readers=holders("facility.write"),
+                    writers=holders("facility.write"),
+                    watch=(type(row), row.pk),
+                )
+            )
+        return [*found, missing([param])]
+
+    return targets
+
+
+def _course_people(demo: Demo, course: Any) -> dict[str, Any]:
+    from remedia.remediation.models import CourseParty
+
+    parties = list(
+        CourseParty.objects.filter(course=course, organisation__isnull=False)
+    )
+    owner = demo.keys([course.organisation_id])
+    all_parties = demo.keys(p.organisation_id for p in parties)
+    monitors = demo.keys(p.organisation_id for p in parties if p.role == "monitor")
+    companies = demo.keys(p.organisation_id for p in parties if p.role == "company")
+    return {
+        "readers": holders("remediation.read", owner | all_parties)
+        | holders("evidence.submit", companies),
+        "full_readers": holders("remediation.read", owner | all_parties),
+        "writers": holders("remediation.write", owner | monitors),
+        "extra_writers": holders("evidence.submit", companies),
+        "orgs": owner | all_parties,
+    }
+
+
+def _course_targets(
+    demo: Demo, label: str, params: dict[str, str], watch: tuple[Any, Any]
+) -> Target:
+    from remedia.remediation.models import Course
+
+    course = Course.objects.get(reference="MLRR INISA 2023")
+    return Target(label, params, watch=watch, **_course_people(demo, course))
+
+
+def _courses(course_param: str) -> Callable[[Demo], list[Target]]:
+    def targets(demo: Demo) -> list[Target]:
+        from remedia.remediation.models import Course
+
+        course = Course.objects.get(reference="MLRR INISA 2023")
+        return [
+            _course_targets(
+                demo,
+                "INISA course",
+                {course_param: str(course.pk)},
+                (Course, course.pk),
+            ),
+            missing([course_param]),
+        ]
+
+    return targets
+
+
+def _course_children(
+    course_param: str, *children: tuple[str, str]
+) -> Callable[[Demo], list[Target]]:
+    """A course's measure, party, evidence...: `children` are (param, model path)."""
+
+    def targets(demo: Demo) -> list[Target]:
+
+        from remedia.remediation.models import Course, Evidence, Measure
+
+        course = Course.objects.get(reference="MLRR INISA 2023")
+        params = {course_param: str(course.pk)}
+        watch: tuple[Any, Any] = (Course, course.pk)
+        for param, model_path in children:
+            model = model_named(model_path)
+            if model is Evidence:
+                row = Evidence.objects.get(pk=demo.extra["evidence"].pk)
+            elif model is Measure:
+                row = demo.extra["evidence"].measure
+            else:
+                row = model.objects.filter(course=course).first()
+            params[param] = str(row.pk)
+            watch = (model, row.pk)
+        found = [_course_targets(demo, "INISA course's", params, watch)]
+        if children[0][0] == "measure_id" and len(children) > 1:
+            # The evidence of one measure asked for under another: it must
+            # answer as evidence that does not exist there.
+            other = Measure.objects.exclude(pk=params["measure_id"]).first()
+            wrong_measure = {**params, "measure_id": str(other.pk)}
+            found.append(
+                Target(
+                    "evidence under another measure",
+                    wrong_measure,
+                    same_as={**wrong_measure, "evidence_id": str(uuid.uuid4())},
+                )
+            )
+        return [*found, missing(params)]
+
+    return targets
+
+
+def _measures_alone(demo: Demo) -> list[Target]:
+    from remedia.remediation.models import Measure
+
+    measure = demo.extra["evidence"].measure
+    return [
+        _course_targets(
+            demo,
+            "INISA measure",
+            {"measure_id": str(measure.pk)},
+            (Measure, measure.pk),
+        ),
+        missing(["measure_id"]),
+    ]
+
+
+def _course_object(param: str, model_path: str) -> Callable[[Demo], list[Target]]:
+    """Something read by every reader of the course it belongs to."""
+
+    def targets(demo: Demo) -> list[Target]:
+
+        model = model_named(model_path)
+        row = model.objects.order_by("created_at").first()
+        return [
+            _course_targets(
+                demo, model._meta.model_name, {param: str(row.pk)}, (model, row.pk)
+            ),
+            missing([param]),
+        ]
+
+    return targets
+
+
+def _roster_facilities(demo: Demo) -> list[Target]:
+    from remedia.facilities.models import Facility
+
+    inisa = Facility.objects.get(external_id="demo-inisa")
+    without_course = Facility.objects.get(external_id="demo-pue-2")
+    return [
+        _course_targets(
+            demo, "INISA roster", {"facility_id": str(inisa.pk)}, (Facility, inisa.pk)
+        ),
+        # A facility with no course: no roster anyone may read.
+        Target("facility without a course", {"facility_id": str(without_course.pk)}),
+        missing(["facility_id"]),
+    ]
+
+
+def _roster_organisations(demo: Demo) -> list[Target]:
+    from remedia.accounts.models import Organisation
+
+    found = []
+    for key in ("monitor", "ags_centre"):
+        orgs = frozenset({key})
+        found.append(
+            Target(
+                f"staff roster of {key}",
+                {"organisation_id": str(demo.org_id[key])},
+                # An organisation's own staff roster: its members who read or
+                # keep remediation or coordination work.
+                readers=holders("remediation.read", orgs)
+                | holders("coordination.read", orgs)
+                | holders("remediation.write", orgs)
+                | holders("coordination.write", orgs),
+                writers=holders("remediation.write", orgs)
+                | holders("coordination.write", orgs),
+                orgs=orgs,
+                watch=(Organisation, demo.org_id[key]),
+            )
+        )
+    return [*found, missing(["organisation_id"])]
+
+
+def _directory(demo: Demo) -> list[Target]:
+    from remedia.accounts.models import Organisation
+
+    key = "pue_union"
+    return [
+        # The directory of organisations: every signed-in user reads it.
+        Target(
+            "organisation (directory)",
+            {"organisation_id": str(demo.org_id[key])},
+            readers=everyone(),
+            watch=(Organisation, demo.org_id[key]),
+        ),
+        missing(["organisation_id"]),
+    ]
+
+
+# --- The Django admin ---------------------------------------------------------------
+
+_ADMIN_ROUTE = re.compile(r"^/staff/admin/(?P<app>\w+)/(?P<model>\w+)/")
+
+
+def _admin_objects(path: str) -> Callable[[Demo], list[Target]]:
+    def targets(demo: Demo) -> list[Target]:
+        from django.apps import apps
+
+        found = _ADMIN_ROUTE.match(path)
+        params = sorted(set(re.findall(r"\{(\w+)\}", path)))
+        superusers = {a.username for a in ACTORS if a.superuser}
+        if found is None:  # the content-type shortcut
+            return [Target("admin shortcut", {p: "1" for p in params})]
+        model = apps.get_model(found["app"], found["model"])
+        row = model.objects.order_by("pk").first()
+        result = [missing(params)] if row is None else []
+        if row is not None:
+            result.append(
+                Target(
+                    f"admin {model._meta.label_lower}",
+                    {p: str(row.pk) for p in params},
+                    readers=superusers,
+                    writers=superusers,
+                    watch=(model, row.pk),
+                )
+            )
+        return result
+
+    return targets
+
+
+# --- The registry: route pattern and parameters -> the kind of object ---------------
+#
+# To add an endpoint's kind: one `Kind(name, pattern, params, targets)` line below.
+# `pattern` is a regular expression on the path as written in the matrix
+# ("/staff/cases/{case_id}/notes/", "/api/v1/cases/{case_id}/notes"), `params`
+# the exact set of its path parameters, `targets` a function returning demo
+# objects (with who reads and writes them) to put in the path.
+
+_C = r"^/staff/cases/\{case_id\}"
+_API_C = r"^/api/v1/cases/\{case_id\}"
+_COURSE = r"^/staff/remediation/\{course_id\}"
+_PLAN = r"^/api/v1/remediation/plans/\{plan_id\}"
+_EVIDENCE_ROUTES = r"evidence|status|roster"
+# "generated only for readers of the whole course" (docs/security.md).
+_FULL_READ = r"report\.pdf"
+
+KINDS: list[Kind] = [
+    Kind("report", r"^/(staff|api/v1)/reports/", frozenset({"report_id"}), _reports),
+    Kind(
+        "report attachment",
+        r"^/(staff|api/v1)/reports/",
+        frozenset({"report_id", "attachment_id"}),
+        _report_attachments,
+    ),
+    Kind("case", f"{_C}|{_API_C}", frozenset({"case_id"}), _cases),
+    Kind(
+        "case task",
+        f"{_C}|{_API_C}",
+        frozenset({"case_id", "task_id"}),
+        _case_children("task_id", "cases.CaseTask"),
+    ),
+    Kind(
+        "case document",
+        f"{_C}|{_API_C}",
+        frozenset({"case_id", "document_id"}),
+        _case_children("document_id", "cases.CaseDocument"),
+    ),
+    # The public record's API read, before the staff petition routes under it.
+    Kind(
+        "public record (API)",
+        r"^/api/v1/rrm/cases/\{case_id\}$",
+        frozenset({"case_id"}),
+        _public_rrm("case_id"),
+    ),
+    Kind(
+        "petition",
+        r"^/staff/rrm/\{case_id\}|^/api/v1/rrm/(staff/)?cases/\{case_id\}",
+        frozenset({"case_id"}),
+        _petitions,
+    ),
+    Kind(
+        "petition document",
+        r"^/staff/rrm/\{case_id\}",
+        frozenset({"case_id", "document_id"}),
+        _petition_documents,
+    ),
+    Kind("public record", r"^/rrm/\{slug\}/", frozenset({"slug"}), _public_rrm("slug")),
+    Kind(
+        "survey by code (workers)",
+        r"^/encuesta/\{code\}/|^/api/v1/remediation/surveys/by-code/\{code\}",
+        frozenset({"code"}),
+        _survey_code,
+    ),
+    Kind(
+        "retaliation check-in (workers)",
+        r"^/seguimiento/represalias/|^/api/v1/intake/me/checkins/",
+        frozenset({"checkin_id"}),
+        _checkins,
+    ),
+    Kind(
+        "facility",
+        r"^/staff/facilities/\{facility_id\}/",
+        frozenset({"facility_id"}),
+        _facilities,
+    ),
+    Kind(
+        "facility import",
+        r"^/staff/facilities/import/",
+        frozenset({"import_id"}),
+        _registry_writers_only("import_id"),
+    ),
+    Kind(
+        "review candidate",
+        r"^/staff/facilities/review/",
+        frozenset({"candidate_id"}),
+        _registry_writers_only("candidate_id"),
+    ),
+    Kind(
+        "course",
+        r"^/api/v1/remediation/coverage/courses/",
+        frozenset({"course_id"}),
+        _courses("course_id"),
+        extra_writer_routes=_EVIDENCE_ROUTES,
+    ),
+    Kind(
+        "course",
+        _COURSE,
+        frozenset({"course_id"}),
+        _courses("course_id"),
+        extra_writer_routes=_EVIDENCE_ROUTES,
+        full_read_routes=_FULL_READ,
+    ),
+    Kind(
+        "course (API)",
+        _PLAN,
+        frozenset({"plan_id"}),
+        _courses("plan_id"),
+        extra_writer_routes=_EVIDENCE_ROUTES,
+        full_read_routes=_FULL_READ,
+    ),
+    Kind(
+        "course party",
+        _COURSE,
+        frozenset({"course_id", "party_id"}),
+        _course_children("course_id", ("party_id", "remediation.CourseParty")),
+    ),
+    Kind(
+        "measure",
+        _COURSE,
+        frozenset({"course_id", "measure_id"}),
+        _course_children("course_id", ("measure_id", "remediation.Measure")),
+        extra_writer_routes=_EVIDENCE_ROUTES,
+    ),
+    Kind(
+        "measure (API)",
+        _PLAN,
+        frozenset({"plan_id", "measure_id"}),
+        _course_children("plan_id", ("measure_id", "remediation.Measure")),
+        extra_writer_routes=_EVIDENCE_ROUTES,
+    ),
+    Kind(
+        "evidence",
+        _COURSE,
+        frozenset({"course_id", "measure_id", "evidence_id"}),
+        _course_children(
+            "course_id",
+            ("measure_id", "remediation.Measure"),
+            ("evidence_id", "remediation.Evidence"),
+        ),
+    ),
+    Kind(
+        "evidence (API)",
+        _PLAN,
+        frozenset({"plan_id", "measure_id", "evidence_id"}),
+        _course_children(
+            "plan_id",
+            ("measure_id", "remediation.Measure"),
+            ("evidence_id", "remediation.Evidence"),
+        ),
+    ),
+    Kind(
+        "measure (surveys)",
+        r"^/staff/remediation/surveys/measures/|^/api/v1/remediation/measures/",
+        frozenset({"measure_id"}),
+        _measures_alone,
+    ),
+    Kind(
+        "survey",
+        r"^/staff/remediation/surveys/|^/api/v1/remediation/surveys/\{survey_id\}",
+        frozenset({"survey_id"}),
+        _course_object("survey_id", "remediation.Survey"),
+    ),
+    Kind(
+        "facility roster",
+        r"^/staff/remediation/training/facilities/|^/api/v1/remediation/rosters/\{facility_id\}",
+        frozenset({"facility_id"}),
+        _roster_facilities,
+        extra_writer_routes=r".",
+    ),
+    Kind(
+        "organisation roster",
+        r"^/staff/remediation/training/organisations/|^/api/v1/remediation/rosters/organisations/",
+        frozenset({"organisation_id"}),
+        _roster_organisations,
+    ),
+    Kind(
+        "roster person",
+        r"^/staff/remediation/training/people/",
+        frozenset({"person_id"}),
+        _course_object("person_id", "Person"),
+        extra_writer_routes=r".",
+    ),
+    Kind(
+        "training session",
+        r"^/staff/remediation/training/sessions/|^/api/v1/remediation/trainings/",
+        frozenset({"session_id"}),
+        _course_object("session_id", "TrainingSession"),
+        extra_writer_routes=r"attendance",
+    ),
+    Kind(
+        "sanctions proceeding",
+        r"^/staff/remediation/training/sanctions/|^/api/v1/remediation/sanctions/",
+        frozenset({"sanction_id"}),
+        _course_object("sanction_id", "SanctionProceeding"),
+    ),
+    Kind(
+        "organisation (directory)",
+        r"^/api/v1/organisations/",
+        frozenset({"organisation_id"}),
+        _directory,
+    ),
+]
+
+# The Django admin: the platform superuser only; anyone else is sent to a login
+# (302), as Django's admin does, rather than a 404.
+ADMIN_PATTERN = r"^/staff/admin/"
+
+
+def admin_kind(path: str, params: frozenset[str]) -> Kind:
+    return Kind(
+        "admin",
+        ADMIN_PATTERN,
+        params,
+        _admin_objects(path),
+        # A model the admin keeps read-only answers its delete page with 403.
+        read_ok=frozenset({200, 302, 403}),
+        refused=frozenset({302, 404}),
+        skip_entitled_writes=True,
+    )
+
+
+# Path parameters that name no object: the admin's app index and catch-all.
+NOT_OBJECT_IDS = {
+    ("/staff/admin/", frozenset({"app_label"})): "the admin's index of one app",
+    ("/staff/admin/", frozenset({"url"})): "the admin's catch-all (a redirect or 404)",
+}
+
+
+def kind_for(path: str, params: frozenset[str]) -> Kind | None:
+    if re.search(ADMIN_PATTERN, path):
+        return admin_kind(path, params)
+    for kind in KINDS:
+        if kind.matches(path, params):
+            return kind
+    return None
+
+
+def model_named(name: str) -> Any:
+    """A model by "app.Model", or by its class name alone in whichever app holds
+    it now (models move between apps; the rule stays the same)."""
+    from django.apps import apps
+
+    if "." in name:
+        return apps.get_model(name)
+    found = [m for m in apps.get_models() if m.__name__ == name]
+    assert len(found) == 1, f"no single model named {name}: {found}"
+    return found[0]
+
+
+def tiny_png() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 10, 10)).save(out, format="PNG")
+    return out.getvalue()

@@ -1,0 +1,437 @@
+"""Every endpoint that takes an object id × every role × own/other organisation.
+
+The endpoints are not listed here: they are read from the URL configuration
+(web pages) and from the OpenAPI document (the API), so a new one joins the
+matrix by existing. Its path parameters must be claimed by a kind of object in
+`access_rules.KINDS`, or the test fails and says so. Who is entitled comes from
+the capability table written there once; the demo of two organisations (and the
+others of PRODUCT.md) is seeded once for the module.
+
+Each (method, route) is one test; its cells are every demo user and anonymous ×
+every object of that kind (one of each organisation where the demo has them, a
+child under the wrong parent, a missing id). A failing test lists every wrong
+cell: method, path, user, organisation (own/other), expected, got.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests.security import access_rules as rules
+
+API_PREFIX = "/api/v1/"
+WRITE_METHODS = ("post", "put", "patch", "delete")
+# A matrix that silently lost its routes must not pass: the floor is what the
+# code had when this test was written (issue 15), a little under.
+MIN_ENDPOINTS = 120
+MIN_CELLS = 2500
+
+_DJANGO_PARAM = re.compile(r"<(?:(?P<conv>\w+):)?(?P<name>\w+)>")
+_REGEX_PARAM = re.compile(r"\(\?P<(?P<name>\w+)>[^)]*\)")
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str  # "/staff/cases/{case_id}/notes/"
+    params: frozenset[str]
+    api: bool
+
+    @property
+    def write(self) -> bool:
+        return self.method in WRITE_METHODS
+
+    def __str__(self) -> str:
+        return f"{self.method.upper()} {self.path}"
+
+
+def _normalise(route: str) -> str:
+    route = route.lstrip("^").rstrip("$").replace("\\", "")
+    route = _REGEX_PARAM.sub(lambda m: "{" + m["name"] + "}", route)
+    route = _DJANGO_PARAM.sub(lambda m: "{" + m["name"] + "}", route)
+    return "/" + route.replace("^", "")
+
+
+def _walk(patterns: list[Any], prefix: str = "") -> Iterator[str]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern)
+
+
+def _params(path: str) -> frozenset[str]:
+    return frozenset(re.findall(r"\{(\w+)\}", path))
+
+
+def web_endpoints() -> list[Endpoint]:
+    """Every page route with a path parameter, read and written (a page that
+    takes only one method answers 405 to the other, alike for every cell)."""
+    found = set()
+    for route in _walk(get_resolver().url_patterns):
+        path = _normalise(route)
+        if path.startswith(API_PREFIX) or not _params(path):
+            continue
+        for method in ("get", "post"):
+            found.add(Endpoint(method, path, _params(path), api=False))
+    return sorted(found, key=lambda e: (e.write, e.path, e.method))
+
+
+def api_schema() -> dict[str, Any]:
+    from remedia.config.api import api
+
+    return api.get_openapi_schema()
+
+
+def api_endpoints() -> list[Endpoint]:
+    found = []
+    for path, operations in api_schema()["paths"].items():
+        if not _params(path):
+            continue
+        for method in operations:
+            found.append(Endpoint(method, path, _params(path), api=True))
+    return sorted(found, key=lambda e: (e.write, e.path, e.method))
+
+
+def api_routes_outside_the_schema() -> list[str]:
+    """Routes the API serves with an id but does not document: none may hide."""
+    documented = {p for p in api_schema()["paths"] if _params(p)}
+    served = {
+        _normalise(r)
+        for r in _walk(get_resolver().url_patterns)
+        if _normalise(r).startswith(API_PREFIX)
+    }
+    return sorted(p for p in served if _params(p) and p not in documented)
+
+
+ENDPOINTS = [*web_endpoints(), *api_endpoints()]
+# Reads first: the entitled cells of writes may change the demo (a task done,
+# a survey closed), and each test rolls back only its own changes.
+ENDPOINTS.sort(key=lambda e: e.write)
+
+
+# --- The seeded demo, its signed-in clients and tokens, once for the module ---------
+
+
+@dataclass
+class World:
+    demo: rules.Demo
+    web: dict[str, Client]
+    api: dict[str, str]
+
+
+def _log_in(username: str, password: str, totp_secret: str) -> Client:
+    from tests.factories import totp_code_for_secret
+
+    client = Client()
+    response = client.post(
+        "/staff/login/",
+        {
+            "username": username,
+            "password": password,
+            "code": totp_code_for_secret(totp_secret),
+        },
+    )
+    assert response.status_code == 302, (username, response.status_code)
+    assert client.get("/staff/").status_code == 200, username
+    return client
+
+
+def _extra_objects(demo: rules.Demo) -> None:
+    """What the demo does not seed but the matrix needs one of: through services."""
+    from remedia.accounts.models import User
+    from remedia.cases import services as cases
+    from remedia.cases.models import Case
+    from remedia.remediation.models import Evidence
+    from remedia.rrm import services as rrm
+
+    handler = User.objects.get(username="handler")
+    analyst = User.objects.get(username="analyst")
+    case = Case.objects.get(organisation_id=demo.org_id["ags_centre"])
+    cases.case_document_add(
+        case=case, user=handler, name="acta.png", data=rules.tiny_png()
+    )
+    petition = rrm.petition_create(
+        user=analyst,
+        organisation=analyst.memberships.get().organisation,
+        facility_name="Confecciones de la matriz",
+        petitioners="Sindicato de la matriz",
+    )
+    demo.extra["petition"] = petition
+    demo.extra["petition_document"] = rrm.rrm_document_add(
+        case=petition, user=analyst, name="peticion.png", data=rules.tiny_png()
+    )
+    demo.extra["evidence"] = Evidence.objects.order_by("created_at").first()
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[World]:
+    from remedia.accounts import keys
+    from remedia.accounts import services as accounts
+    from remedia.accounts.models import User
+    from remedia.demo.services import seed_demo
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        seed = seed_demo()
+        demo = rules.Demo(seed)
+        _extra_objects(demo)
+        web = {}
+        tokens = {}
+        for credentials in seed.users:
+            user = User.objects.get(username=credentials.username)
+            web[user.username] = _log_in(
+                user.username, credentials.password, credentials.totp_secret
+            )
+            private = keys.user_key_unlock(user=user, password=credentials.password)
+            tokens[user.username] = accounts.token_issue(
+                user=user, name="matrix", private_key=private
+            )[1]
+        web[rules.ANONYMOUS] = Client()
+        yield World(demo=demo, web=web, api=tokens)
+        transaction.set_rollback(True)
+
+
+# --- One cell ----------------------------------------------------------------------
+
+_TALLY: dict[str, int] = {
+    "endpoints": 0,
+    "cells": 0,
+    "skipped_methods": 0,
+    "pre_lookup": 0,
+}
+# Pages that show the form of a change (GET), entitled like the change.
+FORM_PAGES = r"/(edit|new)/$"
+# Refusals that come before any object is looked up, alike for a missing id.
+PRE_LOOKUP = {400, 403, 422}
+_UNEXERCISED: list[str] = []
+
+
+def _fingerprint(target: rules.Target) -> tuple[Any, ...]:
+    from remedia.core.models import AuditEntry
+
+    if target.watch is None:
+        return (AuditEntry.objects.count(),)
+    model, pk = target.watch
+    row = model.objects.filter(pk=pk).values().first() or {}
+    return (
+        AuditEntry.objects.count(),
+        model.objects.count(),
+        row.get("updated_at"),
+        row.get("status"),
+    )
+
+
+def _request(world: World, endpoint: Endpoint, who: str, path: str) -> Any:
+    if endpoint.api:
+        client = Client()
+        headers = {}
+        if who != rules.ANONYMOUS:
+            headers["Authorization"] = f"Bearer {world.api[who]}"
+        call = getattr(client, endpoint.method)
+        if endpoint.write:
+            return call(
+                path, data="{}", content_type="application/json", headers=headers
+            )
+        return call(path, headers=headers)
+    client = world.web[who]
+    if endpoint.write:
+        return client.post(path, data={})
+    return client.get(path)
+
+
+def _expected(
+    kind: rules.Kind, endpoint: Endpoint, target: rules.Target, who: str
+) -> tuple[str, frozenset[int] | None]:
+    """(the cell's rule, the statuses it allows; None: any but 5xx, 401 and 404)."""
+    anonymous = who == rules.ANONYMOUS
+    writers = set(target.writers)
+    if re.search(kind.extra_writer_routes, endpoint.path):
+        writers |= target.extra_writers
+    if anonymous:
+        return "anonymous", frozenset({401} if endpoint.api else {302})
+    readers = target.readers
+    if target.full_readers is not None and re.search(
+        kind.full_read_routes, endpoint.path
+    ):
+        readers = target.full_readers
+    if not endpoint.write and re.search(FORM_PAGES, endpoint.path):
+        # The page of a change's form: for those who may make the change.
+        if who in writers:
+            return "writer (form)", kind.read_ok
+        if who in readers:
+            return "reader, not writer", frozenset({403, 404})
+        return "outsider", kind.refused
+    if not endpoint.write:
+        if who in readers:
+            return "reader", kind.read_ok
+        return "outsider", kind.refused
+    if who in writers:
+        return "writer", None
+    if who in readers:
+        # The object is theirs to see, so no answer leaks it; a page answers
+        # with its form again or a redirect and a message. Nothing may change.
+        return "reader, not writer", frozenset({302, 403, 404, 422})
+    return "outsider", kind.refused
+
+
+def _org_column(world: World, who: str, target: rules.Target) -> str:
+    actor = next((a for a in rules.ACTORS if a.username == who), None)
+    if actor is None or not target.orgs:
+        return "-"
+    return "own" if actor.organisation in target.orgs else "other"
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
+def test_access_matrix(world: World, endpoint: Endpoint) -> None:
+    # Given the kind of object the route takes and who may reach each one
+    if (endpoint.path.split("{")[0], endpoint.params) in rules.NOT_OBJECT_IDS:
+        pytest.skip(
+            rules.NOT_OBJECT_IDS[(endpoint.path.split("{")[0], endpoint.params)]
+        )
+    kind = rules.kind_for(endpoint.path, endpoint.params)
+    assert kind is not None, (
+        f"new endpoint without an access rule: add it to the matrix "
+        f"(tests/security/access_rules.py KINDS): {endpoint} "
+        f"takes {sorted(endpoint.params)}"
+    )
+    targets = kind.targets(world.demo)
+    assert targets, f"{endpoint}: the kind {kind.name!r} found no object to try"
+
+    # When every demo user and anonymous asks for every object of that kind
+    # (outsiders first: the entitled write last, it may change the object)
+    users = [rules.ANONYMOUS, *world.api] if endpoint.api else list(world.web)
+    cells = []
+    for target in targets:
+        for who in users:
+            rule, allowed = _expected(kind, endpoint, target, who)
+            cells.append((rule == "writer", target, who, rule, allowed))
+    # A method the route does not serve is refused before any lookup: one
+    # signed-in user per object shows it (405 for all of them), and the route
+    # is not a cell of the matrix for that method.
+    probe = users[1]
+    probed = [t for t in targets if t.label == "missing"] or targets
+    if all(
+        _request(world, endpoint, probe, endpoint.path.format(**t.params)).status_code
+        == 405
+        for t in probed
+    ):
+        _TALLY["skipped_methods"] += 1
+        pytest.skip(f"{endpoint}: not a method of this route (405 for every object)")
+
+    # The missing id first: what it answers is what an outsider must get too.
+    cells.sort(key=lambda c: (c[0], c[1].label != "missing"))
+    results = []
+    baseline: dict[str, int] = {}
+    for _entitled_write, target, who, rule, allowed in cells:
+        if rule == "writer" and kind.skip_entitled_writes:
+            _UNEXERCISED.append(f"{endpoint} as {who}")
+            continue
+        path = endpoint.path.format(**target.params)
+        before = _fingerprint(target) if endpoint.write and rule != "writer" else None
+        got = _request(world, endpoint, who, path).status_code
+        after = _fingerprint(target) if before is not None else None
+        if target.label == "missing":
+            baseline[who] = got
+        if rule == "outsider" and baseline.get(who) in PRE_LOOKUP:
+            # Refused before any lookup (no capability at all, or a body that
+            # fails validation): the same answer as for a missing id.
+            allowed = (allowed or frozenset()) | {baseline[who]}
+            _TALLY["pre_lookup"] += 1
+        if target.same_as is not None:
+            alike = _request(
+                world, endpoint, who, endpoint.path.format(**target.same_as)
+            )
+            rule, allowed = "as a missing child", frozenset({alike.status_code})
+        results.append((target, who, rule, allowed, got, before, after))
+
+    _TALLY["endpoints"] += 1
+    _TALLY["cells"] += len(results)
+
+    # And each cell gets what the rule says, and a refused write changed nothing
+    failures = []
+    public = all(t.public for t in targets)
+    for target, who, rule, allowed, got, before, after in results:
+        if target.label == "missing" and who != rules.ANONYMOUS:
+            allowed = kind.refused | {404} | (PRE_LOOKUP if endpoint.write else set())
+        where = (
+            f"{endpoint.method.upper()} {endpoint.path.format(**target.params)} "
+            f"[{target.label}] as {who} (org: {_org_column(world, who, target)})"
+        )
+        if got >= 500:
+            failures.append(f"{where}: expected no server error, got {got}")
+            continue
+        if public:
+            continue
+        if allowed is None:
+            if got in (401, 404):
+                failures.append(f"{where}: {rule} expected an answer, got {got}")
+        elif got not in allowed:
+            failures.append(f"{where}: {rule} expected {sorted(allowed)}, got {got}")
+        if before != after:
+            failures.append(f"{where}: refused write changed data {before} -> {after}")
+    if public:
+        # A worker's page or call: the same answer whoever asks.
+        by_target: dict[str, set[int]] = {}
+        for target, _who, _rule, _allowed, got, _b, _a in results:
+            by_target.setdefault(target.label, set()).add(got)
+        for label, seen in by_target.items():
+            if len(seen - {401}) > 1:
+                failures.append(f"{endpoint} [{label}]: answers differ by user: {seen}")
+    assert not failures, "\n".join(failures)
+
+
+def test_every_api_route_with_an_id_is_in_the_openapi_document() -> None:
+    # Given the routes the API serves, when compared with the document the
+    # matrix reads, then none takes an id without being in it
+    assert api_routes_outside_the_schema() == []
+
+
+def test_the_matrix_has_not_shrunk(capsys: pytest.CaptureFixture[str]) -> None:
+    # Given the endpoints found in the URL configuration and the OpenAPI document
+    routes = {e.path for e in ENDPOINTS}
+    users = len(rules.ACTORS) + 1
+
+    # Then there are at least as many as when the matrix was written, and the
+    # cells that ran (when run after the matrix) are reported
+    with capsys.disabled():
+        print(  # noqa: T201 - the matrix's size is what this test reports
+            f"\naccess matrix: {len(ENDPOINTS)} endpoints (method × route, "
+            f"{len(routes)} routes with an id) × {users} users (8 roles in "
+            f"{len({a.organisation for a in rules.ACTORS})} organisations + anonymous) "
+            f"× objects of each kind (own/other organisation, wrong parent, missing); "
+            f"{_TALLY['endpoints']} endpoints checked, {_TALLY['cells']} cells, "
+            f"{_TALLY['skipped_methods']} method/route pairs not served (405 for all), "
+            f"{_TALLY['pre_lookup']} outsider cells refused before lookup alike for a "
+            f"missing id (400/403/422), "
+            f"{len(_UNEXERCISED)} entitled admin writes not sent"
+        )
+    assert len(ENDPOINTS) >= MIN_ENDPOINTS
+    if _TALLY["endpoints"]:
+        assert _TALLY["cells"] >= MIN_CELLS
+
+
+def test_unknown_ids_of_every_shape_are_the_same_404(world: World) -> None:
+    # Given a handler, when an id is malformed, missing or of another kind,
+    # then each is the same 404 (never a 500)
+    client = world.web["handler"]
+    for path in (
+        f"/staff/cases/{uuid.uuid4()}/",
+        "/staff/reports/00000000-0000-0000-0000-000000000000/",
+    ):
+        assert client.get(path).status_code == 404, path
+    api = Client()
+    headers = {"Authorization": f"Bearer {world.api['handler']}"}
+    for value in ("not-a-uuid", str(uuid.uuid4()), "1" * 300):
+        assert api.get(f"/api/v1/cases/{value}", headers=headers).status_code in (
+            404,
+            422,
+        ), value
