@@ -8,6 +8,7 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Avisos")
 
     def ready(self) -> None:
-        from remedia.notifications import digest
+        from remedia.notifications import digest, receivers
 
         digest.register()
+        receivers.connect()

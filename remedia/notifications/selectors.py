@@ -13,7 +13,9 @@ from remedia.accounts.permissions import Capability, roles_with
 from remedia.core.cache import kept_until_version_moves
 from remedia.notifications.models import Notification, NotificationPreference
 
-UNREAD_KEPT = 300  # seconds; every write that changes the count moves the version
+# Seconds. Every write through the services moves the version, so the count is
+# never stale from them; the timeout only bounds a write that went around them.
+UNREAD_KEPT = 3600
 
 
 def members_with(

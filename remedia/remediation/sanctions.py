@@ -120,18 +120,29 @@ def sanctions_for_course(*, user: Any, course: Course) -> QuerySet[SanctionProce
     return sanction_list(user=user, course=course)
 
 
-def sanction_reads_cases(*, user: Any, sanction: SanctionProceeding) -> bool:
+def sanction_reads_cases(
+    *,
+    user: Any,
+    sanction: SanctionProceeding,
+    by_course: dict[uuid.UUID, bool] | None = None,
+) -> bool:
     """Whether the user is told which case and RRM case a proceeding follows.
 
     As for a course (``access.can_read_all``): the owning organisation's and
     the course's readers are; a company's compliance officer, who reads the
-    proceeding like the rest of the course, is not.
+    proceeding like the rest of the course, is not. ``by_course`` remembers
+    the answer per course across a list (one query per course, not per row).
     """
     readers = organisations_for(user=user, capability=Capability.REMEDIATION_READ)
     if sanction.organisation_id in readers:
         return True
     course = sanction.course
-    return course is not None and access.can_read_all(user=user, course=course)
+    if course is None:
+        return False
+    memo = by_course if by_course is not None else {}
+    if course.pk not in memo:
+        memo[course.pk] = access.can_read_all(user=user, course=course)
+    return memo[course.pk]
 
 
 def sanction_get(*, user: Any, sanction_id: Any) -> SanctionProceeding:

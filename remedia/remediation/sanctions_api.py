@@ -132,9 +132,15 @@ class SanctionQuery(Schema):
 # --- Output ---------------------------------------------------------------------------
 
 
-def _sanction(user: User, sanction: SanctionProceeding) -> dict[str, Any]:
+def _sanction(
+    user: User,
+    sanction: SanctionProceeding,
+    by_course: dict[uuid.UUID, bool] | None = None,
+) -> dict[str, Any]:
     manages = sanctions.sanction_can_manage(user=user, sanction=sanction)
-    reads_cases = sanctions.sanction_reads_cases(user=user, sanction=sanction)
+    reads_cases = sanctions.sanction_reads_cases(
+        user=user, sanction=sanction, by_course=by_course
+    )
     return {
         "id": sanction.pk,
         "organisation": _ref(sanction.organisation),
@@ -203,7 +209,8 @@ def sanction_list(request: HttpRequest, query: Query[SanctionQuery]) -> dict[str
     if query.organisation_id:
         items = items.filter(organisation_id=query.organisation_id)
     page, count = paginate(items, limit=query.limit, offset=query.offset)
-    return {"items": [_sanction(user, s) for s in page], "count": count}
+    by_course: dict[uuid.UUID, bool] = {}
+    return {"items": [_sanction(user, s, by_course) for s in page], "count": count}
 
 
 @router.post(

@@ -268,5 +268,5 @@ def test_the_inisa_course_is_a_complete_example_for_analyst_and_monitor():
     assert not coverage["worker_rights"].complete
     assert course.sanctions.count() == 1
     # The sessions count for their measures: two on the statement, one on rights.
-    assert measures[3].training_sessions.count() == 2
-    assert measures[5].training_sessions.count() == 1
+    assert course_training.measure_sessions(measures[3]).count() == 2
+    assert course_training.measure_sessions(measures[5]).count() == 1

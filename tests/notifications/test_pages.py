@@ -61,6 +61,20 @@ def test_the_header_shows_the_unread_count_on_every_staff_page(
     assert 'class="badge"' not in home
 
 
+def test_the_first_page_after_login_does_not_count_again(
+    client, log_in_verified, hilda, test_kind
+):
+    # Given a notice waiting, when Hilda logs in (the count is read there, once)
+    _notify(test_kind, hilda, "a")
+    assert log_in_verified(hilda).status_code == 302
+
+    # Then her first page shows it without counting the rows itself
+    with CaptureQueriesContext(connection) as captured:
+        home = client.get("/staff/").content.decode()
+    assert 'aria-label="1 aviso sin leer">1</span>' in home
+    assert not any("cases_notification" in q["sql"] for q in captured.captured_queries)
+
+
 def test_the_header_count_costs_no_query_once_kept(client, logged_in, test_kind):
     # Given the count was read once
     _notify(test_kind, logged_in, "a")

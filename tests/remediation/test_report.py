@@ -13,6 +13,7 @@ from remedia.core.audit import AuditEntry
 from remedia.core.errors import InvalidInput, NotFound
 from remedia.remediation import report, services, surveys
 from remedia.remediation.models import (
+    CourseTrainingSession,
     MeasureType,
     ResponseChannel,
     SanctionProceeding,
@@ -83,7 +84,6 @@ def filled(world: World, course, data_dir):  # noqa: F811
     ]
     session = TrainingSession.objects.create(
         organisation=world.monitor_org,
-        course=course,
         facility=world.facility,
         topic=TrainingTopic.NEUTRALITY_GUIDELINES,
         held_on=dt.date(2023, 9, 1),
@@ -93,6 +93,7 @@ def filled(world: World, course, data_dir):  # noqa: F811
         trainer="STPS",
         audience_roles=[PersonnelRole.WORKER],
     )
+    CourseTrainingSession.objects.create(session=session, course=course)
     Attendance.objects.bulk_create(
         [Attendance(session=session, person=p) for p in people[:2]]
     )
