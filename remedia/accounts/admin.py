@@ -5,12 +5,15 @@ from typing import Any
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
 
-from remedia.accounts import keys, services
+from remedia.accounts import keys, services, views
 from remedia.accounts.models import (
     ApiToken,
     Membership,
@@ -19,6 +22,33 @@ from remedia.accounts.models import (
     User,
 )
 from remedia.core.audit import audit_record
+
+
+@never_cache
+def _admin_login(request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+    """The admin has no login form of its own: the staff form checks the password,
+    the second factor and the throttle, audits, and starts the session clock."""
+    target = request.GET.get("next") or request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = ""
+    query = QueryDict(mutable=True)
+    query["next"] = target or reverse("admin:index")
+    return HttpResponseRedirect(
+        f"{reverse('accounts:login')}?{query.urlencode(safe='/')}"
+    )
+
+
+def _admin_logout(request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+    # The staff logout audits it and drops the key cookie.
+    return views.logout_view(request)
+
+
+# Replaces the admin site's own views (they are looked up on the instance when
+# the admin URLs are built, after every app's admin module is imported).
+admin.site.login = _admin_login  # type: ignore[method-assign]
+admin.site.logout = _admin_logout  # type: ignore[method-assign]
 
 
 class _AuditedAdmin(admin.ModelAdmin):

@@ -43,6 +43,18 @@ class LoginFailed(ApplicationError):
         super().__init__(_("El usuario, la contraseña o el código no son correctos."))
 
 
+class SecondFactorAlreadyEnrolled(ApplicationError):
+    status_code = 409
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "Esta cuenta ya tiene un segundo factor. Inicie sesión con su código; "
+                "si lo perdió, pida a un administrador que lo restablezca."
+            )
+        )
+
+
 def _login_backoff() -> Backoff:
     return Backoff(
         scope="login",
@@ -211,7 +223,14 @@ def logout_record(*, user: User) -> None:
 
 @transaction.atomic
 def totp_enrol_begin(*, user: User) -> TOTPDevice:
-    """A fresh unconfirmed TOTP device; earlier unconfirmed ones are dropped."""
+    """A fresh unconfirmed TOTP device; earlier unconfirmed ones are dropped.
+
+    Refused while the user has a confirmed device: a session that has not
+    passed that factor must not be able to replace it. Only an administrator's
+    audited `second_factor_reset` opens enrolment again.
+    """
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        raise SecondFactorAlreadyEnrolled()
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
     return TOTPDevice.objects.create(user=user, name="Remedia", confirmed=False)
 
@@ -378,10 +397,15 @@ def token_authenticate(*, raw: str) -> tuple[User, ApiToken] | None:
 
 
 def session_expired(*, session: Any) -> bool:
-    """True once a session outlives the absolute limit, however active it was."""
+    """True once a session outlives the absolute limit, however active it was.
+
+    A session without a login time did not come through `login_attempt` (the
+    one login form): it is treated as expired, so no other way in can make a
+    session the absolute limit never ends.
+    """
     started = session.get("remedia_login_at")
-    if started is None:
-        return False
+    if not isinstance(started, int | float):
+        return True
     age = timezone.now().timestamp() - started
     return bool(age > settings.REMEDIA_SESSION_MAX_AGE)
 
