@@ -28,6 +28,11 @@ GENESIS = "0" * 64
 
 
 def _key() -> bytes:
+    # The chain's key is HMAC(secret key, fixed label), as it was from the start:
+    # every stored entry is verified with it, so it is kept rather than moved to
+    # `crypto.subkey` (which would break verification of the existing log). It
+    # is a sound per-purpose key now that no use of the secret key hashes
+    # caller-chosen input with it (issue 15.11).
     return hmac.new(
         settings.SECRET_KEY.encode(), b"remedia.audit.v1", hashlib.sha256
     ).digest()

@@ -10,9 +10,12 @@ turns bytes into bytes, and every other app builds on it.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 
+from django.conf import settings
 from nacl.encoding import RawEncoder
 from nacl.exceptions import CryptoError
 from nacl.hash import blake2b
@@ -141,3 +144,20 @@ def receipt_derive(receipt: str, *, salt: bytes) -> ReceiptSecrets:
         memlimit=RECEIPT_MEMLIMIT,
     )
     return ReceiptSecrets(lookup=bytes(out[:KEY_BYTES]), key=bytes(out[KEY_BYTES:]))
+
+
+# --- Keys derived from REMEDIA_SECRET_KEY ---------------------------------------
+
+_SUBKEY_SALT = b"remedia.subkey.v1"
+
+
+def subkey(purpose: str) -> bytes:
+    """A 32-byte key of its own for one purpose, derived from the secret key.
+
+    HKDF-SHA256 (RFC 5869) with a fixed salt, the purpose as `info`. Every use of
+    the secret key as a keyed hash takes its own subkey, so no caller-chosen
+    input (a username, a receipt bucket) ever meets the secret key itself, and
+    a value exposed for one purpose tells nothing about another's key.
+    """
+    prk = hmac.new(_SUBKEY_SALT, settings.SECRET_KEY.encode(), hashlib.sha256).digest()
+    return hmac.new(prk, purpose.encode() + b"\x01", hashlib.sha256).digest()

@@ -14,8 +14,9 @@ import hmac
 import time
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.cache import cache
+
+from remedia.core import crypto
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class Backoff:
 
     def _cache_key(self, key: str) -> str:
         digest = hmac.new(
-            settings.SECRET_KEY.encode(), key.encode(), hashlib.sha256
+            crypto.subkey("core.throttle"), key.encode(), hashlib.sha256
         ).hexdigest()[:32]
         return f"throttle:{self.scope}:{digest}"
 
