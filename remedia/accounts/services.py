@@ -162,6 +162,9 @@ def membership_revoke(*, membership: Membership, revoked_by: User | None) -> Non
         data={"role": membership.role},
     )
     membership.delete()
+    keys.user_key_rotation_due(
+        user=membership.user, organisation=membership.organisation
+    )
 
 
 # --- Login ------------------------------------------------------------------------
