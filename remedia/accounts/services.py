@@ -6,7 +6,7 @@ import hashlib
 import logging
 import secrets
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -181,23 +181,29 @@ def login_attempt(
     """
     key = username.strip().lower()
     backoff = _login_backoff()
-    wait = backoff.wait_seconds(key)
-    if wait:
-        audit_record(action="login.throttled", data={"wait": wait})
-        raise Throttled(
-            _("Demasiados intentos fallidos. Intente de nuevo en %(s)s segundos.")
-            % {"s": wait},
-            retry_after=wait,
-        )
+    code = code.replace(" ", "")
+    # Taken before the slow password hash, so parallel guesses cannot all pass
+    # while it runs.
+    wait = backoff.acquire(key)
+    if wait and not code:
+        _login_throttled(wait)
     user = authenticate(request, username=username, password=password)
     device = None
     if user is not None:
         if any(True for _d in devices_for_user(user, confirmed=True)):
-            device = match_token(user, code.replace(" ", "")) if code else None
+            # django-otp throttles wrong codes per device on its own, and is
+            # asked only once the password is right.
+            device = match_token(user, code) if code else None
             if device is None:
                 user = None
-    if user is None:
-        delay = backoff.fail(key)
+    if wait:
+        # A locked account still opens for the right password AND a valid
+        # second-factor code, so a stranger who knows the username cannot keep
+        # its owner out. Anything less gets the same wait, and counts nothing.
+        if user is None or device is None:
+            _login_throttled(wait)
+    elif user is None:
+        delay = backoff.fail(key, acquired=True)
         audit_record(action="login.failed", data={"throttled_for": delay})
         logger.info("login.failed", extra={"throttled_for": delay})
         raise LoginFailed()
@@ -215,6 +221,15 @@ def login_attempt(
         data={"second_factor": device.__class__.__name__ if device else None},
     )
     return user
+
+
+def _login_throttled(wait: int) -> NoReturn:
+    audit_record(action="login.throttled", data={"wait": wait})
+    raise Throttled(
+        _("Demasiados intentos fallidos. Intente de nuevo en %(s)s segundos.")
+        % {"s": wait},
+        retry_after=wait,
+    )
 
 
 def logout_record(*, user: User) -> None:
