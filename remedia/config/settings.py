@@ -85,6 +85,9 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# Previous secret keys, kept after a rotation so receipts and sessions made
+# under them still open (docs/operations.md, "Rotating keys").
+SECRET_KEY_FALLBACKS: list[str] = _setting("REMEDIA_SECRET_KEY_FALLBACKS", env.list, [])
 
 ALLOWED_HOSTS: list[str] = _setting(
     "REMEDIA_ALLOWED_HOSTS",
