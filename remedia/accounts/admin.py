@@ -50,7 +50,7 @@ def _admin_logout(request: HttpRequest, extra_context: Any = None) -> HttpRespon
 # Replaces the admin site's own views (they are looked up on the instance when
 # the admin URLs are built, after every app's admin module is imported).
 admin.site.login = _admin_login  # type: ignore[method-assign]
-admin.site.logout = _admin_logout  # type: ignore[method-assign]
+admin.site.logout = _admin_logout  # type: ignore[method-assign,assignment]
 
 
 @admin.register(Organisation)

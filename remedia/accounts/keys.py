@@ -169,7 +169,7 @@ def _grants_reseal(*, user: User, old_private: bytes, new_public: bytes) -> int:
     old_public = crypto.public_of(old_private)
     moved = 0
     for model in _grant_models():
-        rows = model.objects.select_for_update().filter(user=user)
+        rows = model._default_manager.select_for_update().filter(user=user)
         for pk, recipient, sealed in rows.values_list(
             "pk", "recipient_public_key", "sealed_key"
         ):
@@ -178,9 +178,9 @@ def _grants_reseal(*, user: User, old_private: bytes, new_public: bytes) -> int:
                     raise crypto.DecryptionFailed
                 key = crypto.unseal(bytes(sealed), private_key=old_private)
             except crypto.DecryptionFailed:
-                model.objects.filter(pk=pk).delete()
+                model._default_manager.filter(pk=pk).delete()
                 continue
-            model.objects.filter(pk=pk).update(
+            model._default_manager.filter(pk=pk).update(
                 recipient_public_key=new_public,
                 sealed_key=crypto.seal(key, public_key=new_public),
             )
