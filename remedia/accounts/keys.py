@@ -17,7 +17,7 @@ import logging
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
@@ -29,7 +29,9 @@ from remedia.accounts.models import (
     User,
     UserKey,
     UserKeyEscrow,
+    accounts_changed,
 )
+from remedia.accounts.permissions import sealed_content_roles
 from remedia.accounts.selectors import cache_key, cached_while_accounts_unchanged
 from remedia.core import crypto
 from remedia.core.audit import audit_record
@@ -104,10 +106,23 @@ def escrow_public_keys(*, organisation_ids: set[Any]) -> dict[Any, bytes]:
 # --- User keys ----------------------------------------------------------------
 
 
-def _escrow_user_key(*, user: User, public: bytes, private: bytes) -> None:
-    org_ids = set(
-        Membership.objects.filter(user=user).values_list("organisation_id", flat=True)
+def _escrow_organisation_ids(*, user: User) -> set[Any]:
+    """Organisations where the user holds a role that reads sealed content."""
+    return set(
+        Membership.objects.filter(
+            user=user, role__in=sealed_content_roles()
+        ).values_list("organisation_id", flat=True)
     )
+
+
+def _escrow_user_key(*, user: User, public: bytes, private: bytes) -> None:
+    """Seal the key to the escrow of each organisation whose role reads sealed
+    content, and of no other (issue 15.2): an employer's organisation where the
+    user is a facility officer must not be able to recover it."""
+    org_ids = _escrow_organisation_ids(user=user)
+    UserKeyEscrow.objects.filter(user=user).exclude(
+        organisation_id__in=org_ids
+    ).delete()
     have = {
         e.organisation_id: bytes(e.public_key)
         for e in UserKeyEscrow.objects.filter(user=user)
@@ -125,6 +140,111 @@ def _escrow_user_key(*, user: User, public: bytes, private: bytes) -> None:
         )
 
 
+def _grant_models() -> list[type[models.Model]]:
+    """Every table of sealed key grants (reports, cases): found by shape, since
+    accounts may not import the apps that own them."""
+    found = []
+    for relation in User._meta.related_objects:
+        model = relation.related_model
+        names = {f.name for f in model._meta.get_fields()}
+        if (
+            relation.field.name == "user"
+            and {
+                "recipient_public_key",
+                "sealed_key",
+            }
+            <= names
+        ):
+            found.append(model)
+    return found
+
+
+def _grants_reseal(*, user: User, old_private: bytes, new_public: bytes) -> int:
+    """Move every grant sealed to the user's old key onto the new one.
+
+    A grant the old key does not open is sealed to a key replaced earlier and
+    can never be opened by this user again: it is deleted (a colleague or the
+    escrow shares the object again, as for any replaced key).
+    """
+    old_public = crypto.public_of(old_private)
+    moved = 0
+    for model in _grant_models():
+        rows = model._default_manager.select_for_update().filter(user=user)
+        for pk, recipient, sealed in rows.values_list(
+            "pk", "recipient_public_key", "sealed_key"
+        ):
+            try:
+                if bytes(recipient) != old_public:
+                    raise crypto.DecryptionFailed
+                key = crypto.unseal(bytes(sealed), private_key=old_private)
+            except crypto.DecryptionFailed:
+                model._default_manager.filter(pk=pk).delete()
+                continue
+            model._default_manager.filter(pk=pk).update(
+                recipient_public_key=new_public,
+                sealed_key=crypto.seal(key, public_key=new_public),
+            )
+            moved += 1
+    return moved
+
+
+def _user_key_rotate(
+    *, user: User, stored: UserKey, private: bytes, password: str
+) -> bytes:
+    """Replace a keypair an organisation that no longer should could recover.
+
+    Everything the user may still read moves to the new key (their grants are
+    re-sealed), the escrow copies are made again for the organisations still
+    entitled, and API tokens lose their copy of the old key (they read
+    metadata only until issued again).
+    """
+    pair = crypto.keypair_new()
+    moved = _grants_reseal(user=user, old_private=private, new_public=pair.public)
+    UserKeyEscrow.objects.filter(user=user).delete()
+    tokens = ApiToken.objects.filter(
+        user=user, wrapped_private_key__isnull=False
+    ).update(wrapped_private_key=None)
+    salt = crypto.salt_new()
+    stored.public_key = pair.public
+    stored.salt = salt
+    stored.wrapped_private_key = crypto.wrap(
+        pair.private, key=crypto.password_key(password, salt=salt)
+    )
+    stored.replace_at_login = False
+    stored.save()
+    _escrow_user_key(user=user, public=pair.public, private=pair.private)
+    audit_record(
+        action="user_key.rotated",
+        actor=user,
+        obj=user,
+        data={"grants_resealed": moved, "tokens_without_key": tokens},
+    )
+    return pair.private
+
+
+def user_key_rotation_due(*, user: User, organisation: Organisation) -> bool:
+    """After a membership ends: drop that organisation's escrow copy if the user
+    no longer holds a role there that reads sealed content, and mark the key for
+    replacement (its holder could have recovered it). True if a copy went."""
+    if organisation.pk in _escrow_organisation_ids(user=user):
+        return False
+    deleted, _rows = UserKeyEscrow.objects.filter(
+        user=user, organisation=organisation
+    ).delete()
+    if not deleted:
+        return False
+    UserKey.objects.filter(user=user).update(replace_at_login=True)
+    # A queryset update sends no signal: new content must stop reaching the key.
+    accounts_changed()
+    audit_record(
+        action="user_key.rotation_due",
+        organisation=organisation,
+        obj=user,
+        data={"escrow_copy_deleted": True},
+    )
+    return True
+
+
 @transaction.atomic
 def user_key_unlock(*, user: User, password: str) -> bytes:
     """The user's private key, created on first login.
@@ -136,6 +256,8 @@ def user_key_unlock(*, user: User, password: str) -> bytes:
     If the stored key no longer opens with this password (an administrator set a
     new password outside Remedia's own flow), a new keypair replaces it: access
     to earlier material then comes back through the escrow or a colleague.
+    A key marked for replacement, or escrowed to an organisation no longer
+    entitled to it, is rotated here, where the password is at hand.
     """
     stored = UserKey.objects.select_for_update().filter(user=user).first()
     if stored is not None:
@@ -150,6 +272,15 @@ def user_key_unlock(*, user: User, password: str) -> bytes:
             stored.delete()
             stored = None
         else:
+            stale = (
+                UserKeyEscrow.objects.filter(user=user)
+                .exclude(organisation_id__in=_escrow_organisation_ids(user=user))
+                .exists()
+            )
+            if stored.replace_at_login or stale:
+                return _user_key_rotate(
+                    user=user, stored=stored, private=private, password=password
+                )
             _escrow_user_key(
                 user=user, public=bytes(stored.public_key), private=private
             )
@@ -193,6 +324,8 @@ def member_public_keys(
     def load() -> dict[Any, bytes]:
         rows = (
             UserKey.objects.filter(
+                # A key an ex-organisation could recover gets nothing new.
+                replace_at_login=False,
                 user__is_active=True,
                 user__memberships__organisation_id__in=organisation_ids,
                 user__memberships__organisation__is_active=True,

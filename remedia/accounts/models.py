@@ -195,6 +195,13 @@ class UserKey(BaseModel):
     wrapped_private_key = models.BinaryField(
         help_text=_("Llave privada cifrada con una llave derivada de la contraseña.")
     )
+    replace_at_login = models.BooleanField(
+        default=False,
+        help_text=_(
+            "Una organización que ya no debe poder recuperarla tuvo una copia: se "
+            "reemplaza en el próximo inicio de sesión y no recibe contenido nuevo."
+        ),
+    )
 
     class Meta:
         verbose_name = _("llave de usuario")

@@ -134,6 +134,14 @@ SECOND_FACTOR_ROLES = frozenset(
 )
 
 
+# Capabilities that open content sealed to a user's key (report and case keys
+# are granted to these roles' members). Only organisations where the user holds
+# such a role keep an escrow copy of the user's key (issue 15.2).
+SEALED_CONTENT_CAPABILITIES = frozenset(
+    {Capability.REPORT_READ, Capability.CASE_READ, Capability.PROTECTION_READ}
+)
+
+
 def capabilities_of(role: str) -> frozenset[Capability]:
     return ROLE_CAPABILITIES.get(role, frozenset())
 
@@ -141,3 +149,12 @@ def capabilities_of(role: str) -> frozenset[Capability]:
 def roles_with(capability: Capability) -> set[str]:
     """The roles that bring `capability` (for finding who may read a report)."""
     return {role for role, caps in ROLE_CAPABILITIES.items() if capability in caps}
+
+
+def sealed_content_roles() -> set[str]:
+    """The roles whose members hold sealed copies of report or case keys."""
+    return {
+        role
+        for role, caps in ROLE_CAPABILITIES.items()
+        if caps & SEALED_CONTENT_CAPABILITIES
+    }

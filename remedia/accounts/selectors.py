@@ -8,7 +8,6 @@ import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from django.conf import settings
 from django.db.models import Model, QuerySet
 
 from remedia.accounts.models import ACCOUNTS_VERSION_KEY, Membership, Organisation, User
@@ -17,6 +16,7 @@ from remedia.accounts.permissions import (
     Capability,
     capabilities_of,
 )
+from remedia.core import crypto
 from remedia.core.cache import kept_until_version_moves
 from remedia.core.errors import NotFound
 
@@ -28,10 +28,9 @@ T = TypeVar("T")
 
 def cache_key(kind: str, *parts: Any) -> str:
     """A shared-cache key that names nothing readable: keyed hash of the parts."""
-    secret = hmac.new(
-        settings.SECRET_KEY.encode(), b"remedia.accounts.cache", hashlib.sha256
-    ).digest()
-    digest = hmac.new(secret, repr(parts).encode(), hashlib.sha256).hexdigest()
+    digest = hmac.new(
+        crypto.subkey("accounts.cache"), repr(parts).encode(), hashlib.sha256
+    ).hexdigest()
     return f"accounts:{kind}:{digest[:40]}"
 
 

@@ -6,7 +6,7 @@ import hashlib
 import logging
 import secrets
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -41,6 +41,18 @@ class LoginFailed(ApplicationError):
     def __init__(self) -> None:
         # One message whatever was wrong: the user, the password or the code.
         super().__init__(_("El usuario, la contraseña o el código no son correctos."))
+
+
+class SecondFactorAlreadyEnrolled(ApplicationError):
+    status_code = 409
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "Esta cuenta ya tiene un segundo factor. Inicie sesión con su código; "
+                "si lo perdió, pida a un administrador que lo restablezca."
+            )
+        )
 
 
 def _login_backoff() -> Backoff:
@@ -150,6 +162,9 @@ def membership_revoke(*, membership: Membership, revoked_by: User | None) -> Non
         data={"role": membership.role},
     )
     membership.delete()
+    keys.user_key_rotation_due(
+        user=membership.user, organisation=membership.organisation
+    )
 
 
 # --- Login ------------------------------------------------------------------------
@@ -166,23 +181,29 @@ def login_attempt(
     """
     key = username.strip().lower()
     backoff = _login_backoff()
-    wait = backoff.wait_seconds(key)
-    if wait:
-        audit_record(action="login.throttled", data={"wait": wait})
-        raise Throttled(
-            _("Demasiados intentos fallidos. Intente de nuevo en %(s)s segundos.")
-            % {"s": wait},
-            retry_after=wait,
-        )
+    code = code.replace(" ", "")
+    # Taken before the slow password hash, so parallel guesses cannot all pass
+    # while it runs.
+    wait = backoff.acquire(key)
+    if wait and not code:
+        _login_throttled(wait)
     user = authenticate(request, username=username, password=password)
     device = None
     if user is not None:
         if any(True for _d in devices_for_user(user, confirmed=True)):
-            device = match_token(user, code.replace(" ", "")) if code else None
+            # django-otp throttles wrong codes per device on its own, and is
+            # asked only once the password is right.
+            device = match_token(user, code) if code else None
             if device is None:
                 user = None
-    if user is None:
-        delay = backoff.fail(key)
+    if wait:
+        # A locked account still opens for the right password AND a valid
+        # second-factor code, so a stranger who knows the username cannot keep
+        # its owner out. Anything less gets the same wait, and counts nothing.
+        if user is None or device is None:
+            _login_throttled(wait)
+    elif user is None:
+        delay = backoff.fail(key, acquired=True)
         audit_record(action="login.failed", data={"throttled_for": delay})
         logger.info("login.failed", extra={"throttled_for": delay})
         raise LoginFailed()
@@ -202,6 +223,15 @@ def login_attempt(
     return user
 
 
+def _login_throttled(wait: int) -> NoReturn:
+    audit_record(action="login.throttled", data={"wait": wait})
+    raise Throttled(
+        _("Demasiados intentos fallidos. Intente de nuevo en %(s)s segundos.")
+        % {"s": wait},
+        retry_after=wait,
+    )
+
+
 def logout_record(*, user: User) -> None:
     audit_record(action="logout", actor=user, obj=user)
 
@@ -211,7 +241,14 @@ def logout_record(*, user: User) -> None:
 
 @transaction.atomic
 def totp_enrol_begin(*, user: User) -> TOTPDevice:
-    """A fresh unconfirmed TOTP device; earlier unconfirmed ones are dropped."""
+    """A fresh unconfirmed TOTP device; earlier unconfirmed ones are dropped.
+
+    Refused while the user has a confirmed device: a session that has not
+    passed that factor must not be able to replace it. Only an administrator's
+    audited `second_factor_reset` opens enrolment again.
+    """
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        raise SecondFactorAlreadyEnrolled()
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
     return TOTPDevice.objects.create(user=user, name="Remedia", confirmed=False)
 
@@ -378,10 +415,15 @@ def token_authenticate(*, raw: str) -> tuple[User, ApiToken] | None:
 
 
 def session_expired(*, session: Any) -> bool:
-    """True once a session outlives the absolute limit, however active it was."""
+    """True once a session outlives the absolute limit, however active it was.
+
+    A session without a login time did not come through `login_attempt` (the
+    one login form): it is treated as expired, so no other way in can make a
+    session the absolute limit never ends.
+    """
     started = session.get("remedia_login_at")
-    if started is None:
-        return False
+    if not isinstance(started, int | float):
+        return True
     age = timezone.now().timestamp() - started
     return bool(age > settings.REMEDIA_SESSION_MAX_AGE)
 

@@ -104,6 +104,13 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
     """Set up the authenticator app; the recovery codes are shown once, here."""
     if request.user.is_verified():  # type: ignore[union-attr]
         return redirect("accounts:account")
+    if TOTPDevice.objects.filter(user=_staff(request), confirmed=True).exists():
+        # Every login through the staff form with a confirmed device is verified,
+        # so this session skipped the factor the user has: end it.
+        services.logout_record(user=_staff(request))
+        logout(request)
+        messages.error(request, str(services.SecondFactorAlreadyEnrolled().message))
+        return redirect("accounts:login")
     device = _pending_device(request)
     form = EnrolForm(request.POST or None)
     status = 200

@@ -9,11 +9,12 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from remedia.cases.models import SlaPolicy
+from remedia.core.admin import AuditedDeletesMixin
 from remedia.core.audit import audit_record
 
 
 @admin.register(SlaPolicy)
-class SlaPolicyAdmin(admin.ModelAdmin):
+class SlaPolicyAdmin(AuditedDeletesMixin, admin.ModelAdmin):
     list_display = [
         "organisation",
         "urgent",

@@ -59,6 +59,8 @@ DATA_DIR = Path(
 # SQLite files, job storage and attachments live here; it must exist before
 # anything opens them.
 DATA_DIR.mkdir(parents=True, exist_ok=True)
+# The audit log's verified tip, signed, kept outside the database (issue 15.4).
+REMEDIA_AUDIT_ANCHOR_FILE = DATA_DIR / "audit-anchor.json"
 
 
 def _secret_key() -> str:
@@ -83,6 +85,9 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# Previous secret keys, kept after a rotation so receipts and sessions made
+# under them still open (docs/operations.md, "Rotating keys").
+SECRET_KEY_FALLBACKS: list[str] = _setting("REMEDIA_SECRET_KEY_FALLBACKS", env.list, [])
 
 ALLOWED_HOSTS: list[str] = _setting(
     "REMEDIA_ALLOWED_HOSTS",

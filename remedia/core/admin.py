@@ -1,7 +1,72 @@
+"""Admin building blocks: every write through the admin leaves an audit entry."""
+
+from __future__ import annotations
+
+from typing import Any
+
 from django.contrib import admin
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
+from remedia.core.audit import audit_record
 from remedia.core.models import AuditEntry
+
+
+def _deleted(request: HttpRequest, obj: Model) -> None:
+    audit_record(
+        action=f"{obj._meta.model_name}.deleted",
+        actor=request.user,
+        obj=obj,
+        data={"via": "admin"},
+    )
+
+
+class AuditedDeletesMixin:
+    """Deletions through the admin, one by one or the bulk action, are audited.
+
+    Each object gets its own entry in the same transaction as the delete (the
+    admin wraps both in one), so a rolled-back delete leaves no entry.
+    """
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        _deleted(request, obj)
+        super().delete_model(request, obj)  # type: ignore[misc]
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        for obj in queryset:
+            _deleted(request, obj)
+        super().delete_queryset(request, queryset)  # type: ignore[misc]
+
+
+class AuditedAdmin(AuditedDeletesMixin, admin.ModelAdmin):
+    """Additions, changes and deletions through the admin leave the same trail
+    as the services do."""
+
+    def save_model(
+        self, request: HttpRequest, obj: Any, form: Any, change: bool
+    ) -> None:
+        super().save_model(request, obj, form, change)
+        audit_record(
+            action=f"{obj._meta.model_name}.{'changed' if change else 'created'}",
+            actor=request.user,
+            obj=obj,
+            data={"fields": sorted(form.changed_data), "via": "admin"},
+        )
+
+
+class NoDeleteAdminMixin:
+    """For models whose deletion cascades keys or grants: deactivate instead.
+
+    Also removes the bulk "delete selected" action, which would bypass it.
+    """
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)  # type: ignore[misc]
+        actions.pop("delete_selected", None)
+        return dict(actions)
 
 
 @admin.register(AuditEntry)

@@ -11,15 +11,18 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from remedia.core import crypto
 from remedia.core.models import AuditEntry, AuditHead
 
 logger = logging.getLogger(__name__)
@@ -28,6 +31,11 @@ GENESIS = "0" * 64
 
 
 def _key() -> bytes:
+    # The chain's key is HMAC(secret key, fixed label), as it was from the start:
+    # every stored entry is verified with it, so it is kept rather than moved to
+    # `crypto.subkey` (which would break verification of the existing log). It
+    # is a sound per-purpose key now that no use of the secret key hashes
+    # caller-chosen input with it (issue 15.11).
     return hmac.new(
         settings.SECRET_KEY.encode(), b"remedia.audit.v1", hashlib.sha256
     ).digest()
@@ -198,10 +206,80 @@ class ChainProblem:
 class ChainReport:
     checked: int
     problem: ChainProblem | None
+    # The digest of the last entry verified (GENESIS for an empty log).
+    tip: str = GENESIS
 
     @property
     def ok(self) -> bool:
         return self.problem is None
+
+
+# --- The anchor outside the database -----------------------------------------------
+#
+# Entry digests need the secret key, but the head row does not bind anything the
+# entries do not: someone with the database can cut the tail and set the head to
+# the entry left last. So the verified tip (sequence number, digest, and an HMAC
+# of both under a subkey the database does not hold) is written outside the
+# database, to a file in the data directory and to the log, after each good
+# verification; a later verification fails if the log no longer reaches it.
+
+
+def _anchor_mac(*, seq: int, digest: str) -> str:
+    return hmac.new(
+        crypto.subkey("core.audit.anchor"),
+        f"{seq}:{digest}".encode(),
+        hashlib.sha256,
+    ).hexdigest()
+
+
+@dataclass(frozen=True)
+class Anchor:
+    seq: int
+    digest: str
+    at: str
+
+
+class AnchorInvalid(Exception):
+    pass
+
+
+def _anchor_path() -> Path:
+    return Path(settings.REMEDIA_AUDIT_ANCHOR_FILE)
+
+
+def audit_anchor_read() -> Anchor | None:
+    """The anchored tip, None if none was written yet; AnchorInvalid if forged."""
+    path = _anchor_path()
+    if not path.exists():
+        return None
+    try:
+        raw = json.loads(path.read_text())
+        seq, digest, mac = int(raw["seq"]), str(raw["digest"]), str(raw["mac"])
+    except (OSError, ValueError, KeyError, TypeError):
+        raise AnchorInvalid("the anchor file is unreadable") from None
+    if not hmac.compare_digest(_anchor_mac(seq=seq, digest=digest), mac):
+        raise AnchorInvalid("the anchor is not signed with this server's key")
+    return Anchor(seq=seq, digest=digest, at=str(raw.get("at", "")))
+
+
+def audit_anchor_write(report: ChainReport) -> None:
+    """Anchor a verified tip: the file (written whole, then renamed) and the log."""
+    if not report.ok:
+        raise ValueError("only a verified log is anchored")
+    mac = _anchor_mac(seq=report.checked, digest=report.tip)
+    at = timezone.now().isoformat()
+    path = _anchor_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(
+        json.dumps({"seq": report.checked, "digest": report.tip, "mac": mac, "at": at})
+    )
+    os.replace(partial, path)
+    # The log is the copy kept off this machine (shipped to the log host).
+    logger.info(
+        "audit.anchored",
+        extra={"seq": report.checked, "digest": report.tip, "mac": mac},
+    )
 
 
 def _entries() -> Iterator[AuditEntry]:
@@ -209,7 +287,15 @@ def _entries() -> Iterator[AuditEntry]:
 
 
 def audit_verify() -> ChainReport:
-    """Walk the whole chain; report the first entry that was changed or removed."""
+    """Walk the whole chain; report the first entry that was changed or removed.
+
+    The chain must also reach the anchored tip (see above), with the same digest
+    at the anchored entry.
+    """
+    try:
+        anchor = audit_anchor_read()
+    except AnchorInvalid as exc:
+        return ChainReport(0, ChainProblem(0, str(exc)))
     key = _key()
     expected_seq = 1
     prev = GENESIS
@@ -243,6 +329,12 @@ def audit_verify() -> ChainReport:
         )
         if not hmac.compare_digest(recomputed, entry.digest):
             return ChainReport(checked, ChainProblem(entry.seq, "was changed"))
+        if anchor is not None and entry.seq == anchor.seq:
+            if not hmac.compare_digest(entry.digest, anchor.digest):
+                return ChainReport(
+                    checked,
+                    ChainProblem(entry.seq, "differs from the anchored entry"),
+                )
         prev = entry.digest
         expected_seq += 1
         checked += 1
@@ -255,4 +347,13 @@ def audit_verify() -> ChainReport:
                 f"entries after {checked} are missing (the log had {head.seq})",
             ),
         )
-    return ChainReport(checked, None)
+    if anchor is not None and anchor.seq > checked:
+        return ChainReport(
+            checked,
+            ChainProblem(
+                checked + 1,
+                f"entries after {checked} are missing (anchored at entry "
+                f"{anchor.seq} on {anchor.at})",
+            ),
+        )
+    return ChainReport(checked, None, tip=prev)

@@ -10,9 +10,12 @@ turns bytes into bytes, and every other app builds on it.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 
+from django.conf import settings
 from nacl.encoding import RawEncoder
 from nacl.exceptions import CryptoError
 from nacl.hash import blake2b
@@ -150,3 +153,47 @@ def receipt_derive(receipt: str, *, salt: bytes) -> ReceiptSecrets:
         memlimit=memlimit,
     )
     return ReceiptSecrets(lookup=bytes(out[:KEY_BYTES]), key=bytes(out[KEY_BYTES:]))
+
+
+# --- Keys derived from REMEDIA_SECRET_KEY ---------------------------------------
+
+_SUBKEY_SALT = b"remedia.subkey.v1"
+
+
+def subkey(purpose: str, *, secret: str | None = None) -> bytes:
+    """A 32-byte key of its own for one purpose, derived from the secret key.
+
+    HKDF-SHA256 (RFC 5869) with a fixed salt, the purpose as `info`. Every use of
+    the secret key as a keyed hash takes its own subkey, so no caller-chosen
+    input (a username, a receipt bucket) ever meets the secret key itself, and
+    a value exposed for one purpose tells nothing about another's key.
+    `secret` derives from another secret key (a previous one, after rotation).
+    """
+    ikm = (settings.SECRET_KEY if secret is None else secret).encode()
+    prk = hmac.new(_SUBKEY_SALT, ikm, hashlib.sha256).digest()
+    return hmac.new(prk, purpose.encode() + b"\x01", hashlib.sha256).digest()
+
+
+# --- The receipt pepper ----------------------------------------------------------------
+
+
+def receipt_peppers() -> list[bytes]:
+    """The receipt pepper under the secret key, then under each previous one
+    (`SECRET_KEY_FALLBACKS`, kept for a while after a rotation)."""
+    secrets_ = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return [subkey("intake.receipt.pepper", secret=s) for s in secrets_]
+
+
+def receipt_peppered(derived: ReceiptSecrets, *, pepper: bytes) -> ReceiptSecrets:
+    """Both halves of the receipt's Argon2id output, keyed with the pepper.
+
+    The site-wide salt is in the database; the pepper is not. Without it a
+    database thief can neither compare a guess with the stored lookups nor
+    try it against the reporters' wrapped keys, so each guess tests nothing.
+    Applied after the slow hash, one Argon2id run serves every pepper tried
+    (the current one, previous ones, none for reports made before it).
+    """
+    return ReceiptSecrets(
+        lookup=hmac.new(pepper, b"lookup" + derived.lookup, hashlib.sha256).digest(),
+        key=hmac.new(pepper, b"key" + derived.key, hashlib.sha256).digest(),
+    )

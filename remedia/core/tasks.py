@@ -8,7 +8,7 @@ from django.core.management import call_command
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from remedia.core.audit import audit_verify
+from remedia.core.audit import audit_anchor_write, audit_verify
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +30,7 @@ def _audit_chain_check() -> bool:
     problem = report.problem
     if problem is None:
         logger.info("audit.verified", extra={"entries": report.checked})
+        audit_anchor_write(report)
         return True
     logger.error(
         "audit.broken",

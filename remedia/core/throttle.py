@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 import time
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.cache import cache
+
+from remedia.core import crypto
 
 
 @dataclass(frozen=True)
@@ -28,29 +30,81 @@ class Backoff:
 
     def _cache_key(self, key: str) -> str:
         digest = hmac.new(
-            settings.SECRET_KEY.encode(), key.encode(), hashlib.sha256
+            crypto.subkey("core.throttle"), key.encode(), hashlib.sha256
         ).hexdigest()[:32]
         return f"throttle:{self.scope}:{digest}"
 
+    # The state of one key: how many attempts were counted since the last
+    # success ("n", a hint; the numbers themselves are handed out atomically),
+    # until when the next attempt must wait, and a generation that a success
+    # moves on so the numbers start again.
+
+    def _generation(self, base: str) -> str:
+        return str(cache.get(f"{base}:gen") or "0")
+
+    def _next_number(self, base: str) -> int:
+        """The next attempt number, each handed to exactly one caller.
+
+        `cache.add` is atomic on every backend we use (Redis, the database
+        cache, locmem), unlike `incr` on the database cache; the hint makes
+        it one or two round trips in the common case.
+        """
+        generation = self._generation(base)
+        number = int(cache.get(f"{base}:n") or 0)
+        while True:
+            number += 1
+            if cache.add(f"{base}:{generation}:{number}", 1, timeout=self.window):
+                cache.set(f"{base}:n", number, timeout=self.window)
+                return number
+
+    def _delay_after(self, failures: int) -> int:
+        over = failures - self.free_failures
+        if over < 0:
+            return 0
+        return int(min(self.max_delay, self.first_delay * 2**over))
+
     def wait_seconds(self, key: str) -> int:
         """Seconds the caller must still wait before the next attempt (0: go)."""
-        state = cache.get(self._cache_key(key))
-        if not state:
+        until = cache.get(f"{self._cache_key(key)}:until")
+        if not until:
             return 0
-        return max(0, int(state.get("until", 0) - time.time() + 0.999))
+        return max(0, int(until - time.time() + 0.999))
 
-    def fail(self, key: str) -> int:
+    def acquire(self, key: str) -> int:
+        """Take the right to one attempt before the slow check runs; 0: go.
+
+        Parallel attempts each take their own number, so no more than the free
+        ones pass together; past them, one attempt per elapsed wait goes
+        through (the first to claim it), the others are told to wait. A caller
+        that acquired reports the outcome with `fail(key, acquired=True)` or
+        `reset(key)`.
+        """
+        base = self._cache_key(key)
+        wait = self.wait_seconds(key)
+        if wait:
+            return wait
+        number = self._next_number(base)
+        if number <= self.free_failures:
+            return 0
+        until = cache.get(f"{base}:until") or 0
+        if cache.add(f"{base}:claim:{until}", 1, timeout=self.window):
+            return 0
+        # Another attempt past the free ones is being checked right now.
+        return 1
+
+    def fail(self, key: str, *, acquired: bool = False) -> int:
         """Count a failure; return how long the next attempt must wait."""
-        cache_key = self._cache_key(key)
-        state = cache.get(cache_key) or {"failures": 0, "until": 0}
-        state["failures"] += 1
-        over = state["failures"] - self.free_failures
-        delay = 0
-        if over >= 0:
-            delay = min(self.max_delay, self.first_delay * 2**over)
-            state["until"] = time.time() + delay
-        cache.set(cache_key, state, timeout=self.window + delay)
+        base = self._cache_key(key)
+        if acquired:
+            failures = int(cache.get(f"{base}:n") or 0)
+        else:
+            failures = self._next_number(base)
+        delay = self._delay_after(failures)
+        if delay:
+            cache.set(f"{base}:until", time.time() + delay, timeout=self.window + delay)
         return delay
 
     def reset(self, key: str) -> None:
-        cache.delete(self._cache_key(key))
+        base = self._cache_key(key)
+        cache.set(f"{base}:gen", secrets.token_hex(8), timeout=self.window)
+        cache.delete_many([f"{base}:n", f"{base}:until"])

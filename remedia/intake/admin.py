@@ -5,12 +5,13 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from remedia.core.admin import AuditedDeletesMixin
 from remedia.core.audit import audit_record
 from remedia.intake.models import IntakeConfiguration, RoutingRule
 
 
 @admin.register(RoutingRule)
-class RoutingRuleAdmin(admin.ModelAdmin):
+class RoutingRuleAdmin(AuditedDeletesMixin, admin.ModelAdmin):
     list_display = ["organisation", "purpose", "state", "category", "is_active"]
     list_filter = ["purpose", "state", "is_active"]
     search_fields = ["organisation__name"]

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
-import hmac
 import json
 import time
 from typing import Any
@@ -28,7 +26,7 @@ FOLLOWUP_COOKIE = "remedia_followup"
 
 
 def _key(purpose: bytes) -> bytes:
-    return hmac.new(settings.SECRET_KEY.encode(), purpose, hashlib.sha256).digest()
+    return crypto.subkey(purpose.decode())
 
 
 def _seal(data: dict[str, Any], purpose: bytes) -> str:

@@ -373,7 +373,10 @@ def report_submit(*, draft: ReportDraft) -> Submitted:
     _submission_surge()
     routes = route(state=clean.state, categories=clean.categories)
     receipt = crypto.receipt_new()
-    secrets_ = crypto.receipt_derive(receipt, salt=_receipt_salt())
+    secrets_ = crypto.receipt_peppered(
+        crypto.receipt_derive(receipt, salt=_receipt_salt()),
+        pepper=crypto.receipt_peppers()[0],
+    )
     pair = crypto.keypair_new()
     written: list[Path] = []
     try:
@@ -504,15 +507,30 @@ def reporter_open(*, receipt: str) -> ReporterAccess:
     # The slow hash runs for every attempt, well-formed or not, so the time of
     # the answer says nothing about whether a report exists.
     derived = crypto.receipt_derive(receipt or "-", salt=_receipt_salt())
-    report = Report.objects.filter(receipt_lookup=derived.lookup).first()
+    # The current pepper first, then previous secret keys', then none (reports
+    # made before the pepper): one slow hash serves them all.
+    candidates = [
+        crypto.receipt_peppered(derived, pepper=p) for p in crypto.receipt_peppers()
+    ]
+    candidates.append(derived)
+    report = Report.objects.filter(
+        receipt_lookup__in=[c.lookup for c in candidates]
+    ).first()
     if report is None or bucket == "malformed":
         backoff.fail(bucket)
         raise ReceiptRefused()
+    matched = next(c for c in candidates if c.lookup == bytes(report.receipt_lookup))
     try:
-        private = crypto.unwrap(bytes(report.reporter_wrapped_key), key=derived.key)
+        private = crypto.unwrap(bytes(report.reporter_wrapped_key), key=matched.key)
     except crypto.DecryptionFailed:
         backoff.fail(bucket)
         raise ReceiptRefused() from None
+    if matched is not candidates[0]:
+        # Stored without the current pepper: store it with it from now on.
+        Report.objects.filter(pk=report.pk).update(
+            receipt_lookup=candidates[0].lookup,
+            reporter_wrapped_key=crypto.wrap(private, key=candidates[0].key),
+        )
     today = timezone.localdate()
     if report.reporter_last_seen_on != today:
         Report.objects.filter(pk=report.pk).update(reporter_last_seen_on=today)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import io
+import json
 import sqlite3
 
 import pytest
@@ -337,3 +338,78 @@ def test_remedia_audit_verify_exits_zero_then_non_zero_after_tampering(
     broken = remedia_cli("audit-verify")
     assert broken.returncode == 1
     assert "audit log broken at entry 2: was changed" in broken.stderr
+
+
+# --- The anchor outside the database (issue 15.4) --------------------------------------
+
+
+def _entry(seq: int) -> AuditEntry:
+    return AuditEntry.objects.get(seq=seq)
+
+
+@pytest.mark.usefixtures("triggers_dropped")
+def test_verify_detects_a_truncated_tail_with_the_head_moved_back(settings):
+    # Given a log of five entries whose tip the nightly check anchored outside
+    # the database
+    _record_three()
+    audit_record(action="case.read", object_type="case", object_id="c-2")
+    audit_record(action="case.read", object_type="case", object_id="c-3")
+    code, _out, _err = _verify()
+    assert code == 0
+    assert settings.REMEDIA_AUDIT_ANCHOR_FILE.exists()
+
+    # When someone with the database deletes the last three entries and sets
+    # the head row to the entry left last, so the database is consistent
+    second = _entry(2)
+    _sql("DELETE FROM core_auditentry WHERE seq > 2")
+    AuditHead.objects.filter(id=1).update(seq=2, digest=second.digest)
+
+    # Then verification fails: the anchor knows the log reached entry 5
+    code, _out, err = _verify()
+    assert code != 0
+    assert "audit log broken at entry 3" in err
+    assert "anchored" in err
+
+
+@pytest.mark.usefixtures("triggers_dropped")
+def test_verify_detects_an_anchor_lowered_without_the_key(settings):
+    # Given an anchored log of three entries
+    _record_three()
+    assert _verify()[0] == 0
+    anchor = json.loads(settings.REMEDIA_AUDIT_ANCHOR_FILE.read_text())
+
+    # When the tail is cut and the anchor file rewritten to the earlier tip,
+    # without the server's key (the old signature kept)
+    second = _entry(2)
+    _sql("DELETE FROM core_auditentry WHERE seq > 2")
+    AuditHead.objects.filter(id=1).update(seq=2, digest=second.digest)
+    anchor.update(seq=2, digest=second.digest)
+    settings.REMEDIA_AUDIT_ANCHOR_FILE.write_text(json.dumps(anchor))
+
+    # Then verification fails on the anchor's signature
+    code, _out, err = _verify()
+    assert code != 0
+    assert "anchor" in err
+
+
+def test_anchor_is_signed_written_and_logged_by_the_nightly_check(settings, caplog):
+    from remedia.core.tasks import _audit_chain_check
+
+    # Given a log of three entries
+    entries = _record_three()
+
+    # When the nightly check runs
+    with caplog.at_level("INFO", logger="remedia.core.tasks"):
+        assert _audit_chain_check() is True
+
+    # Then the signed tip is in the data directory and in the log
+    anchor = json.loads(settings.REMEDIA_AUDIT_ANCHOR_FILE.read_text())
+    assert anchor["seq"] == 3
+    assert anchor["digest"] == entries[-1].digest
+    assert len(anchor["mac"]) == 64
+    logged = [r for r in caplog.records if r.getMessage() == "audit.anchored"]
+    assert logged[0].seq == 3
+    assert logged[0].mac == anchor["mac"]
+    # And a log that grew since the anchor still verifies
+    audit_record(action="case.read", object_type="case", object_id="c-9")
+    assert _verify()[0] == 0

@@ -1,3 +1,5 @@
+import hashlib
+import hmac
 import re
 
 import pytest
@@ -66,3 +68,12 @@ def test_password_and_token_keys_depend_on_their_secret():
     )
     assert crypto.token_key("rmd_a") != crypto.token_key("rmd_b")
     assert len(crypto.token_key("rmd_a")) == crypto.KEY_BYTES
+
+
+def test_subkey_is_hkdf_of_the_secret_key_per_purpose(settings):
+    # Given the secret key, a purpose is expanded with HKDF-SHA256 (RFC 5869)
+    settings.SECRET_KEY = "k" * 50
+    prk = hmac.new(b"remedia.subkey.v1", b"k" * 50, hashlib.sha256).digest()
+    expected = hmac.new(prk, b"core.throttle\x01", hashlib.sha256).digest()
+
+    assert crypto.subkey("core.throttle") == expected

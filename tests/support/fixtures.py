@@ -42,6 +42,12 @@ def _clear_cache(db: None) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _audit_anchor_file(settings, tmp_path):
+    # The audit log's anchor (issue 15.4) belongs to one test's database.
+    settings.REMEDIA_AUDIT_ANCHOR_FILE = tmp_path / "audit-anchor.json"
+
+
+@pytest.fixture(autouse=True)
 def _default_language():
     # A test that switches to English must not leave the next one in English.
     yield
