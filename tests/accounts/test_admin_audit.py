@@ -9,7 +9,12 @@ import pytest
 from remedia.accounts import services
 from remedia.accounts.models import ApiToken, Membership, Organisation, User
 from remedia.core.models import AuditEntry
-from tests.factories import OrganisationFactory, UserFactory, member, totp_device
+from tests.support.factories.accounts import (
+    OrganisationFactory,
+    UserFactory,
+    member,
+    totp_device,
+)
 
 ADMIN = "/staff/admin/accounts"
 

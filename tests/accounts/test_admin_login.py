@@ -13,7 +13,7 @@ import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from remedia.core.models import AuditEntry
-from tests.factories import PASSWORD, UserFactory, totp_device
+from tests.support.factories.accounts import PASSWORD, UserFactory, totp_device
 
 
 @pytest.fixture

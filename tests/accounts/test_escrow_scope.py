@@ -9,7 +9,7 @@ from remedia.accounts.models import Membership, UserKey, UserKeyEscrow
 from remedia.accounts.permissions import Sector
 from remedia.core import crypto
 from remedia.intake.models import ReportKeyGrant
-from tests.factories import PASSWORD
+from tests.support.factories.accounts import PASSWORD
 
 
 def _organisation_with_recovery(name: str):

@@ -136,7 +136,7 @@ class World:
 
 
 def _log_in(username: str, password: str, totp_secret: str) -> Client:
-    from tests.factories import totp_code_for_secret
+    from tests.support.factories.accounts import totp_code_for_secret
 
     client = Client()
     response = client.post(

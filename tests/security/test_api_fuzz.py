@@ -22,7 +22,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from remedia.accounts import keys
 from remedia.accounts import services as accounts
-from tests.factories import PASSWORD
+from tests.support.factories.accounts import PASSWORD
 
 EXAMPLES_PER_OPERATION = 6
 # Floors, so a fuzzing run that silently lost its operations fails.

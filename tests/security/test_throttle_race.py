@@ -7,7 +7,7 @@ import threading
 import time
 
 from remedia.accounts import services
-from tests.factories import totp_code
+from tests.support.factories.accounts import totp_code
 
 
 def test_parallel_guesses_do_not_pass_together_while_the_slow_hash_runs(
