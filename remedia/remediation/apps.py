@@ -12,12 +12,12 @@ class RemediationConfig(AppConfig):
         from remedia.facilities.hooks import facility_section_register
         from remedia.intake.hooks import sms_handler_register
         from remedia.remediation import alerts, training
+        from remedia.remediation.facility_sections import facility_courses_section
         from remedia.remediation.sanctions_views import (
             sanctions_course_section,
             sanctions_home_section,
             sanctions_measure_section,
         )
-        from remedia.remediation.facility_sections import facility_courses_section
         from remedia.remediation.survey_sms import sms_turn
         from remedia.remediation.survey_views import survey_measure_section
         from remedia.remediation.timeline import measure_timeline_section
