@@ -51,13 +51,12 @@ from remedia.cases.models import (
     Severity,
     SlaPolicy,
 )
-from remedia.core import crypto
+from remedia.core import crypto, files
 from remedia.core.audit import audit_record
 from remedia.core.errors import ApplicationError, InvalidInput, PermissionDenied
 from remedia.core.grants import grant_plan
 from remedia.core.storage import data_subdir
 from remedia.facilities.models import Facility
-from remedia.intake import attachments as files
 from remedia.intake import selectors as intake_selectors
 from remedia.intake import services as intake
 from remedia.intake.categories import RRM_CATEGORIES, Category

@@ -28,7 +28,7 @@ from remedia.accounts.selectors import (
     cached_while_accounts_unchanged,
     organisations_for,
 )
-from remedia.core import crypto
+from remedia.core import crypto, files
 from remedia.core.audit import audit_record
 from remedia.core.errors import (
     ApplicationError,
@@ -41,7 +41,6 @@ from remedia.core.grants import grant_plan
 from remedia.core.storage import data_subdir
 from remedia.core.throttle import Backoff
 from remedia.facilities.models import Facility
-from remedia.intake import attachments as files
 from remedia.intake import hooks, selectors, signals
 from remedia.intake.categories import Category, is_urgent
 from remedia.intake.models import (

@@ -14,7 +14,7 @@ from typing import Any
 from django.core.files.uploadedfile import InMemoryUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 
-from remedia.intake.attachments import MAX_BYTES
+from remedia.core.files import MAX_BYTES
 
 
 class BoundedMemoryUploadHandler(FileUploadHandler):

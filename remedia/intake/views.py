@@ -21,11 +21,11 @@ from remedia.accounts.permissions import Capability
 from remedia.accounts.selectors import user_can
 from remedia.core.audit import audit_record
 from remedia.core.errors import ApplicationError, InvalidInput, NotFound, Throttled
+from remedia.core.files import ALLOWED_DESCRIPTION, MAX_BYTES, MAX_FILES
 from remedia.facilities.selectors import facility_get, facility_search
 from remedia.facilities.services import facility_suggestions
 from remedia.intake import reporter_cookies as cookies
 from remedia.intake import selectors, services
-from remedia.intake.attachments import ALLOWED_DESCRIPTION, MAX_BYTES, MAX_FILES
 from remedia.intake.categories import PROTECTION_CATEGORIES, Category
 from remedia.intake.forms import MessageForm, ReceiptForm, ReportForm, StatusForm
 from remedia.intake.hooks import reporter_sections, staff_report_sections

@@ -6,7 +6,7 @@ bad input raises ``InvalidInput`` naming the field, with nothing stored. A
 closed course takes no more changes (``CourseClosed``).
 
 Evidence is stored like a petition's documents: cleaned of metadata by
-``intake.attachments.clean`` (which also refuses unknown types and large
+``core.files.clean`` (which also refuses unknown types and large
 files), written under ``DATA_DIR/remediation-evidence`` and never linked to a
 report. Every opening of an evidence file is audited.
 """
@@ -30,6 +30,7 @@ from remedia.accounts.models import Organisation, User
 from remedia.accounts.permissions import Capability
 from remedia.accounts.selectors import organisations_for
 from remedia.cases.models import Case
+from remedia.core import files
 from remedia.core.audit import audit_record
 from remedia.core.errors import (
     ApplicationError,
@@ -39,7 +40,6 @@ from remedia.core.errors import (
 )
 from remedia.core.storage import data_subdir
 from remedia.facilities.models import Facility
-from remedia.intake import attachments as files
 from remedia.intake import services as intake
 from remedia.remediation import access
 from remedia.remediation.catalogue import entry_for
@@ -841,7 +841,7 @@ def evidence_submit(
     """Store a photo, PDF or other file that shows a measure was carried out.
 
     Refused with nothing written (neither file nor row) when the type is not
-    one ``intake.attachments.clean`` accepts, the file is too large or
+    one ``core.files.clean`` accepts, the file is too large or
     damaged. A pending measure is then in progress: someone is working on it.
     """
     access.require_evidence_submit(user=user, course=measure.course)

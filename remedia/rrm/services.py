@@ -24,11 +24,11 @@ from remedia.accounts.selectors import organisations_for
 from remedia.cases import hooks as cases_hooks
 from remedia.cases import selectors as cases_selectors
 from remedia.cases.models import Escalation
+from remedia.core import files
 from remedia.core.audit import audit_record
 from remedia.core.errors import ApplicationError, InvalidInput, PermissionDenied
 from remedia.core.storage import data_subdir
 from remedia.facilities.models import Facility
-from remedia.intake import attachments as files
 from remedia.intake import services as intake
 from remedia.rrm import importing
 from remedia.rrm.models import (

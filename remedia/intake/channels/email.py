@@ -39,9 +39,9 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from remedia.core import files
 from remedia.core.errors import ApplicationError, InvalidInput, Throttled
 from remedia.core.geo import state_code
-from remedia.intake import attachments as files
 from remedia.intake import services
 from remedia.intake.categories import Category
 from remedia.intake.hooks import ReplyDelivery

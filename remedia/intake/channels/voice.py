@@ -76,9 +76,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, override
 from twilio.twiml.voice_response import VoiceResponse
 
-from remedia.core import crypto
+from remedia.core import crypto, files
 from remedia.core.errors import InvalidInput, Throttled
-from remedia.intake import attachments, services
+from remedia.intake import services
 from remedia.intake.channels import common
 from remedia.intake.channels.sms import MENU, follow_up_text
 from remedia.intake.models import Channel
@@ -460,8 +460,8 @@ def _recording_usable(form: dict[str, str], *, rsid: str, part: str) -> bytes | 
     if data is None:
         return None
     try:
-        cleaned = attachments.clean(data)
-    except attachments.AttachmentRefused:
+        cleaned = files.clean(data)
+    except files.AttachmentRefused:
         logger.warning("channels.voice_recording_not_audio")
         return None
     if cleaned.content_type != "audio/wav":

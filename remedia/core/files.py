@@ -1,4 +1,7 @@
-"""Attachment checks and metadata removal, before anything is encrypted or stored.
+"""File checks and metadata removal, before anything is encrypted or stored.
+
+Used by every app that accepts a file (report attachments, case and petition
+documents, remediation evidence).
 
 A photo's EXIF can hold the GPS position of the worker's home and the phone's
 serial number; a PDF's document information can hold the author's name. Every
