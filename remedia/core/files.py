@@ -13,21 +13,59 @@ memory: the plain file never touches the disk.
 from __future__ import annotations
 
 import io
+import json
+import os
+import select
+import signal
 import struct
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from remedia.core.errors import ApplicationError
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_FILES = 5
+# A 12 MP phone photo is 4032 × 3024; an A4 page scanned at 600 dpi is 35 MP.
+# The ceiling is read from the header, before any pixel is decoded.
+MAX_IMAGE_PIXELS = 40_000_000
+# What one cleaning may allocate (address space above the process's own), and
+# how long it may compute: see `_bounded`.
+CLEAN_MEMORY_MB = 512
+CLEAN_CPU_SECONDS = 15
+CLEAN_WALL_SECONDS = 60
+# Cleanings at once in one process (a server process runs several threads).
+CLEAN_CONCURRENCY = 2
 
 ALLOWED_DESCRIPTION = _("fotos (JPEG, PNG, WebP), PDF o audio (MP3, OGG, M4A, WAV)")
 
 
 class AttachmentRefused(ApplicationError):
     status_code = 422
+
+
+# The reasons a bounded cleaning can give, by a code the child process sends.
+_REASONS: dict[str, Promise] = {
+    "image_large": _("La imagen es demasiado grande."),
+    "image_broken": _("No pudimos leer la imagen. ¿Está dañada?"),
+    "pdf_locked": _("El PDF está protegido con contraseña. Envíelo sin protección."),
+    "pdf_broken": _("No pudimos leer el PDF. ¿Está dañado?"),
+    "too_complex": _(
+        "No pudimos limpiar este archivo: es demasiado grande o complejo. "
+        "Envíe uno más sencillo."
+    ),
+}
+
+
+def _refused(code: str) -> AttachmentRefused:
+    exc = AttachmentRefused(_REASONS[code])
+    exc.code = code  # type: ignore[attr-defined]
+    return exc
 
 
 @dataclass(frozen=True)
@@ -66,23 +104,42 @@ def _sniff(data: bytes) -> str | None:
     return None
 
 
+def _image_size(data: bytes) -> tuple[int, int]:
+    """Width and height from the header alone; refuse past the pixel ceiling."""
+    from PIL import Image, UnidentifiedImageError
+
+    Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
+    try:
+        with Image.open(io.BytesIO(data)) as source:
+            size = source.size
+    except Image.DecompressionBombError:
+        raise _refused("image_large") from None
+    except (UnidentifiedImageError, OSError, ValueError):
+        raise _refused("image_broken") from None
+    if size[0] * size[1] > MAX_IMAGE_PIXELS:
+        raise _refused("image_large")
+    return size
+
+
 def _clean_image(data: bytes, content_type: str) -> CleanFile:
     from PIL import Image, ImageOps, UnidentifiedImageError
 
+    _image_size(data)
     try:
         with Image.open(io.BytesIO(data)) as source:
-            if source.width * source.height > 60_000_000:
-                raise AttachmentRefused(_("La imagen es demasiado grande."))
             source.load()
-            # Turn the picture the way the camera said, then keep only the pixels:
-            # a new image built from raw pixel data carries no EXIF, GPS, XMP or
-            # ICC block of the original.
-            turned = ImageOps.exif_transpose(source) or source
+            # Turn the picture the way the camera said (in place: no copy), then
+            # keep only the pixels: a new image with the pixels pasted in
+            # carries no EXIF, GPS, XMP or ICC block of the original.
+            ImageOps.exif_transpose(source, in_place=True)
+            turned = source
             if turned.mode not in {"RGB", "RGBA", "L", "LA", "P"}:
                 turned = turned.convert("RGBA" if "A" in turned.getbands() else "RGB")
-            clean = Image.frombytes(turned.mode, turned.size, turned.tobytes())
+            clean = Image.new(turned.mode, turned.size)
             if turned.mode == "P":
                 clean.putpalette(turned.getpalette() or [])
+            clean.paste(turned, (0, 0))
+            del turned
             out = io.BytesIO()
             if content_type == "image/jpeg":
                 if clean.mode not in {"RGB", "L"}:
@@ -96,8 +153,10 @@ def _clean_image(data: bytes, content_type: str) -> CleanFile:
             return CleanFile("image/webp", out.getvalue(), "webp")
     except AttachmentRefused:
         raise
+    except MemoryError:
+        raise _refused("too_complex") from None
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
-        raise AttachmentRefused(_("No pudimos leer la imagen. ¿Está dañada?")) from None
+        raise _refused("image_broken") from None
 
 
 def _clean_pdf(data: bytes) -> CleanFile:
@@ -108,9 +167,7 @@ def _clean_pdf(data: bytes) -> CleanFile:
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
-            raise AttachmentRefused(
-                _("El PDF está protegido con contraseña. Envíelo sin protección.")
-            )
+            raise _refused("pdf_locked")
         writer = PdfWriter(clone_from=reader)
         # Document information (author, creator, producer, dates) and XMP streams.
         writer.metadata = None
@@ -126,7 +183,11 @@ def _clean_pdf(data: bytes) -> CleanFile:
     except AttachmentRefused:
         raise
     except (PyPdfError, OSError, ValueError, KeyError, TypeError, AttributeError):
-        raise AttachmentRefused(_("No pudimos leer el PDF. ¿Está dañado?")) from None
+        raise _refused("pdf_broken") from None
+
+
+def _clean_pdf_of(data: bytes, content_type: str) -> CleanFile:
+    return _clean_pdf(data)
 
 
 def _clean_wav(data: bytes) -> CleanFile:
@@ -176,6 +237,114 @@ def _clean_tagged_audio(data: bytes, content_type: str) -> CleanFile:
     return CleanFile(content_type, buffer.getvalue(), extension)
 
 
+# --- Cleaning under a bound -----------------------------------------------------------
+#
+# Decoding an image or the images inside a PDF can take far more memory and
+# time than the file's size suggests (a 200 KB PNG can decode to 150 MB), and a
+# decoder is a large surface. Each such cleaning runs in a forked child process
+# whose address space (RLIMIT_AS) and CPU time (RLIMIT_CPU) are limited: past
+# the limit the child fails, not the server, and the file is refused. A
+# semaphore keeps the children of one process to `CLEAN_CONCURRENCY`, so a
+# burst of uploads cannot multiply the budget by the number of threads. The
+# child receives the bytes by fork (copy-on-write) and sends back the clean
+# file through a pipe, framed by hand (no pickle). Where fork or /proc is
+# missing (not the Linux servers Remedia runs on) the cleaning runs in-process,
+# still one at a time per slot.
+
+_SLOTS = threading.BoundedSemaphore(CLEAN_CONCURRENCY)
+
+
+def _address_space() -> int | None:
+    """This process's virtual size in bytes (Linux), or None."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            pages = int(statm.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+def _child_run(
+    write_fd: int,
+    work: Callable[[bytes, str], CleanFile],
+    data: bytes,
+    content_type: str,
+    budget: int,
+    base: int,
+) -> None:
+    import resource
+
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (base + budget, base + budget))
+        resource.setrlimit(
+            resource.RLIMIT_CPU, (CLEAN_CPU_SECONDS, CLEAN_CPU_SECONDS + 1)
+        )
+        try:
+            clean = work(data, content_type)
+        except AttachmentRefused as exc:
+            frame = b"R" + getattr(exc, "code", "too_complex").encode()
+        except MemoryError:
+            frame = b"R" + b"too_complex"
+        else:
+            header = json.dumps(
+                {"content_type": clean.content_type, "extension": clean.extension}
+            ).encode()
+            frame = b"C" + struct.pack(">I", len(header)) + header + clean.data
+        view = memoryview(frame)
+        while view:
+            view = view[os.write(write_fd, view) :]
+    except BaseException:  # noqa: S110 (the parent refuses a child that sent nothing)
+        pass
+    finally:
+        os._exit(0)
+
+
+def _read_child(read_fd: int, pid: int) -> bytes:
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + CLEAN_WALL_SECONDS
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            os.kill(pid, signal.SIGKILL)
+            return b""
+        ready, _w, _x = select.select([read_fd], [], [], left)
+        if not ready:
+            continue
+        chunk = os.read(read_fd, 1 << 20)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+def _bounded(
+    work: Callable[[bytes, str], CleanFile], data: bytes, content_type: str
+) -> CleanFile:
+    budget = int(getattr(settings, "REMEDIA_FILE_CLEAN_MEMORY_MB", CLEAN_MEMORY_MB))
+    with _SLOTS:
+        base = _address_space()
+        if base is None or not hasattr(os, "fork"):
+            return work(data, content_type)
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover (the child never returns)
+            os.close(read_fd)
+            _child_run(write_fd, work, data, content_type, budget * 1024 * 1024, base)
+        os.close(write_fd)
+        try:
+            frame = _read_child(read_fd, pid)
+        finally:
+            os.close(read_fd)
+            os.waitpid(pid, 0)
+    if frame[:1] == b"R" and frame[1:].decode(errors="replace") in _REASONS:
+        raise _refused(frame[1:].decode())
+    if frame[:1] != b"C" or len(frame) < 5:
+        # Killed at a limit, or failed before it could answer.
+        raise _refused("too_complex")
+    (size,) = struct.unpack(">I", frame[1:5])
+    header = json.loads(frame[5 : 5 + size])
+    return CleanFile(header["content_type"], frame[5 + size :], header["extension"])
+
+
 def clean(data: bytes, *, too_large: bool = False) -> CleanFile:
     """Identify, check and clean one file; raise `AttachmentRefused` with the reason.
 
@@ -196,9 +365,11 @@ def clean(data: bytes, *, too_large: bool = False) -> CleanFile:
             % {"kinds": ALLOWED_DESCRIPTION}
         )
     if content_type.startswith("image/"):
-        return _clean_image(data, content_type)
+        # The header check first, here: a bomb is refused without a child.
+        _image_size(data)
+        return _bounded(_clean_image, data, content_type)
     if content_type == "application/pdf":
-        return _clean_pdf(data)
+        return _bounded(_clean_pdf_of, data, content_type)
     if content_type == "audio/wav":
         return _clean_wav(data)
     return _clean_tagged_audio(data, content_type)

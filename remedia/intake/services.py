@@ -90,6 +90,9 @@ class IncomingFile:
     name: str
     data: bytes
     too_large: bool = False
+    # Already cleaned by the channel (email checks each file to name the ones
+    # it leaves out): used as it is, never cleaned a second time.
+    cleaned: files.CleanFile | None = None
 
 
 @dataclass
@@ -139,9 +142,8 @@ def _clean_files(
         return []
     for item in incoming:
         try:
-            cleaned.append(
-                (item.name[:200], files.clean(item.data, too_large=item.too_large))
-            )
+            clean = item.cleaned or files.clean(item.data, too_large=item.too_large)
+            cleaned.append((item.name[:200], clean))
         except files.AttachmentRefused as exc:
             errors.append(
                 {"field": "attachments", "reason": f"{item.name[:80]}: {exc.message}"}

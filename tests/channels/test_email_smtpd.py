@@ -510,3 +510,28 @@ def test_a_message_that_begins_with_baja_but_says_more_is_a_message(listener):
     report = Report.objects.get()
     assert report.reply_channel == "email"
     assert Message.objects.filter(report=report).count() == 1
+
+
+def test_an_attachment_is_cleaned_once(listener, orgs, monkeypatch):
+    # given a mail with a photo, and a count of every cleaning
+    from remedia.core import files
+
+    cleaned: list[int] = []
+    real_clean = files.clean
+
+    def counting_clean(data, **kwargs):
+        cleaned.append(len(data))
+        return real_clean(data, **kwargs)
+
+    monkeypatch.setattr(files, "clean", counting_clean)
+    message = worker_mail()
+    message.add_attachment(
+        jpeg_with_gps("Camara"), maintype="image", subtype="jpeg", filename="a.jpg"
+    )
+
+    # when it is delivered
+    listener.send(message)
+
+    # then the photo was stored, cleaned one time only
+    assert Attachment.objects.count() == 1
+    assert len(cleaned) == 1

@@ -155,3 +155,77 @@ def test_broken_empty_or_heavy_files_are_refused_with_a_reason(data, reason):
         files.clean(data)
 
     assert str(refused.value.message) == reason
+
+
+# --- Bounds: decompression bombs, memory ----------------------------------------------------
+
+
+def _png_of_zeros(width: int, height: int) -> bytes:
+    """A PNG of `width` × `height` black RGB pixels, compressed to a few hundred KB.
+
+    Built by hand, row by row, so the test itself never holds the pixels.
+    """
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(kind + body) & 0xFFFFFFFF
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+    compressor = zlib.compressobj(9)
+    row = b"\0" * (1 + 3 * width)  # filter byte 0, then the row's pixels
+    idat = b"".join(compressor.compress(row) for _ in range(height))
+    idat += compressor.flush()
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", idat)
+        + chunk(b"IEND", b"")
+    )
+
+
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
+def test_a_decompression_bomb_png_is_refused_quickly_and_without_memory():
+    # Given a small PNG that decodes to 7000 × 7000 pixels (147 MB of RGB)
+    import time
+    import tracemalloc
+
+    bomb = _png_of_zeros(7000, 7000)
+    assert len(bomb) < 400_000
+
+    # When it is cleaned
+    tracemalloc.start()
+    started = time.process_time()
+    with pytest.raises(AttachmentRefused) as refused:
+        files.clean(bomb)
+    spent = time.process_time() - started
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+
+    # Then it is refused from its header: no decoding, no pixels in memory
+    assert str(refused.value.message) == "La imagen es demasiado grande."
+    assert spent < 0.5
+    assert peak < 10 * 1024 * 1024
+
+
+def test_an_image_is_cleaned_under_a_memory_bound(settings):
+    # Given a 4000 × 3000 PNG (12 MP, 36 MB of pixels once decoded), under the
+    # pixel ceiling, and a memory budget for cleaning too small to decode it
+    picture = _png_of_zeros(4000, 3000)
+    settings.REMEDIA_FILE_CLEAN_MEMORY_MB = 24
+
+    # When it is cleaned, then it is refused, and this process carries on
+    with pytest.raises(AttachmentRefused) as refused:
+        files.clean(picture)
+    assert str(refused.value.message) == (
+        "No pudimos limpiar este archivo: es demasiado grande o complejo. "
+        "Envíe uno más sencillo."
+    )
+
+    # And with the ordinary budget the same picture is cleaned
+    settings.REMEDIA_FILE_CLEAN_MEMORY_MB = 512
+    cleaned = files.clean(picture)
+    assert cleaned.content_type == "image/png"
+    with Image.open(io.BytesIO(cleaned.data)) as image:
+        assert image.size == (4000, 3000)

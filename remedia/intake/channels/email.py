@@ -206,14 +206,14 @@ def _attachments(
             )
             continue
         try:
-            # Checked here so one unusable file is left out and named in the
-            # answer, instead of refusing the whole report; the intake cleans
-            # the kept ones again when it stores them.
-            files.clean(data)
+            # Cleaned here so one unusable file is left out and named in the
+            # answer, instead of refusing the whole report; the intake stores
+            # the clean file as it is (one cleaning per file).
+            clean = files.clean(data)
         except files.AttachmentRefused as exc:
             dropped.append(DroppedFile(name, str(exc.message)))
             continue
-        kept.append(services.IncomingFile(name=name, data=data))
+        kept.append(services.IncomingFile(name=name, data=b"", cleaned=clean))
     return kept, dropped
 
 
