@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.utils.functional import Promise
@@ -159,7 +160,184 @@ def _clean_image(data: bytes, content_type: str) -> CleanFile:
         raise _refused("image_broken") from None
 
 
+# Dropped wherever they appear: XMP streams, application data, actions run on
+# opening or on events, thumbnails (a copy of the page, photo included),
+# modification dates, attached files (PDF 2.0's /AF too) and XML forms.
+_PDF_DROP_KEYS = (
+    "/Metadata",
+    "/PieceInfo",
+    "/AA",
+    "/OpenAction",
+    "/Thumb",
+    "/LastModified",
+    "/AF",
+    "/XFA",
+    "/Collection",
+    "/SpiderInfo",
+)
+# Name trees of the catalogue that hold scripts, files and media.
+_PDF_DROP_NAMES = ("/EmbeddedFiles", "/JavaScript", "/AlternatePresentations")
+# Actions that run code, open files or send data: emptied where they stand.
+_PDF_UNSAFE_ACTIONS = frozenset(
+    {
+        "/JavaScript",
+        "/Launch",
+        "/ImportData",
+        "/SubmitForm",
+        "/GoToE",
+        "/GoToR",
+        "/RichMediaExecute",
+        "/Rendition",
+        "/Sound",
+        "/Movie",
+    }
+)
+# Annotations that carry a file or media: removed from their page.
+_PDF_FILE_ANNOTATIONS = frozenset(
+    {"/FileAttachment", "/Sound", "/Movie", "/Screen", "/RichMedia", "/3D"}
+)
+# Comments and marks a reader adds: their author (/T), dates and id go. (A
+# form field's /T is its name, not a person: widgets keep it.)
+_PDF_MARKUP = frozenset(
+    {
+        "/Text",
+        "/FreeText",
+        "/Line",
+        "/Square",
+        "/Circle",
+        "/Polygon",
+        "/PolyLine",
+        "/Highlight",
+        "/Underline",
+        "/Squiggly",
+        "/StrikeOut",
+        "/Stamp",
+        "/Caret",
+        "/Ink",
+        "/Popup",
+        "/Redact",
+    }
+)
+# Image encodings that carry a camera's blocks (JPEG's APP segments, JPEG
+# 2000's boxes): such images are decoded and their pixels encoded afresh.
+_PDF_PHOTO_FILTERS = frozenset({"/DCTDecode", "/DCT", "/JPXDecode"})
+
+
+def _pdf_scrub(obj: Any, seen: set[int]) -> None:
+    """Walk the object graph once, dropping what identifies or runs."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
+
+    if isinstance(obj, IndirectObject):
+        obj = obj.get_object()
+    if id(obj) in seen:
+        return
+    seen.add(id(obj))
+    if isinstance(obj, DictionaryObject):
+        if obj.get("/S") in _PDF_UNSAFE_ACTIONS:
+            for key in list(obj):
+                if key not in ("/Type", "/S"):
+                    del obj[key]
+            obj[NameObject("/S")] = NameObject("/GoTo")
+            obj[NameObject("/D")] = ArrayObject()
+            return
+        if obj.get("/Type") == "/Sig" or "/ByteRange" in obj:
+            # A signature holds the signer's name, place and certificate; it
+            # no longer matches the cleaned file anyway.
+            for key in list(obj):
+                if key != "/Type":
+                    del obj[key]
+            return
+        for key in _PDF_DROP_KEYS:
+            obj.pop(NameObject(key), None)
+        if obj.get("/Subtype") in _PDF_MARKUP:
+            for key in ("/T", "/M", "/CreationDate", "/NM"):
+                obj.pop(NameObject(key), None)
+        if "/Annots" in obj:
+            annotations = obj["/Annots"].get_object()
+            if isinstance(annotations, ArrayObject):
+                kept = [
+                    a
+                    for a in annotations
+                    if a.get_object().get("/Subtype") not in _PDF_FILE_ANNOTATIONS
+                ]
+                obj[NameObject("/Annots")] = ArrayObject(kept)
+        for value in list(obj.values()):
+            _pdf_scrub(value, seen)
+    elif isinstance(obj, ArrayObject):
+        for value in obj:
+            _pdf_scrub(value, seen)
+
+
+def _pdf_drop_unreachable(writer: Any) -> None:
+    """Empty every object the catalogue no longer reaches, chains of them too.
+
+    (pypdf's own pass keeps an object that an unreachable one still names.)
+    """
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+    reachable: set[int] = set()
+    pending: list[Any] = [writer._root_object]
+    while pending:
+        obj = pending.pop()
+        if isinstance(obj, IndirectObject):
+            if obj.idnum in reachable:
+                continue
+            reachable.add(obj.idnum)
+            obj = obj.get_object()
+        if isinstance(obj, DictionaryObject):
+            pending.extend(obj.values())
+        elif isinstance(obj, ArrayObject):
+            pending.extend(obj)
+    root = writer._root_object.indirect_reference
+    if root is not None:
+        reachable.add(root.idnum)
+    for index in range(len(writer._objects)):
+        if index + 1 not in reachable:
+            writer._objects[index] = None
+
+
+def _pdf_photo_filter(xobject: Any) -> bool:
+    filters = xobject.get("/Filter")
+    if filters is None:
+        return False
+    names = filters if isinstance(filters, list) else [filters]
+    return any(str(name) in _PDF_PHOTO_FILTERS for name in names)
+
+
+def _pdf_images_reencode(writer: Any) -> None:
+    """Give every JPEG and JPEG 2000 image fresh pixels, with nothing else."""
+    from PIL import Image
+
+    for page in writer.pages:
+        for image in page.images:
+            reference = image.indirect_reference
+            if reference is None:
+                # An inline image (in the page's own drawing); cannot be
+                # replaced in place, so one that is a photo refuses the file.
+                raise _refused("too_complex")
+            xobject = reference.get_object()
+            if not _pdf_photo_filter(xobject):
+                continue
+            width, height = (
+                int(xobject.get("/Width", 0)),
+                int(xobject.get("/Height", 0)),
+            )
+            if width * height > MAX_IMAGE_PIXELS:
+                raise _refused("too_complex")
+            pixels = image.image
+            if pixels is None:
+                raise _refused("pdf_broken")
+            if pixels.mode not in {"RGB", "L", "CMYK"}:
+                pixels = pixels.convert("RGB")
+            clean = Image.new(pixels.mode, pixels.size)
+            clean.paste(pixels, (0, 0))
+            image.replace(clean, quality=90)
+
+
 def _clean_pdf(data: bytes) -> CleanFile:
+    """The document information, XMP, comment authors and dates, attached files,
+    scripts and actions go; photos inside are encoded afresh from their pixels
+    (a phone's "scan to PDF" embeds the camera's JPEG, EXIF and GPS included)."""
     from pypdf import PdfReader, PdfWriter
     from pypdf.errors import PyPdfError
     from pypdf.generic import NameObject
@@ -169,19 +347,26 @@ def _clean_pdf(data: bytes) -> CleanFile:
         if reader.is_encrypted:
             raise _refused("pdf_locked")
         writer = PdfWriter(clone_from=reader)
-        # Document information (author, creator, producer, dates) and XMP streams.
+        # Document information (author, creator, producer, dates).
         writer.metadata = None
-        for holder in [writer._root_object, *writer.pages]:
-            for key in ("/Metadata", "/PieceInfo"):
-                if NameObject(key) in holder:
-                    del holder[NameObject(key)]
-        # Objects no longer referenced (the old information dictionary) are dropped.
-        writer.compress_identical_objects()
+        root = writer._root_object
+        names = root.get("/Names")
+        if names is not None:
+            names = names.get_object()
+            for key in _PDF_DROP_NAMES:
+                names.pop(NameObject(key), None)
+        _pdf_scrub(root, set())
+        _pdf_images_reencode(writer)
+        # Objects no longer reachable from the catalogue (the old information
+        # dictionary, the files, scripts and photos cut loose above) go.
+        _pdf_drop_unreachable(writer)
         out = io.BytesIO()
         writer.write(out)
         return CleanFile("application/pdf", out.getvalue(), "pdf")
     except AttachmentRefused:
         raise
+    except MemoryError:
+        raise _refused("too_complex") from None
     except (PyPdfError, OSError, ValueError, KeyError, TypeError, AttributeError):
         raise _refused("pdf_broken") from None
 

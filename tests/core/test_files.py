@@ -229,3 +229,174 @@ def test_an_image_is_cleaned_under_a_memory_bound(settings):
     assert cleaned.content_type == "image/png"
     with Image.open(io.BytesIO(cleaned.data)) as image:
         assert image.size == (4000, 3000)
+
+
+# --- PDF: what a phone's "scan to PDF" and a reader's comments leave behind -----------------
+
+
+PDF_SECRETS = {
+    "camera": "CamaraDelTelefonoDeJuana",
+    "annotation author": "Juana Pérez López",
+    "annotation date": "D:20240305101500-06'00'",
+    "embedded file": "NOMBRE-DEL-ARCHIVO-ADJUNTO",
+    "embedded file content": "contenido-del-adjunto-con-su-nombre",
+    "javascript": "app.alert('hola')",
+    "xmp": "autora-en-xmp",
+    "info author": "Autora En Info",
+}
+
+
+def _pdf_with_everything() -> bytes:
+    """One page showing a photo with EXIF GPS, with every kind of leftover."""
+    from pypdf import PdfWriter
+    from pypdf.annotations import Text
+    from pypdf.generic import (
+        ArrayObject,
+        DecodedStreamObject,
+        DictionaryObject,
+        NameObject,
+        NumberObject,
+        StreamObject,
+        TextStringObject,
+    )
+
+    writer = PdfWriter()
+    page = writer.add_blank_page(width=200, height=200)
+    photo = StreamObject()
+    photo._data = jpeg_with_gps(PDF_SECRETS["camera"])
+    photo.update(
+        {
+            NameObject("/Type"): NameObject("/XObject"),
+            NameObject("/Subtype"): NameObject("/Image"),
+            NameObject("/Width"): NumberObject(64),
+            NameObject("/Height"): NumberObject(32),
+            NameObject("/ColorSpace"): NameObject("/DeviceRGB"),
+            NameObject("/BitsPerComponent"): NumberObject(8),
+            NameObject("/Filter"): NameObject("/DCTDecode"),
+        }
+    )
+    xmp = DecodedStreamObject()
+    xmp.set_data(f"<x:xmpmeta><dc:creator>{PDF_SECRETS['xmp']}</dc:creator>".encode())
+    xmp.update(
+        {
+            NameObject("/Type"): NameObject("/Metadata"),
+            NameObject("/Subtype"): NameObject("/XML"),
+        }
+    )
+    photo[NameObject("/Metadata")] = writer._add_object(xmp)
+    page[NameObject("/Resources")] = DictionaryObject(
+        {
+            NameObject("/XObject"): DictionaryObject(
+                {NameObject("/Im0"): writer._add_object(photo)}
+            )
+        }
+    )
+    content = DecodedStreamObject()
+    content.set_data(b"q 64 0 0 32 10 10 cm /Im0 Do Q")
+    page[NameObject("/Contents")] = writer._add_object(content)
+    # A reviewer's comment, with its author and dates.
+    note = Text(text="Revisar", rect=(20, 20, 40, 40))
+    note[NameObject("/T")] = TextStringObject(PDF_SECRETS["annotation author"])
+    note[NameObject("/M")] = TextStringObject(PDF_SECRETS["annotation date"])
+    note[NameObject("/CreationDate")] = TextStringObject(PDF_SECRETS["annotation date"])
+    writer.add_annotation(page_number=0, annotation=note)
+    # An attached file, in the document and as a paper-clip on the page.
+    writer.add_attachment(
+        PDF_SECRETS["embedded file"], PDF_SECRETS["embedded file content"].encode()
+    )
+    clip = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/FileAttachment"),
+            NameObject("/Rect"): ArrayObject([NumberObject(n) for n in (0, 0, 9, 9)]),
+            NameObject("/FS"): TextStringObject(PDF_SECRETS["embedded file"]),
+        }
+    )
+    writer.add_annotation(page_number=0, annotation=clip)
+    # Script that runs on opening, and on the page.
+    script = DictionaryObject(
+        {
+            NameObject("/S"): NameObject("/JavaScript"),
+            NameObject("/JS"): TextStringObject(PDF_SECRETS["javascript"]),
+        }
+    )
+    writer._root_object[NameObject("/OpenAction")] = writer._add_object(script)
+    names = writer._root_object[NameObject("/Names")].get_object()
+    names[NameObject("/JavaScript")] = DictionaryObject(
+        {
+            NameObject("/Names"): ArrayObject(
+                [TextStringObject("inicio"), writer._add_object(script)]
+            )
+        }
+    )
+    page[NameObject("/AA")] = DictionaryObject(
+        {
+            NameObject("/O"): DictionaryObject(
+                {
+                    NameObject("/S"): NameObject("/JavaScript"),
+                    NameObject("/JS"): TextStringObject(PDF_SECRETS["javascript"]),
+                }
+            )
+        }
+    )
+    writer._root_object[NameObject("/Metadata")] = writer._add_object(xmp)
+    writer.add_metadata({"/Author": PDF_SECRETS["info author"]})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _everything_in(pdf: bytes) -> bytes:
+    """The file's bytes and every stream decoded, to search for leftovers."""
+    from pypdf import PdfReader
+    from pypdf.generic import StreamObject
+
+    reader = PdfReader(io.BytesIO(pdf))
+    parts = [pdf]
+    for number in range(1, len(reader.xref_objStm) + 200):
+        try:
+            obj = reader.get_object(number)
+        except Exception:  # noqa: BLE001, S112 (numbers past the end)
+            continue
+        if isinstance(obj, StreamObject):
+            parts.append(obj.get_data())
+        parts.append(repr(obj).encode())
+    return b"\n".join(parts)
+
+
+def test_a_pdf_loses_photo_exif_comment_authors_attachments_scripts_and_xmp():
+    # Given a PDF with every leftover a phone or a reader's app leaves
+    original = _pdf_with_everything()
+    found = _everything_in(original)
+    for secret in PDF_SECRETS.values():
+        assert secret.encode() in found or secret.encode("utf-16-be") in found, secret
+
+    # When it is cleaned
+    cleaned = files.clean(original)
+
+    # Then none of it is in the bytes, decoded or not
+    from pypdf import PdfReader
+
+    assert cleaned.content_type == "application/pdf"
+    everything = _everything_in(cleaned.data)
+    for name, secret in PDF_SECRETS.items():
+        assert secret.encode() not in everything, name
+        assert secret.encode("utf-16-be") not in everything, name
+    for marker in (b"Exif", b"/JavaScript", b"/JS", b"/EmbeddedFile", b"/OpenAction"):
+        assert marker not in everything, marker
+    # And the page still shows the photo, which has no EXIF, and no comment
+    # keeps an author or a date
+    reader = PdfReader(io.BytesIO(cleaned.data))
+    assert not reader.metadata
+    [page] = reader.pages
+    [image] = page.images
+    assert image.image.size == (64, 32)
+    assert not dict(image.image.getexif())
+    for annotation in page.get("/Annots") or []:
+        annotation = annotation.get_object()
+        assert annotation["/Subtype"] != "/FileAttachment"
+        assert not {"/T", "/M", "/CreationDate"} & set(annotation)
+    assert "/Names" not in reader.trailer["/Root"] or not {
+        "/EmbeddedFiles",
+        "/JavaScript",
+    } & set(reader.trailer["/Root"]["/Names"])
