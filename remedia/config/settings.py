@@ -454,6 +454,8 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 # A ceiling on submissions per minute across the whole site, far above real use
 # (there is no per-sender limit: no network identifier of a reporter is kept).
 REMEDIA_INTAKE_MAX_PER_MINUTE = _setting("REMEDIA_INTAKE_MAX_PER_MINUTE", env.int, 600)
+# Automatic answers to one email address in an hour (intake/channels/email.py).
+REMEDIA_EMAIL_ANSWERS_PER_HOUR = _setting("REMEDIA_EMAIL_ANSWERS_PER_HOUR", env.int, 6)
 # Receipt guessing: counted per leading four digits (see intake/services.py).
 REMEDIA_RECEIPT_FREE_FAILURES = 10
 REMEDIA_RECEIPT_FIRST_DELAY = 5

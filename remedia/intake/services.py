@@ -749,6 +749,38 @@ def reporter_replies_stop(*, access: ReporterAccess) -> bool:
     return True
 
 
+@transaction.atomic
+def reporter_replies_start(
+    *, access: ReporterAccess, channel: str, contact: str
+) -> None:
+    """Start handler replies by the channel the worker wrote from, on their word.
+
+    Used when the worker asks after the report was made (an email answered
+    with RESPONDER and the receipt). The contact is sealed to the report key
+    like the narrative; a contact already kept is replaced.
+    """
+    contact = clean_text(contact)
+    if channel not in Channel.values or not contact or len(contact) > REPLY_CONTACT_MAX:
+        raise InvalidInput(
+            [{"field": "reply_contact", "reason": _("Contacto no válido.")}]
+        )
+    report = Report.objects.select_for_update().get(pk=access.report.pk)
+    report.reply_channel = channel
+    report.reply_contact = _seal_json(
+        {"contact": contact}, public_key=bytes(report.public_key)
+    )
+    report.save(update_fields=["reply_channel", "reply_contact", "updated_at"])
+    access.report.reply_channel = report.reply_channel
+    access.report.reply_contact = report.reply_contact
+    audit_record(
+        action="report.replies_started",
+        actor=None,
+        obj=report,
+        data={"channel": channel},
+    )
+    logger.info("report.replies_started", extra={"channel": channel})
+
+
 # --- The staff's side ----------------------------------------------------------------
 
 
