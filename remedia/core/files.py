@@ -133,7 +133,7 @@ def _clean_image(data: bytes, content_type: str) -> CleanFile:
             # keep only the pixels: a new image with the pixels pasted in
             # carries no EXIF, GPS, XMP or ICC block of the original.
             ImageOps.exif_transpose(source, in_place=True)
-            turned = source
+            turned: Image.Image = source
             if turned.mode not in {"RGB", "RGBA", "L", "LA", "P"}:
                 turned = turned.convert("RGBA" if "A" in turned.getbands() else "RGB")
             clean = Image.new(turned.mode, turned.size)

@@ -252,11 +252,11 @@ def followup_view(request: HttpRequest) -> HttpResponse:
             status = exc.status_code
         else:
             messages.success(request, _("Su mensaje se envió."))
-            return redirect("intake:followup")
+            return _followup_pushed_on(redirect("intake:followup"), access)
     opened = services.report_decrypt(
         report=access.report, private_key=access.private_key
     )
-    return render(
+    response = render(
         request,
         "intake/followup.html",
         {
@@ -272,6 +272,15 @@ def followup_view(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
+    return _followup_pushed_on(response, access)
+
+
+def _followup_pushed_on(response: HttpResponse, access: Any) -> HttpResponse:
+    """The follow-up stays open for idle minutes: each page pushes its end on."""
+    cookies.followup_open(
+        response, report_id=str(access.report.pk), private_key=access.private_key
+    )
+    return response
 
 
 def _reply_channel_note(report: Report) -> str:

@@ -61,6 +61,7 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -585,9 +586,12 @@ class Line:
     def __init__(self, language: str) -> None:
         self.language = language if language in LANGUAGE_VOICE else "es"
         self.response = VoiceResponse()
+        # Each answer's URLs carry a fresh nonce, so a replay of a request is
+        # told from the caller's next answer to the same question (hooks_views).
+        self.nonce = secrets.token_hex(6)
 
     def url(self, step: str) -> str:
-        query = urlencode({"step": step})
+        query = urlencode({"n": self.nonce, "step": step})
         return f"{settings.REMEDIA_BASE_URL}{reverse('channels:twilio_voice')}?{query}"
 
     def say(self, text: str, into: Any = None) -> None:
