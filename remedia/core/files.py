@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import json
 import os
-import select
+import selectors
 import signal
 import struct
 import threading
@@ -487,18 +487,20 @@ def _child_run(
 def _read_child(read_fd: int, pid: int) -> bytes:
     chunks: list[bytes] = []
     deadline = time.monotonic() + CLEAN_WALL_SECONDS
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            os.kill(pid, signal.SIGKILL)
-            return b""
-        ready, _w, _x = select.select([read_fd], [], [], left)
-        if not ready:
-            continue
-        chunk = os.read(read_fd, 1 << 20)
-        if not chunk:
-            return b"".join(chunks)
-        chunks.append(chunk)
+    # A selector, not select(): a busy server's descriptors pass FD_SETSIZE.
+    with selectors.DefaultSelector() as selector:
+        selector.register(read_fd, selectors.EVENT_READ)
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                os.kill(pid, signal.SIGKILL)
+                return b""
+            if not selector.select(left):
+                continue
+            chunk = os.read(read_fd, 1 << 20)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
 
 
 def _bounded(
