@@ -49,7 +49,7 @@ from remedia.cases.models import (
     Severity,
 )
 from remedia.cases.selectors import sla_targets
-from remedia.core import crypto
+from remedia.core import crypto, files
 from remedia.core.audit import audit_record
 from remedia.core.errors import ApplicationError, InvalidInput, PermissionDenied
 from remedia.core.kit import invalid as _invalid
@@ -66,7 +66,6 @@ from remedia.core.sealed import (
 )
 from remedia.core.storage import data_subdir
 from remedia.facilities.models import Facility
-from remedia.intake import attachments as files
 from remedia.intake import selectors as intake_selectors
 from remedia.intake import services as intake
 from remedia.intake.categories import RRM_CATEGORIES, Category

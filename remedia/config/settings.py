@@ -132,6 +132,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Before anything reads a request body (CSRF does): see intake/uploads.py.
+    "remedia.intake.uploads.UploadBoundsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -470,10 +472,18 @@ NINJA_PAGINATION_PER_PAGE = 50
 # the disk before it is cleaned and encrypted.
 FILE_UPLOAD_HANDLERS = ["remedia.intake.uploads.BoundedMemoryUploadHandler"]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+# A report takes 5 files (core.files.MAX_FILES): up to twice that a worker who
+# chose a few too many is told so in the form; past it the request is refused
+# before the next file is read. A body longer than 5 files of 10 MB and 1 MB of
+# fields is refused from its Content-Length, unread (413).
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
+REMEDIA_REQUEST_MAX_BYTES = 5 * 10 * 1024 * 1024 + 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 # A ceiling on submissions per minute across the whole site, far above real use
 # (there is no per-sender limit: no network identifier of a reporter is kept).
 REMEDIA_INTAKE_MAX_PER_MINUTE = _setting("REMEDIA_INTAKE_MAX_PER_MINUTE", env.int, 600)
+# Automatic answers to one email address in an hour (intake/channels/email.py).
+REMEDIA_EMAIL_ANSWERS_PER_HOUR = _setting("REMEDIA_EMAIL_ANSWERS_PER_HOUR", env.int, 6)
 # Receipt guessing: counted per leading four digits (see intake/services.py).
 REMEDIA_RECEIPT_FREE_FAILURES = 10
 REMEDIA_RECEIPT_FIRST_DELAY = 5

@@ -1,6 +1,9 @@
 """What a worker's browser keeps between pages, and nothing on the server.
 
-Two short-lived cookies, each sealed with a key only the application holds:
+Two short-lived cookies, each sealed with a key only the application holds.
+Both end with the browser session (no Max-Age or Expires) and their sealed
+value carries its own expiry, checked on the server's clock, so a copied
+cookie is worth 30 minutes at most:
 - the receipt, so the receipt page can show it again in the same browser
   session (GlobaLeaks users asked for this: people leave before copying it);
 - the report's key after the receipt was entered, so the follow-up pages do not
@@ -23,6 +26,8 @@ from remedia.core import crypto
 
 RECEIPT_COOKIE = "remedia_receipt"
 FOLLOWUP_COOKIE = "remedia_followup"
+# The receipt can be shown again for this long after the report was made.
+RECEIPT_SECONDS = 30 * 60
 
 
 def _key(purpose: bytes) -> bytes:
@@ -49,13 +54,11 @@ def _open(value: str | None, purpose: bytes) -> dict[str, Any] | None:
     return data
 
 
-def _set(
-    response: HttpResponse, name: str, value: str, *, path: str, max_age: int | None
-) -> None:
+def _set(response: HttpResponse, name: str, value: str, *, path: str) -> None:
+    # No max-age: the browser drops it when the session ends.
     response.set_cookie(
         name,
         value,
-        max_age=max_age,
         path=path,
         secure=not settings.DEBUG,
         httponly=True,
@@ -64,13 +67,14 @@ def _set(
 
 
 def receipt_remember(response: HttpResponse, *, receipt: str) -> None:
-    # No max-age: the browser drops it when the session ends.
     _set(
         response,
         RECEIPT_COOKIE,
-        _seal({"receipt": receipt, "exp": time.time() + 12 * 3600}, b"remedia.receipt"),
+        _seal(
+            {"receipt": receipt, "exp": time.time() + RECEIPT_SECONDS},
+            b"remedia.receipt",
+        ),
         path="/",
-        max_age=None,
     )
 
 
@@ -86,6 +90,7 @@ def receipt_forget(response: HttpResponse) -> None:
 def followup_open(
     response: HttpResponse, *, report_id: str, private_key: bytes
 ) -> None:
+    """Open (or, on each follow-up page, push on) the follow-up for idle minutes."""
     minutes = settings.REMEDIA_FOLLOWUP_MINUTES
     _set(
         response,
@@ -99,7 +104,6 @@ def followup_open(
             b"remedia.followup",
         ),
         path="/",
-        max_age=minutes * 60,
     )
 
 

@@ -27,7 +27,7 @@ from remedia.accounts.selectors import (
     cached_while_accounts_unchanged,
     organisations_for,
 )
-from remedia.core import crypto
+from remedia.core import crypto, files
 from remedia.core.audit import audit_record
 from remedia.core.errors import (
     ApplicationError,
@@ -49,7 +49,6 @@ from remedia.core.sealed import (
 from remedia.core.storage import data_subdir
 from remedia.core.throttle import Backoff
 from remedia.facilities.models import Facility
-from remedia.intake import attachments as files
 from remedia.intake import hooks, selectors, signals
 from remedia.intake.categories import Category, is_urgent
 from remedia.intake.models import (
@@ -99,6 +98,9 @@ class IncomingFile:
     name: str
     data: bytes
     too_large: bool = False
+    # Already cleaned by the channel (email checks each file to name the ones
+    # it leaves out): used as it is, never cleaned a second time.
+    cleaned: files.CleanFile | None = None
 
 
 @dataclass
@@ -148,9 +150,8 @@ def _clean_files(
         return []
     for item in incoming:
         try:
-            cleaned.append(
-                (item.name[:200], files.clean(item.data, too_large=item.too_large))
-            )
+            clean = item.cleaned or files.clean(item.data, too_large=item.too_large)
+            cleaned.append((item.name[:200], clean))
         except files.AttachmentRefused as exc:
             errors.append(
                 {"field": "attachments", "reason": f"{item.name[:80]}: {exc.message}"}
@@ -721,6 +722,38 @@ def reporter_replies_stop(*, access: ReporterAccess) -> bool:
     )
     logger.info("report.replies_stopped", extra={"channel": previous})
     return True
+
+
+@transaction.atomic
+def reporter_replies_start(
+    *, access: ReporterAccess, channel: str, contact: str
+) -> None:
+    """Start handler replies by the channel the worker wrote from, on their word.
+
+    Used when the worker asks after the report was made (an email answered
+    with RESPONDER and the receipt). The contact is sealed to the report key
+    like the narrative; a contact already kept is replaced.
+    """
+    contact = clean_text(contact)
+    if channel not in Channel.values or not contact or len(contact) > REPLY_CONTACT_MAX:
+        raise InvalidInput(
+            [{"field": "reply_contact", "reason": _("Contacto no válido.")}]
+        )
+    report = Report.objects.select_for_update().get(pk=access.report.pk)
+    report.reply_channel = channel
+    report.reply_contact = _seal_json(
+        {"contact": contact}, public_key=bytes(report.public_key)
+    )
+    report.save(update_fields=["reply_channel", "reply_contact", "updated_at"])
+    access.report.reply_channel = report.reply_channel
+    access.report.reply_contact = report.reply_contact
+    audit_record(
+        action="report.replies_started",
+        actor=None,
+        obj=report,
+        data={"channel": channel},
+    )
+    logger.info("report.replies_started", extra={"channel": channel})
 
 
 # --- The staff's side ----------------------------------------------------------------

@@ -23,11 +23,11 @@ from remedia.core.audit import audit_record
 from remedia.core.errors import ApplicationError, InvalidInput, NotFound, Throttled
 from remedia.core.kit import capability_require as _require
 from remedia.core.kit import or_404
+from remedia.core.files import ALLOWED_DESCRIPTION, MAX_BYTES, MAX_FILES
 from remedia.facilities.selectors import facility_get, facility_search
 from remedia.facilities.services import facility_suggestions
 from remedia.intake import reporter_cookies as cookies
 from remedia.intake import selectors, services
-from remedia.intake.attachments import ALLOWED_DESCRIPTION, MAX_BYTES, MAX_FILES
 from remedia.intake.categories import PROTECTION_CATEGORIES, Category
 from remedia.intake.forms import MessageForm, ReceiptForm, ReportForm, StatusForm
 from remedia.intake.hooks import reporter_sections, staff_report_sections
@@ -254,11 +254,11 @@ def followup_view(request: HttpRequest) -> HttpResponse:
             status = exc.status_code
         else:
             messages.success(request, _("Su mensaje se envió."))
-            return redirect("intake:followup")
+            return _followup_pushed_on(redirect("intake:followup"), access)
     opened = services.report_decrypt(
         report=access.report, private_key=access.private_key
     )
-    return render(
+    response = render(
         request,
         "intake/followup.html",
         {
@@ -274,6 +274,15 @@ def followup_view(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
+    return _followup_pushed_on(response, access)
+
+
+def _followup_pushed_on(response: HttpResponse, access: Any) -> HttpResponse:
+    """The follow-up stays open for idle minutes: each page pushes its end on."""
+    cookies.followup_open(
+        response, report_id=str(access.report.pk), private_key=access.private_key
+    )
+    return response
 
 
 def _reply_channel_note(report: Report) -> str:

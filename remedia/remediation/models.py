@@ -344,7 +344,7 @@ class Evidence(BaseModel):
 
     Like a petition's documents, evidence is not reporter data: it is stored
     unencrypted under ``DATA_DIR/remediation-evidence`` after the metadata
-    stripping of ``intake.attachments.clean`` (a photo's GPS position and
+    stripping of ``core.files.clean`` (a photo's GPS position and
     camera go), never in a public directory, and it refers to no report.
     """
 

@@ -8,7 +8,7 @@ measure, its evidence or its notes also writes one line of the measure's
 timeline (``events.py``).
 
 Evidence is stored like a petition's documents: cleaned of metadata by
-``intake.attachments.clean`` (which also refuses unknown types and large
+``core.files.clean`` (which also refuses unknown types and large
 files), written under ``DATA_DIR/remediation-evidence`` and never linked to a
 report. Every opening of an evidence file is audited.
 """
@@ -31,6 +31,7 @@ from remedia.accounts.models import Organisation, User
 from remedia.accounts.permissions import Capability
 from remedia.accounts.selectors import organisations_for
 from remedia.cases.models import Case
+from remedia.core import files
 from remedia.core.audit import audit_record
 from remedia.core.errors import (
     ApplicationError,
@@ -42,7 +43,6 @@ from remedia.core.kit import full_clean, text_field
 from remedia.core.kit import invalid as _invalid
 from remedia.core.storage import data_subdir
 from remedia.facilities.models import Facility
-from remedia.intake import attachments as files
 from remedia.intake import services as intake
 from remedia.remediation import access, events
 from remedia.remediation.catalogue import entry_for
@@ -814,7 +814,7 @@ def evidence_submit(
     """Store a photo, PDF or other file that shows a measure was carried out.
 
     Refused with nothing written (neither file nor row) when the type is not
-    one ``intake.attachments.clean`` accepts, the file is too large or
+    one ``core.files.clean`` accepts, the file is too large or
     damaged. A pending measure is then in progress: someone is working on it.
     """
     access.require_evidence_submit(user=user, course=measure.course)

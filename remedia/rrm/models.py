@@ -640,7 +640,7 @@ class RrmDocument(BaseModel):
     Petition documents are not reporter data, so unlike a case's documents they
     are stored unencrypted, under ``DATA_DIR/rrm-documents`` and never in a
     public directory, after the same metadata stripping as an attachment
-    (``intake.attachments.clean``). Only staff of the owning organisation with
+    (``core.files.clean``). Only staff of the owning organisation with
     the petition capability can download them; they are never public.
     """
 

@@ -24,6 +24,7 @@ from remedia.accounts.selectors import organisations_for
 from remedia.cases import hooks as cases_hooks
 from remedia.cases import selectors as cases_selectors
 from remedia.cases.models import Escalation
+from remedia.core import files
 from remedia.core.audit import audit_record
 from remedia.core.errors import ApplicationError, PermissionDenied
 from remedia.core.kit import invalid as _invalid
@@ -31,7 +32,6 @@ from remedia.core.kit import invalid_from, model_update, text_field
 from remedia.core.sealed import file_kept, file_write
 from remedia.core.storage import data_subdir
 from remedia.facilities.models import Facility
-from remedia.intake import attachments as files
 from remedia.intake import services as intake
 from remedia.rrm import events, importing
 from remedia.rrm.models import (

@@ -161,7 +161,7 @@ def _poll(box: Mailbox) -> imap.PollResult:
 
 def test_mail_in_the_mailbox_becomes_a_report_and_leaves_the_mailbox(mailbox):
     # given a worker's mail waiting in the mailbox
-    mailbox.deliver(worker_mail(f"{NARRATIVE}\n\nEstado: Puebla"))
+    mailbox.deliver(worker_mail(f"{NARRATIVE}\n\nEstado: Puebla\nRESPONDER"))
     assert mailbox.count() == 1
 
     # when the poller reads it

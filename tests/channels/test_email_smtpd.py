@@ -131,7 +131,8 @@ def test_a_mail_with_a_photo_becomes_a_report_the_handler_reads(listener, agu_ha
     report = Report.objects.get()
     assert report.channel == "email"
     assert report.state == "MX-AGU"
-    assert report.reply_channel == "email"
+    # (no address kept: the worker did not ask to hear back by email)
+    assert report.reply_channel == ""
     assert NARRATIVE.encode() not in bytes(report.content)
     # and the worker got the receipt by reply, in groups of four
     answer = only_answer()
@@ -287,7 +288,7 @@ def test_an_oversize_message_without_size_declared_is_refused_at_data(listener):
     assert mail.outbox == []
 
 
-def test_an_attachment_over_the_file_limit_is_dropped_and_named(listener):
+def test_an_attachment_over_the_file_limit_is_dropped_and_counted(listener):
     message = worker_mail()
     message.add_attachment(
         b"%PDF-" + b"0" * (11 * 1024 * 1024),
@@ -300,8 +301,9 @@ def test_an_attachment_over_the_file_limit_is_dropped_and_named(listener):
     assert Attachment.objects.count() == 0
     answer = only_answer()
     assert answer.subject == "Su denuncia fue recibida"
-    assert "Estos archivos no se guardaron" in answer.body
-    assert "contrato.pdf" in answer.body
+    assert "1 archivo adjunto no se guardó" in answer.body
+    assert "pesa más de 10 MB" in answer.body
+    assert "contrato.pdf" not in answer.body
 
 
 def test_html_only_and_latin1_mail_arrive_as_text(listener, orgs):
@@ -341,8 +343,8 @@ def test_a_bounce_is_neither_stored_nor_answered(listener):
 
 
 def test_a_handler_reply_goes_out_by_email_to_the_sender(listener, agu_handler):
-    # given a report made by email
-    listener.send(worker_mail(f"{NARRATIVE}\nEstado: Aguascalientes"))
+    # given a report made by email, asking for replies by email
+    listener.send(worker_mail(f"{NARRATIVE}\nEstado: Aguascalientes\nRESPONDER"))
     only_answer()
     report = Report.objects.get()
 
@@ -365,7 +367,7 @@ def test_a_handler_reply_goes_out_by_email_to_the_sender(listener, agu_handler):
 def test_a_failed_send_keeps_the_reply_and_logs_no_address(
     listener, agu_handler, settings, caplog
 ):
-    listener.send(worker_mail(f"{NARRATIVE}\nEstado: Aguascalientes"))
+    listener.send(worker_mail(f"{NARRATIVE}\nEstado: Aguascalientes\nRESPONDER"))
     receipt = receipt_from(only_answer())
     report = Report.objects.get()
     # given an outgoing mail server that is down
@@ -400,7 +402,7 @@ def test_the_sender_address_is_nowhere_in_plain_text(
 ):
     # given a report with a photo, a follow-up and a handler's reply, all logged
     caplog.set_level(logging.DEBUG)
-    message = worker_mail(f"{NARRATIVE}\nEstado: Aguascalientes")
+    message = worker_mail(f"{NARRATIVE}\nEstado: Aguascalientes\nRESPONDER")
     message.add_attachment(
         jpeg_with_gps("X"), maintype="image", subtype="jpeg", filename="f.jpg"
     )
@@ -454,8 +456,9 @@ def test_mail_receive_answers_only_automatic_mail_with_silence():
 def test_baja_by_reply_stops_email_replies_and_keeps_them_on_the_web(
     listener, agu_handler
 ):
-    # given a report made by email, whose receipt mail says how to stop replies
-    listener.send(worker_mail(f"{NARRATIVE}\nEstado: Aguascalientes"))
+    # given a report made by email asking for replies, whose receipt mail says
+    # how to stop them
+    listener.send(worker_mail(f"{NARRATIVE}\nEstado: Aguascalientes\nRESPONDER"))
     receipt_mail = only_answer()
     assert "BAJA" in receipt_mail.body
     receipt = receipt_from(receipt_mail)
@@ -495,7 +498,7 @@ def test_baja_by_reply_stops_email_replies_and_keeps_them_on_the_web(
 
 
 def test_a_message_that_begins_with_baja_but_says_more_is_a_message(listener):
-    listener.send(worker_mail(NARRATIVE))
+    listener.send(worker_mail(f"{NARRATIVE}\nRESPONDER"))
     receipt = receipt_from(only_answer())
 
     listener.send(
@@ -510,3 +513,123 @@ def test_a_message_that_begins_with_baja_but_says_more_is_a_message(listener):
     report = Report.objects.get()
     assert report.reply_channel == "email"
     assert Message.objects.filter(report=report).count() == 1
+
+
+def test_an_attachment_is_cleaned_once(listener, orgs, monkeypatch):
+    # given a mail with a photo, and a count of every cleaning
+    from remedia.core import files
+
+    cleaned: list[int] = []
+    real_clean = files.clean
+
+    def counting_clean(data, **kwargs):
+        cleaned.append(len(data))
+        return real_clean(data, **kwargs)
+
+    monkeypatch.setattr(files, "clean", counting_clean)
+    message = worker_mail()
+    message.add_attachment(
+        jpeg_with_gps("Camara"), maintype="image", subtype="jpeg", filename="a.jpg"
+    )
+
+    # when it is delivered
+    listener.send(message)
+
+    # then the photo was stored, cleaned one time only
+    assert Attachment.objects.count() == 1
+    assert len(cleaned) == 1
+
+
+# --- Replies by email only when asked; answers bounded and free of chosen text -----------
+
+
+def test_a_mail_report_keeps_no_address_unless_the_worker_asks(listener, orgs):
+    # given a mail report that does not ask to hear back by email
+    listener.send(worker_mail())
+
+    # then no address is kept, and the receipt mail says how to ask
+    report = Report.objects.get()
+    assert (report.reply_channel, report.reply_contact) == ("", None)
+    answer = only_answer()
+    assert "RESPONDER" in answer.body
+    assert "también le llegarán a este correo" not in answer.body
+
+
+def test_a_mail_report_that_says_responder_keeps_the_address_sealed(listener, orgs):
+    listener.send(worker_mail(f"{NARRATIVE}\n\nRESPONDER"))
+
+    report = Report.objects.get()
+    assert report.reply_channel == "email"
+    assert WORKER.encode() not in bytes(report.reply_contact)
+    answer = only_answer()
+    assert "también le llegarán a este correo" in answer.body
+
+
+def test_answering_responder_with_the_receipt_starts_replies(listener, agu_handler):
+    # given a report made by email without asking for replies
+    listener.send(worker_mail(f"{NARRATIVE}\nEstado: Aguascalientes"))
+    receipt = receipt_from(only_answer())
+    report = Report.objects.get()
+    assert report.reply_channel == ""
+
+    # when the worker answers the receipt mail with the word
+    listener.send(
+        worker_mail(
+            f"Sí\n\n> Su número de recibo es: {receipt}",
+            subject="Re: Su denuncia fue recibida",
+        )
+    )
+
+    # then replies start, nothing was added as a message, and the worker is told
+    answer = only_answer()
+    assert answer.subject == "Le enviaremos las respuestas por correo"
+    report.refresh_from_db()
+    assert report.reply_channel == "email"
+    assert not Message.objects.filter(report=report).exists()
+    # and a handler's reply now reaches them
+    private = keys.user_key_unlock(user=agu_handler.user, password=PASSWORD)
+    intake.staff_reply(
+        report=report, user=agu_handler.user, body="Gracias.", user_private_key=private
+    )
+    assert only_answer().subject == "Respuesta sobre su denuncia"
+
+
+def test_answers_go_to_the_envelope_sender_not_the_from_header(listener, orgs):
+    # given a mail whose From: header names someone else than its envelope
+    message = worker_mail(f"{NARRATIVE}\n\nRESPONDER")
+    message.replace_header("From", "victima@otro.example.com")
+
+    listener.send(message, sender=WORKER)
+
+    # then the answer, and the address kept for replies, are the envelope's
+    assert only_answer().to == [WORKER]
+    assert Report.objects.get().reply_channel == "email"
+
+
+def test_answers_to_one_address_are_throttled(listener, orgs, settings):
+    # given a limit of 3 answers an hour to one address
+    settings.REMEDIA_EMAIL_ANSWERS_PER_HOUR = 3
+
+    # when 5 mails come from it
+    for _n in range(5):
+        listener.send(worker_mail("Hola", subject=""))
+
+    # then 3 are answered; the others are neither answered nor stored
+    assert len(mail.outbox) == 3
+    assert Report.objects.count() == 0
+
+
+def test_answers_never_echo_a_file_name(listener, orgs):
+    # given a mail with a file of a kind we refuse, whose name is a message
+    chosen = "LLAME YA AL 555-0100 PARA RECLAMAR SU PREMIO"
+    message = worker_mail()
+    message.add_attachment(
+        b"MZ\x90\x00", maintype="application", subtype="octet-stream", filename=chosen
+    )
+
+    listener.send(message)
+
+    # then the answer counts the file it left out, without naming it
+    answer = only_answer()
+    assert chosen not in answer.body
+    assert "1 archivo adjunto no se guardó" in answer.body

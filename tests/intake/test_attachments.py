@@ -1,18 +1,16 @@
-"""Attachments: identified by content, stripped of metadata, refused with a reason,
-stored encrypted, and given back clean to the entitled handler only."""
+"""Attachments through the intake: cleaned (tests/core/test_files.py), stored
+encrypted, and given back clean to the entitled handler only."""
 
 from __future__ import annotations
 
 import io
-import wave
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from remedia.core import files
 from remedia.core.models import AuditEntry
-from remedia.intake import attachments
-from remedia.intake.attachments import AttachmentRefused
 from remedia.intake.models import Attachment, Message, Report
 from tests.intake.support import (
     ME_ATTACHMENTS_URL,
@@ -31,140 +29,6 @@ NOT_ACCEPTED = f"Ese tipo de archivo no se acepta. Se aceptan {KINDS}."
 TOO_HEAVY = "El archivo pesa más de 10 MB. Envíe uno más ligero."
 MAKER = "CamaraDelTelefonoDeJuana"
 AUTHOR = "Juana Pérez López"
-
-
-# --- Cleaning, file by file -----------------------------------------------------------------
-
-
-def test_photo_loses_exif_and_gps_and_keeps_its_turned_size():
-    # Given a photo taken on its side, with a camera make and a GPS position
-    original = jpeg_with_gps(MAKER, size=(64, 32))
-    with Image.open(io.BytesIO(original)) as before:
-        assert before.getexif().get_ifd(0x8825), "the test photo has a GPS position"
-
-    # When it is cleaned
-    cleaned = attachments.clean(original)
-
-    # Then it is still a JPEG, turned upright, with no EXIF at all
-    assert cleaned.content_type == "image/jpeg"
-    with Image.open(io.BytesIO(cleaned.data)) as after:
-        assert after.format == "JPEG"
-        assert after.size == (32, 64)
-        assert dict(after.getexif()) == {}
-        assert "exif" not in after.info
-    assert MAKER.encode() not in cleaned.data
-    assert b"Exif\0\0" not in cleaned.data
-
-
-def test_png_loses_its_text_chunks():
-    original = png_with_text(AUTHOR)
-
-    cleaned = attachments.clean(original)
-
-    assert cleaned.content_type == "image/png"
-    assert AUTHOR.encode() not in cleaned.data
-    assert b"tEXt" not in cleaned.data
-    assert b"iTXt" not in cleaned.data
-    with Image.open(io.BytesIO(cleaned.data)) as after:
-        assert after.size == (16, 16)
-        assert "Author" not in after.info
-
-
-def test_pdf_loses_its_author():
-    from pypdf import PdfReader
-
-    original = pdf_with_author(AUTHOR)
-    assert PdfReader(io.BytesIO(original)).metadata["/Author"] == AUTHOR
-
-    cleaned = attachments.clean(original)
-
-    assert cleaned.content_type == "application/pdf"
-    reader = PdfReader(io.BytesIO(cleaned.data))
-    assert len(reader.pages) == 1
-    assert not (reader.metadata or {}).get("/Author")
-    assert AUTHOR.encode() not in cleaned.data
-    assert AUTHOR.encode("utf-16-be") not in cleaned.data
-
-
-def test_password_protected_pdf_is_refused():
-    from pypdf import PdfWriter
-
-    writer = PdfWriter()
-    writer.add_blank_page(width=100, height=100)
-    writer.encrypt("secreta")
-    out = io.BytesIO()
-    writer.write(out)
-
-    with pytest.raises(AttachmentRefused) as refused:
-        attachments.clean(out.getvalue())
-
-    assert str(refused.value.message) == (
-        "El PDF está protegido con contraseña. Envíelo sin protección."
-    )
-
-
-def test_wav_loses_its_info_chunk_and_keeps_the_sound():
-    original = wav_with_info(AUTHOR)
-    assert b"LIST" in original
-
-    cleaned = attachments.clean(original)
-
-    assert cleaned.content_type == "audio/wav"
-    assert b"LIST" not in cleaned.data
-    assert AUTHOR.encode() not in cleaned.data
-    with (
-        wave.open(io.BytesIO(cleaned.data)) as cleaned_sound,
-        wave.open(io.BytesIO(original)) as original_sound,
-    ):
-        assert cleaned_sound.getnframes() == original_sound.getnframes() == 800
-        assert cleaned_sound.readframes(800) == original_sound.readframes(800)
-
-
-@pytest.mark.parametrize(
-    "data",
-    [
-        pytest.param(b"Esto es una nota de texto, no una foto.\n", id="text"),
-        pytest.param(b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 200, id="exe"),
-        pytest.param(b"<html><script>alert(1)</script></html>", id="html"),
-        pytest.param(b"PK\x03\x04" + b"\x00" * 100, id="zip"),
-    ],
-)
-def test_kinds_we_cannot_clean_are_refused_naming_what_is_accepted(data):
-    with pytest.raises(AttachmentRefused) as refused:
-        attachments.clean(data)
-
-    assert str(refused.value.message) == NOT_ACCEPTED
-
-
-@pytest.mark.parametrize(
-    ("data", "reason"),
-    [
-        pytest.param(b"", "El archivo está vacío.", id="empty"),
-        pytest.param(
-            b"\xff\xd8\xff\xe0" + b"roto" * 50,
-            "No pudimos leer la imagen. ¿Está dañada?",
-            id="broken-jpeg",
-        ),
-        pytest.param(
-            b"%PDF-1.7\nno es un pdf",
-            "No pudimos leer el PDF. ¿Está dañado?",
-            id="broken-pdf",
-        ),
-        pytest.param(
-            b"RIFF\x04\x00\x00\x00WAVE",
-            "No pudimos leer el audio. ¿Está dañado?",
-            id="broken-wav",
-        ),
-        pytest.param(
-            b"\xff\xd8\xff" + b"\0" * (10 * 1024 * 1024), TOO_HEAVY, id="over-10-mb"
-        ),
-    ],
-)
-def test_broken_empty_or_heavy_files_are_refused_with_a_reason(data, reason):
-    with pytest.raises(AttachmentRefused) as refused:
-        attachments.clean(data)
-
-    assert str(refused.value.message) == reason
 
 
 # --- Through the API: a reporter adds files, the handler downloads them ------------------------
@@ -197,7 +61,7 @@ def _stored_files(data_dir):
 def test_reporter_adds_a_photo_stored_encrypted(client, reported, data_dir):
     report, receipt = reported
     original = jpeg_with_gps(MAKER)
-    cleaned = attachments.clean(original).data
+    cleaned = files.clean(original).data
 
     # When the reporter sends a photo with a message
     response = _upload(client, receipt, _photo(), body="Foto de la entrada.")
@@ -227,7 +91,7 @@ def test_reporter_adds_a_photo_stored_encrypted(client, reported, data_dir):
 
 def test_handler_downloads_the_cleaned_file(client, reported, agu_handler):
     report, receipt = reported
-    cleaned = attachments.clean(jpeg_with_gps(MAKER)).data
+    cleaned = files.clean(jpeg_with_gps(MAKER)).data
     assert _upload(client, receipt, _photo()).status_code == 201
     attachment = Attachment.objects.get()
     url = f"{REPORTS_URL}/{report.pk}/attachments/{attachment.pk}"

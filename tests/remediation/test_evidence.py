@@ -11,7 +11,7 @@ from PIL import Image
 
 from remedia.core.audit import AuditEntry
 from remedia.core.errors import InvalidInput, NotFound, PermissionDenied
-from remedia.intake.attachments import MAX_BYTES
+from remedia.core.files import MAX_BYTES
 from remedia.remediation import selectors, services
 from remedia.remediation.models import (
     Course,

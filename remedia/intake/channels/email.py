@@ -4,9 +4,18 @@ The listener (`channels/smtpd.py`) and any other mail source hand the raw
 message to `mail_receive`, which parses it here and calls the intake's
 services like every other channel: the same validation, attachment cleaning,
 encryption and receipt. Nothing of the mail's headers is kept (no Received
-lines, no addresses, no message id): only the text the worker wrote, the files
-they attached, and their address sealed to the report key so a handler's reply
-can go back by email (`reply_deliver`).
+lines, no addresses, no message id): only the text the worker wrote and the
+files they attached. Their address is kept, sealed to the report key so a
+handler's reply can go back by email (`reply_deliver`), only when they ask: a
+line "RESPONDER" in the report, or an answer to the receipt mail saying
+RESPONDER or SÍ, as the SMS line asks "1 sí, 2 no".
+
+The address answered and kept is the envelope sender (SMTP MAIL FROM, or the
+mailbox's Return-Path); the From: header, which anyone writes as they like, is
+used only when a source knows no envelope at all. Answers to one address are
+limited per hour (under a keyed hash of it), and never repeat what the sender
+chose (file names are counted, not named), so the report address cannot be
+used to send someone chosen text.
 
 A mail that quotes a receipt (16 digits, in groups or not, in the subject or
 the body) is a follow-up; a receipt that opens nothing stores nothing and
@@ -39,11 +48,12 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from remedia.core import files
 from remedia.core.errors import ApplicationError, InvalidInput, Throttled
 from remedia.core.geo import state_code
-from remedia.intake import attachments as files
 from remedia.intake import services
 from remedia.intake.categories import Category
+from remedia.intake.channels import common
 from remedia.intake.hooks import ReplyDelivery
 from remedia.intake.models import Channel
 
@@ -52,6 +62,10 @@ logger = logging.getLogger(__name__)
 # Whole messages above this are refused at the protocol (552); see smtpd.py.
 MESSAGE_MAX_BYTES = 25 * 1024 * 1024
 SEND_TIMEOUT = 20
+# Answers to one address in an hour (REMEDIA_EMAIL_ANSWERS_PER_HOUR); past it a
+# mail from that address is neither stored nor answered until the hour ends.
+ANSWERS_PER_HOUR = 6
+ANSWER_WINDOW_SECONDS = 3600
 
 # 16 digits, alone or in groups of four separated by a space, dash or dot.
 _SEP = r"[ \t\u00a0\-.\u2010-\u2015]?"
@@ -86,6 +100,8 @@ class Outcome(StrEnum):
     REFUSED = "refused"
     IGNORED = "ignored"
     REPLIES_STOPPED = "replies_stopped"
+    REPLIES_STARTED = "replies_started"
+    UNANSWERED = "unanswered"
 
 
 @dataclass(frozen=True)
@@ -206,34 +222,35 @@ def _attachments(
             )
             continue
         try:
-            # Checked here so one unusable file is left out and named in the
-            # answer, instead of refusing the whole report; the intake cleans
-            # the kept ones again when it stores them.
-            files.clean(data)
+            # Cleaned here so one unusable file is left out and named in the
+            # answer, instead of refusing the whole report; the intake stores
+            # the clean file as it is (one cleaning per file).
+            clean = files.clean(data)
         except files.AttachmentRefused as exc:
             dropped.append(DroppedFile(name, str(exc.message)))
             continue
-        kept.append(services.IncomingFile(name=name, data=data))
+        kept.append(services.IncomingFile(name=name, data=b"", cleaned=clean))
     return kept, dropped
 
 
 def _sender(message: ParsedMessage, envelope_from: str | None) -> str:
-    candidates: list[str] = []
+    """The envelope sender; the From: header only when there is no envelope."""
+    candidate = envelope_from if envelope_from is not None else _header_from(message)
+    candidate = (candidate or "").strip()
+    try:
+        validate_email(candidate)
+    except ValidationError:
+        return ""
+    return candidate
+
+
+def _header_from(message: ParsedMessage) -> str:
     try:
         header = message["From"]
         addresses = getattr(header, "addresses", ()) if header is not None else ()
-        candidates += [a.addr_spec for a in addresses]
+        return str(addresses[0].addr_spec).lower() if addresses else ""
     except (ValueError, IndexError, AttributeError):
-        pass
-    candidates.append(envelope_from or "")
-    for candidate in candidates:
-        candidate = (candidate or "").strip()
-        try:
-            validate_email(candidate)
-        except ValidationError:
-            continue
-        return candidate
-    return ""
+        return ""
 
 
 def _automatic(message: ParsedMessage, envelope_from: str | None, sender: str) -> bool:
@@ -243,8 +260,8 @@ def _automatic(message: ParsedMessage, envelope_from: str | None, sender: str) -
     """
     auto = str(message.get("Auto-Submitted", "no")).strip().lower()
     precedence = str(message.get("Precedence", "")).strip().lower()
-    local = sender.split("@")[0].lower()
     ours = (settings.REMEDIA_REPORT_EMAIL or "").lower()
+    locals_ = {sender.split("@")[0].lower(), _header_from(message).split("@")[0]}
     return (
         (envelope_from is not None and envelope_from.strip() in ("", "<>"))
         or auto != "no"
@@ -252,9 +269,23 @@ def _automatic(message: ParsedMessage, envelope_from: str | None, sender: str) -
         or message.get_content_type() == "multipart/report"
         or message.get("X-Autoreply") is not None
         or message.get("List-Id") is not None
-        or local in {"mailer-daemon", "postmaster"}
+        or bool(locals_ & {"mailer-daemon", "postmaster"})
         or (bool(ours) and sender.lower() == ours)
     )
+
+
+_MESSAGE_ID = re.compile(
+    r"<[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]{1,120}@[A-Za-z0-9.\-]{1,120}>"
+)
+
+
+def _message_id(message: ParsedMessage) -> str:
+    """The mail's id, for threading the answer; only in its strict form."""
+    try:
+        value = str(message.get("Message-ID", "") or "").strip()
+    except (ValueError, IndexError):
+        return ""
+    return value if _MESSAGE_ID.fullmatch(value) else ""
 
 
 def language_guess(text: str) -> str:
@@ -297,7 +328,7 @@ def mail_parse(raw: bytes, *, envelope_from: str | None = None) -> ParsedMail:
         receipt=receipt_find(subject, text),
         language=language,
         automatic=_automatic(message, envelope_from, sender),
-        message_id=str(message.get("Message-ID", "") or "")[:250],
+        message_id=_message_id(message),
     )
 
 
@@ -421,18 +452,47 @@ STOP_WORDS = frozenset(
 )
 
 
-def _stop_asked(parsed: ParsedMail, text: str) -> bool:
-    """The new text is a stop word (a phone's signature under it aside), or the
-    text is empty and the subject is one."""
+# A follow-up saying only one of these starts replies by email (the receipt mail
+# asks for it); in a report, a line that is only one of the first three does.
+START_WORDS = frozenset(
+    {"RESPONDER", "RESPONDER POR CORREO", "REPLY", "RESPONDAN", "SÍ", "SI", "YES"}
+)
+START_LINE_WORDS = frozenset({"RESPONDER", "RESPONDER POR CORREO", "REPLY"})
 
-    def word(value: str) -> str:
-        value = RECEIPT_PATTERN.sub(" ", _REPLY_PREFIX.sub("", value))
-        return re.sub(r"[\s.!¡:,;-]+", " ", value).strip().upper()
 
-    lines = [line for line in text.splitlines() if word(line)]
+def _word(value: str) -> str:
+    value = RECEIPT_PATTERN.sub(" ", _REPLY_PREFIX.sub("", value))
+    return re.sub(r"[\s.!¡:,;-]+", " ", value).strip().upper()
+
+
+def _only_word(parsed: ParsedMail, text: str, words: frozenset[str]) -> bool:
+    """The new text is one of `words` (a phone's signature under it aside), or
+    the text is empty and the subject is one."""
+    lines = [line for line in text.splitlines() if _word(line)]
     if not lines:
-        return word(parsed.subject) in STOP_WORDS
-    return word(lines[0]) in STOP_WORDS and len(" ".join(lines[1:])) < 80
+        return _word(parsed.subject) in words
+    return _word(lines[0]) in words and len(" ".join(lines[1:])) < 80
+
+
+def _stop_asked(parsed: ParsedMail, text: str) -> bool:
+    return _only_word(parsed, text, STOP_WORDS)
+
+
+def _replies_asked_in_report(text: str) -> bool:
+    return any(_word(line) in START_LINE_WORDS for line in text.splitlines())
+
+
+def _reasons(exc: ApplicationError) -> list[str]:
+    """The refusal's reasons without a file's name (which the sender chose)."""
+    if not isinstance(exc, InvalidInput):
+        return exc.reasons
+    reasons = []
+    for error in exc.errors:
+        if error.get("field") == "attachments":
+            reasons.append(_("Uno de los archivos adjuntos no se pudo guardar."))
+        else:
+            reasons.append(str(error["reason"]))
+    return list(dict.fromkeys(reasons))
 
 
 def _followup(parsed: ParsedMail) -> tuple[Outcome, dict[str, Any], Any]:
@@ -443,15 +503,21 @@ def _followup(parsed: ParsedMail) -> tuple[Outcome, dict[str, Any], Any]:
         return Outcome.THROTTLED, {"minutes": max(1, exc.retry_after // 60)}, None
     except services.ReceiptRefused:
         return Outcome.RECEIPT_REFUSED, {}, None
-    if _stop_asked(parsed, _without_quotes(parsed.text)) and not parsed.files:
+    new_text = _without_quotes(parsed.text)
+    if _stop_asked(parsed, new_text) and not parsed.files:
         stopped = services.reporter_replies_stop(access=access)
         return Outcome.REPLIES_STOPPED, {"stopped": stopped}, access.report.pk
+    if _only_word(parsed, new_text, START_WORDS) and not parsed.files:
+        services.reporter_replies_start(
+            access=access, channel=Channel.EMAIL, contact=parsed.sender
+        )
+        return Outcome.REPLIES_STARTED, {}, access.report.pk
     if not text and not parsed.files:
         return Outcome.EMPTY, {"followup": True}, access.report.pk
     try:
         services.reporter_message_add(access=access, body=text, incoming=parsed.files)
     except ApplicationError as exc:
-        return Outcome.INVALID, {"reasons": exc.reasons}, access.report.pk
+        return Outcome.INVALID, {"reasons": _reasons(exc)}, access.report.pk
     return Outcome.FOLLOWUP, {}, access.report.pk
 
 
@@ -465,6 +531,7 @@ def _report(parsed: ParsedMail) -> tuple[Outcome, dict[str, Any], Any]:
         ).strip()
     state_line = _STATE_LINE.search(parsed.text)
     facility_line = _FACILITY_LINE.search(parsed.text)
+    wants_replies = _replies_asked_in_report(parsed.text)
     draft = services.ReportDraft(
         channel=Channel.EMAIL,
         language=parsed.language,
@@ -475,19 +542,23 @@ def _report(parsed: ParsedMail) -> tuple[Outcome, dict[str, Any], Any]:
         state=(state_code(state_line.group(1)) or "") if state_line else "",
         facility_name=facility_line.group(1)[:300] if facility_line else "",
         files=parsed.files,
-        reply_contact=parsed.sender,
+        # Kept, sealed, only when the worker asked to hear back by email.
+        reply_contact=parsed.sender if wants_replies else "",
     )
     try:
         submitted = services.report_submit(draft=draft)
     except Throttled:
         return Outcome.THROTTLED, {"minutes": 1}, None
     except InvalidInput as exc:
-        return Outcome.INVALID, {"reasons": exc.reasons}, None
+        return Outcome.INVALID, {"reasons": _reasons(exc)}, None
     except ApplicationError as exc:
-        return Outcome.REFUSED, {"reasons": exc.reasons}, None
+        return Outcome.REFUSED, {"reasons": _reasons(exc)}, None
     return (
         Outcome.REPORT,
-        {"receipt": receipt_grouped(submitted.receipt)},
+        {
+            "receipt": receipt_grouped(submitted.receipt),
+            "replies": bool(submitted.report.reply_channel),
+        },
         submitted.report.pk,
     )
 
@@ -501,7 +572,17 @@ _ANSWER = {
     Outcome.RECEIPT_REFUSED: "receipt_refused",
     Outcome.THROTTLED: "throttled",
     Outcome.REPLIES_STOPPED: "replies_stopped",
+    Outcome.REPLIES_STARTED: "replies_started",
 }
+
+
+def _answer_allowed(address: str) -> bool:
+    """Count one answer to `address` (by a keyed hash); False past the hour's limit."""
+    digest = common.keyed_digest(
+        label=b"remedia.channels.email.answers", number=address
+    )
+    sent = common.count(f"channels:email:answers:{digest}", ANSWER_WINDOW_SECONDS)
+    return sent <= common.limit("REMEDIA_EMAIL_ANSWERS_PER_HOUR", ANSWERS_PER_HOUR)
 
 
 def mail_receive(raw: bytes, *, envelope_from: str | None = None) -> Outcome:
@@ -514,6 +595,11 @@ def mail_receive(raw: bytes, *, envelope_from: str | None = None) -> Outcome:
     if parsed.automatic:
         logger.info("email.ignored_automatic")
         return Outcome.IGNORED
+    if parsed.sender and not _answer_allowed(parsed.sender.lower()):
+        # Neither stored nor answered: a report whose receipt cannot be sent
+        # would be lost to its writer, and answering would defeat the limit.
+        logger.info("email.answers_throttled")
+        return Outcome.UNANSWERED
     with translation.override(parsed.language):
         if parsed.receipt:
             outcome, context, report_id = _followup(parsed)
@@ -535,7 +621,11 @@ def mail_receive(raw: bytes, *, envelope_from: str | None = None) -> Outcome:
             language=parsed.language,
             context={
                 **context,
-                "dropped": parsed.dropped
+                # Counted, never named: a file's name is the sender's text.
+                "dropped": len(parsed.dropped)
+                if outcome in (Outcome.REPORT, Outcome.FOLLOWUP)
+                else 0,
+                "dropped_reasons": list(dict.fromkeys(d.reason for d in parsed.dropped))
                 if outcome in (Outcome.REPORT, Outcome.FOLLOWUP)
                 else [],
             },

@@ -61,6 +61,7 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -76,9 +77,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, override
 from twilio.twiml.voice_response import VoiceResponse
 
-from remedia.core import crypto
+from remedia.core import crypto, files
 from remedia.core.errors import InvalidInput, Throttled
-from remedia.intake import attachments, services
+from remedia.intake import services
 from remedia.intake.channels import common
 from remedia.intake.channels.sms import MENU, follow_up_text
 from remedia.intake.models import Channel
@@ -460,8 +461,8 @@ def _recording_usable(form: dict[str, str], *, rsid: str, part: str) -> bytes | 
     if data is None:
         return None
     try:
-        cleaned = attachments.clean(data)
-    except attachments.AttachmentRefused:
+        cleaned = files.clean(data)
+    except files.AttachmentRefused:
         logger.warning("channels.voice_recording_not_audio")
         return None
     if cleaned.content_type != "audio/wav":
@@ -585,9 +586,12 @@ class Line:
     def __init__(self, language: str) -> None:
         self.language = language if language in LANGUAGE_VOICE else "es"
         self.response = VoiceResponse()
+        # Each answer's URLs carry a fresh nonce, so a replay of a request is
+        # told from the caller's next answer to the same question (hooks_views).
+        self.nonce = secrets.token_hex(6)
 
     def url(self, step: str) -> str:
-        query = urlencode({"step": step})
+        query = urlencode({"n": self.nonce, "step": step})
         return f"{settings.REMEDIA_BASE_URL}{reverse('channels:twilio_voice')}?{query}"
 
     def say(self, text: str, into: Any = None) -> None:
