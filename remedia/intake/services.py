@@ -741,7 +741,7 @@ def reporter_replies_start(
         )
     report = Report.objects.select_for_update().get(pk=access.report.pk)
     report.reply_channel = channel
-    report.reply_contact = _seal_json(
+    report.reply_contact = json_seal(
         {"contact": contact}, public_key=bytes(report.public_key)
     )
     report.save(update_fields=["reply_channel", "reply_contact", "updated_at"])
