@@ -27,7 +27,7 @@ from remedia.intake import services as intake
 from remedia.notifications import digest
 from remedia.notifications import services as sending
 from remedia.notifications.models import Notification
-from tests.support.actors import Staff, staff_member
+from tests.support.actors import staff_member, with_email
 from tests.support.mail import BASE_URL, free_port
 
 HILDA = "hilda@cla.example.org"
@@ -41,33 +41,25 @@ MESSAGE_SECRET = "Me volvieron a cambiar de turno al de la noche, ya van tres ve
 TASK_TITLE = "Revisar nómina de la línea 7"
 
 
-def _with_email(member: Staff, address: str, *, language: str = "es-mx") -> User:
-    user = member.user
-    user.email = address
-    user.language = language
-    user.save(update_fields=["email", "language"])
-    return user
-
-
 @pytest.fixture
 def hilda(agu_handler) -> User:
-    return _with_email(agu_handler, HILDA)
+    return with_email(agu_handler, HILDA)
 
 
 @pytest.fixture
 def carmen(agu_colleague) -> User:
-    return _with_email(agu_colleague, CARMEN)
+    return with_email(agu_colleague, CARMEN)
 
 
 @pytest.fixture
 def hector(pue_handler) -> User:
-    return _with_email(pue_handler, HECTOR)
+    return with_email(pue_handler, HECTOR)
 
 
 @pytest.fixture
 def ana(agu_analyst) -> User:
     """A member of Aguascalientes' organisation without the handler role."""
-    return _with_email(agu_analyst, ANA)
+    return with_email(agu_analyst, ANA)
 
 
 @pytest.fixture
@@ -462,7 +454,7 @@ def test_the_digest_counts_each_handlers_work_and_skips_those_without(
 def test_a_user_who_reads_english_gets_the_email_in_english(
     smtp, hilda, agu_colleague, report_in
 ):
-    carmen = _with_email(agu_colleague, CARMEN, language="en")
+    carmen = with_email(agu_colleague, CARMEN, language="en")
     case = services.case_open(report_ids=[report_in().report.pk], user=hilda)
     services.case_task_add(
         case=case, user=hilda, title=TASK_TITLE, owner_id=carmen.pk, due_on=tomorrow()

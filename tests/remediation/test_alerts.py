@@ -14,7 +14,7 @@ from remedia.notifications.models import Notification
 from remedia.remediation import alerts, services, tasks
 from remedia.remediation.models import Course, Measure, MeasureStatus
 from tests.remediation.conftest import World, course_make
-from tests.support.actors import Staff
+from tests.support.actors import with_email
 from tests.support.mail import BASE_URL
 
 pytestmark = pytest.mark.django_db
@@ -25,21 +25,13 @@ FERNANDO = "fernando@inisa.example.com"
 OTRA = "otra@otro.example.org"
 
 
-def _with_email(member: Staff, address: str, *, language: str = "es-mx") -> User:
-    user = member.user
-    user.email = address
-    user.language = language
-    user.save(update_fields=["email", "language"])
-    return user
-
-
 @pytest.fixture
 def addresses(world: World) -> None:
     """Everyone has an address; only the owning organisation's monitor is told."""
-    _with_email(world.monitor, MONICA)
-    _with_email(world.analyst, ANA)
-    _with_email(world.officer, FERNANDO)
-    _with_email(world.stranger, OTRA)
+    with_email(world.monitor, MONICA)
+    with_email(world.analyst, ANA)
+    with_email(world.officer, FERNANDO)
+    with_email(world.stranger, OTRA)
 
 
 def _course_due_in(world: World, days: int) -> Course:

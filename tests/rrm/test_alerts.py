@@ -16,7 +16,7 @@ from remedia.rrm import alerts, services, tasks
 from remedia.rrm.deadlines import StepStatus, timeline_compute
 from remedia.rrm.models import RrmCase, RrmEnding, RrmStage
 from tests.rrm.world import INISA_FACTS, _clear_cache, petition  # noqa: F401
-from tests.support.actors import Staff
+from tests.support.actors import with_email
 from tests.support.mail import BASE_URL
 
 pytestmark = pytest.mark.django_db
@@ -27,24 +27,16 @@ HILDA = "hilda@cla.example.org"
 FACILITY = "Industrial Textil de Aguascalientes"
 
 
-def _with_email(member: Staff, address: str, *, language: str = "es-mx") -> User:
-    user = member.user
-    user.email = address
-    user.language = language
-    user.save(update_fields=["email", "language"])
-    return user
-
-
 @pytest.fixture
 def ana(analyst) -> User:
-    return _with_email(analyst, ANA)
+    return with_email(analyst, ANA)
 
 
 @pytest.fixture
 def staff(ana, analyst_pue, agu_handler) -> None:
     """An analyst of each organisation and a case handler, all with addresses."""
-    _with_email(analyst_pue, PABLO)
-    _with_email(agu_handler, HILDA)
+    with_email(analyst_pue, PABLO)
+    with_email(agu_handler, HILDA)
 
 
 def _filed_for_due_in(days: int) -> dt.date:
@@ -171,7 +163,7 @@ def test_a_step_met_after_the_claim_is_not_sent_on_retry(smtp, staff, analyst): 
 
 
 def test_the_email_is_in_the_analysts_language(smtp, analyst):  # noqa: F811
-    _with_email(analyst, ANA, language="en")
+    with_email(analyst, ANA, language="en")
     filed = timezone.localdate() - dt.timedelta(days=45)
     case = petition(analyst, petition_received_on=filed)
     (step,) = case.timeline(today=timezone.localdate())

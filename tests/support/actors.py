@@ -55,3 +55,12 @@ def staff_member(
         user=user, name="pruebas", private_key=private_key
     )
     return Staff(user=user, token=raw)
+
+
+def with_email(member: Staff, address: str, *, language: str = "es-mx") -> User:
+    """Give a staff member an address (and a language) for the emails they are sent."""
+    user = member.user
+    user.email = address
+    user.language = language
+    user.save(update_fields=["email", "language"])
+    return user
