@@ -13,6 +13,8 @@ import hashlib
 import hmac
 import secrets
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -103,6 +105,26 @@ class Backoff:
         if delay:
             cache.set(f"{base}:until", time.time() + delay, timeout=self.window + delay)
         return delay
+
+    @contextmanager
+    def one_at_a_time(self, key: str, *, hold: int = 10) -> Iterator[bool]:
+        """Whether this caller holds the key's only check in flight.
+
+        For checks whose success must not spend an attempt (a receipt bucket
+        is shared by every reporter whose receipt starts alike, so `acquire`,
+        which counts every attempt, would slow honest follow-ups): parallel
+        guesses for one key are checked one after another, each failure
+        counted before the next may start, instead of all together while the
+        slow hash runs. `hold` bounds the lock if a process dies holding it.
+        """
+        lock = f"{self._cache_key(key)}:busy"
+        token = secrets.token_hex(8)
+        held = cache.add(lock, token, timeout=hold)
+        try:
+            yield held
+        finally:
+            if held and cache.get(lock) == token:
+                cache.delete(lock)
 
     def reset(self, key: str) -> None:
         base = self._cache_key(key)

@@ -498,13 +498,21 @@ def reporter_open(*, receipt: str) -> ReporterAccess:
     receipt = receipt_normalise(receipt)
     bucket = _receipt_bucket(receipt)
     backoff = _receipt_backoff()
-    wait = backoff.wait_seconds(bucket)
-    if wait:
-        raise Throttled(
-            _("Demasiados intentos. Espere %(s)s segundos y vuelva a intentar.")
-            % {"s": wait},
-            retry_after=wait,
-        )
+    # Guesses in one bucket are checked one at a time, each failure counted
+    # before the next slow hash starts: parallel guesses cannot all pass the
+    # back-off together while the hash runs.
+    with backoff.one_at_a_time(bucket) as alone:
+        wait = backoff.wait_seconds(bucket) if alone else 1
+        if wait:
+            raise Throttled(
+                _("Demasiados intentos. Espere %(s)s segundos y vuelva a intentar.")
+                % {"s": wait},
+                retry_after=wait,
+            )
+        return _reporter_check(receipt=receipt, bucket=bucket, backoff=backoff)
+
+
+def _reporter_check(*, receipt: str, bucket: str, backoff: Backoff) -> ReporterAccess:
     # The slow hash runs for every attempt, well-formed or not, so the time of
     # the answer says nothing about whether a report exists.
     derived = crypto.receipt_derive(receipt or "-", salt=_receipt_salt())

@@ -82,3 +82,60 @@ def test_a_locked_account_still_refuses_a_wrong_code_with_the_right_password(
     response = log_in("hilda", code="000000")
     assert response.status_code == 429
     assert "_auth_user_id" not in client.session
+
+
+def test_parallel_receipt_guesses_in_one_bucket_are_checked_one_at_a_time(
+    monkeypatch, settings
+):
+    # Given a slow receipt hash (as Argon2id is) and no report for any guess
+    from remedia.intake import services as intake
+
+    checks = []
+    lock = threading.Lock()
+    real_derive = intake.crypto.receipt_derive
+
+    def slow_derive(receipt, *, salt):
+        with lock:
+            checks.append(receipt)
+        time.sleep(0.3)
+        return real_derive(receipt, salt=salt)
+
+    class NoReports:
+        class objects:  # noqa: N801 (stands in for the manager)
+            @staticmethod
+            def filter(**kwargs):
+                return type("Rows", (), {"first": staticmethod(lambda: None)})()
+
+    monkeypatch.setattr(intake.crypto, "receipt_derive", slow_derive)
+    monkeypatch.setattr(intake, "_receipt_salt", lambda: b"s" * 16)
+    monkeypatch.setattr(intake, "Report", NoReports)
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    }
+    free = settings.REMEDIA_RECEIPT_FREE_FAILURES
+    outcomes: list[str] = []
+    errors = []
+
+    # When twenty guesses starting with the same four digits arrive at once
+    def guess(n: int) -> None:
+        try:
+            intake.reporter_open(receipt=f"1234{n:012d}")
+        except intake.ReceiptRefused:
+            outcomes.append("refused")
+        except intake.Throttled:
+            outcomes.append("throttled")
+        except Exception as exc:  # noqa: BLE001 (reported below)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # Then they did not all run the slow hash together: the others were told
+    # to wait, and no more than the free guesses were ever checked
+    assert errors == []
+    assert len(outcomes) == 20
+    assert "throttled" in outcomes
+    assert len(checks) <= free, (len(checks), free)
