@@ -625,7 +625,31 @@ _EVIDENCE_ROUTES = r"evidence|status|roster"
 # "generated only for readers of the whole course" (docs/security.md).
 _FULL_READ = r"report\.pdf"
 
+
+def _notifications(demo: Demo) -> list[Target]:
+    """A notification is its user's alone: no role or organisation reads another's."""
+    from remedia.notifications.models import Notification
+
+    row = demo.extra["notification"]
+    return [
+        Target(
+            "handler's notification",
+            {"notification_id": str(row.pk)},
+            readers={"handler"},
+            writers={"handler"},
+            watch=(Notification, row.pk),
+        ),
+        missing(["notification_id"]),
+    ]
+
+
 KINDS: list[Kind] = [
+    Kind(
+        "notification",
+        r"^/staff/notificaciones/|^/api/v1/notifications/",
+        frozenset({"notification_id"}),
+        _notifications,
+    ),
     Kind("report", r"^/(staff|api/v1)/reports/", frozenset({"report_id"}), _reports),
     Kind(
         "report attachment",
