@@ -10,10 +10,8 @@ page's training section (``facilities.hooks``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -28,11 +26,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from remedia.accounts.models import User
 from remedia.accounts.permissions import Capability
 from remedia.accounts.selectors import user_can
 from remedia.core.errors import ApplicationError, InvalidInput, NotFound
+from remedia.core.forms import errors_onto
 from remedia.core.hooks import NavItem
+from remedia.core.kit import or_404, request_user
 from remedia.facilities.hooks import SECTION_TRAINING, FacilitySection
 from remedia.facilities.models import Facility
 from remedia.training import access, coverage, hooks, selectors, services
@@ -46,7 +45,6 @@ from remedia.training.forms import (
     role_choices,
 )
 from remedia.training.models import (
-    Person,
     PersonnelRole,
     TrainingSession,
     TrainingTopic,
@@ -55,30 +53,6 @@ from remedia.training.models import (
 ERRORS_SHOWN = 100
 PEOPLE_PER_PAGE = 100
 SESSIONS_PER_PAGE = 50
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
-
-
-def _or_404(fetch: Callable[[], Any]) -> Any:
-    try:
-        return fetch()
-    except NotFound:
-        raise Http404 from None
-
-
-def _errors_onto(form: forms.Form, exc: ApplicationError) -> None:
-    if isinstance(exc, InvalidInput):
-        for error in exc.errors:
-            name = str(error.get("field", ""))
-            target = name.removesuffix("_id")
-            field = name if name in form.fields else target
-            form.add_error(
-                field if field in form.fields else None, str(error["reason"])
-            )
-    else:
-        form.add_error(None, exc.reasons[0])
 
 
 def _row_errors(exc: InvalidInput) -> dict[str, Any]:
@@ -121,7 +95,7 @@ def training_nav(request: HttpRequest) -> NavItem | None:
 @require_GET
 @never_cache
 def training_home_view(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     facilities = list(access.training_facilities(user=user))
     organisations = list(access.training_organisations(user=user))
     if not facilities and not organisations:
@@ -143,25 +117,21 @@ def training_home_view(request: HttpRequest) -> HttpResponse:
 # --- Rosters --------------------------------------------------------------------------
 
 
-def _facility_roster(request: HttpRequest, facility_id: Any) -> Roster:
-    return cast(
-        Roster,
-        _or_404(
+def _roster(
+    request: HttpRequest, *, facility_id: Any = None, organisation_id: Any = None
+) -> Roster:
+    """The roster a URL names: a facility's, or an organisation's (its own
+    people); each page below serves both kinds of URL."""
+    if facility_id is not None:
+        return or_404(
             lambda: access.roster_facility_get(
                 user=request.user, facility_id=facility_id
             )
-        ),
-    )
-
-
-def _organisation_roster(request: HttpRequest, organisation_id: Any) -> Roster:
-    return cast(
-        Roster,
-        _or_404(
-            lambda: access.roster_organisation_get(
-                user=request.user, organisation_id=organisation_id
-            )
-        ),
+        )
+    return or_404(
+        lambda: access.roster_organisation_get(
+            user=request.user, organisation_id=organisation_id
+        )
     )
 
 
@@ -244,17 +214,8 @@ def _roster_page(
 @login_required
 @require_GET
 @never_cache
-def roster_facility_view(request: HttpRequest, facility_id: Any) -> HttpResponse:
-    return _roster_page(request, _facility_roster(request, facility_id))
-
-
-@login_required
-@require_GET
-@never_cache
-def roster_organisation_view(
-    request: HttpRequest, organisation_id: Any
-) -> HttpResponse:
-    return _roster_page(request, _organisation_roster(request, organisation_id))
+def roster_view(request: HttpRequest, **ids: Any) -> HttpResponse:
+    return _roster_page(request, _roster(request, **ids))
 
 
 def _roster_import(request: HttpRequest, roster: Roster) -> HttpResponse:
@@ -264,7 +225,7 @@ def _roster_import(request: HttpRequest, roster: Roster) -> HttpResponse:
     if form.is_valid():
         try:
             result = services.roster_import(
-                user=_user(request),
+                user=request_user(request),
                 facility=roster.facility,
                 organisation=roster.organisation,
                 file=form.cleaned_data["file"],
@@ -295,16 +256,8 @@ def _roster_import(request: HttpRequest, roster: Roster) -> HttpResponse:
 
 @login_required
 @require_POST
-def roster_facility_import_view(request: HttpRequest, facility_id: Any) -> HttpResponse:
-    return _roster_import(request, _facility_roster(request, facility_id))
-
-
-@login_required
-@require_POST
-def roster_organisation_import_view(
-    request: HttpRequest, organisation_id: Any
-) -> HttpResponse:
-    return _roster_import(request, _organisation_roster(request, organisation_id))
+def roster_import_view(request: HttpRequest, **ids: Any) -> HttpResponse:
+    return _roster_import(request, _roster(request, **ids))
 
 
 def _person_add(request: HttpRequest, roster: Roster) -> HttpResponse:
@@ -314,7 +267,7 @@ def _person_add(request: HttpRequest, roster: Roster) -> HttpResponse:
     if form.is_valid():
         try:
             person = services.person_create(
-                user=_user(request),
+                user=request_user(request),
                 facility=roster.facility,
                 organisation=roster.organisation,
                 identifier=form.cleaned_data["identifier"],
@@ -322,7 +275,7 @@ def _person_add(request: HttpRequest, roster: Roster) -> HttpResponse:
                 role=form.cleaned_data["role"],
             )
         except ApplicationError as exc:
-            _errors_onto(form, exc)
+            errors_onto(form, exc)
         else:
             messages.success(
                 request, _("%(name)s está en la lista.") % {"name": person.name}
@@ -333,27 +286,16 @@ def _person_add(request: HttpRequest, roster: Roster) -> HttpResponse:
 
 @login_required
 @require_POST
-def roster_facility_person_add_view(
-    request: HttpRequest, facility_id: Any
-) -> HttpResponse:
-    return _person_add(request, _facility_roster(request, facility_id))
-
-
-@login_required
-@require_POST
-def roster_organisation_person_add_view(
-    request: HttpRequest, organisation_id: Any
-) -> HttpResponse:
-    return _person_add(request, _organisation_roster(request, organisation_id))
+def roster_person_add_view(request: HttpRequest, **ids: Any) -> HttpResponse:
+    return _person_add(request, _roster(request, **ids))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 @never_cache
 def roster_person_view(request: HttpRequest, person_id: Any) -> HttpResponse:
-    person, roster = cast(
-        tuple[Person, Roster],
-        _or_404(lambda: selectors.person_get(user=request.user, person_id=person_id)),
+    person, roster = or_404(
+        lambda: selectors.person_get(user=request.user, person_id=person_id)
     )
     form = PersonForm(
         request.POST or None,
@@ -372,10 +314,10 @@ def roster_person_view(request: HttpRequest, person_id: Any) -> HttpResponse:
         if form.is_valid():
             try:
                 services.person_update(
-                    user=_user(request), person=person, **form.cleaned_data
+                    user=request_user(request), person=person, **form.cleaned_data
                 )
             except ApplicationError as exc:
-                _errors_onto(form, exc)
+                errors_onto(form, exc)
             else:
                 messages.success(request, _("Cambios guardados."))
                 return redirect(roster_urls(roster)["page"])
@@ -402,9 +344,9 @@ def roster_person_view(request: HttpRequest, person_id: Any) -> HttpResponse:
 
 def _roster_from_query(request: HttpRequest) -> Roster | None:
     if request.GET.get("facility"):
-        return _facility_roster(request, request.GET["facility"])
+        return _roster(request, facility_id=request.GET["facility"])
     if request.GET.get("organisation"):
-        return _organisation_roster(request, request.GET["organisation"])
+        return _roster(request, organisation_id=request.GET["organisation"])
     return None
 
 
@@ -412,7 +354,7 @@ def _roster_from_query(request: HttpRequest) -> Roster | None:
 @require_GET
 @never_cache
 def training_session_list_view(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     roster = _roster_from_query(request)
     topic = request.GET.get("topic", "")
     sessions = selectors.training_session_list(
@@ -451,7 +393,7 @@ def training_session_create_view(request: HttpRequest) -> HttpResponse:
     roster = _roster_from_query(request)
     if roster is None or not roster.can_manage:
         raise Http404
-    user = _user(request)
+    user = request_user(request)
     counts_for = [
         choice
         for link in hooks.session_links()
@@ -494,7 +436,7 @@ def training_session_create_view(request: HttpRequest) -> HttpResponse:
                     **({"measure_id": measure} if measure else {}),
                 )
             except ApplicationError as exc:
-                _errors_onto(form, exc)
+                errors_onto(form, exc)
             else:
                 messages.success(request, _("Sesión registrada."))
                 return redirect(
@@ -510,13 +452,8 @@ def training_session_create_view(request: HttpRequest) -> HttpResponse:
 
 
 def _session_or_404(request: HttpRequest, session_id: Any) -> TrainingSession:
-    return cast(
-        TrainingSession,
-        _or_404(
-            lambda: selectors.training_session_get(
-                user=request.user, session_id=session_id
-            )
-        ),
+    return or_404(
+        lambda: selectors.training_session_get(user=request.user, session_id=session_id)
     )
 
 
@@ -528,7 +465,7 @@ def _session_page(
     import_errors: dict[str, Any] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     roster = selectors.session_roster(user=user, session=session)
     attended = list(selectors.session_attendance(session=session))
     is_future = session.held_on > timezone.localdate()
@@ -593,7 +530,7 @@ def training_attendance_set_view(request: HttpRequest, session_id: Any) -> HttpR
     shown = [s for s in request.POST.get("shown", "").split(",") if s]
     try:
         result = services.attendance_set(
-            user=_user(request),
+            user=request_user(request),
             session=session,
             person_ids=request.POST.getlist("people"),
             within=shown,
@@ -621,7 +558,9 @@ def training_attendance_import_view(
     if form.is_valid():
         try:
             result = services.attendance_import(
-                user=_user(request), session=session, file=form.cleaned_data["file"]
+                user=request_user(request),
+                session=session,
+                file=form.cleaned_data["file"],
             )
         except InvalidInput as exc:
             return _session_page(
@@ -680,17 +619,8 @@ def _coverage_page(request: HttpRequest, roster: Roster) -> HttpResponse:
 @login_required
 @require_GET
 @never_cache
-def training_coverage_view(request: HttpRequest, facility_id: Any) -> HttpResponse:
-    return _coverage_page(request, _facility_roster(request, facility_id))
-
-
-@login_required
-@require_GET
-@never_cache
-def training_coverage_organisation_view(
-    request: HttpRequest, organisation_id: Any
-) -> HttpResponse:
-    return _coverage_page(request, _organisation_roster(request, organisation_id))
+def training_coverage_view(request: HttpRequest, **ids: Any) -> HttpResponse:
+    return _coverage_page(request, _roster(request, **ids))
 
 
 # --- The facility page's section ------------------------------------------------------
