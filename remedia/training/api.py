@@ -278,6 +278,13 @@ def _roster_import(
     return result.counts()
 
 
+def _roster_people(roster: access.Roster, limit: int, offset: int) -> dict[str, Any]:
+    page, count = paginate(
+        selectors.roster_people(roster=roster), limit=limit, offset=offset
+    )
+    return {"items": [_person(p) for p in page], "count": count}
+
+
 @router.post(
     "/rosters/{facility_id}",
     response=RosterImportOut,
@@ -315,10 +322,7 @@ def roster_people(
     roster = access.roster_facility_get(
         user=request_user(request), facility_id=facility_id
     )
-    page, count = paginate(
-        selectors.roster_people(roster=roster), limit=limit, offset=offset
-    )
-    return {"items": [_person(p) for p in page], "count": count}
+    return _roster_people(roster, limit, offset)
 
 
 @router.post(
@@ -352,10 +356,7 @@ def organisation_roster_people(
     roster = access.roster_organisation_get(
         user=request_user(request), organisation_id=organisation_id
     )
-    page, count = paginate(
-        selectors.roster_people(roster=roster), limit=limit, offset=offset
-    )
-    return {"items": [_person(p) for p in page], "count": count}
+    return _roster_people(roster, limit, offset)
 
 
 # --- Sessions -------------------------------------------------------------------------

@@ -10,8 +10,10 @@ page's training section (``facilities.hooks``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -218,40 +220,53 @@ def roster_view(request: HttpRequest, **ids: Any) -> HttpResponse:
     return _roster_page(request, _roster(request, **ids))
 
 
-def _roster_import(request: HttpRequest, roster: Roster) -> HttpResponse:
-    if not roster.can_manage:
-        raise Http404
-    form = RosterImportForm(request.POST, request.FILES)
+def _file_import(
+    request: HttpRequest,
+    form: forms.Form,
+    *,
+    run: Callable[[dict[str, Any]], Any],
+    page: Callable[..., HttpResponse],
+    done: Callable[[Any], str],
+    url: str,
+) -> HttpResponse:
+    """A list sent to a page: `run` imports it; a refused file is shown on the
+    `page` with every row's error (422); a done one is `done`'s message on `url`."""
     if form.is_valid():
         try:
-            result = services.roster_import(
-                user=request_user(request),
-                facility=roster.facility,
-                organisation=roster.organisation,
-                file=form.cleaned_data["file"],
-                replace=form.cleaned_data["replace"],
-            )
+            result = run(form.cleaned_data)
         except InvalidInput as exc:
-            return _roster_page(
-                request,
-                roster,
-                import_form=form,
-                import_errors=_row_errors(exc),
-                status=422,
-            )
+            return page(import_form=form, import_errors=_row_errors(exc), status=422)
         except ApplicationError as exc:
             form.add_error(None, exc.reasons[0])
         else:
-            messages.success(
-                request,
-                _(
-                    "Lista importada: %(created)d nuevas, %(updated)d actualizadas, "
-                    "%(unchanged)d sin cambios, %(deactivated)d dadas de baja."
-                )
-                % result.counts(),
+            messages.success(request, done(result))
+            return redirect(url)
+    return page(import_form=form, status=422)
+
+
+def _roster_import(request: HttpRequest, roster: Roster) -> HttpResponse:
+    if not roster.can_manage:
+        raise Http404
+    return _file_import(
+        request,
+        RosterImportForm(request.POST, request.FILES),
+        run=lambda data: services.roster_import(
+            user=request_user(request),
+            facility=roster.facility,
+            organisation=roster.organisation,
+            file=data["file"],
+            replace=data["replace"],
+        ),
+        page=lambda **context: _roster_page(request, roster, **context),
+        done=lambda result: (
+            _(
+                "Lista importada: %(created)d nuevas, %(updated)d actualizadas, "
+                "%(unchanged)d sin cambios, %(deactivated)d dadas de baja."
             )
-            return redirect(roster_urls(roster)["page"])
-    return _roster_page(request, roster, import_form=form, status=422)
+            % result.counts()
+        ),
+        url=roster_urls(roster)["page"],
+    )
 
 
 @login_required
@@ -554,35 +569,24 @@ def training_attendance_import_view(
     request: HttpRequest, session_id: Any
 ) -> HttpResponse:
     session = _session_or_404(request, session_id)
-    form = AttendanceImportForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            result = services.attendance_import(
-                user=request_user(request),
-                session=session,
-                file=form.cleaned_data["file"],
+    return _file_import(
+        request,
+        AttendanceImportForm(request.POST, request.FILES),
+        run=lambda data: services.attendance_import(
+            user=request_user(request), session=session, file=data["file"]
+        ),
+        page=lambda **context: _session_page(request, session, **context),
+        done=lambda result: (
+            _(
+                "Asistencia importada: %(added)d agregadas, %(already)d ya "
+                "estaban registradas."
             )
-        except InvalidInput as exc:
-            return _session_page(
-                request,
-                session,
-                import_form=form,
-                import_errors=_row_errors(exc),
-                status=422,
-            )
-        except ApplicationError as exc:
-            form.add_error(None, exc.reasons[0])
-        else:
-            messages.success(
-                request,
-                _(
-                    "Asistencia importada: %(added)d agregadas, %(already)d ya "
-                    "estaban registradas."
-                )
-                % result.counts(),
-            )
-            return redirect("training:training_session_detail", session_id=session.pk)
-    return _session_page(request, session, import_form=form, status=422)
+            % result.counts()
+        ),
+        url=reverse(
+            "training:training_session_detail", kwargs={"session_id": session.pk}
+        ),
+    )
 
 
 # --- Coverage -------------------------------------------------------------------------
