@@ -167,16 +167,10 @@ def _course_ref(user: User, course_id: Any, field: str = "course_id") -> Course:
 
 
 def _measure_ref(user: User, measure_id: Any) -> Measure:
-    measure = (
-        Measure.objects.filter(
-            pk=measure_id, course__in=access.courses_visible(user=user).values("pk")
-        )
-        .select_related("course")
-        .first()
+    return or_invalid(
+        lambda: access.visible_measure_get(user=user, measure_id=measure_id),
+        field="measure_id",
     )
-    if measure is None:
-        raise invalid_missing("measure_id")
-    return measure
 
 
 # --- Sanctions ------------------------------------------------------------------------

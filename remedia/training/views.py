@@ -139,28 +139,20 @@ def _roster(
 
 def roster_urls(roster: Roster) -> dict[str, str]:
     if roster.facility is not None:
-        kwargs = {"facility_id": roster.facility.pk}
-        return {
-            "page": reverse("training:roster_facility", kwargs=kwargs),
-            "import": reverse("training:roster_facility_import", kwargs=kwargs),
-            "add": reverse("training:roster_facility_person_add", kwargs=kwargs),
-            "coverage": reverse("training:training_coverage", kwargs=kwargs),
-            "sessions": reverse("training:training_session_list")
-            + f"?facility={roster.facility.pk}",
-            "new_session": reverse("training:training_session_create")
-            + f"?facility={roster.facility.pk}",
-        }
-    assert roster.organisation is not None  # noqa: S101 - one of the two
-    kwargs = {"organisation_id": roster.organisation.pk}
+        kind, pk, coverage = "facility", roster.facility.pk, "training_coverage"
+    else:
+        assert roster.organisation is not None  # noqa: S101 - one of the two
+        kind, pk = "organisation", roster.organisation.pk
+        coverage = "training_coverage_organisation"
+    kwargs = {f"{kind}_id": pk}
+    query = f"?{kind}={pk}"
     return {
-        "page": reverse("training:roster_organisation", kwargs=kwargs),
-        "import": reverse("training:roster_organisation_import", kwargs=kwargs),
-        "add": reverse("training:roster_organisation_person_add", kwargs=kwargs),
-        "coverage": reverse("training:training_coverage_organisation", kwargs=kwargs),
-        "sessions": reverse("training:training_session_list")
-        + f"?organisation={roster.organisation.pk}",
-        "new_session": reverse("training:training_session_create")
-        + f"?organisation={roster.organisation.pk}",
+        "page": reverse(f"training:roster_{kind}", kwargs=kwargs),
+        "import": reverse(f"training:roster_{kind}_import", kwargs=kwargs),
+        "add": reverse(f"training:roster_{kind}_person_add", kwargs=kwargs),
+        "coverage": reverse(f"training:{coverage}", kwargs=kwargs),
+        "sessions": reverse("training:training_session_list") + query,
+        "new_session": reverse("training:training_session_create") + query,
     }
 
 
