@@ -124,6 +124,21 @@ def course(world: World) -> Course:
     return course_make(world)
 
 
+@pytest.fixture
+def course_under_rrm_case(course: Course) -> Course:
+    """The INISA course, following a case of the public RRM record."""
+    from remedia.rrm.models import RrmCase, RrmCaseOrigin
+
+    course.rrm_case = RrmCase.objects.create(
+        slug="MEX-2023-0009",
+        origin=RrmCaseOrigin.PUBLIC_RECORD,
+        facility_name="INISA",
+        is_public=True,
+    )
+    course.save(update_fields=["rrm_case"])
+    return course
+
+
 ROSTER = "numero,nombre,papel\n1,Ana López,worker\n2,Beto Ruiz,supervisor\n"
 
 
