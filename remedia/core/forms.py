@@ -13,7 +13,7 @@ from django import forms
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
-from remedia.core.errors import ApplicationError
+from remedia.core.errors import ApplicationError, InvalidInput
 
 
 class FormRefused(ApplicationError):
@@ -31,6 +31,25 @@ def form_data(form: forms.BaseForm, *, labelled: bool = True) -> dict[str, Any]:
     if not form.is_valid():
         raise FormRefused(form, labelled=labelled)
     return cast(dict[str, Any], form.cleaned_data)
+
+
+def errors_onto(form: forms.BaseForm, exc: ApplicationError, **aliases: str) -> None:
+    """A service's refusal shown beside the form's fields.
+
+    An error's field is looked up through ``aliases`` (service name → form
+    field), then as named, then without an ``_id`` suffix (``course_id`` →
+    ``course``); one no field holds, and any other `ApplicationError`, goes
+    above the form.
+    """
+    if not isinstance(exc, InvalidInput):
+        form.add_error(None, exc.reasons[0])
+        return
+    for error in exc.errors:
+        name = str(error.get("field", ""))
+        name = aliases.get(name, name)
+        if name not in form.fields:
+            name = name.removesuffix("_id")
+        form.add_error(name if name in form.fields else None, str(error["reason"]))
 
 
 def _attrs_html(attrs: dict[str, Any]) -> str:

@@ -39,6 +39,24 @@ def invalid(field: str, reason: Any) -> InvalidInput:
     return InvalidInput([{"field": field, "reason": reason}])
 
 
+def invalid_missing(field: str) -> InvalidInput:
+    """An id in a body that names nothing the caller may see.
+
+    Missing and not the caller's read alike ("No encontrado."), as the
+    scoped selectors answer.
+    """
+    return invalid(field, _("No encontrado."))
+
+
+def or_invalid(fetch: Callable[[], T], *, field: str) -> T:
+    """`fetch()`, with the selectors' `NotFound` as `invalid_missing(field)`:
+    what `or_404` is for a URL, this is for an id named in a body."""
+    try:
+        return fetch()
+    except NotFound:
+        raise invalid_missing(field) from None
+
+
 def invalid_from(
     exc: ValidationError, *, prefix: str = "", non_field: str = NON_FIELD_ERRORS
 ) -> InvalidInput:

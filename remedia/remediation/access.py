@@ -24,7 +24,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from remedia.accounts.permissions import Capability
 from remedia.accounts.selectors import get_scoped, organisations_for
 from remedia.core.errors import PermissionDenied
-from remedia.remediation.models import Course, CourseParty, PartyRole
+from remedia.remediation.models import Course, CourseParty, Measure, PartyRole
 
 
 def _reading_filter(user: Any) -> Q | None:
@@ -69,6 +69,17 @@ def course_get(*, user: Any, course_id: Any) -> Course:
     return get_scoped(
         courses_visible(user=user).select_related("facility", "organisation"),
         pk=course_id,
+    )
+
+
+def visible_measure_get(*, user: Any, measure_id: Any) -> Measure:
+    """A measure of a course the user reads, with its course; `NotFound`
+    otherwise, as for `course_get`."""
+    return get_scoped(
+        Measure.objects.filter(
+            course__in=courses_visible(user=user).values("pk")
+        ).select_related("course"),
+        pk=measure_id,
     )
 
 

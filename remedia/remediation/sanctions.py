@@ -31,6 +31,7 @@ from remedia.cases import selectors as cases_selectors
 from remedia.cases.models import Case
 from remedia.core.audit import audit_record
 from remedia.core.errors import InvalidInput, NotFound, PermissionDenied
+from remedia.core.kit import full_clean
 from remedia.remediation import access
 from remedia.remediation.models import (
     Course,
@@ -374,7 +375,7 @@ def _number_error() -> dict[str, Any]:
 def _save(sanction: SanctionProceeding, *, update_fields: list[str] | None) -> None:
     try:
         with transaction.atomic():
-            sanction.full_clean(validate_unique=False, validate_constraints=False)
+            full_clean(sanction, validate_unique=False, validate_constraints=False)
             sanction.save(update_fields=update_fields)
     except IntegrityError:
         # Another request took the same number between the check and the save.

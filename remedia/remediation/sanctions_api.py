@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any, cast
+from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -21,7 +21,8 @@ from pydantic import ConfigDict
 
 from remedia.accounts.models import Organisation, User
 from remedia.cases.models import Case
-from remedia.core.errors import InvalidInput, NotFound
+from remedia.core.errors import InvalidInput
+from remedia.core.kit import invalid_missing, or_invalid, request_user
 from remedia.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, paginate
 from remedia.remediation import access, sanctions
 from remedia.remediation.models import (
@@ -35,14 +36,6 @@ from remedia.remediation.models import (
 from remedia.rrm.models import RrmCase
 
 router = Router(tags=["remediation (sanctions)"])
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.auth)  # type: ignore[attr-defined]
-
-
-def _not_found(field: str) -> InvalidInput:
-    return InvalidInput([{"field": field, "reason": _("No encontrado.")}])
 
 
 def _ref(obj: Any) -> dict[str, Any] | None:
@@ -168,23 +161,16 @@ def _sanction(
 
 
 def _course_ref(user: User, course_id: Any, field: str = "course_id") -> Course:
-    try:
-        return access.course_get(user=user, course_id=course_id)
-    except NotFound:
-        raise _not_found(field) from None
+    return or_invalid(
+        lambda: access.course_get(user=user, course_id=course_id), field=field
+    )
 
 
 def _measure_ref(user: User, measure_id: Any) -> Measure:
-    measure = (
-        Measure.objects.filter(
-            pk=measure_id, course__in=access.courses_visible(user=user).values("pk")
-        )
-        .select_related("course")
-        .first()
+    return or_invalid(
+        lambda: access.visible_measure_get(user=user, measure_id=measure_id),
+        field="measure_id",
     )
-    if measure is None:
-        raise _not_found("measure_id")
-    return measure
 
 
 # --- Sanctions ------------------------------------------------------------------------
@@ -192,7 +178,7 @@ def _measure_ref(user: User, measure_id: Any) -> Measure:
 
 @router.get("/sanctions", response=SanctionList, summary="Sanctions proceedings")
 def sanction_list(request: HttpRequest, query: Query[SanctionQuery]) -> dict[str, Any]:
-    user = _user(request)
+    user = request_user(request)
     items = sanctions.sanction_list(
         user=user,
         course=(
@@ -219,21 +205,21 @@ def sanction_list(request: HttpRequest, query: Query[SanctionQuery]) -> dict[str
     summary="Record a sanctions proceeding",
 )
 def sanction_create(request: HttpRequest, payload: SanctionIn) -> Status:
-    user = _user(request)
+    user = request_user(request)
     case = rrm_case = None
     if payload.case_id is not None:
         case = Case.objects.filter(pk=payload.case_id).first()
         if case is None:
-            raise _not_found("case_id")
+            raise invalid_missing("case_id")
     if payload.rrm_case_id is not None:
         rrm_case = RrmCase.objects.filter(pk=payload.rrm_case_id).first()
         if rrm_case is None:
-            raise _not_found("rrm_case_id")
+            raise invalid_missing("rrm_case_id")
     organisation = None
     if payload.organisation_id is not None:
         organisation = Organisation.objects.filter(pk=payload.organisation_id).first()
         if organisation is None:
-            raise _not_found("organisation_id")
+            raise invalid_missing("organisation_id")
     sanction = sanctions.sanction_create(
         user=user,
         organisation=organisation,
@@ -259,7 +245,7 @@ def sanction_create(request: HttpRequest, payload: SanctionIn) -> Status:
     "/sanctions/{sanction_id}", response=SanctionOut, summary="One sanctions proceeding"
 )
 def sanction_detail(request: HttpRequest, sanction_id: str) -> dict[str, Any]:
-    user = _user(request)
+    user = request_user(request)
     return _sanction(user, sanctions.sanction_get(user=user, sanction_id=sanction_id))
 
 
@@ -271,7 +257,7 @@ def sanction_detail(request: HttpRequest, sanction_id: str) -> dict[str, Any]:
 def sanction_update(
     request: HttpRequest, sanction_id: str, payload: SanctionPatch
 ) -> dict[str, Any]:
-    user = _user(request)
+    user = request_user(request)
     sanction = sanctions.sanction_get(user=user, sanction_id=sanction_id)
     changes = payload.model_dump(exclude_unset=True)
     for name in ("respondent_kind", "respondent_name", "authority", "number"):

@@ -8,10 +8,8 @@ the user may not read answers 404 exactly like a missing one.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -24,7 +22,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from remedia.accounts.models import User
-from remedia.core.errors import ApplicationError, InvalidInput, NotFound
+from remedia.core.errors import ApplicationError
+from remedia.core.forms import errors_onto
+from remedia.core.kit import or_404, request_user
 from remedia.remediation import access, sanctions
 from remedia.remediation.forms import SanctionForm
 from remedia.remediation.models import (
@@ -38,36 +38,9 @@ from remedia.remediation.models import (
 SANCTIONS_PER_PAGE = 50
 
 
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
-
-
-def _or_404(fetch: Callable[[], Any]) -> Any:
-    try:
-        return fetch()
-    except NotFound:
-        raise Http404 from None
-
-
-def _errors_onto(form: forms.Form, exc: ApplicationError) -> None:
-    if isinstance(exc, InvalidInput):
-        for error in exc.errors:
-            name = str(error.get("field", ""))
-            target = name.removesuffix("_id")
-            field = name if name in form.fields else target
-            form.add_error(
-                field if field in form.fields else None, str(error["reason"])
-            )
-    else:
-        form.add_error(None, exc.reasons[0])
-
-
 def _sanction_or_404(request: HttpRequest, sanction_id: Any) -> SanctionProceeding:
-    return cast(
-        SanctionProceeding,
-        _or_404(
-            lambda: sanctions.sanction_get(user=request.user, sanction_id=sanction_id)
-        ),
+    return or_404(
+        lambda: sanctions.sanction_get(user=request.user, sanction_id=sanction_id)
     )
 
 
@@ -75,10 +48,10 @@ def _sanction_or_404(request: HttpRequest, sanction_id: Any) -> SanctionProceedi
 @require_GET
 @never_cache
 def sanction_list_view(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     course = None
     if request.GET.get("course"):
-        course = _or_404(
+        course = or_404(
             lambda: access.course_get(user=user, course_id=request.GET["course"])
         )
     status = request.GET.get("status", "")
@@ -128,12 +101,12 @@ def _manageable_measures(user: User, course: Course | None) -> list[Measure]:
 @require_http_methods(["GET", "POST"])
 @never_cache
 def sanction_create_view(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     if not sanctions.sanction_can_create(user=user):
         raise Http404
     course: Course | None = None
     if request.GET.get("course"):
-        course = _or_404(
+        course = or_404(
             lambda: access.course_get(user=user, course_id=request.GET["course"])
         )
         if not access.can_manage(user=user, course=course):
@@ -165,7 +138,7 @@ def sanction_create_view(request: HttpRequest) -> HttpResponse:
                     **form.values(),
                 )
             except ApplicationError as exc:
-                _errors_onto(form, exc)
+                errors_onto(form, exc)
             else:
                 messages.success(request, _("Procedimiento registrado."))
                 return redirect("remediation:sanction_detail", sanction_id=sanction.pk)
@@ -234,10 +207,10 @@ def sanction_update_view(request: HttpRequest, sanction_id: Any) -> HttpResponse
     if form.is_valid():
         try:
             sanctions.sanction_update(
-                user=_user(request), sanction=sanction, **form.values()
+                user=request_user(request), sanction=sanction, **form.values()
             )
         except ApplicationError as exc:
-            _errors_onto(form, exc)
+            errors_onto(form, exc)
         else:
             messages.success(request, _("Cambios guardados."))
             return redirect("remediation:sanction_detail", sanction_id=sanction.pk)
@@ -249,7 +222,7 @@ def sanction_update_view(request: HttpRequest, sanction_id: Any) -> HttpResponse
 
 def sanctions_course_section(request: HttpRequest, course: Course) -> str:
     """The course page's sanctions section: its proceedings, newest first."""
-    user = _user(request)
+    user = request_user(request)
     return render_to_string(
         "remediation/sanction_course_section.html",
         {

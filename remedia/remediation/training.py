@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from remedia.accounts.permissions import Capability
 from remedia.accounts.selectors import organisations_for
 from remedia.core.errors import NotFound
+from remedia.core.kit import invalid_missing
 from remedia.facilities.models import Facility
 from remedia.remediation import access
 from remedia.remediation.catalogue import entry_for
@@ -92,7 +93,7 @@ class CourseLink:
 
 
 def _not_found(field: str) -> list[dict[str, Any]]:
-    return [{"field": field, "reason": _("No encontrado.")}]
+    return invalid_missing(field).errors
 
 
 class CourseSessionLink:
@@ -108,14 +109,11 @@ class CourseSessionLink:
         measure: Measure | None = values.get("measure")
         visible = access.courses_visible(user=user)
         if measure is None and values.get("measure_id"):
-            measure = (
-                Measure.objects.filter(
-                    pk=values["measure_id"], course__in=visible.values("pk")
+            try:
+                measure = access.visible_measure_get(
+                    user=user, measure_id=values["measure_id"]
                 )
-                .select_related("course")
-                .first()
-            )
-            if measure is None:
+            except NotFound:
                 return None, _not_found("measure_id")
         if course is None and values.get("course_id"):
             try:

@@ -5,21 +5,17 @@ the rest of training)."""
 from __future__ import annotations
 
 import uuid
-from typing import Any, cast
+from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from remedia.accounts.models import User
+from remedia.core.kit import request_user
 from remedia.remediation import access, training
 from remedia.training.access import Roster
 from remedia.training.api import CoverageOut, coverage_out
 
 router = Router(tags=["remediation (training)"])
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.auth)  # type: ignore[attr-defined]
 
 
 class MeasureCoverageOut(Schema):
@@ -36,7 +32,7 @@ class MeasureCoverageOut(Schema):
     summary="Coverage of each training measure of a course",
 )
 def course_coverage(request: HttpRequest, course_id: str) -> list[dict[str, Any]]:
-    course = access.course_get(user=_user(request), course_id=course_id)
+    course = access.course_get(user=request_user(request), course_id=course_id)
     roster = Roster(facility=course.facility, organisation=None, can_manage=False)
     return [
         {

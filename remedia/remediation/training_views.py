@@ -4,13 +4,11 @@ the ``training`` app's pages."""
 
 from __future__ import annotations
 
-from typing import cast
-
 from django.db.models import Count
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 
-from remedia.accounts.models import User
+from remedia.core.kit import request_user
 from remedia.remediation import training
 from remedia.remediation.catalogue import entry_for
 from remedia.remediation.models import Course, Measure
@@ -18,14 +16,10 @@ from remedia.training.access import roster_for_facility
 from remedia.training.views import roster_urls
 
 
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
-
-
 def training_course_section(request: HttpRequest, course: Course) -> str:
     """The course page's training section: coverage of each training measure
     against the facility's roster, with links to the roster and sessions."""
-    user = _user(request)
+    user = request_user(request)
     items = training.course_coverage(course)
     roster = roster_for_facility(user=user, facility=course.facility)
     return render_to_string(
@@ -51,7 +45,7 @@ def training_measure_section(request: HttpRequest, measure: Measure) -> str:
         (i for i in training.course_coverage(course) if i.measure.pk == measure.pk),
         None,
     )
-    roster = roster_for_facility(user=_user(request), facility=course.facility)
+    roster = roster_for_facility(user=request_user(request), facility=course.facility)
     return render_to_string(
         "remediation/training_measure_section.html",
         {

@@ -35,7 +35,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from remedia.accounts.permissions import Capability
 from remedia.accounts.selectors import user_can
 from remedia.core.errors import ApplicationError, InvalidInput, NotFound
-from remedia.core.forms import form_data
+from remedia.core.forms import errors_onto, form_data
 from remedia.core.hooks import NavItem
 from remedia.core.kit import or_404
 from remedia.core.kit import request_user as _user
@@ -118,16 +118,6 @@ def _course_or_404(request: HttpRequest, course_id: Any) -> Course:
 def _measure_or_404(request: HttpRequest, course_id: Any, measure_id: Any) -> Measure:
     course = _course_or_404(request, course_id)
     return or_404(lambda: selectors.measure_get(course=course, measure_id=measure_id))
-
-
-def _errors_onto(form: forms.Form, exc: ApplicationError, **aliases: str) -> None:
-    """A service's refusal shown beside the form's fields (``aliases``: field names)."""
-    if isinstance(exc, InvalidInput):
-        for error in exc.errors:
-            name = aliases.get(error["field"], error["field"])
-            form.add_error(name if name in form.fields else None, str(error["reason"]))
-    else:
-        form.add_error(None, exc.reasons[0])
 
 
 # --- Forms -----------------------------------------------------------------------------
@@ -465,7 +455,7 @@ def course_create_view(request: HttpRequest) -> HttpResponse:
                 measures=[services.MeasureSpec(type=t) for t in data["measure_types"]],
             )
         except ApplicationError as exc:
-            _errors_onto(
+            errors_onto(
                 form,
                 exc,
                 **{"parties.0.organisation_id": "company_organisation"},
@@ -549,7 +539,7 @@ def course_edit_view(request: HttpRequest, course_id: Any) -> HttpResponse:
                 course=course, user=_user(request), **form.cleaned_data
             )
         except ApplicationError as exc:
-            _errors_onto(form, exc)
+            errors_onto(form, exc)
         else:
             messages.success(request, _("Plan actualizado."))
             return redirect("remediation:detail", course_id=course.pk)

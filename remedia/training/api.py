@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from typing import Any, cast
+from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -25,7 +25,8 @@ from pydantic import ConfigDict
 from pydantic import ValidationError as PydanticValidationError
 
 from remedia.accounts.models import Organisation, User
-from remedia.core.errors import InvalidInput, NotFound
+from remedia.core.errors import InvalidInput
+from remedia.core.kit import or_invalid, request_user
 from remedia.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, paginate
 from remedia.facilities.models import Facility
 from remedia.training import access, rosters, selectors, services
@@ -38,14 +39,6 @@ from remedia.training.models import (
 )
 
 router = Router(tags=["training"])
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.auth)  # type: ignore[attr-defined]
-
-
-def _not_found(field: str) -> InvalidInput:
-    return InvalidInput([{"field": field, "reason": _("No encontrado.")}])
 
 
 # --- Schemas --------------------------------------------------------------------------
@@ -249,10 +242,7 @@ def coverage_out(roster: access.Roster, result: Coverage) -> dict[str, Any]:
 
 
 def _facility_ref(user: User, facility_id: Any, field: str) -> Facility:
-    try:
-        return get_facility(user, facility_id)
-    except NotFound:
-        raise _not_found(field) from None
+    return or_invalid(lambda: get_facility(user, facility_id), field=field)
 
 
 def get_facility(user: User, facility_id: Any) -> Facility:
@@ -262,12 +252,12 @@ def get_facility(user: User, facility_id: Any) -> Facility:
 
 
 def _organisation_ref(user: User, organisation_id: Any, field: str) -> Organisation:
-    try:
-        roster = access.roster_organisation_get(
+    roster = or_invalid(
+        lambda: access.roster_organisation_get(
             user=user, organisation_id=organisation_id
-        )
-    except NotFound:
-        raise _not_found(field) from None
+        ),
+        field=field,
+    )
     assert roster.organisation is not None  # noqa: S101 - an organisation's roster
     return roster.organisation
 
@@ -279,13 +269,20 @@ def _roster_import(
     request: HttpRequest, roster: access.Roster, file: Any, replace: bool
 ) -> dict[str, int]:
     result = services.roster_import(
-        user=_user(request),
+        user=request_user(request),
         facility=roster.facility,
         organisation=roster.organisation,
         file=file,
         replace=replace,
     )
     return result.counts()
+
+
+def _roster_people(roster: access.Roster, limit: int, offset: int) -> dict[str, Any]:
+    page, count = paginate(
+        selectors.roster_people(roster=roster), limit=limit, offset=offset
+    )
+    return {"items": [_person(p) for p in page], "count": count}
 
 
 @router.post(
@@ -305,7 +302,9 @@ def roster_import(
     file: File[UploadedFile],
     replace: Form[bool] = False,
 ) -> dict[str, int]:
-    roster = access.roster_facility_get(user=_user(request), facility_id=facility_id)
+    roster = access.roster_facility_get(
+        user=request_user(request), facility_id=facility_id
+    )
     return _roster_import(request, roster, file, replace)
 
 
@@ -320,11 +319,10 @@ def roster_people(
     limit: int = DEFAULT_LIMIT,
     offset: int = 0,
 ) -> dict[str, Any]:
-    roster = access.roster_facility_get(user=_user(request), facility_id=facility_id)
-    page, count = paginate(
-        selectors.roster_people(roster=roster), limit=limit, offset=offset
+    roster = access.roster_facility_get(
+        user=request_user(request), facility_id=facility_id
     )
-    return {"items": [_person(p) for p in page], "count": count}
+    return _roster_people(roster, limit, offset)
 
 
 @router.post(
@@ -339,7 +337,7 @@ def organisation_roster_import(
     replace: Form[bool] = False,
 ) -> dict[str, int]:
     roster = access.roster_organisation_get(
-        user=_user(request), organisation_id=organisation_id
+        user=request_user(request), organisation_id=organisation_id
     )
     return _roster_import(request, roster, file, replace)
 
@@ -356,12 +354,9 @@ def organisation_roster_people(
     offset: int = 0,
 ) -> dict[str, Any]:
     roster = access.roster_organisation_get(
-        user=_user(request), organisation_id=organisation_id
+        user=request_user(request), organisation_id=organisation_id
     )
-    page, count = paginate(
-        selectors.roster_people(roster=roster), limit=limit, offset=offset
-    )
-    return {"items": [_person(p) for p in page], "count": count}
+    return _roster_people(roster, limit, offset)
 
 
 # --- Sessions -------------------------------------------------------------------------
@@ -369,7 +364,7 @@ def organisation_roster_people(
 
 @router.get("/trainings", response=TrainingList, summary="Training sessions")
 def training_list(request: HttpRequest, query: Query[TrainingQuery]) -> dict[str, Any]:
-    user = _user(request)
+    user = request_user(request)
     sessions = selectors.training_session_list(
         user=user,
         facility=get_facility(user, query.facility_id) if query.facility_id else None,
@@ -404,7 +399,7 @@ def training_list(request: HttpRequest, query: Query[TrainingQuery]) -> dict[str
     summary="Record a training session for a facility or an organisation",
 )
 def training_create(request: HttpRequest, payload: TrainingIn) -> Status:
-    user = _user(request)
+    user = request_user(request)
     if (payload.facility_id is None) == (payload.audience_organisation_id is None):
         raise InvalidInput(
             [
@@ -451,7 +446,7 @@ def training_create(request: HttpRequest, payload: TrainingIn) -> Status:
     summary="One training session with its attendance",
 )
 def training_detail(request: HttpRequest, session_id: str) -> dict[str, Any]:
-    user = _user(request)
+    user = request_user(request)
     session = selectors.training_session_get(user=user, session_id=session_id)
     return _session_detail(user, session)
 
@@ -512,7 +507,7 @@ def _attendance_payload(request: HttpRequest) -> list[str]:
     openapi_extra=_ATTENDANCE_BODY,
 )
 def training_attendance(request: HttpRequest, session_id: str) -> dict[str, Any]:
-    user = _user(request)
+    user = request_user(request)
     session = selectors.training_session_get(user=user, session_id=session_id)
     if (request.content_type or "").startswith("multipart/"):
         result = services.attendance_import(
@@ -550,7 +545,7 @@ def coverage(
     organisation_id: str | None = None,
     working_hours_only: bool = False,
 ) -> dict[str, Any]:
-    user = _user(request)
+    user = request_user(request)
     if (facility_id is None) == (organisation_id is None):
         raise InvalidInput(
             [

@@ -8,7 +8,6 @@ a list is fixed in one go.
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -19,7 +18,13 @@ from django.utils.translation import gettext as _
 
 from remedia.core.errors import InvalidInput
 from remedia.core.geo import fold
-from remedia.facilities import importing as facility_files
+from remedia.core.tables import (
+    TableRejected,
+    header_columns,
+    header_key,
+    read_rows,
+    table_rows,
+)
 from remedia.training.models import Person, PersonnelRole
 
 # A roster or attendance list is a few thousand rows; past this it is a
@@ -74,8 +79,7 @@ _ROLE_SYNONYMS: dict[str, str] = {
 
 
 def _header_field(title: str) -> str | None:
-    text = fold(str(title or "")).replace("-", " ").replace(".", " ")
-    return _HEADERS.get("_".join(text.split()))
+    return _HEADERS.get(header_key(title))
 
 
 def _role_key(text: str) -> str:
@@ -139,74 +143,40 @@ def _upload_bytes(file: Any) -> tuple[bytes, str]:
 def read_table(
     file: Any, *, required: Sequence[str], optional: Sequence[str] = ()
 ) -> list[_Row]:
-    """The rows of a CSV or XLSX list, read by the facility importer's reader.
+    """The rows of a CSV or XLSX list, read by `core.tables`.
 
     File-level problems (not a list, no header, a required column missing) are
     one error on the field ``file``; rows are checked by the caller.
     """
     data, name = _upload_bytes(file)
     wanted = (*required, *optional)
-    columns: dict[str, int] | None = None
-    rows: list[_Row] = []
-    try:
-        for number, cells in facility_files.read_rows(data=data, file_name=name):
-            if not any(c.strip() for c in cells):
-                continue
-            if columns is None:
-                columns = _columns(cells, required=required, wanted=wanted)
-                continue
-            if len(rows) >= MAX_ROWS:
-                raise file_error(
-                    _("El archivo tiene más de %(max)s filas; divídalo en partes.")
-                    % {"max": f"{MAX_ROWS:,}"}
-                )
-            rows.append(
-                _Row(
-                    row=number,
-                    values={
-                        key: " ".join(cells[index].split())
-                        if index < len(cells)
-                        else ""
-                        for key, index in columns.items()
-                    },
-                )
-            )
-    except facility_files.FileRejected as exc:
-        raise file_error(exc.reason) from None
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError) as exc:
-        # A spreadsheet damaged past its first bytes fails while its rows are
-        # read, not when it is opened.
-        raise file_error(
-            _("El archivo XLSX está dañado o no es un libro de Excel.")
-        ) from exc
-    if columns is None:
-        raise file_error(_("El archivo está vacío."))
-    if not rows:
-        raise file_error(_("El archivo solo tiene el encabezado: no hay filas."))
-    return rows
 
+    def field_of(title: str) -> str | None:
+        field = _header_field(title)
+        return field if field in wanted else None
 
-def _columns(
-    header: list[str], *, required: Sequence[str], wanted: Sequence[str]
-) -> dict[str, int]:
-    columns: dict[str, int] = {}
-    for index, title in enumerate(header):
-        name = _header_field(title)
-        if name is None or name not in wanted:
-            continue
-        if name in columns:
+    def columns(header: list[str]) -> dict[str, int]:
+        found = header_columns(header, field_of=field_of, label=_column_label)
+        missing = [m for m in required if m not in found]
+        if missing:
             raise file_error(
-                _("La columna %(column)s aparece dos veces en el encabezado.")
-                % {"column": _column_label(name)}
+                _(
+                    "La primera fila debe ser el encabezado; falta la columna "
+                    "%(columns)s."
+                )
+                % {"columns": " y ".join(_column_label(m) for m in missing)}
             )
-        columns[name] = index
-    missing = [name for name in required if name not in columns]
-    if missing:
-        raise file_error(
-            _("La primera fila debe ser el encabezado; falta la columna %(columns)s.")
-            % {"columns": " y ".join(_column_label(m) for m in missing)}
-        )
-    return columns
+        return found
+
+    try:
+        return [
+            _Row(row=number, values={k: " ".join(v.split()) for k, v in values.items()})
+            for number, values in table_rows(
+                read_rows(data=data, file_name=name), columns=columns, max_rows=MAX_ROWS
+            )
+        ]
+    except TableRejected as exc:
+        raise file_error(exc.reason) from None
 
 
 def row_error(row: int, name: str, reason: str) -> dict[str, Any]:

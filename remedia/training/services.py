@@ -24,6 +24,7 @@ from remedia.accounts.models import Organisation
 from remedia.core.audit import audit_record
 from remedia.core.errors import InvalidInput
 from remedia.core.geo import fold
+from remedia.core.kit import full_clean
 from remedia.facilities.models import Facility
 from remedia.training import hooks
 from remedia.training.access import Roster, require_manage, roster_of
@@ -107,7 +108,9 @@ def roster_import(
                         role=row.role,
                         **roster.person_filter(),
                     )
-                    person.full_clean(validate_unique=False, validate_constraints=False)
+                    full_clean(
+                        person, validate_unique=False, validate_constraints=False
+                    )
                     new.append(person)
                     continue
                 if (person.name, person.role, person.active) == (
@@ -118,7 +121,7 @@ def roster_import(
                     result.unchanged += 1
                     continue
                 person.name, person.role, person.active = row.name, row.role, True
-                person.full_clean(validate_unique=False, validate_constraints=False)
+                full_clean(person, validate_unique=False, validate_constraints=False)
                 changed.append(person)
             gone = [p for p in existing.values() if p.active] if replace else []
             for person in gone:
@@ -203,7 +206,7 @@ def person_create(
     person = Person(
         identifier=identifier, name=name, role=role, **roster.person_filter()
     )
-    person.full_clean(validate_constraints=False, validate_unique=False)
+    full_clean(person, validate_constraints=False, validate_unique=False)
     person.save()
     audit_record(action="remediation.person_added", actor=user, obj=person)
     return person
@@ -229,7 +232,7 @@ def person_update(
     )
     person.identifier, person.name, person.role = identifier, name, role
     person.active = bool(active)
-    person.full_clean(validate_constraints=False, validate_unique=False)
+    full_clean(person, validate_constraints=False, validate_unique=False)
     person.save(update_fields=["identifier", "name", "role", "active", "updated_at"])
     audit_record(
         action="remediation.person_changed",
@@ -371,7 +374,7 @@ def training_session_create(
         )
         # Roles were checked above; an empty list (the whole roster) is what
         # the model's non-blank JSON field would refuse.
-        session.full_clean(validate_constraints=False, exclude=["audience_roles"])
+        full_clean(session, validate_constraints=False, exclude=["audience_roles"])
         session.save()
         for link, value, _errors in resolved:
             if value is not None:

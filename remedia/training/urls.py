@@ -12,17 +12,17 @@ urlpatterns = [
     path("", views.training_home_view, name="training_home"),
     path(
         "facilities/<uuid:facility_id>/roster/",
-        views.roster_facility_view,
+        views.roster_view,
         name="roster_facility",
     ),
     path(
         "facilities/<uuid:facility_id>/roster/import/",
-        views.roster_facility_import_view,
+        views.roster_import_view,
         name="roster_facility_import",
     ),
     path(
         "facilities/<uuid:facility_id>/roster/people/",
-        views.roster_facility_person_add_view,
+        views.roster_person_add_view,
         name="roster_facility_person_add",
     ),
     path(
@@ -32,22 +32,22 @@ urlpatterns = [
     ),
     path(
         "organisations/<uuid:organisation_id>/roster/",
-        views.roster_organisation_view,
+        views.roster_view,
         name="roster_organisation",
     ),
     path(
         "organisations/<uuid:organisation_id>/roster/import/",
-        views.roster_organisation_import_view,
+        views.roster_import_view,
         name="roster_organisation_import",
     ),
     path(
         "organisations/<uuid:organisation_id>/roster/people/",
-        views.roster_organisation_person_add_view,
+        views.roster_person_add_view,
         name="roster_organisation_person_add",
     ),
     path(
         "organisations/<uuid:organisation_id>/coverage/",
-        views.training_coverage_organisation_view,
+        views.training_coverage_view,
         name="training_coverage_organisation",
     ),
     path("people/<uuid:person_id>/", views.roster_person_view, name="roster_person"),

@@ -11,7 +11,7 @@ page's training section (``facilities.hooks``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -28,11 +28,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from remedia.accounts.models import User
 from remedia.accounts.permissions import Capability
 from remedia.accounts.selectors import user_can
 from remedia.core.errors import ApplicationError, InvalidInput, NotFound
+from remedia.core.forms import errors_onto
 from remedia.core.hooks import NavItem
+from remedia.core.kit import or_404, request_user
 from remedia.facilities.hooks import SECTION_TRAINING, FacilitySection
 from remedia.facilities.models import Facility
 from remedia.training import access, coverage, hooks, selectors, services
@@ -46,7 +47,6 @@ from remedia.training.forms import (
     role_choices,
 )
 from remedia.training.models import (
-    Person,
     PersonnelRole,
     TrainingSession,
     TrainingTopic,
@@ -55,30 +55,6 @@ from remedia.training.models import (
 ERRORS_SHOWN = 100
 PEOPLE_PER_PAGE = 100
 SESSIONS_PER_PAGE = 50
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
-
-
-def _or_404(fetch: Callable[[], Any]) -> Any:
-    try:
-        return fetch()
-    except NotFound:
-        raise Http404 from None
-
-
-def _errors_onto(form: forms.Form, exc: ApplicationError) -> None:
-    if isinstance(exc, InvalidInput):
-        for error in exc.errors:
-            name = str(error.get("field", ""))
-            target = name.removesuffix("_id")
-            field = name if name in form.fields else target
-            form.add_error(
-                field if field in form.fields else None, str(error["reason"])
-            )
-    else:
-        form.add_error(None, exc.reasons[0])
 
 
 def _row_errors(exc: InvalidInput) -> dict[str, Any]:
@@ -121,7 +97,7 @@ def training_nav(request: HttpRequest) -> NavItem | None:
 @require_GET
 @never_cache
 def training_home_view(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     facilities = list(access.training_facilities(user=user))
     organisations = list(access.training_organisations(user=user))
     if not facilities and not organisations:
@@ -143,52 +119,40 @@ def training_home_view(request: HttpRequest) -> HttpResponse:
 # --- Rosters --------------------------------------------------------------------------
 
 
-def _facility_roster(request: HttpRequest, facility_id: Any) -> Roster:
-    return cast(
-        Roster,
-        _or_404(
+def _roster(
+    request: HttpRequest, *, facility_id: Any = None, organisation_id: Any = None
+) -> Roster:
+    """The roster a URL names: a facility's, or an organisation's (its own
+    people); each page below serves both kinds of URL."""
+    if facility_id is not None:
+        return or_404(
             lambda: access.roster_facility_get(
                 user=request.user, facility_id=facility_id
             )
-        ),
-    )
-
-
-def _organisation_roster(request: HttpRequest, organisation_id: Any) -> Roster:
-    return cast(
-        Roster,
-        _or_404(
-            lambda: access.roster_organisation_get(
-                user=request.user, organisation_id=organisation_id
-            )
-        ),
+        )
+    return or_404(
+        lambda: access.roster_organisation_get(
+            user=request.user, organisation_id=organisation_id
+        )
     )
 
 
 def roster_urls(roster: Roster) -> dict[str, str]:
     if roster.facility is not None:
-        kwargs = {"facility_id": roster.facility.pk}
-        return {
-            "page": reverse("training:roster_facility", kwargs=kwargs),
-            "import": reverse("training:roster_facility_import", kwargs=kwargs),
-            "add": reverse("training:roster_facility_person_add", kwargs=kwargs),
-            "coverage": reverse("training:training_coverage", kwargs=kwargs),
-            "sessions": reverse("training:training_session_list")
-            + f"?facility={roster.facility.pk}",
-            "new_session": reverse("training:training_session_create")
-            + f"?facility={roster.facility.pk}",
-        }
-    assert roster.organisation is not None  # noqa: S101 - one of the two
-    kwargs = {"organisation_id": roster.organisation.pk}
+        kind, pk, coverage = "facility", roster.facility.pk, "training_coverage"
+    else:
+        assert roster.organisation is not None  # noqa: S101 - one of the two
+        kind, pk = "organisation", roster.organisation.pk
+        coverage = "training_coverage_organisation"
+    kwargs = {f"{kind}_id": pk}
+    query = f"?{kind}={pk}"
     return {
-        "page": reverse("training:roster_organisation", kwargs=kwargs),
-        "import": reverse("training:roster_organisation_import", kwargs=kwargs),
-        "add": reverse("training:roster_organisation_person_add", kwargs=kwargs),
-        "coverage": reverse("training:training_coverage_organisation", kwargs=kwargs),
-        "sessions": reverse("training:training_session_list")
-        + f"?organisation={roster.organisation.pk}",
-        "new_session": reverse("training:training_session_create")
-        + f"?organisation={roster.organisation.pk}",
+        "page": reverse(f"training:roster_{kind}", kwargs=kwargs),
+        "import": reverse(f"training:roster_{kind}_import", kwargs=kwargs),
+        "add": reverse(f"training:roster_{kind}_person_add", kwargs=kwargs),
+        "coverage": reverse(f"training:{coverage}", kwargs=kwargs),
+        "sessions": reverse("training:training_session_list") + query,
+        "new_session": reverse("training:training_session_create") + query,
     }
 
 
@@ -244,67 +208,63 @@ def _roster_page(
 @login_required
 @require_GET
 @never_cache
-def roster_facility_view(request: HttpRequest, facility_id: Any) -> HttpResponse:
-    return _roster_page(request, _facility_roster(request, facility_id))
+def roster_view(request: HttpRequest, **ids: Any) -> HttpResponse:
+    return _roster_page(request, _roster(request, **ids))
 
 
-@login_required
-@require_GET
-@never_cache
-def roster_organisation_view(
-    request: HttpRequest, organisation_id: Any
+def _file_import(
+    request: HttpRequest,
+    form: forms.Form,
+    *,
+    run: Callable[[dict[str, Any]], Any],
+    page: Callable[..., HttpResponse],
+    done: Callable[[Any], str],
+    url: str,
 ) -> HttpResponse:
-    return _roster_page(request, _organisation_roster(request, organisation_id))
+    """A list sent to a page: `run` imports it; a refused file is shown on the
+    `page` with every row's error (422); a done one is `done`'s message on `url`."""
+    if form.is_valid():
+        try:
+            result = run(form.cleaned_data)
+        except InvalidInput as exc:
+            return page(import_form=form, import_errors=_row_errors(exc), status=422)
+        except ApplicationError as exc:
+            form.add_error(None, exc.reasons[0])
+        else:
+            messages.success(request, done(result))
+            return redirect(url)
+    return page(import_form=form, status=422)
 
 
 def _roster_import(request: HttpRequest, roster: Roster) -> HttpResponse:
     if not roster.can_manage:
         raise Http404
-    form = RosterImportForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            result = services.roster_import(
-                user=_user(request),
-                facility=roster.facility,
-                organisation=roster.organisation,
-                file=form.cleaned_data["file"],
-                replace=form.cleaned_data["replace"],
+    return _file_import(
+        request,
+        RosterImportForm(request.POST, request.FILES),
+        run=lambda data: services.roster_import(
+            user=request_user(request),
+            facility=roster.facility,
+            organisation=roster.organisation,
+            file=data["file"],
+            replace=data["replace"],
+        ),
+        page=lambda **context: _roster_page(request, roster, **context),
+        done=lambda result: (
+            _(
+                "Lista importada: %(created)d nuevas, %(updated)d actualizadas, "
+                "%(unchanged)d sin cambios, %(deactivated)d dadas de baja."
             )
-        except InvalidInput as exc:
-            return _roster_page(
-                request,
-                roster,
-                import_form=form,
-                import_errors=_row_errors(exc),
-                status=422,
-            )
-        except ApplicationError as exc:
-            form.add_error(None, exc.reasons[0])
-        else:
-            messages.success(
-                request,
-                _(
-                    "Lista importada: %(created)d nuevas, %(updated)d actualizadas, "
-                    "%(unchanged)d sin cambios, %(deactivated)d dadas de baja."
-                )
-                % result.counts(),
-            )
-            return redirect(roster_urls(roster)["page"])
-    return _roster_page(request, roster, import_form=form, status=422)
+            % result.counts()
+        ),
+        url=roster_urls(roster)["page"],
+    )
 
 
 @login_required
 @require_POST
-def roster_facility_import_view(request: HttpRequest, facility_id: Any) -> HttpResponse:
-    return _roster_import(request, _facility_roster(request, facility_id))
-
-
-@login_required
-@require_POST
-def roster_organisation_import_view(
-    request: HttpRequest, organisation_id: Any
-) -> HttpResponse:
-    return _roster_import(request, _organisation_roster(request, organisation_id))
+def roster_import_view(request: HttpRequest, **ids: Any) -> HttpResponse:
+    return _roster_import(request, _roster(request, **ids))
 
 
 def _person_add(request: HttpRequest, roster: Roster) -> HttpResponse:
@@ -314,7 +274,7 @@ def _person_add(request: HttpRequest, roster: Roster) -> HttpResponse:
     if form.is_valid():
         try:
             person = services.person_create(
-                user=_user(request),
+                user=request_user(request),
                 facility=roster.facility,
                 organisation=roster.organisation,
                 identifier=form.cleaned_data["identifier"],
@@ -322,7 +282,7 @@ def _person_add(request: HttpRequest, roster: Roster) -> HttpResponse:
                 role=form.cleaned_data["role"],
             )
         except ApplicationError as exc:
-            _errors_onto(form, exc)
+            errors_onto(form, exc)
         else:
             messages.success(
                 request, _("%(name)s está en la lista.") % {"name": person.name}
@@ -333,27 +293,16 @@ def _person_add(request: HttpRequest, roster: Roster) -> HttpResponse:
 
 @login_required
 @require_POST
-def roster_facility_person_add_view(
-    request: HttpRequest, facility_id: Any
-) -> HttpResponse:
-    return _person_add(request, _facility_roster(request, facility_id))
-
-
-@login_required
-@require_POST
-def roster_organisation_person_add_view(
-    request: HttpRequest, organisation_id: Any
-) -> HttpResponse:
-    return _person_add(request, _organisation_roster(request, organisation_id))
+def roster_person_add_view(request: HttpRequest, **ids: Any) -> HttpResponse:
+    return _person_add(request, _roster(request, **ids))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 @never_cache
 def roster_person_view(request: HttpRequest, person_id: Any) -> HttpResponse:
-    person, roster = cast(
-        tuple[Person, Roster],
-        _or_404(lambda: selectors.person_get(user=request.user, person_id=person_id)),
+    person, roster = or_404(
+        lambda: selectors.person_get(user=request.user, person_id=person_id)
     )
     form = PersonForm(
         request.POST or None,
@@ -372,10 +321,10 @@ def roster_person_view(request: HttpRequest, person_id: Any) -> HttpResponse:
         if form.is_valid():
             try:
                 services.person_update(
-                    user=_user(request), person=person, **form.cleaned_data
+                    user=request_user(request), person=person, **form.cleaned_data
                 )
             except ApplicationError as exc:
-                _errors_onto(form, exc)
+                errors_onto(form, exc)
             else:
                 messages.success(request, _("Cambios guardados."))
                 return redirect(roster_urls(roster)["page"])
@@ -402,9 +351,9 @@ def roster_person_view(request: HttpRequest, person_id: Any) -> HttpResponse:
 
 def _roster_from_query(request: HttpRequest) -> Roster | None:
     if request.GET.get("facility"):
-        return _facility_roster(request, request.GET["facility"])
+        return _roster(request, facility_id=request.GET["facility"])
     if request.GET.get("organisation"):
-        return _organisation_roster(request, request.GET["organisation"])
+        return _roster(request, organisation_id=request.GET["organisation"])
     return None
 
 
@@ -412,7 +361,7 @@ def _roster_from_query(request: HttpRequest) -> Roster | None:
 @require_GET
 @never_cache
 def training_session_list_view(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     roster = _roster_from_query(request)
     topic = request.GET.get("topic", "")
     sessions = selectors.training_session_list(
@@ -451,7 +400,7 @@ def training_session_create_view(request: HttpRequest) -> HttpResponse:
     roster = _roster_from_query(request)
     if roster is None or not roster.can_manage:
         raise Http404
-    user = _user(request)
+    user = request_user(request)
     counts_for = [
         choice
         for link in hooks.session_links()
@@ -494,7 +443,7 @@ def training_session_create_view(request: HttpRequest) -> HttpResponse:
                     **({"measure_id": measure} if measure else {}),
                 )
             except ApplicationError as exc:
-                _errors_onto(form, exc)
+                errors_onto(form, exc)
             else:
                 messages.success(request, _("Sesión registrada."))
                 return redirect(
@@ -510,13 +459,8 @@ def training_session_create_view(request: HttpRequest) -> HttpResponse:
 
 
 def _session_or_404(request: HttpRequest, session_id: Any) -> TrainingSession:
-    return cast(
-        TrainingSession,
-        _or_404(
-            lambda: selectors.training_session_get(
-                user=request.user, session_id=session_id
-            )
-        ),
+    return or_404(
+        lambda: selectors.training_session_get(user=request.user, session_id=session_id)
     )
 
 
@@ -528,7 +472,7 @@ def _session_page(
     import_errors: dict[str, Any] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     roster = selectors.session_roster(user=user, session=session)
     attended = list(selectors.session_attendance(session=session))
     is_future = session.held_on > timezone.localdate()
@@ -593,7 +537,7 @@ def training_attendance_set_view(request: HttpRequest, session_id: Any) -> HttpR
     shown = [s for s in request.POST.get("shown", "").split(",") if s]
     try:
         result = services.attendance_set(
-            user=_user(request),
+            user=request_user(request),
             session=session,
             person_ids=request.POST.getlist("people"),
             within=shown,
@@ -617,33 +561,24 @@ def training_attendance_import_view(
     request: HttpRequest, session_id: Any
 ) -> HttpResponse:
     session = _session_or_404(request, session_id)
-    form = AttendanceImportForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            result = services.attendance_import(
-                user=_user(request), session=session, file=form.cleaned_data["file"]
+    return _file_import(
+        request,
+        AttendanceImportForm(request.POST, request.FILES),
+        run=lambda data: services.attendance_import(
+            user=request_user(request), session=session, file=data["file"]
+        ),
+        page=lambda **context: _session_page(request, session, **context),
+        done=lambda result: (
+            _(
+                "Asistencia importada: %(added)d agregadas, %(already)d ya "
+                "estaban registradas."
             )
-        except InvalidInput as exc:
-            return _session_page(
-                request,
-                session,
-                import_form=form,
-                import_errors=_row_errors(exc),
-                status=422,
-            )
-        except ApplicationError as exc:
-            form.add_error(None, exc.reasons[0])
-        else:
-            messages.success(
-                request,
-                _(
-                    "Asistencia importada: %(added)d agregadas, %(already)d ya "
-                    "estaban registradas."
-                )
-                % result.counts(),
-            )
-            return redirect("training:training_session_detail", session_id=session.pk)
-    return _session_page(request, session, import_form=form, status=422)
+            % result.counts()
+        ),
+        url=reverse(
+            "training:training_session_detail", kwargs={"session_id": session.pk}
+        ),
+    )
 
 
 # --- Coverage -------------------------------------------------------------------------
@@ -680,17 +615,8 @@ def _coverage_page(request: HttpRequest, roster: Roster) -> HttpResponse:
 @login_required
 @require_GET
 @never_cache
-def training_coverage_view(request: HttpRequest, facility_id: Any) -> HttpResponse:
-    return _coverage_page(request, _facility_roster(request, facility_id))
-
-
-@login_required
-@require_GET
-@never_cache
-def training_coverage_organisation_view(
-    request: HttpRequest, organisation_id: Any
-) -> HttpResponse:
-    return _coverage_page(request, _organisation_roster(request, organisation_id))
+def training_coverage_view(request: HttpRequest, **ids: Any) -> HttpResponse:
+    return _coverage_page(request, _roster(request, **ids))
 
 
 # --- The facility page's section ------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django import forms
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -12,14 +13,17 @@ from django.test.utils import CaptureQueriesContext
 
 from remedia.accounts.models import Organisation
 from remedia.accounts.permissions import Capability
-from remedia.core.errors import InvalidInput, NotFound
+from remedia.core.errors import ApplicationError, InvalidInput, NotFound
+from remedia.core.forms import errors_onto
 from remedia.core.kit import (
     capability_require,
     clean_text,
     invalid,
     invalid_from,
+    invalid_missing,
     model_update,
     or_404,
+    or_invalid,
     request_user,
     text_field,
 )
@@ -161,6 +165,55 @@ def test_or_404_turns_not_found_into_the_page_404():
     assert or_404(lambda: 7) == 7
     with pytest.raises(Http404):
         or_404(missing)
+
+
+def test_or_invalid_refuses_an_id_in_a_body_like_a_missing_one():
+    # Given a fetch that finds nothing the caller may see
+    def missing() -> None:
+        raise NotFound()
+
+    # Then a found object comes back, and a missing one is a 422 on the field
+    assert or_invalid(lambda: 7, field="course_id") == 7
+    with pytest.raises(InvalidInput) as refused:
+        or_invalid(missing, field="course_id")
+    assert refused.value.errors == invalid_missing("course_id").errors
+    assert [e["field"] for e in refused.value.errors] == ["course_id"]
+    assert str(refused.value.errors[0]["reason"]) == "No encontrado."
+
+
+class _CourseForm(forms.Form):
+    course = forms.CharField()
+    company_name = forms.CharField()
+
+
+def test_errors_onto_puts_each_reason_beside_its_field():
+    # Given a form and a service's refusal naming fields its own way
+    form = _CourseForm(data={"course": "x", "company_name": "y"})
+    assert form.is_valid()
+    refusal = InvalidInput(
+        [
+            {"field": "course_id", "reason": "No encontrado."},
+            {"field": "parties.0.name", "reason": "Falta el nombre."},
+            {"field": "deadline", "reason": "Fecha no válida."},
+        ]
+    )
+
+    # When the view shows it on the form
+    errors_onto(form, refusal, **{"parties.0.name": "company_name"})
+
+    # Then "course_id" lands on "course", the alias on its field, the rest above
+    assert form.errors["course"] == ["No encontrado."]
+    assert form.errors["company_name"] == ["Falta el nombre."]
+    assert form.non_field_errors() == ["Fecha no válida."]
+
+
+def test_errors_onto_puts_any_other_refusal_above_the_form():
+    form = _CourseForm(data={"course": "x", "company_name": "y"})
+    assert form.is_valid()
+
+    errors_onto(form, ApplicationError("No se puede."))
+
+    assert form.non_field_errors() == ["No se puede."]
 
 
 def test_request_user_is_the_token_user_in_the_api():

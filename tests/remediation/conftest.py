@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
 from remedia.accounts.models import Organisation
 from remedia.accounts.permissions import Sector
 from remedia.facilities.models import Facility
+from remedia.remediation import sanctions
 from remedia.remediation.catalogue import CATALOGUE
 from remedia.remediation.models import (
     Course,
@@ -26,8 +28,10 @@ from remedia.remediation.models import (
     MeasureType,
     PartyRole,
 )
+from remedia.training import services as training_services
 from tests.support.actors import Staff, organisation_with_escrow, staff_member
 from tests.support.factories.facilities import FacilityFactory
+from tests.support.uploads import csv_file
 
 DEADLINE = dt.date(2023, 11, 10)
 
@@ -118,3 +122,53 @@ def course_make(world: World, *, deadline: dt.date = DEADLINE) -> Course:
 @pytest.fixture
 def course(world: World) -> Course:
     return course_make(world)
+
+
+@pytest.fixture
+def course_under_rrm_case(course: Course) -> Course:
+    """The INISA course, following a case of the public RRM record."""
+    from remedia.rrm.models import RrmCase, RrmCaseOrigin
+
+    course.rrm_case = RrmCase.objects.create(
+        slug="MEX-2023-0009",
+        origin=RrmCaseOrigin.PUBLIC_RECORD,
+        facility_name="INISA",
+        is_public=True,
+    )
+    course.save(update_fields=["rrm_case"])
+    return course
+
+
+ROSTER = "numero,nombre,papel\n1,Ana López,worker\n2,Beto Ruiz,supervisor\n"
+
+
+@pytest.fixture
+def filled(world: World, course: Course) -> dict[str, Any]:
+    """A roster, a session with one person present, and a proceeding."""
+    training_services.roster_import(
+        user=world.monitor.user, facility=world.facility, file=csv_file(ROSTER)
+    )
+    session = training_services.training_session_create(
+        user=world.monitor.user,
+        facility=world.facility,
+        topic="worker_rights",
+        held_on=dt.date(2023, 9, 14),
+        starts_at=dt.time(9),
+        ends_at=dt.time(11),
+        during_working_hours=True,
+        trainer="Centro de capacitación",
+        measure=course.measures.get(type=MeasureType.WORKER_RIGHTS_TRAINING),
+    )
+    training_services.attendance_record(
+        user=world.monitor.user, session=session, identifiers=["1"]
+    )
+    sanction = sanctions.sanction_create(
+        user=world.monitor.user,
+        course=course,
+        respondent_kind="individual",
+        respondent_name="Gerente de producción",
+        authority="CFCRL",
+        number="CFCRL/2023/1",
+        opened_on=dt.date(2023, 9, 1),
+    )
+    return {"session": session, "sanction": sanction, "course": course}

@@ -28,7 +28,6 @@ from remedia.remediation.models import (
 from remedia.remediation.timeline import measure_timeline_section
 from tests.intake.support import jpeg_with_gps
 from tests.remediation.conftest import World
-from tests.support.factories.accounts import totp_device
 
 pytestmark = pytest.mark.django_db
 
@@ -240,17 +239,6 @@ def test_an_officer_does_not_see_that_a_note_was_written(
 
     assert [e.kind for e in analyst] == [K.NOTE_ADDED, K.STATUS_CHANGED]
     assert [e.kind for e in officer] == [K.STATUS_CHANGED]
-
-
-@pytest.fixture
-def enter(client, log_in_verified):
-    def log(staff):
-        client.logout()
-        totp_device(staff.user)
-        assert log_in_verified(staff.user).status_code == 302
-        return staff.user
-
-    return log
 
 
 def _measure_url(measure: Measure) -> str:

@@ -19,22 +19,11 @@ from remedia.remediation.models import (
 )
 from tests.intake.support import jpeg_with_gps
 from tests.remediation.conftest import World
-from tests.support.factories.accounts import member, totp_device
+from tests.support.factories.accounts import member
 
 pytestmark = pytest.mark.django_db
 
 NOTE = "La gerencia retiró la declaración del comedor el viernes."
-
-
-@pytest.fixture
-def enter(client, log_in_verified):
-    def log(staff):
-        client.logout()
-        totp_device(staff.user)
-        assert log_in_verified(staff.user).status_code == 302
-        return staff.user
-
-    return log
 
 
 def _urls(course: Course) -> dict[str, str]:

@@ -226,17 +226,11 @@ def test_a_proceeding_without_a_course_is_read_by_its_organisation_only(
             sanctions.sanction_get(user=staff.user, sanction_id=sanction.pk)
 
 
-def test_a_courses_proceeding_is_listed_under_its_rrm_case(world: World, course):
-    from remedia.rrm.models import RrmCase, RrmCaseOrigin
-
-    rrm_case = RrmCase.objects.create(
-        slug="MEX-2023-0009",
-        origin=RrmCaseOrigin.PUBLIC_RECORD,
-        facility_name="INISA",
-        is_public=True,
-    )
-    course.rrm_case = rrm_case
-    course.save(update_fields=["rrm_case"])
+def test_a_courses_proceeding_is_listed_under_its_rrm_case(
+    world: World, course_under_rrm_case
+):
+    course = course_under_rrm_case
+    rrm_case = course.rrm_case
 
     sanction = record(world, course)
 

@@ -182,20 +182,12 @@ def test_the_sanctions_list_is_filtered_paginated_and_cheap(
 
 
 def test_the_company_is_not_told_which_cases_a_proceeding_follows(
-    client, world: World, course
+    client, world: World, course_under_rrm_case
 ):
     # Given a course that follows an RRM case, and its proceeding (linked to
     # that RRM case, as a course's proceeding is)
-    from remedia.rrm.models import RrmCase, RrmCaseOrigin
-
-    rrm_case = RrmCase.objects.create(
-        slug="MEX-2023-0009",
-        origin=RrmCaseOrigin.PUBLIC_RECORD,
-        facility_name="INISA",
-        is_public=True,
-    )
-    course.rrm_case = rrm_case
-    course.save(update_fields=["rrm_case"])
+    course = course_under_rrm_case
+    rrm_case = course.rrm_case
     created = client.post(
         f"{API}/sanctions",
         sanction_payload(course),

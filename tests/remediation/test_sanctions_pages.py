@@ -3,73 +3,19 @@ and measure pages."""
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any
-
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory
 
-from remedia.remediation import sanctions, sanctions_views, training_views
+from remedia.remediation import sanctions_views, training_views
 from remedia.remediation.models import (
     MeasureType,
     SanctionProceeding,
 )
-from remedia.training import services as training_services
 from tests.remediation.conftest import World
-from tests.support.factories.accounts import totp_device
 
 pytestmark = pytest.mark.django_db
 
 BASE = "/staff/remediation/training"
-ROSTER = "numero,nombre,papel\n1,Ana López,worker\n2,Beto Ruiz,supervisor\n"
-
-
-@pytest.fixture
-def enter(client, log_in_verified):
-    def log(staff: Any) -> Any:
-        client.logout()
-        totp_device(staff.user)
-        assert log_in_verified(staff.user).status_code == 302
-        return staff.user
-
-    return log
-
-
-def upload(text: str, name: str = "lista.csv") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, text.encode("utf-8"), content_type="text/csv")
-
-
-@pytest.fixture
-def filled(world: World, course) -> dict[str, Any]:
-    """A roster, a session with one person present, and a proceeding."""
-    training_services.roster_import(
-        user=world.monitor.user, facility=world.facility, file=upload(ROSTER)
-    )
-    session = training_services.training_session_create(
-        user=world.monitor.user,
-        facility=world.facility,
-        topic="worker_rights",
-        held_on=dt.date(2023, 9, 14),
-        starts_at=dt.time(9),
-        ends_at=dt.time(11),
-        during_working_hours=True,
-        trainer="Centro de capacitación",
-        measure=course.measures.get(type=MeasureType.WORKER_RIGHTS_TRAINING),
-    )
-    training_services.attendance_record(
-        user=world.monitor.user, session=session, identifiers=["1"]
-    )
-    sanction = sanctions.sanction_create(
-        user=world.monitor.user,
-        course=course,
-        respondent_kind="individual",
-        respondent_name="Gerente de producción",
-        authority="CFCRL",
-        number="CFCRL/2023/1",
-        opened_on=dt.date(2023, 9, 1),
-    )
-    return {"session": session, "sanction": sanction, "course": course}
 
 
 def test_sanctions_pages_create_and_update(client, enter, world: World, course):

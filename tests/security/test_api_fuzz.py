@@ -105,18 +105,12 @@ def staff_token(keyed_handler: Any, submit_report: Any) -> str:
 
 
 @pytest.fixture
-def receipt(receiving_org: Any) -> str:
-    from remedia.intake import services as intake
-
-    return intake.report_submit(
-        draft=intake.ReportDraft(
-            channel="api",
-            categories=["intimidation"],
-            narrative="Nos amenazan si hablamos con el sindicato.",
-            state="MX-AGU",
-            facility_name="Maquiladora del parque",
-        )
-    ).receipt
+def receipt(receiving_org: Any, hand_in: Any) -> str:
+    submitted = hand_in(
+        narrative="Nos amenazan si hablamos con el sindicato.",
+        facility_name="Maquiladora del parque",
+    )
+    return submitted.receipt
 
 
 def test_api_with_a_staff_token(staff_token: str) -> None:

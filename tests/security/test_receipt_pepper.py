@@ -11,15 +11,9 @@ from remedia.intake.models import IntakeConfiguration, Report
 
 
 @pytest.fixture
-def made(receiving_org):
-    submitted = intake.report_submit(
-        draft=intake.ReportDraft(
-            channel="api",
-            categories=["intimidation"],
-            narrative="Nos amenazan con despedirnos si hablamos con el sindicato.",
-            state="MX-AGU",
-            facility_name="Maquiladora del parque industrial",
-        )
+def made(receiving_org, hand_in):
+    submitted = hand_in(
+        narrative="Nos amenazan con despedirnos si hablamos con el sindicato."
     )
     return submitted.report, submitted.receipt
 

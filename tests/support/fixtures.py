@@ -135,6 +135,20 @@ def log_in_verified(log_in):
 
 
 @pytest.fixture
+def enter(client, log_in_verified):
+    """`enter(staff)`: the test client is `staff` (a `tests.support.actors.Staff`),
+    logged in afresh with password and TOTP; returns the user."""
+
+    def log(staff: Any) -> Any:
+        client.logout()
+        totp_device(staff.user)
+        assert log_in_verified(staff.user).status_code == 302
+        return staff.user
+
+    return log
+
+
+@pytest.fixture
 def receiving_org(db):
     """An organisation set up in full: its escrow key, and a routing rule that
     brings it the labour-rights reports of Aguascalientes."""
@@ -163,14 +177,16 @@ def keyed_handler(receiving_org):
 
 
 @pytest.fixture
-def submit_report(db):
-    """Hand in a report the way every channel does (the intake service); returns it."""
+def hand_in(db):
+    """Hand in a report the way every channel does (the intake service);
+    returns what the service returns: the report and the reporter's receipt."""
 
     def submit(
         *,
         narrative: str,
         state: str = "MX-AGU",
         categories: tuple[str, ...] = ("intimidation",),
+        facility_name: str = "Maquiladora del parque industrial",
     ):
         return intake.report_submit(
             draft=intake.ReportDraft(
@@ -178,9 +194,19 @@ def submit_report(db):
                 categories=list(categories),
                 narrative=narrative,
                 state=state,
-                facility_name="Maquiladora del parque industrial",
+                facility_name=facility_name,
             )
-        ).report
+        )
+
+    return submit
+
+
+@pytest.fixture
+def submit_report(hand_in):
+    """`hand_in`, returning only the report."""
+
+    def submit(**draft):
+        return hand_in(**draft).report
 
     return submit
 

@@ -2,4 +2,4 @@
 is read through a course of remediation at that facility (``remediation``
 registers that rule), so rosters are tested against the INISA course."""
 
-from tests.remediation.conftest import course, world  # noqa: F401
+from tests.remediation.conftest import course, filled, world  # noqa: F401

@@ -22,13 +22,10 @@ from remedia.training.models import (
     TrainingSession,
 )
 from tests.remediation.conftest import World
+from tests.support.uploads import csv_file
 
 API = "/api/v1/remediation"
 YESTERDAY = "2023-09-14"
-
-
-def csv_upload(text: str, name: str = "lista.csv") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, text.encode("utf-8"), content_type="text/csv")
 
 
 def import_roster(
@@ -36,7 +33,7 @@ def import_roster(
 ) -> Any:
     return client.post(
         f"{API}/rosters/{world.facility.pk}",
-        {"file": csv_upload(text), **extra},
+        {"file": csv_file(text), **extra},
         headers=staff.headers,
     )
 
@@ -158,7 +155,7 @@ def test_a_roster_out_of_scope_is_404(client, world: World, course, facility):
 
     response = client.post(
         f"{API}/rosters/{target}",
-        {"file": csv_upload(ROSTER)},
+        {"file": csv_file(ROSTER)},
         headers=world.stranger.headers,
     )
 
@@ -247,7 +244,7 @@ def test_attendance_by_file_and_by_json(client, world: World, course):
 
     by_file = client.post(
         f"{API}/trainings/{session_id}/attendance",
-        {"file": csv_upload("numero,nombre\n1,Ana López\n", "asistencia.csv")},
+        {"file": csv_file("numero,nombre\n1,Ana López\n", "asistencia.csv")},
         headers=world.officer.headers,
     )
     assert by_file.status_code == 200, by_file.content
@@ -269,7 +266,7 @@ def test_attendance_with_an_unknown_person_saves_nothing(client, world: World, c
 
     response = client.post(
         f"{API}/trainings/{session_id}/attendance",
-        {"file": csv_upload("numero\n1\n404\n", "asistencia.csv")},
+        {"file": csv_file("numero\n1\n404\n", "asistencia.csv")},
         headers=world.monitor.headers,
     )
 

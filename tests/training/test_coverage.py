@@ -7,23 +7,11 @@ from decimal import Decimal
 
 from remedia.training.coverage import (
     FACILITY_ROLES,
-    Coverage,
-    RoleCoverage,
     coverage_count,
     percent_floor,
 )
-from remedia.training.models import PersonnelRole, TrainingTopic
-
-W = PersonnelRole.WORKER
-S = PersonnelRole.SUPERVISOR
-U = PersonnelRole.UNION_REPRESENTATIVE
-RIGHTS = TrainingTopic.WORKER_RIGHTS
-GUIDE = TrainingTopic.NEUTRALITY_GUIDELINES
-
-
-def _role(coverage: Coverage, role: str) -> RoleCoverage:
-    return next(r for r in coverage.roles if r.role == role)
-
+from remedia.training.models import PersonnelRole
+from tests.training.coverage_terms import GUIDE, RIGHTS, S, U, W, role_of
 
 # --- The arithmetic --------------------------------------------------------------------
 
@@ -57,9 +45,9 @@ def test_partial_coverage_per_role_and_in_total() -> None:
 
     coverage = coverage_count(roster=roster, attendance=attendance, topics=[RIGHTS])
 
-    workers = _role(coverage, W)
+    workers = role_of(coverage, W)
     assert (workers.people, workers.trained, workers.percent) == (4, 2, Decimal("50.0"))
-    assert _role(coverage, S).complete
+    assert role_of(coverage, S).complete
     assert (coverage.total.people, coverage.total.trained) == (5, 3)
     assert coverage.total.percent == Decimal("60.0")
     assert not coverage.complete
@@ -71,7 +59,7 @@ def test_199_of_200_shows_99_5_not_100_and_is_not_complete() -> None:
 
     coverage = coverage_count(roster=roster, attendance=attendance, topics=[RIGHTS])
 
-    workers = _role(coverage, W)
+    workers = role_of(coverage, W)
     assert workers.percent == Decimal("99.5")
     assert workers.percent_text == "99.5"
     assert not workers.complete
@@ -87,7 +75,7 @@ def test_everyone_trained_is_100_and_complete_even_with_empty_roles() -> None:
     assert coverage.total.percent == Decimal("100.0")
     assert coverage.total.percent_text == "100"
     # Management, supervision and HR have nobody: they do not hold it back.
-    assert _role(coverage, PersonnelRole.MANAGEMENT).people == 0
+    assert role_of(coverage, PersonnelRole.MANAGEMENT).people == 0
     assert coverage.complete
 
 
@@ -107,8 +95,8 @@ def test_someone_trained_twice_counts_once() -> None:
 
     coverage = coverage_count(roster=roster, attendance=attendance, topics=[RIGHTS])
 
-    assert _role(coverage, W).trained == 1
-    assert _role(coverage, W).percent == Decimal("50.0")
+    assert role_of(coverage, W).trained == 1
+    assert role_of(coverage, W).percent == Decimal("50.0")
 
 
 def test_sessions_on_another_topic_do_not_count() -> None:

@@ -12,7 +12,7 @@ from remedia.remediation import training as course_training
 from remedia.remediation.models import MeasureType
 from remedia.training import access as training_access
 from remedia.training import selectors as training_selectors
-from remedia.training.coverage import ORGANISATION_ROLES, Coverage, RoleCoverage
+from remedia.training.coverage import ORGANISATION_ROLES
 from remedia.training.models import (
     Attendance,
     Person,
@@ -21,17 +21,7 @@ from remedia.training.models import (
     TrainingTopic,
 )
 from tests.remediation.conftest import World
-
-W = PersonnelRole.WORKER
-S = PersonnelRole.SUPERVISOR
-U = PersonnelRole.UNION_REPRESENTATIVE
-RIGHTS = TrainingTopic.WORKER_RIGHTS
-GUIDE = TrainingTopic.NEUTRALITY_GUIDELINES
-
-
-def _role(coverage: Coverage, role: str) -> RoleCoverage:
-    return next(r for r in coverage.roles if r.role == role)
-
+from tests.training.coverage_terms import GUIDE, RIGHTS, S, W, role_of
 
 # --- What feeds it ---------------------------------------------------------------------
 
@@ -97,7 +87,7 @@ def test_course_coverage_counts_each_training_measure_by_its_rules(
     assert rights.working_hours_only
     # Only w1 attended in working hours; the evening session does not count.
     assert (rights.coverage.total.people, rights.coverage.total.trained) == (3, 1)
-    assert _role(rights.coverage, S).trained == 0
+    assert role_of(rights.coverage, S).trained == 0
     assert not rights.coverage.complete
 
 
@@ -163,7 +153,7 @@ def test_an_organisations_protocols_training_is_counted_the_same_way(
     )
 
     assert [r.role for r in coverage.roles] == list(ORGANISATION_ROLES)
-    assert _role(coverage, PersonnelRole.OFFICIAL).percent == Decimal("50.0")
+    assert role_of(coverage, PersonnelRole.OFFICIAL).percent == Decimal("50.0")
     assert not coverage.complete
 
 

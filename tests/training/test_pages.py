@@ -9,14 +9,9 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory
 from django.utils import timezone
 
-from remedia.remediation import sanctions
-from remedia.remediation.models import (
-    MeasureType,
-)
 from remedia.training import services as training_services
 from remedia.training import views as training_views
 from remedia.training.models import (
@@ -24,60 +19,12 @@ from remedia.training.models import (
     Person,
     TrainingSession,
 )
-from tests.remediation.conftest import World
-from tests.support.factories.accounts import totp_device
+from tests.remediation.conftest import ROSTER, World
+from tests.support.uploads import csv_file
 
 pytestmark = pytest.mark.django_db
 
 BASE = "/staff/remediation/training"
-ROSTER = "numero,nombre,papel\n1,Ana López,worker\n2,Beto Ruiz,supervisor\n"
-
-
-@pytest.fixture
-def enter(client, log_in_verified):
-    def log(staff: Any) -> Any:
-        client.logout()
-        totp_device(staff.user)
-        assert log_in_verified(staff.user).status_code == 302
-        return staff.user
-
-    return log
-
-
-def upload(text: str, name: str = "lista.csv") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, text.encode("utf-8"), content_type="text/csv")
-
-
-@pytest.fixture
-def filled(world: World, course) -> dict[str, Any]:
-    """A roster, a session with one person present, and a proceeding."""
-    training_services.roster_import(
-        user=world.monitor.user, facility=world.facility, file=upload(ROSTER)
-    )
-    session = training_services.training_session_create(
-        user=world.monitor.user,
-        facility=world.facility,
-        topic="worker_rights",
-        held_on=dt.date(2023, 9, 14),
-        starts_at=dt.time(9),
-        ends_at=dt.time(11),
-        during_working_hours=True,
-        trainer="Centro de capacitación",
-        measure=course.measures.get(type=MeasureType.WORKER_RIGHTS_TRAINING),
-    )
-    training_services.attendance_record(
-        user=world.monitor.user, session=session, identifiers=["1"]
-    )
-    sanction = sanctions.sanction_create(
-        user=world.monitor.user,
-        course=course,
-        respondent_kind="individual",
-        respondent_name="Gerente de producción",
-        authority="CFCRL",
-        number="CFCRL/2023/1",
-        opened_on=dt.date(2023, 9, 1),
-    )
-    return {"session": session, "sanction": sanction, "course": course}
 
 
 def _pages(world: World, filled: dict[str, Any]) -> dict[str, str]:
@@ -126,7 +73,7 @@ def test_a_stranger_gets_404_everywhere(client, enter, world: World, filled) -> 
     assert (
         client.post(
             f"{BASE}/facilities/{world.facility.pk}/roster/import/",
-            {"file": upload(ROSTER)},
+            {"file": csv_file(ROSTER)},
         ).status_code
         == 404
     )
@@ -139,7 +86,7 @@ def test_the_officer_imports_a_roster_and_sees_each_bad_row(
     url = f"{BASE}/facilities/{world.facility.pk}/roster/import/"
 
     refused = client.post(
-        url, {"file": upload("numero,nombre,papel\n1,Ana,worker\n2,,chef\n")}
+        url, {"file": csv_file("numero,nombre,papel\n1,Ana,worker\n2,,chef\n")}
     )
 
     assert refused.status_code == 422
@@ -150,7 +97,7 @@ def test_the_officer_imports_a_roster_and_sees_each_bad_row(
     assert "Fila 3" in html
     assert Person.objects.count() == 0
 
-    accepted = client.post(url, {"file": upload(ROSTER)})
+    accepted = client.post(url, {"file": csv_file(ROSTER)})
     assert accepted.status_code == 302
     page = client.get(accepted.url).content.decode()
     assert "Lista importada: 2 nuevas" in page
@@ -166,7 +113,7 @@ def test_the_analyst_reads_but_may_not_change_a_roster(
 
     response = client.post(
         f"{BASE}/facilities/{world.facility.pk}/roster/import/",
-        {"file": upload("numero,nombre,papel\n9,Otra,worker\n")},
+        {"file": csv_file("numero,nombre,papel\n9,Otra,worker\n")},
     )
 
     assert response.status_code == 404
@@ -233,7 +180,7 @@ def test_a_monitor_records_a_session_ticks_and_imports_attendance(
 
     refused = client.post(
         f"{BASE}/sessions/{session.pk}/attendance/import/",
-        {"file": upload("numero\n2\n77\n", "asistencia.csv")},
+        {"file": csv_file("numero\n2\n77\n", "asistencia.csv")},
     )
     assert refused.status_code == 422
     assert "persona desconocida" in refused.content.decode()
@@ -241,7 +188,7 @@ def test_a_monitor_records_a_session_ticks_and_imports_attendance(
 
     imported = client.post(
         f"{BASE}/sessions/{session.pk}/attendance/import/",
-        {"file": upload("numero\n2\n", "asistencia.csv")},
+        {"file": csv_file("numero\n2\n", "asistencia.csv")},
     )
     assert imported.status_code == 302
     assert Attendance.objects.filter(session=session, person=beto).exists()

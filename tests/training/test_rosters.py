@@ -20,10 +20,7 @@ from remedia.training.models import (
 )
 from tests.remediation.conftest import World
 from tests.support.factories.facilities import FacilityFactory
-
-
-def csv_file(text: str, name: str = "lista.csv", encoding: str = "utf-8") -> Any:
-    return SimpleUploadedFile(name, text.encode(encoding), content_type="text/csv")
+from tests.support.uploads import csv_file
 
 
 def xlsx_file(rows: list[list[object]], name: str = "lista.xlsx") -> Any:

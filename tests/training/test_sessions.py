@@ -26,12 +26,9 @@ from remedia.training.models import (
 )
 from tests.remediation.conftest import World, course_make
 from tests.support.factories.facilities import FacilityFactory
+from tests.support.uploads import csv_file
 
 YESTERDAY = dt.date(2023, 9, 14)
-
-
-def csv_file(text: str, name: str = "asistencia.csv") -> Any:
-    return SimpleUploadedFile(name, text.encode("utf-8"), content_type="text/csv")
 
 
 @pytest.fixture
