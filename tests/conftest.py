@@ -10,4 +10,5 @@ pytest_plugins = [
     "tests.support.intake",
     "tests.support.mail",
     "tests.support.cli",
+    "tests.support.remediation",
 ]

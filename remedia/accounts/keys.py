@@ -141,22 +141,14 @@ def _escrow_user_key(*, user: User, public: bytes, private: bytes) -> None:
 
 
 def _grant_models() -> list[type[models.Model]]:
-    """Every table of sealed key grants (reports, cases): found by shape, since
-    accounts may not import the apps that own them."""
-    found = []
-    for relation in User._meta.related_objects:
-        model = relation.related_model
-        names = {f.name for f in model._meta.get_fields()}
-        if (
-            relation.field.name == "user"
-            and {
-                "recipient_public_key",
-                "sealed_key",
-            }
-            <= names
-        ):
-            found.append(model)
-    return found
+    """Every table of sealed key grants (reports, cases, and any app's later):
+    the concrete models of core's `SealedKeyGrant`, since accounts may not
+    import the apps that own them."""
+    from django.apps import apps
+
+    from remedia.core.sealed import SealedKeyGrant
+
+    return [m for m in apps.get_models() if issubclass(m, SealedKeyGrant)]
 
 
 def _grants_reseal(*, user: User, old_private: bytes, new_public: bytes) -> int:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from remedia.intake import services as intake
-from remedia.intake.models import Report
+from tests.cases.support import SubmitReport
 from tests.intake.support import NARRATIVE
 from tests.support.actors import Staff, staff_member
 
@@ -22,9 +21,6 @@ def agu_colleague(orgs) -> Staff:  # noqa: F811
 def agu_analyst(orgs) -> Staff:  # noqa: F811
     """A member of the case's organisation without the case-handler role."""
     return staff_member(orgs.agu, "ana", role="analyst")
-
-
-SubmitReport = Callable[..., intake.Submitted]
 
 
 @pytest.fixture
@@ -43,7 +39,3 @@ def report_in(orgs) -> SubmitReport:  # noqa: F811
         return intake.report_submit(draft=intake.ReportDraft(**fields))
 
     return make
-
-
-def fresh(report: Report) -> Report:
-    return Report.objects.get(pk=report.pk)

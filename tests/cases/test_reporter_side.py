@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from remedia.cases import services
 from remedia.cases.models import Case, CaseStatus, RetaliationCheckin
-from tests.cases.conftest import SubmitReport
+from tests.cases.support import SubmitReport
 from tests.intake.support import ME_MESSAGES_URL, ME_URL, RECEIPT_MISMATCH
 from tests.support.actors import Staff
 

@@ -29,7 +29,7 @@ from remedia.core.models import AuditEntry
 from remedia.facilities.services import facility_merge
 from remedia.intake import services as intake
 from remedia.intake.models import Report, ReportStatus
-from tests.cases.conftest import fresh
+from tests.cases.support import fresh
 from tests.intake.support import jpeg_with_gps
 from tests.support.factories.accounts import PASSWORD
 from tests.support.factories.facilities import FacilityFactory

@@ -28,7 +28,7 @@ from remedia.cases.models import (
     Severity,
 )
 from remedia.intake.models import Message, ReportStatus
-from tests.cases.conftest import fresh
+from tests.cases.support import fresh
 from tests.intake.support import png_with_text
 from tests.support.factories.accounts import totp_device
 from tests.support.factories.facilities import FacilityFactory

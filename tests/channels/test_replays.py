@@ -12,6 +12,7 @@ import re
 from django.conf import settings
 
 from remedia.intake.models import Report
+from tests.channels.calls import HOOK, Call
 from tests.channels.support import (
     HOOK_PATH,
     WORKER,
@@ -21,7 +22,6 @@ from tests.channels.support import (
     signature,
     sms,
 )
-from tests.channels.test_voice import HOOK, Call
 
 RECEIPT = re.compile(r"\d{4} \d{4} \d{4} \d{4}")
 

@@ -18,6 +18,8 @@ def test_expired_rows_go_with_their_files_and_one_audit_entry_each(
 ):
     # given five expired rows (organisations stand in), each with a file,
     # and one row that has not expired
+    tmp_path = tmp_path / "files"
+    tmp_path.mkdir()
     expired = [OrganisationFactory(short_name=f"OLD{i}") for i in range(5)]
     kept = OrganisationFactory(short_name="NEW")
     for row in [*expired, kept]:

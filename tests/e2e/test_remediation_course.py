@@ -31,8 +31,8 @@ from remedia.remediation.models import (
     SurveyResponse,
 )
 from tests.e2e.pages import PageLog
-from tests.remediation.conftest import World, course_make, world  # noqa: F401
 from tests.support.factories.accounts import PASSWORD, totp_code, totp_device
+from tests.support.remediation import World, course_make
 
 pytestmark = pytest.mark.e2e
 

@@ -9,7 +9,7 @@ import pytest
 from remedia.remediation import surveys
 from remedia.remediation.models import MeasureType, SurveyAnswer, SurveyResponse
 from tests.e2e.pages import PageLog
-from tests.remediation.conftest import World, course, world  # noqa: F401
+from tests.support.remediation import World
 
 pytestmark = pytest.mark.e2e
 

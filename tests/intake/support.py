@@ -194,3 +194,17 @@ def database_file_image() -> bytes:
         return b""
     connection.ensure_connection()
     return bytes(connection.connection.serialize())
+
+
+def report_form(**overrides):
+    """The worker's report form as a browser posts it, with `overrides`."""
+    return {
+        "categories": ["intimidation", "non_neutrality"],
+        "state": "MX-AGU",
+        "facility_q": "",
+        "facility_name": "",
+        "occurred_on": "",
+        "narrative": NARRATIVE,
+        "action": "submit",
+        **overrides,
+    }

@@ -14,7 +14,7 @@ import time
 import pytest
 
 from remedia.intake import reporter_cookies
-from tests.intake.test_worker_pages import _form
+from tests.intake.support import report_form
 
 RECEIPT_COOKIE = reporter_cookies.RECEIPT_COOKIE
 FOLLOWUP_COOKIE = reporter_cookies.FOLLOWUP_COOKIE
@@ -33,7 +33,7 @@ def _session_only(morsel) -> bool:
 
 
 def _report_and_receipt(client) -> str:
-    response = client.post("/denunciar/", _form())
+    response = client.post("/denunciar/", report_form())
     assert response.status_code == 302
     page = client.get("/denunciar/recibo/").content.decode()
     return re.search(r"\d{4} \d{4} \d{4} \d{4}", page).group(0)
@@ -41,7 +41,7 @@ def _report_and_receipt(client) -> str:
 
 def test_the_receipt_cookie_is_session_only_and_short(client, orgs, clock):
     # given a report just made
-    response = client.post("/denunciar/", _form())
+    response = client.post("/denunciar/", report_form())
 
     # then the receipt cookie ends with the browser session
     assert _session_only(response.cookies[RECEIPT_COOKIE])

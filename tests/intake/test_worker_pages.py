@@ -14,24 +14,11 @@ from django.utils import timezone
 from remedia.core.models import AuditEntry
 from remedia.intake import reporter_cookies, services
 from remedia.intake.models import Channel, Message, Report
-from tests.intake.support import ME_URL, RECEIPT_MISMATCH, receipt_auth
+from tests.intake.support import ME_URL, RECEIPT_MISMATCH, receipt_auth, report_form
 from tests.support.factories.facilities import FacilityFactory
 
 NARRATIVE = "El gerente nos dijo que si votamos por el sindicato nos corren a todas."
 RECEIPT_ON_PAGE = re.compile(r'id="receipt"[^>]*>\s*(\d{4} \d{4} \d{4} \d{4})\s*<')
-
-
-def _form(**overrides):
-    return {
-        "categories": ["intimidation", "non_neutrality"],
-        "state": "MX-AGU",
-        "facility_q": "",
-        "facility_name": "",
-        "occurred_on": "",
-        "narrative": NARRATIVE,
-        "action": "submit",
-        **overrides,
-    }
 
 
 def _page(response) -> str:
@@ -40,7 +27,7 @@ def _page(response) -> str:
 
 def _send_report(client, **overrides) -> str:
     """Send the form and read the receipt from the receipt page, as a worker does."""
-    response = client.post("/denunciar/", _form(**overrides))
+    response = client.post("/denunciar/", report_form(**overrides))
     assert response.status_code == 302
     assert response["Location"] == "/denunciar/recibo/"
     page = client.get("/denunciar/recibo/")
@@ -110,7 +97,7 @@ def test_invalid_form_comes_back_in_spanish_keeping_the_text(
 ):
     audit_before = AuditEntry.objects.count()
 
-    response = client.post("/denunciar/", _form(**overrides))
+    response = client.post("/denunciar/", report_form(**overrides))
 
     assert response.status_code == 422
     page = _page(response)
@@ -122,7 +109,7 @@ def test_invalid_form_comes_back_in_spanish_keeping_the_text(
 
 def test_short_narrative_is_refused_by_the_service_rule(client, orgs):
     response = client.post(
-        "/denunciar/", _form(narrative="corto", facility_name="Taller X")
+        "/denunciar/", report_form(narrative="corto", facility_name="Taller X")
     )
 
     assert response.status_code == 422
@@ -137,13 +124,13 @@ def test_csrf_token_from_the_page_is_needed(orgs):
     browser = Client(enforce_csrf_checks=True)
 
     # When the form is posted without the token / then it is refused
-    assert browser.post("/denunciar/", _form()).status_code == 403
+    assert browser.post("/denunciar/", report_form()).status_code == 403
     assert Report.objects.count() == 0
 
     # When it is posted with the token from the page / then it is accepted
     page = _page(browser.get("/denunciar/"))
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    response = browser.post("/denunciar/", _form(csrfmiddlewaretoken=token))
+    response = browser.post("/denunciar/", report_form(csrfmiddlewaretoken=token))
     assert response.status_code == 302
     assert Report.objects.get().channel == Channel.WEB
 
@@ -322,7 +309,9 @@ def test_search_without_javascript_lists_facilities_and_keeps_the_form(client, o
     # When the worker presses "Buscar" with the form half filled
     response = client.post(
         "/denunciar/",
-        _form(action="search", facility_q="ind del interior", occurred_on="2024-05-01"),
+        report_form(
+            action="search", facility_q="ind del interior", occurred_on="2024-05-01"
+        ),
     )
 
     # Then the page comes back with the match as a radio button
@@ -349,7 +338,9 @@ def test_search_without_javascript_lists_facilities_and_keeps_the_form(client, o
 
 
 def test_search_that_finds_nothing_says_so(client, orgs):
-    response = client.post("/denunciar/", _form(action="search", facility_q="zzzz"))
+    response = client.post(
+        "/denunciar/", report_form(action="search", facility_q="zzzz")
+    )
 
     assert response.status_code == 200
     assert "No encontramos ese centro." in _page(response)

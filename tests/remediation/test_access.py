@@ -8,7 +8,7 @@ import pytest
 
 from remedia.core.errors import NotFound
 from remedia.remediation import access
-from tests.remediation.conftest import World
+from tests.support.remediation import World
 
 
 def test_parties_read_and_strangers_do_not(world: World, course) -> None:

@@ -13,9 +13,9 @@ from remedia.accounts.models import User
 from remedia.notifications.models import Notification
 from remedia.remediation import alerts, services, tasks
 from remedia.remediation.models import Course, Measure, MeasureStatus
-from tests.remediation.conftest import World, course_make
 from tests.support.actors import with_email
 from tests.support.mail import BASE_URL
+from tests.support.remediation import World, course_make
 
 pytestmark = pytest.mark.django_db
 

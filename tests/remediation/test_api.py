@@ -22,7 +22,7 @@ from remedia.remediation.models import (
     MeasureStatus,
 )
 from tests.intake.support import jpeg_with_gps
-from tests.remediation.conftest import DEADLINE, INISA_MEASURES, World, course_make
+from tests.support.remediation import DEADLINE, INISA_MEASURES, World, course_make
 
 pytestmark = pytest.mark.django_db
 

@@ -24,8 +24,8 @@ from remedia.remediation.models import (
     PartyRole,
     ResponsibleParty,
 )
-from tests.remediation.conftest import INISA_MEASURES, World, course_make
 from tests.support.factories.facilities import FacilityFactory
+from tests.support.remediation import INISA_MEASURES, World, course_make
 
 pytestmark = pytest.mark.django_db
 

@@ -21,7 +21,7 @@ from remedia.remediation.models import (
     MeasureStatus,
 )
 from tests.intake.support import GPS_IFD, jpeg_with_gps, pdf_with_author
-from tests.remediation.conftest import World
+from tests.support.remediation import World
 
 pytestmark = pytest.mark.django_db
 

@@ -27,7 +27,7 @@ from remedia.remediation.models import (
 )
 from remedia.remediation.timeline import measure_timeline_section
 from tests.intake.support import jpeg_with_gps
-from tests.remediation.conftest import World
+from tests.support.remediation import World
 
 pytestmark = pytest.mark.django_db
 

@@ -20,7 +20,7 @@ from remedia.remediation.models import (
     MeasureType,
     ResponsibleParty,
 )
-from tests.remediation.conftest import DEADLINE, World
+from tests.support.remediation import DEADLINE, World
 
 pytestmark = pytest.mark.django_db
 

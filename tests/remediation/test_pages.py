@@ -18,8 +18,8 @@ from remedia.remediation.models import (
     MeasureStatus,
 )
 from tests.intake.support import jpeg_with_gps
-from tests.remediation.conftest import World
 from tests.support.factories.accounts import member
+from tests.support.remediation import World
 
 pytestmark = pytest.mark.django_db
 

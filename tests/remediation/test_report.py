@@ -26,7 +26,7 @@ from remedia.training.models import (
     TrainingTopic,
 )
 from tests.intake.support import jpeg_with_gps
-from tests.remediation.conftest import World
+from tests.support.remediation import World
 
 pytestmark = pytest.mark.django_db
 

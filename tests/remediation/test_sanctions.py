@@ -14,7 +14,7 @@ from remedia.remediation.models import (
     SanctionProceeding,
     SanctionStatus,
 )
-from tests.remediation.conftest import World
+from tests.support.remediation import World
 
 AUTHORITY = "Centro Federal de Conciliación y Registro Laboral"
 

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from remedia.remediation.models import (
     SanctionProceeding,
 )
-from tests.remediation.conftest import World
+from tests.support.remediation import World
 
 API = "/api/v1/remediation"
 YESTERDAY = "2023-09-14"

@@ -11,7 +11,7 @@ from remedia.remediation.models import (
     MeasureType,
     SanctionProceeding,
 )
-from tests.remediation.conftest import World
+from tests.support.remediation import World
 
 pytestmark = pytest.mark.django_db
 

@@ -33,7 +33,7 @@ from tests.channels.support import (
     database_text,
     sms,
 )
-from tests.remediation.conftest import World
+from tests.support.remediation import World
 
 pytestmark = pytest.mark.django_db
 

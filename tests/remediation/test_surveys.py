@@ -23,7 +23,7 @@ from remedia.remediation.models import (
     SurveyAnswer,
     SurveyResponse,
 )
-from tests.remediation.conftest import World
+from tests.support.remediation import World
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from remedia.remediation.models import (
     Survey,
     SurveyResponse,
 )
-from tests.remediation.conftest import World
+from tests.support.remediation import World
 
 pytestmark = pytest.mark.django_db
 

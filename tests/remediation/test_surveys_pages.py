@@ -23,8 +23,8 @@ from remedia.remediation.survey_views import (
     qr_svg,
     survey_measure_section,
 )
-from tests.remediation.conftest import World
 from tests.support.factories.accounts import totp_device
+from tests.support.remediation import World
 
 pytestmark = pytest.mark.django_db
 

@@ -21,7 +21,7 @@ from remedia.training.models import (
     Person,
     TrainingSession,
 )
-from tests.remediation.conftest import World
+from tests.support.remediation import World
 from tests.support.uploads import csv_file
 
 API = "/api/v1/remediation"

@@ -14,14 +14,21 @@ from remedia.training import access as training_access
 from remedia.training import selectors as training_selectors
 from remedia.training.coverage import ORGANISATION_ROLES
 from remedia.training.models import (
-    Attendance,
     Person,
     PersonnelRole,
     TrainingSession,
     TrainingTopic,
 )
-from tests.remediation.conftest import World
-from tests.training.coverage_terms import GUIDE, RIGHTS, S, W, role_of
+from tests.support.remediation import World
+from tests.training.coverage_terms import (
+    GUIDE,
+    RIGHTS,
+    S,
+    W,
+    attend,
+    role_of,
+    session_make,
+)
 
 # --- What feeds it ---------------------------------------------------------------------
 
@@ -36,38 +43,18 @@ def _person(world: World, identifier: str, role: str, *, active: bool = True) ->
     )
 
 
-def _session(
-    world: World, topic: str, *, working: bool = True, day: int = 1
-) -> TrainingSession:
-    return TrainingSession.objects.create(
-        organisation=world.monitor_org,
-        facility=world.facility,
-        topic=topic,
-        held_on=dt.date(2023, 9, day),
-        starts_at=dt.time(9),
-        ends_at=dt.time(11),
-        during_working_hours=working,
-        trainer="Capacitadora",
-    )
-
-
-def _attend(session: TrainingSession, *people: Person) -> None:
-    for person in people:
-        Attendance.objects.create(session=session, person=person)
-
-
 def test_course_coverage_counts_each_training_measure_by_its_rules(
     world: World, course, django_assert_max_num_queries
 ) -> None:
     w1, w2 = _person(world, "1", W), _person(world, "2", W)
     sup = _person(world, "3", S)
     _person(world, "4", W, active=False)
-    guidelines = _session(world, GUIDE)
-    _attend(guidelines, w1, w2, sup)
-    in_hours = _session(world, RIGHTS, working=True, day=2)
-    after_hours = _session(world, RIGHTS, working=False, day=3)
-    _attend(in_hours, w1)
-    _attend(after_hours, w2, sup)
+    guidelines = session_make(world, GUIDE)
+    attend(guidelines, w1, w2, sup)
+    in_hours = session_make(world, RIGHTS, working=True, day=2)
+    after_hours = session_make(world, RIGHTS, working=False, day=3)
+    attend(in_hours, w1)
+    attend(after_hours, w2, sup)
 
     with django_assert_max_num_queries(4):
         items = course_training.course_coverage(course)
@@ -99,8 +86,8 @@ def test_coverage_of_another_facility_is_not_mixed_in(world: World, course) -> N
     stranger = Person.objects.create(
         facility=other, identifier="1", name="Otra persona", role=W
     )
-    session = _session(world, GUIDE)
-    _attend(session, w1)
+    session = session_make(world, GUIDE)
+    attend(session, w1)
     elsewhere = TrainingSession.objects.create(
         organisation=world.monitor_org,
         facility=other,
@@ -111,7 +98,7 @@ def test_coverage_of_another_facility_is_not_mixed_in(world: World, course) -> N
         during_working_hours=True,
         trainer="X",
     )
-    _attend(elsewhere, stranger)
+    attend(elsewhere, stranger)
 
     roster = training_access.roster_for_facility(
         user=world.monitor.user, facility=world.facility
@@ -146,7 +133,7 @@ def test_an_organisations_protocols_training_is_counted_the_same_way(
         during_working_hours=True,
         trainer="Coordinación",
     )
-    _attend(session, official)
+    attend(session, official)
 
     coverage = training_selectors.protocols_coverage(
         user=world.analyst.user, organisation=world.ilc

@@ -19,7 +19,7 @@ from remedia.training.models import (
     Person,
     TrainingSession,
 )
-from tests.remediation.conftest import ROSTER, World
+from tests.support.remediation import ROSTER, World
 from tests.support.uploads import csv_file
 
 pytestmark = pytest.mark.django_db

@@ -18,9 +18,10 @@ from remedia.training.models import (
     Person,
     PersonnelRole,
 )
-from tests.remediation.conftest import World
 from tests.support.factories.facilities import FacilityFactory
+from tests.support.remediation import World
 from tests.support.uploads import csv_file
+from tests.training.coverage_terms import attend, session_make
 
 
 def xlsx_file(rows: list[list[object]], name: str = "lista.xlsx") -> Any:
@@ -185,9 +186,7 @@ def test_reimport_updates_by_identifier_and_replace_deactivates_the_missing(
         ),
     )
     trained = Person.objects.get(identifier="3")
-    from tests.training.test_coverage_selectors import _attend, _session
-
-    _attend(_session(world, "worker_rights"), trained)
+    attend(session_make(world, "worker_rights"), trained)
 
     added = training_services.roster_import(
         user=world.monitor.user,

@@ -24,8 +24,8 @@ from remedia.training.models import (
     TrainingSession,
     TrainingTopic,
 )
-from tests.remediation.conftest import World, course_make
 from tests.support.factories.facilities import FacilityFactory
+from tests.support.remediation import World, course_make
 from tests.support.uploads import csv_file
 
 YESTERDAY = dt.date(2023, 9, 14)
