@@ -1,0 +1,3 @@
+"""Models of remediation (being split by noun; see the next commit)."""
+
+from remedia.remediation.models.course import *  # noqa: F403
