@@ -209,7 +209,7 @@ def _acknowledge_targets(request: HttpRequest) -> dict[bool, timedelta]:
     targets: dict[bool, timedelta] = {}
     for urgent in (True, False):
         found = [
-            services.sla_targets(organisation_id=org, urgent=urgent).acknowledge
+            selectors.sla_targets(organisation_id=org, urgent=urgent).acknowledge
             for org in sorted(orgs, key=str)
         ]
         targets[urgent] = (

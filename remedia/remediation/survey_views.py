@@ -18,7 +18,6 @@ import secrets
 from typing import Any
 
 import segno
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -30,7 +29,6 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -42,6 +40,7 @@ from remedia.core.errors import (
     Throttled,
 )
 from remedia.remediation import access, surveys
+from remedia.remediation.forms import QUESTION_ROWS, CodeForm, SurveyOpenForm
 from remedia.remediation.models import Answer, Measure, ResponseChannel, Survey
 
 # --- The worker's browser token --------------------------------------------------------
@@ -90,24 +89,6 @@ def _with_token(response: HttpResponse, token: str, *, known: bool) -> HttpRespo
 
 
 # --- The worker's pages ----------------------------------------------------------------
-
-
-class CodeForm(forms.Form):
-    code = forms.CharField(
-        label=gettext_lazy("Código de la encuesta"),
-        help_text=gettext_lazy(
-            "Las 6 letras y números del cartel, por ejemplo K7M4QX."
-        ),
-        max_length=30,
-        widget=forms.TextInput(
-            attrs={
-                "autocomplete": "off",
-                "autocapitalize": "characters",
-                "spellcheck": "false",
-                "class": "survey-code-input",
-            }
-        ),
-    )
 
 
 def _unavailable(
@@ -267,49 +248,6 @@ def measure_page_url(measure: Measure) -> str:
 
 def _worker_url(request: HttpRequest, survey: Survey) -> str:
     return request.build_absolute_uri(reverse("survey:answer", args=[survey.code]))
-
-
-QUESTION_ROWS = surveys.MAX_QUESTIONS
-
-
-class SurveyOpenForm(forms.Form):
-    """Up to five questions, prefilled from the catalogue; an empty row is dropped."""
-
-    closes_on = forms.DateField(
-        label=gettext_lazy("Último día para responder (opcional)"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for row in range(1, QUESTION_ROWS + 1):
-            self.fields[f"q{row}"] = forms.CharField(
-                label=gettext_lazy("En español"),
-                max_length=surveys.QUESTION_MAX,
-                required=False,
-            )
-            self.fields[f"q{row}_en"] = forms.CharField(
-                label=gettext_lazy("En inglés (opcional)"),
-                max_length=surveys.QUESTION_MAX,
-                required=False,
-            )
-
-    def rows(self) -> list[tuple[Any, Any]]:
-        return [
-            (self[f"q{row}"], self[f"q{row}_en"]) for row in range(1, QUESTION_ROWS + 1)
-        ]
-
-    def drafts(self) -> tuple[list[surveys.QuestionDraft], list[int]]:
-        """The filled rows as drafts, and the row number of each."""
-        drafts, rows = [], []
-        for row in range(1, QUESTION_ROWS + 1):
-            text = self.cleaned_data.get(f"q{row}", "").strip()
-            text_en = self.cleaned_data.get(f"q{row}_en", "").strip()
-            if text or text_en:
-                drafts.append(surveys.QuestionDraft(text=text, text_en=text_en))
-                rows.append(row)
-        return drafts, rows
 
 
 def _initial(measure: Measure) -> dict[str, Any]:

@@ -15,9 +15,8 @@ plain ``str`` is escaped, never trusted.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -41,17 +40,26 @@ from remedia.core.kit import or_404
 from remedia.core.kit import request_user as _user
 from remedia.facilities.selectors import facility_search
 from remedia.remediation import access, report, selectors, services
-from remedia.remediation.catalogue import CATALOGUE, RRM_COURSE_MEASURES
+from remedia.remediation.catalogue import RRM_COURSE_MEASURES
+from remedia.remediation.forms import (
+    CloseForm,
+    CourseCreateForm,
+    CourseFilterForm,
+    CourseForm,
+    EvidenceForm,
+    MeasureAddForm,
+    MeasureEditForm,
+    NoteForm,
+    PartyForm,
+    ReviewForm,
+    StatusForm,
+)
 from remedia.remediation.models import (
     Course,
-    CourseOrigin,
     CourseStatus,
-    EvidenceStatus,
     Measure,
     MeasureStatus,
-    MeasureType,
     PartyRole,
-    ResponsibleParty,
 )
 
 LIST_PAGE_SIZE = 50
@@ -121,232 +129,6 @@ def _measure_or_404(request: HttpRequest, course_id: Any, measure_id: Any) -> Me
 
 
 # --- Forms -----------------------------------------------------------------------------
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self) -> None:
-        super().__init__(format="%Y-%m-%d")
-
-
-def _blank(choices: Any) -> list[tuple[str, Any]]:
-    return [("", "—"), *choices]
-
-
-class CourseFilterForm(forms.Form):
-    status = forms.ChoiceField(
-        label=gettext_lazy("Estado"),
-        choices=_blank(CourseStatus.choices),
-        required=False,
-    )
-    facility = forms.ChoiceField(
-        label=gettext_lazy("Centro de trabajo"), required=False
-    )
-    origin = forms.ChoiceField(
-        label=gettext_lazy("Origen"),
-        choices=_blank(CourseOrigin.choices),
-        required=False,
-    )
-    overdue = forms.BooleanField(
-        label=gettext_lazy("Solo con medidas vencidas"), required=False
-    )
-
-    def __init__(self, *args: Any, facilities: list[Any], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = cast(forms.ChoiceField, self.fields["facility"])
-        field.choices = _blank([(str(f.pk), f.name) for f in facilities])
-
-    def filters(self) -> selectors.CourseFilters:
-        if not self.is_valid():
-            return selectors.CourseFilters()
-        data = self.cleaned_data
-        return selectors.CourseFilters(
-            status=data["status"],
-            facility_id=data["facility"] or None,
-            origin=data["origin"],
-            overdue=True if data["overdue"] else None,
-        )
-
-
-class CourseForm(forms.Form):
-    title = forms.CharField(label=gettext_lazy("Título"), max_length=services.TITLE_MAX)
-    origin = forms.ChoiceField(
-        label=gettext_lazy("Origen"), choices=_blank(CourseOrigin.choices)
-    )
-    reference = forms.CharField(
-        label=gettext_lazy("Referencia"),
-        max_length=services.REFERENCE_MAX,
-        required=False,
-        help_text=gettext_lazy("Número de inspección, del plan de la marca u otra."),
-    )
-    agreed_on = forms.DateField(
-        label=gettext_lazy("Fecha del acuerdo"), widget=DateInput(), required=False
-    )
-    deadline = forms.DateField(label=gettext_lazy("Fecha límite"), widget=DateInput())
-    summary = forms.CharField(
-        label=gettext_lazy("Resumen"),
-        widget=forms.Textarea(attrs={"rows": 4}),
-        required=False,
-        help_text=gettext_lazy("Qué se acordó y por qué; sin datos de quien denunció."),
-    )
-
-
-class CourseCreateForm(CourseForm):
-    facility_id = forms.UUIDField(
-        label=gettext_lazy("Centro de trabajo"),
-        widget=forms.HiddenInput,
-        error_messages={
-            "required": gettext_lazy("Busque y elija el centro de trabajo.")
-        },
-    )
-    rrm_case_id = forms.UUIDField(
-        label=gettext_lazy("Caso del MLRR (identificador)"), required=False
-    )
-    case_id = forms.UUIDField(
-        label=gettext_lazy("Caso de Remedia (identificador)"), required=False
-    )
-    company_organisation = forms.ChoiceField(
-        label=gettext_lazy("Empresa en Remedia"),
-        required=False,
-        help_text=gettext_lazy(
-            "Sus responsables de cumplimiento podrán subir evidencia."
-        ),
-    )
-    company_name = forms.CharField(
-        label=gettext_lazy("Nombre de la empresa"),
-        max_length=services.NAME_MAX,
-        required=False,
-    )
-    measure_types = forms.MultipleChoiceField(
-        label=gettext_lazy("Medidas del catálogo"),
-        choices=[(t, MeasureType(t).label) for t in CATALOGUE if t != "other"],
-        widget=forms.CheckboxSelectMultiple,
-        required=False,
-    )
-
-    def __init__(self, *args: Any, organisations: list[Any], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = cast(forms.ChoiceField, self.fields["company_organisation"])
-        field.choices = _blank([(str(o.pk), o.name) for o in organisations])
-
-
-class CloseForm(forms.Form):
-    outcome = forms.ChoiceField(
-        label=gettext_lazy("Resultado"),
-        choices=[
-            (CourseStatus.COMPLETED, CourseStatus.COMPLETED.label),
-            (CourseStatus.INCOMPLETE, CourseStatus.INCOMPLETE.label),
-        ],
-    )
-    closed_on = forms.DateField(
-        label=gettext_lazy("Fecha de cierre"), widget=DateInput()
-    )
-
-
-class PartyForm(forms.Form):
-    role = forms.ChoiceField(label=gettext_lazy("Papel"), choices=PartyRole.choices)
-    organisation = forms.ChoiceField(
-        label=gettext_lazy("Organización en Remedia"), required=False
-    )
-    name = forms.CharField(
-        label=gettext_lazy("Nombre"),
-        max_length=services.NAME_MAX,
-        required=False,
-        help_text=gettext_lazy("Si la deja vacía, el de la organización."),
-    )
-
-    def __init__(self, *args: Any, organisations: list[Any], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = cast(forms.ChoiceField, self.fields["organisation"])
-        field.choices = _blank([(str(o.pk), o.name) for o in organisations])
-
-
-class MeasureAddForm(forms.Form):
-    type = forms.ChoiceField(label=gettext_lazy("Tipo"), choices=MeasureType.choices)
-    description = forms.CharField(
-        label=gettext_lazy("Descripción"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        required=False,
-        help_text=gettext_lazy("Vacía: la del catálogo."),
-    )
-    required_evidence = forms.CharField(
-        label=gettext_lazy("Evidencia requerida"),
-        widget=forms.Textarea(attrs={"rows": 2}),
-        required=False,
-        help_text=gettext_lazy("Vacía: la del catálogo."),
-    )
-    responsible_party = forms.ChoiceField(
-        label=gettext_lazy("Responsable"),
-        choices=_blank(ResponsibleParty.choices),
-        required=False,
-    )
-    due_date = forms.DateField(
-        label=gettext_lazy("Fecha límite"),
-        widget=DateInput(),
-        required=False,
-        help_text=gettext_lazy("Vacía: la del plan."),
-    )
-
-
-class MeasureEditForm(forms.Form):
-    description = forms.CharField(
-        label=gettext_lazy("Descripción"), widget=forms.Textarea(attrs={"rows": 4})
-    )
-    required_evidence = forms.CharField(
-        label=gettext_lazy("Evidencia requerida"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        required=False,
-    )
-    responsible_party = forms.ChoiceField(
-        label=gettext_lazy("Responsable"), choices=ResponsibleParty.choices
-    )
-    due_date = forms.DateField(label=gettext_lazy("Fecha límite"), widget=DateInput())
-
-
-class StatusForm(forms.Form):
-    status = forms.ChoiceField(label=gettext_lazy("Nuevo estado"))
-    reason = forms.CharField(
-        label=gettext_lazy("Motivo (si no se cumplió)"),
-        widget=forms.Textarea(attrs={"rows": 2}),
-        required=False,
-    )
-
-    def __init__(self, *args: Any, moves: list[str], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = cast(forms.ChoiceField, self.fields["status"])
-        field.choices = [(s, MeasureStatus(s).label) for s in moves]
-
-
-class NoteForm(forms.Form):
-    body = forms.CharField(
-        label=gettext_lazy("Nota"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=services.NOTE_MAX,
-    )
-
-
-class EvidenceForm(forms.Form):
-    description = forms.CharField(
-        label=gettext_lazy("Qué muestra y dónde"),
-        max_length=services.EVIDENCE_DESCRIPTION_MAX,
-        required=False,
-    )
-
-
-class ReviewForm(forms.Form):
-    decision = forms.ChoiceField(
-        label=gettext_lazy("Decisión"),
-        choices=[
-            (EvidenceStatus.ACCEPTED, gettext_lazy("Aceptar")),
-            (EvidenceStatus.REJECTED, gettext_lazy("Rechazar")),
-        ],
-    )
-    reason = forms.CharField(
-        label=gettext_lazy("Motivo del rechazo"),
-        widget=forms.Textarea(attrs={"rows": 2}),
-        required=False,
-    )
 
 
 # --- Pages -----------------------------------------------------------------------------

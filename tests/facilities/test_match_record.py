@@ -8,7 +8,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from remedia.facilities import services
 from remedia.facilities.matching import record_key
 from remedia.facilities.models import FacilityAlias, FacilityStatus, MatchDecision
 from remedia.facilities.services import (
@@ -18,6 +17,7 @@ from remedia.facilities.services import (
     match_decision_remember,
     match_record,
     match_records,
+    matcher,
 )
 from tests.support.factories.facilities import FacilityFactory
 
@@ -262,7 +262,7 @@ def test_many_records_get_the_answers_they_get_one_by_one(registry):
 def test_a_state_read_into_memory_gives_the_same_answers(registry, monkeypatch):
     in_sql = match_records(_records())
 
-    monkeypatch.setattr(services, "STATE_INDEX_MIN_ROWS", 1)
+    monkeypatch.setattr(matcher, "STATE_INDEX_MIN_ROWS", 1)
     in_memory = match_records(_records())
 
     assert _answers(in_memory) == _answers(in_sql)
@@ -286,7 +286,7 @@ def test_many_records_of_a_state_take_a_fixed_number_of_queries(registry):
 
 
 def test_the_state_in_memory_follows_a_change_in_the_registry(registry, monkeypatch):
-    monkeypatch.setattr(services, "STATE_INDEX_MIN_ROWS", 1)
+    monkeypatch.setattr(matcher, "STATE_INDEX_MIN_ROWS", 1)
     record = MatchRecord(name="Bordados Xochitl", state="MX-AGU")
     assert match_records([record])[0].kind == "new"
 

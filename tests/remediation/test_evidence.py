@@ -20,6 +20,7 @@ from remedia.remediation.models import (
     Measure,
     MeasureStatus,
 )
+from remedia.remediation.services import evidence as evidence_services
 from tests.intake.support import GPS_IFD, jpeg_with_gps, pdf_with_author
 from tests.support.remediation import World
 
@@ -150,7 +151,7 @@ def test_a_failure_after_writing_the_file_removes_it(
     def broken(*args, **kwargs) -> None:
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(services, "_audit", broken)
+    monkeypatch.setattr(evidence_services, "_audit", broken)
     with pytest.raises(RuntimeError):
         _submit(world, _measure(course), jpeg_with_gps(CAMERA))
     assert _stored(data_dir) == []

@@ -46,30 +46,22 @@ import math
 import sys
 import threading
 import time
-import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import QuerySet
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from remedia.accounts.permissions import Capability
-from remedia.accounts.selectors import get_scoped, user_can
-from remedia.core.errors import NotFound
+from remedia.accounts.selectors import get_scoped
 from remedia.core.geo import state_code
 from remedia.facilities.models import (
-    CandidateStatus,
     Facility,
     FacilityAlias,
-    FacilityEvent,
-    FacilityImport,
-    FacilityMatchCandidate,
     FacilitySearchToken,
     FacilityStatus,
 )
@@ -843,153 +835,3 @@ def facility_get(*, facility_id: Any) -> Facility:
 
 def facility_list() -> QuerySet[Facility]:
     return Facility.objects.all()
-
-
-# --- Registry records for the staff pages (facility list and page) -----------------
-
-
-def _require_read(viewer: Any) -> None:
-    # The registry is shared by every organisation; reading it takes only the
-    # capability every staff role has. Without it, a facility is "not found".
-    if not user_can(user=viewer, capability=Capability.FACILITY_READ):
-        raise NotFound()
-
-
-def facility_browse(
-    *, viewer: Any, state: str | None = None, include_merged: bool = False
-) -> QuerySet[Facility]:
-    """The registry in name order, for the list page when nothing is searched."""
-    _require_read(viewer)
-    qs = Facility.objects.all()
-    if not include_merged:
-        qs = qs.exclude(status=FacilityStatus.MERGED)
-    if state:
-        qs = qs.filter(state=state)
-    return qs.only(
-        "id", "public_id", "name", "municipality", "state", "status"
-    ).order_by("name", "public_id")
-
-
-def facility_get_for_user(*, viewer: Any, facility_id: Any) -> Facility:
-    """One facility, whatever its status (a merged one is redirected by the page)."""
-    _require_read(viewer)
-    return get_scoped(Facility.objects.select_related("merged_into"), pk=facility_id)
-
-
-def facility_get_by_public_id(*, viewer: Any, public_id: str) -> Facility:
-    """A facility by the id people quote ("FAC-7K2M9QX4"; case and prefix optional)."""
-    _require_read(viewer)
-    cleaned = "".join((public_id or "").split()).upper()[:20]
-    if cleaned and not cleaned.startswith("FAC-"):
-        cleaned = "FAC-" + cleaned
-    facility = Facility.objects.filter(public_id=cleaned).first() if cleaned else None
-    if facility is None:
-        raise NotFound()
-    return facility
-
-
-def facility_merge_target(*, facility: Facility) -> Facility:
-    """The record a merged facility lives on in (merges re-point earlier ones, so
-    this is one step; the loop only guards against data edited by hand)."""
-    current = facility
-    seen = {current.pk}
-    while current.status == FacilityStatus.MERGED and current.merged_into_id:
-        nxt = Facility.objects.get(pk=current.merged_into_id)
-        if nxt.pk in seen:
-            break
-        seen.add(nxt.pk)
-        current = nxt
-    return current
-
-
-def facility_aliases(*, facility: Facility) -> QuerySet[FacilityAlias]:
-    return facility.aliases.order_by("name")
-
-
-def facility_events(*, facility: Facility, limit: int = 200) -> list[FacilityEvent]:
-    return list(facility.events.select_related("actor").order_by("-created_at")[:limit])
-
-
-def facility_merged_from(*, facility: Facility) -> QuerySet[Facility]:
-    """Records found to be this facility and merged into it."""
-    return facility.merged_from.only("id", "public_id", "name").order_by("public_id")
-
-
-def facility_import_names(*, ids: set[str]) -> dict[str, str]:
-    """File names of the imports named in field sources (`import:<id>`), by id."""
-    valid = set()
-    for value in ids:
-        try:
-            valid.add(uuid.UUID(value))
-        except ValueError:
-            continue
-    if not valid:
-        return {}
-    return {
-        str(pk): name
-        for pk, name in FacilityImport.objects.filter(pk__in=valid).values_list(
-            "pk", "file_name"
-        )
-    }
-
-
-# --- Imports and the review queue (staff with FACILITY_WRITE) ------------------------
-#
-# The registry is shared by every organisation, and so are the lists imported
-# into it and the questions they raise: whoever may edit the registry sees every
-# import and the whole queue. Anyone else gets "not found".
-
-# Rows of an import's outcome shown on its page, and how long they are kept.
-IMPORT_PREVIEW_ROWS = 200
-IMPORT_PREVIEW_SECONDS = 24 * 60 * 60
-
-
-def _require_write(viewer: Any) -> None:
-    if not user_can(user=viewer, capability=Capability.FACILITY_WRITE):
-        raise NotFound()
-
-
-def facility_import_get_for_user(*, viewer: Any, import_id: Any) -> FacilityImport:
-    _require_write(viewer)
-    return get_scoped(FacilityImport.objects.select_related("created_by"), pk=import_id)
-
-
-def facility_import_recent(*, viewer: Any, limit: int = 10) -> list[FacilityImport]:
-    _require_write(viewer)
-    return list(
-        FacilityImport.objects.select_related("created_by").order_by("-created_at")[
-            :limit
-        ]
-    )
-
-
-def facility_import_preview_key(import_id: Any) -> str:
-    return f"facilities:import:{import_id}:rows"
-
-
-def facility_import_preview(*, facility_import: FacilityImport) -> list[dict[str, Any]]:
-    """What happened (or would) to the first rows, kept a day after the import."""
-    rows = cache.get(facility_import_preview_key(facility_import.pk))
-    return list(rows) if isinstance(rows, list) else []
-
-
-def candidate_queue(*, viewer: Any) -> QuerySet[FacilityMatchCandidate]:
-    """Pending questions, oldest record first, its candidates best first."""
-    _require_write(viewer)
-    return (
-        FacilityMatchCandidate.objects.filter(status=CandidateStatus.PENDING)
-        .select_related("facility", "facility_import")
-        .order_by("created_at", "facility_import_id", "row_number", "-score")
-    )
-
-
-def candidate_pending_count(*, viewer: Any) -> int:
-    return candidate_queue(viewer=viewer).count()
-
-
-def candidate_get_for_user(*, viewer: Any, candidate_id: Any) -> FacilityMatchCandidate:
-    _require_write(viewer)
-    return get_scoped(
-        FacilityMatchCandidate.objects.select_related("facility", "facility_import"),
-        pk=candidate_id,
-    )
