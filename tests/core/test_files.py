@@ -210,10 +210,12 @@ def test_a_decompression_bomb_png_is_refused_quickly_and_without_memory():
 
 
 def test_an_image_is_cleaned_under_a_memory_bound(settings):
-    # Given a 4000 × 3000 PNG (12 MP, 36 MB of pixels once decoded), under the
-    # pixel ceiling, and a memory budget for cleaning too small to decode it
-    picture = _png_of_zeros(4000, 3000)
-    settings.REMEDIA_FILE_CLEAN_MEMORY_MB = 24
+    # Given a 6000 × 6000 PNG (36 MP, 108 MB of pixels once decoded), under the
+    # pixel ceiling, and a memory budget for cleaning too small to decode it.
+    # (The child may also reuse heap its parent had already mapped and freed,
+    # which a long test run leaves plenty of: the picture is far larger.)
+    picture = _png_of_zeros(6000, 6000)
+    settings.REMEDIA_FILE_CLEAN_MEMORY_MB = 16
 
     # When it is cleaned, then it is refused, and this process carries on
     with pytest.raises(AttachmentRefused) as refused:
@@ -228,7 +230,7 @@ def test_an_image_is_cleaned_under_a_memory_bound(settings):
     cleaned = files.clean(picture)
     assert cleaned.content_type == "image/png"
     with Image.open(io.BytesIO(cleaned.data)) as image:
-        assert image.size == (4000, 3000)
+        assert image.size == (6000, 6000)
 
 
 # --- PDF: what a phone's "scan to PDF" and a reader's comments leave behind -----------------

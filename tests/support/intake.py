@@ -19,6 +19,15 @@ from tests.support.actors import Staff, organisation_with_escrow, staff_member
 
 
 @pytest.fixture(autouse=True)
+def _receipt_salt_forgotten() -> None:
+    # Processes keep the site's receipt salt once read (it never changes in a
+    # database); each test's database makes its own.
+    from remedia.intake import services
+
+    services._config_cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def data_dir(settings, tmp_path) -> Path:
     """Each test stores attachments (and anything else) under a directory of its own."""
     path = tmp_path / "var"
