@@ -21,7 +21,8 @@ UNREAD_KEPT = 3600
 def members_with(
     *, organisation_ids: Iterable[Any], capability: Capability
 ) -> list[User]:
-    """Active users with an address holding `capability` in one of the organisations."""
+    """Active users holding `capability` in one of the organisations (with or
+    without an address: a notice for one without is listed in the app only)."""
     return list(
         User.objects.filter(
             Exists(
@@ -33,9 +34,7 @@ def members_with(
                 )
             ),
             is_active=True,
-        )
-        .exclude(email="")
-        .order_by("username")
+        ).order_by("username")
     )
 
 

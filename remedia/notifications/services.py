@@ -60,7 +60,7 @@ def absolute(path: str) -> str:
 
 def _compose(notification: Notification, now: Any) -> Email | None:
     user = notification.user
-    if not user.is_active or not user.email:
+    if not user.is_active:
         return None
     kind = registry.kind_get(notification.kind)
     if kind is None:
@@ -172,7 +172,7 @@ class Batch:
                 _unread_changed(notification.user_id)
             return False
         url = str(email.context.get("url", ""))[:300]
-        if not notification.by_email:
+        if not notification.by_email or not notification.user.email:
             # Listed in the app only: the link is all the item needs.
             Notification.objects.filter(pk=notification.pk).update(url=url)
             return False
@@ -217,7 +217,10 @@ class Batch:
         elif Notification.objects.filter(user=user, kind=kind, key=key).exists():
             return None
         preference = self.preference(user)
-        by_email = preference is None or kind not in (preference.email_off or [])
+        # Someone without an address still finds the notice in the app.
+        by_email = bool(user.email) and (
+            preference is None or kind not in (preference.email_off or [])
+        )
         try:
             with transaction.atomic():
                 notification = Notification.objects.create(
@@ -239,7 +242,7 @@ class Batch:
         """
         if registry.kind_get(kind) is None:
             raise ValueError(f"notification kind {kind!r} is not registered")
-        if not user.email or not user.is_active:
+        if not user.is_active:
             return False
         notification = self._claim(user=user, kind=str(kind), key=key)
         if notification is None:

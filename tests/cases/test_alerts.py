@@ -81,7 +81,7 @@ def tomorrow():
 def test_a_new_report_is_emailed_to_the_handlers_it_was_routed_to(
     smtp, everyone, orgs, report_in, django_capture_on_commit_callbacks
 ):
-    staff_member(orgs.agu, "sin_correo")  # a handler without an address
+    without_address = staff_member(orgs.agu, "sin_correo").user  # no address
 
     with django_capture_on_commit_callbacks(execute=True):
         submitted = report_in()
@@ -95,10 +95,15 @@ def test_a_new_report_is_emailed_to_the_handlers_it_was_routed_to(
     assert "Plazo para acusar recibo" in email.body
     assert "URGENTE" not in email.body
     rows = Notification.objects.filter(kind=notify.REPORT_ROUTED)
-    assert rows.count() == 2
+    emailed = rows.exclude(user=without_address)
+    assert emailed.count() == 2
     assert all(
-        n.sent_at is not None and n.key == str(submitted.report.pk) for n in rows
+        n.sent_at is not None and n.key == str(submitted.report.pk) for n in emailed
     )
+    # The handler without an address still finds it in the app, never emailed
+    listed = rows.get(user=without_address)
+    assert (listed.by_email, listed.sent_at) == (False, None)
+    assert listed.url.endswith(f"/staff/reports/{submitted.report.pk}/")
 
 
 def test_an_urgent_report_says_so_with_the_acknowledgement_deadline(

@@ -139,6 +139,6 @@ def phone_page(new_page: Callable[..., PageLog]) -> Any:
 
 
 @pytest.fixture
-def world(_flushable_audit_log: None) -> World:
+def report_world(_flushable_audit_log: None) -> World:
     """The worker-report world (tests/e2e/worker.py), committed for the live server."""
     return world_make()

@@ -54,7 +54,7 @@ def expect_message(page: Any, text: str) -> None:
 
 def test_handler_merges_two_reports_into_a_case_and_closes_it(
     new_page: Callable[..., PageLog],
-    world: World,  # noqa: F811
+    report_world: World,
     live_server: Any,
 ) -> None:
     # 1. Two workers report the same facility; each keeps a receipt.
@@ -70,12 +70,12 @@ def test_handler_merges_two_reports_into_a_case_and_closes_it(
     ]
     reports = list(Report.objects.all())
     assert len(reports) == 2
-    assert {r.facility_id for r in reports} == {world.facility.pk}
+    assert {r.facility_id for r in reports} == {report_world.facility.pk}
 
     # 2. The handler opens triage and merges both into one case.
     handler_log = new_page()
     handler = handler_log.page
-    handler_logs_in(handler, world)
+    handler_logs_in(handler, report_world)
     handler.get_by_role("link", name="Triaje", exact=True).click()
     handler.wait_for_url("**/staff/cases/triage/")
     rows = handler.locator("#triage tbody tr")

@@ -45,7 +45,7 @@ pytestmark = pytest.mark.e2e
 
 
 def test_worker_reports_with_a_photo_handler_replies_worker_reads_it(
-    new_page: Callable[..., PageLog], world: World, live_server: Any
+    new_page: Callable[..., PageLog], report_world: World, live_server: Any
 ) -> None:
     own = urlsplit(live_server.url).netloc
     secret = marker()
@@ -76,12 +76,12 @@ def test_worker_reports_with_a_photo_handler_replies_worker_reads_it(
     assert worker.locator("#receipt").inner_text().strip() == receipt
 
     report = Report.objects.get()
-    assert report.facility_id == world.facility.pk
+    assert report.facility_id == report_world.facility.pk
     assert report.state == "MX-AGU"
 
     # 2. The handler, on a desktop, after password and TOTP.
     handler = new_page().page
-    handler_logs_in(handler, world)
+    handler_logs_in(handler, report_world)
     handler.goto("/staff/reports/")
     rows = handler.locator("#inbox tbody tr")
     assert rows.count() == 1
@@ -138,7 +138,7 @@ def test_worker_reports_with_a_photo_handler_replies_worker_reads_it(
 
 
 def test_report_works_without_javascript(
-    new_page: Callable[..., PageLog], world: World
+    new_page: Callable[..., PageLog], report_world: World
 ) -> None:
     page = new_page(phone=True, java_script_enabled=False).page
     assert page.evaluate("1 + 1") == 2  # Playwright's own channel still works.
@@ -162,7 +162,7 @@ def test_report_works_without_javascript(
     assert_receipt_advice(page)
 
     report = Report.objects.get()
-    assert report.facility_id == world.facility.pk
+    assert report.facility_id == report_world.facility.pk
     assert sorted(report.category_rows.values_list("code", flat=True)) == [
         "intimidation",
         "non_neutrality",
@@ -170,7 +170,7 @@ def test_report_works_without_javascript(
 
 
 def test_bad_input_shows_spanish_errors_and_keeps_the_text(
-    new_page: Callable[..., PageLog], world: World, live_server: Any
+    new_page: Callable[..., PageLog], report_world: World, live_server: Any
 ) -> None:
     log = new_page(phone=True)
     page = log.page
@@ -206,7 +206,7 @@ def test_bad_input_shows_spanish_errors_and_keeps_the_text(
 
 
 def test_worker_pages_fit_a_phone_load_nothing_else_and_are_labelled(
-    new_page: Callable[..., PageLog], world: World, live_server: Any
+    new_page: Callable[..., PageLog], report_world: World, live_server: Any
 ) -> None:
     own = urlsplit(live_server.url).netloc
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -244,7 +244,7 @@ def test_worker_pages_fit_a_phone_load_nothing_else_and_are_labelled(
 
 
 def test_worker_pages_meet_wcag_aa_contrast(
-    new_page: Callable[..., PageLog], world: World
+    new_page: Callable[..., PageLog], report_world: World
 ) -> None:
     page = new_page(phone=True).page
     wanted = {

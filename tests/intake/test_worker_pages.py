@@ -14,10 +14,15 @@ from django.utils import timezone
 from remedia.core.models import AuditEntry
 from remedia.intake import reporter_cookies, services
 from remedia.intake.models import Channel, Message, Report
-from tests.intake.support import ME_URL, RECEIPT_MISMATCH, receipt_auth, report_form
+from tests.intake.support import (
+    ME_URL,
+    NARRATIVE,
+    RECEIPT_MISMATCH,
+    receipt_auth,
+    report_form,
+)
 from tests.support.factories.facilities import FacilityFactory
 
-NARRATIVE = "El gerente nos dijo que si votamos por el sindicato nos corren a todas."
 RECEIPT_ON_PAGE = re.compile(r'id="receipt"[^>]*>\s*(\d{4} \d{4} \d{4} \d{4})\s*<')
 
 
