@@ -113,6 +113,19 @@ def text_field(
     return text
 
 
+def note_body(value: Any, *, limit: int) -> str:
+    """A colleague's note (a case's, a petition's): cleaned, required, bounded."""
+    text = clean_text(value)
+    if not text:
+        raise invalid("body", _("Escriba la nota."))
+    if len(text) > limit:
+        raise invalid(
+            "body",
+            _("La nota es demasiado larga (máximo %(n)s caracteres).") % {"n": limit},
+        )
+    return text
+
+
 def full_clean(
     obj: models.Model, *, prefix: str = "", non_field: str | None = None, **kwargs: Any
 ) -> None:

@@ -28,11 +28,10 @@ from remedia.core import files
 from remedia.core.audit import audit_record
 from remedia.core.errors import ApplicationError, PermissionDenied
 from remedia.core.kit import invalid as _invalid
-from remedia.core.kit import invalid_from, model_update, text_field
+from remedia.core.kit import invalid_from, model_update, note_body, text_field
 from remedia.core.sealed import file_kept, file_write
 from remedia.core.storage import data_subdir
 from remedia.facilities.models import Facility
-from remedia.intake import services as intake
 from remedia.rrm import events, importing
 from remedia.rrm.models import (
     STAGE_DATE,
@@ -605,15 +604,7 @@ def rrm_document_read(*, document: RrmDocument, user: User) -> bytes:
 def rrm_note_add(*, case: RrmCase, user: User, body: str) -> RrmNote:
     """A note for colleagues on the case's current stage; staff only."""
     _require_petition_write(case=case, user=user)
-    text = intake.clean_text(body)
-    if not text:
-        raise _invalid("body", _("Escriba la nota."))
-    if len(text) > NOTE_MAX:
-        raise _invalid(
-            "body",
-            _("La nota es demasiado larga (máximo %(n)s caracteres).")
-            % {"n": NOTE_MAX},
-        )
+    text = note_body(body, limit=NOTE_MAX)
     case = _lock(case)
     note = RrmNote.objects.create(case=case, stage=case.stage, body=text, author=user)
     events.note_added_event(case=case, user=user, note_id=note.pk)
