@@ -96,6 +96,22 @@ def _fuzz(schema: Any, headers: dict[str, str], *, who: str) -> tuple[int, int]:
     return operations, examples
 
 
+@pytest.fixture(autouse=True)
+def _test_connection_kept() -> Any:
+    # The WSGI handler closes old database connections at the start and end of
+    # each request; inside a test's transaction that closes the test's own
+    # connection (PostgreSQL: "the connection is closed" on the next request).
+    # Django's test client unhooks the same two receivers while it calls.
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def staff_token(keyed_handler: Any, submit_report: Any) -> str:
     """A handler's decrypting token, with a report of theirs in the inbox."""
