@@ -48,12 +48,15 @@ def notification_list_view(request: HttpRequest) -> HttpResponse:
         viewer=user, unread=True if unread_only else None
     )
     page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    items = _items(list(page.object_list))
     return render(
         request,
         "notifications/list.html",
         {
             "page": page,
-            "items": _items(list(page.object_list)),
+            "items": items,
+            # Newest first: a page with nothing unread has nothing to mark.
+            "any_unread": any(not item["read"] for item in items),
             "unread_only": unread_only,
         },
     )

@@ -99,8 +99,17 @@ def test_mark_read_and_mark_all_read_from_the_list(client, logged_in, test_kind)
     assert "/staff/cases/b/" in unread
     assert "/staff/cases/a/" not in unread
 
+    assert "Marcar todo como leído" in unread
     assert client.post(f"{LIST_URL}leer-todo/").status_code == 302
     assert not Notification.objects.filter(read_at__isnull=True).exists()
+    # Then nothing is left to mark: the button goes
+    assert "Marcar todo como leído" not in client.get(LIST_URL).content.decode()
+
+
+def test_an_empty_list_says_so_without_a_button(client, logged_in):
+    page = client.get(LIST_URL).content.decode()
+    assert "No tiene avisos." in page
+    assert "Marcar todo como leído" not in page
 
 
 def test_another_users_notification_is_not_found(client, logged_in, hector, test_kind):
