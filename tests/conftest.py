@@ -11,4 +11,5 @@ pytest_plugins = [
     "tests.support.mail",
     "tests.support.cli",
     "tests.support.remediation",
+    "tests.support.protection",
 ]

@@ -29,6 +29,7 @@ class Role(models.TextChoices):
     MONITOR = "monitor", _("Monitoreo de remediación")
     FACILITY_OFFICER = "facility_officer", _("Cumplimiento del centro de trabajo")
     PROTECTION = "protection", _("Protección de víctimas")
+    PROTECTION_LEAD = "protection_lead", _("Supervisión de protección")
     COORDINATOR = "coordinator", _("Coordinación")
 
 
@@ -48,6 +49,11 @@ class Capability(StrEnum):
     EVIDENCE_SUBMIT = "evidence.submit"
     PROTECTION_READ = "protection.read"
     PROTECTION_WRITE = "protection.write"
+    # Reads every victim file of the organisation (the assigned workers'
+    # supervisor) and assigns workers to files.
+    PROTECTION_SUPERVISE = "protection.supervise"
+    # Refers or exports without the consent it needs, with a reason (audited).
+    CONSENT_OVERRIDE = "protection.consent_override"
     COORDINATION_READ = "coordination.read"
     COORDINATION_WRITE = "coordination.write"
     ANALYTICS_READ = "analytics.read"
@@ -109,6 +115,19 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.PROTECTION_WRITE,
         }
     ),
+    # Supervises the protection workers: reads every file of the organisation,
+    # assigns them, and alone may override a missing consent.
+    Role.PROTECTION_LEAD: frozenset(
+        _ALL_STAFF
+        | {
+            Capability.REPORT_READ,
+            Capability.REPORT_MANAGE,
+            Capability.PROTECTION_READ,
+            Capability.PROTECTION_WRITE,
+            Capability.PROTECTION_SUPERVISE,
+            Capability.CONSENT_OVERRIDE,
+        }
+    ),
     Role.COORDINATOR: frozenset(
         _ALL_STAFF
         | {
@@ -129,6 +148,7 @@ SECOND_FACTOR_ROLES = frozenset(
         Role.ANALYST,
         Role.MONITOR,
         Role.PROTECTION,
+        Role.PROTECTION_LEAD,
         Role.COORDINATOR,
     }
 )

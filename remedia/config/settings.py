@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "remedia.rrm",
     "remedia.training",
     "remedia.remediation",
+    "remedia.protection",
     "remedia.demo",
     "django.contrib.admin",
     "django.contrib.auth",
