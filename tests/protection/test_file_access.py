@@ -32,8 +32,9 @@ def test_the_opener_and_the_lead_read_the_file_and_its_sealed_identity(
             file=found, user=member.user, user_private_key=private_key_of(member.user)
         )
         assert private is not None
-        assert json_open(bytes(found.identity), private_key=private)["given_names"] == (
-            IDENTITY["given_names"]
+        assert (
+            json_open(bytes(found.identity), private_key=private)["given_names"]
+            == (IDENTITY["given_names"])
         )
     assert file.number.startswith("EXP-")
 
