@@ -19,6 +19,7 @@ from remedia.facilities.api import router as facilities_router
 from remedia.intake.api import intake_router
 from remedia.intake.api import staff_router as reports_router
 from remedia.notifications.api import router as notifications_router
+from remedia.protection.api import router as protection_router
 from remedia.remediation.api import router as remediation_router
 from remedia.remediation.sanctions_api import router as sanctions_router
 from remedia.remediation.survey_api import router as surveys_router
@@ -162,3 +163,4 @@ api.add_router("/remediation", surveys_router)
 api.add_router("/remediation", training_router)
 api.add_router("/remediation", course_training_router)
 api.add_router("/remediation", sanctions_router)
+api.add_router("/protection", protection_router)

@@ -1,0 +1,1 @@
+"""Staff pages of the protection app, one module per noun (`urls.py` mounts them)."""
