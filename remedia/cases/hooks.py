@@ -1,4 +1,11 @@
-"""Where the RRM app (above `cases`) takes over an escalated case.
+"""Where apps above `cases` take part in it: the RRM, and the case page.
+
+The case page shows sections other apps own (protection's screening): each
+registers a provider at start-up (`case_section_register`), which gets the
+request (for the viewer's rights) and the case (already access-checked) and
+returns a panel to render, or None.
+
+The RRM app (above `cases`) takes over an escalated case.
 
 `cases` must not import `rrm`. The RRM app registers a receiver at start-up;
 `case_escalate` hands every new draft to it inside the same transaction, and
@@ -14,10 +21,29 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from django.http import HttpRequest
 from django.utils import timezone
 
+from remedia.core.hooks import Panel
+
 if TYPE_CHECKING:
-    from remedia.cases.models import Escalation
+    from remedia.cases.models import Case, Escalation
+
+CaseSectionProvider = Callable[[HttpRequest, "Case"], Panel | None]
+
+_case_sections: list[CaseSectionProvider] = []
+
+
+def case_section_register(provider: CaseSectionProvider) -> CaseSectionProvider:
+    if provider not in _case_sections:
+        _case_sections.append(provider)
+    return provider
+
+
+def case_sections(request: HttpRequest, case: Case) -> list[Panel]:
+    found = [s for p in _case_sections if (s := p(request, case)) is not None]
+    return sorted(found, key=lambda s: s.order)
+
 
 EscalationReceiver = Callable[["Escalation"], uuid.UUID | None]
 

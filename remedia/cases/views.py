@@ -52,6 +52,7 @@ from remedia.cases.forms import (
     TriageForm,
     first_error,
 )
+from remedia.cases.hooks import case_sections
 from remedia.cases.models import (
     TRANSITIONS,
     Case,
@@ -577,6 +578,7 @@ def case_detail_view(request: HttpRequest, case_id: Any) -> HttpResponse:
         if opened.unlocked
         else selectors.case_documents(case=case),
         "escalations": selectors.case_escalations(case=case),
+        "sections": case_sections(request, case),
         "timeline": _timeline(case),
         "can_escalate": bool(set(codes) & RRM_CATEGORIES),
         "escalate_closed": case.status in (CaseStatus.RESOLVED, CaseStatus.CLOSED),

@@ -6,3 +6,23 @@ class ProtectionConfig(AppConfig):
     name = "remedia.protection"
     label = "protection"
     verbose_name = _("Protección")
+
+    def ready(self) -> None:
+        from remedia.cases.hooks import case_section_register
+        from remedia.core.hooks import staff_nav_register
+        from remedia.intake.hooks import staff_report_section_register
+        from remedia.protection import alerts, receivers
+        from remedia.protection.hooks import file_section_register
+        from remedia.protection.panels import (
+            screening_case_section,
+            screening_file_section,
+            screening_report_section,
+            screenings_nav,
+        )
+
+        receivers.connect()
+        alerts.register()
+        staff_nav_register(screenings_nav)
+        staff_report_section_register(screening_report_section)
+        case_section_register(screening_case_section)
+        file_section_register(screening_file_section)

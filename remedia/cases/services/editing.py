@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from remedia.accounts.models import User
-from remedia.cases import events
+from remedia.cases import events, signals
 from remedia.cases.models import (
     Case,
     CaseCategory,
@@ -108,6 +108,13 @@ def case_update(
             events.categories_changed_event(
                 case=case, user=user, previous=list(have), categories=codes
             )
+            added = [c for c in codes if c not in have]
+            if added:
+                transaction.on_commit(
+                    lambda: signals.case_categories_added.send(
+                        sender=Case, case=case, added=added
+                    )
+                )
             fields.append("updated_at")
     if assignee_id is not UNSET:
         new_assignee = assignee.pk if assignee else None

@@ -17,7 +17,7 @@ from remedia.accounts.permissions import Capability
 from remedia.accounts.selectors import (
     organisations_for,
 )
-from remedia.cases import events, selectors
+from remedia.cases import events, selectors, signals
 from remedia.cases.models import (
     Case,
     CaseCategory,
@@ -100,7 +100,9 @@ def _reports_for(
     return reports, sorted(common, key=str)[0]
 
 
-def _link_reports(*, case: Case, reports: list[Report], user: User) -> None:
+def _link_reports(
+    *, case: Case, reports: list[Report], user: User, opened: bool = False
+) -> None:
     taken = list(
         CaseReport.objects.filter(
             report__in=reports, organisation_id=case.organisation_id
@@ -144,6 +146,12 @@ def _link_reports(*, case: Case, reports: list[Report], user: User) -> None:
                 report=report, status=_report_status_for(case), actor=user
             )
         events.report_added_event(case=case, user=user, report=report)
+    report_ids = [r.pk for r in reports]
+    transaction.on_commit(
+        lambda: signals.case_reports_joined.send(
+            sender=Case, case=case, report_ids=report_ids, opened=opened
+        )
+    )
 
 
 def _report_status_for(case: Case) -> str:
@@ -206,7 +214,7 @@ def case_open(
     transaction.on_commit(selectors.cases_changed)
     _grant(case=case, case_private=pair.private, fresh=True)
     events.case_opened_event(case=case, user=user, reports=len(reports), urgent=urgent)
-    _link_reports(case=case, reports=reports, user=user)
+    _link_reports(case=case, reports=reports, user=user, opened=True)
     if assignee is not None:
         events.case_assigned_event(case=case, user=user, assignee=assignee)
         _notify_assigned(case, assignee, by=user)
