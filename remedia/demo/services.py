@@ -90,6 +90,13 @@ ORGANISATIONS = [
         Sector.CIVIL_SOCIETY,
     ),
     DemoOrganisation(
+        "dif",
+        "Procuraduría de Protección de Niñas, Niños y Adolescentes del Estado "
+        "de Puebla (SEDIF)",
+        "PPNNA Puebla",
+        Sector.PUBLIC,
+    ),
+    DemoOrganisation(
         "coordination",
         "Secretaría del Trabajo del Estado de Puebla — Grupo Interinstitucional",
         "STyC Puebla",
@@ -116,6 +123,14 @@ USERS = [
     DemoUser("monitor", "monitor", Role.MONITOR, "Mónica", "Monitora"),
     DemoUser("facility", "inisa", Role.FACILITY_OFFICER, "Fernando", "Cumplimiento"),
     DemoUser("protection", "protection", Role.PROTECTION, "Paula", "Protección"),
+    DemoUser(
+        "protection_lead",
+        "protection",
+        Role.PROTECTION_LEAD,
+        "Lorena",
+        "Supervisora",
+    ),
+    DemoUser("dif", "dif", Role.PROTECTION, "Diana", "Procuraduría"),
     DemoUser("coordinator", "coordination", Role.COORDINATOR, "Carlos", "Coordinador"),
 ]
 

@@ -45,6 +45,8 @@ DEMO_ROLES = {
     "monitor": "monitor",
     "facility": "facility_officer",
     "protection": "protection",
+    "protection_lead": "protection_lead",
+    "dif": "protection",
     "coordinator": "coordinator",
 }
 CREDENTIALS = re.compile(

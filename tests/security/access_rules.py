@@ -50,6 +50,17 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         _ALL_STAFF
         | {"report.read", "report.manage", "protection.read", "protection.write"}
     ),
+    "protection_lead": frozenset(
+        _ALL_STAFF
+        | {
+            "report.read",
+            "report.manage",
+            "protection.read",
+            "protection.write",
+            "protection.supervise",
+            "protection.consent_override",
+        }
+    ),
     "coordinator": frozenset(
         _ALL_STAFF | {"coordination.write", "remediation.read", "analytics.read"}
     ),
@@ -76,6 +87,8 @@ ACTORS = [
     Actor("monitor", "monitor", "monitor"),
     Actor("facility", "facility_officer", "inisa"),
     Actor("protection", "protection", "protection"),
+    Actor("protection_lead", "protection_lead", "protection"),
+    Actor("dif", "protection", "dif"),
     Actor("coordinator", "coordinator", "coordination"),
 ]
 ANONYMOUS = "anonymous"

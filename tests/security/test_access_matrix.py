@@ -453,7 +453,7 @@ def test_the_matrix_has_not_shrunk(capsys: pytest.CaptureFixture[str]) -> None:
     with capsys.disabled():
         print(  # noqa: T201 - the matrix's size is what this test reports
             f"\naccess matrix: {len(ENDPOINTS)} endpoints (method × route, "
-            f"{len(routes)} routes with an id) × {users} users (8 roles in "
+            f"{len(routes)} routes with an id) × {users} users ({len({a.role for a in rules.ACTORS})} roles in "
             f"{len({a.organisation for a in rules.ACTORS})} organisations + anonymous) "
             f"× objects of each kind (own/other organisation, wrong parent, missing); "
             f"{_TALLY['endpoints']} endpoints checked, {_TALLY['cells']} cells, "
