@@ -7,4 +7,7 @@ from __future__ import annotations
 
 from ninja import Router
 
+from remedia.protection.api.screenings import router as screenings_router
+
 router = Router(tags=["protection"])
+router.add_router("", screenings_router)
