@@ -656,6 +656,38 @@ def _notifications(demo: Demo) -> list[Target]:
     ]
 
 
+def _screenings(demo: Demo) -> list[Target]:
+    """A screening is its organisation's protection staff's; a case handler of
+    the organisation holds (and dismisses) one from its report or case while
+    it is pending; only the protection staff open a file from it."""
+    from remedia.protection.models import Screening
+
+    found = []
+    for key in ("screening_report", "screening_case", "screening_done"):
+        screening = demo.extra[key]
+        orgs = demo.keys([screening.organisation_id])
+        protection = holders("protection.read", orgs)
+        from_work = screening.report_id is not None or screening.case_id is not None
+        handlers = (
+            holders("case.write", orgs)
+            if from_work and screening.status == "pending"
+            else set()
+        )
+        found.append(
+            Target(
+                key.replace("_", " "),
+                {"screening_id": str(screening.pk)},
+                readers=protection | handlers,
+                writers=holders("protection.write", orgs),
+                extra_writers=handlers,
+                full_readers=holders("protection.write", orgs),
+                orgs=orgs,
+                watch=(Screening, screening.pk),
+            )
+        )
+    return [*found, missing(["screening_id"])]
+
+
 KINDS: list[Kind] = [
     Kind(
         "notification",
@@ -840,6 +872,17 @@ KINDS: list[Kind] = [
         r"^/staff/remediation/training/sanctions/|^/api/v1/remediation/sanctions/",
         frozenset({"sanction_id"}),
         _course_object("sanction_id", "SanctionProceeding"),
+    ),
+    Kind(
+        "screening",
+        r"^/staff/proteccion/entrevistas/\{screening_id\}/"
+        r"|^/api/v1/protection/screenings/\{screening_id\}",
+        frozenset({"screening_id"}),
+        _screenings,
+        # Holding or dismissing the interview: a handler too, from their work.
+        extra_writer_routes=r"\{screening_id\}/(descartar/)?$|/(conduct|dismiss)$",
+        # Opening a file from it: the protection staff only.
+        full_read_routes=r"/expediente/$|/file$",
     ),
     Kind(
         "organisation (directory)",

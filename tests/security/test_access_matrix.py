@@ -184,6 +184,27 @@ def _extra_objects(demo: rules.Demo) -> None:
     demo.extra["notification"] = Notification.objects.create(
         user=handler, kind="case_assigned", key=str(case.pk), by_email=False
     )
+    _screenings(demo, case)
+
+
+def _screenings(demo: rules.Demo, case: Any) -> None:
+    """A pending screening of the protection team (from the demo's child-labour
+    report), a pending one of the handler's case, and one the team held."""
+    from remedia.accounts.models import User
+    from remedia.intake.models import Report
+    from remedia.protection.services import screenings
+    from tests.support.protection import ANSWERS_15_AT_NIGHT
+
+    report = Report.objects.filter(category_rows__code="child_labour").first()
+    (demo.extra["screening_report"],) = screenings.screenings_open_for_report(
+        report_id=report.pk, organisation_ids=[demo.org_id["protection"]]
+    )
+    demo.extra["screening_case"] = screenings.screening_open_for_case(case_id=case.pk)
+    worker = User.objects.get(username="protection")
+    held = screenings.screening_start(user=worker)
+    demo.extra["screening_done"] = screenings.screening_conduct(
+        screening=held, user=worker, answers=ANSWERS_15_AT_NIGHT
+    )
 
 
 @pytest.fixture(scope="module")

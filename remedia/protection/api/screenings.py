@@ -20,6 +20,9 @@ from pydantic import ConfigDict
 
 from remedia.accounts import keys
 from remedia.accounts.models import User
+from remedia.accounts.permissions import Capability
+from remedia.accounts.selectors import organisations_for
+from remedia.core.errors import NotFound
 from remedia.core.pagination import DEFAULT_LIMIT, paginate
 from remedia.core.schemas import AnswerSchema
 from remedia.protection.models import Screening
@@ -313,9 +316,16 @@ def screening_dismiss(
 def screening_file(
     request: HttpRequest, screening_id: str, payload: FileFromScreeningIn
 ) -> Status[dict[str, Any]]:
+    viewer = _viewer(request)
+    screening = _screening(request, screening_id)
+    if screening.organisation_id not in organisations_for(
+        user=viewer, capability=Capability.PROTECTION_WRITE
+    ):
+        # A handler who held the interview sees the screening, never a file.
+        raise NotFound()
     file = services.screening_file_open(
-        screening=_screening(request, screening_id),
-        user=_viewer(request),
+        screening=screening,
+        user=viewer,
         user_private_key=keys.request_private_key(request),
         identity=payload.identity.model_dump(),
         identified_on=payload.identified_on,
