@@ -4,6 +4,7 @@ its 422s, dismissing, reading with and without a key, and a file from it."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -29,7 +30,7 @@ def api() -> Client:
     return Client()
 
 
-def post(api: Client, path: str, member, body) -> object:
+def post(api: Client, path: str, member, body) -> Any:
     return api.post(path, body, content_type="application/json", headers=member.headers)
 
 
@@ -213,9 +214,7 @@ def test_a_dismissal_needs_its_reason(screening_world, pending, api):
     w = screening_world
 
     empty = post(api, f"{URL}/{pending.pk}/dismiss", w.p.worker, {"reason": ""})
-    done = post(
-        api, f"{URL}/{pending.pk}/dismiss", w.p.worker, {"reason": "Duplicada"}
-    )
+    done = post(api, f"{URL}/{pending.pk}/dismiss", w.p.worker, {"reason": "Duplicada"})
 
     assert empty.status_code == 422
     assert empty.json()["errors"] == [
@@ -232,7 +231,9 @@ def test_a_file_from_the_screening_then_404_for_the_handler(
     screening_world, pending, api
 ):
     w = screening_world
-    post(api, f"{URL}/{pending.pk}/conduct", w.p.worker, {"answers": ANSWERS_15_AT_NIGHT})
+    post(
+        api, f"{URL}/{pending.pk}/conduct", w.p.worker, {"answers": ANSWERS_15_AT_NIGHT}
+    )
 
     opened = post(
         api,

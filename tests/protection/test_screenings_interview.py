@@ -109,15 +109,18 @@ def test_the_answers_are_sealed_to_the_team_the_interviewer_and_the_escrow(
         w.p.worker2.user.pk,
         w.p.lead.user.pk,
     }
-    assert list(grants.exclude(organisation=None).values_list("organisation", flat=True)) == [
-        w.p.team.pk
-    ]
+    assert list(
+        grants.exclude(organisation=None).values_list("organisation", flat=True)
+    ) == [w.p.team.pk]
     # A handler of the team who did not interview holds no grant and gets nothing
-    assert services.screening_key(
-        screening=screening,
-        user=w.p.handler.user,
-        user_private_key=private_key_of(w.p.handler.user),
-    ) is None
+    assert (
+        services.screening_key(
+            screening=screening,
+            user=w.p.handler.user,
+            user_private_key=private_key_of(w.p.handler.user),
+        )
+        is None
+    )
 
 
 def test_every_reading_of_the_answers_is_audited(screening_world, pending):
@@ -143,11 +146,14 @@ def test_a_protection_worker_who_joins_later_is_sealed_in_when_a_colleague_reads
     w = screening_world
     screening = conduct(pending, w.p.worker)
     newcomer = staff_member(w.p.team, "nora", role="protection")
-    assert services.screening_key(
-        screening=screening,
-        user=newcomer.user,
-        user_private_key=private_key_of(newcomer.user),
-    ) is None
+    assert (
+        services.screening_key(
+            screening=screening,
+            user=newcomer.user,
+            user_private_key=private_key_of(newcomer.user),
+        )
+        is None
+    )
 
     # When a colleague with a grant opens it
     services.screening_read(
@@ -157,11 +163,14 @@ def test_a_protection_worker_who_joins_later_is_sealed_in_when_a_colleague_reads
     )
 
     # Then the newcomer's key opens it too
-    assert services.screening_key(
-        screening=screening,
-        user=newcomer.user,
-        user_private_key=private_key_of(newcomer.user),
-    ) is not None
+    assert (
+        services.screening_key(
+            screening=screening,
+            user=newcomer.user,
+            user_private_key=private_key_of(newcomer.user),
+        )
+        is not None
+    )
 
 
 @pytest.mark.parametrize(
@@ -183,7 +192,11 @@ def test_a_protection_worker_who_joins_later_is_sealed_in_when_a_colleague_reads
             "night_work",
             "Responda «yes» (sí), «no» o «unknown» (no se sabe).",
         ),
-        ({"hours_per_day": "30"}, "hours_per_day", "Las horas deben estar entre 0 y 24."),
+        (
+            {"hours_per_day": "30"},
+            "hours_per_day",
+            "Las horas deben estar entre 0 y 24.",
+        ),
         ({"shoe_size": "38"}, "shoe_size", "No es una pregunta de la entrevista."),
         ({}, "answers", "Responda al menos una pregunta de la entrevista."),
         (
@@ -331,20 +344,23 @@ def test_a_worker_of_two_teams_says_which_one(screening_world):
     w = screening_world
     from remedia.accounts.models import Membership
 
-    Membership.objects.create(user=w.p.worker.user, organisation=w.p.dif, role="protection")
+    Membership.objects.create(
+        user=w.p.worker.user, organisation=w.p.dif, role="protection"
+    )
     w.p.worker.user._remedia_memberships = None
 
     with pytest.raises(InvalidInput) as refused:
         services.screening_start(user=w.p.worker.user)
     assert refused.value.reasons == ["Elija la organización de la entrevista."]
     with pytest.raises(InvalidInput) as other:
-        services.screening_start(
-            user=w.p.worker.user, organisation_id=w.labour.pk
-        )
+        services.screening_start(user=w.p.worker.user, organisation_id=w.labour.pk)
     assert other.value.reasons == ["No encontrado."]
-    assert services.screening_start(
-        user=w.p.worker.user, organisation_id=str(w.p.dif.pk)
-    ).organisation == w.p.dif
+    assert (
+        services.screening_start(
+            user=w.p.worker.user, organisation_id=str(w.p.dif.pk)
+        ).organisation
+        == w.p.dif
+    )
 
 
 # --- Dismissing ------------------------------------------------------------------------------
@@ -358,7 +374,9 @@ def test_a_pending_screening_is_dismissed_with_its_reason(screening_world, pendi
     assert refused.value.reasons == ["Este campo es obligatorio."]
 
     services.screening_dismiss(
-        screening=pending, user=w.p.worker.user, reason="La misma niña ya se entrevistó."
+        screening=pending,
+        user=w.p.worker.user,
+        reason="La misma niña ya se entrevistó.",
     )
 
     pending.refresh_from_db()
@@ -382,7 +400,9 @@ def test_a_file_opened_from_the_screening_takes_its_outcome_and_links_everything
 
     # When the worker opens a file from it
     file = services.screening_file_open(
-        screening=screening_get_for_user(user=w.p.worker.user, screening_id=screening.pk),
+        screening=screening_get_for_user(
+            user=w.p.worker.user, screening_id=screening.pk
+        ),
         user=w.p.worker.user,
         user_private_key=private_key_of(w.p.worker.user),
         identity={"given_names": "Lucía"},
@@ -448,7 +468,10 @@ def test_only_a_held_screening_opens_a_file_and_only_once(screening_world, pendi
 
     screening = conduct(pending, w.p.worker)
     open_file(
-        screening=screening, user=w.p.worker.user, user_private_key=None, identity={"alias": "Luci"}
+        screening=screening,
+        user=w.p.worker.user,
+        user_private_key=None,
+        identity={"alias": "Luci"},
     )
     with pytest.raises(InvalidInput) as twice:
         open_file(
@@ -481,7 +504,10 @@ def test_a_file_needs_a_name_and_keeps_nothing_without_one(screening_world, pend
 
     with pytest.raises(InvalidInput) as refused:
         services.screening_file_open(
-            screening=screening, user=w.p.worker.user, user_private_key=None, identity={}
+            screening=screening,
+            user=w.p.worker.user,
+            user_private_key=None,
+            identity={},
         )
 
     assert refused.value.reasons == ["Escriba un nombre o cómo prefiere que le llamen."]

@@ -219,7 +219,9 @@ def test_a_case_given_a_protection_category_gets_a_screening(
 # --- The notice ----------------------------------------------------------------------------
 
 
-def test_the_protection_staff_are_told_without_any_content(screening_world, smtp, routed):
+def test_the_protection_staff_are_told_without_any_content(
+    screening_world, smtp, routed
+):
     # Given the team's staff with addresses
     w = screening_world
     addresses = {

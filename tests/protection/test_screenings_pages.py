@@ -70,7 +70,8 @@ def test_the_questionnaire_asks_every_indicator_without_script(
         assert str(indicator.label) in html
     for condition in ("night_work", "hazardous_work", "medical_certificate"):
         assert f'name="{condition}" value="unknown" checked' in html
-    assert 'name="age"' in html and 'name="age_band"' in html
+    assert 'name="age"' in html
+    assert 'name="age_band"' in html
     assert "<script" not in html.split("<main", 1)[1]
     assert 'id="screening-dismiss"' in html
 
@@ -152,7 +153,8 @@ def test_opening_a_file_from_the_page(screening_world, pending, client, enter):
     refused = client.post(f"{page_of(pending)}expediente/", {"family_names": "Pérez"})
     opened = client.post(f"{page_of(pending)}expediente/", {"given_names": "Lucía"})
 
-    assert form.status_code == 200 and 'name="given_names"' in text(form)
+    assert form.status_code == 200
+    assert 'name="given_names"' in text(form)
     assert refused.status_code == 422
     assert "Escriba un nombre o cómo prefiere que le llamen." in text(refused)
     assert opened.status_code == 302
@@ -172,7 +174,9 @@ def test_the_report_page_tells_the_team_a_screening_waits(
 
     # The team's handler sees it and may follow the link (to screen it)
     enter(w.p.handler)
-    panel = re.search(r'id="screenings-panel">(.*?)</section>', text(client.get(report_url)), re.S)
+    panel = re.search(
+        r'id="screenings-panel">(.*?)</section>', text(client.get(report_url)), re.S
+    )
     assert panel is not None
     assert "Por entrevistar" in panel.group(1)
     assert page_of(pending) in panel.group(1)
@@ -187,7 +191,9 @@ def test_the_case_page_shows_its_screening(
 ):
     w = screening_world
     with django_capture_on_commit_callbacks(execute=True):
-        case = cases.case_open(report_ids=[pending.report_id], user=w.labour_handler.user)
+        case = cases.case_open(
+            report_ids=[pending.report_id], user=w.labour_handler.user
+        )
     screening = Screening.objects.get(case=case)
     enter(w.labour_handler)
 
@@ -211,7 +217,9 @@ def test_the_file_page_lists_the_screenings_it_came_from(screening_world, pendin
     request = RequestFactory().get("/")
     request.user = w.p.worker.user
 
-    (panel,) = [p for p in file_sections(request, file, None) if "screening" in p.template]
+    (panel,) = [
+        p for p in file_sections(request, file, None) if "screening" in p.template
+    ]
 
     from django.template.loader import render_to_string
 

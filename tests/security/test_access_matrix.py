@@ -195,7 +195,7 @@ def _screenings(demo: rules.Demo, case: Any) -> None:
     from remedia.protection.services import screenings
     from tests.support.protection import ANSWERS_15_AT_NIGHT
 
-    report = Report.objects.filter(category_rows__code="child_labour").first()
+    report = Report.objects.filter(category_rows__code="child_labour").get()
     (demo.extra["screening_report"],) = screenings.screenings_open_for_report(
         report_id=report.pk, organisation_ids=[demo.org_id["protection"]]
     )
