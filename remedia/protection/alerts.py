@@ -9,9 +9,7 @@ for those who may see it).
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
-from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from huey.contrib.djhuey import db_task
@@ -19,6 +17,7 @@ from huey.contrib.djhuey import db_task
 from remedia.accounts.models import User
 from remedia.accounts.permissions import Capability
 from remedia.accounts.selectors import organisations_for
+from remedia.cases.selectors import parse_uuid
 from remedia.notifications import registry
 from remedia.notifications.registry import Email
 from remedia.notifications.selectors import members_with
@@ -29,15 +28,8 @@ from remedia.protection.vocabulary import ScreeningStatus
 SCREENING_PENDING = "screening_pending"
 
 
-def _uuid(value: Any) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
-
-
 def _compose_screening_pending(user: User, key: str, now: datetime) -> Email | None:
-    pk = _uuid(key)
+    pk = parse_uuid(key)
     if pk is None:
         return None
     screening = (
@@ -60,7 +52,7 @@ def _compose_screening_pending(user: User, key: str, now: datetime) -> Email | N
 
 def screenings_pending(*, screening_ids: list[str]) -> int:
     """New pending screenings: tell each one's protection staff, once."""
-    ids = [pk for pk in map(_uuid, screening_ids) if pk is not None]
+    ids = [pk for pk in map(parse_uuid, screening_ids) if pk is not None]
     pairs = []
     for screening in Screening.objects.filter(
         pk__in=ids, status=ScreeningStatus.PENDING

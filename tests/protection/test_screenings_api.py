@@ -13,16 +13,9 @@ from django.utils import timezone
 from remedia.protection.models import Screening, VictimFile
 from remedia.protection.services import screenings as services
 from tests.support.actors import staff_member
-from tests.support.protection import ANSWERS_15_AT_NIGHT, report_hand_in
+from tests.support.protection import ANSWERS_15_AT_NIGHT
 
 URL = "/api/v1/protection/screenings"
-
-
-@pytest.fixture
-def pending(screening_world, django_capture_on_commit_callbacks) -> Screening:
-    with django_capture_on_commit_callbacks(execute=True):
-        report_hand_in()
-    return Screening.objects.get(organisation=screening_world.p.team)
 
 
 @pytest.fixture
@@ -34,7 +27,9 @@ def post(api: Client, path: str, member, body) -> Any:
     return api.post(path, body, content_type="application/json", headers=member.headers)
 
 
-def test_the_list_is_the_teams_and_filters_by_status(screening_world, pending, api):
+def test_the_list_is_the_teams_and_filters_by_status(
+    screening_world, pending_screening, api
+):
     w = screening_world
     services.screening_start(user=w.p.worker.user)
 
@@ -45,7 +40,7 @@ def test_the_list_is_the_teams_and_filters_by_status(screening_world, pending, a
     assert everything.status_code == 200
     assert everything.json()["count"] == 2
     item = next(i for i in everything.json()["items"] if i["report_id"])
-    assert item["id"] == str(pending.pk)
+    assert item["id"] == str(pending_screening.pk)
     assert item["status"] == "pending"
     assert item["outcome"] is None
     assert item["can_conduct"] is True
@@ -89,13 +84,13 @@ def test_a_worker_starts_a_screening_and_a_handler_may_not(screening_world, api)
 
 
 def test_the_interview_answers_with_the_outcome_and_the_answers(
-    screening_world, pending, api
+    screening_world, pending_screening, api
 ):
     w = screening_world
 
     response = post(
         api,
-        f"{URL}/{pending.pk}/conduct",
+        f"{URL}/{pending_screening.pk}/conduct",
         w.p.worker,
         {"answers": ANSWERS_15_AT_NIGHT},
     )
@@ -114,13 +109,15 @@ def test_the_interview_answers_with_the_outcome_and_the_answers(
     assert "LFT art. 175" in night["reference"]
 
 
-def test_bad_answers_are_a_422_naming_each_field(screening_world, pending, api):
+def test_bad_answers_are_a_422_naming_each_field(
+    screening_world, pending_screening, api
+):
     w = screening_world
     tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
 
     response = post(
         api,
-        f"{URL}/{pending.pk}/conduct",
+        f"{URL}/{pending_screening.pk}/conduct",
         w.p.worker,
         {"conducted_on": tomorrow, "answers": {"age": 200, "debt_bondage": "tal vez"}},
     )
@@ -144,8 +141,12 @@ def test_bad_answers_are_a_422_naming_each_field(screening_world, pending, api):
         {"answers": {"age": 15}, "conducted_on": "mañana"},
     ],
 )
-def test_malformed_interviews_are_refused_as_422(screening_world, pending, api, body):
-    response = post(api, f"{URL}/{pending.pk}/conduct", screening_world.p.worker, body)
+def test_malformed_interviews_are_refused_as_422(
+    screening_world, pending_screening, api, body
+):
+    response = post(
+        api, f"{URL}/{pending_screening.pk}/conduct", screening_world.p.worker, body
+    )
 
     assert response.status_code == 422
     assert response.json()["errors"]
@@ -153,17 +154,19 @@ def test_malformed_interviews_are_refused_as_422(screening_world, pending, api, 
 
 
 def test_the_answers_show_only_to_a_token_whose_key_opens_them(
-    screening_world, pending, api
+    screening_world, pending_screening, api
 ):
     # Given a held screening, and a team colleague whose token carries no key
     w = screening_world
     services.screening_conduct(
-        screening=pending, user=w.p.worker.user, answers=ANSWERS_15_AT_NIGHT
+        screening=pending_screening, user=w.p.worker.user, answers=ANSWERS_15_AT_NIGHT
     )
     keyless = staff_member(w.p.team, "quique", role="protection", decrypting=False)
 
-    with_key = api.get(f"{URL}/{pending.pk}", headers=w.p.worker2.headers).json()
-    without = api.get(f"{URL}/{pending.pk}", headers=keyless.headers).json()
+    with_key = api.get(
+        f"{URL}/{pending_screening.pk}", headers=w.p.worker2.headers
+    ).json()
+    without = api.get(f"{URL}/{pending_screening.pk}", headers=keyless.headers).json()
 
     assert with_key["answers"]["night_work"] == "yes"
     assert without["answers"] is None
@@ -173,16 +176,21 @@ def test_the_answers_show_only_to_a_token_whose_key_opens_them(
 
 @pytest.mark.parametrize("who", ["elsewhere_handler", "labour_handler"])
 def test_another_organisations_handler_gets_404_everywhere(
-    screening_world, pending, api, who
+    screening_world, pending_screening, api, who
 ):
     stranger = getattr(screening_world, who)
 
     answers = [
-        api.get(f"{URL}/{pending.pk}", headers=stranger.headers).status_code,
+        api.get(f"{URL}/{pending_screening.pk}", headers=stranger.headers).status_code,
         post(
-            api, f"{URL}/{pending.pk}/conduct", stranger, {"answers": {"age": 15}}
+            api,
+            f"{URL}/{pending_screening.pk}/conduct",
+            stranger,
+            {"answers": {"age": 15}},
         ).status_code,
-        post(api, f"{URL}/{pending.pk}/dismiss", stranger, {"reason": "x"}).status_code,
+        post(
+            api, f"{URL}/{pending_screening.pk}/dismiss", stranger, {"reason": "x"}
+        ).status_code,
     ]
 
     assert answers == [404, 404, 404]
@@ -190,18 +198,21 @@ def test_another_organisations_handler_gets_404_everywhere(
 
 
 def test_a_handler_screens_their_reports_screening_but_opens_no_file(
-    screening_world, pending, api
+    screening_world, pending_screening, api
 ):
     w = screening_world
 
     held = post(
         api,
-        f"{URL}/{pending.pk}/conduct",
+        f"{URL}/{pending_screening.pk}/conduct",
         w.p.handler,
         {"answers": ANSWERS_15_AT_NIGHT},
     )
     file = post(
-        api, f"{URL}/{pending.pk}/file", w.p.handler, {"identity": {"alias": "Luci"}}
+        api,
+        f"{URL}/{pending_screening.pk}/file",
+        w.p.handler,
+        {"identity": {"alias": "Luci"}},
     )
 
     assert held.status_code == 200
@@ -210,11 +221,18 @@ def test_a_handler_screens_their_reports_screening_but_opens_no_file(
     assert not VictimFile.objects.exists()
 
 
-def test_a_dismissal_needs_its_reason(screening_world, pending, api):
+def test_a_dismissal_needs_its_reason(screening_world, pending_screening, api):
     w = screening_world
 
-    empty = post(api, f"{URL}/{pending.pk}/dismiss", w.p.worker, {"reason": ""})
-    done = post(api, f"{URL}/{pending.pk}/dismiss", w.p.worker, {"reason": "Duplicada"})
+    empty = post(
+        api, f"{URL}/{pending_screening.pk}/dismiss", w.p.worker, {"reason": ""}
+    )
+    done = post(
+        api,
+        f"{URL}/{pending_screening.pk}/dismiss",
+        w.p.worker,
+        {"reason": "Duplicada"},
+    )
 
     assert empty.status_code == 422
     assert empty.json()["errors"] == [
@@ -228,16 +246,19 @@ def test_a_dismissal_needs_its_reason(screening_world, pending, api):
 
 
 def test_a_file_from_the_screening_then_404_for_the_handler(
-    screening_world, pending, api
+    screening_world, pending_screening, api
 ):
     w = screening_world
     post(
-        api, f"{URL}/{pending.pk}/conduct", w.p.worker, {"answers": ANSWERS_15_AT_NIGHT}
+        api,
+        f"{URL}/{pending_screening.pk}/conduct",
+        w.p.worker,
+        {"answers": ANSWERS_15_AT_NIGHT},
     )
 
     opened = post(
         api,
-        f"{URL}/{pending.pk}/file",
+        f"{URL}/{pending_screening.pk}/file",
         w.p.worker,
         {"identity": {"given_names": "Lucía", "date_of_birth": "2011-03-14"}},
     )
@@ -245,8 +266,10 @@ def test_a_file_from_the_screening_then_404_for_the_handler(
     assert opened.status_code == 201, opened.content
     file = VictimFile.objects.get()
     assert opened.json() == {"id": str(file.pk), "number": file.number}
-    detail = api.get(f"{URL}/{pending.pk}", headers=w.p.worker.headers).json()
+    detail = api.get(f"{URL}/{pending_screening.pk}", headers=w.p.worker.headers).json()
     assert detail["file_id"] == str(file.pk)
     # A colleague not assigned to the file sees that one was opened, not which
-    colleague = api.get(f"{URL}/{pending.pk}", headers=w.p.worker2.headers).json()
+    colleague = api.get(
+        f"{URL}/{pending_screening.pk}", headers=w.p.worker2.headers
+    ).json()
     assert (colleague["file_opened"], colleague["file_id"]) == (True, None)

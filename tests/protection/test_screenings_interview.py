@@ -23,16 +23,7 @@ from tests.support.actors import staff_member
 from tests.support.protection import (
     ANSWERS_15_AT_NIGHT,
     private_key_of,
-    report_hand_in,
 )
-
-
-@pytest.fixture
-def pending(screening_world, django_capture_on_commit_callbacks) -> Screening:
-    """The team's pending screening of a child-labour report."""
-    with django_capture_on_commit_callbacks(execute=True):
-        report_hand_in()
-    return Screening.objects.get(organisation=screening_world.p.team)
 
 
 def conduct(screening: Screening, member, answers=None, **kwargs) -> Screening:
@@ -63,13 +54,13 @@ def raw_row(screening: Screening) -> str:
 
 
 def test_the_interview_keeps_the_outcome_in_codes_and_the_answers_sealed(
-    screening_world, pending
+    screening_world, pending_screening
 ):
-    # Given the team's pending screening of a report
+    # Given the team's pending_screening screening of a report
     w = screening_world
 
     # When a worker interviews a 15-year-old who sews at night
-    screening = conduct(pending, w.p.worker)
+    screening = conduct(pending_screening, w.p.worker)
 
     # Then the engine's outcome is kept in codes: the night-work rule broken
     screening.refresh_from_db()
@@ -97,11 +88,11 @@ def test_the_interview_keeps_the_outcome_in_codes_and_the_answers_sealed(
 
 
 def test_the_answers_are_sealed_to_the_team_the_interviewer_and_the_escrow(
-    screening_world, pending
+    screening_world, pending_screening
 ):
     w = screening_world
 
-    screening = conduct(pending, w.p.worker)
+    screening = conduct(pending_screening, w.p.worker)
 
     grants = ScreeningKeyGrant.objects.filter(screening=screening)
     assert set(grants.exclude(user=None).values_list("user", flat=True)) == {
@@ -123,9 +114,9 @@ def test_the_answers_are_sealed_to_the_team_the_interviewer_and_the_escrow(
     )
 
 
-def test_every_reading_of_the_answers_is_audited(screening_world, pending):
+def test_every_reading_of_the_answers_is_audited(screening_world, pending_screening):
     w = screening_world
-    screening = conduct(pending, w.p.worker)
+    screening = conduct(pending_screening, w.p.worker)
 
     services.screening_read(
         screening=screening,
@@ -140,11 +131,11 @@ def test_every_reading_of_the_answers_is_audited(screening_world, pending):
 
 
 def test_a_protection_worker_who_joins_later_is_sealed_in_when_a_colleague_reads(
-    screening_world, pending
+    screening_world, pending_screening
 ):
     # Given a held screening, and a worker who joins the team afterwards
     w = screening_world
-    screening = conduct(pending, w.p.worker)
+    screening = conduct(pending_screening, w.p.worker)
     newcomer = staff_member(w.p.team, "nora", role="protection")
     assert (
         services.screening_key(
@@ -207,16 +198,20 @@ def test_a_protection_worker_who_joins_later_is_sealed_in_when_a_colleague_reads
     ],
 )
 def test_bad_answers_are_refused_with_the_reason_and_nothing_is_kept(
-    screening_world, pending, answers, field, reason
+    screening_world, pending_screening, answers, field, reason
 ):
     with pytest.raises(InvalidInput) as refused:
-        conduct(pending, screening_world.p.worker, answers=answers)
+        conduct(pending_screening, screening_world.p.worker, answers=answers)
 
     assert {"field": field, "reason": reason} in [
         {"field": e["field"], "reason": str(e["reason"])} for e in refused.value.errors
     ]
-    pending.refresh_from_db()
-    assert (pending.status, pending.answers, pending.findings) == (
+    pending_screening.refresh_from_db()
+    assert (
+        pending_screening.status,
+        pending_screening.answers,
+        pending_screening.findings,
+    ) == (
         ScreeningStatus.PENDING,
         None,
         [],
@@ -225,13 +220,13 @@ def test_bad_answers_are_refused_with_the_reason_and_nothing_is_kept(
 
 
 def test_a_date_in_the_future_is_refused_with_every_other_problem(
-    screening_world, pending
+    screening_world, pending_screening
 ):
     tomorrow = timezone.localdate() + timedelta(days=1)
 
     with pytest.raises(InvalidInput) as refused:
         conduct(
-            pending,
+            pending_screening,
             screening_world.p.worker,
             answers={"age": "200"},
             conducted_on=tomorrow.isoformat(),
@@ -240,25 +235,25 @@ def test_a_date_in_the_future_is_refused_with_every_other_problem(
     fields = {e["field"]: str(e["reason"]) for e in refused.value.errors}
     assert fields["conducted_on"] == "La fecha no puede estar en el futuro."
     assert "age" in fields
-    pending.refresh_from_db()
-    assert pending.status == ScreeningStatus.PENDING
+    pending_screening.refresh_from_db()
+    assert pending_screening.status == ScreeningStatus.PENDING
 
 
-def test_a_date_that_is_no_date_is_refused(screening_world, pending):
+def test_a_date_that_is_no_date_is_refused(screening_world, pending_screening):
     with pytest.raises(InvalidInput) as refused:
-        conduct(pending, screening_world.p.worker, conducted_on="el martes")
+        conduct(pending_screening, screening_world.p.worker, conducted_on="el martes")
 
     assert [str(e["reason"]) for e in refused.value.errors] == [
         "Escriba la fecha como AAAA-MM-DD."
     ]
 
 
-def test_an_interview_is_held_once(screening_world, pending):
+def test_an_interview_is_held_once(screening_world, pending_screening):
     w = screening_world
-    conduct(pending, w.p.worker)
+    conduct(pending_screening, w.p.worker)
 
     with pytest.raises(InvalidInput) as refused:
-        conduct(pending, w.p.worker2)
+        conduct(pending_screening, w.p.worker2)
 
     assert refused.value.reasons == ["Esta entrevista ya se hizo."]
     assert Screening.objects.get().conducted_by == w.p.worker.user
@@ -268,14 +263,14 @@ def test_an_interview_is_held_once(screening_world, pending):
 
 
 def test_a_handler_of_the_team_may_screen_their_report_and_read_what_they_held(
-    screening_world, pending
+    screening_world, pending_screening
 ):
     # Given the team's handler (cases, not protection)
     w = screening_world
     handler = w.p.handler.user
 
     # When they hold the interview of their report's screening
-    found = screening_get_for_user(user=handler, screening_id=pending.pk)
+    found = screening_get_for_user(user=handler, screening_id=pending_screening.pk)
     screening = conduct(found, w.p.handler)
 
     # Then they may still read it, as its interviewer, with their own key
@@ -293,32 +288,36 @@ def test_a_handler_of_the_team_may_screen_their_report_and_read_what_they_held(
 
 
 def test_a_handler_who_did_not_hold_it_no_longer_sees_a_held_screening(
-    screening_world, pending
+    screening_world, pending_screening
 ):
     w = screening_world
-    screening = conduct(pending, w.p.worker)
+    screening = conduct(pending_screening, w.p.worker)
 
     with pytest.raises(NotFound):
         screening_get_for_user(user=w.p.handler.user, screening_id=screening.pk)
 
 
 @pytest.mark.parametrize("who", ["elsewhere_handler", "labour_handler"])
-def test_a_handler_of_another_organisation_finds_nothing(screening_world, pending, who):
+def test_a_handler_of_another_organisation_finds_nothing(
+    screening_world, pending_screening, who
+):
     # Given a handler of an organisation that is not the screening's (the
     # labour organisation even received the same report)
     stranger = getattr(screening_world, who).user
 
     # Then the screening is as missing as one that does not exist
     with pytest.raises(NotFound):
-        screening_get_for_user(user=stranger, screening_id=pending.pk)
+        screening_get_for_user(user=stranger, screening_id=pending_screening.pk)
     with pytest.raises(PermissionDenied):
-        conduct(pending, getattr(screening_world, who))
+        conduct(pending_screening, getattr(screening_world, who))
 
 
-def test_another_teams_protection_worker_finds_nothing(screening_world, pending):
+def test_another_teams_protection_worker_finds_nothing(
+    screening_world, pending_screening
+):
     with pytest.raises(NotFound):
         screening_get_for_user(
-            user=screening_world.p.dif_worker.user, screening_id=pending.pk
+            user=screening_world.p.dif_worker.user, screening_id=pending_screening.pk
         )
 
 
@@ -366,24 +365,28 @@ def test_a_worker_of_two_teams_says_which_one(screening_world):
 # --- Dismissing ------------------------------------------------------------------------------
 
 
-def test_a_pending_screening_is_dismissed_with_its_reason(screening_world, pending):
+def test_a_pending_screening_is_dismissed_with_its_reason(
+    screening_world, pending_screening
+):
     w = screening_world
 
     with pytest.raises(InvalidInput) as refused:
-        services.screening_dismiss(screening=pending, user=w.p.worker.user, reason=" ")
+        services.screening_dismiss(
+            screening=pending_screening, user=w.p.worker.user, reason=" "
+        )
     assert refused.value.reasons == ["Este campo es obligatorio."]
 
     services.screening_dismiss(
-        screening=pending,
+        screening=pending_screening,
         user=w.p.worker.user,
         reason="La misma niña ya se entrevistó.",
     )
 
-    pending.refresh_from_db()
-    assert pending.status == ScreeningStatus.DISMISSED
-    assert pending.dismissed_reason == "La misma niña ya se entrevistó."
+    pending_screening.refresh_from_db()
+    assert pending_screening.status == ScreeningStatus.DISMISSED
+    assert pending_screening.dismissed_reason == "La misma niña ya se entrevistó."
     with pytest.raises(InvalidInput) as late:
-        conduct(pending, w.p.worker)
+        conduct(pending_screening, w.p.worker)
     assert late.value.reasons == ["Esta entrevista se descartó."]
 
 
@@ -391,11 +394,11 @@ def test_a_pending_screening_is_dismissed_with_its_reason(screening_world, pendi
 
 
 def test_a_file_opened_from_the_screening_takes_its_outcome_and_links_everything(
-    screening_world, pending
+    screening_world, pending_screening
 ):
     # Given a held screening of a 15-year-old sewing at night, from a report
     w = screening_world
-    screening = conduct(pending, w.p.worker)
+    screening = conduct(pending_screening, w.p.worker)
     readers_before = screening_reader_ids(screening=screening)
 
     # When the worker opens a file from it
@@ -413,7 +416,7 @@ def test_a_file_opened_from_the_screening_takes_its_outcome_and_links_everything
     assert file.exploitation_types == ["child_labour"]
     assert file.identified_on == screening.conducted_on
     assert file.exploitation_state == "MX-PUE"
-    assert list(file.reports.all()) == [pending.report]
+    assert list(file.reports.all()) == [pending_screening.report]
     screening.refresh_from_db()
     assert screening.file == file
     # And the file's readers are the opener and the lead: never the handler
@@ -424,10 +427,12 @@ def test_a_file_opened_from_the_screening_takes_its_outcome_and_links_everything
     assert screening_reader_ids(screening=screening) == readers_before
 
 
-def test_the_indicators_become_the_files_methods_of_control(screening_world, pending):
+def test_the_indicators_become_the_files_methods_of_control(
+    screening_world, pending_screening
+):
     w = screening_world
     screening = conduct(
-        pending,
+        pending_screening,
         w.p.worker,
         answers={
             "age": "34",
@@ -453,20 +458,22 @@ def test_the_indicators_become_the_files_methods_of_control(screening_world, pen
     ]
 
 
-def test_only_a_held_screening_opens_a_file_and_only_once(screening_world, pending):
+def test_only_a_held_screening_opens_a_file_and_only_once(
+    screening_world, pending_screening
+):
     w = screening_world
     open_file = services.screening_file_open
 
     with pytest.raises(InvalidInput) as early:
         open_file(
-            screening=pending,
+            screening=pending_screening,
             user=w.p.worker.user,
             user_private_key=None,
             identity={"alias": "Luci"},
         )
     assert early.value.reasons == ["Primero haga la entrevista."]
 
-    screening = conduct(pending, w.p.worker)
+    screening = conduct(pending_screening, w.p.worker)
     open_file(
         screening=screening,
         user=w.p.worker.user,
@@ -485,9 +492,11 @@ def test_only_a_held_screening_opens_a_file_and_only_once(screening_world, pendi
     ]
 
 
-def test_a_handler_who_held_the_interview_cannot_open_a_file(screening_world, pending):
+def test_a_handler_who_held_the_interview_cannot_open_a_file(
+    screening_world, pending_screening
+):
     w = screening_world
-    screening = conduct(pending, w.p.handler)
+    screening = conduct(pending_screening, w.p.handler)
 
     with pytest.raises(PermissionDenied):
         services.screening_file_open(
@@ -498,9 +507,11 @@ def test_a_handler_who_held_the_interview_cannot_open_a_file(screening_world, pe
         )
 
 
-def test_a_file_needs_a_name_and_keeps_nothing_without_one(screening_world, pending):
+def test_a_file_needs_a_name_and_keeps_nothing_without_one(
+    screening_world, pending_screening
+):
     w = screening_world
-    screening = conduct(pending, w.p.worker)
+    screening = conduct(pending_screening, w.p.worker)
 
     with pytest.raises(InvalidInput) as refused:
         services.screening_file_open(

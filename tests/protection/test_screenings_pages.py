@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-import pytest
 from django.conf import settings
 from django.test import RequestFactory
 from django.utils import timezone
@@ -17,17 +16,10 @@ from remedia.protection.hooks import file_sections
 from remedia.protection.models import Screening, VictimFile
 from remedia.protection.screening import INDICATORS
 from remedia.protection.services import screenings as services
-from tests.support.protection import ANSWERS_15_AT_NIGHT, report_hand_in
+from tests.support.protection import ANSWERS_15_AT_NIGHT
 
 LIST = "/staff/proteccion/entrevistas/"
 NOTICE = "Orientación, no es una determinación legal"
-
-
-@pytest.fixture
-def pending(screening_world, django_capture_on_commit_callbacks) -> Screening:
-    with django_capture_on_commit_callbacks(execute=True):
-        report_hand_in()
-    return Screening.objects.get(organisation=screening_world.p.team)
 
 
 def page_of(screening: Screening) -> str:
@@ -38,7 +30,9 @@ def text(response) -> str:
     return response.content.decode()
 
 
-def test_the_team_lists_its_pending_screenings(screening_world, pending, client, enter):
+def test_the_team_lists_its_pending_screenings(
+    screening_world, pending_screening, client, enter
+):
     enter(screening_world.p.worker)
 
     response = client.get(LIST)
@@ -46,12 +40,14 @@ def test_the_team_lists_its_pending_screenings(screening_world, pending, client,
     assert response.status_code == 200
     html = text(response)
     assert "Entrevistas de detección" in html
-    assert page_of(pending) in html
+    assert page_of(pending_screening) in html
     assert f'href="{LIST}"' in html  # in the staff menu
-    assert page_of(pending) not in text(client.get(f"{LIST}?status=done"))
+    assert page_of(pending_screening) not in text(client.get(f"{LIST}?status=done"))
 
 
-def test_a_handler_has_no_list_of_screenings(screening_world, pending, client, enter):
+def test_a_handler_has_no_list_of_screenings(
+    screening_world, pending_screening, client, enter
+):
     enter(screening_world.p.handler)
 
     assert client.get(LIST).status_code == 404
@@ -59,11 +55,11 @@ def test_a_handler_has_no_list_of_screenings(screening_world, pending, client, e
 
 
 def test_the_questionnaire_asks_every_indicator_without_script(
-    screening_world, pending, client, enter
+    screening_world, pending_screening, client, enter
 ):
     enter(screening_world.p.worker)
 
-    html = text(client.get(page_of(pending)))
+    html = text(client.get(page_of(pending_screening)))
 
     for indicator in INDICATORS:
         assert f'name="{indicator.code}" value="yes"' in html
@@ -77,17 +73,17 @@ def test_the_questionnaire_asks_every_indicator_without_script(
 
 
 def test_a_15_year_old_at_night_names_the_rule_and_shows_guidance(
-    screening_world, pending, client, enter
+    screening_world, pending_screening, client, enter
 ):
     # Given a worker at the questionnaire
     enter(screening_world.p.worker)
 
     # When they post a 15-year-old who sews at night
-    response = client.post(page_of(pending), ANSWERS_15_AT_NIGHT)
+    response = client.post(page_of(pending_screening), ANSWERS_15_AT_NIGHT)
 
     # Then the outcome names the night-work rule and its articles
     assert response.status_code == 302
-    html = text(client.get(page_of(pending)))
+    html = text(client.get(page_of(pending_screening)))
     night = re.search(r'data-finding="child_labour.night_work">(.*?)</li>', html, re.S)
     assert night is not None
     assert "Menores de 18 años no pueden hacer trabajo nocturno" in night.group(1)
@@ -99,17 +95,17 @@ def test_a_15_year_old_at_night_names_the_rule_and_shows_guidance(
     assert "/staff/proteccion/servicios/?type=child_protection" in html
     assert "Procuraduría de Protección de Niñas, Niños y Adolescentes" in html
     assert 'id="open-questions"' in html
-    assert f"{page_of(pending)}expediente/" in html
+    assert f"{page_of(pending_screening)}expediente/" in html
 
 
 def test_bad_answers_come_back_with_the_reason_and_what_was_typed(
-    screening_world, pending, client, enter
+    screening_world, pending_screening, client, enter
 ):
     enter(screening_world.p.worker)
     tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
 
     response = client.post(
-        page_of(pending),
+        page_of(pending_screening),
         {"age": "3", "night_work": "yes", "conducted_on": tomorrow},
     )
 
@@ -122,36 +118,50 @@ def test_bad_answers_come_back_with_the_reason_and_what_was_typed(
     assert Screening.objects.get().status == "pending"
 
 
-def test_a_screening_for_someone_else_is_404(screening_world, pending, client, enter):
+def test_a_screening_for_someone_else_is_404(
+    screening_world, pending_screening, client, enter
+):
     enter(screening_world.elsewhere_handler)
 
-    assert client.get(page_of(pending)).status_code == 404
-    assert client.post(page_of(pending), ANSWERS_15_AT_NIGHT).status_code == 404
+    assert client.get(page_of(pending_screening)).status_code == 404
+    assert (
+        client.post(page_of(pending_screening), ANSWERS_15_AT_NIGHT).status_code == 404
+    )
     assert Screening.objects.get().status == "pending"
 
 
-def test_dismissing_on_the_page(screening_world, pending, client, enter):
+def test_dismissing_on_the_page(screening_world, pending_screening, client, enter):
     enter(screening_world.p.worker)
 
-    empty = client.post(f"{page_of(pending)}descartar/", {"reason": ""}, follow=True)
+    empty = client.post(
+        f"{page_of(pending_screening)}descartar/", {"reason": ""}, follow=True
+    )
     assert "Este campo es obligatorio." in text(empty)
-    client.post(f"{page_of(pending)}descartar/", {"reason": "Es una persona adulta."})
+    client.post(
+        f"{page_of(pending_screening)}descartar/", {"reason": "Es una persona adulta."}
+    )
 
-    pending.refresh_from_db()
-    assert pending.status == "dismissed"
-    assert "Es una persona adulta." in text(client.get(page_of(pending)))
+    pending_screening.refresh_from_db()
+    assert pending_screening.status == "dismissed"
+    assert "Es una persona adulta." in text(client.get(page_of(pending_screening)))
 
 
-def test_opening_a_file_from_the_page(screening_world, pending, client, enter):
+def test_opening_a_file_from_the_page(
+    screening_world, pending_screening, client, enter
+):
     w = screening_world
     services.screening_conduct(
-        screening=pending, user=w.p.worker.user, answers=ANSWERS_15_AT_NIGHT
+        screening=pending_screening, user=w.p.worker.user, answers=ANSWERS_15_AT_NIGHT
     )
     enter(w.p.worker)
 
-    form = client.get(f"{page_of(pending)}expediente/")
-    refused = client.post(f"{page_of(pending)}expediente/", {"family_names": "Pérez"})
-    opened = client.post(f"{page_of(pending)}expediente/", {"given_names": "Lucía"})
+    form = client.get(f"{page_of(pending_screening)}expediente/")
+    refused = client.post(
+        f"{page_of(pending_screening)}expediente/", {"family_names": "Pérez"}
+    )
+    opened = client.post(
+        f"{page_of(pending_screening)}expediente/", {"given_names": "Lucía"}
+    )
 
     assert form.status_code == 200
     assert 'name="given_names"' in text(form)
@@ -159,18 +169,18 @@ def test_opening_a_file_from_the_page(screening_world, pending, client, enter):
     assert "Escriba un nombre o cómo prefiere que le llamen." in text(refused)
     assert opened.status_code == 302
     file = VictimFile.objects.get()
-    pending.refresh_from_db()
-    assert pending.file == file
+    pending_screening.refresh_from_db()
+    assert pending_screening.file == file
     # The handler (who may not even see the held screening) gets no file page
     enter(w.p.handler)
-    assert client.get(f"{page_of(pending)}expediente/").status_code == 404
+    assert client.get(f"{page_of(pending_screening)}expediente/").status_code == 404
 
 
 def test_the_report_page_tells_the_team_a_screening_waits(
-    screening_world, pending, client, enter
+    screening_world, pending_screening, client, enter
 ):
     w = screening_world
-    report_url = f"/staff/reports/{pending.report_id}/"
+    report_url = f"/staff/reports/{pending_screening.report_id}/"
 
     # The team's handler sees it and may follow the link (to screen it)
     enter(w.p.handler)
@@ -179,7 +189,7 @@ def test_the_report_page_tells_the_team_a_screening_waits(
     )
     assert panel is not None
     assert "Por entrevistar" in panel.group(1)
-    assert page_of(pending) in panel.group(1)
+    assert page_of(pending_screening) in panel.group(1)
 
     # The labour organisation's handler (same report) is not told of the team's work
     enter(w.labour_handler)
@@ -187,12 +197,16 @@ def test_the_report_page_tells_the_team_a_screening_waits(
 
 
 def test_the_case_page_shows_its_screening(
-    screening_world, pending, client, enter, django_capture_on_commit_callbacks
+    screening_world,
+    pending_screening,
+    client,
+    enter,
+    django_capture_on_commit_callbacks,
 ):
     w = screening_world
     with django_capture_on_commit_callbacks(execute=True):
         case = cases.case_open(
-            report_ids=[pending.report_id], user=w.labour_handler.user
+            report_ids=[pending_screening.report_id], user=w.labour_handler.user
         )
     screening = Screening.objects.get(case=case)
     enter(w.labour_handler)
@@ -203,10 +217,12 @@ def test_the_case_page_shows_its_screening(
     assert page_of(screening) in html
 
 
-def test_the_file_page_lists_the_screenings_it_came_from(screening_world, pending):
+def test_the_file_page_lists_the_screenings_it_came_from(
+    screening_world, pending_screening
+):
     w = screening_world
     held = services.screening_conduct(
-        screening=pending, user=w.p.worker.user, answers=ANSWERS_15_AT_NIGHT
+        screening=pending_screening, user=w.p.worker.user, answers=ANSWERS_15_AT_NIGHT
     )
     file = services.screening_file_open(
         screening=held,
@@ -224,18 +240,18 @@ def test_the_file_page_lists_the_screenings_it_came_from(screening_world, pendin
     from django.template.loader import render_to_string
 
     html = render_to_string(panel.template, {"panel": panel})
-    assert page_of(pending) in html
+    assert page_of(pending_screening) in html
     assert f"Entrevista del {held.conducted_on:%Y-%m-%d}" in html
 
 
-def test_the_pages_speak_english(screening_world, pending, client, enter):
+def test_the_pages_speak_english(screening_world, pending_screening, client, enter):
     w = screening_world
     enter(w.p.worker)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
-    questionnaire = text(client.get(page_of(pending)))
-    client.post(page_of(pending), ANSWERS_15_AT_NIGHT)
-    outcome = text(client.get(page_of(pending)))
+    questionnaire = text(client.get(page_of(pending_screening)))
+    client.post(page_of(pending_screening), ANSWERS_15_AT_NIGHT)
+    outcome = text(client.get(page_of(pending_screening)))
 
     assert "Screening interview" in questionnaire
     assert "Forced labour indicators (ILO)" in questionnaire

@@ -169,3 +169,16 @@ def report_hand_in(
             facility_name=FACILITY_TYPED,
         )
     )
+
+
+@pytest.fixture
+def pending_screening(
+    screening_world: ScreeningWorld, django_capture_on_commit_callbacks: Any
+) -> Any:
+    """The team's pending screening of a child-labour report from Puebla (which
+    the labour organisation received too)."""
+    from remedia.protection.models import Screening
+
+    with django_capture_on_commit_callbacks(execute=True):
+        report_hand_in()
+    return Screening.objects.get(organisation=screening_world.p.team)

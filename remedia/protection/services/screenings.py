@@ -11,7 +11,6 @@ said) for the lists and the figures.
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -26,6 +25,7 @@ from remedia.accounts.models import User, UserKey
 from remedia.accounts.permissions import Capability
 from remedia.accounts.selectors import organisations_for
 from remedia.cases.models import Case
+from remedia.cases.selectors import parse_uuid
 from remedia.core import crypto
 from remedia.core.audit import audit_record
 from remedia.core.errors import InvalidInput, PermissionDenied
@@ -65,13 +65,6 @@ from remedia.protection.vocabulary import (
 logger = logging.getLogger(__name__)
 
 DISMISS_REASON_MAX = 300
-
-
-def _uuid(value: Any) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
 
 
 def _notify(screenings: list[Screening]) -> None:
@@ -130,10 +123,10 @@ def screenings_open_for_report(
     route, or one whose members include protection workers. Each team gets one
     screening per report, however often this runs.
     """
-    pk = _uuid(report_id)
+    pk = parse_uuid(report_id)
     if pk is None or not _in_protection_category([pk]):
         return []
-    wanted = [o for o in map(_uuid, organisation_ids) if o is not None]
+    wanted = [o for o in map(parse_uuid, organisation_ids) if o is not None]
     recipients = dict(
         ReportRecipient.objects.filter(
             report_id=pk, organisation_id__in=wanted, organisation__is_active=True
@@ -171,7 +164,7 @@ def screening_open_for_case(
     screening opens unless the case has one pending or held. Never a second
     pending screening for one case.
     """
-    pk = _uuid(case_id)
+    pk = parse_uuid(case_id)
     case = (
         Case.objects.filter(pk=pk).only("pk", "organisation_id").first()
         if pk is not None
@@ -261,7 +254,7 @@ def screening_start(*, user: User, organisation_id: Any = None) -> Screening:
             )
         (org,) = mine
     else:
-        chosen = _uuid(organisation_id)
+        chosen = parse_uuid(organisation_id)
         if chosen is None or chosen not in mine:
             raise invalid_missing("organisation_id")
         org = chosen
