@@ -327,3 +327,26 @@ def test_the_worker_who_reported_never_sees_the_screening_or_the_file(
         ):
             assert word not in shown
     assert page_after.count("<section") == page_before.count("<section")
+
+
+def test_a_report_joining_a_case_brings_its_screening_along(
+    screening_world, routed, django_capture_on_commit_callbacks
+):
+    # Given a team case with its pending screening, and another report the
+    # team is screening on its own
+    w = screening_world
+    first = routed()
+    second = routed(categories=("trafficking",))
+    with django_capture_on_commit_callbacks(execute=True):
+        case = cases.case_open(report_ids=[first.report.pk], user=w.p.handler.user)
+
+    # When the second report joins the case
+    with django_capture_on_commit_callbacks(execute=True):
+        cases.case_reports_add(
+            case=case, report_ids=[second.report.pk], user=w.p.handler.user
+        )
+
+    # Then its screening is the case's too, and none more was opened
+    team = Screening.objects.filter(organisation=w.p.team)
+    assert team.count() == 2
+    assert set(team.values_list("case", flat=True)) == {case.pk}

@@ -159,10 +159,10 @@ def screening_open_for_case(
 
     With `report_ids` (reports that joined the case), only those in a
     protection category count: a screening the organisation already has for
-    one of them (pending, held or dismissed) is the case's too, and no other
-    is opened. Without (the case gained a protection category by an edit), a
-    screening opens unless the case has one pending or held. Never a second
-    pending screening for one case.
+    one of them (pending, held or dismissed) becomes the case's too, and none
+    is opened. Without (the case gained a protection category by an edit), one
+    opens unless the case has one held. None opens while the case has one
+    pending.
     """
     pk = parse_uuid(case_id)
     case = (
@@ -175,8 +175,6 @@ def screening_open_for_case(
     # One job at a time per case: two reports joining at once open one screening.
     Case.objects.select_for_update().filter(pk=case.pk).first()
     for_case = Screening.objects.filter(case=case, organisation_id=case.organisation_id)
-    if for_case.filter(status=ScreeningStatus.PENDING).exists():
-        return None
     report: Report | None = None
     if report_ids is not None:
         reports = _in_protection_category(report_ids)
@@ -192,6 +190,8 @@ def screening_open_for_case(
             return None
         report = reports[0]
     elif for_case.filter(status=ScreeningStatus.DONE).exists():
+        return None
+    if for_case.filter(status=ScreeningStatus.PENDING).exists():
         return None
     screening = _create_pending(
         organisation_id=case.organisation_id, case=case, report=report
