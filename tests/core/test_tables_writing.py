@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 import pytest
 from openpyxl import load_workbook
 
 from remedia.core.tables import cell_neutralise, csv_bytes, xlsx_bytes
+from tests.support.sheets import csv_rows, xlsx_rows
 
 
 @pytest.mark.parametrize(
@@ -44,18 +44,6 @@ def test_numbers_and_empty_cells_are_not_text_and_stay_numbers(
     assert cell_neutralise(value) == value
 
 
-def _csv_rows(data: bytes) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
-
-
-def _xlsx_rows(data: bytes) -> list[list[str]]:
-    sheet = load_workbook(io.BytesIO(data)).worksheets[0]
-    return [
-        ["" if v is None else str(v) for v in row]
-        for row in sheet.iter_rows(values_only=True)
-    ]
-
-
 def test_csv_and_xlsx_hold_the_same_neutralised_cells_and_no_formula() -> None:
     # Given rows with cells that would run as formulas, control characters and
     # accents
@@ -74,8 +62,8 @@ def test_csv_and_xlsx_hold_the_same_neutralised_cells_and_no_formula() -> None:
         ["Tehuacán", ""],
         ["'-x", "1"],
     ]
-    assert _csv_rows(as_csv) == expected
-    assert _xlsx_rows(as_xlsx) == expected
+    assert csv_rows(as_csv) == expected
+    assert xlsx_rows(as_xlsx) == expected
     # And no cell of the workbook is a formula; numbers stay numbers
     sheet = load_workbook(io.BytesIO(as_xlsx)).worksheets[0]
     types = {cell.data_type for row in sheet.iter_rows() for cell in row}
@@ -87,4 +75,4 @@ def test_every_csv_cell_is_quoted_so_no_separator_in_a_value_splits_it() -> None
     data = csv_bytes(header=["a"], rows=[['x","=1+1'], [7]])
 
     assert data.decode("utf-8-sig").splitlines() == ['"a"', '"x"",""=1+1"', '"7"']
-    assert _csv_rows(data) == [["a"], ['x","=1+1'], ["7"]]
+    assert csv_rows(data) == [["a"], ['x","=1+1'], ["7"]]

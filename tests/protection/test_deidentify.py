@@ -241,6 +241,13 @@ _FACTS = st.builds(
     recruitment=st.sampled_from([Recruitment.FAMILY, Recruitment.EMPLOYER]),
 )
 
+# A few distinct files, each repeated, so that classes of every size occur.
+_FILES = st.lists(
+    st.tuples(_FACTS, st.integers(min_value=1, max_value=14)),
+    min_size=1,
+    max_size=25,
+)
+
 PROPERTY = settings(
     max_examples=150,
     deadline=None,
@@ -252,12 +259,7 @@ PROPERTY = settings(
 
 @PROPERTY
 @given(
-    # A few distinct files, each repeated, so that classes of every size occur
-    files=st.lists(
-        st.tuples(_FACTS, st.integers(min_value=1, max_value=14)),
-        min_size=1,
-        max_size=25,
-    ),
+    files=_FILES,
     k=st.sampled_from([2, 3, 5, 11]),
 )
 def test_no_exported_combination_has_fewer_than_k_rows(
@@ -280,11 +282,7 @@ def test_no_exported_combination_has_fewer_than_k_rows(
 
 @PROPERTY
 @given(
-    files=st.lists(
-        st.tuples(_FACTS, st.integers(min_value=1, max_value=14)),
-        min_size=1,
-        max_size=25,
-    ),
+    files=_FILES,
     k=st.sampled_from([2, 3, 11]),
     year=st.sampled_from([2024, 2025]),
     status=st.sampled_from(list(TraffickingStatus)),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import random
 import re
@@ -14,7 +13,6 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils import timezone
-from openpyxl import load_workbook
 
 from remedia.core.errors import InvalidInput, PermissionDenied
 from remedia.core.models import AuditEntry
@@ -32,6 +30,7 @@ from tests.support.protection import (
     consent_give,
     reporting_file_open,
 )
+from tests.support.sheets import csv_rows, xlsx_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -60,18 +59,6 @@ def _open(
     ]
 
 
-def _csv(data: bytes) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
-
-
-def _xlsx(data: bytes) -> list[list[str]]:
-    sheet = load_workbook(io.BytesIO(data)).worksheets[0]
-    return [
-        ["" if v is None else str(v) for v in row]
-        for row in sheet.iter_rows(values_only=True)
-    ]
-
-
 def _export(world: ProtectionWorld, **raw: Any) -> Any:
     return export_make(user=world.lead.user, **{"k": 2, **raw})
 
@@ -97,7 +84,7 @@ def test_only_files_with_an_active_reporting_consent_are_exported(
 
     # Then only the three consenting files are read, and their rows go out
     assert export.summary.files == 3
-    assert len(_csv(export.content)) == 1 + 3
+    assert len(csv_rows(export.content)) == 1 + 3
 
 
 def test_a_withdrawn_reporting_consent_takes_the_file_out_at_once(
@@ -114,7 +101,7 @@ def test_a_withdrawn_reporting_consent_takes_the_file_out_at_once(
     export = _export(protection_world, k=3)
     assert export.summary.files == 2
     assert export.summary.rows == 0
-    assert _csv(export.content) == [list(COLUMNS)]
+    assert csv_rows(export.content) == [list(COLUMNS)]
 
 
 def test_a_consent_given_again_after_a_withdrawal_counts(
@@ -136,9 +123,11 @@ def test_the_year_range_really_applies(protection_world: ProtectionWorld) -> Non
         _open(protection_world, 2, on=date(year, 6, 30))
 
     # When exported from 2024 to 2024, from 2024 on, and up to 2023
-    only_2024 = _csv(_export(protection_world, year_from=2024, year_to=2024).content)
-    from_2024 = _csv(_export(protection_world, year_from=2024).content)
-    to_2023 = _csv(_export(protection_world, year_to=2023).content)
+    only_2024 = csv_rows(
+        _export(protection_world, year_from=2024, year_to=2024).content
+    )
+    from_2024 = csv_rows(_export(protection_world, year_from=2024).content)
+    to_2023 = csv_rows(_export(protection_world, year_to=2023).content)
 
     # Then each holds the rows of those years only (Primero's exports ignored
     # their date filters)
@@ -154,7 +143,7 @@ def test_the_trafficking_status_filter_really_applies(
     _open(protection_world, 2)
     _open(protection_world, 3, trafficking_status=TraffickingStatus.ACTUAL)
 
-    rows = _csv(_export(protection_world, trafficking_status="actual").content)[1:]
+    rows = csv_rows(_export(protection_world, trafficking_status="actual").content)[1:]
 
     status = COLUMNS.index("traffickingStatus")
     assert [r[status] for r in rows] == ["ActualVictimOfTrafficking"] * 3
@@ -184,7 +173,8 @@ def test_k_holds_back_combinations_shared_by_fewer_than_k_files(
     assert (default.summary.rows, default.summary.suppressed) == (11, 4)
     assert (four.summary.rows, four.summary.suppressed) == (15, 0)
     assert (
-        Counter(tuple(r) for r in _csv(default.content)[1:]).most_common()[0][1] == 11
+        Counter(tuple(r) for r in csv_rows(default.content)[1:]).most_common()[0][1]
+        == 11
     )
 
 
@@ -242,7 +232,7 @@ def test_generated_files_never_export_a_combination_below_k(
 
     # When exported at several k, as CSV and as XLSX
     for k in (2, 3, 5, 11):
-        for fmt, read in (("csv", _csv), ("xlsx", _xlsx)):
+        for fmt, read in (("csv", csv_rows), ("xlsx", xlsx_rows)):
             export = _export(protection_world, k=k, file_format=fmt)
             header, *rows = read(export.content)
 
@@ -262,8 +252,8 @@ def test_csv_and_xlsx_hold_the_same_rows_under_the_htcds_header(
     _open(protection_world, 2)
     _open(protection_world, 2, on=date(2024, 1, 9))
 
-    as_csv = _csv(_export(protection_world, file_format="csv").content)
-    as_xlsx = _xlsx(_export(protection_world, file_format="xlsx").content)
+    as_csv = csv_rows(_export(protection_world, file_format="csv").content)
+    as_xlsx = xlsx_rows(_export(protection_world, file_format="xlsx").content)
 
     assert as_csv == as_xlsx
     assert as_csv[0] == list(COLUMNS)
@@ -315,7 +305,7 @@ def test_a_citizenship_typed_as_a_formula_never_reaches_the_file(
 ) -> None:
     _open(protection_world, 2, citizenship="=1")
 
-    rows = _csv(_export(protection_world).content)[1:]
+    rows = csv_rows(_export(protection_world).content)[1:]
 
     cells = {cell for row in rows for cell in row}
     assert not any(c.startswith(("=", "+", "-", "@")) for c in cells)
@@ -390,7 +380,7 @@ def test_a_lead_of_another_organisation_exports_none_of_the_teams_files(
     export = export_make(user=protection_world.outsider.user, k=2)
 
     assert export.summary.files == 0
-    assert _csv(export.content) == [list(COLUMNS)]
+    assert csv_rows(export.content) == [list(COLUMNS)]
 
 
 # --- Over HTTP: the API -----------------------------------------------------------------------
@@ -410,7 +400,7 @@ def test_the_api_gives_the_csv_with_its_counts(
     assert response["Cache-Control"] == "no-store"
     assert (response["X-Export-K"], response["X-Export-Rows"]) == ("11", "11")
     assert response["X-Export-Suppressed"] == "1"
-    assert len(_csv(response.content)) == 12
+    assert len(csv_rows(response.content)) == 12
 
 
 def test_the_api_gives_the_xlsx(
@@ -423,8 +413,8 @@ def test_the_api_gives_the_xlsx(
     )
 
     assert response.status_code == 200
-    assert _xlsx(response.content)[0] == list(COLUMNS)
-    assert len(_xlsx(response.content)) == 3
+    assert xlsx_rows(response.content)[0] == list(COLUMNS)
+    assert len(xlsx_rows(response.content)) == 3
 
 
 @pytest.mark.parametrize(
@@ -505,7 +495,7 @@ def test_the_page_downloads_the_file(
 
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment")
-    assert len(_csv(response.content)) == 3
+    assert len(csv_rows(response.content)) == 3
     assert AuditEntry.objects.filter(action="protection.exported").count() == 1
 
 

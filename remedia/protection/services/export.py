@@ -10,6 +10,7 @@ with its parameters and counts, never its rows.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -148,28 +149,16 @@ def export_require(*, user: Any) -> set[Any]:
     return organisations
 
 
-def _anonymised(
-    *, user: User, params: ExportParams
-) -> tuple[Anonymised, dict[Any, int]]:
+def _audited(
+    *, user: User, action: str, raw: dict[str, Any]
+) -> tuple[ExportParams, Anonymised]:
+    """Check who and what, anonymise the files, and audit: the counts, the k
+    and the filters in each organisation whose files were read, never a row."""
+    organisations = export_require(user=user)
+    params = export_params(**raw)
     facts = export_facts(files=export_files(user=user, filters=params.filters))
-    per_organisation: dict[Any, int] = {}
-    for organisation_id, _facts in facts:
-        per_organisation[organisation_id] = per_organisation.get(organisation_id, 0) + 1
     result = k_anonymise((export_row(f) for _o, f in facts), k=params.k)
-    return result, per_organisation
-
-
-def _audit(
-    *,
-    action: str,
-    user: User,
-    organisations: set[Any],
-    params: ExportParams,
-    summary: ExportSummary,
-    per_organisation: dict[Any, int],
-) -> None:
-    # One entry in each organisation whose files were read, so each one's
-    # audit log shows it; the counts, the k and the filters, never a row.
+    read = Counter(organisation_id for organisation_id, _f in facts)
     for organisation in Organisation.objects.filter(pk__in=organisations):
         audit_record(
             action=action,
@@ -180,12 +169,13 @@ def _audit(
                 "format": params.file_format,
                 "k": params.k,
                 "filters": params.filters.as_data(),
-                "files": summary.files,
-                "organisation_files": per_organisation.get(organisation.pk, 0),
-                "rows": summary.rows,
-                "suppressed": summary.suppressed,
+                "files": len(facts),
+                "organisation_files": read[organisation.pk],
+                "rows": len(result.rows),
+                "suppressed": result.suppressed,
             },
         )
+    return params, result
 
 
 def _summary(result: Anonymised, *, k: int) -> ExportSummary:
@@ -200,47 +190,25 @@ def _summary(result: Anonymised, *, k: int) -> ExportSummary:
 
 @transaction.atomic
 def export_preview(*, user: User, **raw: Any) -> ExportSummary:
-    """The counts an export with these parameters would give; audited."""
-    organisations = export_require(user=user)
-    params = export_params(**raw)
-    result, per_organisation = _anonymised(user=user, params=params)
-    summary = _summary(result, k=params.k)
-    _audit(
-        action="protection.export_previewed",
-        user=user,
-        organisations=organisations,
-        params=params,
-        summary=summary,
-        per_organisation=per_organisation,
-    )
-    return summary
-
-
-@transaction.atomic
-def export_make(*, user: User, **raw: Any) -> Export:
-    """The de-identified export file; audited.
+    """The counts an export with these parameters would give; audited.
 
     `raw` holds `k`, `year_from`, `year_to`, `trafficking_status` and
     `file_format` as a form or a query string gives them.
     """
-    organisations = export_require(user=user)
-    params = export_params(**raw)
-    result, per_organisation = _anonymised(user=user, params=params)
-    summary = _summary(result, k=params.k)
+    params, result = _audited(user=user, action="protection.export_previewed", raw=raw)
+    return _summary(result, k=params.k)
+
+
+@transaction.atomic
+def export_make(*, user: User, **raw: Any) -> Export:
+    """The de-identified export file (parameters as `export_preview`); audited."""
+    params, result = _audited(user=user, action="protection.exported", raw=raw)
     if params.file_format == ExportFormat.XLSX:
         content = xlsx_bytes(header=COLUMNS, rows=result.rows, title="HTCDS")
     else:
         content = csv_bytes(header=COLUMNS, rows=result.rows)
-    _audit(
-        action="protection.exported",
-        user=user,
-        organisations=organisations,
-        params=params,
-        summary=summary,
-        per_organisation=per_organisation,
-    )
     return Export(
-        summary=summary,
+        summary=_summary(result, k=params.k),
         content=content,
         content_type=CONTENT_TYPES[ExportFormat(params.file_format)],
         filename=f"remedia-htcds-k{params.k}.{params.file_format}",
