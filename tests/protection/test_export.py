@@ -464,8 +464,8 @@ def test_the_api_needs_credentials(
 def test_the_page_offers_the_default_k_and_shows_the_counts(
     protection_world: ProtectionWorld, client: Client, enter: Any, settings: Any
 ) -> None:
-    # Given 11 alike files, 1 unlike, and a site whose default k is 11
-    settings.REMEDIA_EXPORT_K = 11
+    # Given 11 alike files, 1 unlike, and a site whose default k is 7
+    settings.REMEDIA_EXPORT_K = 7
     _open(protection_world, 11)
     _open(protection_world, 1, age_at_identification=40)
     enter(protection_world.lead)
@@ -474,9 +474,10 @@ def test_the_page_offers_the_default_k_and_shows_the_counts(
     blank = client.get(PAGE)
     shown = client.get(PAGE, {"k": 11, "format": "xlsx"})
 
-    # Then the form offers k = 11; the counts say 12 files, 11 out, 1 held back
+    # Then the form offers the site's k; with k = 11 the counts say 12 files,
+    # 11 out, 1 held back
     assert blank.status_code == 200
-    assert 'name="k" value="11"' in blank.content.decode()
+    assert 'name="k" value="7"' in blank.content.decode()
     page = shown.content.decode()
     assert shown.status_code == 200
     assert 'id="export-files">12<' in page
