@@ -6,3 +6,10 @@ class ProtectionConfig(AppConfig):
     name = "remedia.protection"
     label = "protection"
     verbose_name = _("Protección")
+
+    def ready(self) -> None:
+        from remedia.core.hooks import staff_nav_register
+        from remedia.protection.views.export import export_nav
+
+        # Protection leads reach the de-identified export from the menu.
+        staff_nav_register(export_nav)

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern, path  # noqa: F401
+from django.urls import URLPattern, path
+
+from remedia.protection.views import export
 
 app_name = "protection"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [
+    path("exportar/", export.export_view, name="export"),
+    path("exportar/descargar/", export.export_download_view, name="export_download"),
+]

@@ -7,4 +7,7 @@ from __future__ import annotations
 
 from ninja import Router
 
+from remedia.protection.api.export import router as export_router
+
 router = Router(tags=["protection"])
+router.add_router("", export_router)
