@@ -502,3 +502,14 @@ REMEDIATION_ALERT_DAYS = _setting("REMEDIATION_ALERT_DAYS", env.int, 3)
 REMEDIA_SURVEY_CODE_FAILURES_PER_MINUTE = _setting(
     "REMEDIA_SURVEY_CODE_FAILURES_PER_MINUTE", env.int, 120
 )
+
+# --- Protection -------------------------------------------------------------------------
+
+# The de-identified export's default k: a row is published only if at least k
+# files share all its values (CTDC publishes with k = 11). A lead may choose
+# another k from 2 up for one export; this is what the form offers first.
+REMEDIA_EXPORT_K: int = _setting("REMEDIA_EXPORT_K", env.int, 11)
+if not 2 <= REMEDIA_EXPORT_K <= 1000:
+    raise ImproperlyConfigured(
+        "REMEDIA_EXPORT_K is malformed: it must be a whole number from 2 to 1000."
+    )

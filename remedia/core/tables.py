@@ -1,4 +1,4 @@
-"""Reading a spreadsheet that people upload: CSV or XLSX, row by row.
+"""Spreadsheets: reading what people upload (CSV or XLSX), writing what they download.
 
 Lists arrive from brands, labour authorities and whoever kept a spreadsheet:
 UTF-8 with or without a byte-order mark, or cp1252/Latin-1 from an old Excel;
@@ -19,12 +19,17 @@ Three layers, each usable alone:
 
 Whatever cannot be read raises `TableRejected`, whose `reason` (in the user's
 language) says why; checking each row's values is the caller's.
+
+Writing (`csv_bytes`, `xlsx_bytes`) is for exports: every text cell passes
+through `cell_neutralise`, so a value that a spreadsheet would run as a formula
+arrives as text (CSV injection, OWASP); both formats hold the same cells.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import PurePath
@@ -239,3 +244,89 @@ def table_rows(
         raise TableRejected(_("El archivo está vacío."))
     if count == 0:
         raise TableRejected(_("El archivo solo tiene el encabezado: no hay filas."))
+
+
+# --- Writing an export --------------------------------------------------------------------
+
+# What makes a spreadsheet read a cell as a formula (OWASP, "CSV Injection"):
+# = + - @ and a leading tab or carriage return; the full-width forms too, which
+# some spreadsheets fold to the ASCII ones.
+FORMULA_TRIGGERS = (
+    "=",
+    "+",
+    "-",
+    "@",
+    "\t",
+    "\r",
+    "\uff1d",
+    "\uff0b",
+    "\uff0d",
+    "\uff20",
+)
+# Control characters XLSX cannot hold; CSV drops them too, so both formats
+# carry the same cells (tab, line feed and carriage return stay).
+_UNWRITABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+Cell = str | int | None
+
+
+def cell_neutralise(value: Cell) -> Cell:
+    """A text cell that could start a formula, with a leading apostrophe.
+
+    Numbers are left alone: a negative number is a number, not a formula (and
+    the exports write none). Anything else is returned as it came.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def export_cells(row: Iterable[Cell]) -> list[Cell]:
+    """The cells as an export writes them: text without the characters a
+    spreadsheet cannot hold, then neutralised."""
+    return [
+        cell_neutralise(_UNWRITABLE.sub("", v) if isinstance(v, str) else v)
+        for v in row
+    ]
+
+
+def csv_bytes(*, header: Iterable[str], rows: Iterable[Iterable[Cell]]) -> bytes:
+    """A CSV in UTF-8 with a byte-order mark (Excel then reads accents right),
+    every cell quoted, text cells neutralised."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    writer.writerow(export_cells(header))
+    for row in rows:
+        writer.writerow(["" if v is None else v for v in export_cells(row)])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def xlsx_bytes(
+    *, header: Iterable[str], rows: Iterable[Iterable[Cell]], title: str
+) -> bytes:
+    """A one-sheet workbook with the cells of `csv_bytes`, text typed as text.
+
+    openpyxl stores a string that begins with "=" as a formula: a neutralised
+    cell never does, and every text cell is marked as text besides.
+    """
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=title[:31])
+
+    def written(row: Iterable[Cell]) -> list[WriteOnlyCell]:
+        cells = []
+        for value in export_cells(row):
+            cell = WriteOnlyCell(sheet, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"
+            cells.append(cell)
+        return cells
+
+    sheet.append(written(header))
+    for row in rows:
+        sheet.append(written(row))
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

@@ -24,6 +24,7 @@ from remedia.accounts import keys
 from remedia.accounts import services as accounts
 from remedia.accounts.models import Organisation, User
 from remedia.accounts.permissions import Role, Sector
+from remedia.demo.protection import seed_files, seed_services
 from remedia.demo.remediation import seed_inisa_course
 from remedia.facilities import services as facilities
 from remedia.facilities.models import Facility, FacilityStatus
@@ -217,6 +218,8 @@ def seed_demo() -> SeedResult:
     seed_cases()
     rrm.rrm_record_seed(facility_links={"inisa": "demo-inisa"})
     seeded = seed_inisa_course(organisations=organisations, facilities=facilities_by_id)
+    seed_services(organisations)
+    seed_files(organisations=organisations, facilities=facilities_by_id)
     return SeedResult(
         users=created,
         organisations=created_organisations,

@@ -19,9 +19,12 @@ class ProtectionConfig(AppConfig):
             screening_report_section,
             screenings_nav,
         )
+        from remedia.protection.views.export import export_nav
 
         receivers.connect()
         alerts.register()
+        # Protection leads reach the de-identified export from the menu.
+        staff_nav_register(export_nav)
         staff_nav_register(screenings_nav)
         staff_report_section_register(screening_report_section)
         case_section_register(screening_case_section)

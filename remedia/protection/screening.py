@@ -79,6 +79,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from remedia.core.errors import InvalidInput
+from remedia.protection.vocabulary import ServiceType
 
 __all__ = [
     "AGE_MAX",
@@ -238,27 +239,6 @@ class TraffickingReason(models.TextChoices):
             "Una persona menor de 18 años reclutada o trasladada para un trabajo prohibido, en condiciones prohibidas o con indicios de trabajo forzoso"
         ),
     )
-
-
-class ServiceType(models.TextChoices):
-    """The kinds of service a next step calls for.
-
-    The same codes name the service types of the services directory, so a
-    suggested step finds the services that give it.
-    """
-
-    CHILD_PROTECTION = (
-        "child_protection",
-        _("Protección de niñas, niños y adolescentes"),
-    )
-    PROSECUTION = "prosecution", _("Fiscalía")
-    LABOUR_INSPECTION = "labour_inspection", _("Inspección del trabajo")
-    SHELTER = "shelter", _("Refugio o albergue")
-    MEDICAL = "medical", _("Atención médica")
-    PSYCHOLOGICAL = "psychological", _("Atención psicológica")
-    LEGAL = "legal", _("Asesoría jurídica y atención a víctimas")
-    REPATRIATION = "repatriation", _("Retorno al lugar de origen")
-    LIVELIHOOD = "livelihood", _("Medios de vida")
 
 
 # Who gives each service in Mexico (domain/protection.md, "Assistance pathway"):

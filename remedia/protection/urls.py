@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from remedia.protection.views import screenings
+from remedia.protection.views import export, screenings
 
 app_name = "protection"
 
 urlpatterns: list[URLPattern] = [
+    path("exportar/", export.export_view, name="export"),
+    path("exportar/descargar/", export.export_download_view, name="export_download"),
     path("entrevistas/", screenings.screening_list_view, name="screenings"),
     path(
         "entrevistas/nueva/",

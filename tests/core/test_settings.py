@@ -63,6 +63,8 @@ MALFORMED = [
     pytest.param("REDIS_URL", "http://127.0.0.1:6379/0", id="redis-scheme"),
     pytest.param("REMEDIA_SECRET_KEY", "too-short", id="secret-key-short"),
     pytest.param("EMAIL_URL", "smtp://u:p@mail:port", id="email-port"),
+    pytest.param("REMEDIA_EXPORT_K", "eleven", id="export-k-not-a-number"),
+    pytest.param("REMEDIA_EXPORT_K", "1", id="export-k-below-2"),
 ]
 
 

@@ -10,14 +10,17 @@ worker. Every member holds a keypair and a decrypting API token.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from remedia.accounts import keys
 from remedia.accounts.models import Organisation, User
-from remedia.protection.models import VictimFile
+from remedia.protection.models import Consent, VictimFile
 from remedia.protection.services.files import file_open
+from remedia.protection.vocabulary import ConsentGiver, ConsentScope
 from tests.support.actors import Staff, organisation_with_escrow, staff_member
 from tests.support.factories.accounts import PASSWORD
 
@@ -82,6 +85,49 @@ def protection_world(db: None) -> ProtectionWorld:
         dif_worker=staff_member(dif, "diana", role="protection"),
         outsider=staff_member(elsewhere, "olga", role="protection_lead"),
     )
+
+
+def consent_give(
+    file: VictimFile,
+    scope: str = ConsentScope.REPORTING,
+    *,
+    by: Staff | None = None,
+    given_by: str = ConsentGiver.PERSON,
+    recipient: Organisation | None = None,
+    recipient_name: str = "",
+) -> Consent:
+    """A consent row written straight to the model (the consent services are
+    another part's); `by` defaults to whoever opened the file."""
+    return Consent.objects.create(
+        file=file,
+        scope=scope,
+        recipient=recipient,
+        recipient_name=recipient_name,
+        given_by=given_by,
+        given_on=timezone.localdate(),
+        recorded_by=by.user if by else file.created_by,
+    )
+
+
+def reporting_file_open(
+    world: ProtectionWorld,
+    *,
+    identified_on: date | None = None,
+    consent: bool = True,
+    **fields: Any,
+) -> VictimFile:
+    """A file of the team identified on `identified_on`, with consent for
+    de-identified reporting unless `consent` is off."""
+    file = file_open(
+        organisation=world.team,
+        opened_by=world.worker.user,
+        identity=IDENTITY,
+        identified_on=identified_on,
+        fields=fields,
+    )
+    if consent:
+        consent_give(file)
+    return file
 
 
 # --- Screenings -------------------------------------------------------------------------

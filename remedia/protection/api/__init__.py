@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from ninja import Router
 
+from remedia.protection.api.export import router as export_router
 from remedia.protection.api.screenings import router as screenings_router
 
 router = Router(tags=["protection"])
+router.add_router("", export_router)
 router.add_router("", screenings_router)
