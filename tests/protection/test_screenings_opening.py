@@ -23,36 +23,24 @@ from tests.support.protection import (
     ANSWERS_15_AT_NIGHT,
     FACILITY_TYPED,
     NARRATIVE_PROTECTION,
-    report_hand_in,
 )
 
 ME_URL = "/api/v1/intake/me"
 FOLLOWUP = "/seguimiento/denuncia/"
 
 
-@pytest.fixture
-def routed(screening_world, django_capture_on_commit_callbacks):
-    """Hand in a report with the signals' jobs run, as a request would."""
-
-    def hand_in(**draft):
-        with django_capture_on_commit_callbacks(execute=True):
-            return report_hand_in(**draft)
-
-    return hand_in
-
-
 # --- From the intake ------------------------------------------------------------------
 
 
 def test_a_child_labour_report_opens_one_pending_screening_for_the_protection_team(
-    screening_world, routed
+    screening_world, protection_report_in
 ):
     # Given a team that receives protection reports, and a labour-rights
     # organisation without protection staff that receives Puebla's reports
     w = screening_world
 
     # When a worker reports child labour in Puebla
-    submitted = routed(categories=("child_labour", "hours"))
+    submitted = protection_report_in(categories=("child_labour", "hours"))
 
     # Then the team has one pending screening of it, and the labour organisation none
     (screening,) = Screening.objects.all()
@@ -64,21 +52,23 @@ def test_a_child_labour_report_opens_one_pending_screening_for_the_protection_te
 
 
 @pytest.mark.parametrize("category", ["forced_labour", "trafficking"])
-def test_forced_labour_and_trafficking_open_one_too(screening_world, routed, category):
-    routed(categories=(category,))
+def test_forced_labour_and_trafficking_open_one_too(
+    screening_world, protection_report_in, category
+):
+    protection_report_in(categories=(category,))
 
     assert Screening.objects.get().organisation == screening_world.p.team
 
 
 def test_a_recipient_with_protection_workers_is_a_protection_team_too(
-    screening_world, routed
+    screening_world, protection_report_in
 ):
     # Given the labour organisation has a protection worker of its own
     w = screening_world
     staff_member(w.labour, "patricia", role="protection")
 
     # When a child-labour report reaches it by its labour-rights route
-    routed()
+    protection_report_in()
 
     # Then both organisations have their own screening of it
     assert set(Screening.objects.values_list("organisation", flat=True)) == {
@@ -87,17 +77,19 @@ def test_a_recipient_with_protection_workers_is_a_protection_team_too(
     }
 
 
-def test_a_report_in_another_category_opens_no_screening(screening_world, routed):
-    routed(categories=("wages", "hours"))
+def test_a_report_in_another_category_opens_no_screening(
+    screening_world, protection_report_in
+):
+    protection_report_in(categories=("wages", "hours"))
 
     assert not Screening.objects.exists()
 
 
 def test_the_job_run_again_for_the_same_report_opens_nothing_more(
-    screening_world, routed
+    screening_world, protection_report_in
 ):
     # Given a report whose screening was opened, held and dismissed... any status
-    submitted = routed()
+    submitted = protection_report_in()
     screening = Screening.objects.get()
     services.screening_dismiss(
         screening=screening, user=screening_world.p.worker.user, reason="Duplicada"
@@ -115,9 +107,9 @@ def test_the_job_run_again_for_the_same_report_opens_nothing_more(
 
 
 def test_the_job_ignores_organisations_the_report_did_not_reach(
-    screening_world, routed
+    screening_world, protection_report_in
 ):
-    submitted = routed(categories=("wages",))
+    submitted = protection_report_in(categories=("wages",))
 
     opened = services.screenings_open_for_report(
         report_id=submitted.report.pk, organisation_ids=[screening_world.p.dif.pk]
@@ -130,11 +122,11 @@ def test_the_job_ignores_organisations_the_report_did_not_reach(
 
 
 def test_a_case_opened_on_a_protection_report_opens_a_screening_for_its_organisation(
-    screening_world, routed, django_capture_on_commit_callbacks
+    screening_world, protection_report_in, django_capture_on_commit_callbacks
 ):
     # Given a child-labour report that reached the labour organisation
     w = screening_world
-    submitted = routed()
+    submitted = protection_report_in()
 
     # When its handler opens a case on it
     with django_capture_on_commit_callbacks(execute=True):
@@ -151,11 +143,11 @@ def test_a_case_opened_on_a_protection_report_opens_a_screening_for_its_organisa
 
 
 def test_a_case_with_a_pending_screening_gets_no_second_one(
-    screening_world, routed, django_capture_on_commit_callbacks
+    screening_world, protection_report_in, django_capture_on_commit_callbacks
 ):
     w = screening_world
-    first = routed()
-    second = routed(categories=("forced_labour",))
+    first = protection_report_in()
+    second = protection_report_in(categories=("forced_labour",))
     with django_capture_on_commit_callbacks(execute=True):
         case = cases.case_open(report_ids=[first.report.pk], user=w.labour_handler.user)
 
@@ -170,11 +162,11 @@ def test_a_case_with_a_pending_screening_gets_no_second_one(
 
 
 def test_a_case_on_a_report_the_team_screens_takes_that_screening(
-    screening_world, routed, django_capture_on_commit_callbacks
+    screening_world, protection_report_in, django_capture_on_commit_callbacks
 ):
     # Given the team's handler and the team's pending screening of a report
     w = screening_world
-    submitted = routed()
+    submitted = protection_report_in()
     screening = Screening.objects.get(organisation=w.p.team)
 
     # When the team's handler opens a case on that report
@@ -188,11 +180,11 @@ def test_a_case_on_a_report_the_team_screens_takes_that_screening(
 
 
 def test_a_case_given_a_protection_category_gets_a_screening(
-    screening_world, routed, django_capture_on_commit_callbacks
+    screening_world, protection_report_in, django_capture_on_commit_callbacks
 ):
     # Given a case on a wages report: no screening
     w = screening_world
-    submitted = routed(categories=("wages",))
+    submitted = protection_report_in(categories=("wages",))
     with django_capture_on_commit_callbacks(execute=True):
         case = cases.case_open(
             report_ids=[submitted.report.pk], user=w.labour_handler.user
@@ -220,7 +212,7 @@ def test_a_case_given_a_protection_category_gets_a_screening(
 
 
 def test_the_protection_staff_are_told_without_any_content(
-    screening_world, smtp, routed
+    screening_world, smtp, protection_report_in
 ):
     # Given the team's staff with addresses
     w = screening_world
@@ -234,7 +226,7 @@ def test_the_protection_staff_are_told_without_any_content(
         with_email(member, address)
 
     # When a child-labour report arrives
-    submitted = routed()
+    submitted = protection_report_in()
 
     # Then the protection staff (not the handler) are told a screening waits
     screening = Screening.objects.get()
@@ -264,11 +256,13 @@ def test_the_protection_staff_are_told_without_any_content(
     assert {n.key for n in rows} == {str(screening.pk)}
 
 
-def test_a_held_screening_is_not_announced_any_more(screening_world, routed):
+def test_a_held_screening_is_not_announced_any_more(
+    screening_world, protection_report_in
+):
     # Given a screening held before its notice went
     w = screening_world
     with_email(w.p.worker, "paula@costura.example.org")
-    routed()
+    protection_report_in()
     screening = Screening.objects.get()
     Notification.objects.all().delete()
     services.screening_conduct(
@@ -287,11 +281,11 @@ def test_a_held_screening_is_not_announced_any_more(screening_world, routed):
 
 
 def test_the_worker_who_reported_never_sees_the_screening_or_the_file(
-    screening_world, routed
+    screening_world, protection_report_in
 ):
     # Given a worker's report and their view of it with the receipt
     w = screening_world
-    submitted = routed()
+    submitted = protection_report_in()
     worker = Client()
     auth = {"Authorization": f"Receipt {submitted.receipt}"}
     before = worker.get(ME_URL, headers=auth).json()
@@ -330,13 +324,13 @@ def test_the_worker_who_reported_never_sees_the_screening_or_the_file(
 
 
 def test_a_report_joining_a_case_brings_its_screening_along(
-    screening_world, routed, django_capture_on_commit_callbacks
+    screening_world, protection_report_in, django_capture_on_commit_callbacks
 ):
     # Given a team case with its pending screening, and another report the
     # team is screening on its own
     w = screening_world
-    first = routed()
-    second = routed(categories=("trafficking",))
+    first = protection_report_in()
+    second = protection_report_in(categories=("trafficking",))
     with django_capture_on_commit_callbacks(execute=True):
         case = cases.case_open(report_ids=[first.report.pk], user=w.p.handler.user)
 

@@ -194,37 +194,37 @@ def screening_world(protection_world: ProtectionWorld) -> ScreeningWorld:
     )
 
 
-def report_hand_in(
-    *,
-    categories: tuple[str, ...] = ("child_labour",),
-    state: str = "MX-PUE",
-    narrative: str = NARRATIVE_PROTECTION,
+@pytest.fixture
+def protection_report_in(
+    screening_world: ScreeningWorld,
+    hand_in: Any,
+    django_capture_on_commit_callbacks: Any,
 ) -> Any:
-    """A report handed in as every channel does; returns the report and receipt.
+    """`protection_report_in(categories=...)`: a report handed in (child labour in
+    Puebla unless told otherwise) with the signals' jobs run after the commit,
+    as a request would; returns the report and the receipt."""
 
-    The signals go after the commit: wrap in `django_capture_on_commit_callbacks(
-    execute=True)` for the screenings to open."""
-    from remedia.intake import services as intake
+    def submit(
+        *, categories: tuple[str, ...] = ("child_labour",), state: str = "MX-PUE"
+    ) -> Any:
+        with django_capture_on_commit_callbacks(execute=True):
+            return hand_in(
+                narrative=NARRATIVE_PROTECTION,
+                state=state,
+                categories=categories,
+                facility_name=FACILITY_TYPED,
+            )
 
-    return intake.report_submit(
-        draft=intake.ReportDraft(
-            channel="web",
-            categories=list(categories),
-            narrative=narrative,
-            state=state,
-            facility_name=FACILITY_TYPED,
-        )
-    )
+    return submit
 
 
 @pytest.fixture
 def pending_screening(
-    screening_world: ScreeningWorld, django_capture_on_commit_callbacks: Any
+    screening_world: ScreeningWorld, protection_report_in: Any
 ) -> Any:
     """The team's pending screening of a child-labour report from Puebla (which
     the labour organisation received too)."""
     from remedia.protection.models import Screening
 
-    with django_capture_on_commit_callbacks(execute=True):
-        report_hand_in()
+    protection_report_in()
     return Screening.objects.get(organisation=screening_world.p.team)
