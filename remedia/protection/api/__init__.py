@@ -7,4 +7,11 @@ from __future__ import annotations
 
 from ninja import Router
 
+from remedia.protection.api.consent import router as consent_router
+from remedia.protection.api.directory import router as directory_router
+from remedia.protection.api.referrals import router as referrals_router
+
 router = Router(tags=["protection"])
+router.add_router("", directory_router)
+router.add_router("", consent_router)
+router.add_router("", referrals_router)
