@@ -52,12 +52,15 @@ class ServiceForm(forms.Form):
         widget=forms.NumberInput(attrs={"min": 0, "max": 110}),
     )
     sexes = forms.ChoiceField(
-        label=gettext_lazy("A quién atiende"), choices=ServedSexes.choices
+        label=gettext_lazy("A quién atiende"),
+        choices=ServedSexes.choices,
+        required=False,
     )
     timeframe = forms.ChoiceField(
         label=gettext_lazy("Plazo de respuesta a una canalización"),
         choices=Timeframe.choices,
         initial=Timeframe.ONE_DAY,
+        required=False,
     )
     phone = forms.CharField(
         label=gettext_lazy("Teléfono"), max_length=40, required=False

@@ -81,7 +81,7 @@ def service_list(*, viewer: Any, filters: ServiceFilters) -> QuerySet[Service]:
         return rows.order_by("institution", "name")
     kept = [
         service.pk
-        for service in rows.only(
+        for service in rows.select_related(None).only(
             "pk",
             "institution",
             "name",

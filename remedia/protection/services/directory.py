@@ -223,7 +223,11 @@ def service_clean(
     def merged(name: str) -> Any:
         return cleaned[name] if name in cleaned else getattr(current, name, None)
 
-    if "service_types" in cleaned and not cleaned["service_types"]:
+    if (
+        "service_types" in cleaned
+        and not cleaned["service_types"]
+        and not any(e["field"] == "service_types" for e in errors)
+    ):
         errors.append(
             {
                 "field": "service_types",
@@ -265,6 +269,11 @@ def service_create(*, user: User, data: dict[str, Any]) -> Service:
     return service
 
 
+def _to_the_millisecond(moment: datetime) -> datetime:
+    # JSON answers give times to the millisecond: what a client read back.
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
 def _seen_check(service: Service, seen: Any) -> None:
     if seen in (None, ""):
         return
@@ -273,7 +282,7 @@ def _seen_check(service: Service, seen: Any) -> None:
             seen = datetime.fromisoformat(seen)
         except ValueError:
             raise invalid("updated_at", _("Versión no válida.")) from None
-    if seen != service.updated_at:
+    if _to_the_millisecond(seen) != _to_the_millisecond(service.updated_at):
         raise invalid(
             "updated_at",
             _(
