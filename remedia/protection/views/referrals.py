@@ -205,7 +205,8 @@ def file_refer_view(request: HttpRequest, file_id: Any) -> HttpResponse:
         )
         return _refer_page(request, file, service=service, form=form)
     if service is None:
-        raise Http404
+        messages.error(request, _("Elija primero el servicio al que canaliza."))
+        return _refer_page(request, file, service=None, form=None, status=422)
     form = ReferralForm(request.POST, service=service, can_override=can_override)
     if form.is_valid():
         data = form.cleaned_data
