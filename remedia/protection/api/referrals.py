@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest
@@ -317,6 +318,17 @@ def referral_detail(request: HttpRequest, referral_id: str) -> dict[str, Any]:
     return _detail(request, request_user(request), referral_id)
 
 
+def _answered(
+    request: HttpRequest,
+    referral_id: str,
+    act: Callable[[Referral, User], Referral],
+) -> dict[str, Any]:
+    """One answer to a referral the caller sees, then the referral as it is now."""
+    user = request_user(request)
+    referral = act(referral_get_for_user(user=user, referral_id=referral_id), user)
+    return _detail(request, user, referral.pk)
+
+
 @router.post(
     "/referrals/{referral_id}/accept",
     response=ReferralDetail,
@@ -325,12 +337,13 @@ def referral_detail(request: HttpRequest, referral_id: str) -> dict[str, Any]:
 def referral_accept_op(
     request: HttpRequest, referral_id: str, payload: AnswerIn
 ) -> dict[str, Any]:
-    user = request_user(request)
-    referral = referral_get_for_user(user=user, referral_id=referral_id)
-    referral_accept(
-        referral=referral, user=user, version=payload.version, note=payload.note
+    return _answered(
+        request,
+        referral_id,
+        lambda r, user: referral_accept(
+            referral=r, user=user, version=payload.version, note=payload.note
+        ),
     )
-    return _detail(request, user, referral.pk)
 
 
 @router.post(
@@ -341,12 +354,13 @@ def referral_accept_op(
 def referral_reject_op(
     request: HttpRequest, referral_id: str, payload: RejectIn
 ) -> dict[str, Any]:
-    user = request_user(request)
-    referral = referral_get_for_user(user=user, referral_id=referral_id)
-    referral_reject(
-        referral=referral, user=user, version=payload.version, reason=payload.reason
+    return _answered(
+        request,
+        referral_id,
+        lambda r, user: referral_reject(
+            referral=r, user=user, version=payload.version, reason=payload.reason
+        ),
     )
-    return _detail(request, user, referral.pk)
 
 
 @router.post(
@@ -357,12 +371,13 @@ def referral_reject_op(
 def referral_done_op(
     request: HttpRequest, referral_id: str, payload: AnswerIn
 ) -> dict[str, Any]:
-    user = request_user(request)
-    referral = referral_get_for_user(user=user, referral_id=referral_id)
-    referral_done(
-        referral=referral, user=user, version=payload.version, note=payload.note
+    return _answered(
+        request,
+        referral_id,
+        lambda r, user: referral_done(
+            referral=r, user=user, version=payload.version, note=payload.note
+        ),
     )
-    return _detail(request, user, referral.pk)
 
 
 @router.post(
@@ -373,10 +388,11 @@ def referral_done_op(
 def referral_revoke_op(
     request: HttpRequest, referral_id: str, payload: RevokeIn
 ) -> dict[str, Any]:
-    user = request_user(request)
-    referral = referral_get_for_user(user=user, referral_id=referral_id)
-    referral_revoke(referral=referral, user=user, version=payload.version)
-    return _detail(request, user, referral.pk)
+    return _answered(
+        request,
+        referral_id,
+        lambda r, user: referral_revoke(referral=r, user=user, version=payload.version),
+    )
 
 
 @router.post(
@@ -387,13 +403,17 @@ def referral_revoke_op(
 def referral_counter_op(
     request: HttpRequest, referral_id: str, payload: CounterIn
 ) -> Status:
-    user = request_user(request)
-    referral = referral_get_for_user(user=user, referral_id=referral_id)
-    counter = referral_counter(
-        referral=referral,
-        user=user,
-        version=payload.version,
-        note=payload.note,
-        reason=str(payload.reason),
+    return Status(
+        201,
+        _answered(
+            request,
+            referral_id,
+            lambda r, user: referral_counter(
+                referral=r,
+                user=user,
+                version=payload.version,
+                note=payload.note,
+                reason=str(payload.reason),
+            ),
+        ),
     )
-    return Status(201, _detail(request, user, counter.pk))
