@@ -120,7 +120,7 @@ def _codes(
             {
                 "field": field,
                 "reason": _("No es un valor admitido: %(values)s.")
-                % {"values": ", ".join(unknown[:5])},
+                % {"values": ", ".join(c[:12] for c in unknown[:5])},
             }
         )
     return [c for c in codes if c in allowed]

@@ -26,6 +26,7 @@ from remedia.accounts import keys
 from remedia.accounts.models import User
 from remedia.accounts.permissions import Capability
 from remedia.accounts.selectors import organisations_for, user_can
+from remedia.core.audit import audit_record
 from remedia.core.errors import ApplicationError
 from remedia.core.forms import errors_onto, form_data
 from remedia.core.hooks import NavItem, Panel
@@ -150,6 +151,13 @@ def _refer_page(
     form: ReferralForm | None,
     status: int = 200,
 ) -> HttpResponse:
+    audit_record(
+        action="protection.consents_read",
+        actor=request_user(request),
+        organisation=file.organisation,
+        obj=file,
+        data={"page": "refer"},
+    )
     picker = _picker(request, file)
     allowed = sharing_allowed(file=file)
     services = list(
