@@ -509,7 +509,9 @@ def _lock(referral: Referral, version: Any) -> Referral:
     """The row, locked; refused if it changed since its author saw `version`."""
     seen = _version(version)
     locked = (
-        Referral.objects.select_for_update()
+        # Only the referral's row: its joins include nullable sides, which a
+        # server database refuses to lock.
+        Referral.objects.select_for_update(of=("self",))
         .select_related("file__organisation", "service", "to_organisation")
         .filter(pk=referral.pk)
         .first()
