@@ -9,7 +9,17 @@ class ProtectionConfig(AppConfig):
 
     def ready(self) -> None:
         from remedia.core.hooks import staff_nav_register
+        from remedia.protection import alerts
+        from remedia.protection.hooks import file_section_register
+        from remedia.protection.views.consent import consent_section
+        from remedia.protection.views.directory import services_nav
         from remedia.protection.views.export import export_nav
+        from remedia.protection.views.referrals import referral_section, referrals_nav
 
+        alerts.register()
+        file_section_register(consent_section)
+        file_section_register(referral_section)
+        staff_nav_register(referrals_nav)
+        staff_nav_register(services_nav)
         # Protection leads reach the de-identified export from the menu.
         staff_nav_register(export_nav)
