@@ -11,7 +11,7 @@ class ProtectionConfig(AppConfig):
         from remedia.cases.hooks import case_section_register
         from remedia.core.hooks import staff_nav_register
         from remedia.intake.hooks import staff_report_section_register
-        from remedia.protection import alerts, receivers
+        from remedia.protection import alerts, receivers, screening_alerts
         from remedia.protection.hooks import file_section_register
         from remedia.protection.panels import (
             screening_case_section,
@@ -19,12 +19,22 @@ class ProtectionConfig(AppConfig):
             screening_report_section,
             screenings_nav,
         )
+        from remedia.protection.views.consent import consent_section
+        from remedia.protection.views.directory import services_nav
         from remedia.protection.views.export import export_nav
+        from remedia.protection.views.referrals import referral_section, referrals_nav
 
-        receivers.connect()
         alerts.register()
+        file_section_register(consent_section)
+        file_section_register(referral_section)
+        staff_nav_register(referrals_nav)
+        staff_nav_register(services_nav)
         # Protection leads reach the de-identified export from the menu.
         staff_nav_register(export_nav)
+        # Screenings: opened by the intake's and cases' signals, announced,
+        # and shown on the report, case and file pages.
+        receivers.connect()
+        screening_alerts.register()
         staff_nav_register(screenings_nav)
         staff_report_section_register(screening_report_section)
         case_section_register(screening_case_section)

@@ -13,7 +13,7 @@ from django.test import Client
 
 from remedia.cases import services as cases
 from remedia.notifications.models import Notification
-from remedia.protection import alerts
+from remedia.protection import screening_alerts as alerts
 from remedia.protection.models import Screening
 from remedia.protection.services import screenings as services
 from remedia.protection.vocabulary import ScreeningStatus

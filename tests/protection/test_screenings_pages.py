@@ -92,7 +92,9 @@ def test_a_15_year_old_at_night_names_the_rule_and_shows_guidance(
     # As guidance, with the notice, the verify flags, the next steps and the file
     assert NOTICE in html
     assert "Orientación por verificar" in html
-    assert "/staff/proteccion/servicios/?type=child_protection" in html
+    assert "/staff/proteccion/servicios/?service_type=child_protection" in html
+    directory = client.get("/staff/proteccion/servicios/?service_type=child_protection")
+    assert directory.status_code == 200
     assert "Procuraduría de Protección de Niñas, Niños y Adolescentes" in html
     assert 'id="open-questions"' in html
     assert f"{page_of(pending_screening)}expediente/" in html

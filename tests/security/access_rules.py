@@ -590,6 +590,88 @@ def _directory(demo: Demo) -> list[Target]:
     ]
 
 
+# --- Protection: the services directory, a victim file's consents, referrals ----------
+
+
+def _protection_services(demo: Demo) -> list[Target]:
+    from remedia.protection.models import Service
+
+    service = demo.extra["service"]
+    return [
+        # The directory is shared data: protection and coordination staff read
+        # it (every staff role but a facility's officer); coordinators keep it.
+        Target(
+            "service (directory)",
+            {"service_id": str(service.pk)},
+            readers=holders("coordination.read") | holders("protection.read"),
+            writers=holders("coordination.write"),
+            watch=(Service, service.pk),
+        ),
+        missing(["service_id"]),
+    ]
+
+
+def _victim_files(demo: Demo) -> list[Target]:
+    """The strictest rule: the file's assigned workers (and their leads) only;
+    other organisations, handlers and coordinators alike get a 404."""
+    from remedia.protection.models import VictimFile
+
+    file = demo.extra["victim_file"]
+    return [
+        Target(
+            "victim file",
+            {"file_id": str(file.pk)},
+            readers={"protection"},
+            writers={"protection"},
+            orgs=demo.keys([file.organisation_id]),
+            watch=(VictimFile, file.pk),
+        ),
+        missing(["file_id"]),
+    ]
+
+
+def _consents(demo: Demo) -> list[Target]:
+    from remedia.protection.models import Consent
+
+    consent = demo.extra["consent"]
+    return [
+        Target(
+            "consent",
+            {"file_id": str(consent.file_id), "consent_id": str(consent.pk)},
+            readers={"protection"},
+            writers={"protection"},
+            orgs=demo.keys([consent.file.organisation_id]),
+            watch=(Consent, consent.pk),
+        ),
+        Target(
+            "consent under a missing file",
+            {"file_id": str(uuid.uuid4()), "consent_id": str(consent.pk)},
+        ),
+        missing(["file_id", "consent_id"]),
+    ]
+
+
+def _referrals(demo: Demo) -> list[Target]:
+    """Its file's readers, and the protection staff of the organisation it went
+    to (the coordination demo organisation has none: its coordinator gets 404)."""
+    from remedia.protection.models import Referral
+
+    referral = demo.extra["referral"]
+    return [
+        Target(
+            "referral",
+            {"referral_id": str(referral.pk)},
+            readers={"protection"} | holders("protection.read", ["coordination"]),
+            writers={"protection"} | holders("protection.write", ["coordination"]),
+            orgs=demo.keys(
+                [referral.from_organisation_id, referral.to_organisation_id]
+            ),
+            watch=(Referral, referral.pk),
+        ),
+        missing(["referral_id"]),
+    ]
+
+
 # --- The Django admin ---------------------------------------------------------------
 
 _ADMIN_ROUTE = re.compile(r"^/staff/admin/(?P<app>\w+)/(?P<model>\w+)/")
@@ -872,6 +954,30 @@ KINDS: list[Kind] = [
         r"^/staff/remediation/training/sanctions/|^/api/v1/remediation/sanctions/",
         frozenset({"sanction_id"}),
         _course_object("sanction_id", "SanctionProceeding"),
+    ),
+    Kind(
+        "protection service",
+        r"^/staff/proteccion/servicios/|^/api/v1/protection/services/",
+        frozenset({"service_id"}),
+        _protection_services,
+    ),
+    Kind(
+        "victim file",
+        r"^/staff/proteccion/expedientes/\{file_id\}|^/api/v1/protection/files/\{file_id\}",
+        frozenset({"file_id"}),
+        _victim_files,
+    ),
+    Kind(
+        "consent",
+        r"^/staff/proteccion/expedientes/|^/api/v1/protection/files/",
+        frozenset({"file_id", "consent_id"}),
+        _consents,
+    ),
+    Kind(
+        "referral",
+        r"^/staff/proteccion/canalizaciones/|^/api/v1/protection/referrals/",
+        frozenset({"referral_id"}),
+        _referrals,
     ),
     Kind(
         "screening",

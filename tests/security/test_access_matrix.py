@@ -184,7 +184,57 @@ def _extra_objects(demo: rules.Demo) -> None:
     demo.extra["notification"] = Notification.objects.create(
         user=handler, kind="case_assigned", key=str(case.pk), by_email=False
     )
+    _protection_objects(demo)
     _screenings(demo, case)
+
+
+def _protection_objects(demo: rules.Demo) -> None:
+    """A victim file of the protection demo user, its consents, a service of the
+    coordination organisation's (in Remedia) and a referral to it."""
+    from django.utils import timezone
+
+    from remedia.accounts.models import User
+    from remedia.protection.services.consent import consent_record
+    from remedia.protection.services.directory import service_create
+    from remedia.protection.services.files import file_open
+    from remedia.protection.services.referrals import referral_create
+
+    worker = User.objects.get(username="protection")
+    coordinator = User.objects.get(username="coordinator")
+    receiver = demo.org_id["coordination"]
+    demo.extra["service"] = service = service_create(
+        user=coordinator,
+        data={
+            "institution": "Secretaría del Trabajo del Estado de Puebla",
+            "name": "Inspección del trabajo",
+            "organisation_id": receiver,
+            "service_types": ["labour_inspection"],
+            "states": ["MX-PUE"],
+        },
+    )
+    demo.extra["victim_file"] = file = file_open(
+        organisation=worker.memberships.get().organisation,
+        opened_by=worker,
+        identity={"alias": "Luz", "story": "Trabaja de noche en un taller."},
+        fields={"age_at_identification": 15},
+    )
+    for scope, recipient in (("services", None), ("sharing", receiver)):
+        demo.extra["consent"] = consent_record(
+            file=file,
+            user=worker,
+            scope=scope,
+            given_by="caregiver",
+            given_on=timezone.localdate(),
+            recipient_id=recipient,
+        )
+    demo.extra["referral"] = referral_create(
+        file=file,
+        user=worker,
+        service_id=service.pk,
+        service_type="labour_inspection",
+        share=["age"],
+        needs="Inspección del taller.",
+    )
 
 
 def _screenings(demo: rules.Demo, case: Any) -> None:
@@ -264,7 +314,7 @@ _TALLY: dict[str, int] = {
     "pre_lookup": 0,
 }
 # Pages that show the form of a change (GET), entitled like the change.
-FORM_PAGES = r"/(edit|new)/$"
+FORM_PAGES = r"/(edit|new|editar|nuevo)/$"
 # Refusals that come before any object is looked up, alike for a missing id.
 PRE_LOOKUP = {400, 403, 422}
 _UNEXERCISED: list[str] = []

@@ -92,20 +92,22 @@ def consent_give(
     scope: str = ConsentScope.REPORTING,
     *,
     by: Staff | None = None,
-    given_by: str = ConsentGiver.PERSON,
+    given_by: str = ConsentGiver.CAREGIVER,
     recipient: Organisation | None = None,
     recipient_name: str = "",
 ) -> Consent:
-    """A consent row written straight to the model (the consent services are
-    another part's); `by` defaults to whoever opened the file."""
-    return Consent.objects.create(
+    """A consent recorded through the service; `by` defaults to whoever
+    opened the file, the giver to a caregiver (valid at any age)."""
+    from remedia.protection.services.consent import consent_record
+
+    return consent_record(
         file=file,
+        user=by.user if by else file.created_by,
         scope=scope,
-        recipient=recipient,
-        recipient_name=recipient_name,
         given_by=given_by,
         given_on=timezone.localdate(),
-        recorded_by=by.user if by else file.created_by,
+        recipient_id=recipient.pk if recipient else None,
+        recipient_name=recipient_name,
     )
 
 
@@ -128,6 +130,127 @@ def reporting_file_open(
     if consent:
         consent_give(file)
     return file
+
+
+# --- Consent, the services directory and referrals -------------------------------------
+
+
+def file_private_of(file: VictimFile, member: Staff) -> bytes | None:
+    """The file's private key as `member`'s grant opens it."""
+    from remedia.protection.services.grants import file_key
+
+    return file_key(
+        file=file, user=member.user, user_private_key=private_key_of(member.user)
+    )
+
+
+def directory_service(
+    *,
+    institution: str = "Procuraduría de Protección de Niñas, Niños y Adolescentes",
+    name: str = "Restitución de derechos",
+    organisation: Organisation | None = None,
+    service_types: list[str] | None = None,
+    states: list[str] | None = None,
+    national: bool = False,
+    timeframe: str = "1d",
+    **fields: Any,
+) -> Any:
+    """A service of the directory (as a coordinator keeps it; setup only)."""
+    from remedia.core.kit import full_clean
+    from remedia.protection.models import Service
+
+    service = Service(
+        institution=institution,
+        name=name,
+        organisation=organisation,
+        service_types=service_types or ["child_protection"],
+        states=[] if national else (states or ["MX-PUE"]),
+        national=national,
+        timeframe=timeframe,
+        **fields,
+    )
+    full_clean(service)
+    service.save()
+    return service
+
+
+def consent_given(
+    world: ProtectionWorld,
+    file: VictimFile,
+    scope: str,
+    *,
+    recipient: Organisation | None = None,
+    recipient_name: str = "",
+    given_by: str = "caregiver",
+    by: Staff | None = None,
+) -> Any:
+    """A consent recorded through the service (by the file's first worker)."""
+    from django.utils import timezone
+
+    from remedia.protection.services.consent import consent_record
+
+    return consent_record(
+        file=file,
+        user=(by or world.worker).user,
+        scope=scope,
+        given_by=given_by,
+        given_on=timezone.localdate(),
+        recipient_id=recipient.pk if recipient else None,
+        recipient_name=recipient_name,
+    )
+
+
+def consented_for(world: ProtectionWorld, file: VictimFile, service: Any) -> None:
+    """Consent for services and for sharing with the service's institution."""
+    consent_given(world, file, "services")
+    if service.organisation is not None:
+        consent_given(world, file, "sharing", recipient=service.organisation)
+    else:
+        consent_given(world, file, "sharing", recipient_name=service.institution)
+
+
+def referral_sent(
+    world: ProtectionWorld,
+    file: VictimFile,
+    service: Any,
+    *,
+    by: Staff | None = None,
+    share: tuple[str, ...] = ("name", "age"),
+    needs: str = "Restitución de derechos y un lugar seguro.",
+    **fields: Any,
+) -> Any:
+    """A referral sent through the service by the file's worker (consent given
+    beforehand by the caller)."""
+    from remedia.protection.services.referrals import referral_create
+
+    member = by or world.worker
+    return referral_create(
+        file=file,
+        user=member.user,
+        service_id=service.pk,
+        service_type=fields.pop("service_type", service.service_types[0]),
+        share=share,
+        needs=needs,
+        file_private=file_private_of(file, member),
+        **fields,
+    )
+
+
+@pytest.fixture
+def dif_service(protection_world: ProtectionWorld) -> Any:
+    """DIF Puebla's child-protection procuraduría, in Remedia, answers in a day."""
+    return directory_service(organisation=protection_world.dif)
+
+
+@pytest.fixture
+def minor_file(protection_world: ProtectionWorld) -> VictimFile:
+    """A 15-year-old's file, exploited in Puebla (the demo's first person)."""
+    return victim_file_open(
+        protection_world,
+        age_at_identification=15,
+        gender="feminine",
+        exploitation_state="MX-PUE",
+    )
 
 
 # --- Screenings -------------------------------------------------------------------------

@@ -69,11 +69,11 @@ DISMISS_REASON_MAX = 300
 
 def _notify(screenings: list[Screening]) -> None:
     """Tell each new screening's protection staff, after the commit."""
-    from remedia.protection import alerts
+    from remedia.protection import screening_alerts
 
     ids = [str(s.pk) for s in screenings]
     if ids:
-        transaction.on_commit(lambda: alerts.notify_screenings_pending(ids))
+        transaction.on_commit(lambda: screening_alerts.notify_screenings_pending(ids))
 
 
 def _create_pending(**fields: Any) -> Screening | None:

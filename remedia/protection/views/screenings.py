@@ -54,8 +54,6 @@ from remedia.protection.services import screenings as services
 from remedia.protection.vocabulary import ScreeningStatus
 
 LIST_PAGE_SIZE = 50
-# The services directory (its own page); a plain path where it is not mounted.
-SERVICES_PATH = "/staff/proteccion/servicios/"
 
 # The questionnaire in the order an interviewer asks, grouped.
 GROUPS: tuple[tuple[Any, tuple[str, ...]], ...] = (
@@ -178,14 +176,12 @@ def _origin(request: HttpRequest, screening: Screening) -> dict[str, bool]:
 
 
 def _services_url(service: str) -> str:
-    try:
-        base = reverse("protection:services")
-    except NoReverseMatch:
-        base = SERVICES_PATH
-    return f"{base}?type={service}"
+    """The services directory, filtered by the service a step calls for."""
+    return f"{reverse('protection:services')}?service_type={service}"
 
 
 def _file_url(file_id: Any) -> str | None:
+    # The file page is the files part's; until it is mounted, no link.
     try:
         return reverse("protection:file", kwargs={"file_id": file_id})
     except NoReverseMatch:

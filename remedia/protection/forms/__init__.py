@@ -1,0 +1,1 @@
+"""Forms of the protection pages, one module per noun."""
