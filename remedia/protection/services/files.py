@@ -428,7 +428,7 @@ def _locked(file: VictimFile, version: Any) -> VictimFile:
 
 
 def _save(file: VictimFile, fields: list[str]) -> None:
-    file.version = F("version") + 1  # type: ignore[assignment]
+    file.version = F("version") + 1
     file.save(update_fields=sorted({*fields, "version", "updated_at"}))
     file.refresh_from_db(fields=["version"])
 
@@ -452,6 +452,7 @@ def file_open(
     identity: dict[str, Any],
     identified_on: date | None = None,
     fields: dict[str, Any] | None = None,
+    identity_prefix: str = "",
 ) -> VictimFile:
     """Open a file in `organisation`, sealed; the opener is its first worker.
 
@@ -466,11 +467,11 @@ def file_open(
     cleaned: dict[str, str] = {}
     coded: dict[str, Any] = {}
     try:
-        cleaned = identity_clean(identity)
+        cleaned = identity_clean(identity, prefix=identity_prefix)
     except InvalidInput as exc:
         errors += exc.errors
     fields = dict(fields or {})
-    determination = {
+    determination: dict[str, Any] = {
         name: fields.pop(name)
         for name in ("trafficking_status", "trafficking_decided_by", "risk_level")
         if name in fields
@@ -864,7 +865,9 @@ def file_unassign(*, file: VictimFile, user: User, worker_id: Any) -> None:
     try:
         key = uuid.UUID(str(worker_id))
     except (TypeError, ValueError):
-        key = None
+        raise invalid(
+            "user_id", _("Esa persona no está asignada a este expediente.")
+        ) from None
     deleted, _rows = FileAssignment.objects.filter(file=file, user_id=key).delete()
     if not deleted:
         raise invalid("user_id", _("Esa persona no está asignada a este expediente."))

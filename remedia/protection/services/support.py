@@ -201,7 +201,7 @@ def support_action_add(
         else None
     )
     start, due = _dates(starts_on or timezone.localdate(), due_on, errors=errors)
-    if errors:
+    if errors or start is None:
         raise InvalidInput(errors)
     row = SupportAction(
         file=file,
@@ -235,7 +235,7 @@ def _locked(row: SupportAction, version: Any) -> SupportAction:
 
 
 def _save(row: SupportAction, fields: list[str]) -> None:
-    row.version = F("version") + 1  # type: ignore[assignment]
+    row.version = F("version") + 1
     row.save(update_fields=sorted({*fields, "version", "updated_at"}))
     row.refresh_from_db(fields=["version"])
 
@@ -388,4 +388,35 @@ def support_action_status(
         user=user,
         **{"from": previous, "to": status},
     )
+    return row
+
+
+@transaction.atomic
+def support_action_change(
+    *,
+    action: SupportAction,
+    user: User,
+    version: Any,
+    user_private_key: bytes | None = None,
+    changes: dict[str, Any] | None = None,
+    status: Any = None,
+    done_on: Any = None,
+) -> SupportAction:
+    """Edits and a status move of one action against the one version the user
+    saw: both are stored, or neither (the API's PATCH)."""
+    row = _locked(action, version)
+    if changes:
+        row = support_action_update(
+            action=row,
+            user=user,
+            version=row.version,
+            user_private_key=user_private_key,
+            changes=changes,
+        )
+    if status is not None:
+        row = support_action_status(
+            action=row, user=user, version=row.version, status=status, done_on=done_on
+        )
+    elif done_on is not None:
+        raise invalid("done_on", _("Diga también el estado: cumplida o descartada."))
     return row
