@@ -170,3 +170,21 @@ def rows_holding(model: Any, needles: list[str]) -> list[str]:
                     if any(v.encode() in blob for v in variants):
                         found.append(f"{table}.{name}: {needle}")
     return found
+
+
+@pytest.fixture
+def sign_in(client: Any, log_in_verified: Any) -> Any:
+    """`sign_in(member)`: the test client becomes `member`, logged in afresh
+    through the form (key unlocked in the session); members may come back."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.support.factories.accounts import totp_device
+
+    def enter(member: Staff) -> User:
+        client.logout()
+        if not TOTPDevice.objects.filter(user=member.user, confirmed=True).exists():
+            totp_device(member.user)
+        assert log_in_verified(member.user).status_code == 302
+        return member.user
+
+    return enter

@@ -250,17 +250,13 @@ class FileStatusForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    user_id = forms.ChoiceField(label=_("Persona del equipo de protección"))
+    """Who to assign or take off; the service checks who may be (the page
+    offers the organisation's protection workers)."""
 
-    def __init__(
-        self, *args: Any, workers: list[tuple[str, str]] | None = None, **kwargs: Any
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        if workers is None:
-            # The service checks who may be assigned; any id reaches it.
-            self.fields["user_id"] = forms.CharField()
-        else:
-            _choices(self, "user_id").choices = blank(workers)
+    user_id = forms.CharField(
+        label=_("Persona del equipo de protección"),
+        error_messages={"required": _("Elija a una persona.")},
+    )
 
 
 class NoteForm(forms.Form):

@@ -37,7 +37,7 @@ class SupportActionForm(forms.Form):
     )
     owner_organisation_id = forms.ChoiceField(label=_("Institución responsable"))
     owner_id = forms.ChoiceField(label=_("Persona responsable"), required=False)
-    starts_on = forms.DateField(label=_("Inicio"), widget=DateInput())
+    starts_on = forms.DateField(label=_("Fecha de inicio"), widget=DateInput())
     due_on = forms.DateField(
         label=_("Fecha límite"), required=False, widget=DateInput()
     )

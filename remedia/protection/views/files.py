@@ -435,12 +435,9 @@ def detail_page(
             ),
             facility_form_version=file.version,
             facility_form=bound.get("facility"),
-            assign_form=(
-                bound.get("assignments")
-                or AssignForm(auto_id="assign_%s", workers=workers)
-            )
-            if supervises
-            else None,
+            assign_form=bound.get("assignments")
+            or (AssignForm(auto_id="assign_%s") if supervises else None),
+            assign_workers=workers,
             note_form=bound.get("notes") or NoteForm(auto_id="note_%s"),
             report_form=bound.get("reports") or ReportLinkForm(auto_id="report_%s"),
             report_choices=file_report_choices(viewer=request.user, file=file),
@@ -678,7 +675,7 @@ def file_assign_view(request: HttpRequest, file_id: Any) -> HttpResponse:
         request,
         file_id,
         section="assignments",
-        make_form=lambda data, f: AssignForm(data, auto_id="assign_%s", workers=None),
+        make_form=lambda data, f: AssignForm(data, auto_id="assign_%s"),
         act=act,
     )
 
@@ -696,7 +693,7 @@ def file_unassign_view(request: HttpRequest, file_id: Any) -> HttpResponse:
         request,
         file_id,
         section="assignments",
-        make_form=lambda data, f: AssignForm(data, auto_id="assign_%s", workers=None),
+        make_form=lambda data, f: AssignForm(data, auto_id="assign_%s"),
         act=act,
     )
 
