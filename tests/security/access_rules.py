@@ -643,6 +643,63 @@ def _notifications(demo: Demo) -> list[Target]:
     ]
 
 
+def _victim_files(demo: Demo) -> list[Target]:
+    """A victim file: its assigned workers and the organisation's protection leads
+    read and write it; everyone else, the same organisation's staff included,
+    gets the 404 of a missing file (docs/security.md, selectors/files.py)."""
+    from remedia.protection.models import VictimFile
+
+    file = demo.extra["victim_file"]
+    unassigned = demo.extra["victim_file_unassigned"]
+    orgs = demo.keys([file.organisation_id])
+    return [
+        Target(
+            "victim file of its worker",
+            {"file_id": str(file.pk)},
+            readers={"protection"},
+            writers={"protection"},
+            orgs=orgs,
+            watch=(VictimFile, file.pk),
+        ),
+        # A file of the same team that the demo's worker is not assigned to.
+        Target(
+            "victim file of a colleague",
+            {"file_id": str(unassigned.pk)},
+            orgs=orgs,
+            watch=(VictimFile, unassigned.pk),
+        ),
+        missing(["file_id"]),
+    ]
+
+
+def _support_actions(demo: Demo) -> list[Target]:
+    from remedia.protection.models import SupportAction
+
+    action = demo.extra["support_action"]
+    other = demo.extra["victim_file_second"]
+    return [
+        Target(
+            "support action of its file",
+            {"file_id": str(action.file_id), "action_id": str(action.pk)},
+            readers={"protection"},
+            writers={"protection"},
+            orgs=demo.keys([action.file.organisation_id]),
+            watch=(SupportAction, action.pk),
+        ),
+        Target(
+            "support action under another file of the same worker",
+            {"file_id": str(other.pk), "action_id": str(action.pk)},
+            same_as={"file_id": str(other.pk), "action_id": str(uuid.uuid4())},
+        ),
+        missing(["file_id", "action_id"]),
+    ]
+
+
+_FILE = (
+    r"^/staff/proteccion/expedientes/\{file_id\}|^/api/v1/protection/files/\{file_id\}"
+)
+
+
 KINDS: list[Kind] = [
     Kind(
         "notification",
@@ -827,6 +884,13 @@ KINDS: list[Kind] = [
         r"^/staff/remediation/training/sanctions/|^/api/v1/remediation/sanctions/",
         frozenset({"sanction_id"}),
         _course_object("sanction_id", "SanctionProceeding"),
+    ),
+    Kind("victim file", _FILE, frozenset({"file_id"}), _victim_files),
+    Kind(
+        "support action",
+        _FILE,
+        frozenset({"file_id", "action_id"}),
+        _support_actions,
     ),
     Kind(
         "organisation (directory)",

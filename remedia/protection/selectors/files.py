@@ -21,6 +21,7 @@ from remedia.accounts.models import User
 from remedia.accounts.permissions import Capability, roles_with
 from remedia.accounts.selectors import get_scoped, organisations_for
 from remedia.cases.models import Case
+from remedia.core.kit import clean_text
 from remedia.core.sealed import json_open, note_open
 from remedia.intake.models import Report, ReportRecipient
 from remedia.intake.selectors import report_list
@@ -138,8 +139,9 @@ def file_list(
         qs = qs.filter(
             Exists(FileAssignment.objects.filter(file=OuterRef("pk"), user=viewer))
         )
-    if f.number:
-        qs = qs.filter(number__icontains=f.number.strip()[:16])
+    number = clean_text(f.number or "")[:16]
+    if number:
+        qs = qs.filter(number__icontains=number)
     today = timezone.localdate()
     return (
         qs.select_related("facility")
