@@ -69,17 +69,6 @@ class SupportActionPatchIn(Schema):
     done_on: date | None = None
 
 
-_EDITS = (
-    "support_type",
-    "objective",
-    "action",
-    "owner_id",
-    "owner_organisation_id",
-    "starts_on",
-    "due_on",
-)
-
-
 def _one(request: HttpRequest, file_id: str, action_id: Any) -> dict[str, Any]:
     file = file_of(request, file_id)
     private = file_key(
@@ -142,7 +131,7 @@ def support_patch_api(
         name: getattr(payload, name).value
         if name == "support_type" and payload.support_type
         else getattr(payload, name)
-        for name in _EDITS
+        for name in services.SUPPORT_EDITABLE
         if name in given
     }
     services.support_action_change(

@@ -9,9 +9,7 @@ a missing file gives.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
@@ -21,6 +19,7 @@ from remedia.accounts.models import User
 from remedia.accounts.permissions import Capability, roles_with
 from remedia.accounts.selectors import get_scoped, organisations_for
 from remedia.cases.models import Case
+from remedia.cases.services import OpenNote
 from remedia.core.kit import clean_text
 from remedia.core.sealed import json_open, note_open
 from remedia.intake.models import Report, ReportRecipient
@@ -168,14 +167,6 @@ def file_list(
 
 
 # --- One file, opened ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class OpenNote:
-    id: uuid.UUID
-    author: str
-    body: str
-    created_at: datetime
 
 
 @dataclass(frozen=True)

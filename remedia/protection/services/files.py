@@ -16,10 +16,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -53,6 +53,7 @@ from remedia.protection.models import (
     FileAssignment,
     FileNote,
     FileNumber,
+    SupportAction,
     VictimFile,
 )
 from remedia.protection.selectors.files import (
@@ -414,23 +415,37 @@ def _determination_clean(data: dict[str, Any], *, user: User) -> dict[str, Any]:
 # --- Locking and saving -------------------------------------------------------------
 
 
-def _locked(file: VictimFile, version: Any) -> VictimFile:
-    """The file's row, locked, if nobody changed it since `version`."""
+Versioned = TypeVar("Versioned", VictimFile, SupportAction)
+
+
+def locked_at(
+    rows: QuerySet[Versioned], *, pk: Any, version: Any, stale: Any = None
+) -> Versioned:
+    """The row, locked, if nobody changed it since `version` (`StaleVersion`)."""
     expected = version_parse(version)
-    locked = (
-        VictimFile.objects.select_for_update()
-        .select_related("organisation", "facility")
-        .get(pk=file.pk)
-    )
+    locked = rows.select_for_update().get(pk=pk)
     if locked.version != expected:
-        raise StaleVersion()
+        raise StaleVersion(stale)
     return locked
 
 
+def saved_versioned(row: VictimFile | SupportAction, fields: list[str]) -> None:
+    """Save the fields and move the version on."""
+    row.version = F("version") + 1
+    row.save(update_fields=sorted({*fields, "version", "updated_at"}))
+    row.refresh_from_db(fields=["version"])
+
+
+def _locked(file: VictimFile, version: Any) -> VictimFile:
+    return locked_at(
+        VictimFile.objects.select_related("organisation", "facility"),
+        pk=file.pk,
+        version=version,
+    )
+
+
 def _save(file: VictimFile, fields: list[str]) -> None:
-    file.version = F("version") + 1
-    file.save(update_fields=sorted({*fields, "version", "updated_at"}))
-    file.refresh_from_db(fields=["version"])
+    saved_versioned(file, fields)
 
 
 def _number_next(year: int) -> str:

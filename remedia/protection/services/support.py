@@ -18,7 +18,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -31,11 +30,11 @@ from remedia.protection.models import SupportAction, VictimFile
 from remedia.protection.selectors.support import support_texts
 from remedia.protection.services.files import (
     KeyLocked,
-    StaleVersion,
     date_check,
     date_not_future,
     file_writer_require,
-    version_parse,
+    locked_at,
+    saved_versioned,
 )
 from remedia.protection.services.grants import file_key
 from remedia.protection.vocabulary import SupportStatus, SupportType
@@ -58,6 +57,16 @@ SUPPORT_TRANSITIONS: dict[str, frozenset[str]] = {
     SupportStatus.DROPPED: frozenset({SupportStatus.PLANNED, SupportStatus.ONGOING}),
 }
 CLOSED_SUPPORT = frozenset({SupportStatus.DONE, SupportStatus.DROPPED})
+# What `support_action_update` changes.
+SUPPORT_EDITABLE = (
+    "support_type",
+    "objective",
+    "action",
+    "owner_id",
+    "owner_organisation_id",
+    "starts_on",
+    "due_on",
+)
 
 _STALE = _(
     "Otra persona cambió esta acción del plan mientras usted la editaba; no se "
@@ -223,21 +232,14 @@ def support_action_add(
 
 
 def _locked(row: SupportAction, version: Any) -> SupportAction:
-    expected = version_parse(version)
-    locked = (
-        SupportAction.objects.select_for_update()
-        .select_related("file", "file__organisation", "owner_organisation")
-        .get(pk=row.pk)
+    return locked_at(
+        SupportAction.objects.select_related(
+            "file", "file__organisation", "owner_organisation"
+        ),
+        pk=row.pk,
+        version=version,
+        stale=_STALE,
     )
-    if locked.version != expected:
-        raise StaleVersion(_STALE)
-    return locked
-
-
-def _save(row: SupportAction, fields: list[str]) -> None:
-    row.version = F("version") + 1
-    row.save(update_fields=sorted({*fields, "version", "updated_at"}))
-    row.refresh_from_db(fields=["version"])
 
 
 @transaction.atomic
@@ -254,16 +256,7 @@ def support_action_update(
     reader's key (the other text is kept)."""
     file = action.file
     file_writer_require(file=file, user=user)
-    allowed = {
-        "support_type",
-        "objective",
-        "action",
-        "owner_id",
-        "owner_organisation_id",
-        "starts_on",
-        "due_on",
-    }
-    unknown = sorted(set(changes) - allowed)
+    unknown = sorted(set(changes) - set(SUPPORT_EDITABLE))
     if unknown:
         raise InvalidInput(
             [{"field": n, "reason": _("Este campo no se admite.")} for n in unknown]
@@ -326,7 +319,7 @@ def support_action_update(
     if not changed:
         return row
     full_clean(row, validate_unique=False)
-    _save(row, changed)
+    saved_versioned(row, changed)
     _audit(
         "protection.support_updated",
         row=row,
@@ -381,7 +374,7 @@ def support_action_status(
         )
     row.status = status
     row.done_on = day
-    _save(row, ["status", "done_on"])
+    saved_versioned(row, ["status", "done_on"])
     _audit(
         "protection.support_status_changed",
         row=row,

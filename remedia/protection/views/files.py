@@ -436,12 +436,12 @@ def detail_page(
             facility_form_version=file.version,
             facility_form=bound.get("facility"),
             assign_form=bound.get("assignments")
-            or (AssignForm(auto_id="assign_%s") if supervises else None),
+            or (AssignForm(auto_id="assignments_%s") if supervises else None),
             assign_workers=workers,
-            note_form=bound.get("notes") or NoteForm(auto_id="note_%s"),
-            report_form=bound.get("reports") or ReportLinkForm(auto_id="report_%s"),
+            note_form=bound.get("notes") or NoteForm(auto_id="notes_%s"),
+            report_form=bound.get("reports") or ReportLinkForm(auto_id="reports_%s"),
             report_choices=file_report_choices(viewer=request.user, file=file),
-            case_form=bound.get("cases") or CaseLinkForm(auto_id="case_%s"),
+            case_form=bound.get("cases") or CaseLinkForm(auto_id="cases_%s"),
             support_form=bound.get("support")
             or support_action_form(
                 file,
@@ -516,271 +516,179 @@ def file_action(
     return detail_page(request, file, bound={key or section: form}, status=status)
 
 
-@login_required
-@require_POST
-def file_identity_view(request: HttpRequest, file_id: Any) -> HttpResponse:
-    def act(file: VictimFile, user: User, form: Any) -> str:
-        services.file_identity_update(
-            file=file,
-            user=user,
-            version=form.cleaned_data["version"],
-            user_private_key=keys.request_private_key(request),
-            identity=form.identity(),
+def form_view(
+    *,
+    section: str,
+    form: Callable[..., forms.Form],
+    act: Callable[[HttpRequest, VictimFile, User, Any], str],
+    targets: bool = False,
+) -> Callable[[HttpRequest, Any], HttpResponse]:
+    """A POST view for one form of the file's page (`file_action`).
+
+    `form` is called with the posted data (and the statuses the file may move
+    to, with `targets`); `act(request, file, user, form)` calls one service
+    and returns the success message.
+    """
+
+    def make_form(data: Any, file: VictimFile) -> forms.Form:
+        extra = (
+            {"targets": sorted(services.FILE_TRANSITIONS[file.status])}
+            if targets
+            else {}
         )
-        return _("Identidad guardada, cifrada.")
+        return form(data, auto_id=f"{section}_%s", **extra)
 
-    return file_action(
-        request,
-        file_id,
-        section="identity",
-        make_form=lambda data, f: IdentityForm(data, auto_id="identity_%s"),
-        act=act,
-    )
-
-
-@login_required
-@require_POST
-def file_fields_view(request: HttpRequest, file_id: Any) -> HttpResponse:
-    def act(file: VictimFile, user: User, form: Any) -> str:
-        services.file_update(
-            file=file,
-            user=user,
-            version=form.cleaned_data["version"],
-            changes=form.changes(),
+    @login_required
+    @require_POST
+    def view(request: HttpRequest, file_id: Any) -> HttpResponse:
+        return file_action(
+            request,
+            file_id,
+            section=section,
+            make_form=make_form,
+            act=lambda file, user, bound: act(request, file, user, bound),
         )
-        return _("Datos del expediente guardados.")
 
-    return file_action(
-        request,
-        file_id,
-        section="fields",
-        make_form=lambda data, f: FileFieldsForm(data, auto_id="fields_%s"),
-        act=act,
+    return view
+
+
+def _identity(request: HttpRequest, file: VictimFile, user: User, form: Any) -> str:
+    services.file_identity_update(
+        file=file,
+        user=user,
+        version=form.cleaned_data["version"],
+        user_private_key=keys.request_private_key(request),
+        identity=form.identity(),
     )
+    return _("Identidad guardada, cifrada.")
 
 
-@login_required
-@require_POST
-def file_trafficking_view(request: HttpRequest, file_id: Any) -> HttpResponse:
-    def act(file: VictimFile, user: User, form: Any) -> str:
-        file = services.file_trafficking_determine(
-            file=file,
-            user=user,
-            version=form.cleaned_data["version"],
-            status=form.cleaned_data["trafficking_status"],
-            decided_by=form.cleaned_data["trafficking_decided_by"],
-        )
-        return _("Situación de trata: %(status)s.") % {
-            "status": file.get_trafficking_status_display()
-        }
-
-    return file_action(
-        request,
-        file_id,
-        section="trafficking",
-        make_form=lambda data, f: TraffickingForm(data, auto_id="trafficking_%s"),
-        act=act,
+def _fields(request: HttpRequest, file: VictimFile, user: User, form: Any) -> str:
+    services.file_update(
+        file=file,
+        user=user,
+        version=form.cleaned_data["version"],
+        changes=form.changes(),
     )
+    return _("Datos del expediente guardados.")
 
 
-@login_required
-@require_POST
-def file_risk_view(request: HttpRequest, file_id: Any) -> HttpResponse:
-    def act(file: VictimFile, user: User, form: Any) -> str:
-        file = services.file_risk_assess(
-            file=file,
-            user=user,
-            version=form.cleaned_data["version"],
-            risk_level=form.cleaned_data["risk_level"],
-        )
-        return _("Riesgo valorado: %(level)s.") % {
-            "level": file.get_risk_level_display()
-        }
-
-    return file_action(
-        request,
-        file_id,
-        section="risk",
-        make_form=lambda data, f: RiskForm(data, auto_id="risk_%s"),
-        act=act,
+def _trafficking(request: HttpRequest, file: VictimFile, user: User, form: Any) -> str:
+    file = services.file_trafficking_determine(
+        file=file,
+        user=user,
+        version=form.cleaned_data["version"],
+        status=form.cleaned_data["trafficking_status"],
+        decided_by=form.cleaned_data["trafficking_decided_by"],
     )
+    return _("Situación de trata: %(status)s.") % {
+        "status": file.get_trafficking_status_display()
+    }
 
 
-@login_required
-@require_POST
-def file_status_view(request: HttpRequest, file_id: Any) -> HttpResponse:
-    def act(file: VictimFile, user: User, form: Any) -> str:
-        file = services.file_status_change(
-            file=file,
-            user=user,
-            version=form.cleaned_data["version"],
-            status=form.cleaned_data["status"],
-            closure_reason=form.cleaned_data["closure_reason"],
-        )
-        return _("Estado del expediente: %(status)s.") % {
-            "status": file.get_status_display()
-        }
-
-    return file_action(
-        request,
-        file_id,
-        section="status",
-        make_form=lambda data, f: FileStatusForm(
-            data,
-            auto_id="status_%s",
-            targets=sorted(services.FILE_TRANSITIONS[f.status]),
-        ),
-        act=act,
+def _risk(request: HttpRequest, file: VictimFile, user: User, form: Any) -> str:
+    file = services.file_risk_assess(
+        file=file,
+        user=user,
+        version=form.cleaned_data["version"],
+        risk_level=form.cleaned_data["risk_level"],
     )
+    return _("Riesgo valorado: %(level)s.") % {"level": file.get_risk_level_display()}
 
 
-@login_required
-@require_POST
-def file_facility_view(request: HttpRequest, file_id: Any) -> HttpResponse:
-    def act(file: VictimFile, user: User, form: Any) -> str:
-        file = services.file_update(
-            file=file,
-            user=user,
-            version=form.cleaned_data["version"],
-            changes={"facility_id": form.cleaned_data["facility_id"] or None},
-        )
-        if file.facility is None:
-            return _("El expediente ya no está ligado a un centro de trabajo.")
-        return _("Expediente ligado a %(name)s.") % {"name": file.facility.name}
-
-    return file_action(
-        request,
-        file_id,
-        section="facility",
-        make_form=lambda data, f: FacilityForm(data),
-        act=act,
+def _status(request: HttpRequest, file: VictimFile, user: User, form: Any) -> str:
+    file = services.file_status_change(
+        file=file,
+        user=user,
+        version=form.cleaned_data["version"],
+        status=form.cleaned_data["status"],
+        closure_reason=form.cleaned_data["closure_reason"],
     )
+    return _("Estado del expediente: %(status)s.") % {
+        "status": file.get_status_display()
+    }
 
 
-@login_required
-@require_POST
-def file_assign_view(request: HttpRequest, file_id: Any) -> HttpResponse:
-    def act(file: VictimFile, user: User, form: Any) -> str:
-        assignment = services.file_assign(
-            file=file,
-            user=user,
-            worker_id=form.cleaned_data["user_id"],
-            user_private_key=keys.request_private_key(request),
-        )
-        return _("%(name)s quedó asignada(o) al expediente.") % {
-            "name": _worker_name(assignment.user)
-        }
-
-    return file_action(
-        request,
-        file_id,
-        section="assignments",
-        make_form=lambda data, f: AssignForm(data, auto_id="assign_%s"),
-        act=act,
+def _facility(request: HttpRequest, file: VictimFile, user: User, form: Any) -> str:
+    file = services.file_update(
+        file=file,
+        user=user,
+        version=form.cleaned_data["version"],
+        changes={"facility_id": form.cleaned_data["facility_id"] or None},
     )
+    if file.facility is None:
+        return _("El expediente ya no está ligado a un centro de trabajo.")
+    return _("Expediente ligado a %(name)s.") % {"name": file.facility.name}
 
 
-@login_required
-@require_POST
-def file_unassign_view(request: HttpRequest, file_id: Any) -> HttpResponse:
-    def act(file: VictimFile, user: User, form: Any) -> str:
-        services.file_unassign(
-            file=file, user=user, worker_id=form.cleaned_data["user_id"]
-        )
-        return _("La persona ya no está asignada; su acceso al expediente se retiró.")
-
-    return file_action(
-        request,
-        file_id,
-        section="assignments",
-        make_form=lambda data, f: AssignForm(data, auto_id="assign_%s"),
-        act=act,
+def _assign(request: HttpRequest, file: VictimFile, user: User, form: Any) -> str:
+    assignment = services.file_assign(
+        file=file,
+        user=user,
+        worker_id=form.cleaned_data["user_id"],
+        user_private_key=keys.request_private_key(request),
     )
+    return _("%(name)s quedó asignada(o) al expediente.") % {
+        "name": _worker_name(assignment.user)
+    }
 
 
-@login_required
-@require_POST
-def file_note_view(request: HttpRequest, file_id: Any) -> HttpResponse:
-    def act(file: VictimFile, user: User, form: Any) -> str:
-        services.file_note_add(file=file, user=user, body=form.cleaned_data["body"])
-        return _("Nota guardada, cifrada.")
+def _unassign(request: HttpRequest, file: VictimFile, user: User, form: Any) -> str:
+    services.file_unassign(file=file, user=user, worker_id=form.cleaned_data["user_id"])
+    return _("La persona ya no está asignada; su acceso al expediente se retiró.")
 
-    return file_action(
-        request,
-        file_id,
-        section="notes",
-        make_form=lambda data, f: NoteForm(data, auto_id="note_%s"),
-        act=act,
+
+def _note(request: HttpRequest, file: VictimFile, user: User, form: Any) -> str:
+    services.file_note_add(file=file, user=user, body=form.cleaned_data["body"])
+    return _("Nota guardada, cifrada.")
+
+
+def _report_link(request: HttpRequest, file: VictimFile, user: User, form: Any) -> str:
+    services.file_report_link(
+        file=file, user=user, report_id=form.cleaned_data["report_id"]
     )
+    return _("Denuncia ligada al expediente.")
 
 
-@login_required
-@require_POST
-def file_report_link_view(request: HttpRequest, file_id: Any) -> HttpResponse:
-    def act(file: VictimFile, user: User, form: Any) -> str:
-        services.file_report_link(
-            file=file, user=user, report_id=form.cleaned_data["report_id"]
-        )
-        return _("Denuncia ligada al expediente.")
-
-    return file_action(
-        request,
-        file_id,
-        section="reports",
-        make_form=lambda data, f: ReportLinkForm(data, auto_id="report_%s"),
-        act=act,
+def _report_unlink(
+    request: HttpRequest, file: VictimFile, user: User, form: Any
+) -> str:
+    services.file_report_unlink(
+        file=file, user=user, report_id=form.cleaned_data["report_id"]
     )
+    return _("La denuncia ya no está ligada al expediente.")
 
 
-@login_required
-@require_POST
-def file_report_unlink_view(request: HttpRequest, file_id: Any) -> HttpResponse:
-    def act(file: VictimFile, user: User, form: Any) -> str:
-        services.file_report_unlink(
-            file=file, user=user, report_id=form.cleaned_data["report_id"]
-        )
-        return _("La denuncia ya no está ligada al expediente.")
-
-    return file_action(
-        request,
-        file_id,
-        section="reports",
-        make_form=lambda data, f: ReportLinkForm(data, auto_id="report_%s"),
-        act=act,
+def _case_link(request: HttpRequest, file: VictimFile, user: User, form: Any) -> str:
+    case = services.file_case_link(
+        file=file, user=user, case_ref=form.cleaned_data["case"]
     )
+    return _("Caso %(number)s ligado al expediente.") % {"number": case.number}
 
 
-@login_required
-@require_POST
-def file_case_link_view(request: HttpRequest, file_id: Any) -> HttpResponse:
-    def act(file: VictimFile, user: User, form: Any) -> str:
-        case = services.file_case_link(
-            file=file, user=user, case_ref=form.cleaned_data["case"]
-        )
-        return _("Caso %(number)s ligado al expediente.") % {"number": case.number}
-
-    return file_action(
-        request,
-        file_id,
-        section="cases",
-        make_form=lambda data, f: CaseLinkForm(data, auto_id="case_%s"),
-        act=act,
-    )
+def _case_unlink(request: HttpRequest, file: VictimFile, user: User, form: Any) -> str:
+    services.file_case_unlink(file=file, user=user, case_id=form.cleaned_data["case"])
+    return _("El caso ya no está ligado al expediente.")
 
 
-@login_required
-@require_POST
-def file_case_unlink_view(request: HttpRequest, file_id: Any) -> HttpResponse:
-    def act(file: VictimFile, user: User, form: Any) -> str:
-        services.file_case_unlink(
-            file=file, user=user, case_id=form.cleaned_data["case"]
-        )
-        return _("El caso ya no está ligado al expediente.")
-
-    return file_action(
-        request,
-        file_id,
-        section="cases",
-        make_form=lambda data, f: CaseLinkForm(data, auto_id="case_%s"),
-        act=act,
-    )
+file_identity_view = form_view(section="identity", form=IdentityForm, act=_identity)
+file_fields_view = form_view(section="fields", form=FileFieldsForm, act=_fields)
+file_trafficking_view = form_view(
+    section="trafficking", form=TraffickingForm, act=_trafficking
+)
+file_risk_view = form_view(section="risk", form=RiskForm, act=_risk)
+file_status_view = form_view(
+    section="status", form=FileStatusForm, act=_status, targets=True
+)
+file_facility_view = form_view(section="facility", form=FacilityForm, act=_facility)
+file_assign_view = form_view(section="assignments", form=AssignForm, act=_assign)
+file_unassign_view = form_view(section="assignments", form=AssignForm, act=_unassign)
+file_note_view = form_view(section="notes", form=NoteForm, act=_note)
+file_report_link_view = form_view(
+    section="reports", form=ReportLinkForm, act=_report_link
+)
+file_report_unlink_view = form_view(
+    section="reports", form=ReportLinkForm, act=_report_unlink
+)
+file_case_link_view = form_view(section="cases", form=CaseLinkForm, act=_case_link)
+file_case_unlink_view = form_view(section="cases", form=CaseLinkForm, act=_case_unlink)
