@@ -251,6 +251,24 @@ def _past_day(value: Any, *, field: str) -> date:
     return date_not_future(day, field=field)
 
 
+def transition_require(
+    *,
+    previous: str,
+    status: str,
+    transitions: dict[str, frozenset[str]],
+    labels: dict[str, Any],
+    same: Any,
+    refused: Any,
+) -> None:
+    """`status` may follow `previous`; otherwise the reason, on the field `status`."""
+    if status == previous:
+        raise invalid("status", same)
+    if status not in transitions[previous]:
+        raise invalid(
+            "status", refused % {"from": labels[previous], "to": labels[status]}
+        )
+
+
 def _choice(value: Any, *, field: str, choices: Any) -> str:
     if not isinstance(value, str) or value not in choices:
         raise invalid(field, _("Elija una opción de la lista."))
@@ -747,17 +765,14 @@ def file_status_change(
         raise invalid("closure_reason", _("El motivo de cierre solo se da al cerrar."))
     file = _locked(file, version)
     previous = file.status
-    if status == previous:
-        raise invalid("status", _("El expediente ya está en ese estado."))
-    if status not in FILE_TRANSITIONS[previous]:
-        raise invalid(
-            "status",
-            _("Un expediente «%(from)s» no puede pasar a «%(to)s».")
-            % {
-                "from": FileStatus(previous).label,
-                "to": FileStatus(status).label,
-            },
-        )
+    transition_require(
+        previous=previous,
+        status=status,
+        transitions=FILE_TRANSITIONS,
+        labels=dict(FileStatus.choices),
+        same=_("El expediente ya está en ese estado."),
+        refused=_("Un expediente «%(from)s» no puede pasar a «%(to)s»."),
+    )
     file.status = status
     file.closure_reason = closure_reason
     file.closed_at = timezone.now() if closing else None

@@ -35,6 +35,7 @@ from remedia.protection.services.files import (
     file_writer_require,
     locked_at,
     saved_versioned,
+    transition_require,
 )
 from remedia.protection.services.grants import file_key
 from remedia.protection.vocabulary import SupportStatus, SupportType
@@ -361,17 +362,14 @@ def support_action_status(
         )
     row = _locked(action, version)
     previous = row.status
-    if status == previous:
-        raise invalid("status", _("La acción ya está en ese estado."))
-    if status not in SUPPORT_TRANSITIONS[previous]:
-        raise invalid(
-            "status",
-            _("Una acción «%(from)s» no puede pasar a «%(to)s».")
-            % {
-                "from": SupportStatus(previous).label,
-                "to": SupportStatus(status).label,
-            },
-        )
+    transition_require(
+        previous=previous,
+        status=status,
+        transitions=SUPPORT_TRANSITIONS,
+        labels=dict(SupportStatus.choices),
+        same=_("La acción ya está en ese estado."),
+        refused=_("Una acción «%(from)s» no puede pasar a «%(to)s»."),
+    )
     row.status = status
     row.done_on = day
     saved_versioned(row, ["status", "done_on"])
