@@ -430,3 +430,58 @@ def test_an_action_under_another_file_is_404(
     )
     assert response.status_code == 404
     assert SupportAction.objects.get().status == "planned"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"version": "uno"},
+        {"version": 10**30, "gender": "feminine"},
+        {"version": 1, "age_at_identification": "quince"},
+        {"version": 1, "age_at_identification": True},
+        {"version": 1, "identity": "Lucía"},
+        {"version": 1, "identity": {"story": "x" * 9000}},
+        {"version": 1, "exploitation_types": "forced_labour"},
+        {"version": 1, "facility_id": "no-es-un-id"},
+        {"version": 1, "identified_on": "2026-13-45"},
+        {"version": 1, "recruitment_state": "\x00"},
+        {"version": 1, "citizenship": "é"},
+        {"version": 1, "status": "closed", "closure_reason": "tired"},
+        {"version": 1, "trafficking_decided_by": "court_or_prosecution"},
+        [],
+        "texto",
+    ],
+)
+def test_malformed_edits_are_refused_without_a_server_error(
+    client, protection_world: ProtectionWorld, body: Any
+) -> None:
+    world = protection_world
+    file = victim_file_open(world)
+    response = call(client, world.worker, "patch", api_file_url(file), body)
+    assert 400 <= response.status_code < 500, response.content
+    assert stored(file).version == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"version": 1, "owner_id": "nadie"},
+        {"version": 1, "status": "done", "done_on": "2999-01-01"},
+        {"version": 1, "done_on": "2020-01-01"},
+        {"version": 1, "starts_on": "1900-01-01"},
+        {"version": 1, "objective": ""},
+        {"version": 1, "support_type": None},
+        {"version": "x"},
+    ],
+)
+def test_malformed_plan_edits_are_refused_without_a_server_error(
+    client, protection_world: ProtectionWorld, body: Any
+) -> None:
+    world = protection_world
+    file = victim_file_open(world)
+    action = support_action_of(world, file)
+    response = call(
+        client, world.worker, "patch", api_file_url(file, f"/support/{action.pk}"), body
+    )
+    assert 400 <= response.status_code < 500, response.content
+    assert SupportAction.objects.get().version == 1

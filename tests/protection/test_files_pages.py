@@ -499,3 +499,31 @@ def test_the_page_reads_in_english(
     assert "Open a file" in home
     assert "Protection files" in home
     assert "Open a file" in client.get(NEW).content.decode()
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+def test_malformed_posts_to_every_form_answer_in_place_without_a_server_error(
+    client, sign_in, protection_world: ProtectionWorld, action: str
+) -> None:
+    world = protection_world
+    file = victim_file_open(world)
+    sign_in(world.lead)
+    garbage = {
+        "version": "uno",
+        "user_id": "\x00",
+        "report_id": "nada",
+        "case": "x" * 60,
+        "facility_id": "no-es-un-id",
+        "body": "",
+        "status": "volando",
+        "risk_level": "máximo",
+        "trafficking_status": "quizá",
+        "identified_on": "2026-02-30",
+        "age_at_identification": "-3",
+        "support_type": "otro-tipo",
+        "starts_on": "ayer",
+        "owner_organisation_id": "x",
+    }
+    response = client.post(file_url(file, action), garbage)
+    assert response.status_code in (403, 409, 422), response.status_code
+    assert stored(file).version == 1

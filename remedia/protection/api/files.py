@@ -19,7 +19,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
-from pydantic import ConfigDict
+from pydantic import ConfigDict, StrictInt
 
 from remedia.accounts import keys
 from remedia.accounts.models import Organisation, User
@@ -115,7 +115,9 @@ class CodedIn(Schema):
 
     identified_on: date | None = None
     gender: Gender | None = None
-    age_at_identification: int | None = Field(None, description="Whole years, 0–110.")
+    age_at_identification: StrictInt | None = Field(
+        None, description="Whole years, 0–110."
+    )
     citizenship: str | None = Field(
         None, max_length=2, description="ISO 3166-1, e.g. MX."
     )

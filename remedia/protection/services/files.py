@@ -400,10 +400,18 @@ def _trafficking_clean(status: Any, decided_by: Any) -> tuple[str, str]:
                 ),
             }
         )
+    elif status == TraffickingStatus.UNDETERMINED and decided_by:
+        errors.append(
+            {
+                "field": "trafficking_decided_by",
+                "reason": _(
+                    "Sin determinar no lleva quién lo determinó: elija también "
+                    "la situación."
+                ),
+            }
+        )
     if errors:
         raise InvalidInput(errors)
-    if status == TraffickingStatus.UNDETERMINED:
-        decided_by = ""
     return status, decided_by
 
 
