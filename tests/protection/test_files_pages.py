@@ -527,3 +527,17 @@ def test_malformed_posts_to_every_form_answer_in_place_without_a_server_error(
     response = client.post(file_url(file, action), garbage)
     assert response.status_code in (403, 409, 422), response.status_code
     assert stored(file).version == 1
+
+
+def test_a_form_without_its_version_says_so_where_it_was_sent(
+    client, sign_in, protection_world: ProtectionWorld
+) -> None:
+    world = protection_world
+    file = victim_file_open(world)
+    sign_in(world.worker)
+    response = client.post(file_url(file, "riesgo/"), {"risk_level": "high"})
+    assert response.status_code == 422
+    assert "Falta la versión del expediente que vio" in section(
+        response.content.decode(), "risk"
+    )
+    assert stored(file).risk_level == "unassessed"

@@ -26,10 +26,8 @@ from remedia.protection.api.files import (
 )
 from remedia.protection.selectors.support import (
     support_action_get,
-    support_actions,
 )
 from remedia.protection.services import support as services
-from remedia.protection.services.grants import file_key
 from remedia.protection.vocabulary import SupportStatus, SupportType
 
 router = Router(tags=["protection: support plans"])
@@ -70,17 +68,9 @@ class SupportActionPatchIn(Schema):
 
 
 def _one(request: HttpRequest, file_id: str, action_id: Any) -> dict[str, Any]:
-    file = file_of(request, file_id)
-    private = file_key(
-        file=file,
-        user=viewer_of(request),
-        user_private_key=keys.request_private_key(request),
-    )
-    row = support_action_get(file=file, action_id=action_id)
-    found = next(
-        s for s in support_actions(file=file, file_private=private) if s.action == row
-    )
-    return support_out(found)
+    """One action as the plan shows it (its texts opened: a read, audited)."""
+    opened = read_file(request, file_id, via="api-support")
+    return support_out(next(s for s in opened.support if s.action.pk == action_id))
 
 
 @router.get(

@@ -42,18 +42,14 @@ def _countries() -> list[tuple[str, str]]:
     return [("", "—"), *country_choices(get_language() or "es")]
 
 
-class VersionField(forms.IntegerField):
+class VersionField(forms.CharField):
+    """The version the page showed (hidden). Never refused here: the service
+    says what is wrong with it, above the form, where a person sees it."""
+
     widget = forms.HiddenInput
 
     def __init__(self) -> None:
-        super().__init__(
-            required=False,
-            error_messages={
-                "invalid": _(
-                    "Falta la versión del expediente que vio; recargue la página."
-                )
-            },
-        )
+        super().__init__(required=False)
 
 
 class IdentityForm(forms.Form):

@@ -506,7 +506,8 @@ def file_action(
             form.add_error(None, str(exc.message))
             status = exc.status_code
         except ApplicationError as exc:
-            errors_onto(form, exc, **(aliases or {}))
+            # The version is a hidden field: what is wrong with it goes above.
+            errors_onto(form, exc, **{"version": "", **(aliases or {})})
             status = exc.status_code if 400 <= exc.status_code < 500 else 422
             if status == 404:
                 status = 422
