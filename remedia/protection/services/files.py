@@ -811,7 +811,7 @@ def file_patch(
 ) -> VictimFile:
     """Several edits of one file at once, against the one version the user saw:
     all of them are stored, or none (the API's PATCH)."""
-    version = version_parse(version)
+    file_writer_require(file=file, user=user)
     file = _locked(file, version)
     if fields:
         file = file_update(file=file, user=user, version=file.version, changes=fields)

@@ -395,6 +395,7 @@ def support_action_change(
 ) -> SupportAction:
     """Edits and a status move of one action against the one version the user
     saw: both are stored, or neither (the API's PATCH)."""
+    file_writer_require(file=action.file, user=user)
     row = _locked(action, version)
     if changes:
         row = support_action_update(
