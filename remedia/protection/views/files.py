@@ -539,6 +539,7 @@ def form_view(
         )
         return form(data, auto_id=f"{section}_%s", **extra)
 
+    @never_cache
     @login_required
     @require_POST
     def view(request: HttpRequest, file_id: Any) -> HttpResponse:

@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from remedia.accounts import keys
@@ -28,6 +29,7 @@ from remedia.protection.views.files import (
 )
 
 
+@never_cache
 @login_required
 @require_POST
 def support_add_view(request: HttpRequest, file_id: Any) -> HttpResponse:
@@ -52,6 +54,7 @@ def _action_or_404(request: HttpRequest, file_id: Any, action_id: Any) -> Suppor
     return or_404(lambda: support_action_get(file=file, action_id=action_id))
 
 
+@never_cache
 @login_required
 @require_POST
 def support_edit_view(
@@ -83,6 +86,7 @@ def support_edit_view(
     )
 
 
+@never_cache
 @login_required
 @require_POST
 def support_status_view(
