@@ -76,3 +76,44 @@ def state_code(value: str) -> str | None:
     if len(upper) == 3 and f"MX-{upper}" in MX_STATES:
         return f"MX-{upper}"
     return _BY_NAME.get(fold(cleaned))
+
+
+# --- Countries (ISO 3166-1 alpha-2) ------------------------------------------------
+# CLDR (through babel) names more territories than ISO 3166-1 assigns: regions,
+# unions and user-assigned codes. These are not countries of anyone's citizenship.
+_NOT_ISO_3166 = frozenset(
+    {"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB"}
+    | {"XK", "ZZ"}
+)
+
+
+def _territories(language: str) -> dict[str, str]:
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        locale = Locale.parse(language.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        locale = Locale("es")
+    return dict(locale.territories)
+
+
+COUNTRY_CODES = frozenset(
+    code
+    for code in _territories("en")
+    if len(code) == 2 and code.isalpha() and code not in _NOT_ISO_3166
+)
+
+
+def country_code(value: str) -> str | None:
+    """An ISO 3166-1 alpha-2 code, upper case; None if it names no country."""
+    code = value.strip().upper() if isinstance(value, str) else ""
+    return code if code in COUNTRY_CODES else None
+
+
+def country_choices(language: str) -> list[tuple[str, str]]:
+    """(code, name) of every country, names in `language`, sorted by name."""
+    names = _territories(language)
+    return sorted(
+        ((code, names.get(code, code)) for code in COUNTRY_CODES),
+        key=lambda item: fold(item[1]),
+    )

@@ -22,9 +22,11 @@ class ProtectionConfig(AppConfig):
         from remedia.protection.views.consent import consent_section
         from remedia.protection.views.directory import services_nav
         from remedia.protection.views.export import export_nav
+        from remedia.protection.views.files import protection_nav
         from remedia.protection.views.referrals import referral_section, referrals_nav
 
         alerts.register()
+        staff_nav_register(protection_nav)
         file_section_register(consent_section)
         file_section_register(referral_section)
         staff_nav_register(referrals_nav)

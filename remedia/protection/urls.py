@@ -4,14 +4,53 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from remedia.protection.views import consent, directory, export, referrals, screenings
+from remedia.protection.views import (
+    consent,
+    directory,
+    export,
+    files,
+    referrals,
+    screenings,
+    support,
+)
 
 app_name = "protection"
 
 _file = "expedientes/<uuid:file_id>/"
 _referral = "canalizaciones/<uuid:referral_id>/"
 
+_action = _file + "plan/<uuid:action_id>/"
+
 urlpatterns: list[URLPattern] = [
+    # The victim file (views/files.py).
+    path("", files.home_view, name="home"),
+    path("expedientes/nuevo/", files.file_new_view, name="file_new"),
+    path(_file, files.file_detail_view, name="file"),
+    path(_file + "identidad/", files.file_identity_view, name="file_identity"),
+    path(_file + "datos/", files.file_fields_view, name="file_fields"),
+    path(_file + "trata/", files.file_trafficking_view, name="file_trafficking"),
+    path(_file + "riesgo/", files.file_risk_view, name="file_risk"),
+    path(_file + "estado/", files.file_status_view, name="file_status"),
+    path(_file + "centro/", files.file_facility_view, name="file_facility"),
+    path(_file + "asignaciones/", files.file_assign_view, name="file_assign"),
+    path(
+        _file + "asignaciones/quitar/",
+        files.file_unassign_view,
+        name="file_unassign",
+    ),
+    path(_file + "notas/", files.file_note_view, name="file_note"),
+    path(_file + "denuncias/", files.file_report_link_view, name="file_report_link"),
+    path(
+        _file + "denuncias/quitar/",
+        files.file_report_unlink_view,
+        name="file_report_unlink",
+    ),
+    path(_file + "casos/", files.file_case_link_view, name="file_case_link"),
+    path(_file + "casos/quitar/", files.file_case_unlink_view, name="file_case_unlink"),
+    # The support plan (views/support.py).
+    path(_file + "plan/", support.support_add_view, name="support_add"),
+    path(_action, support.support_edit_view, name="support_edit"),
+    path(_action + "estado/", support.support_status_view, name="support_status"),
     # The services directory.
     path("servicios/", directory.service_list_view, name="services"),
     path("servicios/nuevo/", directory.service_create_view, name="service_create"),

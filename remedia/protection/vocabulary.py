@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class TraffickingStatus(models.TextChoices):
@@ -347,4 +348,5 @@ class SupportStatus(models.TextChoices):
 class ScreeningStatus(models.TextChoices):
     PENDING = "pending", _("Por entrevistar")
     DONE = "done", _("Hecha")
-    DISMISSED = "dismissed", _("Descartada")
+    # "Descartada" is also a support action's status ("dropped" there).
+    DISMISSED = "dismissed", pgettext_lazy("screening", "Descartada")

@@ -593,6 +593,12 @@ def _directory(demo: Demo) -> list[Target]:
 # --- Protection: the services directory, a victim file's consents, referrals ----------
 
 
+def _file_readers(demo: Demo, file: Any, *, assigned: set[str]) -> set[str]:
+    """A file's readers: the workers assigned to it and the protection leads
+    (supervisors) of its organisation."""
+    return assigned | holders("protection.supervise", demo.keys([file.organisation_id]))
+
+
 def _protection_services(demo: Demo) -> list[Target]:
     from remedia.protection.models import Service
 
@@ -611,25 +617,6 @@ def _protection_services(demo: Demo) -> list[Target]:
     ]
 
 
-def _victim_files(demo: Demo) -> list[Target]:
-    """The strictest rule: the file's assigned workers (and their leads) only;
-    other organisations, handlers and coordinators alike get a 404."""
-    from remedia.protection.models import VictimFile
-
-    file = demo.extra["victim_file"]
-    return [
-        Target(
-            "victim file",
-            {"file_id": str(file.pk)},
-            readers={"protection"},
-            writers={"protection"},
-            orgs=demo.keys([file.organisation_id]),
-            watch=(VictimFile, file.pk),
-        ),
-        missing(["file_id"]),
-    ]
-
-
 def _consents(demo: Demo) -> list[Target]:
     from remedia.protection.models import Consent
 
@@ -638,8 +625,8 @@ def _consents(demo: Demo) -> list[Target]:
         Target(
             "consent",
             {"file_id": str(consent.file_id), "consent_id": str(consent.pk)},
-            readers={"protection"},
-            writers={"protection"},
+            readers=_file_readers(demo, consent.file, assigned={"protection"}),
+            writers=_file_readers(demo, consent.file, assigned={"protection"}),
             orgs=demo.keys([consent.file.organisation_id]),
             watch=(Consent, consent.pk),
         ),
@@ -661,8 +648,10 @@ def _referrals(demo: Demo) -> list[Target]:
         Target(
             "referral",
             {"referral_id": str(referral.pk)},
-            readers={"protection"} | holders("protection.read", ["coordination"]),
-            writers={"protection"} | holders("protection.write", ["coordination"]),
+            readers=_file_readers(demo, referral.file, assigned={"protection"})
+            | holders("protection.read", ["coordination"]),
+            writers=_file_readers(demo, referral.file, assigned={"protection"})
+            | holders("protection.write", ["coordination"]),
             orgs=demo.keys(
                 [referral.from_organisation_id, referral.to_organisation_id]
             ),
@@ -736,6 +725,65 @@ def _notifications(demo: Demo) -> list[Target]:
         ),
         missing(["notification_id"]),
     ]
+
+
+def _victim_files(demo: Demo) -> list[Target]:
+    """A victim file: its assigned workers and the organisation's protection leads
+    read and write it; everyone else, the same organisation's staff included,
+    gets the 404 of a missing file (docs/security.md, selectors/files.py)."""
+    from remedia.protection.models import VictimFile
+
+    file = demo.extra["victim_file"]
+    unassigned = demo.extra["victim_file_unassigned"]
+    orgs = demo.keys([file.organisation_id])
+    return [
+        Target(
+            "victim file of its worker",
+            {"file_id": str(file.pk)},
+            readers=_file_readers(demo, file, assigned={"protection"}),
+            writers=_file_readers(demo, file, assigned={"protection"}),
+            orgs=orgs,
+            watch=(VictimFile, file.pk),
+        ),
+        # A file of the same team that the demo's worker is not assigned to.
+        Target(
+            "victim file of a colleague",
+            {"file_id": str(unassigned.pk)},
+            readers=_file_readers(demo, unassigned, assigned=set()),
+            writers=_file_readers(demo, unassigned, assigned=set()),
+            orgs=orgs,
+            watch=(VictimFile, unassigned.pk),
+        ),
+        missing(["file_id"]),
+    ]
+
+
+def _support_actions(demo: Demo) -> list[Target]:
+    from remedia.protection.models import SupportAction
+
+    action = demo.extra["support_action"]
+    other = demo.extra["victim_file_second"]
+    return [
+        Target(
+            "support action of its file",
+            {"file_id": str(action.file_id), "action_id": str(action.pk)},
+            readers=_file_readers(demo, action.file, assigned={"protection"}),
+            writers=_file_readers(demo, action.file, assigned={"protection"}),
+            orgs=demo.keys([action.file.organisation_id]),
+            watch=(SupportAction, action.pk),
+        ),
+        Target(
+            "support action under another file of the same worker",
+            {"file_id": str(other.pk), "action_id": str(action.pk)},
+            same_as={"file_id": str(other.pk), "action_id": str(uuid.uuid4())},
+        ),
+        missing(["file_id", "action_id"]),
+    ]
+
+
+_FILE = (
+    r"^/staff/proteccion/expedientes/\{file_id\}|^/api/v1/protection/files/\{file_id\}"
+)
 
 
 def _screenings(demo: Demo) -> list[Target]:
@@ -955,17 +1003,18 @@ KINDS: list[Kind] = [
         frozenset({"sanction_id"}),
         _course_object("sanction_id", "SanctionProceeding"),
     ),
+    Kind("victim file", _FILE, frozenset({"file_id"}), _victim_files),
+    Kind(
+        "support action",
+        _FILE,
+        frozenset({"file_id", "action_id"}),
+        _support_actions,
+    ),
     Kind(
         "protection service",
         r"^/staff/proteccion/servicios/|^/api/v1/protection/services/",
         frozenset({"service_id"}),
         _protection_services,
-    ),
-    Kind(
-        "victim file",
-        r"^/staff/proteccion/expedientes/\{file_id\}|^/api/v1/protection/files/\{file_id\}",
-        frozenset({"file_id"}),
-        _victim_files,
     ),
     Kind(
         "consent",

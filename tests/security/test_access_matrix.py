@@ -179,6 +179,7 @@ def _extra_objects(demo: rules.Demo) -> None:
         case=petition, user=analyst, name="peticion.png", data=rules.tiny_png()
     )
     demo.extra["evidence"] = Evidence.objects.order_by("created_at").first()
+    _victim_files(demo)
     # One in-app notification of the handler's (rows are the app's outbox:
     # there is no service that makes one without sending it).
     demo.extra["notification"] = Notification.objects.create(
@@ -234,6 +235,37 @@ def _protection_objects(demo: rules.Demo) -> None:
         service_type="labour_inspection",
         share=["age"],
         needs="Inspección del taller.",
+    )
+
+
+def _victim_files(demo: rules.Demo) -> None:
+    """Two files of the demo's protection worker (one with a support action) and
+    one of a colleague they are not assigned to."""
+    from remedia.accounts import services as accounts
+    from remedia.accounts.models import Organisation, User
+    from remedia.protection.services.files import file_open
+    from remedia.protection.services.support import support_action_add
+    from tests.support.factories.accounts import PASSWORD
+
+    worker = User.objects.get(username="protection")
+    team = Organisation.objects.get(pk=demo.org_id["protection"])
+    colleague = accounts.user_create(
+        username="protection-colleague",
+        password=PASSWORD,
+        organisation=team,
+        roles=["protection"],
+    )
+    identity = {"given_names": "Persona de la matriz"}
+    file = file_open(organisation=team, opened_by=worker, identity=identity)
+    demo.extra["victim_file"] = file
+    demo.extra["victim_file_second"] = file_open(
+        organisation=team, opened_by=worker, identity=identity
+    )
+    demo.extra["victim_file_unassigned"] = file_open(
+        organisation=team, opened_by=colleague, identity=identity
+    )
+    demo.extra["support_action"] = support_action_add(
+        file=file, user=worker, support_type="health", objective="Cita médica"
     )
 
 

@@ -253,6 +253,112 @@ def minor_file(protection_world: ProtectionWorld) -> VictimFile:
     )
 
 
+# --- Helpers of the file and support-plan tests -------------------------------------
+
+NOTE = "Dice que el encargado le quitó el acta de nacimiento."
+OBJECTIVE = "Que Lucía vuelva a la secundaria en Tehuacán"
+ACTION = "Inscripción con apoyo de la trabajadora social del DIF"
+
+
+def file_url(file: VictimFile, suffix: str = "") -> str:
+    """A file page's path, or one of its form actions' (`suffix`, e.g. "notas/")."""
+    return f"/staff/proteccion/expedientes/{file.pk}/{suffix}"
+
+
+def api_file_url(file: VictimFile, suffix: str = "") -> str:
+    return f"/api/v1/protection/files/{file.pk}{suffix}"
+
+
+def protection_report(
+    world: ProtectionWorld, *, state: str = "MX-PUE", to: Organisation | None = None
+) -> Any:
+    """A child-labour report of `state` that the intake routes to `to` (the team)
+    and only to it."""
+    from remedia.intake import services as intake
+    from remedia.intake.models import RoutePurpose, RoutingRule
+
+    RoutingRule.objects.get_or_create(
+        organisation=to or world.team, purpose=RoutePurpose.PROTECTION, state=state
+    )
+    return intake.report_submit(
+        draft=intake.ReportDraft(
+            channel="api",
+            categories=["child_labour"],
+            narrative="Hay niñas cosiendo de noche en el taller.",
+            state=state,
+            facility_name="Taller de la colonia",
+        )
+    ).report
+
+
+def assign(world: ProtectionWorld, file: VictimFile, member: Staff) -> None:
+    """The lead assigns `member`, with the lead's key unlocked (grant sealed now)."""
+    from remedia.protection.services.files import file_assign
+
+    file_assign(
+        file=file,
+        user=world.lead.user,
+        worker_id=member.user.pk,
+        user_private_key=private_key_of(world.lead.user),
+    )
+
+
+def support_action_of(world: ProtectionWorld, file: VictimFile, **fields: Any) -> Any:
+    """An action of the file's plan added by its first worker."""
+    from remedia.protection.services.support import support_action_add
+
+    values: dict[str, Any] = {
+        "support_type": "education",
+        "objective": OBJECTIVE,
+        "action": ACTION,
+        **fields,
+    }
+    return support_action_add(file=file, user=world.worker.user, **values)
+
+
+def rows_holding(model: Any, needles: list[str]) -> list[str]:
+    """Columns of `model`'s stored rows that hold any of `needles` as plain text
+    (text, JSON or bytes): what a database dump would show."""
+    import json
+
+    from django.db import connection
+
+    # JSON columns may hold "Lucía" as "Luc\\u00eda".
+    forms = {n: {n, json.dumps(n)[1:-1]} for n in needles}
+    found = []
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM {table}")  # noqa: S608 - a model's own table
+        names = [c[0] for c in cursor.description]
+        for row in cursor.fetchall():
+            for name, value in zip(names, row, strict=True):
+                if isinstance(value, memoryview):
+                    value = bytes(value)
+                blob = value if isinstance(value, bytes) else str(value).encode()
+                for needle, variants in forms.items():
+                    if any(v.encode() in blob for v in variants):
+                        found.append(f"{table}.{name}: {needle}")
+    return found
+
+
+@pytest.fixture
+def sign_in(client: Any, log_in_verified: Any) -> Any:
+    """`sign_in(member)`: the test client becomes `member`, logged in afresh
+    through the form (key unlocked in the session); members may come back."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.support.factories.accounts import totp_device
+
+    def enter(member: Staff) -> User:
+        client.logout()
+        if not TOTPDevice.objects.filter(user=member.user, confirmed=True).exists():
+            totp_device(member.user)
+        assert log_in_verified(member.user).status_code == 302
+        return member.user
+
+    return enter
+
+
 # --- Screenings -------------------------------------------------------------------------
 
 # A 15-year-old sewing at night in a workshop: the demo's and the issue's case.

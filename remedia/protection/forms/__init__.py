@@ -1,1 +1,2 @@
-"""Forms of the protection pages, one module per noun."""
+"""Shapes of the protection pages' forms, one module per noun; the services check
+the rules (a form only turns posted text into values)."""

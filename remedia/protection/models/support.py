@@ -68,6 +68,9 @@ class SupportAction(BaseModel):
         related_name="+",
         help_text=_("Quien la registró."),
     )
+    version = models.PositiveIntegerField(
+        default=1, help_text=_("Crece con cada cambio; detecta ediciones cruzadas.")
+    )
 
     class Meta:
         ordering = ["starts_on", "created_at"]
