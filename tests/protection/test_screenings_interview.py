@@ -452,9 +452,9 @@ def test_the_indicators_become_the_files_methods_of_control(
 
     assert file.exploitation_types == ["forced_labour"]
     assert file.control_methods == [
+        "debt_bondage",
         "restricts_movement",
         "withholds_documents",
-        "debt_bondage",
     ]
 
 

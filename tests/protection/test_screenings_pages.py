@@ -8,11 +8,9 @@ import re
 from datetime import timedelta
 
 from django.conf import settings
-from django.test import RequestFactory
 from django.utils import timezone
 
 from remedia.cases import services as cases
-from remedia.protection.hooks import file_sections
 from remedia.protection.models import Screening, VictimFile
 from remedia.protection.screening import INDICATORS
 from remedia.protection.services import screenings as services
@@ -171,6 +169,7 @@ def test_opening_a_file_from_the_page(
     assert "Escriba un nombre o cómo prefiere que le llamen." in text(refused)
     assert opened.status_code == 302
     file = VictimFile.objects.get()
+    assert opened["Location"] == f"/staff/proteccion/expedientes/{file.pk}/"
     pending_screening.refresh_from_db()
     assert pending_screening.file == file
     # The handler (who may not even see the held screening) gets no file page
@@ -220,8 +219,9 @@ def test_the_case_page_shows_its_screening(
 
 
 def test_the_file_page_lists_the_screenings_it_came_from(
-    screening_world, pending_screening
+    screening_world, pending_screening, client, enter
 ):
+    # Given a file opened from a held screening
     w = screening_world
     held = services.screening_conduct(
         screening=pending_screening, user=w.p.worker.user, answers=ANSWERS_15_AT_NIGHT
@@ -232,18 +232,20 @@ def test_the_file_page_lists_the_screenings_it_came_from(
         user_private_key=None,
         identity={"alias": "Luci"},
     )
-    request = RequestFactory().get("/")
-    request.user = w.p.worker.user
 
-    (panel,) = [
-        p for p in file_sections(request, file, None) if "screening" in p.template
-    ]
+    # When the worker who opened it reads the file
+    enter(w.p.worker)
+    html = text(client.get(f"/staff/proteccion/expedientes/{file.pk}/"))
 
-    from django.template.loader import render_to_string
-
-    html = render_to_string(panel.template, {"panel": panel})
-    assert page_of(pending_screening) in html
-    assert f"Entrevista del {held.conducted_on:%Y-%m-%d}" in html
+    # Then its screenings are listed with a link to each
+    panel = re.search(r'id="file-screenings">(.*?)</section>', html, re.S)
+    assert panel is not None
+    assert page_of(pending_screening) in panel.group(1)
+    assert f"Entrevista del {held.conducted_on:%Y-%m-%d}" in panel.group(1)
+    # And the screening's page links back to the file
+    assert f"/staff/proteccion/expedientes/{file.pk}/" in text(
+        client.get(page_of(pending_screening))
+    )
 
 
 def test_the_pages_speak_english(screening_world, pending_screening, client, enter):
