@@ -17,8 +17,13 @@ from django.utils import timezone
 from remedia.accounts.models import Organisation, User
 from remedia.facilities.models import Facility
 from remedia.protection.models import Service, VictimFile
+from remedia.protection.services.consent import consent_record
 from remedia.protection.services.files import file_open
+from remedia.protection.services.referrals import referral_accept, referral_create
+from remedia.protection.services.support import support_action_add
 from remedia.protection.vocabulary import (
+    ConsentGiver,
+    ConsentScope,
     ControlMethod,
     ExploitationType,
     Gender,
@@ -26,6 +31,7 @@ from remedia.protection.vocabulary import (
     RiskLevel,
     ServedSexes,
     ServiceType,
+    SupportType,
     Timeframe,
     TraffickingStatus,
 )
@@ -263,9 +269,13 @@ FILES = [
 
 
 def seed_files(
-    *, organisations: dict[str, Organisation], facilities: dict[str, Facility]
+    *,
+    organisations: dict[str, Organisation],
+    facilities: dict[str, Facility],
+    services: dict[str, Service],
 ) -> dict[str, VictimFile]:
-    """The two Puebla files, opened once by the demo's protection worker."""
+    """The two Puebla files, opened once by the demo's protection worker, with
+    their consents, a referral each and a support plan."""
     worker = User.objects.filter(username="protection").first()
     team = organisations.get("protection")
     if worker is None or team is None:
@@ -280,11 +290,128 @@ def seed_files(
             continue
         fields = dict(spec.fields)
         fields["facility"] = facilities.get(spec.facility)
-        found[spec.key] = file_open(
+        file = file_open(
             organisation=team,
             opened_by=worker,
             identity=spec.identity,
             identified_on=timezone.localdate() - timedelta(days=12),
             fields=fields,
         )
+        _FOLLOW_UP[spec.key](
+            file=file, worker=worker, organisations=organisations, services=services
+        )
+        found[spec.key] = file
     return found
+
+
+def _night_workshop(
+    *,
+    file: VictimFile,
+    worker: User,
+    organisations: dict[str, Organisation],
+    services: dict[str, Service],
+) -> None:
+    """Her mother consents; the procuraduría gets the referral, still to answer."""
+    given = timezone.localdate() - timedelta(days=11)
+    dif = organisations["dif"]
+    for scope, recipient in (
+        (ConsentScope.SERVICES, None),
+        (ConsentScope.SHARING, dif),
+        (ConsentScope.REPORTING, None),
+    ):
+        consent_record(
+            file=file,
+            user=worker,
+            scope=scope,
+            given_by=ConsentGiver.CAREGIVER,
+            given_on=given,
+            recipient_id=recipient.pk if recipient else None,
+        )
+    referral_create(
+        file=file,
+        user=worker,
+        service_id=services["dif"].pk,
+        service_type=ServiceType.CHILD_PROTECTION,
+        share=["age", "gender"],
+        needs=(
+            "Adolescente de 15 años que cose de noche en un taller de Tehuacán; "
+            "pedimos medidas de protección y el regreso a la secundaria."
+        ),
+    )
+    support_action_add(
+        file=file,
+        user=worker,
+        support_type=SupportType.EDUCATION,
+        objective="Que vuelva a la secundaria en el próximo ciclo",
+        action="Acompañar a su madre a la inscripción y pedir beca estatal",
+        starts_on=given,
+        due_on=given + timedelta(days=60),
+    )
+
+
+def _migrant_debt(
+    *,
+    file: VictimFile,
+    worker: User,
+    organisations: dict[str, Organisation],
+    services: dict[str, Service],
+) -> None:
+    """He consents to services and to the state prosecutor's unit (outside
+    Remedia), which accepted; the plan covers his documents and his way home."""
+    given = timezone.localdate() - timedelta(days=10)
+    prosecutor = services["Fiscalía General del Estado de Puebla"]
+    for scope, name in (
+        (ConsentScope.SERVICES, ""),
+        (ConsentScope.SHARING, prosecutor.institution),
+        (ConsentScope.REPORTING, ""),
+    ):
+        consent_record(
+            file=file,
+            user=worker,
+            scope=scope,
+            given_by=ConsentGiver.PERSON,
+            given_on=given,
+            recipient_name=name,
+        )
+    referral = referral_create(
+        file=file,
+        user=worker,
+        service_id=prosecutor.pk,
+        service_type=ServiceType.PROSECUTION,
+        share=["age", "gender"],
+        needs="Retención de pasaporte y deuda impuesta por el dueño del taller.",
+    )
+    # An institution outside Remedia answers through the sender.
+    referral_accept(referral=referral, user=worker, version=referral.version, note="")
+    for support_type, objective, action, days in (
+        (
+            SupportType.LEGAL,
+            "Recuperar su pasaporte",
+            "Acompañar la denuncia ante la Fiscalía y pedir la devolución",
+            30,
+        ),
+        (
+            SupportType.SOCIAL_CARE,
+            "Alojamiento seguro mientras dura el proceso",
+            "Casa de acogida de la red; revisar cada semana",
+            90,
+        ),
+        (
+            SupportType.LIVELIHOOD,
+            "Trabajo con paga justa o retorno a Cobán si lo decide",
+            "Contactar a la OIM para el retorno voluntario",
+            120,
+        ),
+    ):
+        support_action_add(
+            file=file,
+            user=worker,
+            support_type=support_type,
+            objective=objective,
+            action=action,
+            starts_on=given,
+            due_on=given + timedelta(days=days),
+        )
+
+
+_FOLLOW_UP = {"night_workshop": _night_workshop, "migrant_debt": _migrant_debt}

@@ -218,8 +218,11 @@ def seed_demo() -> SeedResult:
     seed_cases()
     rrm.rrm_record_seed(facility_links={"inisa": "demo-inisa"})
     seeded = seed_inisa_course(organisations=organisations, facilities=facilities_by_id)
-    seed_services(organisations)
-    seed_files(organisations=organisations, facilities=facilities_by_id)
+    seed_files(
+        organisations=organisations,
+        facilities=facilities_by_id,
+        services=seed_services(organisations),
+    )
     return SeedResult(
         users=created,
         organisations=created_organisations,

@@ -17,6 +17,7 @@ from django.utils import timezone
 from remedia.core.errors import InvalidInput, PermissionDenied
 from remedia.core.models import AuditEntry
 from remedia.protection.deidentify import COLUMNS
+from remedia.protection.models import VictimFile
 from remedia.protection.services.export import export_make, export_preview
 from remedia.protection.vocabulary import (
     ControlMethod,
@@ -141,7 +142,12 @@ def test_the_trafficking_status_filter_really_applies(
     protection_world: ProtectionWorld,
 ) -> None:
     _open(protection_world, 2)
-    _open(protection_world, 3, trafficking_status=TraffickingStatus.ACTUAL)
+    _open(
+        protection_world,
+        3,
+        trafficking_status=TraffickingStatus.ACTUAL,
+        trafficking_decided_by="court_or_prosecution",
+    )
 
     rows = csv_rows(_export(protection_world, trafficking_status="actual").content)[1:]
 
@@ -303,7 +309,10 @@ def test_no_identity_no_free_text_no_date_finer_than_the_year(
 def test_a_citizenship_typed_as_a_formula_never_reaches_the_file(
     protection_world: ProtectionWorld,
 ) -> None:
-    _open(protection_world, 2, citizenship="=1")
+    # The file's own form refuses such a code; a row written before that check
+    # (or by hand in the database) must still leave no formula in the export.
+    files = _open(protection_world, 2)
+    VictimFile.objects.filter(pk__in=[f.pk for f in files]).update(citizenship="=1")
 
     rows = csv_rows(_export(protection_world).content)[1:]
 
