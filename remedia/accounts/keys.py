@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -302,6 +303,15 @@ def user_key_rewrap(*, user: User, private: bytes, new_password: str) -> None:
             private, key=crypto.password_key(new_password, salt=salt)
         ),
     )
+
+
+def user_public_keys(*, user_ids: Iterable[Any]) -> dict[Any, bytes]:
+    """Public keys of these users (active, keys not due for replacement): whom
+    a record's key is sealed to when its readers are named one by one."""
+    rows = UserKey.objects.filter(
+        user_id__in=list(user_ids), replace_at_login=False, user__is_active=True
+    ).values_list("user_id", "public_key")
+    return {user_id: bytes(public) for user_id, public in rows}
 
 
 def member_public_keys(

@@ -23,10 +23,7 @@ def file_grants_sync(
     readers = file_reader_ids(file=file)
     file_grants_prune(file=file, readers=readers)
     org_ids = {file.organisation_id}
-    user_keys = {
-        user_id: public
-        for user_id, public in _reader_keys(file=file, readers=readers).items()
-    }
+    user_keys = keys.user_public_keys(user_ids=readers)
     return grant_seal(
         model=FileKeyGrant,
         owner={"file": file},
@@ -35,15 +32,6 @@ def file_grants_sync(
         escrow_keys=keys.escrow_public_keys(organisation_ids=org_ids),
         fresh=fresh,
     )
-
-
-def _reader_keys(*, file: VictimFile, readers: set[Any]) -> dict[Any, bytes]:
-    from remedia.accounts.models import UserKey
-
-    rows = UserKey.objects.filter(
-        user_id__in=readers, replace_at_login=False
-    ).values_list("user_id", "public_key")
-    return {user_id: bytes(public) for user_id, public in rows}
 
 
 def file_grants_prune(*, file: VictimFile, readers: set[Any] | None = None) -> int:

@@ -40,7 +40,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from remedia.accounts import keys
-from remedia.accounts.models import User, UserKey
+from remedia.accounts.models import User
 from remedia.accounts.permissions import Capability, roles_with
 from remedia.accounts.selectors import organisations_for
 from remedia.core import crypto
@@ -127,12 +127,7 @@ def referral_grants_sync(
         ).delete()
     if private is None or not (users or orgs):
         return 0
-    user_keys = {
-        user_id: bytes(public)
-        for user_id, public in UserKey.objects.filter(
-            user_id__in=users, replace_at_login=False, user__is_active=True
-        ).values_list("user_id", "public_key")
-    }
+    user_keys = keys.user_public_keys(user_ids=users)
     return grant_seal(
         model=ReferralKeyGrant,
         owner={"referral": referral},

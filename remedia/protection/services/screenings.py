@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from remedia.accounts import keys
-from remedia.accounts.models import User, UserKey
+from remedia.accounts.models import User
 from remedia.accounts.permissions import Capability
 from remedia.accounts.selectors import organisations_for
 from remedia.cases.models import Case
@@ -273,13 +273,6 @@ def screening_start(*, user: User, organisation_id: Any = None) -> Screening:
 # --- The interview ------------------------------------------------------------------------
 
 
-def _reader_keys(*, screening: Screening, readers: set[Any]) -> dict[Any, bytes]:
-    rows = UserKey.objects.filter(
-        user_id__in=readers, replace_at_login=False
-    ).values_list("user_id", "public_key")
-    return {user_id: bytes(public) for user_id, public in rows}
-
-
 def screening_grants_sync(*, screening: Screening, screening_private: bytes) -> int:
     """Seal the screening's key to every current reader lacking a grant, and
     drop the grants of anyone who may no longer read it (left the team)."""
@@ -291,7 +284,7 @@ def screening_grants_sync(*, screening: Screening, screening_private: bytes) -> 
         model=ScreeningKeyGrant,
         owner={"screening": screening},
         private=screening_private,
-        user_keys=_reader_keys(screening=screening, readers=readers),
+        user_keys=keys.user_public_keys(user_ids=readers),
         escrow_keys=keys.escrow_public_keys(
             organisation_ids={screening.organisation_id}
         ),
