@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
@@ -23,6 +23,7 @@ from remedia.accounts.models import User
 from remedia.accounts.permissions import Capability
 from remedia.accounts.selectors import organisations_for
 from remedia.core.errors import NotFound
+from remedia.core.kit import request_user
 from remedia.core.pagination import DEFAULT_LIMIT, paginate
 from remedia.core.schemas import AnswerSchema
 from remedia.protection.models import Screening
@@ -36,10 +37,6 @@ from remedia.protection.services import screenings as services
 from remedia.protection.vocabulary import ScreeningStatus
 
 router = Router(tags=["protection: screenings"])
-
-
-def _viewer(request: HttpRequest) -> User:
-    return cast(User, request.auth)  # type: ignore[attr-defined]
 
 
 # --- What comes in ----------------------------------------------------------------------
@@ -205,11 +202,11 @@ def _readable_files(viewer: User, screenings: list[Screening]) -> set[Any]:
 
 
 def _screening(request: HttpRequest, screening_id: str) -> Screening:
-    return screening_get_for_user(user=_viewer(request), screening_id=screening_id)
+    return screening_get_for_user(user=request_user(request), screening_id=screening_id)
 
 
 def _detail(request: HttpRequest, screening: Screening) -> dict[str, Any]:
-    viewer = _viewer(request)
+    viewer = request_user(request)
     body = _summary(
         screening, viewer=viewer, readable_files=_readable_files(viewer, [screening])
     )
@@ -236,7 +233,7 @@ def _detail(request: HttpRequest, screening: Screening) -> dict[str, Any]:
 def screenings_list(
     request: HttpRequest, query: Query[ScreeningQuery]
 ) -> dict[str, Any]:
-    viewer = _viewer(request)
+    viewer = request_user(request)
     items, count = paginate(
         screening_list(
             viewer=viewer, status=query.status.value if query.status else None
@@ -260,7 +257,7 @@ def screening_start(
     request: HttpRequest, payload: ScreeningStartIn
 ) -> Status[dict[str, Any]]:
     screening = services.screening_start(
-        user=_viewer(request), organisation_id=payload.organisation_id
+        user=request_user(request), organisation_id=payload.organisation_id
     )
     return Status(201, _detail(request, screening))
 
@@ -285,7 +282,7 @@ def screening_conduct(
 ) -> dict[str, Any]:
     screening = services.screening_conduct(
         screening=_screening(request, screening_id),
-        user=_viewer(request),
+        user=request_user(request),
         answers=payload.answers,
         conducted_on=payload.conducted_on,
     )
@@ -302,7 +299,7 @@ def screening_dismiss(
 ) -> dict[str, Any]:
     screening = services.screening_dismiss(
         screening=_screening(request, screening_id),
-        user=_viewer(request),
+        user=request_user(request),
         reason=payload.reason,
     )
     return _detail(request, screening)
@@ -316,7 +313,7 @@ def screening_dismiss(
 def screening_file(
     request: HttpRequest, screening_id: str, payload: FileFromScreeningIn
 ) -> Status[dict[str, Any]]:
-    viewer = _viewer(request)
+    viewer = request_user(request)
     screening = _screening(request, screening_id)
     if screening.organisation_id not in organisations_for(
         user=viewer, capability=Capability.PROTECTION_WRITE
