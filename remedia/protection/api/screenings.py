@@ -26,6 +26,7 @@ from remedia.core.errors import NotFound
 from remedia.core.kit import request_user
 from remedia.core.pagination import DEFAULT_LIMIT, paginate
 from remedia.core.schemas import AnswerSchema
+from remedia.protection.api.files import IdentityIn
 from remedia.protection.models import Screening
 from remedia.protection.selectors.files import files_visible_to
 from remedia.protection.selectors.screenings import (
@@ -77,20 +78,6 @@ class DismissIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(..., max_length=300)
-
-
-class IdentityIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    given_names: str = ""
-    family_names: str = ""
-    alias: str = ""
-    date_of_birth: str = ""
-    place_of_origin: str = ""
-    languages: str = ""
-    contact: str = ""
-    caregiver: str = ""
-    story: str = ""
 
 
 class FileFromScreeningIn(Schema):
