@@ -183,3 +183,30 @@ def test_the_group_list_takes_a_fixed_number_of_queries(
 
     assert answer.json()["count"] == 2  # noqa: PLR2004
     assert len(many) == len(few)
+
+
+def test_the_submitter_corrects_a_returned_update(
+    client: Client, coordination_world: CoordinationWorld
+) -> None:
+    world = coordination_world
+    sent = _call(
+        client,
+        "post",
+        "/updates",
+        world.member,
+        {"period_id": str(world.q1.pk), "value": 9},
+    )
+    update_id = sent.json()["id"]
+    _call(client, "post", f"/updates/{update_id}/return", world.lead, {"note": "¿9?"})
+
+    by_other = _call(
+        client, "post", f"/updates/{update_id}/resubmit", world.lead, {"value": 19}
+    )
+    again = _call(
+        client, "post", f"/updates/{update_id}/resubmit", world.member, {"value": 19}
+    )
+
+    assert by_other.status_code == 403  # noqa: PLR2004
+    assert again.status_code == 200  # noqa: PLR2004
+    assert again.json()["status"] == "submitted"
+    assert again.json()["value"] == "19.00"

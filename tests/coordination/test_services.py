@@ -4,13 +4,15 @@ decides, only approved updates count, overdue flagged, every write audited."""
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from PIL import Image
 
+from remedia.coordination.alerts import overdue_notify
 from remedia.coordination.models import (
     Action,
     ActionStatus,
@@ -43,6 +45,7 @@ from remedia.core.audit import AuditEntry
 from remedia.core.errors import InvalidInput, PermissionDenied
 from remedia.notifications.models import Notification
 from tests.intake.support import GPS_IFD, jpeg_with_gps
+from tests.support.actors import with_email
 from tests.support.coordination import CoordinationWorld, action_data
 
 pytestmark = pytest.mark.django_db
@@ -486,3 +489,67 @@ def test_progress_counts_done_and_on_time_by_sector(
     overall = actions_progress([world.action, other], today=date(2027, 1, 1))
     assert (overall.total, overall.done, overall.overdue) == (2, 1, 1)
     assert overall.on_time == 1
+
+
+def test_the_lead_hears_once_of_overdue_actions_and_reports(
+    coordination_world: CoordinationWorld,
+) -> None:
+    world = coordination_world
+    today = timezone.localdate()
+    days = {
+        "starts_on": (today - timedelta(days=60)).isoformat(),
+        "due_on": (today - timedelta(days=1)).isoformat(),
+    }
+    late = action_create(
+        user=world.coordinator.user,
+        objective=world.objective,
+        data=action_data(world, title="Guía atrasada", **days),
+    )
+    dropped = action_create(
+        user=world.coordinator.user,
+        objective=world.objective,
+        data=action_data(world, **days),
+    )
+    action_update(
+        user=world.coordinator.user,
+        action=dropped,
+        data={"status": "dropped", "dropped_reason": "Sin fondos."},
+        version=1,
+    )
+
+    overdue_notify()
+    rows = Notification.objects.count()
+    overdue_notify()
+
+    told = {
+        (n.kind, n.key.partition(":")[0])
+        for n in Notification.objects.filter(user=world.lead.user)
+    }
+    assert ("coord_action_late", str(late.pk)) in told
+    assert ("coord_action_late", str(dropped.pk)) not in told
+    assert ("coord_period_late", str(world.q1.pk)) in told
+    assert ("coord_period_late", str(world.q2.pk)) in told
+    assert Notification.objects.count() == rows  # told once
+
+
+def test_the_emails_name_the_action_and_link_to_it(
+    coordination_world: CoordinationWorld,
+    django_capture_on_commit_callbacks,
+    mailoutbox,
+) -> None:
+    world = coordination_world
+    with_email(world.lead, "lider@example.org")
+    with_email(world.member, "integrante@example.org", language="en")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        update = update_submit(user=world.member.user, period=world.q1, value="25")
+    with django_capture_on_commit_callbacks(execute=True):
+        update_review(
+            user=world.lead.user, update=update, decision="returned", note="¿Lista?"
+        )
+
+    to_lead, to_member = mailoutbox
+    assert to_lead.subject == "Avance por revisar: Talleres en maquilas de Tehuacán"
+    assert world.action.get_absolute_url() in to_lead.body
+    assert to_member.subject == "Progress returned: Talleres en maquilas de Tehuacán"
+    assert "¿Lista?" in to_member.body

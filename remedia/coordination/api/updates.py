@@ -20,7 +20,11 @@ from pydantic import ConfigDict
 from remedia.coordination.models import IndicatorPeriod, ProgressUpdate, UpdateStatus
 from remedia.coordination.selectors.access import coordination_readable
 from remedia.coordination.selectors.plan import update_get_for_user
-from remedia.coordination.services.updates import update_review, update_submit
+from remedia.coordination.services.updates import (
+    update_resubmit,
+    update_review,
+    update_submit,
+)
 from remedia.core.kit import invalid_missing, request_user
 from remedia.core.schemas import AnswerSchema
 
@@ -50,6 +54,13 @@ class UpdateIn(Schema):
     value: str | float | None = Field(
         None, description="A number for a quantitative indicator; none otherwise."
     )
+    narrative: str = Field("", max_length=4000)
+
+
+class ResubmitIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    value: str | float | None = None
     narrative: str = Field("", max_length=4000)
 
 
@@ -129,5 +140,22 @@ def update_return(
     return update_out(
         update_review(
             user=user, update=update, decision=UpdateStatus.RETURNED, note=payload.note
+        )
+    )
+
+
+@router.post(
+    "/updates/{update_id}/resubmit",
+    response=UpdateOut,
+    summary="Correct a returned update and send it again (who submitted it)",
+)
+def update_send_again(
+    request: HttpRequest, update_id: str, payload: ResubmitIn
+) -> dict[str, Any]:
+    user = request_user(request)
+    update = update_get_for_user(user=user, update_id=update_id)
+    return update_out(
+        update_resubmit(
+            user=user, update=update, value=payload.value, narrative=payload.narrative
         )
     )
