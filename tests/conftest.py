@@ -12,4 +12,5 @@ pytest_plugins = [
     "tests.support.cli",
     "tests.support.remediation",
     "tests.support.protection",
+    "tests.support.coordination",
 ]

@@ -14,6 +14,7 @@ from remedia.accounts.api import BearerToken
 from remedia.accounts.api import router as accounts_router
 from remedia.cases.api import router as cases_router
 from remedia.cases.reporter_api import router as cases_reporter_router
+from remedia.coordination.api import router as coordination_router
 from remedia.core.errors import ApplicationError
 from remedia.facilities.api import router as facilities_router
 from remedia.intake.api import intake_router
@@ -164,3 +165,4 @@ api.add_router("/remediation", training_router)
 api.add_router("/remediation", course_training_router)
 api.add_router("/remediation", sanctions_router)
 api.add_router("/protection", protection_router)
+api.add_router("/coordination", coordination_router)

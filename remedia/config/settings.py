@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "remedia.training",
     "remedia.remediation",
     "remedia.protection",
+    "remedia.coordination",
     "remedia.demo",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -22,6 +22,7 @@ urlpatterns = [
     path("staff/remediation/", include("remedia.remediation.staff_urls")),
     path("staff/notificaciones/", include("remedia.notifications.urls")),
     path("staff/proteccion/", include("remedia.protection.urls")),
+    path("staff/coordinacion/", include("remedia.coordination.urls")),
     path("staff/", include("remedia.accounts.urls")),
     path("staff/admin/", admin.site.urls),
     path("api/v1/", api.urls),

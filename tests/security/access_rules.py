@@ -695,6 +695,41 @@ def _admin_objects(path: str) -> Callable[[Demo], list[Target]]:
 
 # --- The registry: route pattern and parameters -> the kind of object ---------------
 #
+def _coordination(name: str, param: str) -> Callable[[Demo], list[Target]]:
+    """A coordination object: shared among staff who read coordination (every
+    role but a facility's officer); coordinators write the plan, and the demo
+    group's lead (the coordinator) reviews its updates."""
+
+    def targets(demo: Demo) -> list[Target]:
+        row = demo.extra[f"coordination_{name}"]
+        return [
+            Target(
+                f"{name} (coordination)",
+                {param: str(row.pk)},
+                readers=holders("coordination.read"),
+                writers=holders("coordination.write"),
+                watch=(type(row), row.pk),
+            ),
+            missing([param]),
+        ]
+
+    return targets
+
+
+def _coordination_plan_year(demo: Demo) -> list[Target]:
+    plan = demo.extra["coordination_plan"]
+    return [
+        Target(
+            "plan of a year (coordination)",
+            {"year": str(plan.year)},
+            readers=holders("coordination.read"),
+            writers=holders("coordination.write"),
+        ),
+        # A year without a plan (a uuid would not even match the route).
+        Target("missing", {"year": "2001"}),
+    ]
+
+
 # To add an endpoint's kind: one `Kind(name, pattern, params, targets)` line below.
 # `pattern` is a regular expression on the path as written in the matrix
 # ("/staff/cases/{case_id}/notes/", "/api/v1/cases/{case_id}/notes"), `params`
@@ -1044,6 +1079,42 @@ KINDS: list[Kind] = [
         r"^/api/v1/organisations/",
         frozenset({"organisation_id"}),
         _directory,
+    ),
+    Kind(
+        "work group",
+        r"^/staff/coordinacion/grupos/|^/api/v1/coordination/groups/",
+        frozenset({"group_id"}),
+        _coordination("group", "group_id"),
+    ),
+    Kind(
+        "work plan (year)",
+        r"^/staff/coordinacion/plan/",
+        frozenset({"year"}),
+        _coordination_plan_year,
+    ),
+    Kind(
+        "work plan",
+        r"^/api/v1/coordination/plans/",
+        frozenset({"plan_id"}),
+        _coordination("plan", "plan_id"),
+    ),
+    Kind(
+        "plan action",
+        r"^/staff/coordinacion/acciones/|^/api/v1/coordination/actions/",
+        frozenset({"action_id"}),
+        _coordination("action", "action_id"),
+    ),
+    Kind(
+        "plan indicator",
+        r"^/api/v1/coordination/indicators/",
+        frozenset({"indicator_id"}),
+        _coordination("indicator", "indicator_id"),
+    ),
+    Kind(
+        "progress update",
+        r"^/staff/coordinacion/avances/|^/api/v1/coordination/updates/",
+        frozenset({"update_id"}),
+        _coordination("update", "update_id"),
     ),
 ]
 

@@ -187,6 +187,67 @@ def _extra_objects(demo: rules.Demo) -> None:
     )
     _protection_objects(demo)
     _screenings(demo, case)
+    _coordination_objects(demo)
+
+
+def _coordination_objects(demo: rules.Demo) -> None:
+    """A work group led by the demo coordinator, a plan (of a year the demo
+    does not use), an action with an indicator and a period, and an update the
+    coordinator submitted (the lead's to review)."""
+    from remedia.accounts.models import User
+    from remedia.coordination.services.groups import group_create, group_member_add
+    from remedia.coordination.services.indicators import (
+        indicator_create,
+        period_create,
+    )
+    from remedia.coordination.services.plan import (
+        action_create,
+        objective_create,
+        plan_create,
+    )
+    from remedia.coordination.services.updates import update_submit
+
+    coordinator = User.objects.get(username="coordinator")
+    own = demo.org_id["coordination"]
+    group = group_create(
+        user=coordinator,
+        data={"name": "Grupo de la matriz", "lead_id": str(coordinator.pk)},
+    )
+    group_member_add(
+        user=coordinator,
+        group=group,
+        data={"organisation_id": str(own), "user_id": str(coordinator.pk)},
+    )
+    plan = plan_create(user=coordinator, year=2030, title="Plan de la matriz")
+    objective = objective_create(
+        user=coordinator, plan=plan, group=group, title="Objetivo de la matriz"
+    )
+    action = action_create(
+        user=coordinator,
+        objective=objective,
+        data={
+            "title": "Acción de la matriz",
+            "sector": "public",
+            "owner_id": str(own),
+            "starts_on": "2030-01-01",
+            "due_on": "2030-12-31",
+        },
+    )
+    indicator = indicator_create(
+        user=coordinator, action=action, data={"name": "Personas capacitadas"}
+    )
+    period = period_create(
+        user=coordinator,
+        indicator=indicator,
+        data={"starts_on": "2030-01-01", "ends_on": "2030-03-31", "target": "10"},
+    )
+    demo.extra["coordination_group"] = group
+    demo.extra["coordination_plan"] = plan
+    demo.extra["coordination_action"] = action
+    demo.extra["coordination_indicator"] = indicator
+    demo.extra["coordination_update"] = update_submit(
+        user=coordinator, period=period, value="4"
+    )
 
 
 def _protection_objects(demo: rules.Demo) -> None:

@@ -1,0 +1,1 @@
+"""Coordination: inter-agency work groups, the annual work plan, its indicators."""

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoordinationConfig(AppConfig):
+    name = "remedia.coordination"
+    label = "coordination"
+    verbose_name = _("Coordinación")
+
+    def ready(self) -> None:
+        from remedia.coordination import alerts
+        from remedia.coordination.views import coordination_nav
+        from remedia.core.hooks import staff_nav_register
+
+        alerts.register()
+        staff_nav_register(coordination_nav)

@@ -1,0 +1,1 @@
+"""HTML forms of coordination: they parse shape; the services check the rules."""

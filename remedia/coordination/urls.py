@@ -1,0 +1,31 @@
+"""Staff pages of coordination (mounted at /staff/coordinacion/; "coordination")."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, path
+
+from remedia.coordination.views import pages
+
+app_name = "coordination"
+
+urlpatterns: list[URLPattern] = [
+    path("", pages.home_view, name="home"),
+    path("grupos/<uuid:group_id>/", pages.group_detail_view, name="group"),
+    path("plan/<int:year>/", pages.plan_view, name="plan"),
+    path("acciones/<uuid:action_id>/", pages.action_detail_view, name="action"),
+    path(
+        "acciones/<uuid:action_id>/situacion/",
+        pages.action_status_view,
+        name="action_status",
+    ),
+    path(
+        "acciones/<uuid:action_id>/avances/",
+        pages.update_submit_view,
+        name="update_submit",
+    ),
+    path(
+        "avances/<uuid:update_id>/revision/",
+        pages.update_review_view,
+        name="update_review",
+    ),
+]
