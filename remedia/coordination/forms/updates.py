@@ -22,11 +22,19 @@ class UpdateForm(forms.Form):
         label=_("Qué se hizo"),
         required=False,
         max_length=4000,
+        help_text=_(
+            "Lo que todo el personal con acceso al plan puede leer: sin nombres ni "
+            "datos de quienes denuncian o de víctimas."
+        ),
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     evidence = forms.FileField(
         label=_("Evidencia (foto o PDF)"),
         required=False,
+        help_text=_(
+            "Se le quitan los metadatos (ubicación, autor); que no muestre a "
+            "víctimas ni a quienes denuncian."
+        ),
         widget=forms.ClearableFileInput(attrs={"accept": "image/*,application/pdf"}),
     )
 
