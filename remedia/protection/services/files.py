@@ -449,7 +449,9 @@ def locked_at(
 ) -> Versioned:
     """The row, locked, if nobody changed it since `version` (`StaleVersion`)."""
     expected = version_parse(version)
-    locked = rows.select_for_update().get(pk=pk)
+    # Only the row itself: PostgreSQL refuses to lock the nullable side of the
+    # outer joins a caller's select_related adds (the facility, the owner).
+    locked = rows.select_for_update(of=("self",)).get(pk=pk)
     if locked.version != expected:
         raise StaleVersion(stale)
     return locked

@@ -544,6 +544,7 @@ def _save(referral: Referral, fields: list[str]) -> Referral:
     return referral
 
 
+@transaction.atomic
 def _answer(
     *,
     referral: Referral,
