@@ -70,6 +70,29 @@ def test_the_list_holds_only_the_files_the_token_may_read(
     assert "status" in errors(response)
 
 
+def test_every_list_shown_is_audited_with_the_files_it_named(
+    client, protection_world: ProtectionWorld
+) -> None:
+    # Given two files the lead reads and one the worker reads
+    world = protection_world
+    mine = victim_file_open(world, age_at_identification=15)
+    other = victim_file_open(world, by=world.worker2)
+
+    # When each lists them through the API, and a handler lists nothing
+    call(client, world.worker, "get", FILES)
+    call(client, world.lead, "get", FILES)
+    call(client, world.handler, "get", FILES)
+
+    # Then each list is one entry naming exactly the files it showed
+    entries = AuditEntry.objects.filter(action="protection.files_listed")
+    shown = {e.actor_label: set(e.data["files"]) for e in entries}
+    assert shown == {
+        world.worker.user.username: {str(mine.pk)},
+        world.lead.user.username: {str(mine.pk), str(other.pk)},
+    }
+    assert {e.data["via"] for e in entries} == {"api"}
+
+
 def test_the_list_takes_the_same_queries_for_few_or_many_files(
     client, protection_world: ProtectionWorld
 ) -> None:

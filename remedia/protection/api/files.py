@@ -429,6 +429,7 @@ def file_list_api(request: HttpRequest, query: Query[FileQuery]) -> dict[str, An
         offset=query.offset,
         count=lambda: files.order_by().count(),
     )
+    services.files_listed(user=viewer, files=list(items), via="api")
     return {
         "items": [
             _summary(

@@ -572,6 +572,18 @@ class FileReading:
     file_private: bytes | None
 
 
+def files_listed(*, user: User, files: list[VictimFile], via: str = "page") -> None:
+    """Audit a list of files shown (numbers, ages, trafficking status, risk are
+    about victims too): which files, by whom, from where. Nothing when empty."""
+    if not files:
+        return
+    audit_record(
+        action="protection.files_listed",
+        actor=user,
+        data={"files": [str(f.pk) for f in files], "via": via},
+    )
+
+
 def file_read(
     *,
     file: VictimFile,
