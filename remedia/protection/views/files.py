@@ -164,7 +164,7 @@ def home_view(request: HttpRequest) -> HttpResponse:
     page = CountedPaginator(
         files, LIST_PAGE_SIZE, count=lambda: files.order_by().count()
     ).get_page(request.GET.get("page"))
-    services.files_listed(user=request.user, files=list(page))
+    services.files_listed(user=request_user(request), files=list(page))
     statuses = {k: str(v) for k, v in _STATUS.items()}
     trafficking = {k: str(v) for k, v in _TRAFFICKING.items()}
     risks = {k: str(v) for k, v in _RISK.items()}
