@@ -17,17 +17,13 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
 
 from remedia.core.audit import audit_record
-from remedia.core.errors import InvalidInput, NotFound
+from remedia.core.errors import NotFound
+from remedia.core.pdf import document_language, render_pdf
 from remedia.remediation import access, sanctions, selectors, surveys, training
 from remedia.remediation.models import Course, Evidence, Measure, SanctionProceeding
-
-LANGUAGES = ("es", "en")
-
 
 @dataclass(frozen=True)
 class MeasureReport:
@@ -49,19 +45,7 @@ class CourseReport:
     sanctions: list[SanctionProceeding]
 
 
-def report_language(raw: str | None) -> str:
-    """The report's language: ``es`` (default) or ``en``; anything else refused."""
-    language = (raw or translation.get_language() or "es")[:2].lower()
-    if language not in LANGUAGES:
-        raise InvalidInput(
-            [
-                {
-                    "field": "lang",
-                    "reason": _("El informe existe en español (es) o inglés (en)."),
-                }
-            ]
-        )
-    return language
+report_language = document_language
 
 
 def course_report(*, user: Any, course: Course, language: str) -> CourseReport:
@@ -92,23 +76,19 @@ def course_report(*, user: Any, course: Course, language: str) -> CourseReport:
     )
 
 
-def _refuse_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
-    raise ValueError(f"the report fetches nothing: {url[:40]}")
-
-
 def course_report_pdf(*, user: Any, course: Course, language: str) -> bytes:
     """The PDF bytes; the reader must read the whole course (monitor notes' level)."""
-    from weasyprint import HTML  # imported here: loading pango costs ~0.3 s
-
     if not access.can_read_all(user=user, course=course):
         # A facility officer reads the measures, not the surveys and notes a
         # report holds; the same 404 as a course they cannot see.
         raise NotFound()
     with translation.override(language):
         report = course_report(user=user, course=course, language=language)
-        html = render_to_string("remediation/report_pdf.html", {"report": report})
-    pdf = HTML(string=html, url_fetcher=_refuse_fetch, base_url=None).write_pdf(
-        pdf_identifier=str(course.pk).encode(), uncompressed_pdf=False
+    pdf = render_pdf(
+        "remediation/report_pdf.html",
+        {"report": report},
+        language=language,
+        identifier=str(course.pk),
     )
     audit_record(
         action="remediation.report_generated",
@@ -117,7 +97,7 @@ def course_report_pdf(*, user: Any, course: Course, language: str) -> bytes:
         obj=course,
         data={"language": language},
     )
-    return bytes(pdf)
+    return pdf
 
 
 def report_filename(course: Course, language: str) -> str:

@@ -11,18 +11,30 @@ from remedia.coordination.models.indicators import (
     UpdateEvidence,
     UpdateStatus,
 )
+from remedia.coordination.models.meetings import (
+    AgendaItem,
+    Meeting,
+    MeetingParticipant,
+    Outcome,
+)
 from remedia.coordination.models.plan import Action, ActionStatus, Objective, WorkPlan
+from remedia.coordination.models.training import PlanTraining
 
 __all__ = [
     "Action",
     "ActionStatus",
+    "AgendaItem",
     "Frequency",
     "GroupRole",
     "Indicator",
     "IndicatorKind",
     "IndicatorPeriod",
     "IndicatorUnit",
+    "Meeting",
+    "MeetingParticipant",
     "Objective",
+    "Outcome",
+    "PlanTraining",
     "ProgressUpdate",
     "UpdateEvidence",
     "UpdateStatus",

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from remedia.accounts.models import Organisation, User
 from remedia.accounts.permissions import Sector
 from remedia.coordination.models.groups import WorkGroup
+from remedia.cases.models import Case
 from remedia.core.geo import STATE_CHOICES
 from remedia.core.models import BaseModel
 from remedia.facilities.models import Facility
@@ -154,6 +155,22 @@ class Action(BaseModel):
         blank=True,
         related_name="+",
         help_text=_("Centro de trabajo al que apunta (solo el identificador)."),
+    )
+    case = models.ForeignKey(
+        Case,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Caso al que apunta (solo el identificador)."),
+    )
+    pathway_service_id = models.UUIDField(
+        null=True,
+        blank=True,
+        help_text=_(
+            "Servicio de la ruta de atención (directorio de protección) al que "
+            "apunta, solo el identificador."
+        ),
     )
     version = models.PositiveIntegerField(
         default=1,
