@@ -25,6 +25,7 @@ from remedia.core.pdf import document_language, render_pdf
 from remedia.remediation import access, sanctions, selectors, surveys, training
 from remedia.remediation.models import Course, Evidence, Measure, SanctionProceeding
 
+
 @dataclass(frozen=True)
 class MeasureReport:
     measure: Measure
