@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from remedia.accounts.models import Organisation, User
 from remedia.accounts.permissions import Sector
-from remedia.coordination.models.groups import WorkGroup
 from remedia.cases.models import Case
+from remedia.coordination.models.groups import WorkGroup
 from remedia.core.geo import STATE_CHOICES
 from remedia.core.models import BaseModel
 from remedia.facilities.models import Facility
