@@ -514,3 +514,10 @@ if not 2 <= REMEDIA_EXPORT_K <= 1000:
     raise ImproperlyConfigured(
         "REMEDIA_EXPORT_K is malformed: it must be a whole number from 2 to 1000."
     )
+
+# --- Operations ------------------------------------------------------------------
+# `/metrics` answers only a scraper that sends this token (Authorization:
+# Bearer ...); unset, the endpoint does not exist. `/readyz` reports the queue
+# as a backlog (503) above this many jobs waiting.
+REMEDIA_METRICS_TOKEN: str | None = os.environ.get("REMEDIA_METRICS_TOKEN") or None
+REMEDIA_READY_MAX_BACKLOG: int = _setting("REMEDIA_READY_MAX_BACKLOG", env.int, 5000)

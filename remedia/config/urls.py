@@ -28,6 +28,8 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("hooks/", include("remedia.intake.channels.urls")),
     path("healthz", core_views.health_view, name="health"),
+    path("readyz", core_views.ready_view, name="ready"),
+    path("metrics", core_views.metrics_view, name="metrics"),
 ]
 
 handler400 = "remedia.core.views.bad_request_view"

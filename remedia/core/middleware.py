@@ -7,6 +7,8 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from remedia.core import metrics
+
 logger = logging.getLogger("remedia.request")
 
 
@@ -27,13 +29,21 @@ class SecurityHeadersMiddleware:
         # The request line is logged by route, status and time only: never the
         # client's address, user agent, query string or body.
         match = getattr(request, "resolver_match", None)
+        route = match.view_name if match else ""
+        seconds = time.monotonic() - started
         logger.info(
             "http.request",
             extra={
                 "method": request.method,
-                "route": match.view_name if match else "",
+                "route": route,
                 "status": response.status_code,
-                "ms": round((time.monotonic() - started) * 1000, 1),
+                "ms": round(seconds * 1000, 1),
             },
+        )
+        metrics.request_observed(
+            route=route,
+            method=request.method or "",
+            status=response.status_code,
+            seconds=seconds,
         )
         return response

@@ -42,3 +42,13 @@ def _audit_chain_check() -> bool:
 @db_periodic_task(crontab(minute="7", hour="*/6"))
 def sessions_clear() -> None:
     call_command("clearsessions")
+
+
+@db_periodic_task(crontab(minute="*"))
+def worker_heartbeat() -> None:
+    """Every minute: the worker is alive (``remedia_worker_heartbeat_age_seconds``)."""
+    # Imported here: prometheus_client must not load in `remedia serve`'s
+    # master before its multiprocess directory is set (serve.py).
+    from remedia.core.metrics import heartbeat_write
+
+    heartbeat_write()

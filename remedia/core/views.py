@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
+
+from remedia.core import metrics
 
 
 @require_GET
@@ -13,10 +14,38 @@ def start_view(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def health_view(request: HttpRequest) -> HttpResponse:
-    """For the load balancer: the process answers and the database is reachable."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    """Liveness: the process answers. It asks nothing else, so a database
+    outage never gets a healthy process restarted (``/readyz`` says that)."""
     return JsonResponse({"status": "ok"})
+
+
+@require_GET
+def ready_view(request: HttpRequest) -> HttpResponse:
+    """Readiness for the load balancer: database, cache and job queue."""
+    ready, checks = metrics.readiness()
+    response = JsonResponse(
+        {"status": "ok" if ready else "unavailable", "checks": checks},
+        status=200 if ready else 503,
+    )
+    if not ready:
+        response["Retry-After"] = "30"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+def metrics_view(request: HttpRequest) -> HttpResponse:
+    """Prometheus metrics, for a scraper holding ``REMEDIA_METRICS_TOKEN``.
+
+    Without the setting, or with a wrong token, the answer is the same 404 as
+    any unknown address: the endpoint does not show that it exists.
+    """
+    if not metrics.token_valid(request.headers.get("Authorization")):
+        raise Http404
+    body, content_type = metrics.exposition()
+    response = HttpResponse(body, content_type=content_type)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _error(request: HttpRequest, status: int) -> HttpResponse:

@@ -27,7 +27,7 @@ from remedia.accounts.selectors import (
     cached_while_accounts_unchanged,
     organisations_for,
 )
-from remedia.core import crypto, files
+from remedia.core import crypto, files, metrics
 from remedia.core.audit import audit_record
 from remedia.core.errors import (
     ApplicationError,
@@ -450,6 +450,7 @@ def report_submit(*, draft: ReportDraft) -> Submitted:
             path.unlink(missing_ok=True)
         raise
     transaction.on_commit(selectors.inbox_changed)
+    transaction.on_commit(lambda: metrics.intake_counted(clean.channel))
     organisation_ids = [r.organisation_id for r in routes]
     transaction.on_commit(
         lambda: signals.report_submitted.send(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -21,10 +23,32 @@ class _Gunicorn(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self) -> Any:
+        # Runs in each worker after the fork. prometheus_client picked its
+        # value store when it was first imported (in the master, before
+        # PROMETHEUS_MULTIPROC_DIR was set): pick again, so this worker's
+        # numbers go to its own files and a scrape adds every worker's up.
+        from prometheus_client import values
+
+        values.ValueClass = values.get_value_class()
         # settings.WSGI_APPLICATION names the app: core never imports config.
         from django.core.servers.basehttp import get_internal_wsgi_application
 
         return get_internal_wsgi_application()
+
+
+def _metrics_dir() -> Path:
+    """An empty directory for this server's metrics files (left from a previous
+    run, they would count its dead workers' requests again)."""
+    path = Path(settings.DATA_DIR) / "metrics"
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True, mode=0o700)
+    return path
+
+
+def _child_exit(server: Any, worker: Any) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
 
 
 class Command(BaseCommand):
@@ -48,6 +72,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not options["no_collectstatic"]:
             call_command("collectstatic", interactive=False, verbosity=0)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(_metrics_dir())
         _Gunicorn(
             {
                 "bind": options["bind"],
@@ -67,5 +92,6 @@ class Command(BaseCommand):
                 "max_requests": 5000,
                 "max_requests_jitter": 500,
                 "worker_tmp_dir": str(settings.DATA_DIR) if os.name != "nt" else None,
+                "child_exit": _child_exit,
             }
         ).run()
