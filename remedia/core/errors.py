@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import utils as db_errors
 from django.utils.translation import gettext_lazy as _
 
 
@@ -68,3 +69,14 @@ class InvalidInput(ApplicationError):
     @property
     def reasons(self) -> list[str]:
         return [str(e["reason"]) for e in self.errors] or [str(self.message)]
+
+
+# The database is unreachable or stopped answering (an outage, a restart, a
+# failover): the request is answered 503 with Retry-After, never a traceback.
+# Django wraps every driver's errors in these two; SQLite's "database is
+# locked" is an OperationalError too, and a retry is the right answer to it.
+DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
+    db_errors.OperationalError,
+    db_errors.InterfaceError,
+)
+RETRY_AFTER_SECONDS = 30

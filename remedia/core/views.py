@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+import sys
+
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from remedia.core import metrics
+from remedia.core.errors import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS
 
 
 @require_GET
@@ -68,5 +73,33 @@ def not_found_view(request: HttpRequest, exception: Exception) -> HttpResponse:
     return _error(request, 404)
 
 
+def unavailable_response(request: HttpRequest) -> HttpResponse:
+    """503 with Retry-After while the database is out: JSON for the API and the
+    channels' hooks, a short page in the visitor's language for the rest.
+
+    The page is rendered without the request's context processors: they read
+    the session and the user, which live in the database.
+    """
+    message = _(
+        "El servicio no está disponible por un momento. No se guardó nada a "
+        "medias: intente de nuevo en un minuto."
+    )
+    if request.path.startswith(("/api/", "/hooks/")):
+        response: HttpResponse = JsonResponse(
+            {"detail": message, "retry_after": RETRY_AFTER_SECONDS}, status=503
+        )
+    else:
+        response = HttpResponse(
+            render_to_string("core/unavailable.html", {"message": message}),
+            status=503,
+        )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 def server_error_view(request: HttpRequest) -> HttpResponse:
+    # Django calls this while it handles the exception: sys.exc_info() holds it.
+    if isinstance(sys.exc_info()[1], DATABASE_UNAVAILABLE):
+        return unavailable_response(request)
     return _error(request, 500)

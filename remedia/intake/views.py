@@ -20,7 +20,14 @@ from remedia.accounts.models import User
 from remedia.accounts.permissions import Capability
 from remedia.accounts.selectors import user_can
 from remedia.core.audit import audit_record
-from remedia.core.errors import ApplicationError, InvalidInput, NotFound, Throttled
+from remedia.core.errors import (
+    DATABASE_UNAVAILABLE,
+    RETRY_AFTER_SECONDS,
+    ApplicationError,
+    InvalidInput,
+    NotFound,
+    Throttled,
+)
 from remedia.core.files import ALLOWED_DESCRIPTION, MAX_BYTES, MAX_FILES
 from remedia.core.kit import capability_require as _require
 from remedia.core.kit import or_404
@@ -90,6 +97,48 @@ def _attachment_reasons(exc: InvalidInput) -> list[str]:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def report_view(request: HttpRequest) -> HttpResponse:
+    try:
+        return _report_page(request)
+    except DATABASE_UNAVAILABLE:
+        if request.method != "POST":
+            raise  # the generic 503 page (core.views.server_error_view)
+        return _report_page_unavailable(request)
+
+
+def _report_page_unavailable(request: HttpRequest) -> HttpResponse:
+    """The database is out: the form again, with everything the worker typed
+    (files must be chosen again: nothing of them was kept), 503 and Retry-After."""
+    form = ReportForm(request.POST)
+    form.is_valid()
+    form.add_error(
+        None,
+        _(
+            "No pudimos guardar su denuncia: el sistema no está disponible en "
+            "este momento. Lo que escribió sigue aquí; espere un minuto y "
+            "envíela de nuevo."
+        ),
+    )
+    attachment_errors = (
+        [_("Vuelva a elegir sus archivos: no se guardaron.")] if request.FILES else []
+    )
+    response = render(
+        request,
+        "intake/report_form.html",
+        {
+            "form": form,
+            "matches": [],
+            "chosen": None,
+            "attachment_errors": attachment_errors,
+            "protection_codes": sorted(PROTECTION_CATEGORIES),
+            **_upload_context(),
+        },
+        status=503,
+    )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def _report_page(request: HttpRequest) -> HttpResponse:
     form = ReportForm(request.POST or None)
     matches: list[Any] = []
     chosen = None

@@ -165,6 +165,8 @@ def test_one_scrape_adds_up_every_worker_of_remedia_serve(cli_data_dir):
     env = cli_environment(cli_data_dir, REMEDIA_METRICS_TOKEN=TOKEN)
     env["REMEDIA_ALLOWED_HOSTS"] = "127.0.0.1"
     env["REMEDIA_SECRET_KEY"] = "x" * 60
+    log_path = cli_data_dir / "serve.log"
+    log = log_path.open("wb")
     server = subprocess.Popen(
         [
             str(REMEDIA),
@@ -179,9 +181,9 @@ def test_one_scrape_adds_up_every_worker_of_remedia_serve(cli_data_dir):
         ],
         env=env,
         cwd=PROJECT_DIR,
-        stdout=subprocess.PIPE,
+        # A file, not a pipe: an unread pipe fills up and blocks the server.
+        stdout=log,
         stderr=subprocess.STDOUT,
-        text=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -193,7 +195,7 @@ def test_one_scrape_adds_up_every_worker_of_remedia_serve(cli_data_dir):
             except OSError:
                 if time.monotonic() > deadline or server.poll() is not None:
                     server.kill()
-                    pytest.fail(f"remedia serve did not start: {server.stdout.read()}")
+                    pytest.fail(f"remedia serve did not start: {log_path.read_text()}")
                 time.sleep(0.2)
         # When many requests are answered (by both workers, in turns)
         for _ in range(40):
@@ -214,4 +216,5 @@ def test_one_scrape_adds_up_every_worker_of_remedia_serve(cli_data_dir):
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
+        log.close()
     assert (cli_data_dir / "metrics").is_dir()
