@@ -46,7 +46,7 @@ from typing import IO, Any
 
 import nacl.bindings as sodium
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 from nacl.exceptions import CryptoError
 from nacl.public import PrivateKey, PublicKey, SealedBox
 
@@ -235,6 +235,7 @@ class DecryptingReader(io.RawIOBase):
         header = _read_exact(source, _HEADER_BYTES)
         sodium.crypto_secretstream_xchacha20poly1305_init_pull(self._state, header, key)
         self._pending = b""
+        self._offset = 0
         self._finished = False
 
     def readable(self) -> bool:
@@ -258,14 +259,19 @@ class DecryptingReader(io.RawIOBase):
             if self._source.read(1):
                 raise BackupError("the backup file is damaged or was altered")
             self._finished = True
-        self._pending += plain
+        self._pending = self._pending[self._offset :] + plain
+        self._offset = 0
 
     def read(self, size: int = -1) -> bytes:
-        while not self._finished and (size < 0 or len(self._pending) < size):
+        # An offset into the decrypted chunk, not a new copy at every small read.
+        while not self._finished and (
+            size < 0 or len(self._pending) - self._offset < size
+        ):
             self._next_chunk()
-        if size < 0:
-            size = len(self._pending)
-        data, self._pending = self._pending[:size], self._pending[size:]
+        available = len(self._pending) - self._offset
+        size = available if size < 0 else min(size, available)
+        data = self._pending[self._offset : self._offset + size]
+        self._offset += size
         return data
 
     def readinto(self, buffer: Any) -> int:
@@ -484,6 +490,11 @@ def _staging_dir(prefix: str) -> Path:
 
 
 def _destination(to: Path) -> Path:
+    if _under_data_dir(to.resolve()) is not None:
+        # The next backup would hold this one, and so on.
+        raise BackupError(
+            f"{to} is inside the data directory; write backups elsewhere", code=2
+        )
     if to.is_dir():
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         return to / f"remedia-{stamp}.backup"
@@ -774,7 +785,14 @@ def restore_read(
         raise BackupError(f"cannot restore into a {vendor} database", code=2)
     if not source.is_file():
         raise BackupError(f"{source} is not a file", code=2)
-    tables = database_tables()
+    try:
+        tables = database_tables()
+    except (DatabaseError, sqlite3.Error) as exc:
+        raise BackupError(
+            f"cannot open the target database ({type(exc).__name__}): create it "
+            "first (PostgreSQL: createdb), empty; nothing was changed",
+            code=2,
+        ) from None
     if tables:
         raise BackupError(
             f"the target database is not empty ({tables} tables): restore only into "

@@ -321,3 +321,12 @@ def test_the_recipient_must_be_a_public_key(operator_keys, tmp_path):
     with pytest.raises(CommandError, match="cannot read the key file"):
         call_command("backup", to=str(tmp_path), recipient=str(tmp_path / "nada.pub"))
     assert not list(tmp_path.glob("*.backup"))
+
+
+def test_a_backup_is_never_written_into_the_data_directory(operator_keys, data_dir):
+    from django.core.management.base import CommandError
+
+    _secret, public = operator_keys
+    with pytest.raises(CommandError, match="inside the data directory"):
+        call_command("backup", to=str(data_dir), recipient=str(public))
+    assert not list(data_dir.rglob("*.backup*"))
