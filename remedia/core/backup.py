@@ -329,8 +329,15 @@ def data_files() -> Iterator[tuple[str, Path]]:
     """(path relative to the data directory, absolute path) of each file to keep."""
     root = Path(settings.DATA_DIR).resolve()
     for directory, dirnames, filenames in os.walk(root):
-        dirnames.sort()
         base = Path(directory)
+        if base == root:
+            # Static files and our own staging are never walked into.
+            dirnames[:] = [
+                d
+                for d in dirnames
+                if d not in _SKIPPED_TOP and not d.startswith(_STAGING_PREFIXES)
+            ]
+        dirnames.sort()
         for name in sorted(filenames):
             path = base / name
             rel = PurePosixPath(path.relative_to(root).as_posix())
@@ -380,11 +387,9 @@ def remedia_version() -> str:
 def _pg_environment() -> dict[str, str]:
     """libpq's variables for the settings' database: no password on a command line."""
     db = connection.settings_dict
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("PG") or key in {"PGPASSFILE", "PGSERVICEFILE"}
-    }
+    # libpq variables of the environment (PGSSLMODE, ...) serve Django's own
+    # connection too; what the settings name wins.
+    env = dict(os.environ)
     pairs = {
         "PGDATABASE": db.get("NAME"),
         "PGUSER": db.get("USER"),
@@ -481,9 +486,16 @@ class BackupSummary:
 
 
 def _staging_dir(prefix: str) -> Path:
-    """A private working directory under the data directory (same filesystem)."""
+    """A private working directory under the data directory (same filesystem).
+
+    One left by a run that was killed (it may hold a database copy) is removed
+    once a day old; a run under way is never that long.
+    """
     root = Path(settings.DATA_DIR)
     root.mkdir(parents=True, exist_ok=True)
+    for stale in root.glob(f"{prefix}*"):
+        if stale.is_dir() and time.time() - stale.stat().st_mtime > 24 * 3600:
+            shutil.rmtree(stale, ignore_errors=True)
     path = root / f"{prefix}{secrets.token_hex(6)}"
     path.mkdir(mode=0o700)
     return path
