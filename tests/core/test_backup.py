@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import sqlite3
 import subprocess
 import textwrap
 import uuid
@@ -281,6 +282,29 @@ def test_another_key_does_not_open_a_backup(world, operator_keys, target, tmp_pa
     _untouched(target)
 
 
+def _a_table_in(env: dict[str, str]) -> None:
+    """One table in the target database, made beside Remedia (as a stray migrate)."""
+    create = "CREATE TABLE ya_estaba (x integer)"
+    if connection.vendor == "sqlite":
+        db = sqlite3.connect(Path(env["REMEDIA_DATA_DIR"]) / "remedia.sqlite3")
+        db.execute(create)
+        db.commit()
+        db.close()
+        return
+    import psycopg
+
+    settings_dict = connection.settings_dict
+    with psycopg.connect(
+        dbname=env["DATABASE_URL"].rsplit("/", 1)[1],
+        user=settings_dict["USER"],
+        password=settings_dict.get("PASSWORD") or None,
+        host=settings_dict.get("HOST") or None,
+        port=settings_dict.get("PORT") or None,
+        autocommit=True,
+    ) as db:
+        db.execute(create)
+
+
 def test_a_database_or_data_directory_in_use_is_refused(
     world, operator_keys, target, tmp_path
 ):
@@ -296,14 +320,7 @@ def test_a_database_or_data_directory_in_use_is_refused(
     assert "nothing was changed" in refused.stderr
     stray.unlink()
     # A database with a table is not an empty one (say, migrated by mistake).
-    made = _run(
-        target,
-        "shell",
-        "-c",
-        "from django.db import connection\n"
-        "connection.cursor().execute('CREATE TABLE ya_estaba (x integer)')",
-    )
-    assert made.returncode == 0, made.stderr
+    _a_table_in(target)
     refused = _run(target, "restore", "--from", str(archive), "--identity", str(secret))
     assert refused.returncode == 3
     assert "database is not empty" in refused.stderr
