@@ -140,3 +140,19 @@ def test_keys_are_read_from_files_or_text_and_never_mixed_up(tmp_path):
         backup.recipient_read(str(tmp_path / "k"))
     with pytest.raises(backup.BackupError, match="public key"):
         backup.identity_read(str(tmp_path / "k.pub"))
+
+
+def test_a_backup_from_a_newer_remedia_is_refused_by_its_migrations():
+    from django.db import connection
+
+    known = backup.latest_migrations()
+    assert known["core"]  # the test database is migrated
+    backup._check_migrations({"migrations": known})
+    with pytest.raises(backup.BackupError, match=r"newer or different Remedia"):
+        backup._check_migrations(
+            {
+                "migrations": {**known, "core": "9999_from_the_future"},
+                "remedia_version": "9",
+            }
+        )
+    assert connection.vendor in backup.DATABASE_MEMBER
