@@ -148,6 +148,9 @@ class TrainingQuery(Schema):
         None, description="Sessions for this organisation's staff."
     )
     course_id: uuid.UUID | None = None
+    plan_year: int | None = Field(
+        None, description="Sessions counted for the work plan of this year."
+    )
     topic: TrainingTopic | None = None
     limit: int = Field(DEFAULT_LIMIT, description=f"1 to {MAX_LIMIT}.")
     offset: int = 0
@@ -390,7 +393,15 @@ def training_list(request: HttpRequest, query: Query[TrainingQuery]) -> dict[str
             if query.organisation_id
             else None
         ),
-        links={"course_id": query.course_id} if query.course_id else None,
+        links={
+            name: value
+            for name, value in (
+                ("course_id", query.course_id),
+                ("plan_year", query.plan_year),
+            )
+            if value is not None
+        }
+        or None,
         topic=str(query.topic) if query.topic else None,
     )
     page, count = paginate(sessions, limit=query.limit, offset=query.offset)

@@ -206,6 +206,10 @@ def test_the_api_records_a_workshop_for_the_plan_and_answers_its_coverage(
     )
     assert attended.status_code in (200, 201), attended.content
 
+    listed = _api(client, "get", f"{TRAININGS}?plan_year=2026", who).json()
+    assert [s["id"] for s in listed["items"]] == [str(session.pk)]
+    assert not _api(client, "get", f"{TRAININGS}?plan_year=2027", who).json()["items"]
+
     coverage = _api(client, "get", COVERAGE, world.outsider)
 
     assert coverage.status_code == 200, coverage.content  # noqa: PLR2004
