@@ -8,9 +8,11 @@ class CoordinationConfig(AppConfig):
     verbose_name = _("Coordinación")
 
     def ready(self) -> None:
-        from remedia.coordination import alerts
+        from remedia.coordination import alerts, training
         from remedia.coordination.views import coordination_nav
         from remedia.core.hooks import staff_nav_register
 
         alerts.register()
         staff_nav_register(coordination_nav)
+        # Training (a lower app) asks what a session counts for: a year's plan.
+        training.register()

@@ -24,6 +24,7 @@ from remedia.accounts import keys
 from remedia.accounts import services as accounts
 from remedia.accounts.models import Organisation, User
 from remedia.accounts.permissions import Role, Sector
+from remedia.demo.coordination import seed_puebla_plan
 from remedia.demo.protection import seed_files, seed_services
 from remedia.demo.remediation import seed_inisa_course
 from remedia.facilities import services as facilities
@@ -102,6 +103,19 @@ ORGANISATIONS = [
         "Secretaría del Trabajo del Estado de Puebla — Grupo Interinstitucional",
         "STyC Puebla",
         Sector.PUBLIC,
+    ),
+    # The Puebla plan's private sector and international partner (coordination.py).
+    DemoOrganisation(
+        "canaive_pue",
+        "Cámara Nacional de la Industria del Vestido — Delegación Puebla",
+        "CANAIVE Puebla",
+        Sector.PRIVATE,
+    ),
+    DemoOrganisation(
+        "iom",
+        "Organización Internacional para las Migraciones (OIM México)",
+        "OIM México",
+        Sector.INTERNATIONAL,
     ),
 ]
 
@@ -223,6 +237,7 @@ def seed_demo() -> SeedResult:
         facilities=facilities_by_id,
         services=seed_services(organisations),
     )
+    seed_puebla_plan(organisations=organisations)
     return SeedResult(
         users=created,
         organisations=created_organisations,

@@ -6,7 +6,8 @@ Bearer-token endpoints. Every object comes through the scoped reads of
 answers 404 exactly like a missing one; an object named in a body that the
 user cannot see is a 422 on that field, with the same reason as a missing one.
 Changing what the user may only read is 403. ``course_id`` and ``measure_id``
-are what a session counts for in ``remediation`` (its ``SessionLink``).
+are what a session counts for in ``remediation`` (its ``SessionLink``);
+``plan_year`` and ``plan_action_id`` what it counts for in ``coordination``.
 """
 
 from __future__ import annotations
@@ -97,6 +98,16 @@ class TrainingIn(Schema):
     measure_id: uuid.UUID | None = Field(
         None, description="The course's training measure it counts for."
     )
+    plan_year: int | None = Field(
+        None,
+        ge=2000,
+        le=2100,
+        description="The year of the coordination work plan a workshop on the "
+        "protocol counts for (an organisation's staff only).",
+    )
+    plan_action_id: uuid.UUID | None = Field(
+        None, description="The action of that plan it counts for."
+    )
 
 
 class TrainingOut(Schema):
@@ -116,6 +127,8 @@ class TrainingOut(Schema):
     location: str
     course_id: uuid.UUID | None
     measure_id: uuid.UUID | None
+    plan_year: int | None = None
+    plan_action_id: uuid.UUID | None = None
     attendance_count: int
 
 
@@ -135,6 +148,9 @@ class TrainingQuery(Schema):
         None, description="Sessions for this organisation's staff."
     )
     course_id: uuid.UUID | None = None
+    plan_year: int | None = Field(
+        None, description="Sessions counted for the work plan of this year."
+    )
     topic: TrainingTopic | None = None
     limit: int = Field(DEFAULT_LIMIT, description=f"1 to {MAX_LIMIT}.")
     offset: int = 0
@@ -212,6 +228,8 @@ def _session(
         "location": session.location,
         "course_id": (link or {}).get("course_id"),
         "measure_id": (link or {}).get("measure_id"),
+        "plan_year": (link or {}).get("plan_year"),
+        "plan_action_id": (link or {}).get("plan_action_id"),
         "attendance_count": attendance_count,
     }
 
@@ -375,7 +393,15 @@ def training_list(request: HttpRequest, query: Query[TrainingQuery]) -> dict[str
             if query.organisation_id
             else None
         ),
-        links={"course_id": query.course_id} if query.course_id else None,
+        links={
+            name: value
+            for name, value in (
+                ("course_id", query.course_id),
+                ("plan_year", query.plan_year),
+            )
+            if value is not None
+        }
+        or None,
         topic=str(query.topic) if query.topic else None,
     )
     page, count = paginate(sessions, limit=query.limit, offset=query.offset)
@@ -427,6 +453,15 @@ def training_create(request: HttpRequest, payload: TrainingIn) -> Status:
         ),
         course_id=payload.course_id,
         measure_id=payload.measure_id,
+        # What a session counts for in coordination, only when given.
+        **{
+            name: value
+            for name, value in (
+                ("plan_year", payload.plan_year),
+                ("plan_action_id", payload.plan_action_id),
+            )
+            if value is not None
+        },
         topic=str(payload.topic),
         title=payload.title,
         held_on=payload.held_on,

@@ -136,6 +136,9 @@ class SessionForm(forms.Form):
         ).choices = role_choices(roster)
         if counts_for:
             cast(forms.ChoiceField, self.fields["measure"]).choices = blank(counts_for)
+            if not roster.is_facility:
+                # An organisation's staff: what it counts for is a work plan.
+                self.fields["measure"].label = gettext_lazy("Cuenta para")
         else:
             del self.fields["measure"]
 

@@ -74,7 +74,8 @@ class SessionLink(Protocol):
     ) -> list[tuple[str, str, str | None]]:
         """What a new session of this roster may count for, for a form's
         select: (value, label, the topic it asks for). The value is given
-        back as ``measure_id``."""
+        back as ``measure_id``, or under the link's ``choice_field`` when it
+        has one (``plan_choice`` for coordination's plan)."""
         ...
 
 

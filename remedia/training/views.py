@@ -401,11 +401,14 @@ def training_session_create_view(request: HttpRequest) -> HttpResponse:
     if roster is None or not roster.can_manage:
         raise Http404
     user = request_user(request)
-    counts_for = [
-        choice
+    # Each choice remembers its link: its value goes back under the name the
+    # link reads it from (``choice_field``; ``measure_id`` by default).
+    offered = [
+        (choice, getattr(link, "choice_field", "measure_id"))
         for link in hooks.session_links()
         for choice in link.choices(user=user, roster=roster)
     ]
+    counts_for = [choice for choice, _field in offered]
     initial: dict[str, Any] = {"during_working_hours": True}
     wanted = request.GET.get("measure", "")
     chosen = next((c for c in counts_for if c[0] == wanted), None)
@@ -423,8 +426,13 @@ def training_session_create_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
-            measure = next(
-                (c[0] for c in counts_for if c[0] == data.get("measure")), None
+            link_value = next(
+                (
+                    {field: c[0]}
+                    for c, field in offered
+                    if data.get("measure") and c[0] == data.get("measure")
+                ),
+                None,
             )
             try:
                 session = services.training_session_create(
@@ -440,10 +448,10 @@ def training_session_create_view(request: HttpRequest) -> HttpResponse:
                     trainer=data["trainer"],
                     audience_roles=data["audience_roles"],
                     location=data["location"],
-                    **({"measure_id": measure} if measure else {}),
+                    **(link_value or {}),
                 )
             except ApplicationError as exc:
-                errors_onto(form, exc)
+                errors_onto(form, exc, **{field: "measure" for _c, field in offered})
             else:
                 messages.success(request, _("Sesión registrada."))
                 return redirect(
