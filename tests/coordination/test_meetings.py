@@ -171,7 +171,10 @@ def test_the_lead_of_the_group_keeps_its_meeting_without_being_coordinator(
         )
     assert refused.value.errors[0]["field"] == "objective_id"
     action = services.item_action_create(
-        user=world.member.user, item=item, objective=objective, data=_action_fields(world)
+        user=world.member.user,
+        item=item,
+        objective=objective,
+        data=_action_fields(world),
     )
     assert action.objective == objective
     # The lead of another group is no keeper of this one's meetings.
@@ -205,7 +208,10 @@ def test_participants_by_user_or_name_and_attendance(
     person = services.participant_add(
         user=by,
         meeting=meeting,
-        data={"organisation_id": str(world.ngo.pk), "user_id": str(world.member.user.pk)},
+        data={
+            "organisation_id": str(world.ngo.pk),
+            "user_id": str(world.member.user.pk),
+        },
     )
     named = services.participant_add(
         user=by,
@@ -235,7 +241,8 @@ def test_participants_by_user_or_name_and_attendance(
     assert services.attendance_set(user=by, meeting=meeting, attended_ids=[named.pk])
     named.refresh_from_db()
     person.refresh_from_db()
-    assert named.attended and not person.attended
+    assert named.attended
+    assert not person.attended
     services.participant_mark(user=by, participant=person, data={"invited": False})
     person.refresh_from_db()
     assert person.invited is False
@@ -304,7 +311,8 @@ def test_closed_minutes_refuse_every_change(
         user=by, meeting=meeting, data={"minutes": "Acuerdos."}, version=1
     )
     meeting = services.meeting_close(user=by, meeting=meeting)
-    assert meeting.closed and meeting.closed_by == by
+    assert meeting.closed
+    assert meeting.closed_by == by
 
     before = _rows()
     attempts = [
@@ -347,7 +355,10 @@ def test_a_decision_becomes_an_action_linked_both_ways(
     before = _rows()
     with pytest.raises(InvalidInput):  # an information item has no action
         services.item_action_create(
-            user=by, item=information, objective=world.objective, data=_action_fields(world)
+            user=by,
+            item=information,
+            objective=world.objective,
+            data=_action_fields(world),
         )
     with pytest.raises(InvalidInput) as refused:  # the plan's own checks
         services.item_action_create(
@@ -376,7 +387,10 @@ def test_a_decision_becomes_an_action_linked_both_ways(
     before = _rows()
     with pytest.raises(InvalidInput) as refused:  # a second action
         services.item_action_create(
-            user=by, item=decision, objective=world.objective, data=_action_fields(world)
+            user=by,
+            item=decision,
+            objective=world.objective,
+            data=_action_fields(world),
         )
     assert refused.value.errors[0]["field"] == "action"
     # A linked item cannot turn into information.
@@ -480,7 +494,9 @@ def test_the_meeting_pages_for_a_coordinator(
     assert pdf["Content-Disposition"].startswith("attachment;")
     assert "Mesa de abril" in _pdf_text(pdf.content)
     assert "Minuta" in _pdf_text(pdf.content)
-    assert AuditEntry.objects.filter(action="coordination.meeting_minutes_read").exists()
+    assert AuditEntry.objects.filter(
+        action="coordination.meeting_minutes_read"
+    ).exists()
 
     group_page = client.get(world.group and f"{HOME}grupos/{world.group.pk}/")
     assert "Mesa de abril" in group_page.content.decode()
@@ -506,8 +522,7 @@ def test_a_member_reads_a_meeting_but_cannot_change_it(
     client.post(url + "cerrar/")
     assert client.get(f"{HOME}reuniones/nueva/").status_code == 403  # noqa: PLR2004
     assert (
-        client.get(f"{HOME}reuniones/puntos/{item.pk}/accion/nueva/").status_code
-        == 403  # noqa: PLR2004
+        client.get(f"{HOME}reuniones/puntos/{item.pk}/accion/nueva/").status_code == 403  # noqa: PLR2004
     )
     assert _rows() == before
     enter(world.officer)

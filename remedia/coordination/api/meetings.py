@@ -294,9 +294,7 @@ def meeting_change(
     meeting = meeting_get_for_user(user=user, meeting_id=meeting_id)
     changes = payload.model_dump(exclude_unset=True)
     version = changes.pop("version")
-    required = [
-        n for n in ("title", "held_on") if n in changes and changes[n] is None
-    ]
+    required = [n for n in ("title", "held_on") if n in changes and changes[n] is None]
     if required:
         raise InvalidInput(
             [{"field": n, "reason": _("Este campo es obligatorio.")} for n in required]
@@ -322,7 +320,9 @@ def meeting_close(request: HttpRequest, meeting_id: str) -> dict[str, Any]:
     response={200: None},
     summary="The minutes as a PDF (lang=es|en); audited",
 )
-def meeting_pdf(request: HttpRequest, meeting_id: str, lang: str = "es") -> HttpResponse:
+def meeting_pdf(
+    request: HttpRequest, meeting_id: str, lang: str = "es"
+) -> HttpResponse:
     user = request_user(request)
     meeting = meeting_get_for_user(user=user, meeting_id=meeting_id)
     language = document_language(lang)
@@ -397,7 +397,9 @@ def item_add(request: HttpRequest, meeting_id: str, payload: ItemIn) -> Status:
     meeting = meeting_get_for_user(user=user, meeting_id=meeting_id)
     data = payload.model_dump(exclude_none=True)
     data["outcome"] = str(data["outcome"])
-    return Status(201, item_out(services.item_add(user=user, meeting=meeting, data=data)))
+    return Status(
+        201, item_out(services.item_add(user=user, meeting=meeting, data=data))
+    )
 
 
 @router.post(
@@ -427,9 +429,7 @@ def item_change(
     user = request_user(request)
     item = item_get_for_user(user=user, item_id=item_id)
     changes = payload.model_dump(exclude_unset=True)
-    required = [
-        n for n in ("title", "outcome") if n in changes and changes[n] is None
-    ]
+    required = [n for n in ("title", "outcome") if n in changes and changes[n] is None]
     if required:
         raise InvalidInput(
             [{"field": n, "reason": _("Este campo es obligatorio.")} for n in required]

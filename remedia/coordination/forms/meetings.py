@@ -129,9 +129,7 @@ class AttendanceForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["attended"]
         assert isinstance(field, forms.MultipleChoiceField)  # noqa: S101
-        field.choices = [
-            (str(p.pk), participant_label(p)) for p in participants
-        ]
+        field.choices = [(str(p.pk), participant_label(p)) for p in participants]
 
 
 def participant_label(participant: MeetingParticipant) -> str:
@@ -140,8 +138,10 @@ def participant_label(participant: MeetingParticipant) -> str:
         who = participant.user.get_full_name() or participant.user.username
     elif participant.name:
         who = participant.name
-    return f"{participant.organisation.name} · {who}" if who else (
-        participant.organisation.name
+    return (
+        f"{participant.organisation.name} · {who}"
+        if who
+        else (participant.organisation.name)
     )
 
 

@@ -227,7 +227,7 @@ def meeting_update(
     for name in changed:
         setattr(meeting, name, cleaned[name])
     full_clean(meeting)
-    meeting.version = F("version") + 1  # type: ignore[assignment]
+    meeting.version = F("version") + 1
     meeting.save(update_fields=sorted({*changed, "version", "updated_at"}))
     meeting.refresh_from_db(fields=["version"])
     audit("meeting_changed", user=user, obj=meeting, fields=",".join(sorted(changed)))
@@ -242,7 +242,7 @@ def meeting_close(*, user: User, meeting: Meeting) -> Meeting:
         raise invalid("minutes", _("Escriba la minuta antes de cerrarla."))
     meeting.closed_at = timezone.now()
     meeting.closed_by = user
-    meeting.version = F("version") + 1  # type: ignore[assignment]
+    meeting.version = F("version") + 1
     meeting.save(update_fields=["closed_at", "closed_by", "version", "updated_at"])
     meeting.refresh_from_db(fields=["version"])
     audit("meeting_closed", user=user, obj=meeting)
@@ -348,9 +348,7 @@ def participant_mark(
             else:
                 cleaned[name] = data[name]
     refuse(errors)
-    participant = MeetingParticipant.objects.select_for_update().get(
-        pk=participant.pk
-    )
+    participant = MeetingParticipant.objects.select_for_update().get(pk=participant.pk)
     changed = [n for n, v in cleaned.items() if getattr(participant, n) != v]
     if not changed:
         return participant
@@ -405,9 +403,7 @@ def attendance_set(*, user: User, meeting: Meeting, attended_ids: Any) -> int:
 # --- Agenda items -------------------------------------------------------------------
 
 
-def _item_fields(
-    data: dict[str, Any], *, current: AgendaItem | None
-) -> dict[str, Any]:
+def _item_fields(data: dict[str, Any], *, current: AgendaItem | None) -> dict[str, Any]:
     errors: list[dict[str, Any]] = []
     cleaned: dict[str, Any] = {}
     new = current is None
@@ -447,8 +443,10 @@ def _item_fields(
         cleaned["order"] = order
     outcome = cleaned.get("outcome", current.outcome if current else "")
     text = cleaned.get("outcome_text", current.outcome_text if current else "")
-    if outcome in (Outcome.DECISION, Outcome.TASK) and not text and not any(
-        e["field"] in ("outcome", "outcome_text") for e in errors
+    if (
+        outcome in (Outcome.DECISION, Outcome.TASK)
+        and not text
+        and not any(e["field"] in ("outcome", "outcome_text") for e in errors)
     ):
         errors.append(
             {
@@ -488,7 +486,11 @@ def item_add(*, user: User, meeting: Meeting, data: dict[str, Any]) -> AgendaIte
     full_clean(item)
     item.save()
     audit(
-        "meeting_item_added", user=user, obj=item, meeting=meeting.pk, outcome=item.outcome
+        "meeting_item_added",
+        user=user,
+        obj=item,
+        meeting=meeting.pk,
+        outcome=item.outcome,
     )
     return item
 

@@ -579,9 +579,11 @@ def item_action_view(request: HttpRequest, item_id: Any) -> HttpResponse:
         form = _action_form(request, item, request.POST)
         if form.is_valid():
             data = dict(form.cleaned_data)
-            objective = item_objectives(
-                user=request_user(request), meeting=meeting
-            ).filter(pk=data.pop("objective")).first()
+            objective = (
+                item_objectives(user=request_user(request), meeting=meeting)
+                .filter(pk=data.pop("objective"))
+                .first()
+            )
             data["owner_id"] = data.pop("owner")
             for name in ("starts_on", "due_on"):
                 data[name] = data[name].isoformat()
