@@ -26,7 +26,7 @@ from remedia.coordination.services.plan import objective_create
 from remedia.core.audit import AuditEntry
 from remedia.core.errors import InvalidInput, PermissionDenied
 from remedia.notifications.models import Notification
-from tests.support.actors import Staff
+from tests.support.actors import Staff, with_email
 from tests.support.coordination import CoordinationWorld
 
 pytestmark = pytest.mark.django_db
@@ -97,6 +97,37 @@ def test_a_coordinator_records_a_meeting_inviting_the_group(
         )
     )
     assert told == {world.lead.user.pk, world.member.user.pk}
+
+
+def test_the_invitation_email_names_the_meeting_and_links_to_it(
+    coordination_world: CoordinationWorld,
+    django_capture_on_commit_callbacks,
+    mailoutbox,
+) -> None:
+    world = coordination_world
+    with_email(world.member, "integrante@example.org", language="en")
+    meeting = _meeting(world)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.participant_add(
+            user=world.coordinator.user,
+            meeting=meeting,
+            data={
+                "organisation_id": str(world.ngo.pk),
+                "user_id": str(world.member.user.pk),
+            },
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.participant_add(  # a name only: nobody to tell
+            user=world.coordinator.user,
+            meeting=meeting,
+            data={"organisation_id": str(world.other.pk), "name": "Rosa Pérez"},
+        )
+
+    (email,) = mailoutbox
+    assert email.subject == "Meeting invitation: Mesa de prevención de marzo"
+    assert "Colectivo Hilos" in email.body
+    assert meeting.get_absolute_url() in email.body
 
 
 def test_bad_meeting_input_is_refused_whole_and_nothing_is_stored(
@@ -339,6 +370,14 @@ def test_closed_minutes_refuse_every_change(
             attempt()
         assert "cerrada" in str(refused.value.message)
     assert _rows() == before
+    # Turning a decision into an action of the plan leaves the minutes as
+    # closed: it stays possible (the item only records the link).
+    action = services.item_action_create(
+        user=by, item=item, objective=world.objective, data=_action_fields(world)
+    )
+    item.refresh_from_db()
+    assert item.action == action
+    assert item.title == "Talleres para cámaras"
 
 
 def test_a_decision_becomes_an_action_linked_both_ways(

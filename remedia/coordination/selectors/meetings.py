@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
 
 from remedia.accounts.selectors import get_scoped
 from remedia.coordination.models import (
@@ -86,11 +86,19 @@ def participant_get_for_user(*, user: Any, participant_id: Any) -> MeetingPartic
 def item_objectives(*, user: Any, meeting: Meeting) -> QuerySet[Objective]:
     """Where an action from the meeting may go: any objective for a
     coordinator, the objectives carried by the meeting's group for its lead."""
-    rows = Objective.objects.select_related("plan", "group").order_by(
-        "-plan__year", "order", "title"
+    rows = (
+        Objective.objects.select_related("plan", "group")
+        .annotate(
+            other_group=Case(
+                When(group_id=meeting.group_id, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("other_group", "-plan__year", "order", "title")
     )
     if coordination_writable(user=user):
-        return rows
+        return rows  # the meeting's group's objectives first
     if meeting_writable(user=user, group=meeting.group):
         return rows.filter(group_id=meeting.group_id)
     return rows.none()

@@ -530,6 +530,8 @@ def item_edit_view(request: HttpRequest, item_id: Any) -> HttpResponse:
         status = 422
     else:
         _item_keeper(request, item)
+        if (refused := _guard(request, meeting, f"item-{item.pk}")) is not None:
+            return refused
         form = ItemForm(
             initial={
                 "title": item.title,
@@ -552,8 +554,9 @@ def _action_form(
 ) -> ItemActionForm:
     objectives = list(item_objectives(user=request_user(request), meeting=item.meeting))
     initial = services.item_action_initial(item)
-    if len(objectives) == 1:
-        initial["objective"] = str(objectives[0].pk)
+    own = [o for o in objectives if o.group_id == item.meeting.group_id]
+    if own:
+        initial["objective"] = str(own[0].pk)
     return ItemActionForm(
         data,
         objectives=objectives,
