@@ -22,7 +22,8 @@ class MeetingForm(forms.Form):
     group = forms.ChoiceField(label=_("Grupo"))
     title = forms.CharField(label=_("Título"), max_length=200)
     held_on = forms.DateField(
-        label=_("Fecha"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Fecha"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     starts_at = forms.TimeField(
         label=_("Hora"),
@@ -51,7 +52,8 @@ class MeetingForm(forms.Form):
 class MeetingEditForm(forms.Form):
     title = forms.CharField(label=_("Título"), max_length=200)
     held_on = forms.DateField(
-        label=_("Fecha"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Fecha"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     starts_at = forms.TimeField(
         label=_("Hora"),
@@ -197,10 +199,12 @@ class ItemActionForm(forms.Form):
     state = forms.ChoiceField(label=_("Estado"), required=False)
     municipality = forms.CharField(label=_("Municipio"), required=False, max_length=120)
     starts_on = forms.DateField(
-        label=_("Inicio"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Inicio"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     due_on = forms.DateField(
-        label=_("Fecha límite"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Fecha límite"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def __init__(
