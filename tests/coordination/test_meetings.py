@@ -715,3 +715,30 @@ def test_the_api_refuses_a_member_and_hides_meetings_from_an_officer(
     assert _call(client, "get", path, world.officer).status_code == 404  # noqa: PLR2004
     assert _rows() == before
     assert Outcome.DECISION == "decision"
+
+
+def test_a_bad_or_stale_edit_on_the_page_changes_nothing(
+    client: Client, enter, coordination_world: CoordinationWorld
+) -> None:
+    world = coordination_world
+    meeting = _meeting(world)
+    url = meeting.get_absolute_url()
+    enter(world.coordinator)
+
+    bad = client.post(url + "datos/", {"title": "", "held_on": "ayer", "version": "1"})
+    assert bad.status_code == 422  # noqa: PLR2004
+    assert 'id="id_title-error"' in bad.content.decode()
+    stale = client.post(
+        url + "datos/",
+        {"title": "Otra", "held_on": "2026-03-11", "version": "7"},
+        follow=True,
+    )
+    assert "Otra persona cambió esta reunión" in stale.content.decode()
+    meeting.refresh_from_db()
+    assert (meeting.title, meeting.version) == ("Mesa de prevención de marzo", 1)
+    saved = client.post(
+        url + "datos/", {"title": "Otra", "held_on": "2026-03-11", "version": "1"}
+    )
+    assert saved.status_code == 302  # noqa: PLR2004
+    meeting.refresh_from_db()
+    assert (meeting.title, meeting.version) == ("Otra", 2)
