@@ -155,6 +155,11 @@ def register() -> None:
         label=_("Periodo sin avance aprobado"),
         composer=_compose_period_late,
     )
+    registry.kind_register(
+        kind=MEETING_INVITED,
+        label=_("Invitación a una reunión"),
+        composer=_compose_meeting_invited,
+    )
 
 
 def overdue_notify(*, today: date | None = None) -> int:
@@ -203,3 +208,60 @@ def update_event(*, update_id: Any, event: str) -> int:
         return 0  # nobody is told of what they did themselves
     key = f"{update.pk}:{int(stamp.timestamp()) if stamp else 0}"
     return notifications_send(kind=event, recipients=[(recipient, key)])
+
+
+# --- Meetings -------------------------------------------------------------------------
+
+MEETING_INVITED = "coord_meeting_invite"
+
+
+def _compose_meeting_invited(user: User, key: str, now: datetime) -> Email | None:
+    """The invitation, while the person is still invited and it is not past."""
+    from remedia.coordination.models import MeetingParticipant
+
+    try:
+        pk = uuid.UUID(key)
+    except ValueError:
+        return None
+    participant = (
+        MeetingParticipant.objects.filter(pk=pk)
+        .select_related("meeting__group", "organisation")
+        .first()
+    )
+    if (
+        participant is None
+        or not participant.invited
+        or participant.user_id != user.pk
+        or participant.meeting.closed
+        or not coordination_readable(user=user)
+    ):
+        return None
+    meeting = participant.meeting
+    return Email(
+        f"coordination/email/{MEETING_INVITED}",
+        {
+            "meeting": meeting.title,
+            "group": meeting.group.name,
+            "held_on": meeting.held_on,
+            "starts_at": meeting.starts_at,
+            "location": meeting.location,
+            "organisation": participant.organisation.name,
+            "url": absolute(meeting.get_absolute_url()),
+        },
+    )
+
+
+def meeting_invited(*, participant_ids: list[Any]) -> int:
+    """Tell each invited participant who is a Remedia user, once."""
+    from remedia.coordination.models import MeetingParticipant
+
+    pairs = [
+        (p.user, str(p.pk))
+        for p in MeetingParticipant.objects.filter(
+            pk__in=participant_ids, invited=True, user__is_active=True
+        ).select_related("user")
+        if p.user is not None
+    ]
+    if not pairs:
+        return 0
+    return notifications_send(kind=MEETING_INVITED, recipients=pairs)

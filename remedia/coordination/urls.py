@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from remedia.coordination.views import pages
+from remedia.coordination.views import meetings, pages
 
 app_name = "coordination"
 
@@ -27,5 +27,68 @@ urlpatterns: list[URLPattern] = [
         "avances/<uuid:update_id>/revision/",
         pages.update_review_view,
         name="update_review",
+    ),
+    # Meetings of the work groups (views/meetings.py).
+    path("reuniones/", meetings.meeting_list_view, name="meetings"),
+    path("reuniones/nueva/", meetings.meeting_new_view, name="meeting_new"),
+    path(
+        "reuniones/<uuid:meeting_id>/",
+        meetings.meeting_detail_view,
+        name="meeting",
+    ),
+    path(
+        "reuniones/<uuid:meeting_id>/datos/",
+        meetings.meeting_edit_view,
+        name="meeting_edit",
+    ),
+    path(
+        "reuniones/<uuid:meeting_id>/minuta/",
+        meetings.meeting_minutes_view,
+        name="meeting_minutes",
+    ),
+    path(
+        "reuniones/<uuid:meeting_id>/cerrar/",
+        meetings.meeting_close_view,
+        name="meeting_close",
+    ),
+    path(
+        "reuniones/<uuid:meeting_id>/minuta.pdf",
+        meetings.minutes_pdf_view,
+        name="meeting_pdf",
+    ),
+    path(
+        "reuniones/<uuid:meeting_id>/participantes/",
+        meetings.participant_add_view,
+        name="meeting_participant_add",
+    ),
+    path(
+        "reuniones/<uuid:meeting_id>/participantes/quitar/",
+        meetings.participant_remove_view,
+        name="meeting_participant_remove",
+    ),
+    path(
+        "reuniones/<uuid:meeting_id>/asistencia/",
+        meetings.attendance_view,
+        name="meeting_attendance",
+    ),
+    path(
+        "reuniones/<uuid:meeting_id>/puntos/",
+        meetings.item_add_view,
+        name="meeting_item_add",
+    ),
+    path(
+        "reuniones/<uuid:meeting_id>/puntos/orden/",
+        meetings.items_reorder_view,
+        name="meeting_items_reorder",
+    ),
+    path(
+        "reuniones/puntos/<uuid:item_id>/editar/",
+        meetings.item_edit_view,
+        name="meeting_item_edit",
+    ),
+    path(
+        "reuniones/puntos/<uuid:item_id>/accion/nueva/",
+        meetings.item_action_view,
+        name="meeting_item_action",
     ),
 ]

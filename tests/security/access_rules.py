@@ -1122,6 +1122,24 @@ KINDS: list[Kind] = [
         frozenset({"update_id"}),
         _coordination("update", "update_id"),
     ),
+    Kind(
+        "meeting",
+        r"^/staff/coordinacion/reuniones/|^/api/v1/coordination/meetings/",
+        frozenset({"meeting_id"}),
+        _coordination("meeting", "meeting_id"),
+    ),
+    Kind(
+        "meeting agenda item",
+        r"^/staff/coordinacion/reuniones/puntos/|^/api/v1/coordination/agenda-items/",
+        frozenset({"item_id"}),
+        _coordination("agenda_item", "item_id"),
+    ),
+    Kind(
+        "meeting participant",
+        r"^/api/v1/coordination/meeting-participants/",
+        frozenset({"participant_id"}),
+        _coordination("meeting_participant", "participant_id"),
+    ),
 ]
 
 # The Django admin: the platform superuser only; anyone else is sent to a login

@@ -188,6 +188,7 @@ def _extra_objects(demo: rules.Demo) -> None:
     _protection_objects(demo)
     _screenings(demo, case)
     _coordination_objects(demo)
+    _coordination_meeting_objects(demo)
 
 
 def _coordination_objects(demo: rules.Demo) -> None:
@@ -247,6 +248,38 @@ def _coordination_objects(demo: rules.Demo) -> None:
     demo.extra["coordination_indicator"] = indicator
     demo.extra["coordination_update"] = update_submit(
         user=coordinator, period=period, value="4"
+    )
+
+
+def _coordination_meeting_objects(demo: rules.Demo) -> None:
+    """A meeting of the demo coordinator's group (open), its participant and a
+    decision on its agenda not yet turned into an action."""
+    from remedia.accounts.models import User
+    from remedia.coordination.services import meetings
+
+    coordinator = User.objects.get(username="coordinator")
+    meeting = meetings.meeting_create(
+        user=coordinator,
+        group=demo.extra["coordination_group"],
+        data={"title": "Reunión de la matriz", "held_on": "2030-02-01"},
+    )
+    demo.extra["coordination_meeting"] = meeting
+    demo.extra["coordination_meeting_participant"] = meetings.participant_add(
+        user=coordinator,
+        meeting=meeting,
+        data={
+            "organisation_id": str(demo.org_id["coordination"]),
+            "user_id": str(coordinator.pk),
+        },
+    )
+    demo.extra["coordination_agenda_item"] = meetings.item_add(
+        user=coordinator,
+        meeting=meeting,
+        data={
+            "title": "Punto de la matriz",
+            "outcome": "decision",
+            "outcome_text": "Acordar un taller",
+        },
     )
 
 
@@ -407,7 +440,7 @@ _TALLY: dict[str, int] = {
     "pre_lookup": 0,
 }
 # Pages that show the form of a change (GET), entitled like the change.
-FORM_PAGES = r"/(edit|new|editar|nuevo)/$"
+FORM_PAGES = r"/(edit|new|editar|nuevo|nueva)/$"
 # Refusals that come before any object is looked up, alike for a missing id.
 PRE_LOOKUP = {400, 403, 422}
 _UNEXERCISED: list[str] = []

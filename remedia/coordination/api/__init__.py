@@ -9,6 +9,7 @@ from ninja import Router
 
 from remedia.coordination.api.actions import router as actions_router
 from remedia.coordination.api.groups import router as groups_router
+from remedia.coordination.api.meetings import router as meetings_router
 from remedia.coordination.api.plans import router as plans_router
 from remedia.coordination.api.training import router as training_router
 from remedia.coordination.api.updates import router as updates_router
@@ -19,3 +20,4 @@ router.add_router("", plans_router)
 router.add_router("", actions_router)
 router.add_router("", updates_router)
 router.add_router("", training_router)
+router.add_router("", meetings_router)

@@ -159,6 +159,13 @@ def _action_fields(
 @transaction.atomic
 def action_create(*, user: User, objective: Objective, data: dict[str, Any]) -> Action:
     writer_require(user)
+    return action_insert(user=user, objective=objective, data=data)
+
+
+@transaction.atomic
+def action_insert(*, user: User, objective: Objective, data: dict[str, Any]) -> Action:
+    """`action_create` for a caller that already checked who may (a group's
+    lead turning a meeting's decision into an action of the group's plan)."""
     cleaned, partners = _action_fields(data, current=None)
     action = Action(objective=objective, created_by=user, **cleaned)
     full_clean(action)

@@ -25,6 +25,11 @@ from remedia.coordination.selectors.access import (
     update_reviewable,
     update_submittable,
 )
+from remedia.coordination.selectors.meetings import (
+    action_agenda_items,
+    meeting_list,
+    meeting_writable,
+)
 from remedia.coordination.selectors.plan import (
     action_get_for_user,
     action_indicators,
@@ -94,6 +99,8 @@ def group_detail_view(request: HttpRequest, group_id: Any) -> HttpResponse:
             "objectives": list(
                 group.objectives.select_related("plan").order_by("-plan__year", "order")
             ),
+            "meetings": list(meeting_list(viewer=user, group=group)[:20]),
+            "can_meet": meeting_writable(user=user, group=group),
         },
     )
 
@@ -171,6 +178,7 @@ def _action_page(
         "coordination/action_detail.html",
         {
             "action": action,
+            "agreed_in": action_agenda_items(action=action),
             "overdue": action_overdue(action, today=today),
             "indicators": rows,
             "can_submit": can_submit,
