@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from remedia.coordination.views import pages
+from remedia.coordination.views import pages, progress
 
 app_name = "coordination"
 
@@ -28,4 +28,12 @@ urlpatterns: list[URLPattern] = [
         pages.update_review_view,
         name="update_review",
     ),
+]
+
+# A plan's progress, its 4W view and its documents (issue 17, item 5).
+urlpatterns += [
+    path("plan/<int:year>/avance/", progress.progress_view, name="plan_progress"),
+    path("plan/<int:year>/4w/", progress.fourw_view, name="plan_fourw"),
+    path("plan/<int:year>/plan.pdf", progress.plan_pdf_view, name="plan_pdf"),
+    path("plan/<int:year>/plan.xlsx", progress.plan_xlsx_view, name="plan_xlsx"),
 ]

@@ -187,7 +187,9 @@ def _pattern(pid: str, index: int) -> str:
     )
 
 
-def _text(x: float, y: float, text: str, *, anchor: str = "start", bold: bool = False) -> str:
+def _text(
+    x: float, y: float, text: str, *, anchor: str = "start", bold: bool = False
+) -> str:
     weight = ' font-weight="bold"' if bold else ""
     return (
         f'<text x="{x:.1f}" y="{y:.1f}" font-size="{FONT}" fill="{TEXT}" '
@@ -195,7 +197,9 @@ def _text(x: float, y: float, text: str, *, anchor: str = "start", bold: bool = 
     )
 
 
-def _svg(key: str, title: str, description: str, height: float, body: str) -> SafeString:
+def _svg(
+    key: str, title: str, description: str, height: float, body: str
+) -> SafeString:
     k = _key(key)
     return mark_safe(  # noqa: S308 - every text inside went through clean()
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart-svg" '
@@ -302,7 +306,9 @@ def share_chart(
         )
         body.append(
             f"<g><title>{clean(row.label)}: {clean(said or number(0))}</title>"
-            + _text(PAD, y + FONT, f"{_clip(row.label, LABEL_CHARS - 6)} ({number(total)})")
+            + _text(
+                PAD, y + FONT, f"{_clip(row.label, LABEL_CHARS - 6)} ({number(total)})"
+            )
         )
         x = float(PAD)
         body.append(
@@ -319,9 +325,7 @@ def share_chart(
             )
             x += width
         body.append("</g>")
-        table.append(
-            (row.label, *(number(v) for v in values), number(total))
-        )
+        table.append((row.label, *(number(v) for v in values), number(total)))
         y += 42
     # The legend: a swatch with the part's pattern, its name and its total.
     for index, part in enumerate(parts):
@@ -356,7 +360,7 @@ def target_chart(
     """For each indicator, its target (an outlined bar) and the actual (a solid
     bar on top of a hatched one), on the indicator's own scale, with
     "actual of target (share)" written under them."""
-    columns = (label_heading, _("Meta"), _("Logrado"), _("% de la meta"))
+    columns = (label_heading, _("Meta"), _("Logrado"), _("Avance sobre la meta"))
     if not items:
         return _empty(key, title, description, columns)
     k = _key(key)

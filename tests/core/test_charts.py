@@ -95,7 +95,8 @@ def test_every_label_is_escaped_and_odd_unicode_keeps_the_svg_well_formed(
     svg = str(chart.svg)
     assert "<script" not in svg
     assert "&lt;script&gt;" in svg
-    assert "\x00" not in svg and "\u202e" not in svg
+    assert "\x00" not in svg
+    assert "\u202e" not in svg
     root = parsed(chart)  # well-formed XML despite it all
     assert "👩🏽‍🔧 Ñandú" in root.find(f"{SVG}title").text
     # In a page, the table beside it is escaped by the template as well.
@@ -125,14 +126,16 @@ def test_a_share_chart_splits_each_row_and_tells_parts_apart_without_colour() ->
     assert len(patterns) == 5  # noqa: PLR2004
     # Each part has its own pattern, and all but the first carry white marks.
     marks = [len(list(p)) for p in patterns]
-    assert marks[0] == 1 and all(m > 1 for m in marks[1:])
+    assert marks[0] == 1
+    assert all(m > 1 for m in marks[1:])
     legend = texts(root)
     assert "Hechas a tiempo: 2" in legend
     assert "En curso: 4" in legend
     assert "Prevención (6)" in legend
     assert chart.rows[0] == ("Prevención", "2", "1", "1", "1", "1", "6")
     assert chart.rows[1] == ("Atención", "0", "0", "3", "0", "0", "3")
-    assert chart.columns[0] == "Grupo" and chart.columns[-1] == "Total"
+    assert chart.columns[0] == "Grupo"
+    assert chart.columns[-1] == "Total"
     # Segments of the first row fill the bar exactly.
     widths = [
         float(r.get("width"))
@@ -173,7 +176,12 @@ def test_english_and_empty_charts() -> None:
             label_heading="Indicator",
         )
         assert "No data yet." in str(chart.svg)
-        assert chart.columns == ("Indicator", "Target", "Achieved", "% of target")
+        assert chart.columns == (
+            "Indicator",
+            "Target",
+            "Achieved",
+            "Progress towards target",
+        )
         assert charts.number(Decimal("1234.50")) in {"1,234.5", "1234.5"}
 
 

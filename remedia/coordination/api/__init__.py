@@ -10,6 +10,7 @@ from ninja import Router
 from remedia.coordination.api.actions import router as actions_router
 from remedia.coordination.api.groups import router as groups_router
 from remedia.coordination.api.plans import router as plans_router
+from remedia.coordination.api.progress import router as progress_router
 from remedia.coordination.api.updates import router as updates_router
 
 router = Router(tags=["coordination"])
@@ -17,3 +18,4 @@ router.add_router("", groups_router)
 router.add_router("", plans_router)
 router.add_router("", actions_router)
 router.add_router("", updates_router)
+router.add_router("", progress_router)
