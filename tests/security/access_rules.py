@@ -1099,6 +1099,12 @@ KINDS: list[Kind] = [
         _coordination("plan", "plan_id"),
     ),
     Kind(
+        "work plan (year, API: progress, 4W, documents)",
+        r"^/api/v1/coordination/plans/",
+        frozenset({"year"}),
+        _coordination_plan_year,
+    ),
+    Kind(
         "plan action",
         r"^/staff/coordinacion/acciones/|^/api/v1/coordination/actions/",
         frozenset({"action_id"}),
