@@ -56,6 +56,7 @@ from remedia.core.geo import MX_STATES
 
 # The parts of a stacked share bar: disjoint, they add up to the total.
 SHARE_PARTS = ("on_time", "late", "ongoing", "overdue", "dropped")
+YEAR_MIN, YEAR_MAX = 2000, 2100  # the years a plan may have (services.plan)
 NO_STATE = "-"  # the 4W filter's value for actions without a state
 
 
@@ -188,6 +189,8 @@ def plan_for_year(*, viewer: Any, year: Any) -> WorkPlan:
         number = int(year)
     except (TypeError, ValueError):
         raise NotFound() from None
+    if not YEAR_MIN <= number <= YEAR_MAX:
+        raise NotFound()  # no plan, and no out-of-range number for the database
     plan = WorkPlan.objects.filter(year=number).first()
     if plan is None:
         raise NotFound()
