@@ -187,6 +187,14 @@ def _pattern(pid: str, index: int) -> str:
     )
 
 
+def _fill(pid: str, index: int) -> str:
+    """A part's fill: its pattern, or its plain colour when the pattern is
+    solid (a tiled solid pattern shows seams in some PDF viewers)."""
+    if PATTERNS[index % len(PATTERNS)] == "solid":
+        return PALETTE[index % len(PALETTE)]
+    return f"url(#{pid})"
+
+
 def _text(
     x: float, y: float, text: str, *, anchor: str = "start", bold: bool = False
 ) -> str:
@@ -321,7 +329,7 @@ def share_chart(
             width = float(room * value / total)
             body.append(
                 f'<rect x="{x:.1f}" y="{y + 16:.1f}" width="{width:.1f}" height="16" '
-                f'fill="url(#{k}-p{index})" stroke="#fff" stroke-width="1"/>'
+                f'fill="{_fill(f"{k}-p{index}", index)}" stroke="#fff" stroke-width="1"/>'
             )
             x += width
         body.append("</g>")
@@ -334,7 +342,8 @@ def share_chart(
         )
         body.append(
             f'<rect x="{PAD}" y="{y + 2:.1f}" width="14" height="14" '
-            f'fill="url(#{k}-p{index})" stroke="{TEXT}" stroke-width="0.5"/>'
+            f'fill="{_fill(f"{k}-p{index}", index)}" stroke="{TEXT}" '
+            'stroke-width="0.5"/>'
             + _text(PAD + 20, y + 13, f"{_clip(part.label, 40)}: {number(total)}")
         )
         y += 20

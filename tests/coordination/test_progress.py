@@ -269,7 +269,7 @@ def test_the_plan_page_summarises_and_links(
 
     html = client.get(PAGE).content.decode()
 
-    assert "5 acciones: 50 % hechas, 25 % a tiempo, 1 vencidas." in html
+    assert "5 acciones: 50 % hechas, 25 % a tiempo; vencidas: 1." in html
     for link in ("avance/", "4w/", "plan.pdf?lang=es", "plan.pdf?lang=en", "plan.xlsx"):
         assert f'href="{PAGE}{link}"' in html
 
@@ -420,3 +420,19 @@ def test_the_api_gives_progress_and_4w(
     assert missing.status_code == 404  # noqa: PLR2004
     pdf = client.get(API + "plan.pdf", {"lang": "xx"}, headers=headers)
     assert pdf.status_code == 422  # noqa: PLR2004
+
+
+def test_the_report_reads_in_a_few_queries_whatever_the_plan_size(
+    progress_world: ProgressWorld,
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    world = progress_world.base
+    reader = world.outsider.user
+
+    with CaptureQueriesContext(connection) as queries:
+        plan_report(plan=world.plan, viewer=reader)
+        plan_fourw(plan=world.plan, viewer=reader)
+
+    assert len(queries) <= 12  # noqa: PLR2004
