@@ -306,6 +306,8 @@ def test_the_progress_pages_read_in_english(
     assert "Done on time" in html
     assert "Indicators against their targets" in html
     assert "Who does what, where and when (4W)" in fourw
+    assert "All states" in fourw  # a place, not a status
+    assert "Done (%)" in html
     assert "Hechas a tiempo" not in html
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from remedia.coordination.models import (
     Action,
@@ -450,6 +451,6 @@ def states_chart(fourw: FourW) -> Chart:
         title=_("Acciones por estado"),
         description=_("Cuántas acciones del plan ocurren en cada estado."),
         bars=[Bar(s.state_name, len(s.rows)) for s in fourw.states],
-        label_heading=_("Estado"),
+        label_heading=pgettext("lugar", "Estado"),
         value_heading=_("Acciones"),
     )

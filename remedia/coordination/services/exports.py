@@ -17,6 +17,7 @@ from collections.abc import Iterable
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from remedia.accounts.models import User
 from remedia.coordination.models import WorkPlan
@@ -90,7 +91,7 @@ def _actions_sheet(report: PlanReport) -> Sheet:
         _("Sector"),
         _("Responsable"),
         _("Aliadas"),
-        _("Estado"),
+        pgettext("lugar", "Estado"),
         _("Municipio"),
         _("Inicio"),
         _("Fecha límite"),
@@ -198,7 +199,7 @@ def _progress_sheet(report: PlanReport) -> Sheet:
 
 def _fourw_sheet(fourw: FourW) -> Sheet:
     header = [
-        _("Estado"),
+        pgettext("lugar", "Estado"),
         _("Municipio"),
         _("Quién (responsable)"),
         _("Aliadas"),
