@@ -438,3 +438,19 @@ def test_the_report_reads_in_a_few_queries_whatever_the_plan_size(
         plan_fourw(plan=world.plan, viewer=reader)
 
     assert len(queries) <= 12  # noqa: PLR2004
+
+
+def test_the_xlsx_in_english(client: Client, progress_world: ProgressWorld) -> None:
+    from openpyxl import load_workbook
+
+    world = progress_world.base
+
+    answer = client.get(
+        API + "plan.xlsx", {"lang": "en"}, headers=world.outsider.headers
+    )
+
+    book = load_workbook(io.BytesIO(answer.content))
+    assert book.sheetnames == ["Actions", "Indicators", "Progress", "4W"]
+    header = next(book["4W"].iter_rows(values_only=True))
+    assert header[:3] == ("State", "Municipality", "Who (owner)")
+    assert "Start date" in header
