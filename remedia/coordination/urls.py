@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from remedia.coordination.views import meetings, pages
+from remedia.coordination.views import meetings, pages, progress
 
 app_name = "coordination"
 
@@ -91,4 +91,12 @@ urlpatterns: list[URLPattern] = [
         meetings.item_action_view,
         name="meeting_item_action",
     ),
+]
+
+# A plan's progress, its 4W view and its documents (issue 17, item 5).
+urlpatterns += [
+    path("plan/<int:year>/avance/", progress.progress_view, name="plan_progress"),
+    path("plan/<int:year>/4w/", progress.fourw_view, name="plan_fourw"),
+    path("plan/<int:year>/plan.pdf", progress.plan_pdf_view, name="plan_pdf"),
+    path("plan/<int:year>/plan.xlsx", progress.plan_xlsx_view, name="plan_xlsx"),
 ]

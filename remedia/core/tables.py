@@ -32,6 +32,8 @@ import io
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import PurePath
 from typing import Any
 
@@ -267,7 +269,9 @@ FORMULA_TRIGGERS = (
 # carry the same cells (tab, line feed and carriage return stay).
 _UNWRITABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
-Cell = str | int | None
+Cell = str | int | float | Decimal | None
+# Characters Excel refuses in a sheet's name.
+_SHEET_UNSAFE = re.compile(r"[\\/*?:\[\]\x00-\x1f]")
 
 
 def cell_neutralise(value: Cell) -> Cell:
@@ -304,29 +308,47 @@ def csv_bytes(*, header: Iterable[str], rows: Iterable[Iterable[Cell]]) -> bytes
 def xlsx_bytes(
     *, header: Iterable[str], rows: Iterable[Iterable[Cell]], title: str
 ) -> bytes:
-    """A one-sheet workbook with the cells of `csv_bytes`, text typed as text.
+    """A one-sheet workbook with the cells of `csv_bytes`, text typed as text."""
+    return xlsx_sheets_bytes([Sheet(title=title, header=header, rows=rows)])
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet of `xlsx_sheets_bytes`: its name, header and rows."""
+
+    title: str
+    header: Iterable[str]
+    rows: Iterable[Iterable[Cell]]
+
+
+def xlsx_sheets_bytes(sheets: Iterable[Sheet]) -> bytes:
+    """A workbook of several sheets, each written as `xlsx_bytes` writes one.
 
     openpyxl stores a string that begins with "=" as a formula: a neutralised
-    cell never does, and every text cell is marked as text besides.
+    cell never does, and every text cell is marked as text besides. Numbers
+    (int, float, Decimal) stay numbers. A sheet's name loses the characters
+    Excel refuses in one and is cut to 31.
     """
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31])
+    for spec in sheets:
+        name = _SHEET_UNSAFE.sub(" ", spec.title).strip()[:31] or "-"
+        sheet = workbook.create_sheet(title=name)
 
-    def written(row: Iterable[Cell]) -> list[WriteOnlyCell]:
-        cells = []
-        for value in export_cells(row):
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"
-            cells.append(cell)
-        return cells
+        def written(row: Iterable[Cell], sheet: Any = sheet) -> list[WriteOnlyCell]:
+            cells = []
+            for value in export_cells(row):
+                cell = WriteOnlyCell(sheet, value=value)
+                if isinstance(value, str):
+                    cell.data_type = "s"
+                cells.append(cell)
+            return cells
 
-    sheet.append(written(header))
-    for row in rows:
-        sheet.append(written(row))
+        sheet.append(written(spec.header))
+        for row in spec.rows:
+            sheet.append(written(row))
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

@@ -7,7 +7,13 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from remedia.core.tables import cell_neutralise, csv_bytes, xlsx_bytes
+from remedia.core.tables import (
+    Sheet,
+    cell_neutralise,
+    csv_bytes,
+    xlsx_bytes,
+    xlsx_sheets_bytes,
+)
 from tests.support.sheets import csv_rows, xlsx_rows
 
 
@@ -76,3 +82,27 @@ def test_every_csv_cell_is_quoted_so_no_separator_in_a_value_splits_it() -> None
 
     assert data.decode("utf-8-sig").splitlines() == ['"a"', '"x"",""=1+1"', '"7"']
     assert csv_rows(data) == [["a"], ['x","=1+1'], ["7"]]
+
+
+def test_a_workbook_of_several_sheets_keeps_numbers_and_neutralises_text() -> None:
+    from decimal import Decimal
+
+    data = xlsx_sheets_bytes(
+        [
+            Sheet(title="Acciones", header=["Acción", "Meta"], rows=[["=1+1", 40]]),
+            Sheet(
+                title="Indicadores: [1/2]?",
+                header=["Logrado"],
+                rows=[[Decimal("12.50")]],
+            ),
+        ]
+    )
+
+    book = load_workbook(io.BytesIO(data))
+    assert book.sheetnames == ["Acciones", "Indicadores   1 2"]
+    first, second = book.worksheets
+    assert list(first.iter_rows(values_only=True)) == [
+        ("Acción", "Meta"),
+        ("'=1+1", 40),
+    ]
+    assert list(second.iter_rows(values_only=True)) == [("Logrado",), (12.5,)]

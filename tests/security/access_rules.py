@@ -1099,7 +1099,7 @@ KINDS: list[Kind] = [
         _coordination("plan", "plan_id"),
     ),
     Kind(
-        "work plan (year, API)",
+        "work plan (year, API: progress, 4W, documents, coverage)",
         r"^/api/v1/coordination/plans/\{year\}/",
         frozenset({"year"}),
         _coordination_plan_year,

@@ -35,6 +35,7 @@ from remedia.coordination.selectors.plan import (
     action_indicators,
     action_list,
     action_overdue,
+    actions_progress,
     group_get_for_user,
     group_list,
     period_actual,
@@ -130,6 +131,7 @@ def plan_view(request: HttpRequest, year: int) -> HttpResponse:
                 plan=plan, by="sector", viewer=user, today=today
             ),
             "by_group": plan_progress(plan=plan, by="group", viewer=user, today=today),
+            "progress_total": actions_progress(actions, today=today),
         },
     )
 
