@@ -293,10 +293,13 @@ def action_add(request: HttpRequest, payload: ActionIn) -> Status:
 
 @router.get("/actions/{action_id}", response=ActionDetail, summary="One action")
 def action_detail(request: HttpRequest, action_id: str) -> dict[str, Any]:
-    action = action_get_for_user(user=request_user(request), action_id=action_id)
+    user = request_user(request)
+    action = action_get_for_user(user=user, action_id=action_id)
     return {
         **action_out(action),
-        "indicators": [indicator_out(i) for i in action_indicators(action=action)],
+        "indicators": [
+            indicator_out(i) for i in action_indicators(action=action, viewer=user)
+        ],
     }
 
 
