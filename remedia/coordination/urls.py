@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from remedia.coordination.views import actions, groups, indicators, pages, plans, updates
+from remedia.coordination.views import (
+    actions,
+    groups,
+    indicators,
+    pages,
+    plans,
+    updates,
+)
 
 app_name = "coordination"
 
@@ -30,9 +37,7 @@ urlpatterns: list[URLPattern] = [
     ),
     # Keeping the plan (coordinators), drafts and evidence (issue 17).
     path("grupos/nuevo/", groups.group_create_view, name="group_create"),
-    path(
-        "grupos/<uuid:group_id>/editar/", groups.group_edit_view, name="group_edit"
-    ),
+    path("grupos/<uuid:group_id>/editar/", groups.group_edit_view, name="group_edit"),
     path(
         "grupos/<uuid:group_id>/integrantes/",
         groups.member_add_view,

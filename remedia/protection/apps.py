@@ -13,13 +13,13 @@ class ProtectionConfig(AppConfig):
         from remedia.intake.hooks import staff_report_section_register
         from remedia.protection import alerts, receivers, screening_alerts
         from remedia.protection.hooks import file_section_register
-        from remedia.protection.selectors.directory import PathwayServices
         from remedia.protection.panels import (
             screening_case_section,
             screening_file_section,
             screening_report_section,
             screenings_nav,
         )
+        from remedia.protection.selectors.directory import PathwayServices
         from remedia.protection.views.consent import consent_section
         from remedia.protection.views.directory import services_nav
         from remedia.protection.views.export import export_nav

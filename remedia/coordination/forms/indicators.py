@@ -39,7 +39,9 @@ class PeriodForm(forms.Form):
     starts_on = forms.CharField(
         label=_("Inicio del periodo"), max_length=10, widget=DateInput
     )
-    ends_on = forms.CharField(label=_("Fin del periodo"), max_length=10, widget=DateInput)
+    ends_on = forms.CharField(
+        label=_("Fin del periodo"), max_length=10, widget=DateInput
+    )
     target = forms.CharField(
         label=_("Meta"),
         required=False,

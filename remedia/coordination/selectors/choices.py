@@ -28,7 +28,12 @@ def person_choices() -> list[tuple[str, str]]:
     )
     out = []
     for user in rows:
-        orgs = sorted({m.organisation.short_name or m.organisation.name for m in user.memberships.all()})
+        orgs = sorted(
+            {
+                m.organisation.short_name or m.organisation.name
+                for m in user.memberships.all()
+            }
+        )
         name = user.get_full_name() or user.username
         out.append((str(user.pk), f"{name} · {', '.join(orgs)}"))
     return out

@@ -158,8 +158,10 @@ def _period_fields(
         errors=errors,
         percent=indicator.unit == IndicatorUnit.PERCENT,
     )
-    if indicator.quantitative and target is None and not any(
-        e["field"] == "target" for e in errors
+    if (
+        indicator.quantitative
+        and target is None
+        and not any(e["field"] == "target" for e in errors)
     ):
         errors.append(
             {

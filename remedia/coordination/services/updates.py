@@ -382,9 +382,12 @@ def update_draft_discard(*, user: User, update: ProgressUpdate) -> None:
     blobs = list(update.evidence.values_list("blob", flat=True))
     audit("update_draft_discarded", user=user, obj=update.period, update=update.pk)
     update.delete()
-    transaction.on_commit(
-        lambda: [(evidence_dir() / b).unlink(missing_ok=True) for b in blobs]
-    )
+    transaction.on_commit(lambda: _blobs_remove(blobs))
+
+
+def _blobs_remove(blobs: list[str]) -> None:
+    for blob in blobs:
+        (evidence_dir() / blob).unlink(missing_ok=True)
 
 
 def evidence_open(*, user: User, evidence: UpdateEvidence) -> IO[bytes]:

@@ -50,9 +50,7 @@ def indicator_create_view(request: HttpRequest, action_id: Any) -> HttpResponse:
             errors_onto(form, exc)
         else:
             messages.success(request, _("Indicador añadido. Añada sus periodos."))
-            return redirect(
-                reverse("coordination:period_create", args=[indicator.pk])
-            )
+            return redirect(reverse("coordination:period_create", args=[indicator.pk]))
     return form_page(
         request,
         form=form,

@@ -38,7 +38,9 @@ def plan_create_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             plan = plan_create(
-                user=user, year=form.cleaned_data["year"], title=form.cleaned_data["title"]
+                user=user,
+                year=form.cleaned_data["year"],
+                title=form.cleaned_data["title"],
             )
         except ApplicationError as exc:
             errors_onto(form, exc)

@@ -33,12 +33,16 @@ from remedia.core.kit import or_404
 EDITABLE = (UpdateStatus.DRAFT, UpdateStatus.RETURNED)
 
 
-def uploads(request: HttpRequest, field: str = "evidence") -> list[tuple[str, bytes, bool]]:
+def uploads(
+    request: HttpRequest, field: str = "evidence"
+) -> list[tuple[str, bytes, bool]]:
     """The files of `field` as the services take them: (name, bytes, too large)."""
     found = []
     for upload in request.FILES.getlist(field):
         too_large = bool(getattr(upload, "too_large", False))
-        found.append((upload.name or "", b"" if too_large else upload.read(), too_large))
+        found.append(
+            (upload.name or "", b"" if too_large else upload.read(), too_large)
+        )
     return found
 
 
@@ -72,7 +76,9 @@ def update_edit_view(request: HttpRequest, update_id: Any) -> HttpResponse:
         if request.method == "POST":
             messages.error(
                 request,
-                _("Solo quien envió el avance lo corrige, si es un borrador o se lo devolvieron."),
+                _(
+                    "Solo quien envió el avance lo corrige, si es un borrador o se lo devolvieron."
+                ),
             )
             return redirect(request.path)
         return _page(request, update, None)
@@ -84,7 +90,10 @@ def update_edit_view(request: HttpRequest, update_id: Any) -> HttpResponse:
         return _page(request, update, UpdateEditForm(initial=initial))
     form = UpdateEditForm(request.POST, request.FILES, initial=initial)
     if form.is_valid():
-        keep = request.POST.get("intent") == "draft" and update.status == UpdateStatus.DRAFT
+        keep = (
+            request.POST.get("intent") == "draft"
+            and update.status == UpdateStatus.DRAFT
+        )
         change = update_draft_save if keep else update_send
         try:
             change(

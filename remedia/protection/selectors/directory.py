@@ -130,6 +130,7 @@ class PathwayServices:
         return [
             (str(s.pk), f"{s.institution} · {s.name}")
             for s in _readable(user)
+            .select_related(None)
             .filter(is_active=True)
             .only("pk", "institution", "name")
             .order_by("institution", "name")
@@ -141,6 +142,7 @@ class PathwayServices:
             return {}
         rows = (
             _readable(user)
+            .select_related(None)
             .filter(pk__in=wanted)
             .only("pk", "institution", "name", "is_active")
         )
