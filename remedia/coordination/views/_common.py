@@ -27,7 +27,12 @@ def reader(request: HttpRequest) -> Any:
 def writer(request: HttpRequest) -> Any:
     """A coordinator; a reader who is not one is refused (403), as the pages
     they read show them that the plan is kept by the coordination."""
-    user = reader(request)
+    return writer_check(reader(request))
+
+
+def writer_check(user: Any) -> Any:
+    """Called once the object is found: a missing one is the same 404 for
+    every reader, an existing one a 403 for those who only read."""
     if not coordination_writable(user=user):
         raise DjangoPermissionDenied
     return user

@@ -18,7 +18,7 @@ from remedia.coordination.selectors.choices import objective_choices
 from remedia.coordination.selectors.links import pathway_choices
 from remedia.coordination.selectors.plan import action_get_for_user, plan_list
 from remedia.coordination.services.plan import action_create, action_update
-from remedia.coordination.views._common import form_page, writer
+from remedia.coordination.views._common import form_page, reader, writer_check
 from remedia.core.errors import ApplicationError
 from remedia.core.forms import errors_onto
 from remedia.core.kit import invalid, or_404
@@ -65,10 +65,11 @@ def _data(form: ActionForm) -> dict[str, Any]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def action_create_view(request: HttpRequest, year: int) -> HttpResponse:
-    user = writer(request)
+    user = reader(request)
     plan = plan_list(viewer=user).filter(year=year).first()
     if plan is None:
         raise Http404
+    writer_check(user)
     wanted = request.GET.get("objetivo", "")
     form = _form(request, user, plan, initial={"objective_id": wanted})
     if request.method == "POST" and form.is_valid():
@@ -119,8 +120,9 @@ def _initial(action: Action) -> dict[str, Any]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def action_edit_view(request: HttpRequest, action_id: Any) -> HttpResponse:
-    user = writer(request)
+    user = reader(request)
     action = or_404(lambda: action_get_for_user(user=user, action_id=action_id))
+    writer_check(user)
     plan = action.objective.plan
     form = _form(request, user, plan, initial=_initial(action))
     if request.method == "POST" and form.is_valid():

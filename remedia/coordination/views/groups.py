@@ -21,7 +21,12 @@ from remedia.coordination.services.groups import (
     group_member_remove,
     group_update,
 )
-from remedia.coordination.views._common import form_page, writer
+from remedia.coordination.views._common import (
+    form_page,
+    reader,
+    writer,
+    writer_check,
+)
 from remedia.core.errors import ApplicationError
 from remedia.core.forms import errors_onto
 from remedia.core.kit import or_404
@@ -91,8 +96,9 @@ def _edit_page(
 
 
 def _group(request: HttpRequest, group_id: Any) -> tuple[Any, WorkGroup]:
-    user = writer(request)
-    return user, or_404(lambda: group_get_for_user(user=user, group_id=group_id))
+    user = reader(request)
+    group = or_404(lambda: group_get_for_user(user=user, group_id=group_id))
+    return writer_check(user), group
 
 
 @login_required
@@ -134,10 +140,12 @@ def member_add_view(request: HttpRequest, group_id: Any) -> HttpResponse:
 def member_remove_view(
     request: HttpRequest, group_id: Any, member_id: Any
 ) -> HttpResponse:
-    user, group = _group(request, group_id)
+    user = reader(request)
+    group = or_404(lambda: group_get_for_user(user=user, group_id=group_id))
     member = or_404(
         lambda: member_get_for_user(user=user, group=group, member_id=member_id)
     )
+    writer_check(user)
     group_member_remove(user=user, member=member)
     messages.success(
         request,

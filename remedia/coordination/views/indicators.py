@@ -25,7 +25,7 @@ from remedia.coordination.services.indicators import (
     period_delete,
     period_update,
 )
-from remedia.coordination.views._common import form_page, writer
+from remedia.coordination.views._common import form_page, reader, writer_check
 from remedia.core.errors import ApplicationError
 from remedia.core.forms import errors_onto
 from remedia.core.kit import or_404
@@ -38,8 +38,9 @@ def _indicators_url(action: Any) -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def indicator_create_view(request: HttpRequest, action_id: Any) -> HttpResponse:
-    user = writer(request)
+    user = reader(request)
     action = or_404(lambda: action_get_for_user(user=user, action_id=action_id))
+    writer_check(user)
     form = IndicatorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -65,10 +66,11 @@ def indicator_create_view(request: HttpRequest, action_id: Any) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def indicator_edit_view(request: HttpRequest, indicator_id: Any) -> HttpResponse:
-    user = writer(request)
+    user = reader(request)
     indicator = or_404(
         lambda: indicator_get_for_user(user=user, indicator_id=indicator_id)
     )
+    writer_check(user)
     action = indicator.action
     form = IndicatorForm(
         request.POST or None,
@@ -117,10 +119,11 @@ def _period_intro(indicator: Any) -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def period_create_view(request: HttpRequest, indicator_id: Any) -> HttpResponse:
-    user = writer(request)
+    user = reader(request)
     indicator = or_404(
         lambda: indicator_get_for_user(user=user, indicator_id=indicator_id)
     )
+    writer_check(user)
     form = PeriodForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -144,8 +147,9 @@ def period_create_view(request: HttpRequest, indicator_id: Any) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def period_edit_view(request: HttpRequest, period_id: Any) -> HttpResponse:
-    user = writer(request)
+    user = reader(request)
     period = or_404(lambda: period_get_for_user(user=user, period_id=period_id))
+    writer_check(user)
     indicator = period.indicator
     form = PeriodForm(
         request.POST or None,
@@ -181,8 +185,9 @@ def period_edit_view(request: HttpRequest, period_id: Any) -> HttpResponse:
 @login_required
 @require_POST
 def period_delete_view(request: HttpRequest, period_id: Any) -> HttpResponse:
-    user = writer(request)
+    user = reader(request)
     period = or_404(lambda: period_get_for_user(user=user, period_id=period_id))
+    writer_check(user)
     action = period.indicator.action
     try:
         period_delete(user=user, period=period)

@@ -24,7 +24,12 @@ from remedia.coordination.services.plan import (
     objective_update,
     plan_create,
 )
-from remedia.coordination.views._common import form_page, writer
+from remedia.coordination.views._common import (
+    form_page,
+    reader,
+    writer,
+    writer_check,
+)
 from remedia.core.errors import ApplicationError, InvalidInput, NotFound
 from remedia.core.forms import errors_onto
 from remedia.core.kit import or_404
@@ -76,8 +81,9 @@ def _plan(user: Any, year: int) -> WorkPlan:
 @login_required
 @require_http_methods(["GET", "POST"])
 def objective_create_view(request: HttpRequest, year: int) -> HttpResponse:
-    user = writer(request)
+    user = reader(request)
     plan = _plan(user, year)
+    writer_check(user)
     form = ObjectiveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -107,10 +113,11 @@ def objective_create_view(request: HttpRequest, year: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def objective_edit_view(request: HttpRequest, objective_id: Any) -> HttpResponse:
-    user = writer(request)
+    user = reader(request)
     objective = or_404(
         lambda: objective_get_for_user(user=user, objective_id=objective_id)
     )
+    writer_check(user)
     plan = objective.plan
     form = ObjectiveForm(
         request.POST or None,
