@@ -4,6 +4,7 @@ refused beside its field and stores nothing."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -576,3 +577,58 @@ def test_the_forms_fit_a_phone(
     assert "<script" not in html
     assert 'style="width' not in html
     assert 'name="viewport"' in html
+
+
+# --- The same changes through the API ---------------------------------------------
+
+
+def test_the_api_changes_groups_indicators_and_periods(
+    client: Client, coordination_world: CoordinationWorld
+) -> None:
+    world = coordination_world
+    base = "/api/v1/coordination"
+
+    def call(who: Any, method: str, path: str, body: Any = None) -> Any:
+        return getattr(client, method)(
+            base + path,
+            data=json.dumps(body) if body is not None else None,
+            content_type="application/json",
+            headers=who.headers,
+        )
+
+    member = WorkGroupMember.objects.get(group=world.group, organisation=world.ngo)
+    boss = world.coordinator
+    renamed = call(boss, "patch", f"/groups/{world.group.pk}", {"name": "Prevención 2"})
+    refused = call(world.member, "patch", f"/groups/{world.group.pk}", {"name": "X"})
+    removed = call(boss, "delete", f"/groups/{world.group.pk}/members/{member.pk}")
+    kind = call(boss, "patch", f"/indicators/{world.indicator.pk}", {"unit": "percent"})
+    named = call(
+        boss, "patch", f"/indicators/{world.indicator.pk}", {"name": "Personas"}
+    )
+    target = call(
+        boss,
+        "put",
+        f"/periods/{world.q2.pk}",
+        {"starts_on": "2026-04-01", "ends_on": "2026-06-30", "target": "N/A"},
+    )
+    moved = call(
+        boss,
+        "put",
+        f"/periods/{world.q2.pk}",
+        {"starts_on": "2026-04-01", "ends_on": "2026-06-30", "target": "70"},
+    )
+    update_submit(user=world.member.user, period=world.q1, value="3")
+    kept = call(boss, "delete", f"/periods/{world.q1.pk}")
+    deleted = call(boss, "delete", f"/periods/{world.q2.pk}")
+
+    assert renamed.json()["name"] == "Prevención 2"
+    assert refused.status_code == 403  # noqa: PLR2004
+    assert removed.status_code == 204  # noqa: PLR2004
+    assert not WorkGroupMember.objects.filter(pk=member.pk).exists()
+    assert kind.status_code == 422  # noqa: PLR2004
+    assert named.json()["name"] == "Personas"
+    assert target.status_code == 422  # noqa: PLR2004
+    assert moved.json()["target"] == "70.00"
+    assert kept.status_code == 422  # noqa: PLR2004
+    assert deleted.status_code == 204  # noqa: PLR2004
+    assert list(world.indicator.periods.values_list("pk", flat=True)) == [world.q1.pk]
