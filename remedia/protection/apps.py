@@ -9,7 +9,7 @@ class ProtectionConfig(AppConfig):
 
     def ready(self) -> None:
         from remedia.cases.hooks import case_section_register
-        from remedia.core.hooks import staff_nav_register
+        from remedia.core.hooks import reference_kind_register, staff_nav_register
         from remedia.intake.hooks import staff_report_section_register
         from remedia.protection import alerts, receivers, screening_alerts
         from remedia.protection.hooks import file_section_register
@@ -19,6 +19,7 @@ class ProtectionConfig(AppConfig):
             screening_report_section,
             screenings_nav,
         )
+        from remedia.protection.selectors.directory import PathwayServices
         from remedia.protection.views.consent import consent_section
         from remedia.protection.views.directory import services_nav
         from remedia.protection.views.export import export_nav
@@ -41,3 +42,6 @@ class ProtectionConfig(AppConfig):
         staff_report_section_register(screening_report_section)
         case_section_register(screening_case_section)
         file_section_register(screening_file_section)
+        # Coordination's plan actions point at a service of the referral
+        # pathway by id (coordination may not import protection).
+        reference_kind_register(PathwayServices())

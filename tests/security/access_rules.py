@@ -730,6 +730,29 @@ def _coordination_plan_year(demo: Demo) -> list[Target]:
     ]
 
 
+def _coordination_members(demo: Demo) -> list[Target]:
+    """A member of the demo group, and the same member asked for under another
+    group (it must answer as a member that does not exist)."""
+    member = demo.extra["coordination_member"]
+    other = demo.extra["coordination_other_group"]
+    missing_member = str(uuid.uuid4())
+    return [
+        Target(
+            "group member (coordination)",
+            {"group_id": str(member.group_id), "member_id": str(member.pk)},
+            readers=holders("coordination.read"),
+            writers=holders("coordination.write"),
+            watch=(type(member), member.pk),
+        ),
+        Target(
+            "group member under another group",
+            {"group_id": str(other.pk), "member_id": str(member.pk)},
+            same_as={"group_id": str(other.pk), "member_id": missing_member},
+        ),
+        missing(["group_id", "member_id"]),
+    ]
+
+
 # To add an endpoint's kind: one `Kind(name, pattern, params, targets)` line below.
 # `pattern` is a regular expression on the path as written in the matrix
 # ("/staff/cases/{case_id}/notes/", "/api/v1/cases/{case_id}/notes"), `params`
@@ -1139,6 +1162,37 @@ KINDS: list[Kind] = [
         r"^/api/v1/coordination/meeting-participants/",
         frozenset({"participant_id"}),
         _coordination("meeting_participant", "participant_id"),
+    ),
+    # Keeping the plan through its pages, periods, evidence (issue 17).
+    Kind(
+        "work group member",
+        r"^/staff/coordinacion/grupos/|^/api/v1/coordination/groups/",
+        frozenset({"group_id", "member_id"}),
+        _coordination_members,
+    ),
+    Kind(
+        "plan objective",
+        r"^/staff/coordinacion/objetivos/",
+        frozenset({"objective_id"}),
+        _coordination("objective", "objective_id"),
+    ),
+    Kind(
+        "plan indicator (page)",
+        r"^/staff/coordinacion/indicadores/",
+        frozenset({"indicator_id"}),
+        _coordination("indicator", "indicator_id"),
+    ),
+    Kind(
+        "indicator period",
+        r"^/staff/coordinacion/periodos/|^/api/v1/coordination/periods/",
+        frozenset({"period_id"}),
+        _coordination("period", "period_id"),
+    ),
+    Kind(
+        "update evidence",
+        r"^/staff/coordinacion/evidencias/|^/api/v1/coordination/evidence/",
+        frozenset({"evidence_id"}),
+        _coordination("evidence", "evidence_id"),
     ),
 ]
 

@@ -249,6 +249,21 @@ def _coordination_objects(demo: rules.Demo) -> None:
     demo.extra["coordination_update"] = update_submit(
         user=coordinator, period=period, value="4"
     )
+    # Issue 17: a member, an objective, a period, an evidence file, and a
+    # second group to ask for the member under.
+    demo.extra["coordination_member"] = group.members.get()
+    demo.extra["coordination_other_group"] = group_create(
+        user=coordinator,
+        data={"name": "Otro grupo de la matriz", "lead_id": str(coordinator.pk)},
+    )
+    demo.extra["coordination_objective"] = objective
+    demo.extra["coordination_period"] = period
+    demo.extra["coordination_evidence"] = update_submit(
+        user=coordinator,
+        period=period,
+        value="2",
+        evidence=[("foto.png", rules.tiny_png(), False)],
+    ).evidence.get()
 
 
 def _coordination_meeting_objects(demo: rules.Demo) -> None:

@@ -29,6 +29,7 @@ from remedia.coordination.models import (
     IndicatorUnit,
     Objective,
 )
+from remedia.coordination.selectors.links import action_links
 from remedia.coordination.selectors.plan import (
     action_get_for_user,
     action_indicators,
@@ -37,10 +38,17 @@ from remedia.coordination.selectors.plan import (
     indicator_get_for_user,
     indicator_totals,
     period_actual,
+    period_get_for_user,
     period_update_overdue,
     plan_list,
 )
-from remedia.coordination.services.indicators import indicator_create, period_create
+from remedia.coordination.services.indicators import (
+    indicator_create,
+    indicator_update,
+    period_create,
+    period_delete,
+    period_update,
+)
 from remedia.coordination.services.plan import action_create, action_update
 from remedia.core.errors import InvalidInput
 from remedia.core.kit import invalid_missing, request_user
@@ -69,6 +77,12 @@ class ActionOut(AnswerSchema):
     done_on: dt.date | None
     overdue: bool
     version: int = Field(description="Send it back with a change.")
+    course_id: uuid.UUID | None = None
+    facility_id: uuid.UUID | None = None
+    case_id: uuid.UUID | None = None
+    pathway_service_id: uuid.UUID | None = Field(
+        None, description="A service of the protection directory's referral pathway."
+    )
 
 
 class ActionList(AnswerSchema):
@@ -115,8 +129,19 @@ class IndicatorOut(AnswerSchema):
     periods: list[PeriodOut]
 
 
+class LinkOut(AnswerSchema):
+    field: str
+    kind: str
+    label: str = Field(
+        description="As the caller may see it: a case's number only for its "
+        "readers (otherwise «un caso vinculado»), never its content."
+    )
+    url: str
+
+
 class ActionDetail(ActionOut):
     indicators: list[IndicatorOut]
+    links: list[LinkOut]
 
 
 class ActionQuery(Schema):
@@ -139,6 +164,16 @@ class ActionIn(Schema):
     municipality: str = Field("", max_length=120)
     starts_on: dt.date
     due_on: dt.date
+    status: ActionStatus = ActionStatus.PLANNED
+    dropped_reason: str = Field("", max_length=1000)
+    course_id: str | None = Field(None, max_length=60)
+    facility_id: str | None = Field(
+        None, max_length=60, description="Its id, or its public id (FAC-…)."
+    )
+    case_id: str | None = Field(None, max_length=60)
+    pathway_service_id: str | None = Field(
+        None, max_length=60, description="A service of the referral pathway directory."
+    )
 
 
 class ActionPatch(Schema):
@@ -156,6 +191,17 @@ class ActionPatch(Schema):
     due_on: dt.date | None = None
     status: ActionStatus | None = None
     dropped_reason: str | None = Field(None, max_length=1000)
+    objective_id: uuid.UUID | None = Field(
+        None, description="Another objective of the same plan."
+    )
+    course_id: str | None = Field(None, max_length=60)
+    facility_id: str | None = Field(
+        None, max_length=60, description="Its id, or its public id (FAC-…)."
+    )
+    case_id: str | None = Field(None, max_length=60)
+    pathway_service_id: str | None = Field(
+        None, max_length=60, description="A service of the referral pathway directory."
+    )
 
 
 class IndicatorIn(Schema):
@@ -169,6 +215,17 @@ class IndicatorIn(Schema):
     )
     baseline_year: int | None = None
     frequency: Frequency = Frequency.QUARTERLY
+
+
+class IndicatorPatch(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, max_length=300)
+    kind: IndicatorKind | None = Field(None, description="Only while no period.")
+    unit: IndicatorUnit | None = Field(None, description="Only while no period.")
+    baseline_value: str | float | None = None
+    baseline_year: int | None = None
+    frequency: Frequency | None = None
 
 
 class PeriodIn(Schema):
@@ -201,6 +258,10 @@ def action_out(action: Action) -> dict[str, Any]:
         "done_on": action.done_on,
         "overdue": action_overdue(action),
         "version": action.version,
+        "course_id": action.course_id,
+        "facility_id": action.facility_id,
+        "case_id": action.case_id,
+        "pathway_service_id": action.pathway_service_id,
     }
 
 
@@ -250,7 +311,7 @@ def _plain(data: dict[str, Any]) -> dict[str, Any]:
     for name, value in data.items():
         if isinstance(value, list):
             out[name] = [str(v) for v in value]
-        elif isinstance(value, Sector | ActionStatus):
+        elif isinstance(value, Sector | ActionStatus | uuid.UUID):
             out[name] = str(value)
         else:
             out[name] = value
@@ -293,10 +354,22 @@ def action_add(request: HttpRequest, payload: ActionIn) -> Status:
 
 @router.get("/actions/{action_id}", response=ActionDetail, summary="One action")
 def action_detail(request: HttpRequest, action_id: str) -> dict[str, Any]:
-    action = action_get_for_user(user=request_user(request), action_id=action_id)
+    user = request_user(request)
+    action = action_get_for_user(user=user, action_id=action_id)
     return {
         **action_out(action),
-        "indicators": [indicator_out(i) for i in action_indicators(action=action)],
+        "indicators": [
+            indicator_out(i) for i in action_indicators(action=action, viewer=user)
+        ],
+        "links": [
+            {
+                "field": link.field,
+                "kind": str(link.kind),
+                "label": str(link.label),
+                "url": link.url,
+            }
+            for link in action_links(viewer=user, action=action)
+        ],
     }
 
 
@@ -314,7 +387,15 @@ def action_change(
     version = changes.pop("version")
     required = [
         name
-        for name in ("title", "sector", "owner_id", "starts_on", "due_on", "status")
+        for name in (
+            "title",
+            "sector",
+            "owner_id",
+            "starts_on",
+            "due_on",
+            "status",
+            "objective_id",
+        )
         if name in changes and changes[name] is None
     ]
     if required:
@@ -363,3 +444,66 @@ def period_add(request: HttpRequest, indicator_id: str, payload: PeriodIn) -> St
     indicator = indicator_get_for_user(user=user, indicator_id=indicator_id)
     period = period_create(user=user, indicator=indicator, data=payload.model_dump())
     return Status(201, period_out(period, indicator.unit))
+
+
+@router.patch(
+    "/indicators/{indicator_id}",
+    response=IndicatorOut,
+    summary="Change an indicator (coordinators; kind and unit only while it has "
+    "no period)",
+)
+def indicator_change(
+    request: HttpRequest, indicator_id: str, payload: IndicatorPatch
+) -> dict[str, Any]:
+    user = request_user(request)
+    indicator = indicator_get_for_user(user=user, indicator_id=indicator_id)
+    changes = payload.model_dump(exclude_unset=True)
+    if "name" in changes and changes["name"] is None:
+        raise InvalidInput(
+            [{"field": "name", "reason": _("Este campo es obligatorio.")}]
+        )
+    for name in ("kind", "unit", "frequency"):
+        if name in changes:
+            value = changes[name]
+            changes[name] = "" if value is None else str(value)
+    indicator_update(user=user, indicator=indicator, data=changes)
+    return indicator_out(indicator_get_for_user(user=user, indicator_id=indicator.pk))
+
+
+def _period_of(user: Any, period_id: str) -> IndicatorPeriod:
+    return period_get_for_user(user=user, period_id=period_id)
+
+
+@router.get("/periods/{period_id}", response=PeriodOut, summary="One period")
+def period_detail(request: HttpRequest, period_id: str) -> dict[str, Any]:
+    user = request_user(request)
+    period = _period_of(user, period_id)
+    indicator = indicator_get_for_user(user=user, indicator_id=period.indicator_id)
+    found = next(p for p in indicator.periods.all() if p.pk == period.pk)
+    return period_out(found, indicator.unit)
+
+
+@router.put(
+    "/periods/{period_id}",
+    response=PeriodOut,
+    summary="Change a period's dates and target (coordinators)",
+)
+def period_change(
+    request: HttpRequest, period_id: str, payload: PeriodIn
+) -> dict[str, Any]:
+    user = request_user(request)
+    period = period_update(
+        user=user, period=_period_of(user, period_id), data=payload.model_dump()
+    )
+    return period_detail(request, str(period.pk))
+
+
+@router.delete(
+    "/periods/{period_id}",
+    response={204: None},
+    summary="Delete a period nobody reported on (coordinators)",
+)
+def period_remove(request: HttpRequest, period_id: str) -> Status:
+    user = request_user(request)
+    period_delete(user=user, period=_period_of(user, period_id))
+    return Status(204, None)

@@ -9,14 +9,25 @@ import uuid
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.responses import Status
 from pydantic import ConfigDict
 
 from remedia.accounts.permissions import Sector
 from remedia.coordination.models import GroupRole, WorkGroup
-from remedia.coordination.selectors.plan import group_get_for_user, group_list
-from remedia.coordination.services.groups import group_create, group_member_add
+from remedia.coordination.selectors.plan import (
+    group_get_for_user,
+    group_list,
+    member_get_for_user,
+)
+from remedia.coordination.services.groups import (
+    group_create,
+    group_member_add,
+    group_member_remove,
+    group_update,
+)
+from remedia.core.errors import InvalidInput
 from remedia.core.kit import request_user
 from remedia.core.schemas import AnswerSchema
 
@@ -56,6 +67,15 @@ class GroupIn(Schema):
     purpose: str = Field("", max_length=2000)
     sectors: list[Sector] = Field(default_factory=list, max_length=4)
     lead_id: uuid.UUID
+
+
+class GroupPatch(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, max_length=200)
+    purpose: str | None = Field(None, max_length=2000)
+    sectors: list[Sector] | None = Field(None, max_length=4)
+    lead_id: uuid.UUID | None = None
 
 
 class MemberIn(Schema):
@@ -129,3 +149,38 @@ def group_member(request: HttpRequest, group_id: str, payload: MemberIn) -> Stat
             "role": member.role,
         },
     )
+
+
+@router.patch(
+    "/groups/{group_id}", response=GroupOut, summary="Change a group (coordinators)"
+)
+def group_change(
+    request: HttpRequest, group_id: str, payload: GroupPatch
+) -> dict[str, Any]:
+    user = request_user(request)
+    group = group_get_for_user(user=user, group_id=group_id)
+    changes = payload.model_dump(exclude_unset=True)
+    required = [n for n in ("name", "lead_id") if n in changes and changes[n] is None]
+    if required:
+        raise InvalidInput(
+            [{"field": n, "reason": _("Este campo es obligatorio.")} for n in required]
+        )
+    if "sectors" in changes:
+        changes["sectors"] = [str(s) for s in changes["sectors"] or []]
+    if changes.get("lead_id") is not None:
+        changes["lead_id"] = str(changes["lead_id"])
+    group_update(user=user, group=group, data=changes)
+    return group_out(group_get_for_user(user=user, group_id=group.pk))
+
+
+@router.delete(
+    "/groups/{group_id}/members/{member_id}",
+    response={204: None},
+    summary="Take an organisation (or its person) out of a group (coordinators)",
+)
+def group_member_delete(request: HttpRequest, group_id: str, member_id: str) -> Status:
+    user = request_user(request)
+    group = group_get_for_user(user=user, group_id=group_id)
+    member = member_get_for_user(user=user, group=group, member_id=member_id)
+    group_member_remove(user=user, member=member)
+    return Status(204, None)

@@ -72,3 +72,16 @@ class ActionStatusForm(forms.Form):
         help_text=_("Obligatorio si se descarta."),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class UpdateEditForm(forms.Form):
+    """Its author changes a draft or a returned update: the same figures."""
+
+    value = UpdateForm.base_fields["value"]
+    narrative = UpdateForm.base_fields["narrative"]
+    evidence = forms.FileField(
+        label=_("Añadir evidencia (foto o PDF)"),
+        required=False,
+        help_text=UpdateForm.base_fields["evidence"].help_text,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*,application/pdf"}),
+    )

@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from remedia.accounts.selectors import get_scoped
@@ -24,9 +24,12 @@ from remedia.coordination.models import (
     Indicator,
     IndicatorPeriod,
     IndicatorUnit,
+    Objective,
     ProgressUpdate,
+    UpdateEvidence,
     UpdateStatus,
     WorkGroup,
+    WorkGroupMember,
     WorkPlan,
 )
 from remedia.coordination.selectors.access import coordination_readable
@@ -71,19 +74,33 @@ def action_get_for_user(*, user: Any, action_id: Any) -> Action:
     return get_scoped(action_list(viewer=user), pk=action_id)
 
 
-def action_indicators(*, action: Action) -> list[Indicator]:
-    """The action's indicators with their periods and updates, in three queries."""
+def updates_visible(rows: QuerySet[ProgressUpdate], *, viewer: Any) -> Any:
+    """Updates as `viewer` may see them: a draft is its author's alone."""
+    author = getattr(viewer, "pk", None) if _signed_in(viewer) else None
+    return rows.filter(~Q(status=UpdateStatus.DRAFT) | Q(submitted_by_id=author))
+
+
+def _signed_in(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False))
+
+
+def action_indicators(*, action: Action, viewer: Any = None) -> list[Indicator]:
+    """The action's indicators with their periods and updates, in three queries.
+
+    Drafts are left out, but for those `viewer` wrote (none without a viewer).
+    """
+    updates = updates_visible(
+        ProgressUpdate.objects.select_related(
+            "submitted_by", "reviewed_by"
+        ).prefetch_related("evidence"),
+        viewer=viewer,
+    )
     return list(
         action.indicators.prefetch_related(
             Prefetch(
                 "periods",
                 queryset=IndicatorPeriod.objects.prefetch_related(
-                    Prefetch(
-                        "updates",
-                        queryset=ProgressUpdate.objects.select_related(
-                            "submitted_by", "reviewed_by"
-                        ).prefetch_related("evidence"),
-                    )
+                    Prefetch("updates", queryset=updates)
                 ),
             )
         )
@@ -91,19 +108,71 @@ def action_indicators(*, action: Action) -> list[Indicator]:
 
 
 def indicator_get_for_user(*, user: Any, indicator_id: Any) -> Indicator:
+    """One indicator, its periods and the updates `user` may see."""
     rows = Indicator.objects.none()
     if coordination_readable(user=user):
-        rows = Indicator.objects.select_related("action", "action__objective__group")
+        updates = updates_visible(ProgressUpdate.objects.all(), viewer=user)
+        rows = Indicator.objects.select_related(
+            "action", "action__objective__group"
+        ).prefetch_related(
+            Prefetch(
+                "periods",
+                queryset=IndicatorPeriod.objects.prefetch_related(
+                    Prefetch("updates", queryset=updates)
+                ),
+            )
+        )
     return get_scoped(rows, pk=indicator_id)
 
 
 def update_get_for_user(*, user: Any, update_id: Any) -> ProgressUpdate:
+    """One update; someone else's draft is as missing as no update at all."""
     rows = ProgressUpdate.objects.none()
     if coordination_readable(user=user):
-        rows = ProgressUpdate.objects.select_related(
-            "period__indicator__action__objective__group", "submitted_by"
+        rows = updates_visible(
+            ProgressUpdate.objects.select_related(
+                "period__indicator__action__objective__group", "submitted_by"
+            ),
+            viewer=user,
         )
     return get_scoped(rows, pk=update_id)
+
+
+def evidence_get_for_user(*, user: Any, evidence_id: Any) -> UpdateEvidence:
+    """One evidence file, for coordination readers (a draft's: its author's)."""
+    rows = UpdateEvidence.objects.none()
+    if coordination_readable(user=user):
+        author = user.pk if _signed_in(user) else None
+        rows = UpdateEvidence.objects.filter(
+            ~Q(update__status=UpdateStatus.DRAFT) | Q(update__submitted_by_id=author)
+        ).select_related("update__period__indicator__action")
+    return get_scoped(rows, pk=evidence_id)
+
+
+def period_get_for_user(*, user: Any, period_id: Any) -> IndicatorPeriod:
+    rows = IndicatorPeriod.objects.none()
+    if coordination_readable(user=user):
+        rows = IndicatorPeriod.objects.select_related(
+            "indicator", "indicator__action", "indicator__action__objective__group"
+        )
+    return get_scoped(rows, pk=period_id)
+
+
+def objective_get_for_user(*, user: Any, objective_id: Any) -> Objective:
+    rows = Objective.objects.none()
+    if coordination_readable(user=user):
+        rows = Objective.objects.select_related("plan", "group")
+    return get_scoped(rows, pk=objective_id)
+
+
+def member_get_for_user(
+    *, user: Any, group: WorkGroup, member_id: Any
+) -> WorkGroupMember:
+    """A member of `group` (one of another group is as missing as none)."""
+    rows = WorkGroupMember.objects.none()
+    if coordination_readable(user=user):
+        rows = group.members.select_related("organisation", "user")
+    return get_scoped(rows, pk=member_id)
 
 
 def action_overdue(action: Action, *, today: date | None = None) -> bool:

@@ -24,6 +24,14 @@ from remedia.coordination.models import (
     WorkGroup,
     WorkPlan,
 )
+from remedia.coordination.selectors.links import (
+    case_find,
+    course_find,
+    facility_find,
+    parse_uuid,
+    pathway_kind,
+    pathway_resolve,
+)
 from remedia.coordination.services._common import (
     StaleVersion,
     audit,
@@ -34,7 +42,7 @@ from remedia.coordination.services._common import (
     writer_require,
 )
 from remedia.core.geo import MX_STATES
-from remedia.core.kit import full_clean, invalid, text_field
+from remedia.core.kit import full_clean, invalid, model_update, text_field
 
 YEAR_MIN = 2000
 YEAR_MAX = 2100
@@ -91,6 +99,49 @@ def objective_create(
     return objective
 
 
+@transaction.atomic
+def objective_update(
+    *, user: User, objective: Objective, data: dict[str, Any]
+) -> Objective:
+    """Change an objective's title, order or group (a group of Remedia's)."""
+    writer_require(user)
+    errors: list[dict[str, Any]] = []
+    cleaned: dict[str, Any] = {}
+    if "title" in data:
+        cleaned["title"] = text_field(
+            data.get("title"), field="title", limit=300, required=True, errors=errors
+        )
+    if "order" in data:
+        try:
+            cleaned["order"] = int(data.get("order") or 0)
+        except (TypeError, ValueError):
+            cleaned["order"] = -1
+        if isinstance(data.get("order"), bool) or not (
+            0 <= cleaned["order"] <= ORDER_MAX
+        ):
+            errors.append(
+                {"field": "order", "reason": _("Escriba un número de 0 a 999.")}
+            )
+    if "group" in data:
+        if not isinstance(data["group"], WorkGroup):
+            errors.append({"field": "group", "reason": _("Elija un grupo.")})
+        else:
+            cleaned["group"] = data["group"]
+    refuse(errors)
+    objective = Objective.objects.select_for_update().get(pk=objective.pk)
+    objective, changed = model_update(
+        instance=objective, fields=list(cleaned), data=cleaned
+    )
+    if changed:
+        audit(
+            "objective_changed",
+            user=user,
+            obj=objective,
+            fields=",".join(sorted(cleaned)),
+        )
+    return objective
+
+
 def _partners(value: Any, errors: list[dict[str, Any]]) -> list[Organisation]:
     if value in (None, ""):
         return []
@@ -105,8 +156,103 @@ def _partners(value: Any, errors: list[dict[str, Any]]) -> list[Organisation]:
     return found
 
 
+LINK_FIELDS = ("course_id", "facility_id", "case_id", "pathway_service_id")
+
+
+def _links(
+    user: User, data: dict[str, Any], errors: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """What the action points at, by id; each must exist (ids only are kept)."""
+    cleaned: dict[str, Any] = {}
+    if "course_id" in data:
+        value = data.get("course_id")
+        cleaned["course"] = None
+        if value not in (None, ""):
+            cleaned["course"] = course_find(value)
+            if cleaned["course"] is None:
+                errors.append(
+                    {
+                        "field": "course_id",
+                        "reason": _("No hay un curso de remediación con ese número."),
+                    }
+                )
+    if "facility_id" in data:
+        value = data.get("facility_id")
+        cleaned["facility"] = None
+        if value not in (None, ""):
+            cleaned["facility"] = facility_find(value)
+            if cleaned["facility"] is None:
+                errors.append(
+                    {
+                        "field": "facility_id",
+                        "reason": _(
+                            "No hay un centro de trabajo con ese número "
+                            "(FAC-… o su identificador)."
+                        ),
+                    }
+                )
+    if "case_id" in data:
+        value = data.get("case_id")
+        cleaned["case"] = None
+        if value not in (None, ""):
+            cleaned["case"] = case_find(value)
+            if cleaned["case"] is None:
+                errors.append(
+                    {
+                        "field": "case_id",
+                        "reason": _("No hay un caso con ese identificador."),
+                    }
+                )
+    if "pathway_service_id" in data:
+        value = data.get("pathway_service_id")
+        cleaned["pathway_service_id"] = None
+        if value not in (None, ""):
+            pk = parse_uuid(value)
+            found = pathway_resolve(user=user, service_id=pk) if pk else None
+            if pathway_kind() is None:
+                errors.append(
+                    {
+                        "field": "pathway_service_id",
+                        "reason": _("El directorio de servicios no está disponible."),
+                    }
+                )
+            elif found is None:
+                errors.append(
+                    {
+                        "field": "pathway_service_id",
+                        "reason": _(
+                            "Ese servicio no está en el directorio de la ruta "
+                            "de atención."
+                        ),
+                    }
+                )
+            else:
+                cleaned["pathway_service_id"] = pk
+    return cleaned
+
+
+def _objective_change(
+    value: Any, current: Action, errors: list[dict[str, Any]]
+) -> Objective | None:
+    """Another objective of the same plan (an action does not change year)."""
+    pk = parse_uuid(value)
+    found = (
+        Objective.objects.filter(pk=pk, plan_id=current.objective.plan_id).first()
+        if pk
+        else None
+    )
+    if found is None:
+        errors.append(
+            {
+                "field": "objective_id",
+                "reason": _("Elija un objetivo del plan de la acción."),
+            }
+        )
+    return found
+
+
 def _action_fields(
-    data: dict[str, Any], *, current: Action | None
+    data: dict[str, Any], *, current: Action | None, user: User | None = None
 ) -> tuple[dict[str, Any], list[Organisation] | None]:
     """The fields of `data`, cleaned and checked together with `current`."""
     errors: list[dict[str, Any]] = []
@@ -148,6 +294,12 @@ def _action_fields(
     partners = None
     if "partner_ids" in data or new:
         partners = _partners(data.get("partner_ids"), errors)
+    if user is not None:
+        cleaned.update(_links(user, data, errors))
+    if current is not None and "objective_id" in data:
+        objective = _objective_change(data.get("objective_id"), current, errors)
+        if objective is not None:
+            cleaned["objective"] = objective
     refuse(errors)
     starts = cleaned.get("starts_on", current.starts_on if current else None)
     due = cleaned.get("due_on", current.due_on if current else None)
@@ -166,7 +318,8 @@ def action_create(*, user: User, objective: Objective, data: dict[str, Any]) -> 
 def action_insert(*, user: User, objective: Objective, data: dict[str, Any]) -> Action:
     """`action_create` for a caller that already checked who may (a group's
     lead turning a meeting's decision into an action of the group's plan)."""
-    cleaned, partners = _action_fields(data, current=None)
+    cleaned, partners = _action_fields(data, current=None, user=user)
+    cleaned.update(_status_fields(Action(), data))
     action = Action(objective=objective, created_by=user, **cleaned)
     full_clean(action)
     action.save()
@@ -219,7 +372,7 @@ def action_update(
     action = Action.objects.select_for_update().get(pk=action.pk)
     if action.version != expected:
         raise StaleVersion()
-    cleaned, partners = _action_fields(data, current=action)
+    cleaned, partners = _action_fields(data, current=action, user=user)
     cleaned.update(_status_fields(action, data))
     changed = [n for n, v in cleaned.items() if getattr(action, n) != v]
     for name in changed:

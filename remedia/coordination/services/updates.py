@@ -4,7 +4,9 @@ Only the lead of the group that carries the action's objective decides on
 an update (`selectors.access.update_reviewable`); anyone else is refused
 and nothing is stored. A return needs a note for who submitted; the one who
 decided and when are stamped on the update. A quantitative indicator takes a
-number (and a qualitative one none). Evidence is a photo or PDF cleaned by
+number (and a qualitative one none). A member may keep an update as a draft
+first: only its author sees it, it counts for nothing and nobody is told
+until it is sent. Evidence is a photo or PDF cleaned by
 `core.files.clean` (EXIF and GPS removed) before it is written.
 """
 
@@ -13,7 +15,7 @@ from __future__ import annotations
 import logging
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -35,7 +37,7 @@ from remedia.coordination.selectors.access import (
 )
 from remedia.coordination.services._common import audit, number_parse, refuse
 from remedia.core import files
-from remedia.core.errors import PermissionDenied
+from remedia.core.errors import NotFound, PermissionDenied
 from remedia.core.kit import full_clean, invalid, text_field
 from remedia.core.storage import data_subdir
 
@@ -73,9 +75,12 @@ def _clean_files(
     return cleaned
 
 
-def _figures(indicator: Indicator, value: Any, narrative: Any) -> tuple[Any, str]:
+def _figures(
+    indicator: Indicator, value: Any, narrative: Any, *, draft: bool = False
+) -> tuple[Any, str]:
     """The value (a number for a quantitative indicator, none otherwise) and
-    the narrative (required for a qualitative one)."""
+    the narrative (required for a qualitative one). A draft may lack either,
+    never hold a word for a number."""
     errors: list[dict[str, Any]] = []
     text = text_field(narrative, field="narrative", limit=NARRATIVE_MAX, errors=errors)
     number = number_parse(
@@ -85,16 +90,45 @@ def _figures(indicator: Indicator, value: Any, narrative: Any) -> tuple[Any, str
         percent=indicator.unit == IndicatorUnit.PERCENT,
     )
     refuse(errors)
+    if not indicator.quantitative and value not in (None, ""):
+        raise invalid("value", _("Un indicador cualitativo no lleva valor numérico."))
+    if draft:
+        return number, text
     if indicator.quantitative and number is None:
         raise invalid("value", _("Escriba el valor logrado, con número."))
-    if not indicator.quantitative:
-        if value not in (None, ""):
-            raise invalid(
-                "value", _("Un indicador cualitativo no lleva valor numérico.")
-            )
-        if not text:
-            raise invalid("narrative", _("Cuente qué se logró."))
+    if not indicator.quantitative and not text:
+        raise invalid("narrative", _("Cuente qué se logró."))
     return number, text
+
+
+def _evidence_store(
+    update: ProgressUpdate,
+    cleaned: list[tuple[str, files.CleanFile]],
+    written: list[Path],
+) -> None:
+    """Write each cleaned file and its row; `written` lists the files, for the
+    caller to remove if the transaction fails."""
+    for name, clean in cleaned:
+        blob = f"{uuid.uuid4().hex}.{clean.extension.lstrip('.') or 'bin'}"
+        path = evidence_dir() / blob
+        path.write_bytes(clean.data)
+        written.append(path)
+        row = UpdateEvidence(
+            update=update,
+            name=name,
+            content_type=clean.content_type,
+            size=len(clean.data),
+            blob=blob,
+        )
+        full_clean(row)
+        row.save()
+
+
+def _submitter_require(user: User, period: IndicatorPeriod) -> None:
+    if not update_submittable(user=user, action=period.indicator.action):
+        raise PermissionDenied(
+            _("Informan avances las organizaciones del grupo o la responsable.")
+        )
 
 
 def update_submit(
@@ -104,15 +138,17 @@ def update_submit(
     value: Any = None,
     narrative: Any = "",
     evidence: list[tuple[str, bytes, bool]] | None = None,
+    draft: bool = False,
 ) -> ProgressUpdate:
-    """A member reports progress for a period; the group's lead is told."""
+    """A member reports progress for a period; the group's lead is told.
+
+    A draft (`draft=True`) is kept for its author alone: nobody else sees it,
+    it counts for nothing and the lead hears of it only once it is sent.
+    """
     indicator = period.indicator
     action = indicator.action
-    if not update_submittable(user=user, action=action):
-        raise PermissionDenied(
-            _("Informan avances las organizaciones del grupo o la responsable.")
-        )
-    number, text = _figures(indicator, value, narrative)
+    _submitter_require(user, period)
+    number, text = _figures(indicator, value, narrative, draft=draft)
     cleaned = _clean_files(evidence or [])
     written: list[Path] = []
     try:
@@ -121,41 +157,34 @@ def update_submit(
                 period=period,
                 value=number,
                 narrative=text,
-                status=UpdateStatus.SUBMITTED,
+                status=UpdateStatus.DRAFT if draft else UpdateStatus.SUBMITTED,
                 submitted_by=user,
-                submitted_at=timezone.now(),
+                submitted_at=None if draft else timezone.now(),
             )
             full_clean(update)
             update.save()
-            for name, clean in cleaned:
-                blob = f"{uuid.uuid4().hex}.{clean.extension.lstrip('.') or 'bin'}"
-                path = evidence_dir() / blob
-                path.write_bytes(clean.data)
-                written.append(path)
-                row = UpdateEvidence(
-                    update=update,
-                    name=name,
-                    content_type=clean.content_type,
-                    size=len(clean.data),
-                    blob=blob,
-                )
-                full_clean(row)
-                row.save()
+            _evidence_store(update, cleaned, written)
             audit(
-                "update_submitted",
+                "update_drafted" if draft else "update_submitted",
                 user=user,
                 obj=update,
                 action_id=action.pk,
                 files=len(cleaned),
             )
-            transaction.on_commit(
-                lambda: alerts.update_event(update_id=update.pk, event=alerts.SUBMITTED)
-            )
+            if not draft:
+                transaction.on_commit(
+                    lambda: alerts.update_event(
+                        update_id=update.pk, event=alerts.SUBMITTED
+                    )
+                )
     except BaseException:
         for path in written:
             path.unlink(missing_ok=True)
         raise
-    logger.info("coordination.update_submitted", extra={"update": str(update.pk)})
+    logger.info(
+        "coordination.update_drafted" if draft else "coordination.update_submitted",
+        extra={"update": str(update.pk)},
+    )
     return update
 
 
@@ -207,28 +236,173 @@ def update_review(
     return update
 
 
-@transaction.atomic
-def update_resubmit(
-    *, user: User, update: ProgressUpdate, value: Any = None, narrative: Any = ""
+def _author_change(
+    *,
+    user: User,
+    update: ProgressUpdate,
+    value: Any,
+    narrative: Any,
+    evidence: list[tuple[str, bytes, bool]] | None,
+    statuses: tuple[str, ...],
+    send: bool,
 ) -> ProgressUpdate:
-    """Who submitted a returned update corrects it and sends it again."""
+    """Who wrote an update changes it (a draft, or one returned to them) and
+    keeps it as a draft or sends it to the lead."""
     if update.submitted_by_id != user.pk:
         raise PermissionDenied(_("Solo quien envió el avance lo corrige."))
-    number, text = _figures(update.period.indicator, value, narrative)
-    update = ProgressUpdate.objects.select_for_update().get(pk=update.pk)
-    if update.status != UpdateStatus.RETURNED:
-        raise invalid("status", _("Solo se corrige un avance devuelto."))
-    update.value = number
-    update.narrative = text
-    update.status = UpdateStatus.SUBMITTED
-    update.submitted_at = timezone.now()
-    full_clean(update)
-    update.save(
-        update_fields=["value", "narrative", "status", "submitted_at", "updated_at"]
-    )
-    audit("update_resubmitted", user=user, obj=update)
-    pk = update.pk
-    transaction.on_commit(
-        lambda: alerts.update_event(update_id=pk, event=alerts.SUBMITTED)
-    )
+    period = update.period
+    _submitter_require(user, period)
+    number, text = _figures(period.indicator, value, narrative, draft=not send)
+    cleaned = _clean_files(evidence or [])
+    written: list[Path] = []
+    try:
+        with transaction.atomic():
+            update = (
+                ProgressUpdate.objects.select_for_update()
+                .select_related("period__indicator__action")
+                .get(pk=update.pk)
+            )
+            if update.status not in statuses:
+                raise invalid(
+                    "status",
+                    _("Solo se corrige un borrador o un avance devuelto.")
+                    if UpdateStatus.DRAFT in statuses
+                    else _("Solo se corrige un avance devuelto."),
+                )
+            if update.evidence.count() + len(cleaned) > EVIDENCE_MAX:
+                raise invalid(
+                    "evidence",
+                    _("Adjunte a lo más %(n)s archivos.") % {"n": EVIDENCE_MAX},
+                )
+            was = update.status
+            update.value = number
+            update.narrative = text
+            if send:
+                update.status = UpdateStatus.SUBMITTED
+                update.submitted_at = timezone.now()
+            full_clean(update)
+            update.save(
+                update_fields=[
+                    "value",
+                    "narrative",
+                    "status",
+                    "submitted_at",
+                    "updated_at",
+                ]
+            )
+            _evidence_store(update, cleaned, written)
+            if not send:
+                event = "update_draft_saved"
+            elif was == UpdateStatus.DRAFT:
+                event = "update_submitted"
+            else:
+                event = "update_resubmitted"
+            audit(event, user=user, obj=update, files=len(cleaned))
+            if send:
+                pk = update.pk
+                transaction.on_commit(
+                    lambda: alerts.update_event(update_id=pk, event=alerts.SUBMITTED)
+                )
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
     return update
+
+
+def update_resubmit(
+    *,
+    user: User,
+    update: ProgressUpdate,
+    value: Any = None,
+    narrative: Any = "",
+    evidence: list[tuple[str, bytes, bool]] | None = None,
+) -> ProgressUpdate:
+    """Who submitted a returned update corrects it and sends it again."""
+    return _author_change(
+        user=user,
+        update=update,
+        value=value,
+        narrative=narrative,
+        evidence=evidence,
+        statuses=(UpdateStatus.RETURNED,),
+        send=True,
+    )
+
+
+def update_draft_save(
+    *,
+    user: User,
+    update: ProgressUpdate,
+    value: Any = None,
+    narrative: Any = "",
+    evidence: list[tuple[str, bytes, bool]] | None = None,
+) -> ProgressUpdate:
+    """The author changes their draft and keeps it a draft."""
+    return _author_change(
+        user=user,
+        update=update,
+        value=value,
+        narrative=narrative,
+        evidence=evidence,
+        statuses=(UpdateStatus.DRAFT,),
+        send=False,
+    )
+
+
+def update_send(
+    *,
+    user: User,
+    update: ProgressUpdate,
+    value: Any = None,
+    narrative: Any = "",
+    evidence: list[tuple[str, bytes, bool]] | None = None,
+) -> ProgressUpdate:
+    """The author sends their draft, or a returned update corrected, to the
+    lead: it is checked in full now (a number for a quantitative indicator)."""
+    return _author_change(
+        user=user,
+        update=update,
+        value=value,
+        narrative=narrative,
+        evidence=evidence,
+        statuses=(UpdateStatus.DRAFT, UpdateStatus.RETURNED),
+        send=True,
+    )
+
+
+@transaction.atomic
+def update_draft_discard(*, user: User, update: ProgressUpdate) -> None:
+    """The author throws their draft away, with its files."""
+    if update.submitted_by_id != user.pk:
+        raise PermissionDenied(_("Solo quien escribió el borrador lo descarta."))
+    update = ProgressUpdate.objects.select_for_update().get(pk=update.pk)
+    if update.status != UpdateStatus.DRAFT:
+        raise invalid("status", _("Solo se descarta un borrador."))
+    blobs = list(update.evidence.values_list("blob", flat=True))
+    audit("update_draft_discarded", user=user, obj=update.period, update=update.pk)
+    update.delete()
+    transaction.on_commit(lambda: _blobs_remove(blobs))
+
+
+def _blobs_remove(blobs: list[str]) -> None:
+    for blob in blobs:
+        (evidence_dir() / blob).unlink(missing_ok=True)
+
+
+def evidence_open(*, user: User, evidence: UpdateEvidence) -> IO[bytes]:
+    """The cleaned file, open for reading; the reading is audited (it commits
+    with the caller's transaction). The caller streams and closes it."""
+    path = evidence_dir() / evidence.blob
+    if not path.is_file():
+        logger.warning(
+            "coordination.evidence_missing", extra={"evidence": str(evidence.pk)}
+        )
+        raise NotFound()
+    audit(
+        "evidence_opened",
+        user=user,
+        obj=evidence.update,
+        evidence=evidence.pk,
+    )
+    return path.open("rb")

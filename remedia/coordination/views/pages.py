@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -25,6 +26,7 @@ from remedia.coordination.selectors.access import (
     update_reviewable,
     update_submittable,
 )
+from remedia.coordination.selectors.links import action_links
 from remedia.coordination.selectors.meetings import (
     action_agenda_items,
     meeting_list,
@@ -82,6 +84,7 @@ def home_view(request: HttpRequest) -> HttpResponse:
         {
             "plans": list(plan_list(viewer=user)),
             "groups": list(group_list(viewer=user)),
+            "can_edit": coordination_writable(user=user),
         },
     )
 
@@ -102,6 +105,7 @@ def group_detail_view(request: HttpRequest, group_id: Any) -> HttpResponse:
             ),
             "meetings": list(meeting_list(viewer=user, group=group)[:20]),
             "can_meet": meeting_writable(user=user, group=group),
+            "can_edit": coordination_writable(user=user),
         },
     )
 
@@ -132,6 +136,7 @@ def plan_view(request: HttpRequest, year: int) -> HttpResponse:
             ),
             "by_group": plan_progress(plan=plan, by="group", viewer=user, today=today),
             "progress_total": actions_progress(actions, today=today),
+            "can_edit": coordination_writable(user=user),
         },
     )
 
@@ -145,7 +150,7 @@ def _action_page(
 ) -> HttpResponse:
     user = request_user(request)
     today = timezone.localdate()
-    indicators = action_indicators(action=action)
+    indicators = action_indicators(action=action, viewer=user)
     placed, loose = _placed(request)
     rows = []
     periods = []
@@ -197,6 +202,7 @@ def _action_page(
             or (UpdateForm(periods=periods) if can_submit else None),
             "submit_said": placed.get("submit", []),
             "loose_messages": loose,
+            "links": action_links(viewer=user, action=action),
         },
         status=status,
     )
@@ -220,25 +226,38 @@ def update_submit_view(request: HttpRequest, action_id: Any) -> HttpResponse:
     user = request_user(request)
     periods = [
         p
-        for indicator in action_indicators(action=action)
+        for indicator in action_indicators(action=action, viewer=user)
         for p in indicator.periods.all()
     ]
     form = UpdateForm(request.POST, request.FILES, periods=periods)
     if form.is_valid():
         period = next(p for p in periods if str(p.pk) == form.cleaned_data["period"])
         upload = form.cleaned_data.get("evidence")
-        evidence = [(upload.name, upload.read(), False)] if upload else []
+        too_large = bool(getattr(upload, "too_large", False))
+        evidence = (
+            [(upload.name, b"" if too_large else upload.read(), too_large)]
+            if upload
+            else []
+        )
+        draft = request.POST.get("intent") == "draft"
         try:
-            update_submit(
+            update = update_submit(
                 user=user,
                 period=period,
                 value=form.cleaned_data["value"],
                 narrative=form.cleaned_data["narrative"],
                 evidence=evidence,
+                draft=draft,
             )
         except ApplicationError as exc:
             errors_onto(form, exc)
         else:
+            if draft:
+                messages.success(
+                    request,
+                    _("Borrador guardado: solo usted lo ve, hasta que lo envíe."),
+                )
+                return redirect(reverse("coordination:update_edit", args=[update.pk]))
             messages.success(
                 request,
                 _("Avance enviado: quien coordina el grupo lo revisará."),

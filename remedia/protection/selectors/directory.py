@@ -14,14 +14,19 @@ the answer is a queryset again (by primary key) that pages like any other.
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from remedia.accounts.permissions import Capability
 from remedia.accounts.selectors import get_scoped, user_can
 from remedia.core.geo import fold
+from remedia.core.hooks import Reference
 from remedia.protection.models import Service
 from remedia.protection.vocabulary import ServedSexes
 
@@ -111,3 +116,48 @@ def institutions_outside(*, user: Any) -> list[str]:
             .values_list("institution", flat=True)
         )
     )
+
+
+class PathwayServices:
+    """The directory's services as a kind of reference (`core.hooks`): other
+    apps (coordination's plan actions) point at a service of the referral
+    pathway by its id, and show it by institution and name, nothing more."""
+
+    kind = "pathway_service"
+    label = _("Servicio de la ruta de atención")
+
+    def choices(self, user: Any) -> list[tuple[str, str]]:
+        return [
+            (str(s.pk), f"{s.institution} · {s.name}")
+            for s in _readable(user)
+            .select_related(None)
+            .filter(is_active=True)
+            .only("pk", "institution", "name")
+            .order_by("institution", "name")
+        ]
+
+    def resolve(self, user: Any, ids: Iterable[Any]) -> dict[str, Reference]:
+        wanted = {str(i) for i in ids if parse_uuid(i) is not None}
+        if not wanted:
+            return {}
+        rows = (
+            _readable(user)
+            .select_related(None)
+            .filter(pk__in=wanted)
+            .only("pk", "institution", "name", "is_active")
+        )
+        return {
+            str(s.pk): Reference(
+                label=f"{s.institution} · {s.name}",
+                url=reverse("protection:service", args=[s.pk]),
+                available=s.is_active,
+            )
+            for s in rows
+        }
+
+
+def parse_uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        return None
