@@ -366,7 +366,9 @@ def test_the_xlsx_holds_the_same_numbers_with_formulas_neutralised(
     assert answer.status_code == 200  # noqa: PLR2004
     assert answer["Content-Disposition"] == 'attachment; filename="plan-2026.xlsx"'
     book = load_workbook(io.BytesIO(answer.content))
-    assert book.sheetnames == ["Acciones", "Indicadores", "Avance", "4W"]
+    assert book.sheetnames == [
+        "Acciones", "Indicadores", "Avance", "4W", "Capacitación", "Talleres"
+    ]  # fmt: skip
     actions = list(book["Acciones"].iter_rows(values_only=True))
     assert len(actions) == 6  # noqa: PLR2004  header and five actions
     assert '\'=HYPERLINK("http://x")' in [c for row in actions for c in row]
@@ -450,7 +452,9 @@ def test_the_xlsx_in_english(client: Client, progress_world: ProgressWorld) -> N
     )
 
     book = load_workbook(io.BytesIO(answer.content))
-    assert book.sheetnames == ["Actions", "Indicators", "Progress", "4W"]
+    assert book.sheetnames == [
+        "Actions", "Indicators", "Progress", "4W", "Training", "Workshops"
+    ]  # fmt: skip
     header = next(book["4W"].iter_rows(values_only=True))
     assert header[:3] == ("State", "Municipality", "Who (owner)")
     assert "Start date" in header

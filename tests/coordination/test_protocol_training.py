@@ -6,6 +6,7 @@ per organisation and role."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import re
 import uuid
@@ -15,6 +16,8 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.utils import timezone
+from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from remedia.accounts.permissions import Sector
 from remedia.coordination.models import Action, PlanTraining
@@ -160,6 +163,24 @@ def test_a_workshop_recorded_on_the_training_page_counts_for_the_plan_action(
     assert "Taller sobre el protocolo de atención" in html
     assert "Taller sin plan" not in html
     assert people["x1"].name not in html  # numbers, never names
+
+    # The plan's workbook and PDF carry the same coverage and the workshop
+    book = load_workbook(io.BytesIO(client.get(f"{PLAN_PAGE}plan.xlsx").content))
+    covered = list(book["Capacitación"].iter_rows(values_only=True))
+    assert (world.state.name, "Sí", "Personal de gobierno", 3, 2, 66.6) in covered
+    assert covered[-1][0] == "Total"
+    assert covered[-1][3:5] == (6, 3)
+    workshops = list(book["Talleres"].iter_rows(values_only=True))
+    assert [(r[1], r[3]) for r in workshops[1:]] == [
+        ("Taller sobre el protocolo de atención", 3)
+    ]
+    pdf = client.get(f"{PLAN_PAGE}plan.pdf")
+    text = " ".join(
+        page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages
+    )
+    assert "Cobertura de la capacitación en el protocolo" in text
+    assert "Taller sobre el protocolo de atención" in text
+    assert "2 / 3" in text
 
 
 def test_a_bad_link_on_the_page_is_refused_beside_the_field_and_stores_nothing(

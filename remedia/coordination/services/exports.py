@@ -4,11 +4,12 @@ Both hold the same figures as the progress page (`selectors.progress`:
 approved updates only) and are audited as reads of the plan: who took which
 document, in which language. The PDF carries the charts as inline SVG,
 drawn by `core.charts`; the workbook has one sheet per table (Acciones,
-Indicadores, Avance, 4W), every text cell neutralised by `core.tables`.
+Indicadores, Avance, 4W, Capacitación, Talleres), every text cell
+neutralised by `core.tables`.
 
-Protocol-training coverage (selectors/training.py) has its place in both,
-`coverage` in the PDF's context and `_coverage_sheets` in the workbook,
-filled when that part lands.
+Both also carry the protocol-training coverage (selectors/training.py): per
+organisation and role, people trained in the workshops that count for the
+plan against the people on their roster, and the workshops themselves.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from remedia.coordination.selectors.progress import (
     report_charts,
     share_parts,
 )
+from remedia.coordination.selectors.training import plan_coverage
 from remedia.coordination.services._common import audit
 from remedia.core.pdf import render_pdf
 from remedia.core.tables import Cell, Sheet, xlsx_sheets_bytes
@@ -51,8 +53,7 @@ def plan_pdf(*, user: User, plan: WorkPlan, language: str) -> bytes:
             "fourw": fourw,
             "generated_on": timezone.localdate(),
             "language": language,
-            # Protocol-training coverage (selectors/training.py) goes here.
-            "coverage": None,
+            "coverage": plan_coverage(plan=plan),
         }
     pdf = render_pdf(
         "coordination/plan_pdf.html",
@@ -229,13 +230,71 @@ def _fourw_sheet(fourw: FourW) -> Sheet:
     return Sheet(title="4W", header=header, rows=rows)
 
 
-def _coverage_sheets(*, plan: WorkPlan, user: User) -> list[Sheet]:
-    """Protocol-training coverage (selectors/training.py): wired at merge."""
-    return []
+def _coverage_sheets(*, plan: WorkPlan) -> list[Sheet]:
+    """Protocol training: coverage per organisation and role, and the workshops."""
+    coverage = plan_coverage(plan=plan)
+    rows: list[list[Cell]] = []
+    for org in coverage.organisations:
+        for role in org.coverage.roles:
+            rows.append(
+                [
+                    org.name,
+                    _yes(org.in_groups),
+                    role.label,
+                    role.people,
+                    role.trained,
+                    float(role.percent) if role.percent is not None else None,
+                ]
+            )
+    total = coverage.total.total
+    rows.append(
+        [
+            _("Total"),
+            "",
+            "",
+            total.people,
+            total.trained,
+            float(total.percent) if total.percent is not None else None,
+        ]
+    )
+    covered = Sheet(
+        title=_("Capacitación"),
+        header=[
+            _("Organización"),
+            _("En los grupos"),
+            _("Papel"),
+            _("Personas en la lista"),
+            _("Capacitadas"),
+            _("Porcentaje capacitado"),
+        ],
+        rows=rows,
+    )
+    workshops = Sheet(
+        title=_("Talleres"),
+        header=[
+            _("Fecha"),
+            _("Taller"),
+            _("Organización capacitada"),
+            _("Asistentes"),
+            _("Acción del plan"),
+        ],
+        rows=[
+            [
+                s.held_on.isoformat(),
+                s.title or s.topic_label,
+                s.audience,
+                s.attended,
+                s.action,
+            ]
+            for s in coverage.sessions
+        ],
+    )
+    return [covered, workshops]
 
 
 def plan_xlsx(*, user: User, plan: WorkPlan, language: str = "es") -> bytes:
-    """The plan and its progress as a workbook: Acciones, Indicadores, Avance, 4W."""
+    """The plan and its progress as a workbook: Acciones, Indicadores, Avance,
+    4W, and the protocol training (Capacitación, Talleres)."""
     with translation.override(language):
         report = plan_report(plan=plan, viewer=user)
         fourw = plan_fourw(plan=plan, viewer=user)
@@ -244,7 +303,7 @@ def plan_xlsx(*, user: User, plan: WorkPlan, language: str = "es") -> bytes:
             _indicators_sheet(report),
             _progress_sheet(report),
             _fourw_sheet(fourw),
-            *_coverage_sheets(plan=plan, user=user),
+            *_coverage_sheets(plan=plan),
         ]
         data = xlsx_sheets_bytes(sheets)
     audit("plan_exported", user=user, obj=plan, format="xlsx", language=language)
