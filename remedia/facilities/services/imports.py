@@ -229,22 +229,24 @@ def facility_imports_recover(*, now: datetime | None = None) -> RecoverReport:
                 )
             continue
         reason = _stopped_reason(attempts=attempts, kept=pk in kept)
-        if same.update(
-            status=ImportStatus.FAILED,
-            finished_at=now,
-            errors=[{"row": None, "field": "", "reason": reason}],
-        ):
-            failed.append(str(pk))
-            logger.warning(
-                "facility.import.stopped",
-                extra={"import": str(pk), "attempts": attempts},
-            )
+        with transaction.atomic():
+            if not same.update(
+                status=ImportStatus.FAILED,
+                finished_at=now,
+                errors=[{"row": None, "field": "", "reason": reason}],
+            ):
+                continue
             audit_record(
                 action="facility.import_stopped",
                 object_type="facilities.facilityimport",
                 object_id=str(pk),
                 data={"attempts": attempts, "retryable": pk in kept},
             )
+        failed.append(str(pk))
+        logger.warning(
+            "facility.import.stopped",
+            extra={"import": str(pk), "attempts": attempts},
+        )
     # Files of imports that failed long ago will not be retried any more.
     FacilityImportFile.objects.filter(
         facility_import__status=ImportStatus.FAILED,
