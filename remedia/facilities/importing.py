@@ -462,7 +462,15 @@ def facility_name_key(*, name: str, legal_name: str) -> str:
 
 
 def row_key(row: CleanRow) -> str:
-    return record_key(name=row.name, municipality=row.municipality, state=row.state)
+    """`matching.record_key` of a clean row (its state is a code already),
+    from the import's caches."""
+    return "|".join((_key(row.name), _folded(row.municipality), row.state))[:400]
+
+
+@lru_cache(maxsize=50_000)
+def _folded(text: str) -> str:
+    # Municipalities, states, sectors repeat row after row: fold each once.
+    return fold(text)
 
 
 def row_fingerprint(row: CleanRow) -> str:
@@ -475,7 +483,11 @@ def row_fingerprint(row: CleanRow) -> str:
         if value is None:
             parts.append("")
         elif isinstance(value, str):
-            parts.append(fold(value))
+            parts.append(
+                _folded(value)
+                if name not in ("name", "legal_name", "address")
+                else fold(value)
+            )
         else:
             parts.append(str(value))
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
@@ -764,7 +776,7 @@ def _group(
                 key=row_key(row),
                 state=row.state,
                 external_id=row.external_id,
-                municipality=fold(row.municipality),
+                municipality=_folded(row.municipality),
             )
             groups.append(group)
         group.rows.append(row)
@@ -773,7 +785,7 @@ def _group(
         if row.external_id:
             by_external.setdefault((row.external_id, row.state), group)
             group.external_id = group.external_id or row.external_id
-        group.municipality = group.municipality or fold(row.municipality)
+        group.municipality = group.municipality or _folded(row.municipality)
         row_groups.append(group)
     return groups, row_groups
 
@@ -1421,6 +1433,7 @@ def write(
 def cache_clear() -> None:
     """Forget the names normalised during an import (a long-lived worker)."""
     _key.cache_clear()
+    _folded.cache_clear()
 
 
 # What a new facility stores for a column the file left out.
