@@ -384,17 +384,19 @@ class ImportedRow(models.Model):
         related_name="imported_rows",
         help_text=_("El centro que es la fila."),
     )
+    # No index but the key and the facility's: an import writes one row here
+    # per row of its file, and nothing looks these up by import or date but
+    # the once-per-import check of `importing.stale`.
     facility_import = models.ForeignKey(
         FacilityImport,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
+        db_index=False,
         related_name="+",
         help_text=_("La importación que la colocó por primera vez."),
     )
-    created_at = models.DateTimeField(
-        auto_now_add=True, db_index=True, help_text=_("Cuándo.")
-    )
+    created_at = models.DateTimeField(auto_now_add=True, help_text=_("Cuándo."))
 
     class Meta:
         verbose_name = _("fila importada")
