@@ -365,6 +365,10 @@ REMEDIA_REPORT_EMAIL: str | None = os.environ.get("REMEDIA_REPORT_EMAIL") or Non
 REMEDIA_IMAP_URL: str | None = os.environ.get("REMEDIA_IMAP_URL") or None
 REMEDIA_IMAP_INTERVAL = _setting("REMEDIA_IMAP_INTERVAL", env.int, 60)
 
+# A facility import silent this long (no heartbeat) is taken for stopped: resumed
+# by the worker or failed (issue 20; facilities.services.imports).
+FACILITY_IMPORT_STALE_SECONDS = _setting("REMEDIA_IMPORT_STALE_SECONDS", env.int, 300)
+
 # --- Telephony (issue 8) ------------------------------------------------------------------
 # Provider credentials come from the environment only. Webhook signatures are
 # checked against REMEDIA_BASE_URL + the hook's path (the address the provider

@@ -19,6 +19,7 @@ rather than in services.py because they are one piece with one vocabulary
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 import uuid
@@ -42,6 +43,7 @@ from remedia.core.tables import (
 )
 from remedia.facilities import bulk
 from remedia.facilities.matching import REVIEW, record_key
+from remedia.facilities.matching import score as match_score
 from remedia.facilities.models import (
     _PUBLIC_ID_ALPHABET,
     CandidateStatus,
@@ -53,6 +55,7 @@ from remedia.facilities.models import (
     FacilityMatchCandidate,
     FacilitySearchToken,
     FacilityStatus,
+    ImportedRow,
     MatchDecision,
 )
 from remedia.facilities.normalise import normalise_name
@@ -390,14 +393,29 @@ def parse_rows(
 # --- Planning: where each row goes (reads the registry, writes nothing) --------------
 #
 # A plan is computed in full before anything is written, so a dry run is the
-# plan alone and a real import writes exactly what the dry run showed. Rows are
-# first grouped (the same external id, or the same record key: the same
-# facility twice in one file), then each group is placed: the facility with its
-# external id (same state), a person's remembered decision, an exact match on a
-# name or other name in the state's registry (read once per state), and only
-# then the matcher (`services.match_records`), which costs a query per record.
-# A state with no facility yet needs no matcher at all, which is what keeps a
-# first import of 100,000 rows fast.
+# plan alone and a real import writes exactly what the dry run showed.
+#
+# A row's identity is its content (`row_fingerprint`: every column, up to
+# case, accents and spacing), whatever file, encoding or order it came in.
+# Rows of one file with the same content, or the same external id in the same
+# state, are one group: the source said the same thing twice. Each group is
+# then placed, first by what earlier imports and people already settled: a row
+# an earlier import placed (`ImportedRow`) goes where it went, and changes
+# nothing; a row waiting in the review queue stays there; then the facility
+# with its external id (same state), a person's remembered decision, an exact
+# match on a name or other name in the state's registry (read once per state),
+# and only then the matcher (`services.match_records`), which costs a query
+# per record. A state with no facility yet needs no matcher at all, which is
+# what keeps a first import of 100,000 rows fast.
+#
+# Rows of one file never settle on each other (issue 20): the matcher sees
+# only the registry, and `_one_file_rules` then turns into questions for a
+# person (i) every second group that an exact or fuzzy match put on a facility
+# another group of the file is on, and (ii) every group that would make a new
+# facility with the name of an earlier group of the file in the same place.
+# Identity is what makes a re-import a no-op however the registry has grown
+# since: the matcher's answer for a row may change as the registry does
+# (its blocking keeps the best few candidates of many), its identity does not.
 
 # Fields an import may change on an existing facility when the file gives a
 # different value. A blank cell never clears anything.
@@ -444,7 +462,43 @@ def facility_name_key(*, name: str, legal_name: str) -> str:
 
 
 def row_key(row: CleanRow) -> str:
-    return record_key(name=row.name, municipality=row.municipality, state=row.state)
+    """`matching.record_key` of a clean row (its state is a code already),
+    from the import's caches."""
+    return "|".join((_key(row.name), _folded(row.municipality), row.state))[:400]
+
+
+@lru_cache(maxsize=50_000)
+def _folded(text: str) -> str:
+    # Municipalities, states, sectors repeat row after row: fold each once.
+    return fold(text)
+
+
+def row_fingerprint(row: CleanRow) -> str:
+    """A row's identity: every column's value, text folded (case, accents and
+    spacing do not count), the state as its code. The row number does not
+    count either: the same list sorted otherwise is the same list."""
+    parts = []
+    for name in FIELDS:
+        value = getattr(row, name)
+        if value is None:
+            parts.append("")
+        elif isinstance(value, str):
+            parts.append(
+                _folded(value)
+                if name not in ("name", "legal_name", "address")
+                else fold(value)
+            )
+        else:
+            parts.append(str(value))
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def record_fingerprint(record: dict[str, Any]) -> str:
+    """The fingerprint of a review candidate's record."""
+    stored = record.get("fingerprint")
+    if isinstance(stored, str) and stored:
+        return stored
+    return row_fingerprint(CleanRow.from_record(record))
 
 
 def _public_id() -> str:
@@ -521,7 +575,11 @@ class Target:
     public_id: str = ""
     name: str = ""
     facility: Known | None = None  # the existing facility, once read
+    # The rows to fold into the facility: rows an earlier import placed
+    # already are not among them (they would undo a later edit).
     rows: list[CleanRow] = field(default_factory=list)
+    # Their fingerprints, to remember once written.
+    fingerprints: list[str] = field(default_factory=list)
     # A new facility: every field to store.
     values: dict[str, Any] = field(default_factory=dict)
     # An existing facility: {field: [before, after]}, Python values.
@@ -549,11 +607,14 @@ class Target:
 
 @dataclass(slots=True)
 class Review:
-    """A record a person must place: it may be one of `candidates`."""
+    """A record a person must place: it may be one of `candidates`, given as
+    (facility id, score), best first; the facility may be one this import
+    creates (another row of the file)."""
 
     row: CleanRow
     key: str
-    candidates: list[tuple[Facility, float]]
+    fingerprint: str
+    candidates: list[tuple[Any, float]]
     # Already waiting in the queue from an earlier import: nothing new to ask.
     queued: bool = False
 
@@ -564,7 +625,11 @@ class RowOutcome:
 
     row: int
     action: str  # created | matched | updated | review
-    how: str  # external_id | remembered | exact | auto | review | new | duplicate
+    # external_id | remembered | exact | auto | review | new | duplicate |
+    # imported (an earlier import placed this very row) | queued (it waits in
+    # the review queue) | in_file (an earlier row of the file has its name
+    # there) | claimed (another row of the file is on the facility it matched)
+    how: str
     name: str
     facility: str = ""  # public id (of a facility yet to be made, in a dry run)
     facility_name: str = ""
@@ -600,14 +665,51 @@ class Plan:
 
 @dataclass(slots=True)
 class _Group:
+    """Rows of one file that are one record (same content, or same external
+    id in one state), and where they go."""
+
     rows: list[CleanRow]
+    fingerprints: list[str]
     key: str
+    state: str
     external_id: str
     municipality: str = ""  # folded, the first one given
+    # Placement: "existing" (facility `pk`), "new" (a facility `pk` to make)
+    # or "review" (`candidates`).
+    kind: str = ""
     how: str = ""
+    pk: Any = None
+    # Placed by identity (an earlier import, an external id, a person's
+    # decision) rather than by a likeness of names.
+    certain: bool = False
     score: float | None = None
+    candidates: list[tuple[Any, float]] = field(default_factory=list)
+    queued: bool = False
+    decision_key: str = ""
+    # Rows no earlier import placed.
+    fresh: list[CleanRow] = field(default_factory=list)
+    fresh_fingerprints: list[str] = field(default_factory=list)
     target: Target | None = None
     review: Review | None = None
+
+    def existing(self, pk: Any, how: str, *, certain: bool, score: float) -> None:
+        self.kind, self.how, self.pk = "existing", how, pk
+        self.certain, self.score = certain, score
+
+    def new(self, how: str, decision_key: str = "") -> None:
+        self.kind, self.how, self.pk = "new", how, uuid.uuid4()
+        self.decision_key = decision_key
+
+    def ask(self, candidates: list[tuple[Any, float]], how: str) -> None:
+        seen: set[Any] = set()
+        unique = []
+        for pk, score in candidates:
+            if pk not in seen:
+                seen.add(pk)
+                unique.append((pk, score))
+        self.kind, self.how, self.pk = "review", how, None
+        self.candidates = unique[:REVIEW_CANDIDATES]
+        self.certain = False
 
 
 def _chunks(items: Sequence[Any], size: int = _LOOKUP_CHUNK) -> Iterator[Sequence[Any]]:
@@ -653,38 +755,37 @@ class _StateBlock:
         }
 
 
-def _group(rows: list[CleanRow]) -> tuple[list[_Group], list[_Group]]:
-    """Rows that are one facility said twice: the same external id; or the same
-    name (normalised) in the same state and municipality, or with the
-    municipality left out on one side (the matcher's exact rule), unless their
-    external ids say they are two."""
+def _group(
+    rows: list[CleanRow], fingerprints: list[str]
+) -> tuple[list[_Group], list[_Group]]:
+    """Rows that are one record said twice: the same content (up to case,
+    accents and spacing), or the same external id in the same state. A name
+    alone never joins two rows: that is for `_one_file_rules` to ask about."""
     groups: list[_Group] = []
     row_groups: list[_Group] = []
-    by_external: dict[str, _Group] = {}
-    by_name: dict[tuple[str, str], list[_Group]] = defaultdict(list)
-    for row in rows:
-        municipality = fold(row.municipality)
-        group = by_external.get(row.external_id) if row.external_id else None
+    by_fingerprint: dict[str, _Group] = {}
+    by_external: dict[tuple[str, str], _Group] = {}
+    for row, fingerprint in zip(rows, fingerprints, strict=True):
+        group = by_fingerprint.get(fingerprint)
+        if group is None and row.external_id:
+            group = by_external.get((row.external_id, row.state))
         if group is None:
-            for same in by_name[(_key(row.name), row.state)]:
-                ids_agree = not (row.external_id and same.external_id)
-                places_agree = (
-                    not municipality
-                    or not same.municipality
-                    or municipality == same.municipality
-                )
-                if ids_agree and places_agree:
-                    group = same
-                    break
-        if group is None:
-            group = _Group(rows=[], key=row_key(row), external_id=row.external_id)
+            group = _Group(
+                rows=[],
+                fingerprints=[],
+                key=row_key(row),
+                state=row.state,
+                external_id=row.external_id,
+                municipality=_folded(row.municipality),
+            )
             groups.append(group)
-            by_name[(_key(row.name), row.state)].append(group)
         group.rows.append(row)
+        group.fingerprints.append(fingerprint)
+        by_fingerprint.setdefault(fingerprint, group)
         if row.external_id:
-            by_external.setdefault(row.external_id, group)
+            by_external.setdefault((row.external_id, row.state), group)
             group.external_id = group.external_id or row.external_id
-        group.municipality = group.municipality or municipality
+        group.municipality = group.municipality or _folded(row.municipality)
         row_groups.append(group)
     return groups, row_groups
 
@@ -723,6 +824,20 @@ def _decisions(keys: set[str]) -> dict[str, MatchDecision]:
     return found
 
 
+def _imported(fingerprints: set[str]) -> dict[str, Any]:
+    """fingerprint → the facility an earlier import placed that row on."""
+    found: dict[str, Any] = {}
+    if not fingerprints or not ImportedRow.objects.exists():
+        return found
+    for chunk in _chunks(sorted(fingerprints)):
+        found.update(
+            ImportedRow.objects.filter(fingerprint__in=chunk).values_list(
+                "fingerprint", "facility_id"
+            )
+        )
+    return found
+
+
 def candidate_key(record: dict[str, Any]) -> str:
     """The record key of a queued candidate's record."""
     return str(record.get("key") or "") or record_key(
@@ -732,12 +847,18 @@ def candidate_key(record: dict[str, Any]) -> str:
     )
 
 
-def _queued_keys() -> set[str]:
-    pending = FacilityMatchCandidate.objects.filter(status=CandidateStatus.PENDING)
-    return {
-        candidate_key(record)
-        for record in pending.values_list("record", flat=True).iterator(chunk_size=2000)
-    }
+def _queued() -> dict[str, list[tuple[Any, float]]]:
+    """fingerprint → the facilities a record waiting in the queue was put to a
+    person with, best first."""
+    pending = FacilityMatchCandidate.objects.filter(
+        status=CandidateStatus.PENDING
+    ).order_by("-score")
+    found: dict[str, list[tuple[Any, float]]] = defaultdict(list)
+    for record, facility_id, score in pending.values_list(
+        "record", "facility_id", "score"
+    ).iterator(chunk_size=2000):
+        found[record_fingerprint(record)].append((facility_id, score))
+    return found
 
 
 def _differs(stored: Any, given: Any) -> bool:
@@ -752,13 +873,15 @@ def _differs(stored: Any, given: Any) -> bool:
 def fold_rows(targets: list[Target]) -> None:
     """Fold each target's rows into the fields to set and the names to add."""
     alias_names: dict[Any, list[tuple[str, str]]] = defaultdict(list)
-    existing = [t.pk for t in targets if not t.new]
+    existing = [t.pk for t in targets if not t.new and t.rows]
     for chunk in _chunks(existing):
         for pk, name, key in FacilityAlias.objects.filter(
             facility_id__in=chunk
         ).values_list("facility_id", "name", "name_key"):
             alias_names[pk].append((name, key))
     for target in targets:
+        if not target.rows:
+            continue  # rows placed by an earlier import: nothing to fold
         target.rows.sort(key=lambda r: r.row)
         merged: dict[str, Any] = {}
         for row in target.rows:
@@ -793,6 +916,84 @@ def fold_rows(targets: list[Target]) -> None:
                 known.add(key)
 
 
+@dataclass(frozen=True, slots=True)
+class _RowCandidate:
+    """An earlier row of the file, as the matcher's score sees a candidate."""
+
+    name: str
+    legal_name: str
+    address: str
+    municipality: str
+    state: str
+    alias_keys: tuple[str, ...] = ()
+
+
+def _likeness(row: CleanRow, other: CleanRow) -> float:
+    candidate = _RowCandidate(
+        other.name, other.legal_name, other.address, other.municipality, other.state
+    )
+    return match_score(
+        name=row.name,
+        address=row.address,
+        municipality=row.municipality,
+        state=row.state,
+        candidate=candidate,
+    )
+
+
+def _places_agree(a: str, b: str) -> bool:
+    return not a or not b or a == b
+
+
+def _one_file_rules(groups: list[_Group]) -> None:
+    """Rows of one file never settle on each other; at most a person is asked.
+
+    (i) A facility an exact or fuzzy match put two groups of the file on
+    keeps the best of them (exact before fuzzy, then the higher score, then
+    the earlier row), and none of them if a group is there by identity (an
+    earlier import, an external id, a person's decision); the others go to
+    review with that facility as their first candidate. (ii) A group that
+    would make a new facility with the name (normalised) of an earlier group
+    of the file, in the same place (the same municipality, or one of the two
+    not saying), goes to review against the facility that earlier group is
+    placed on, unless both rows have external ids (the source says they are
+    two: different ids, or they would be one group).
+    """
+    claims: dict[Any, list[_Group]] = defaultdict(list)
+    for group in groups:
+        if group.kind == "existing":
+            claims[group.pk].append(group)
+    for pk, claimants in claims.items():
+        fuzzy = [g for g in claimants if not g.certain]
+        if len(claimants) < 2 or not fuzzy:
+            continue
+        fuzzy.sort(key=lambda g: (g.how != "exact", -(g.score or 0), g.rows[0].row))
+        keep = fuzzy[0] if len(fuzzy) == len(claimants) else None
+        for group in fuzzy:
+            if group is not keep:
+                group.ask([(pk, group.score or 1.0), *group.candidates], "claimed")
+
+    earlier: dict[tuple[str, str], list[_Group]] = defaultdict(list)
+    for group in groups:
+        first = group.rows[0]
+        same_name = earlier[(_key(first.name), group.state)]
+        if group.kind == "new":
+            before = next(
+                (
+                    e
+                    for e in same_name
+                    if _places_agree(e.municipality, group.municipality)
+                    and not (e.external_id and group.external_id)
+                ),
+                None,
+            )
+            if before is not None:
+                likeness = _likeness(first, before.rows[0])
+                group.ask([(before.pk, likeness)], "in_file")
+        if group.kind != "review":
+            same_name.append(group)
+
+
 def plan(
     rows: list[CleanRow], *, match: Matcher, progress: Progress | None = None
 ) -> Plan:
@@ -800,58 +1001,51 @@ def plan(
     report = progress or _no_progress
     result = Plan(started_at=timezone.now())
     total = len(rows)
-    groups, row_groups = _group(rows)
+    fingerprints = [row_fingerprint(r) for r in rows]
+    groups, row_groups = _group(rows, fingerprints)
 
+    imported = _imported(set(fingerprints))
+    queued = _queued()
     external = _by_external_id({g.external_id for g in groups if g.external_id})
     decisions = _decisions({g.key for g in groups})
     blocks: dict[str, _StateBlock] = {}
-    existing: dict[Any, Target] = {}
     loaded: dict[Any, Known] = {}
-
-    def to_existing(group: _Group, facility: Known | None, pk: Any, how: str) -> None:
-        if facility is not None:
-            loaded.setdefault(pk, facility)
-        target = existing.get(pk)
-        if target is None:
-            # An exact match knows only the id; the object is read with the others.
-            target = existing[pk] = Target(pk=pk, new=False)
-        group.target, group.how = target, how
-        target.rows.extend(group.rows)
-
-    def to_new(group: _Group, how: str, decision_key: str = "") -> None:
-        target = Target(
-            pk=uuid.uuid4(),
-            new=True,
-            public_id=_public_id(),
-            name=group.rows[0].name,
-            decision_key=decision_key,
-        )
-        target.rows.extend(group.rows)
-        result.targets.append(target)
-        group.target, group.how = target, how
 
     deferred: list[_Group] = []
     done = 0
     for group in groups:
         first = group.rows[0]
+        for row, fingerprint in zip(group.rows, group.fingerprints, strict=True):
+            if fingerprint not in imported:
+                group.fresh.append(row)
+                group.fresh_fingerprints.append(fingerprint)
+        placed = next((imported[f] for f in group.fingerprints if f in imported), None)
+        waiting = next((queued[f] for f in group.fingerprints if f in queued), None)
         by_id = external.get((group.external_id, first.state))
         decision = decisions.get(group.key)
-        if by_id is not None:
-            to_existing(group, by_id, by_id.pk, "external_id")
+        if placed is not None:
+            group.existing(placed, "imported", certain=True, score=1.0)
+        elif waiting is not None:
+            group.ask(waiting, "queued")
+            group.queued = True
+        elif by_id is not None:
+            loaded.setdefault(by_id.pk, by_id)
+            group.existing(by_id.pk, "external_id", certain=True, score=1.0)
         elif decision is not None and decision.facility is not None:
             kept = Known.of(merge_target(decision.facility))
-            to_existing(group, kept, kept.pk, "remembered")
+            loaded.setdefault(kept.pk, kept)
+            group.existing(kept.pk, "remembered", certain=True, score=1.0)
         elif decision is not None:
-            to_new(group, "remembered", decision_key=group.key)
+            group.new("remembered", decision_key=group.key)
         else:
             block = blocks.get(first.state)
             if block is None:
                 block = blocks[first.state] = _StateBlock(first.state)
             exact = set() if block.empty else block.exact(first)
             if len(exact) == 1:
-                to_existing(group, None, next(iter(exact)), "exact")
+                group.existing(next(iter(exact)), "exact", certain=False, score=1.0)
             elif block.empty:
-                to_new(group, "new")
+                group.new("new")
             else:
                 deferred.append(group)
                 continue
@@ -859,61 +1053,119 @@ def plan(
         if before // 2000 != done // 2000:
             report("match", done, total)
 
-    queued = _queued_keys() if deferred else set()
     for chunk in _chunks(deferred, 200):
         answers = match([g.rows[0] for g in chunk])
         for group, answer in zip(chunk, answers, strict=True):
             kind, facility = answer.kind, answer.facility
-            group.score = answer.score if kind != "new" else None
             if kind in ("exact", "remembered", "auto") and facility is not None:
                 kept = Known.of(merge_target(facility))
-                to_existing(group, kept, kept.pk, kind)
-            elif kind == "review" and facility is not None:
-                candidates = [(facility, answer.score)] + [
-                    (f, s)
-                    for f, s in answer.candidates
-                    if f.pk != facility.pk and s >= REVIEW
-                ]
-                group.review = Review(
-                    row=group.rows[0],
-                    key=group.key,
-                    candidates=candidates[:REVIEW_CANDIDATES],
-                    queued=group.key in queued,
+                loaded.setdefault(kept.pk, kept)
+                group.existing(
+                    kept.pk, kind, certain=kind == "remembered", score=answer.score
                 )
-                group.how = "review"
-                result.reviews.append(group.review)
+                group.candidates = [(f.pk, s) for f, s in answer.candidates]
+            elif kind == "review" and facility is not None:
+                group.ask(
+                    [(facility.pk, answer.score)]
+                    + [(f.pk, s) for f, s in answer.candidates if s >= REVIEW],
+                    "review",
+                )
             else:
-                to_new(group, "new")
+                group.new("new")
             done += len(group.rows)
         report("match", done, total)
 
-    missing = [pk for pk in existing if pk not in loaded]
-    for chunk in _chunks(missing):
+    # Facilities found by id only (exact matches, earlier imports) are read
+    # here, all at once; a merged one is followed to the one it lives on in.
+    missing = {g.pk for g in groups if g.kind == "existing" and g.pk not in loaded}
+    for chunk in _chunks(sorted(missing, key=str)):
         loaded.update((k.pk, k) for k in _known(Facility.objects.filter(pk__in=chunk)))
-    for pk, target in existing.items():
-        target.attach(loaded[pk])
-    result.targets[:0] = list(existing.values())
+    for group in groups:
+        if group.kind == "existing":
+            live = _live(loaded[group.pk])
+            loaded.setdefault(live.pk, live)
+            group.pk = live.pk
+
+    _one_file_rules(groups)
+    _targets(result, groups, loaded)
     fold_rows(result.targets)
-    result.outcomes = _outcomes(rows, row_groups)
+    result.outcomes = _outcomes(rows, row_groups, _labels(result, loaded))
     report("match", total, total)
     return result
 
 
-def _outcomes(rows: list[CleanRow], row_groups: list[_Group]) -> list[RowOutcome]:
+def _targets(result: Plan, groups: list[_Group], loaded: dict[Any, Known]) -> None:
+    existing: dict[Any, Target] = {}
+    created: list[Target] = []
+    for group in groups:
+        first = group.rows[0]
+        if group.kind == "review":
+            group.review = Review(
+                row=first,
+                key=group.key,
+                fingerprint=group.fingerprints[0],
+                candidates=group.candidates,
+                queued=group.queued,
+            )
+            result.reviews.append(group.review)
+            continue
+        if group.kind == "existing":
+            target = existing.get(group.pk)
+            if target is None:
+                target = existing[group.pk] = Target(pk=group.pk, new=False)
+                target.attach(loaded[group.pk])
+        else:
+            target = Target(
+                pk=group.pk,
+                new=True,
+                public_id=_public_id(),
+                name=first.name,
+                decision_key=group.decision_key,
+            )
+            created.append(target)
+        target.rows.extend(group.fresh)
+        target.fingerprints.extend(group.fresh_fingerprints)
+        group.target = target
+    result.targets = [*existing.values(), *created]
+
+
+def _labels(result: Plan, loaded: dict[Any, Known]) -> dict[Any, tuple[str, str]]:
+    """facility id → (public id, name), for every facility a row names."""
+    labels = {pk: (k.public_id, k.name) for pk, k in loaded.items()}
+    labels.update((t.pk, (t.public_id, t.name)) for t in result.targets)
+    missing = {
+        pk for review in result.reviews for pk, _s in review.candidates
+    } - labels.keys()
+    for chunk in _chunks(sorted(missing, key=str)):
+        for pk, public_id, name in Facility.objects.filter(pk__in=chunk).values_list(
+            "pk", "public_id", "name"
+        ):
+            labels[pk] = (public_id, name)
+    return labels
+
+
+def _outcomes(
+    rows: list[CleanRow],
+    row_groups: list[_Group],
+    labels: dict[Any, tuple[str, str]],
+) -> list[RowOutcome]:
     outcomes = []
     for row, group in zip(rows, row_groups, strict=True):
         how = group.how if row is group.rows[0] else "duplicate"
         if group.review is not None:
-            best, score = group.review.candidates[0]
+            best, score_ = (
+                group.review.candidates[0] if group.review.candidates else (None, 0.0)
+            )
+            public_id, name = labels.get(best, ("", ""))
             outcomes.append(
                 RowOutcome(
                     row=row.row,
                     action="review",
                     how=how,
                     name=row.name,
-                    facility=best.public_id,
-                    facility_name=best.name,
-                    score=round(score, 4),
+                    facility=public_id,
+                    facility_name=name,
+                    score=round(score_, 4),
                 )
             )
             continue
@@ -921,7 +1173,7 @@ def _outcomes(rows: list[CleanRow], row_groups: list[_Group]) -> list[RowOutcome
         if target is None:  # pragma: no cover  (every group is placed)
             continue
         action = "matched"
-        if row is target.rows[0]:
+        if target.rows and row is target.rows[0]:
             if target.new:
                 action = "created"
             elif target.touched:
@@ -935,7 +1187,9 @@ def _outcomes(rows: list[CleanRow], row_groups: list[_Group]) -> list[RowOutcome
                 name=row.name,
                 facility=target.public_id,
                 facility_name=target.name,
-                score=round(group.score, 4) if group.score is not None else None,
+                score=round(group.score, 4)
+                if group.score is not None and group.how in ("auto", "exact")
+                else None,
                 changes=changes if action == "updated" else (),
             )
         )
@@ -1142,15 +1396,36 @@ def write(
         FacilityMatchCandidate(
             facility_import=facility_import,
             row_number=review.row.row,
-            record={**review.row.as_record(), "key": review.key},
-            facility=facility,
-            score=round(score, 4),
+            record={
+                **review.row.as_record(),
+                "key": review.key,
+                "fingerprint": review.fingerprint,
+            },
+            facility_id=facility_id,
+            score=round(likeness, 4),
         )
         for review in result.reviews
         if not review.queued
-        for facility, score in review.candidates
+        for facility_id, likeness in review.candidates
     ]
     FacilityMatchCandidate.objects.bulk_create(candidates, batch_size=1000)
+    # Every row placed is remembered by its content: the same row, from this
+    # file or any other, goes where it went and changes nothing.
+    placed: dict[str, Any] = {}
+    for target in result.targets:
+        for fingerprint in target.fingerprints:
+            placed.setdefault(fingerprint, target.pk)
+    bulk.insert(
+        ImportedRow,
+        [
+            {
+                "fingerprint": fingerprint,
+                "facility_id": pk,
+                "facility_import_id": facility_import.pk,
+            }
+            for fingerprint, pk in placed.items()
+        ],
+    )
     report("save", total, total)
     return len(candidates)
 
@@ -1158,6 +1433,7 @@ def write(
 def cache_clear() -> None:
     """Forget the names normalised during an import (a long-lived worker)."""
     _key.cache_clear()
+    _folded.cache_clear()
 
 
 # What a new facility stores for a column the file left out.
@@ -1175,4 +1451,5 @@ def stale(result: Plan) -> bool:
         or FacilityAlias.objects.filter(updated_at__gte=since).exists()
         or MatchDecision.objects.filter(updated_at__gte=since).exists()
         or FacilityMatchCandidate.objects.filter(updated_at__gte=since).exists()
+        or ImportedRow.objects.filter(created_at__gte=since).exists()
     )

@@ -322,6 +322,18 @@ class FacilityImport(BaseModel):
         default=list, blank=True, help_text=_("[{row, field, reason}] por fila.")
     )
     finished_at = models.DateTimeField(null=True, blank=True, help_text=_("Fin."))
+    heartbeat_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text=_(
+            "Última señal de vida del proceso que la hace; si se calla, la "
+            "importación se retoma o se marca como detenida."
+        ),
+    )
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text=_("Veces que un proceso empezó esta importación.")
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -330,6 +342,68 @@ class FacilityImport(BaseModel):
 
     def __str__(self) -> str:
         return self.file_name
+
+
+class FacilityImportFile(models.Model):
+    """The uploaded file of a queued import, kept until the import ends, so
+    that a worker that dies mid-way can be replaced and the import retried."""
+
+    facility_import = models.OneToOneField(
+        FacilityImport,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="file",
+        help_text=_("Importación."),
+    )
+    data = models.BinaryField(help_text=_("El archivo tal como se subió."))
+    created_at = models.DateTimeField(auto_now_add=True, help_text=_("Cuándo."))
+
+    class Meta:
+        verbose_name = _("archivo de importación")
+        verbose_name_plural = _("archivos de importación")
+
+    def __str__(self) -> str:
+        return str(self.facility_import_id)
+
+
+class ImportedRow(models.Model):
+    """A row an import placed, by content: the same row, from any file, is
+    recognised and changes nothing (importing.row_fingerprint)."""
+
+    fingerprint = models.CharField(
+        max_length=64,
+        primary_key=True,
+        help_text=_(
+            "Huella del contenido de la fila (sin distinguir mayúsculas, acentos "
+            "ni espacios)."
+        ),
+    )
+    facility = models.ForeignKey(
+        Facility,
+        on_delete=models.CASCADE,
+        related_name="imported_rows",
+        help_text=_("El centro que es la fila."),
+    )
+    # No index but the key and the facility's: an import writes one row here
+    # per row of its file, and nothing looks these up by import or date but
+    # the once-per-import check of `importing.stale`.
+    facility_import = models.ForeignKey(
+        FacilityImport,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        db_index=False,
+        related_name="+",
+        help_text=_("La importación que la colocó por primera vez."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True, help_text=_("Cuándo."))
+
+    class Meta:
+        verbose_name = _("fila importada")
+        verbose_name_plural = _("filas importadas")
+
+    def __str__(self) -> str:
+        return self.fingerprint
 
 
 class CandidateStatus(models.TextChoices):

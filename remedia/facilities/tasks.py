@@ -1,41 +1,56 @@
-"""Background jobs of the facility registry: an import started from the staff pages.
+"""Background jobs of the facility registry: an import started from the staff
+pages, and the watch over imports whose process stopped.
 
-The uploaded file travels in the job's payload, not on disk: it is kept exactly
-as long as the job needs it (the queue drops a job's payload once the job is
-taken), nothing needs cleaning up afterwards, and the web process and the
-worker need not share a disk.
+The uploaded file is kept in the database (`FacilityImportFile`) from the
+moment the import is queued until it ends: the job reads it there, so a job
+that dies with its worker can be run again by another (`facility_imports_watch`)
+or retried by a person from the import's page, and the web process and the
+worker need not share a disk. It is deleted once the import is done or refused
+for its content.
 """
 
 from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.core.cache import cache
 from django.utils import translation
 from django.utils.translation import gettext as _
-from huey.contrib.djhuey import db_task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 from remedia.facilities import importing, selectors, services
-from remedia.facilities.models import FacilityImport, ImportStatus
 
 logger = logging.getLogger(__name__)
 
 
 @db_task()
-def facility_import_job(import_id: str, data: bytes, language: str) -> None:
-    """Run a queued import; its page follows `FacilityImport` as it goes."""
-    facility_import = (
-        FacilityImport.objects.select_related("created_by")
-        .filter(pk=import_id, status=ImportStatus.PENDING)
-        .first()
-    )
+def facility_import_job(
+    import_id: str, data: bytes | None = None, language: str = ""
+) -> None:
+    """Run a queued import; its page follows `FacilityImport` as it goes.
+
+    `data` is accepted from jobs queued before the file was kept in the
+    database; the kept file is what is read."""
+    facility_import = services.facility_import_claim(import_id=import_id)
     if facility_import is None:
-        return  # already run (a job retried) or gone
+        return  # already taken (a job queued twice, or resumed) or gone
+    kept = services.facility_import_data(facility_import=facility_import)
+    if kept is None and data is None:
+        services.facility_import_fail(
+            facility_import=facility_import,
+            reason=_(
+                "El archivo de esta importación ya no se guarda y no se guardó "
+                "nada. Vuelva a subirlo."
+            ),
+        )
+        return
     outcomes: list[importing.RowOutcome] = []
-    with translation.override(language):
+    with translation.override(language or settings.LANGUAGE_CODE):
         try:
             services.facilities_import(
-                data=data,
+                data=kept if kept is not None else data or b"",
                 file_name=facility_import.file_name,
                 dry_run=facility_import.dry_run,
                 created_by=facility_import.created_by,
@@ -50,7 +65,8 @@ def facility_import_job(import_id: str, data: bytes, language: str) -> None:
                 facility_import=facility_import,
                 reason=_(
                     "La importación falló por un error interno y no se guardó nada. "
-                    "Inténtelo de nuevo o avise a quien administra Remedia."
+                    "Puede reintentarla; si vuelve a fallar, avise a quien "
+                    "administra Remedia."
                 ),
             )
             return
@@ -59,3 +75,20 @@ def facility_import_job(import_id: str, data: bytes, language: str) -> None:
         [o.as_dict() for o in outcomes[: selectors.IMPORT_PREVIEW_ROWS]],
         selectors.IMPORT_PREVIEW_SECONDS,
     )
+
+
+def facility_imports_recover_now() -> services.RecoverReport:
+    """Resume or fail the imports whose process stopped, and queue the jobs
+    of those resumed (the periodic watch, and `remedia import-facilities`
+    before it starts)."""
+    report = services.facility_imports_recover()
+    for import_id in report.resumed:
+        facility_import_job(import_id, None, settings.LANGUAGE_CODE)
+    return report
+
+
+@db_periodic_task(crontab(minute="*"))
+def facility_imports_watch() -> None:
+    """Every minute: an import whose worker was killed does not stay
+    "running" for ever."""
+    facility_imports_recover_now()

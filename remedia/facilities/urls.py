@@ -27,6 +27,11 @@ urlpatterns = [
         views.facility_import_progress_view,
         name="import_status",
     ),
+    path(
+        "import/<uuid:import_id>/retry/",
+        views.facility_import_retry_view,
+        name="import_retry",
+    ),
     path("review/", views.review_queue_view, name="review"),
     path(
         "review/<uuid:candidate_id>/confirm/",

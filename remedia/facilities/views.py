@@ -22,6 +22,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -466,6 +467,7 @@ def _import_or_404(request: HttpRequest, import_id: Any) -> FacilityImport:
 
 def _import_context(facility_import: FacilityImport) -> dict[str, Any]:
     running = facility_import.status in (ImportStatus.PENDING, ImportStatus.RUNNING)
+    failed = facility_import.status == ImportStatus.FAILED
     total = facility_import.total_rows
     errors = list(facility_import.errors or [])
     file_error = next((e["reason"] for e in errors if e.get("row") is None), "")
@@ -476,6 +478,14 @@ def _import_context(facility_import: FacilityImport) -> dict[str, Any]:
         "saving": running and total > 0 and facility_import.processed_rows >= total,
         "percent": int(100 * facility_import.processed_rows / total) if total else 0,
         "file_error": file_error,
+        # Stopped or broken, not refused for its content: a person may retry.
+        "retryable": failed
+        and services.facility_import_retryable(facility_import=facility_import),
+        # A running import silent for longer than the watch waits: it is about
+        # to be resumed or failed (facility_imports_watch).
+        "silent": running
+        and facility_import.heartbeat_at is not None
+        and timezone.now() - facility_import.heartbeat_at > services.stale_after(),
         "row_errors": row_errors[:IMPORT_ERRORS_SHOWN],
         "more_errors": max(0, len(row_errors) - IMPORT_ERRORS_SHOWN),
         "preview": []
@@ -526,9 +536,10 @@ def _facility_import(request: HttpRequest) -> HttpResponse:
                 dry_run=form.cleaned_data["dry_run"],
                 created_by=request.user,  # type: ignore[arg-type]
             )
+            # The job reads the file kept with the import (it may be resumed).
             tasks.facility_import_job(
                 str(facility_import.pk),
-                data,
+                None,
                 get_language() or settings.LANGUAGE_CODE,
             )
             return redirect("facilities:import_detail", import_id=facility_import.pk)
@@ -566,6 +577,27 @@ def facility_import_progress_view(request: HttpRequest, import_id: Any) -> HttpR
     return render(
         request, "facilities/import_status.html", _import_context(facility_import)
     )
+
+
+@login_required
+@require_POST
+def facility_import_retry_view(request: HttpRequest, import_id: Any) -> HttpResponse:
+    """Queue again an import that stopped or broke (its file is still kept)."""
+    _require_import(request)
+    facility_import = _import_or_404(request, import_id)
+    try:
+        services.facility_import_retry(
+            facility_import=facility_import,
+            user=request.user,  # type: ignore[arg-type]
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.reasons[0])
+    else:
+        tasks.facility_import_job(
+            str(facility_import.pk), None, get_language() or settings.LANGUAGE_CODE
+        )
+        messages.success(request, _("La importación volvió a la cola."))
+    return redirect("facilities:import_detail", import_id=facility_import.pk)
 
 
 def _review_label(name: str) -> Any:

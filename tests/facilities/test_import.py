@@ -545,7 +545,9 @@ def test_automatic_match_links_and_adds_the_name_as_another_name():
     imp = run_import(csv_bytes([("Ind. del Interor", "MX-AGU", "Rincón de Romos", "")]))
     outcomes: list[importing.RowOutcome] = []
     run_import(
-        csv_bytes([("Ind. del Interor", "MX-AGU", "Rincón de Romos", "")]),
+        # (another row, without the municipality: the same row would be known
+        # as the one imported before, whatever the names)
+        csv_bytes([("Ind. del Interor", "MX-AGU", "", "")]),
         dry_run=True,
         outcomes=outcomes,
     )
@@ -658,21 +660,21 @@ def test_a_merged_facility_is_found_through_the_one_it_was_merged_into():
 # --- Duplicates inside one file ---------------------------------------------------------------
 
 
-def test_the_same_facility_twice_in_one_file_is_created_once():
-    # Given a list naming one facility twice, written differently
+def test_the_same_row_twice_in_one_file_is_created_once():
+    # Given a list naming one facility twice, the second time in capitals and
+    # without accents (the same row, as another person typed it)
     rows = [
         ("Textiles Luna, S.A. de C.V.", "MX-AGU", "Calvillo", "10"),
         ("Bordados Rosy", "MX-AGU", "Calvillo", ""),
-        ("TEXTILES LUNA SA DE CV", "Aguascalientes", "calvillo", "12"),
+        ("TEXTILES  LUNA, S.A. DE C.V.", "Aguascalientes", "CALVILLO", "10"),
     ]
     outcomes: list[importing.RowOutcome] = []
 
     imp = run_import(csv_bytes(rows), outcomes=outcomes)
 
-    # Then it is one facility, holding the last count given
+    # Then it is one facility
     assert _counts(imp) == (2, 1, 0, 0, 0)
     luna = Facility.objects.get(name="Textiles Luna, S.A. de C.V.")
-    assert luna.workers == 12
     assert [(o.row, o.action, o.how) for o in outcomes] == [
         (2, "created", "new"),
         (3, "created", "new"),
@@ -685,20 +687,50 @@ def test_the_same_facility_twice_in_one_file_is_created_once():
     assert FacilityEvent.objects.count() == 2
 
 
-def test_a_row_without_municipality_is_the_same_facility_as_one_with_it():
+def test_the_same_name_twice_in_one_town_is_a_question_not_a_match():
+    # Given a list with two rows of one name in one town that say different
+    # things (perhaps one facility said twice, perhaps two plants)
+    rows = [
+        ("Textiles Luna, S.A. de C.V.", "MX-AGU", "Calvillo", "10"),
+        ("TEXTILES LUNA SA DE CV", "Aguascalientes", "calvillo", "12"),
+    ]
+    outcomes: list[importing.RowOutcome] = []
+
+    imp = run_import(csv_bytes(rows), outcomes=outcomes)
+
+    # Then the first is created as it says, and a person is asked about the
+    # second: it neither overwrites the first nor makes a second facility
+    assert _counts(imp) == (1, 0, 0, 1, 0)
+    luna = Facility.objects.get()
+    assert luna.workers == 10
+    assert [(o.row, o.action, o.how, o.facility) for o in outcomes] == [
+        (2, "created", "new", luna.public_id),
+        (3, "review", "in_file", luna.public_id),
+    ]
+    candidate = FacilityMatchCandidate.objects.get()
+    assert (candidate.facility, candidate.row_number) == (luna, 3)
+    assert candidate.record["workers"] == 12
+    # and importing it again asks nothing new
+    before = _registry_size()
+    assert _counts(run_import(csv_bytes(rows))) == (0, 1, 0, 1, 0)
+    assert _registry_size() == before
+
+
+def test_a_row_without_municipality_is_asked_about_not_joined():
     rows = [
         ("Textiles Luna", "MX-AGU", "Calvillo", "10"),
         ("Textiles Luna", "MX-AGU", "", ""),
         ("Textiles Luna", "MX-AGU", "Jesús María", ""),
     ]
     imp = run_import(csv_bytes(rows))
-    # one in Calvillo (said twice), another in Jesús María
-    assert _counts(imp) == (2, 1, 0, 0, 0)
+    # one in Calvillo, another in Jesús María; the row that does not say
+    # where is put to a person
+    assert _counts(imp) == (2, 0, 0, 1, 0)
     assert sorted(Facility.objects.values_list("municipality", flat=True)) == [
         "Calvillo",
         "Jesús María",
     ]
-    assert _counts(run_import(csv_bytes(rows[:2]))) == (0, 2, 0, 0, 0)
+    assert _counts(run_import(csv_bytes(rows[:2]))) == (0, 1, 0, 1, 0)
 
 
 def test_rows_with_one_external_id_are_one_facility_with_both_names():

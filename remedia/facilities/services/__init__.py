@@ -11,16 +11,25 @@ keeps working:
   `facility_alias_add`, `facility_status_change`, `facility_merge`.
 - `imports`: import of facility lists and the review queue: `facilities_import`,
   `facility_import_queue`, `facility_import_fail`, `candidate_confirm`,
-  `candidate_reject`.
+  `candidate_reject`; imports whose process stopped: `facility_imports_recover`,
+  `facility_import_claim`, `facility_import_retry`.
 """
 
 from remedia.facilities.services.imports import (
     IMPORT_ERRORS_KEPT,
+    MAX_ATTEMPTS,
+    RecoverReport,
     candidate_confirm,
     candidate_reject,
     facilities_import,
+    facility_import_claim,
+    facility_import_data,
     facility_import_fail,
     facility_import_queue,
+    facility_import_retry,
+    facility_import_retryable,
+    facility_imports_recover,
+    stale_after,
 )
 from remedia.facilities.services.matcher import (
     STATE_INDEX_MIN_ROWS,
@@ -47,6 +56,8 @@ from remedia.facilities.services.registry import (
 
 __all__ = [
     "IMPORT_ERRORS_KEPT",
+    "MAX_ATTEMPTS",
+    "RecoverReport",
     "MatchKind",
     "MatchRecord",
     "MatchResult",
@@ -57,8 +68,13 @@ __all__ = [
     "facilities_import",
     "facility_alias_add",
     "facility_create",
+    "facility_import_claim",
+    "facility_import_data",
     "facility_import_fail",
     "facility_import_queue",
+    "facility_import_retry",
+    "facility_import_retryable",
+    "facility_imports_recover",
     "facility_index",
     "facility_index_many",
     "facility_merge",
@@ -70,4 +86,5 @@ __all__ = [
     "match_decision_remember",
     "match_record",
     "match_records",
+    "stale_after",
 ]

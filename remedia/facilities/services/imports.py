@@ -5,9 +5,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
+from django.conf import settings
 from django.db import DatabaseError, connection, transaction
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -19,7 +23,9 @@ from remedia.facilities.models import (
     CandidateStatus,
     Facility,
     FacilityImport,
+    FacilityImportFile,
     FacilityMatchCandidate,
+    ImportedRow,
     ImportStatus,
 )
 from remedia.facilities.services.matcher import (
@@ -75,35 +81,42 @@ def _import_matcher(rows: list[importing.CleanRow]) -> list[MatchResult]:
 def _import_progress(
     facility_import: FacilityImport, progress: importing.Progress | None
 ) -> importing.Progress:
-    """Pass progress on, and keep the import row's count current for the staff
-    page (at most twice a second; outside any transaction, so it is seen)."""
-    last = [0.0]
+    """Pass progress on, and keep the import row current for the staff page
+    and for `facility_imports_recover`: the count while rows are matched (at
+    most twice a second), the heartbeat at every stage but saving (the save is
+    one transaction: what it would write is seen only at its end)."""
+    last = [0.0, 0.0]
 
     def report(stage: str, done: int, total: int) -> None:
         if progress is not None:
             progress(stage, done, total)
+        if not facility_import.pk or facility_import._state.adding:
+            return
         now = time.monotonic()
-        if (
-            facility_import.pk
-            and not facility_import._state.adding
-            and stage == "match"
-            and (now - last[0] >= 0.5 or done == total)
-        ):
-            last[0] = now
+        if stage == "match" and (now - last[0] >= 0.5 or done == total):
+            last[0] = last[1] = now
             FacilityImport.objects.filter(pk=facility_import.pk).update(
-                processed_rows=done
+                processed_rows=done, heartbeat_at=timezone.now()
+            )
+        elif stage == "read" and now - last[1] >= HEARTBEAT_SECONDS:
+            last[1] = now
+            FacilityImport.objects.filter(pk=facility_import.pk).update(
+                heartbeat_at=timezone.now()
             )
 
     return report
 
 
 def _import_finish(
-    facility_import: FacilityImport, *, keep: bool, status: str
+    facility_import: FacilityImport, *, keep: bool, status: str, retryable: bool = False
 ) -> FacilityImport:
     facility_import.status = status
     facility_import.finished_at = timezone.now()
     if keep:
         facility_import.save()
+        if not retryable:
+            # Done, or refused for what the file says: the upload has served.
+            FacilityImportFile.objects.filter(pk=facility_import.pk).delete()
     return facility_import
 
 
@@ -111,7 +124,9 @@ def _import_finish(
 def facility_import_queue(
     *, data: bytes, file_name: str, dry_run: bool, created_by: User | None
 ) -> FacilityImport:
-    """The record of an import a job will run (the staff page follows it)."""
+    """The record of an import a job will run (the staff page follows it), and
+    its file, kept until the import ends so that it can be resumed or retried
+    if the worker running it dies."""
     facility_import = FacilityImport(
         file_name=(file_name or "archivo")[:255],
         file_sha256=hashlib.sha256(data).hexdigest(),
@@ -121,7 +136,188 @@ def facility_import_queue(
     )
     facility_import.full_clean()
     facility_import.save()
+    FacilityImportFile.objects.create(facility_import=facility_import, data=data)
     return facility_import
+
+
+# --- Imports whose process stopped (issue 20) --------------------------------------
+#
+# An import runs in one process (a worker's job, or `remedia import-facilities`)
+# and writes in one transaction, so a process killed mid-way has kept nothing
+# but its `FacilityImport` row, left "running". That process beats a heartbeat
+# (`heartbeat_at`) while it reads and matches rows, and sets it once more just
+# before it saves; an import silent for `stale_after()` is stopped. A queued
+# import (its file is kept, `FacilityImportFile`) is resumed: it is queued
+# again and starts over, which is safe because nothing of it was kept and a
+# re-import changes nothing; after `MAX_ATTEMPTS` starts it fails instead,
+# saying why, and a person may retry it from its page. An import from the
+# command line has no file kept: it fails, saying so, and the operator runs the
+# command again.
+
+# Starts of one import (the first and automatic resumptions) before it fails.
+MAX_ATTEMPTS = 3
+# Seconds between heartbeats while rows are read (matching beats with its count).
+HEARTBEAT_SECONDS = 5
+# How long the file of a failed import is kept for a retry.
+RETRY_FILE_DAYS = 7
+
+
+def stale_after() -> timedelta:
+    """Silence after which a running import is taken for stopped: far longer
+    than the save of the largest import takes (about a minute at 100,000 rows),
+    during which no heartbeat can be seen."""
+    return timedelta(
+        seconds=int(getattr(settings, "FACILITY_IMPORT_STALE_SECONDS", 300))
+    )
+
+
+def _stopped_reason(*, attempts: int, kept: bool) -> str:
+    if not kept:
+        return str(
+            _(
+                "El proceso que hacía la importación se detuvo antes de terminar y "
+                "no se guardó nada. Vuelva a importar el archivo."
+            )
+        )
+    return str(
+        _(
+            "La importación se detuvo %(count)d veces antes de terminar y no se "
+            "guardó nada. Puede reintentarla; si vuelve a pasar, avise a quien "
+            "administra Remedia."
+        )
+        % {"count": attempts}
+    )
+
+
+@dataclass(frozen=True)
+class RecoverReport:
+    resumed: list[str]
+    failed: list[str]
+
+
+def facility_imports_recover(*, now: datetime | None = None) -> RecoverReport:
+    """Find imports whose process stopped: queued ones with their file are put
+    back in the queue (the caller queues their job: `resumed`), the others
+    fail with the reason on their page. Each import is changed by a
+    conditional update, so two sweeps at once settle each import once."""
+    now = now or timezone.now()
+    cutoff = now - stale_after()
+    stuck = FacilityImport.objects.filter(
+        status__in=(ImportStatus.PENDING, ImportStatus.RUNNING)
+    ).filter(
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, created_at__lt=cutoff)
+    )
+    kept = set(
+        FacilityImportFile.objects.filter(
+            facility_import__in=stuck.values("pk")
+        ).values_list("pk", flat=True)
+    )
+    resumed: list[str] = []
+    failed: list[str] = []
+    for pk, status, heartbeat_at, attempts in stuck.values_list(
+        "pk", "status", "heartbeat_at", "attempts"
+    ):
+        same = FacilityImport.objects.filter(
+            pk=pk, status=status, heartbeat_at=heartbeat_at
+        )
+        if pk in kept and attempts < MAX_ATTEMPTS:
+            if same.update(status=ImportStatus.PENDING, heartbeat_at=now):
+                resumed.append(str(pk))
+                logger.warning(
+                    "facility.import.resumed",
+                    extra={"import": str(pk), "attempts": attempts},
+                )
+            continue
+        reason = _stopped_reason(attempts=attempts, kept=pk in kept)
+        with transaction.atomic():
+            if not same.update(
+                status=ImportStatus.FAILED,
+                finished_at=now,
+                errors=[{"row": None, "field": "", "reason": reason}],
+            ):
+                continue
+            audit_record(
+                action="facility.import_stopped",
+                object_type="facilities.facilityimport",
+                object_id=str(pk),
+                data={"attempts": attempts, "retryable": pk in kept},
+            )
+        failed.append(str(pk))
+        logger.warning(
+            "facility.import.stopped",
+            extra={"import": str(pk), "attempts": attempts},
+        )
+    # Files of imports that failed long ago will not be retried any more.
+    FacilityImportFile.objects.filter(
+        facility_import__status=ImportStatus.FAILED,
+        facility_import__finished_at__lt=now - timedelta(days=RETRY_FILE_DAYS),
+    ).delete()
+    return RecoverReport(resumed=resumed, failed=failed)
+
+
+def facility_import_claim(*, import_id: Any) -> FacilityImport | None:
+    """Take a queued import for this process: the import, now running, or
+    None when another process has it (a job queued twice) or it is gone."""
+    now = timezone.now()
+    taken = FacilityImport.objects.filter(
+        pk=import_id, status=ImportStatus.PENDING
+    ).update(status=ImportStatus.RUNNING, heartbeat_at=now, attempts=F("attempts") + 1)
+    if not taken:
+        return None
+    return FacilityImport.objects.select_related("created_by").get(pk=import_id)
+
+
+def facility_import_data(*, facility_import: FacilityImport) -> bytes | None:
+    """The kept file of a queued import (None once it ended for good)."""
+    data = (
+        FacilityImportFile.objects.filter(pk=facility_import.pk)
+        .values_list("data", flat=True)
+        .first()
+    )
+    return bytes(data) if data is not None else None
+
+
+def facility_import_retryable(*, facility_import: FacilityImport) -> bool:
+    """A failed import that stopped or broke, not one refused for its content:
+    its file is still kept."""
+    return (
+        facility_import.status == ImportStatus.FAILED
+        and FacilityImportFile.objects.filter(pk=facility_import.pk).exists()
+    )
+
+
+@transaction.atomic
+def facility_import_retry(
+    *, facility_import: FacilityImport, user: User
+) -> FacilityImport:
+    """Queue a stopped or broken import again (the caller queues its job)."""
+    locked = FacilityImport.objects.select_for_update().get(pk=facility_import.pk)
+    if not facility_import_retryable(facility_import=locked):
+        raise ApplicationError(
+            _(
+                "Esta importación no se puede reintentar: terminó, sigue en curso o "
+                "su archivo ya no se guarda. Vuelva a subir el archivo."
+            )
+        )
+    locked.status = ImportStatus.PENDING
+    locked.attempts = 0
+    locked.errors = []
+    locked.finished_at = None
+    locked.processed_rows = 0
+    locked.heartbeat_at = timezone.now()
+    locked.save(
+        update_fields=[
+            "status",
+            "attempts",
+            "errors",
+            "finished_at",
+            "processed_rows",
+            "heartbeat_at",
+            "updated_at",
+        ]
+    )
+    audit_record(action="facility.import_retried", actor=user, obj=locked)
+    return locked
 
 
 def facilities_import(
@@ -153,6 +349,7 @@ def facilities_import(
             dry_run=dry_run,
         )
     facility_import.status = ImportStatus.RUNNING
+    facility_import.heartbeat_at = timezone.now()
     if keep:
         facility_import.save()
     report = _import_progress(facility_import, progress)
@@ -210,6 +407,11 @@ def _import_rows(
     plan = importing.plan(parsed.rows, match=_import_matcher, progress=report)
     if not dry_run:
         report("save", 0, parsed.total)
+        # The last heartbeat before the transaction: the save must end within
+        # `stale_after()` of it.
+        FacilityImport.objects.filter(pk=facility_import.pk).update(
+            heartbeat_at=timezone.now()
+        )
         try:
             with bulk.large_writes(), transaction.atomic():
                 if connection.vendor == "postgresql":
@@ -257,7 +459,7 @@ def _import_rows(
                 }
             ]
             return _import_finish(
-                facility_import, keep=True, status=ImportStatus.FAILED
+                facility_import, keep=True, status=ImportStatus.FAILED, retryable=True
             )
     else:
         _import_counts(facility_import, plan)
@@ -288,7 +490,8 @@ def _import_counts(facility_import: FacilityImport, plan: importing.Plan) -> Non
 
 
 def facility_import_fail(*, facility_import: FacilityImport, reason: str) -> None:
-    """Mark an import that could not run at all (its job failed) as rejected."""
+    """Mark an import that could not run at all (its job failed) as rejected;
+    its file stays, so that it can be retried."""
     FacilityImport.objects.filter(pk=facility_import.pk).update(
         status=ImportStatus.FAILED,
         finished_at=timezone.now(),
@@ -326,6 +529,18 @@ def _candidate_siblings(
         row_number=candidate.row_number,
         status=CandidateStatus.PENDING,
     ).exclude(pk=candidate.pk)
+
+
+def _row_placed(candidate: FacilityMatchCandidate, facility: Facility) -> None:
+    """The row a person placed is this facility from now on, by its content:
+    a re-import of it changes nothing (importing.row_fingerprint)."""
+    ImportedRow.objects.update_or_create(
+        fingerprint=importing.record_fingerprint(candidate.record),
+        defaults={
+            "facility": facility,
+            "facility_import_id": candidate.facility_import_id,
+        },
+    )
 
 
 def _candidate_decided(
@@ -370,6 +585,7 @@ def candidate_confirm(*, candidate: FacilityMatchCandidate, user: User) -> Facil
         facility=facility,
         decided_by=user,
     )
+    _row_placed(candidate, facility)
     audit_record(
         action="facility.match_confirmed",
         actor=user,
@@ -415,6 +631,7 @@ def candidate_reject(
         facility=facility,
         decided_by=user,
     )
+    _row_placed(candidate, facility)
     audit_record(
         action="facility.match_rejected",
         actor=user,

@@ -6,6 +6,10 @@ progress bar goes to standard error, and so does every rejected row with its
 number and reason. Exit status: 0 imported (or, with --dry-run, importable),
 1 the file was rejected and nothing kept, 2 the command could not run (no such
 file, a bad argument).
+
+Before it starts, an earlier import whose process was killed is resumed (one
+queued from the staff page, its file kept) or marked failed, with a line on
+standard error (services.facility_imports_recover).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from typing import Any, TextIO
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from remedia.facilities import importing, services
+from remedia.facilities import importing, services, tasks
 from remedia.facilities.models import FacilityImport, ImportStatus
 
 _STAGES = {"read": "reading", "match": "matching", "save": "saving"}
@@ -93,6 +97,18 @@ class Command(BaseCommand):
                 f"cannot read {path}: {exc.strerror or exc}", returncode=2
             ) from None
 
+        # An earlier import whose process was killed must not stay "running":
+        # it is resumed by the worker (queued from the staff page) or failed.
+        recovered = tasks.facility_imports_recover_now()
+        for import_id in recovered.failed:
+            self.stderr.write(
+                f"import {import_id} had stopped before finishing and kept nothing: "
+                "marked failed"
+            )
+        for import_id in recovered.resumed:
+            self.stderr.write(
+                f"import {import_id} had stopped before finishing: queued again"
+            )
         dry_run = bool(options["dry_run"])
         verbose = int(options.get("verbosity", 1)) >= 2
         outcomes: list[importing.RowOutcome] | None = [] if verbose else None
