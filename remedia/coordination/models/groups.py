@@ -92,12 +92,20 @@ class WorkGroupMember(BaseModel):
         ordering = ["organisation__name"]
         verbose_name = _("integrante del grupo")
         verbose_name_plural = _("integrantes del grupo")
+        # One row per person of an organisation, and one for the organisation
+        # without a person: two partial constraints (SQLite has no NULLS NOT
+        # DISTINCT).
         constraints = [
             models.UniqueConstraint(
                 fields=["group", "organisation", "user"],
-                name="workgroupmember_unique",
-                nulls_distinct=False,
-            )
+                condition=models.Q(user__isnull=False),
+                name="workgroupmember_unique_person",
+            ),
+            models.UniqueConstraint(
+                fields=["group", "organisation"],
+                condition=models.Q(user__isnull=True),
+                name="workgroupmember_unique_organisation",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -130,12 +130,19 @@ class MeetingParticipant(BaseModel):
         ordering = ["organisation__name", "name"]
         verbose_name = _("participante")
         verbose_name_plural = _("participantes")
+        # A user once per organisation; a named person (or the organisation
+        # alone) once: two partial constraints (SQLite has no NULLS NOT DISTINCT).
         constraints = [
             models.UniqueConstraint(
-                fields=["meeting", "organisation", "user", "name"],
-                name="coordination_participant_once",
-                nulls_distinct=False,
-            )
+                fields=["meeting", "organisation", "user"],
+                condition=models.Q(user__isnull=False),
+                name="coordination_participant_user_once",
+            ),
+            models.UniqueConstraint(
+                fields=["meeting", "organisation", "name"],
+                condition=models.Q(user__isnull=True),
+                name="coordination_participant_name_once",
+            ),
         ]
 
     def __str__(self) -> str:
