@@ -267,6 +267,15 @@ def test_participants_by_user_or_name_and_attendance(
             meeting=meeting,
             data={"organisation_id": str(world.other.pk), "name": "Rosa Pérez"},
         )
+    with pytest.raises(InvalidInput):  # the same user twice
+        services.participant_add(
+            user=by,
+            meeting=meeting,
+            data={
+                "organisation_id": str(world.ngo.pk),
+                "user_id": str(world.member.user.pk),
+            },
+        )
     assert _rows() == before
 
     assert services.attendance_set(user=by, meeting=meeting, attended_ids=[named.pk])

@@ -295,8 +295,11 @@ def participant_add(
     invited = data.get("invited", True) not in (False, "false", "0", 0)
     attended = data.get("attended", False) in (True, "true", "on", "1", 1)
     refuse(errors)
-    if MeetingParticipant.objects.filter(
-        meeting=meeting, organisation=organisation, user=person, name=name
+    # As the table's two constraints say: a user once per organisation; a
+    # named person (or the organisation alone) once.
+    same = MeetingParticipant.objects.filter(meeting=meeting, organisation=organisation)
+    if (
+        same.filter(user=person) if person else same.filter(user=None, name=name)
     ).exists():
         raise invalid("organisation_id", _("Ya está en la lista de participantes."))
     participant = MeetingParticipant(
