@@ -206,8 +206,8 @@ def review(page: Any, update: ProgressUpdate, decision: str, note: str = "") -> 
     entry.locator(f"input[name=decision][value={decision}]").check()
     if note:
         entry.locator("textarea[name=note]").fill(note)
-    entry.get_by_role("button", name="Guardar la revisión").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        entry.get_by_role("button", name="Guardar la revisión").click()
 
 
 def test_a_decision_becomes_an_action_whose_approved_progress_reaches_the_plan(
@@ -251,11 +251,12 @@ def test_a_decision_becomes_an_action_whose_approved_progress_reaches_the_plan(
 
     # Under way; then a quantitative indicator and a quarter with its target.
     page.locator("#status select[name=status]").select_option("ongoing")
-    page.get_by_role("button", name="Guardar la situación").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Guardar la situación").click()
     action.refresh_from_db()
     assert action.status == "ongoing"
     page.get_by_role("link", name="Añadir un indicador").click()
+    page.wait_for_url(f"**/acciones/{action.pk}/indicadores/nuevo/")
     page.get_by_label("Indicador").fill("Supervisoras capacitadas")
     page.get_by_label("Tipo").select_option("quantitative")
     page.get_by_label("Unidad").select_option("number")
@@ -288,13 +289,18 @@ def test_a_decision_becomes_an_action_whose_approved_progress_reaches_the_plan(
     form.get_by_label("Evidencia (foto o PDF)").set_input_files(
         files=[{"name": "taller.jpg", "mimeType": "image/jpeg", "buffer": a_photo()}]
     )
-    form.get_by_role("button", name="Enviar el avance").click()
-    member.wait_for_load_state()
+    with member.expect_navigation():
+        form.get_by_role("button", name="Enviar el avance").click()
     update = ProgressUpdate.objects.get(period=period)
     assert update.status == UpdateStatus.SUBMITTED
     assert update.value == 35  # noqa: PLR2004
     assert update.evidence.count() == 1
     assert "taller.jpg" in member.locator(f"#update-{update.pk}").inner_text()
+    # The photo is served back as a JPEG to whoever reads the action.
+    evidence = member.locator(f"#update-{update.pk} a", has_text="taller.jpg")
+    served = member.request.get(evidence.get_attribute("href") or "")
+    assert served.status == 200  # noqa: PLR2004
+    assert served.headers["content-type"] == "image/jpeg"
 
     # 3. The lead returns it once with a note.
     lead_log = new_page()
