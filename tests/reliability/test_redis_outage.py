@@ -1,0 +1,286 @@
+"""Redis stops, and comes back: worker intake stays available, no job is lost.
+
+A private `redis-server` (its own port, no persistence; the suite's shared
+Redis at 127.0.0.1:6379 is never touched) carries the cache
+(`core.cache_failover.FailoverRedisCache`, as settings build it when
+REDIS_URL is set) and the job queue (the process's own huey instance, moved
+onto that Redis and out of immediate mode). The server is killed to make the
+outage, and started again on the same port. In process, so that after-commit
+callbacks really run (transactional database) and the queue's jobs are taken
+and run here. Asserted:
+
+- intake through the API and the web form answers 201/302 with Redis down,
+  the report is stored and its receipt works; nothing answers 500;
+- receipt guessing is still throttled during the outage (the database
+  carries the counters);
+- the notification job that could not be queued is kept in the database,
+  queued when Redis returns, and its notification is there once it runs;
+- `/readyz` says `fallback`/`deferred` and stays ready;
+- a version counter bumped during the outage has moved in Redis once back.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+import redis
+from django.core.cache import cache
+from django.test import Client
+from huey.storage import RedisStorage
+
+from remedia.core.jobqueue import DeferringMixin
+from remedia.core.models import DeferredJob
+from remedia.core.tasks import deferred_jobs_requeue_now
+from remedia.intake.models import Report
+from remedia.notifications.models import Notification
+from tests.intake.support import ME_URL, receipt_auth, report_form, submit
+
+REDIS_SERVER = "/usr/bin/redis-server"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class PrivateRedis:
+    port: int
+    process: subprocess.Popen[bytes] | None = field(default=None)
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no",
+            ],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        client = redis.Redis.from_url(self.url, socket_connect_timeout=0.5)
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                client.ping()
+                return
+            except redis.exceptions.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        """The outage: the server is killed, as a crash would."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(timeout=20)
+            self.process = None
+
+
+@pytest.fixture
+def private_redis() -> Iterator[PrivateRedis]:
+    if not (os.path.exists(REDIS_SERVER) or shutil.which("redis-server")):
+        if os.environ.get("CI") == "true":
+            pytest.fail("redis-server is required under CI (the Redis outage test)")
+        pytest.skip("no redis-server on this machine: the Redis outage is not tested")
+    server = PrivateRedis(port=_free_port())
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def on_redis(private_redis, settings) -> Iterator[PrivateRedis]:
+    """The cache and the job queue on the private Redis, as with REDIS_URL."""
+    from huey.contrib.djhuey import HUEY
+
+    assert isinstance(HUEY, DeferringMixin), "settings must build the deferring queue"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "remedia.core.cache_failover.FailoverRedisCache",
+            "LOCATION": private_redis.url,
+            "KEY_PREFIX": "remedia",
+            "OPTIONS": {"FALLBACK": "fallback", "socket_connect_timeout": 1},
+        },
+        "fallback": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "remedia_cache",
+            "KEY_PREFIX": "remedia",
+        },
+    }
+    saved = (HUEY.storage, HUEY._immediate)
+    HUEY.storage = RedisStorage("remedia-outage", url=private_redis.url)
+    HUEY._immediate = False
+    try:
+        yield private_redis
+    finally:
+        HUEY.storage, HUEY._immediate = saved
+
+
+def _run_queued_jobs() -> int:
+    from huey.contrib.djhuey import HUEY
+
+    ran = 0
+    while (task := HUEY.dequeue()) is not None:
+        HUEY.execute(task)
+        ran += 1
+    return ran
+
+
+@pytest.fixture
+def worker() -> Client:
+    return Client(raise_request_exception=False)
+
+
+@pytest.mark.django_db
+def test_intake_stays_available_and_its_jobs_run_once_redis_is_back(
+    on_redis, worker, orgs, pue_handler, django_capture_on_commit_callbacks
+):
+    # Given the cache and the queue on Redis, working
+    assert cache.set("probe", 1) is None
+    assert cache.get("probe") == 1
+
+    # When Redis stops
+    on_redis.stop()
+    started = time.monotonic()
+    # (The test's transaction never commits: what a commit runs is run here.)
+    with django_capture_on_commit_callbacks(execute=True) as after_api:
+        api = submit(worker, state="MX-PUE")
+    with django_capture_on_commit_callbacks(execute=True) as after_form:
+        form = worker.post("/denunciar/", report_form(state="MX-PUE"))
+    receipt = api.json().get("receipt", "")
+    followup = worker.get(ME_URL, headers=receipt_auth(receipt))
+    ready = worker.get("/readyz")
+    during = time.monotonic() - started
+
+    # Then the worker's report is taken, and followed up, as usual
+    assert api.status_code == 201, api.content[:300]
+    assert form.status_code == 302, form.content[:300]
+    assert form["Location"] == "/denunciar/recibo/"
+    assert worker.get("/denunciar/recibo/").status_code == 200
+    assert followup.status_code == 200, followup.content[:300]
+    assert Report.objects.count() == 2
+    # The load balancer keeps the instance: it serves, Redis or not
+    assert ready.status_code == 200
+    assert ready.json()["checks"] == {
+        "database": "ok",
+        "cache": "fallback",
+        "queue": "deferred",
+    }
+    # The notification jobs could not be queued: kept, not lost, not run yet
+    assert after_api
+    assert after_form
+    kept = DeferredJob.objects.count()
+    assert kept >= 2
+    assert not Notification.objects.exists()
+    assert deferred_jobs_requeue_now() == 0, "nothing is queued while Redis is down"
+    assert DeferredJob.objects.count() == kept
+    assert during < 20, f"the outage made answers slow ({during:.1f} s)"
+
+    # When Redis is back, the minute job queues what was kept, the worker runs it
+    on_redis.start()
+    time.sleep(5.1)  # the cache tries Redis again after RETRY_SECONDS
+    assert deferred_jobs_requeue_now() == kept
+    assert not DeferredJob.objects.exists()
+    assert _run_queued_jobs() >= kept
+
+    # Then each report's staff were told, once
+    told = Notification.objects.filter(user=pue_handler.user, kind="report_routed")
+    assert told.count() == 2
+    assert deferred_jobs_requeue_now() == 0
+    assert worker.get("/readyz").json()["checks"]["queue"] == "ok"
+
+
+@pytest.mark.django_db
+def test_receipt_guessing_stays_throttled_while_redis_is_down(
+    on_redis, worker, orgs, settings
+):
+    settings.REMEDIA_RECEIPT_FREE_FAILURES = 3
+    settings.REMEDIA_RECEIPT_FIRST_DELAY = 30
+    receipt = submit(worker, state="MX-PUE").json()["receipt"]
+    on_redis.stop()
+
+    # Wrong receipts in the real one's bucket, while Redis is down
+    statuses = []
+    for n in range(4):
+        guess = receipt[:4] + f"{(int(receipt[4:]) + n + 1) % 10**12:012d}"
+        statuses.append(worker.get(ME_URL, headers=receipt_auth(guess)).status_code)
+    throttled = worker.get(ME_URL, headers=receipt_auth(receipt))
+
+    # The guesser is slowed as usual: the database carries the counters
+    assert statuses[:3] == [401, 401, 401]
+    assert throttled.status_code == 429
+    assert 0 < int(throttled["Retry-After"]) <= 30
+    assert 500 not in statuses
+
+
+@pytest.mark.django_db
+def test_what_changed_during_the_outage_is_not_read_stale_from_redis(on_redis):
+    from remedia.core.cache import kept_until_version_moves, version_bump
+
+    loads: list[int] = []
+
+    def load() -> int:
+        loads.append(1)
+        return len(loads)
+
+    def read() -> int:
+        return kept_until_version_moves(
+            version_key="v:test", key="v:test:value", load=load, timeout=600
+        )
+
+    # Given a value kept in Redis under a version
+    version_bump("v:test")
+    assert read() == 1
+    assert read() == 1
+
+    # When the version moves while Redis is down (in the database's cache)
+    on_redis.stop()
+    version_bump("v:test")
+    on_redis.start()  # a fresh Redis here; a restarted one keeps its old values
+    client = redis.Redis.from_url(on_redis.url)
+    client.set(cache.make_and_validate_key("v:test"), 1)
+    client.set(
+        cache.make_and_validate_key("v:test:value"),
+        cache._cache._serializer.dumps((1, 1)),
+    )
+    time.sleep(5.1)  # the failover tries Redis again after RETRY_SECONDS
+
+    # Then, Redis back with its old values, the version has moved there too
+    assert read() == 2
+
+
+@pytest.mark.django_db
+def test_the_surge_counter_fails_open_without_naming_anyone(
+    worker, orgs, monkeypatch, caplog
+):
+    from django.core.cache import cache as default
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(default, "incr", broken)
+    monkeypatch.setattr(default, "add", broken)
+
+    response = submit(worker, state="MX-PUE")
+
+    assert response.status_code == 201
+    assert Report.objects.count() == 1
+    unchecked = [
+        r for r in caplog.records if r.getMessage() == "intake.surge_unchecked"
+    ]
+    assert len(unchecked) == 1
+    assert unchecked[0].__dict__["error"] == "ConnectionError"
+    assert response.json()["receipt"] not in caplog.text
