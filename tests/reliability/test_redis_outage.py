@@ -21,13 +21,9 @@ and run here. Asserted:
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
+import re
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 import pytest
 import redis
@@ -41,64 +37,9 @@ from remedia.core.tasks import deferred_jobs_requeue_now
 from remedia.intake.models import Report
 from remedia.notifications.models import Notification
 from tests.intake.support import ME_URL, receipt_auth, report_form, submit
+from tests.reliability.conftest import PrivateRedis
 
-REDIS_SERVER = "/usr/bin/redis-server"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@dataclass
-class PrivateRedis:
-    port: int
-    process: subprocess.Popen[bytes] | None = field(default=None)
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no",
-            ],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        client = redis.Redis.from_url(self.url, socket_connect_timeout=0.5)
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                client.ping()
-                return
-            except redis.exceptions.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-
-    def stop(self) -> None:
-        """The outage: the server is killed, as a crash would."""
-        if self.process is not None:
-            self.process.kill()
-            self.process.wait(timeout=20)
-            self.process = None
-
-
-@pytest.fixture
-def private_redis() -> Iterator[PrivateRedis]:
-    if not (os.path.exists(REDIS_SERVER) or shutil.which("redis-server")):
-        if os.environ.get("CI") == "true":
-            pytest.fail("redis-server is required under CI (the Redis outage test)")
-        pytest.skip("no redis-server on this machine: the Redis outage is not tested")
-    server = PrivateRedis(port=_free_port())
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+RECEIPT_IN_TEXT = re.compile(r"\b(\d{4} \d{4} \d{4} \d{4})\b")
 
 
 @pytest.fixture
@@ -284,3 +225,45 @@ def test_the_surge_counter_fails_open_without_naming_anyone(
     assert len(unchecked) == 1
     assert unchecked[0].__dict__["error"] == "ConnectionError"
     assert response.json()["receipt"] not in caplog.text
+
+
+@pytest.fixture
+def telephony(settings) -> None:
+    from tests.channels import support as phone
+
+    settings.TWILIO_ACCOUNT_SID = phone.ACCOUNT_SID
+    settings.TWILIO_AUTH_TOKEN = phone.AUTH_TOKEN
+    settings.TWILIO_SMS_FROM = phone.OUR_SMS_NUMBER
+    settings.TWILIO_WHATSAPP_FROM = phone.OUR_WHATSAPP_NUMBER
+    settings.REMEDIA_BASE_URL = "https://remedia.example.org"
+
+
+@pytest.mark.django_db
+def test_a_report_by_sms_and_its_follow_up_work_while_redis_is_down(
+    on_redis, telephony, orgs, django_capture_on_commit_callbacks
+):
+    from tests.channels.support import WORKER, report_steps, sms
+
+    client = Client(raise_request_exception=False)
+    # Given a conversation begun while Redis answered
+    assert "Responda con un número" in sms(client, WORKER, "Hola")
+
+    # When Redis stops in the middle of it (`sms` asserts a 200 TwiML answer)
+    on_redis.stop()
+    lost_place = sms(client, WORKER, "3")
+    # Then the worker is answered (the conversation's place was in Redis: a
+    # bare "3" starts one afresh with that category), and it ends in a receipt
+    assert "fábrica o centro de trabajo" in lost_place
+    with django_capture_on_commit_callbacks(execute=True):
+        answers = [
+            sms(client, WORKER, step) for step in report_steps(wants_replies=False)[2:]
+        ]
+    found = RECEIPT_IN_TEXT.search(answers[-1])
+    assert found, answers[-1]
+    assert Report.objects.filter(channel="sms").count() == 1
+    assert DeferredJob.objects.exists()
+
+    # And the receipt is followed up by SMS, still with Redis down
+    assert "recibo de 16 dígitos" in sms(client, WORKER, "ESTADO")
+    status = sms(client, WORKER, found.group(1).replace(" ", "-"))
+    assert "Su denuncia: Recibida." in status

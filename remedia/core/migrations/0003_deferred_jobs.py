@@ -8,7 +8,9 @@ def _cache_table(apps, schema_editor):
     # With REDIS_URL set when 0002 ran, no cache table was made; the Redis
     # cache's fallback during an outage needs it (createcachetable skips
     # tables that exist).
-    call_command("createcachetable", database=schema_editor.connection.alias)
+    call_command(
+        "createcachetable", database=schema_editor.connection.alias, verbosity=0
+    )
 
 
 class Migration(migrations.Migration):
