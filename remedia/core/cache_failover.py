@@ -229,8 +229,8 @@ class FailoverRedisCache(RedisCache):
             keys,
         )
 
-    def clear(self) -> bool:
-        return self._either(
+    def clear(self) -> None:
+        self._either(
             lambda: super(FailoverRedisCache, self).clear(),
             lambda: self.fallback.clear(),
         )
