@@ -267,3 +267,20 @@ def test_a_report_by_sms_and_its_follow_up_work_while_redis_is_down(
     assert "recibo de 16 dígitos" in sms(client, WORKER, "ESTADO")
     status = sms(client, WORKER, found.group(1).replace(" ", "-"))
     assert "Su denuncia: Recibida." in status
+
+
+@pytest.mark.django_db
+def test_staff_login_works_and_stays_throttled_while_redis_is_down(
+    on_redis, client, facility_officer, log_in, settings
+):
+    on_redis.stop()
+
+    # A staff member signs in as usual (sessions are in the database)
+    assert log_in("fernando").status_code == 302
+    client.logout()
+
+    # And a password guesser is held as usual: the counters are in the database
+    for _attempt in range(settings.REMEDIA_LOGIN_FREE_FAILURES):
+        assert log_in("fernando", password="not the password").status_code == 400
+    throttled = log_in("fernando")
+    assert throttled.status_code == 429
