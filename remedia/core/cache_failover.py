@@ -24,6 +24,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from django.core.cache import caches
@@ -44,6 +45,26 @@ MAX_TOUCHED = 10_000
 UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 
 
+@dataclass
+class _Switch:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    # One thread moves the keys on; the others wait for it before using Redis.
+    recovering: threading.Lock = field(default_factory=threading.Lock)
+    down_until: float = 0.0
+    down: bool = False
+    touched: set[str] = field(default_factory=set)
+    overflowed: bool = False
+
+
+_SWITCHES: dict[str, _Switch] = {}
+_SWITCHES_LOCK = threading.Lock()
+
+
+def _switch_for(server: str) -> _Switch:
+    with _SWITCHES_LOCK:
+        return _SWITCHES.setdefault(server, _Switch())
+
+
 class FailoverRedisCache(RedisCache):
     """`RedisCache` that falls over to the cache alias `OPTIONS["FALLBACK"]`."""
 
@@ -53,11 +74,9 @@ class FailoverRedisCache(RedisCache):
         self._fallback_alias = str(options.pop("FALLBACK", "fallback"))
         params["OPTIONS"] = options
         super().__init__(server, params)
-        self._lock = threading.Lock()
-        self._down_until = 0.0
-        self._down = False
-        self._touched: set[str] = set()
-        self._overflowed = False
+        # Django makes one cache object per thread; whether Redis is down, and
+        # what was written meanwhile, is the process's.
+        self._sw = _switch_for(server)
 
     # --- The switch -----------------------------------------------------------
 
@@ -68,7 +87,7 @@ class FailoverRedisCache(RedisCache):
     def redis_reachable(self) -> bool:
         """Whether Redis answers now (a ping); the readiness check asks."""
         try:
-            if self._down:
+            if self._sw.down:
                 self._recover()
             self._cache.get_client().ping()
         except UNREACHABLE as exc:
@@ -77,13 +96,13 @@ class FailoverRedisCache(RedisCache):
         return True
 
     def _redis_usable(self) -> bool:
-        return time.monotonic() >= self._down_until
+        return time.monotonic() >= self._sw.down_until
 
     def _mark_down(self, exc: BaseException) -> None:
-        with self._lock:
-            self._down_until = time.monotonic() + RETRY_SECONDS
-            if not self._down:
-                self._down = True
+        with self._sw.lock:
+            self._sw.down_until = time.monotonic() + RETRY_SECONDS
+            if not self._sw.down:
+                self._sw.down = True
                 logger.warning(
                     "cache.redis_unavailable",
                     extra={"error": type(exc).__name__, "fallback": "database"},
@@ -95,23 +114,24 @@ class FailoverRedisCache(RedisCache):
         Raises what Redis raises if it is still unreachable (the keys are kept
         for the next try).
         """
-        with self._lock:
-            if not self._down:
-                return
-            touched, self._touched = self._touched, set()
-            overflowed, self._overflowed = self._overflowed, False
-        moved: set[str] = set()
-        try:
-            for key in touched:
-                self._move_on(key)
-                moved.add(key)
-        except UNREACHABLE:
-            with self._lock:
-                self._touched.update(touched - moved)
-                self._overflowed = self._overflowed or overflowed
-            raise
-        with self._lock:
-            self._down = False
+        with self._sw.recovering:
+            with self._sw.lock:
+                if not self._sw.down:
+                    return  # another thread did it while this one waited
+                touched, self._sw.touched = self._sw.touched, set()
+                overflowed, self._sw.overflowed = self._sw.overflowed, False
+            moved: set[str] = set()
+            try:
+                for key in touched:
+                    self._move_on(key)
+                    moved.add(key)
+            except UNREACHABLE:
+                with self._sw.lock:
+                    self._sw.touched.update(touched - moved)
+                    self._sw.overflowed = self._sw.overflowed or overflowed
+                raise
+            with self._sw.lock:
+                self._sw.down = False
         logger.warning(
             "cache.redis_back",
             extra={"keys_moved_on": len(moved), "keys_left_to_expire": overflowed},
@@ -126,12 +146,12 @@ class FailoverRedisCache(RedisCache):
             super().delete(key)
 
     def _touch_keys(self, keys: Iterable[str]) -> None:
-        with self._lock:
+        with self._sw.lock:
             for key in keys:
-                if len(self._touched) >= MAX_TOUCHED:
-                    self._overflowed = True
+                if len(self._sw.touched) >= MAX_TOUCHED:
+                    self._sw.overflowed = True
                     return
-                self._touched.add(key)
+                self._sw.touched.add(key)
 
     def _either(
         self,
@@ -141,7 +161,7 @@ class FailoverRedisCache(RedisCache):
     ) -> T:
         if self._redis_usable():
             try:
-                if self._down:
+                if self._sw.down:
                     self._recover()
                 return on_redis()
             except UNREACHABLE as exc:
