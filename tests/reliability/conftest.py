@@ -25,6 +25,7 @@ def _free_port() -> int:
 @dataclass
 class PrivateRedis:
     port: int
+    binary: str = REDIS_SERVER
     process: subprocess.Popen[bytes] | None = field(default=None)
 
     @property
@@ -34,7 +35,7 @@ class PrivateRedis:
     def start(self) -> None:
         self.process = subprocess.Popen(
             [
-                REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1",
+                self.binary, "--port", str(self.port), "--bind", "127.0.0.1",
                 "--save", "", "--appendonly", "no",
             ],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -60,11 +61,14 @@ class PrivateRedis:
 
 @pytest.fixture
 def private_redis() -> Iterator[PrivateRedis]:
-    if not (os.path.exists(REDIS_SERVER) or shutil.which("redis-server")):
+    found = (
+        REDIS_SERVER if os.path.exists(REDIS_SERVER) else shutil.which("redis-server")
+    )
+    if not found:
         if os.environ.get("CI") == "true":
             pytest.fail("redis-server is required under CI (the Redis outage test)")
         pytest.skip("no redis-server on this machine: the Redis outage is not tested")
-    server = PrivateRedis(port=_free_port())
+    server = PrivateRedis(port=_free_port(), binary=found)
     server.start()
     try:
         yield server
