@@ -685,10 +685,12 @@ def _message_add(
         for path in written:
             path.unlink(missing_ok=True)
         raise
+    # Stored once this commits: what follows must not turn it into an error.
     transaction.on_commit(
         lambda: signals.report_message_added.send(
             sender=Message, message=message, report=report, author_kind=author_kind
-        )
+        ),
+        robust=True,
     )
     return message
 
