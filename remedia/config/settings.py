@@ -219,34 +219,45 @@ if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
         "REDIS_URL is malformed: expected redis://, rediss:// or unix://."
     )
 
+# The cache table exists whatever the setting (migration core 0003): it is the
+# embedded default's cache, and what carries the Redis cache during a Redis
+# outage (docs/operations.md, "Outages"; remedia/core/cache_failover.py).
+_DATABASE_CACHE = {
+    "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+    "LOCATION": "remedia_cache",
+}
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "remedia.core.cache_failover.FailoverRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "remedia",
-        }
+            "OPTIONS": {
+                "FALLBACK": "fallback",
+                # An unreachable host must not hold a request for long.
+                "socket_connect_timeout": 2,
+                "socket_timeout": 5,
+            },
+        },
+        "fallback": {**_DATABASE_CACHE, "KEY_PREFIX": "remedia"},
     }
 else:
     # Throttles and other shared counters must be seen by every process, so
     # the embedded default is the database, never one process's memory.
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "remedia_cache",
-        }
-    }
+    CACHES = {"default": _DATABASE_CACHE}
 
+# A job the queue cannot take (Redis down) is kept in the database and queued
+# later (remedia/core/jobqueue.py): never a 500 for a write that committed.
 if REDIS_URL:
     HUEY: dict[str, Any] = {
-        "huey_class": "huey.RedisHuey",
+        "huey_class": "remedia.core.jobqueue.RedisHuey",
         "name": "remedia",
         "url": REDIS_URL,
         "immediate": False,
     }
 else:
     HUEY = {
-        "huey_class": "huey.SqliteHuey",
+        "huey_class": "remedia.core.jobqueue.SqliteHuey",
         "name": "remedia",
         "filename": str(DATA_DIR / "jobs.sqlite3"),
         "immediate": False,

@@ -134,7 +134,9 @@ def exposition() -> tuple[bytes, str]:
 def readiness() -> tuple[bool, dict[str, str]]:
     """Whether this process should get traffic: database, cache and job queue.
 
-    Each check says ``ok``, ``down`` or (the queue) ``backlog``; no number is
+    Each check says ``ok``, ``down``, (the cache) ``fallback`` while Redis is
+    down and the database carries it, or (the queue) ``backlog``, or
+    ``deferred`` while jobs are kept in the database for later; no number is
     given, since the endpoint is public and a queue's length tells how busy
     the intake is.
     """
@@ -151,14 +153,29 @@ def readiness() -> tuple[bool, dict[str, str]]:
         probe = f"remedia:ready:{os.getpid()}"
         cache.set(probe, 1, timeout=10)
         checks["cache"] = "ok" if cache.get(probe) == 1 else "down"
+        reachable = getattr(cache, "redis_reachable", None)
+        if checks["cache"] == "ok" and reachable is not None and not reachable():
+            # Redis is down and the database carries the cache: serving goes on.
+            checks["cache"] = "fallback"
     except Exception:
         checks["cache"] = "down"
     pending = jobs_pending()
     if pending is None:
-        checks["queue"] = "down"
+        # A queue that keeps jobs in the database while its store is down
+        # (core.jobqueue) loses nothing: serving goes on.
+        from huey.contrib.djhuey import HUEY
+
+        deferring = hasattr(HUEY, "requeue_deferred")
+        checks["queue"] = "deferred" if deferring else "down"
     elif pending > settings.REMEDIA_READY_MAX_BACKLOG:
         checks["queue"] = "backlog"
     else:
         checks["queue"] = "ok"
-    ready = all(checks[k] == "ok" for k in ("database", "cache", "queue"))
+    # A Redis outage is every instance's at once: taking them all out of the
+    # load balancer would stop intake, so "fallback" and "deferred" stay ready.
+    ready = (
+        checks["database"] == "ok"
+        and checks["cache"] in ("ok", "fallback")
+        and checks["queue"] in ("ok", "deferred")
+    )
     return ready, checks

@@ -107,3 +107,23 @@ class AuditHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit head #{self.seq}"
+
+
+class DeferredJob(models.Model):
+    """A job the queue could not take when it was queued (Redis down): kept here.
+
+    `core.tasks.deferred_jobs_requeue` queues it once the queue answers again.
+    The payload is the queue's own serialised job (its arguments are ids).
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    name = models.CharField(max_length=200, help_text=_("Nombre del trabajo."))
+    payload = models.BinaryField(help_text=_("El trabajo tal como lo guarda la cola."))
+    priority = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("trabajo pendiente de encolar")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.created_at:%Y-%m-%d %H:%M})"

@@ -52,3 +52,21 @@ def worker_heartbeat() -> None:
     from remedia.core.metrics import heartbeat_write
 
     heartbeat_write()
+
+
+@db_periodic_task(crontab(minute="*"))
+def deferred_jobs_requeue() -> int:
+    """Every minute: jobs kept in the database while the queue was down, queued."""
+    return deferred_jobs_requeue_now()
+
+
+def deferred_jobs_requeue_now() -> int:
+    from huey.contrib.djhuey import HUEY
+
+    requeue = getattr(HUEY, "requeue_deferred", None)
+    if requeue is None:
+        return 0
+    moved = int(requeue())
+    if moved:
+        logger.warning("jobs.requeued", extra={"jobs": moved})
+    return moved

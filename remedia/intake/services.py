@@ -350,11 +350,18 @@ def _submission_surge() -> None:
     minute = int(timezone.now().timestamp() // 60)
     key = f"intake:surge:{minute}"
     try:
-        count = cache.incr(key)
-    except ValueError:
-        # First submission of the minute (a race here only miscounts by a few).
-        cache.add(key, 0, timeout=120)
-        count = cache.incr(key)
+        try:
+            count = cache.incr(key)
+        except ValueError:
+            # First submission of the minute (a race here only miscounts by a few).
+            cache.add(key, 0, timeout=120)
+            count = cache.incr(key)
+    except Exception as exc:
+        # The cache cannot count (Redis and its database fallback both down):
+        # the report is taken uncounted rather than refused. The log names
+        # the error's kind only, never anything about the sender.
+        logger.warning("intake.surge_unchecked", extra={"error": type(exc).__name__})
+        return
     if count > settings.REMEDIA_INTAKE_MAX_PER_MINUTE:
         raise Throttled(
             _(
@@ -449,13 +456,16 @@ def report_submit(*, draft: ReportDraft) -> Submitted:
         for path in written:
             path.unlink(missing_ok=True)
         raise
-    transaction.on_commit(selectors.inbox_changed)
-    transaction.on_commit(lambda: metrics.intake_counted(clean.channel))
+    # The report is stored once this commits: nothing that follows may turn
+    # its 201 and receipt into an error (robust: a failure is logged).
+    transaction.on_commit(selectors.inbox_changed, robust=True)
+    transaction.on_commit(lambda: metrics.intake_counted(clean.channel), robust=True)
     organisation_ids = [r.organisation_id for r in routes]
     transaction.on_commit(
         lambda: signals.report_submitted.send(
             sender=Report, report=report, organisation_ids=organisation_ids
-        )
+        ),
+        robust=True,
     )
     logger.info(
         "report.submitted",
@@ -675,10 +685,12 @@ def _message_add(
         for path in written:
             path.unlink(missing_ok=True)
         raise
+    # Stored once this commits: what follows must not turn it into an error.
     transaction.on_commit(
         lambda: signals.report_message_added.send(
             sender=Message, message=message, report=report, author_kind=author_kind
-        )
+        ),
+        robust=True,
     )
     return message
 

@@ -225,7 +225,7 @@ def test_database_and_cache_follow_the_environment(tmp_path):
 
     # Then both are used; without them, SQLite and the database cache
     assert values["database"] == "django.db.backends.postgresql"
-    assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["cache"] == "remedia.core.cache_failover.FailoverRedisCache"
     defaults = _settings_of(_production(tmp_path))
     assert defaults["database"] == "django.db.backends.sqlite3"
     assert defaults["cache"] == "django.core.cache.backends.db.DatabaseCache"
