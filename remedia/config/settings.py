@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "remedia.remediation",
     "remedia.protection",
     "remedia.coordination",
+    "remedia.analytics",
     "remedia.demo",
     "django.contrib.admin",
     "django.contrib.auth",

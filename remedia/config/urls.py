@@ -23,6 +23,8 @@ urlpatterns = [
     path("staff/notificaciones/", include("remedia.notifications.urls")),
     path("staff/proteccion/", include("remedia.protection.urls")),
     path("staff/coordinacion/", include("remedia.coordination.urls")),
+    path("staff/cifras/", include("remedia.analytics.urls")),
+    path("cifras/", include("remedia.analytics.public_urls")),
     path("staff/", include("remedia.accounts.urls")),
     path("staff/admin/", admin.site.urls),
     path("api/v1/", api.urls),

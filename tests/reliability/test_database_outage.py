@@ -302,7 +302,16 @@ def test_a_database_outage_under_load_loses_nothing_acknowledged(cluster, tmp_pa
     assert 503 in answers.statuses[:during]
     assert answers.without_retry_after == 0
     # Nothing acknowledged is lost: every 201 is a report in the database.
-    assert _count_reports(cluster) == len(answers.receipts)
+    stored = _count_reports(cluster)
+    assert stored >= len(answers.receipts)
+    # The reverse cannot be promised: when the database stops, a COMMIT it
+    # wrote can lose its acknowledgement on the way back (the server then
+    # answers 503, "try again"). Such a report is kept and handled like any
+    # other; its reporter, holding no receipt, submits again. At most one per
+    # client can be in that state, the request in flight when the database
+    # stopped; more would mean reports written without their 201.
+    assert stored - len(answers.receipts) <= len(clients)
+    assert stored - len(answers.receipts) <= answers.statuses.count(503)
 
 
 def _probe(base: str) -> int | None:
