@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
+
+from remedia.analytics import public_views
 
 app_name = "public_figures"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [
+    path("", public_views.figures_view, name="page"),
+    path("datos.json", public_views.figures_json_view, name="json"),
+    path("datos.csv", public_views.figures_csv_view, name="csv"),
+]

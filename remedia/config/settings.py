@@ -531,6 +531,15 @@ if not 2 <= REMEDIA_EXPORT_K <= 1000:
         "REMEDIA_EXPORT_K is malformed: it must be a whole number from 2 to 1000."
     )
 
+# The public figures (/cifras/, issue 18): counts from 1 to this minus one are
+# never published, and complementary suppression keeps them from being worked
+# out (CMS and CTDC publish nothing under 11).
+REMEDIA_PUBLIC_MIN_COUNT: int = _setting("REMEDIA_PUBLIC_MIN_COUNT", env.int, 11)
+if not 2 <= REMEDIA_PUBLIC_MIN_COUNT <= 1000:
+    raise ImproperlyConfigured(
+        "REMEDIA_PUBLIC_MIN_COUNT is malformed: it must be a whole number from 2 to 1000."
+    )
+
 # --- Operations ------------------------------------------------------------------
 # `/metrics` answers only a scraper that sends this token (Authorization:
 # Bearer ...); unset, the endpoint does not exist. `/readyz` reports the queue
