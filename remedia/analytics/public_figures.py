@@ -88,7 +88,7 @@ def _start_of(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
-def _by_year(rows: Iterable[dict[str, Any]]) -> dict[int, int]:
+def _by_year(rows: Iterable[Any]) -> dict[int, int]:
     return {int(row["year"]): int(row["n"]) for row in rows if row["year"] is not None}
 
 

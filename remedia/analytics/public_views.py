@@ -16,9 +16,8 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control, patch_vary_headers
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from remedia.analytics import public_figures
@@ -36,7 +35,9 @@ TITLES = {
     "reports_by_category": gettext_lazy("Denuncias por categoría y año"),
     "reports_by_state": gettext_lazy("Denuncias por estado"),
     "cases_resolved": gettext_lazy("Casos resueltos por año"),
-    "rrm_cases": gettext_lazy("Casos del Mecanismo Laboral de Respuesta Rápida por año"),
+    "rrm_cases": gettext_lazy(
+        "Casos del Mecanismo Laboral de Respuesta Rápida por año"
+    ),
     "courses_completed": gettext_lazy("Cursos de reparación cumplidos por año"),
 }
 NOTES = {
@@ -82,7 +83,9 @@ class ShownCell:
 
 
 def _cells(cells: list[dict[str, Any]]) -> list[ShownCell]:
-    return [ShownCell(text=_shown(c), suppressed=bool(c.get("suppressed"))) for c in cells]
+    return [
+        ShownCell(text=_shown(c), suppressed=bool(c.get("suppressed"))) for c in cells
+    ]
 
 
 def _page_tables(figures: dict[str, Any]) -> list[dict[str, Any]]:
@@ -108,7 +111,7 @@ def _page_tables(figures: dict[str, Any]) -> list[dict[str, Any]]:
                     "total": _cells([total])[0],
                 }
                 for code, cells, total in zip(
-                    table["rows"], table["cells"], table["row_totals"]
+                    table["rows"], table["cells"], table["row_totals"], strict=True
                 )
             ]
             shown["column_totals"] = _cells(table["column_totals"])
@@ -122,7 +125,7 @@ def _page_tables(figures: dict[str, Any]) -> list[dict[str, Any]]:
                     "percent": percent,
                 }
                 for code, cell, percent in zip(
-                    table["keys"], table["cells"], table["percent"]
+                    table["keys"], table["cells"], table["percent"], strict=True
                 )
             ]
         tables.append(shown)
@@ -141,7 +144,7 @@ def _state_chart(figures: dict[str, Any]) -> charts.Chart | None:
         return None
     bars = [
         charts.Bar(label=_label("reports_by_state", code), value=cell["value"])
-        for code, cell in zip(table["keys"], table["cells"])
+        for code, cell in zip(table["keys"], table["cells"], strict=True)
         if not cell.get("suppressed") and cell.get("value")
     ]
     bars.sort(key=lambda b: (-b.value, b.label))
@@ -157,7 +160,9 @@ def _state_chart(figures: dict[str, Any]) -> charts.Chart | None:
     )
 
 
-def _headers(response: HttpResponse, publication: Publication | None, **cache: Any) -> HttpResponse:
+def _headers(
+    response: HttpResponse, publication: Publication | None, **cache: Any
+) -> HttpResponse:
     patch_cache_control(response, max_age=MAX_AGE, **cache)
     patch_vary_headers(response, ("Accept-Language", "Cookie"))
     if publication is not None:
@@ -226,7 +231,9 @@ def _csv_rows(publication: Publication) -> list[list[Any]]:
     mark = _("suprimida")
     rows: list[list[Any]] = []
 
-    def add(key: str, row: str, row_label: str, column: str, cell: dict[str, Any]) -> None:
+    def add(
+        key: str, row: str, row_label: str, column: str, cell: dict[str, Any]
+    ) -> None:
         suppressed = bool(cell.get("suppressed"))
         rows.append(
             [
@@ -245,17 +252,25 @@ def _csv_rows(publication: Publication) -> list[list[Any]]:
         key = table["key"]
         if table["kind"] == "two_way":
             for code, cells, row_total in zip(
-                table["rows"], table["cells"], table["row_totals"]
+                table["rows"], table["cells"], table["row_totals"], strict=True
             ):
-                for column, cell in zip(table["columns"], cells):
+                for column, cell in zip(table["columns"], cells, strict=True):
                     add(key, code, _label(key, code), column, cell)
                 add(key, code, _label(key, code), "total", row_total)
-            for column, cell in zip(table["columns"], table["column_totals"]):
+            for column, cell in zip(
+                table["columns"], table["column_totals"], strict=True
+            ):
                 add(key, "total", total, column, cell)
         else:
-            for code, cell in zip(table["keys"], table["cells"]):
+            for code, cell in zip(table["keys"], table["cells"], strict=True):
                 add(key, code, _label(key, code), "", cell)
-        add(key, "total", total, "total" if table["kind"] == "two_way" else "", table["total"])
+        add(
+            key,
+            "total",
+            total,
+            "total" if table["kind"] == "two_way" else "",
+            table["total"],
+        )
     return rows
 
 

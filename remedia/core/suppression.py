@@ -213,7 +213,9 @@ def _largest(arcs: list[_Arc], suppressed: set[int], target: int, enough: int) -
     return arc.value + flow
 
 
-def _max_flow(cap: dict[int, dict[int, int]], source: int, sink: int, limit: int) -> int:
+def _max_flow(
+    cap: dict[int, dict[int, int]], source: int, sink: int, limit: int
+) -> int:
     """Edmonds–Karp from `source` to `sink`, stopping once `limit` is reached."""
     if source == sink:
         return limit

@@ -67,7 +67,9 @@ def _feasible(a: list[list[int]], b: list[int]) -> bool:
         for i in range(m):
             if i != r and tableau[i][entering] != 0:
                 factor = tableau[i][entering]
-                tableau[i] = [x - factor * y for x, y in zip(tableau[i], tableau[r])]
+                tableau[i] = [
+                    x - factor * y for x, y in zip(tableau[i], tableau[r], strict=True)
+                ]
         basis[r] = entering
     return sum(cost[basis[i]] * tableau[i][-1] for i in range(m)) == 0
 
@@ -151,7 +153,7 @@ def _assert_safe(
 ) -> None:
     small = range(1, threshold)
     assert len(truth) == len(shown)
-    for value, published in zip(truth, shown):
+    for value, published in zip(truth, shown, strict=True):
         # What is shown is true, zeros are shown, nothing small is shown.
         if published is not None:
             assert published == value
@@ -244,7 +246,9 @@ PROPERTY = settings(
 
 @PROPERTY
 @given(_two_way_case())
-def test_two_way_tables_reveal_no_small_count(case: tuple[int, list[list[int]]]) -> None:
+def test_two_way_tables_reveal_no_small_count(
+    case: tuple[int, list[list[int]]],
+) -> None:
     threshold, grid = case
     table = suppress_two_way(grid, threshold=threshold)
     truth, equations = _two_way_items(grid)
