@@ -272,3 +272,19 @@ def test_the_inisa_course_is_a_complete_example_for_analyst_and_monitor():
     # The sessions count for their measures: two on the statement, one on rights.
     assert course_training.measure_sessions(measures[3]).count() == 2
     assert course_training.measure_sessions(measures[5]).count() == 1
+
+
+def test_the_demo_publishes_its_figures_through_today(client):
+    from django.utils import timezone
+
+    from remedia.analytics.public_figures import publication_latest
+
+    _seed()
+    latest = publication_latest()
+    assert latest is not None
+    today = timezone.localdate().isoformat()
+    assert latest.figures["through"] == today
+    states = next(t for t in latest.figures["tables"] if t["key"] == "reports_by_state")
+    assert any(c["suppressed"] or c["value"] for c in states["cells"])
+    page = client.get("/cifras/").content.decode()
+    assert f"Cifras hasta el {today}" in page
