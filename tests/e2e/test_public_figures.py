@@ -59,7 +59,9 @@ def test_the_public_page_says_which_cells_are_suppressed_in_both_languages(
     page = log.page
     page.goto("/cifras/")
     assert page.get_by_role("heading", level=1).inner_text() == "Cifras públicas"
-    assert "Cifras hasta el 2026-11-30" in page.locator("#publication-date").inner_text()
+    assert (
+        "Cifras hasta el 2026-11-30" in page.locator("#publication-date").inner_text()
+    )
     assert "de 1 a 10 nunca se publican" in page.locator("#rule").inner_text()
     puebla = page.locator("#reports_by_state-MX-PUE")
     assert "Puebla" in puebla.inner_text()
@@ -76,12 +78,16 @@ def test_the_public_page_says_which_cells_are_suppressed_in_both_languages(
     with page.expect_navigation():
         page.get_by_role("button", name="English").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Public figures"
-    assert "counts from 1 to 10 are never published" in page.locator("#rule").inner_text()
+    assert (
+        "counts from 1 to 10 are never published" in page.locator("#rule").inner_text()
+    )
     puebla = page.locator("#reports_by_state-MX-PUE")
     assert puebla.locator("td.suppressed").inner_text() == "Suppressed"
 
     # A browser that asks for English gets it first.
     english = new_page(locale="en-US")
     english.page.goto("/cifras/")
-    assert "Suppressed" in english.page.locator("#figures-reports_by_state").inner_text()
+    assert (
+        "Suppressed" in english.page.locator("#figures-reports_by_state").inner_text()
+    )
     _no_outside_requests(english, live_server)
