@@ -16,6 +16,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.http import http_date
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
@@ -166,9 +167,7 @@ def _headers(
     patch_cache_control(response, max_age=MAX_AGE, **cache)
     patch_vary_headers(response, ("Accept-Language", "Cookie"))
     if publication is not None:
-        response["Last-Modified"] = publication.created_at.strftime(
-            "%a, %d %b %Y %H:%M:%S GMT"
-        )
+        response["Last-Modified"] = http_date(publication.created_at.timestamp())
     return response
 
 

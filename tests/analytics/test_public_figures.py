@@ -224,6 +224,7 @@ def test_the_page_in_spanish(client: Client, published: Publication) -> None:
     assert "max-age=300" in response["Cache-Control"]
     assert "private" in response["Cache-Control"]
     assert "Accept-Language" in response["Vary"]
+    assert response["Last-Modified"].endswith(" GMT")
 
 
 def test_the_page_in_english(client: Client, published: Publication) -> None:
