@@ -38,7 +38,11 @@ class Command(BaseCommand):
                     "--through: expected a date as YYYY-MM-DD", returncode=2
                 ) from None
             if through > timezone.localdate():
-                raise CommandError("--through: the date is in the future", returncode=2)
+                raise CommandError(
+                    f"--through: the date is after today ({timezone.localdate()}, "
+                    "local time)",
+                    returncode=2,
+                )
             before = through + dt.timedelta(days=1)
         publication = public_figures.publication_create(before=before)
         suppressed = _suppressed(publication.figures)
