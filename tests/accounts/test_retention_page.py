@@ -63,6 +63,7 @@ def test_an_administrator_sees_per_kind_what_goes_when(
         "coordination_evidence",
         "sessions",
         "import_files",
+        "rrm_documents",
         "webhook_logs",
         "audit",
     ):

@@ -516,6 +516,7 @@ def test_every_kind_with_personal_data_is_registered():
         "notifications",
         "sessions",
         "import_files",
+        "rrm_documents",
     }
 
 
