@@ -1025,7 +1025,14 @@ def report_retention_days() -> int | None:
         return None
     if value is not None:
         return int(value)
-    return int(IntakeConfiguration.objects.get(id=1).retention_days)
+    days = (
+        IntakeConfiguration.objects.filter(id=1)
+        .values_list("retention_days", flat=True)
+        .first()
+    )
+    if days is None:  # the row is made on first use: the model's default holds
+        days = IntakeConfiguration._meta.get_field("retention_days").get_default()
+    return int(days)
 
 
 def retention_cutoff(*, now: Any = None) -> Any:
