@@ -409,6 +409,9 @@ _RETENTION_DEFAULTS: dict[str, int | None] = {
     # consents, support plans and screenings: five years after closing,
     # the usual term for social-service records in Mexico.
     "victim_files": 1825,
+    # Screenings never turned into a victim file, whose report and case are
+    # destroyed, from their creation: as long as a victim file.
+    "screenings": 1825,
     # Documents of RRM petitions (annexes may name workers), from the day the
     # RRM case closed: five years, as victim files; the case record stays.
     "rrm_documents": 1825,

@@ -4,7 +4,9 @@ A victim file goes with everything about the person: the sealed identity,
 its key grants, notes, assignments, consents, support plan, referrals (with
 their own keys) and the screenings that opened it (their sealed answers and
 keys; a screening points at its file without being deleted with it, so it is
-deleted first). Protection stores no file on disk.
+deleted first). A screening that never became a file goes on its own, once
+its report and case are gone (kind "screenings"). Protection stores no file
+on disk.
 """
 
 from __future__ import annotations
@@ -42,6 +44,20 @@ def files_destroy(rows: Any) -> Destroyed:
     return Destroyed(rows=destroyed)
 
 
+def screenings_destroy(rows: Any) -> Destroyed:
+    """Destroy these screenings (their sealed answers and key grants go with them)."""
+    destroyed = expired_destroy(
+        rows=rows,
+        action="screening.destroyed",
+        files=lambda screening: [],
+        directory=None,
+        audit_data=lambda screening, blobs: {"status": screening.status},
+        organisation=lambda screening: screening.organisation,
+        event="protection.screenings_destroyed",
+    )
+    return Destroyed(rows=destroyed)
+
+
 def register() -> None:
     retention_kind_register(
         RetentionKind(
@@ -52,5 +68,20 @@ def register() -> None:
             clock="closed_at",
             destroy=files_destroy,
             order=30,
+        )
+    )
+    # A screening that never became a victim file, once the report and the
+    # case it came from are destroyed: nothing else will ever take it away.
+    retention_kind_register(
+        RetentionKind(
+            name="screenings",
+            label=_("Entrevistas de detección sin expediente"),
+            clock_label=_("la creación de la entrevista (sin denuncia ni caso)"),
+            rows=lambda: Screening.objects.filter(
+                file__isnull=True, report__isnull=True, case__isnull=True
+            ),
+            clock="created_at",
+            destroy=screenings_destroy,
+            order=32,
         )
     )

@@ -64,6 +64,7 @@ def test_an_administrator_sees_per_kind_what_goes_when(
         "sessions",
         "import_files",
         "rrm_documents",
+        "screenings",
         "webhook_logs",
         "audit",
     ):

@@ -517,6 +517,7 @@ def test_every_kind_with_personal_data_is_registered():
         "sessions",
         "import_files",
         "rrm_documents",
+        "screenings",
     }
 
 
@@ -548,3 +549,25 @@ def test_the_outlook_counts_what_goes_next_and_within_30_days(
     wait = notifications.next_destruction - timezone.now()
     assert timedelta(days=9) < wait <= timedelta(days=11)
     assert notifications.last_run == 1
+
+
+def test_a_screening_left_without_report_case_or_file_goes_after_its_period(
+    pending_screening, data_dir, django_capture_on_commit_callbacks
+):
+    from remedia.protection.models import Screening, ScreeningKeyGrant
+
+    screening = pending_screening
+    # While its report is there, it stays whatever its age
+    Screening.objects.filter(pk=screening.pk).update(
+        created_at=timezone.now() - timedelta(days=1826)
+    )
+    dry_run_changes_nothing(data_dir, "screenings", 0, Screening)
+    # Once the report is gone (destroyed by its own retention), it goes
+    Screening.objects.filter(pk=screening.pk).update(report=None, case=None)
+    dry_run_changes_nothing(data_dir, "screenings", 1, Screening, ScreeningKeyGrant)
+    assert run("screenings", django_capture_on_commit_callbacks) == {"screenings": 1}
+
+    # (a pending screening holds no sealed answers yet; a conducted one's
+    # grants point at it and go by the same cascade the victim files' test
+    # looks for)
+    gone(Screening, screening.pk)
