@@ -8,6 +8,12 @@ destroyed and audited; they are fetched in batches, so a year of expired rows
 never sits in memory at once. Deleting a row deletes what hangs off it (sealed
 key grants, notes, messages, timeline) through its foreign keys; the files,
 whose keys went with the rows, are unlinked after the commit.
+
+Above the loop, the policy: each app registers its kinds of personal data
+(`RetentionKind`), each with its rows, its clock and its period
+(``settings.REMEDIA_RETENTION``); `retention_run` destroys what is past it,
+kind by kind (the worker's nightly job, `remedia retention-run`), and
+`retention_outlook` says what will go when (the administrators' page).
 """
 
 from __future__ import annotations
