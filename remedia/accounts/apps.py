@@ -12,3 +12,7 @@ class AccountsConfig(AppConfig):
         from remedia.core.kit import capability_check_register
 
         capability_check_register(user_can)
+        # Its kinds of personal data under retention (core.retention).
+        from remedia.accounts import retention
+
+        retention.register()

@@ -12,5 +12,6 @@ urlpatterns = [
     path("account/", views.account_view, name="account"),
     path("account/password/", views.password_view, name="password"),
     path("account/tokens/", views.tokens_view, name="tokens"),
+    path("retencion/", views.retention_view, name="retention"),
     path("", views.home_view, name="home"),
 ]

@@ -22,9 +22,16 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from remedia.accounts import keys, selectors, services
 from remedia.accounts.forms import EnrolForm, LoginForm, TokenForm
 from remedia.accounts.models import ApiToken, User
-from remedia.accounts.permissions import Role
+from remedia.accounts.permissions import Capability, Role
 from remedia.core.errors import ApplicationError, Throttled
 from remedia.core.hooks import home_panels
+from remedia.core.kit import capability_require
+from remedia.core.retention import (
+    next_run,
+    policy_days,
+    retention_last_run,
+    retention_outlook,
+)
 
 _ENROL_SESSION_KEY = "remedia_enrol_device"
 
@@ -254,3 +261,26 @@ def _uuid_or_none(value: str | None) -> uuid.UUID | None:
         return uuid.UUID(str(value))
     except ValueError:
         return None
+
+
+@login_required
+def retention_view(request: HttpRequest) -> HttpResponse:
+    """Administrators: per kind of personal data, its period and what goes when.
+
+    The policy is the site's (settings, and the reports' period in the admin);
+    the counts are of rows only, never of what they hold.
+    """
+    capability_require(request, Capability.ORGANISATION_MANAGE)
+    now = timezone.now()
+    last = retention_last_run()
+    return render(
+        request,
+        "accounts/retention.html",
+        {
+            "lines": retention_outlook(now=now),
+            "next_run": next_run(now),
+            "last_at": last[0] if last else None,
+            "last_failed": (last[1].get("failed") or []) if last else [],
+            "webhook_days": policy_days("webhook_logs"),
+        },
+    )

@@ -27,3 +27,7 @@ class CasesConfig(AppConfig):
         home_panel_register(cases_panel)
         staff_report_section_register(report_section)
         facility_section_register(facility_cases_section)
+        # Its kinds of personal data under retention (core.retention).
+        from remedia.cases import retention
+
+        retention.register()

@@ -1,4 +1,7 @@
-"""Background jobs of case management: reminders, check-ins, retention.
+"""Background jobs of case management: reminders and check-ins.
+
+Closed cases past retention go in the one nightly retention job
+(`core.tasks.retention_nightly`, kind "cases").
 
 The jobs queued on an event (a report routed, a case assigned...) are in
 `alerts`, so that `services` can queue them without importing this module.
@@ -22,9 +25,3 @@ def reminders_send() -> int:
 def checkins_send() -> int:
     """Daily: retaliation questions that fall due today go to the reporters."""
     return services.checkins_send_due()
-
-
-@db_periodic_task(crontab(minute="47", hour="2"))
-def cases_expire() -> int:
-    """Nightly, beside the reports' retention: closed cases past retention go."""
-    return services.cases_destroy_expired()

@@ -381,6 +381,66 @@ REMEDIA_IMAP_INTERVAL = _setting("REMEDIA_IMAP_INTERVAL", env.int, 60)
 # by the worker or failed (issue 20; facilities.services.imports).
 FACILITY_IMPORT_STALE_SECONDS = _setting("REMEDIA_IMPORT_STALE_SECONDS", env.int, 300)
 
+# --- Retention (issue 20.5; docs/operations.md, "Retention") ------------------------
+# Days each kind of personal data is kept once its clock starts (core.retention;
+# the kinds register in their apps). REMEDIA_RETENTION_<KIND>_DAYS overrides
+# one: a whole number of days, or "never" (kept; say why in your records).
+
+
+def _retention_days(name: str) -> int | str:
+    value = os.environ[name].strip().lower()
+    if value == "never":
+        return value
+    days = int(value)
+    if days < 0:
+        raise ValueError("expected a number of days (0 or more) or never")
+    return days
+
+
+_RETENTION_DEFAULTS: dict[str, int | None] = {
+    # Closed reports, with their messages, attachments and keys. None: the
+    # administrator's period (IntakeConfiguration.retention_days, 730 days),
+    # as before; the variable, when set, wins over it.
+    "reports": None,
+    # Closed cases, with their notes, documents and keys. None: the reports'
+    # period, so that a case never outlives the reports it is made of.
+    "cases": None,
+    # Closed victim files (protection), with identity, notes, referrals,
+    # consents, support plans and screenings: five years after closing,
+    # the usual term for social-service records in Mexico.
+    "victim_files": 1825,
+    # Screenings never turned into a victim file, whose report and case are
+    # destroyed, from their creation: as long as a victim file.
+    "screenings": 1825,
+    # Documents of RRM petitions (annexes may name workers), from the day the
+    # RRM case closed: five years, as victim files; the case record stays.
+    "rrm_documents": 1825,
+    # Evidence of remediation measures (photos, rosters), from the day the
+    # plan closed: three years, for audits of what was done.
+    "remediation_evidence": 1095,
+    # Answers to verification surveys of a closed survey, from the day they
+    # were given: one year, enough to compare one survey with the next.
+    "survey_answers": 365,
+    # Evidence attached to coordination progress updates, from its upload:
+    # three years, the length of a work plan.
+    "coordination_evidence": 1095,
+    # Staff notifications (who was told what, when), from their creation:
+    # half a year; they only point to pages, whose content stays.
+    "notifications": 180,
+    # Sessions, from their expiry: gone at the next run.
+    "sessions": 0,
+    # Uploaded registry lists of imports that failed (kept to retry), from
+    # the import's end: a week.
+    "import_files": 7,
+    # Delivery logs of webhooks: there are no webhooks yet; the slot is here
+    # so that the first one comes with its period (30 days).
+    "webhook_logs": 30,
+}
+REMEDIA_RETENTION: dict[str, int | str | None] = {
+    kind: _setting(f"REMEDIA_RETENTION_{kind.upper()}_DAYS", _retention_days, days)
+    for kind, days in _RETENTION_DEFAULTS.items()
+}
+
 # --- Telephony (issue 8) ------------------------------------------------------------------
 # Provider credentials come from the environment only. Webhook signatures are
 # checked against REMEDIA_BASE_URL + the hook's path (the address the provider

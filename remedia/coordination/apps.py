@@ -16,3 +16,7 @@ class CoordinationConfig(AppConfig):
         staff_nav_register(coordination_nav)
         # Training (a lower app) asks what a session counts for: a year's plan.
         training.register()
+        # Its kinds of personal data under retention (core.retention).
+        from remedia.coordination import retention
+
+        retention.register()

@@ -9,6 +9,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from remedia.core.audit import audit_anchor_write, audit_verify
+from remedia.core.retention import RUN_HOUR, RUN_MINUTE, retention_run
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +38,13 @@ def _audit_chain_check() -> bool:
         extra={"first_bad_seq": problem.seq, "reason": problem.reason},
     )
     return False
+
+
+@db_periodic_task(crontab(minute=str(RUN_MINUTE), hour=str(RUN_HOUR)))
+def retention_nightly() -> int:
+    """Nightly: every kind of personal data past its period is destroyed
+    (core.retention; the kinds register in their apps)."""
+    return retention_run().total()
 
 
 @db_periodic_task(crontab(minute="7", hour="*/6"))

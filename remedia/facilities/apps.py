@@ -13,3 +13,7 @@ class FacilitiesConfig(AppConfig):
 
         staff_nav_register(facilities_nav)
         home_panel_register(import_panel)
+        # Its kinds of personal data under retention (core.retention).
+        from remedia.facilities import retention
+
+        retention.register()

@@ -36,3 +36,7 @@ class IntakeConfig(AppConfig):
         facility_merged.connect(
             reports_follow_facility_merge, dispatch_uid="intake.reports_follow_merge"
         )
+        # Its kinds of personal data under retention (core.retention).
+        from remedia.intake import retention
+
+        retention.register()

@@ -37,7 +37,7 @@ from remedia.core.errors import (
 )
 from remedia.core.geo import state_code
 from remedia.core.kit import clean_text as clean_text  # re-exported: channels use it
-from remedia.core.retention import expired_destroy
+from remedia.core.retention import Destroyed, expired_destroy
 from remedia.core.sealed import (
     document_open,
     document_seal,
@@ -1016,26 +1016,57 @@ def system_message_to_reporter(
 # --- Retention ---------------------------------------------------------------------
 
 
+def report_retention_days() -> int | None:
+    """Days a closed report is kept: ``REMEDIA_RETENTION_REPORTS_DAYS`` when the
+    operator set it, else the administrator's (`IntakeConfiguration`); None
+    when reports are kept ("never")."""
+    value = settings.REMEDIA_RETENTION.get("reports")
+    if value == "never":
+        return None
+    if value is not None:
+        return int(value)
+    days = (
+        IntakeConfiguration.objects.filter(id=1)
+        .values_list("retention_days", flat=True)
+        .first()
+    )
+    if days is None:  # the row is made on first use: the model's default holds
+        days = IntakeConfiguration._meta.get_field("retention_days").get_default()
+    return int(days)
+
+
 def retention_cutoff(*, now: Any = None) -> Any:
-    """Closed before this moment, a report (and a case made of reports) expires."""
+    """Closed before this moment, a report (and a case made of reports) expires;
+    None when reports are kept."""
     from datetime import timedelta
 
-    config = IntakeConfiguration.objects.get(id=1)
-    return (now or timezone.now()) - timedelta(days=config.retention_days)
+    days = report_retention_days()
+    if days is None:
+        return None
+    return (now or timezone.now()) - timedelta(days=days)
 
 
 def reports_destroy_expired(*, now: Any = None) -> int:
-    """Destroy reports closed longer ago than the retention period.
+    """Destroy reports closed longer ago than the retention period."""
+    cutoff = retention_cutoff(now=now)
+    if cutoff is None:
+        return 0
+    return reports_destroy(
+        Report.objects.filter(status=ReportStatus.CLOSED, closed_at__lt=cutoff)
+    ).rows
+
+
+def reports_destroy(rows: Any) -> Destroyed:
+    """Destroy these (expired) reports; the retention kind "reports".
 
     The rows go with their sealed keys, grants, messages and attachment rows;
     the encrypted files are unlinked after the commit. With the keys gone, any
     copy of the ciphertext left in an old backup can no longer be opened by
     anyone but the escrow holder, who can be told to destroy theirs.
     """
+    files = Attachment.objects.filter(report__in=rows).count()
     destroyed = expired_destroy(
-        rows=Report.objects.filter(
-            status=ReportStatus.CLOSED, closed_at__lt=retention_cutoff(now=now)
-        ),
+        rows=rows,
         action="report.destroyed",
         files=lambda report: list(report.attachments.values_list("blob", flat=True)),
         directory=attachment_dir,
@@ -1047,7 +1078,7 @@ def reports_destroy_expired(*, now: Any = None) -> int:
     )
     if destroyed:
         selectors.inbox_changed()
-    return destroyed
+    return Destroyed(rows=destroyed, files=files if destroyed else 0)
 
 
 # --- Facilities merged in the registry ---------------------------------------------

@@ -12,3 +12,7 @@ class NotificationsConfig(AppConfig):
 
         digest.register()
         receivers.connect()
+        # Its kinds of personal data under retention (core.retention).
+        from remedia.notifications import retention
+
+        retention.register()

@@ -45,3 +45,7 @@ class ProtectionConfig(AppConfig):
         # Coordination's plan actions point at a service of the referral
         # pathway by id (coordination may not import protection).
         reference_kind_register(PathwayServices())
+        # Its kinds of personal data under retention (core.retention).
+        from remedia.protection import retention
+
+        retention.register()

@@ -49,3 +49,7 @@ class RemediationConfig(AppConfig):
         facility_section_register(facility_courses_section)
         # Workers answer verification surveys on the intake's SMS line too.
         sms_handler_register("survey", sms_turn)
+        # Its kinds of personal data under retention (core.retention).
+        from remedia.remediation import retention
+
+        retention.register()

@@ -20,3 +20,7 @@ class RrmConfig(AppConfig):
         staff_nav_register(petitions_nav)
         alerts.register()
         facility_section_register(facility_petitions_section)
+        # Its kinds of personal data under retention (core.retention).
+        from remedia.rrm import retention
+
+        retention.register()

@@ -65,6 +65,8 @@ MALFORMED = [
     pytest.param("EMAIL_URL", "smtp://u:p@mail:port", id="email-port"),
     pytest.param("REMEDIA_EXPORT_K", "eleven", id="export-k-not-a-number"),
     pytest.param("REMEDIA_EXPORT_K", "1", id="export-k-below-2"),
+    pytest.param("REMEDIA_RETENTION_REPORTS_DAYS", "-1", id="retention-negative"),
+    pytest.param("REMEDIA_RETENTION_SESSIONS_DAYS", "soon", id="retention-word"),
 ]
 
 
@@ -178,6 +180,7 @@ print(json.dumps({
     "hsts": settings.SECURE_HSTS_SECONDS,
     "database": settings.DATABASES["default"]["ENGINE"],
     "cache": settings.CACHES["default"]["BACKEND"],
+    "retention": settings.REMEDIA_RETENTION,
 }))
 """
 
@@ -229,3 +232,24 @@ def test_database_and_cache_follow_the_environment(tmp_path):
     defaults = _settings_of(_production(tmp_path))
     assert defaults["database"] == "django.db.backends.sqlite3"
     assert defaults["cache"] == "django.core.cache.backends.db.DatabaseCache"
+
+
+def test_retention_periods_follow_the_environment(tmp_path):
+    # By default: the reports' and cases' periods are the administrator's
+    defaults = _settings_of(_environment(tmp_path, REMEDIA_DEBUG="1"))["retention"]
+    assert defaults["reports"] is None
+    assert defaults["cases"] is None
+    assert defaults["notifications"] == 180
+    assert defaults["sessions"] == 0
+
+    # One variable per kind: days, or "never"
+    env = _environment(
+        tmp_path,
+        REMEDIA_DEBUG="1",
+        REMEDIA_RETENTION_REPORTS_DAYS="365",
+        REMEDIA_RETENTION_VICTIM_FILES_DAYS="never",
+    )
+    retention = _settings_of(env)["retention"]
+    assert retention["reports"] == 365
+    assert retention["victim_files"] == "never"
+    assert retention["notifications"] == 180

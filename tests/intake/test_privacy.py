@@ -195,16 +195,11 @@ def test_marker_is_nowhere_the_server_keeps_it_but_the_handler_reads_it(
     assert marker in staff_page.content.decode()
 
     # --- Jobs run (in tests they run where they are queued) ------------------------------
-    from remedia.core.tasks import audit_chain_check, sessions_clear
+    from remedia.core.tasks import audit_chain_check, retention_nightly, sessions_clear
 
     audit_chain_check()
     sessions_clear()
-    try:
-        from remedia.intake.tasks import reports_expire
-    except ImportError:  # retention not there yet
-        pass
-    else:
-        reports_expire()
+    retention_nightly()
 
     # Then the entitled handler reads the marker in both reports
     for report in (api_report, web_report):

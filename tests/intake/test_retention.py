@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
+from remedia.core import tasks as core_tasks
 from remedia.core.models import AuditEntry
-from remedia.intake import services, tasks
+from remedia.intake import services
 from remedia.intake.models import (
     Attachment,
     Message,
@@ -208,7 +209,7 @@ def test_scheduled_task_destroys_expired_reports(
 
     # When the scheduled job runs (at once, under the tests)
     with django_capture_on_commit_callbacks(execute=True):
-        tasks.reports_expire()
+        core_tasks.retention_nightly()
 
     # Then it destroyed the expired report only, files included (a periodic
     # task's return value is not kept, so the effects are what show)

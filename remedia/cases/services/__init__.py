@@ -40,7 +40,7 @@ from remedia.cases.services.reading import (
     case_open_for,
 )
 from remedia.cases.services.reporters import case_message_reporters, case_report_message
-from remedia.cases.services.retention import cases_destroy_expired
+from remedia.cases.services.retention import cases_destroy, cases_destroy_expired
 from remedia.cases.services.status import CHECKIN_DAYS, case_status_change
 from remedia.cases.services.work import TASK_TITLE_MAX, case_task_add, case_task_done
 
@@ -69,6 +69,7 @@ __all__ = [
     "case_task_done",
     "case_update",
     "case_workers",
+    "cases_destroy",
     "cases_destroy_expired",
     "cases_facility_repoint",
     "checkin_answer",

@@ -158,8 +158,8 @@ def facility_import_queue(
 MAX_ATTEMPTS = 3
 # Seconds between heartbeats while rows are read (matching beats with its count).
 HEARTBEAT_SECONDS = 5
-# How long the file of a failed import is kept for a retry.
-RETRY_FILE_DAYS = 7
+# How long the file of a failed import is kept for a retry: the retention
+# kind "import_files" (facilities/retention.py, REMEDIA_RETENTION).
 
 
 def stale_after() -> timedelta:
@@ -247,11 +247,6 @@ def facility_imports_recover(*, now: datetime | None = None) -> RecoverReport:
             "facility.import.stopped",
             extra={"import": str(pk), "attempts": attempts},
         )
-    # Files of imports that failed long ago will not be retried any more.
-    FacilityImportFile.objects.filter(
-        facility_import__status=ImportStatus.FAILED,
-        facility_import__finished_at__lt=now - timedelta(days=RETRY_FILE_DAYS),
-    ).delete()
     return RecoverReport(resumed=resumed, failed=failed)
 
 
