@@ -338,7 +338,9 @@ def _seal_batch(grace_seconds: float, limit: int) -> tuple[SealReport, bool]:
         if not links:
             return SealReport(), False
         AuditLink.objects.bulk_create(links)
-        AuditHead.objects.filter(id=1).update(seq=through, digest=prev, position=position)
+        AuditHead.objects.filter(id=1).update(
+            seq=through, digest=prev, position=position
+        )
     more = not cut and len(late) + taken >= limit
     return SealReport(sealed, len(late), skipped), more
 

@@ -139,8 +139,12 @@ class AuditLink(models.Model):
     position = models.BigIntegerField(
         primary_key=True, help_text=_("Posición en la cadena, sin huecos.")
     )
-    kind = models.CharField(max_length=8, help_text=_("Entrada, hueco o entrada tardía."))
-    seq = models.BigIntegerField(db_index=True, help_text=_("Primera entrada cubierta."))
+    kind = models.CharField(
+        max_length=8, help_text=_("Entrada, hueco o entrada tardía.")
+    )
+    seq = models.BigIntegerField(
+        db_index=True, help_text=_("Primera entrada cubierta.")
+    )
     seq_last = models.BigIntegerField(help_text=_("Última entrada cubierta."))
     entry_mac = models.CharField(
         max_length=64, blank=True, help_text=_("HMAC de la entrada sellada.")
