@@ -197,12 +197,11 @@ _IDS = r"""
 import json, sys
 sys.path.insert(0, {root!r})
 from django.urls import reverse
-from remedia.intake.models import Report
-from remedia.facilities.models import Facility
-from remedia.accounts.models import User
-user = User.objects.get(username="bench")
-reports = [str(r) for r in Report.objects.filter(
-    recipients__organisation=user.organisation).values_list("pk", flat=True)[:500]]
+from remedia.intake.models import ReportRecipient
+from remedia.accounts.models import Organisation
+org = Organisation.objects.get(name="Bench org")
+reports = [str(r) for r in ReportRecipient.objects.filter(
+    organisation=org).values_list("report_id", flat=True)[:500]]
 print("BENCH-IDS " + json.dumps({{
     "reports": reports,
     "inbox": reverse("intake:inbox"),
@@ -257,6 +256,16 @@ def main() -> None:
         .strip()
     )
     _baseline_table(DB_URL)
+    profile_script = (
+        f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
+        "import bench.profile_case as p\n"
+        f"p.main({token!r}, {loaded['case_ids'][:200]!r})\n"
+    )
+    profile = json.loads(
+        _remedia(env, "shell", "-c", profile_script)
+        .split("BENCH-PROFILE ", 1)[1]
+        .strip()
+    )
     print(
         f"set-up: {loaded['reports']:,} reports, {loaded['cases']:,} cases in "
         f"{time.monotonic() - started:.0f} s",
@@ -407,6 +416,15 @@ def main() -> None:
             f"{high.rps:>7.0f} req/s (p95 {high.p95:.0f} ms): "
             f"{high.rps / low.rps if low.rps else 0:.2f}x"
         )
+    print(
+        "Profile of GET /api/v1/cases/{id} in-process (Django test client, "
+        f"{profile['requests']} cases): median {profile['total_ms_median']:.1f} ms, "
+        f"{profile['queries_median']:.0f} queries, decryption "
+        f"{profile['decrypt_ms_per_request']:.1f} ms "
+        f"({profile['decrypt_calls_per_request']:.1f} calls), audit entry "
+        f"{profile['audit_ms_per_request']:.1f} ms, commits "
+        f"{profile['commit_ms_per_request']:.1f} ms per request"
+    )
     print(
         "audit-verify after the run: "
         + (verify.stdout.strip() or verify.stderr.strip())

@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from remedia.core import audit
 from remedia.core.audit import GENESIS, audit_record, audit_seal, audit_verify
@@ -721,3 +722,22 @@ def test_verify_still_detects_a_changed_entry_chained_before():
     code, _out, err = _verify()
     assert code != 0
     assert "audit log broken at entry 2: was changed" in err
+
+
+# --- The request path: no lock (issue 21) ---------------------------------------------
+
+
+def test_an_append_takes_two_queries_and_never_touches_the_head():
+    # Given a log with entries already
+    _record_three()
+
+    # When one more entry is appended
+    with CaptureQueriesContext(connection) as queries:
+        audit_record(action="case.read", object_type="case", object_id="c-7")
+
+    # Then it took its number and inserted its row, nothing else: no head row
+    # read, locked or moved, so no other request waits for it
+    sql = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert len(sql) == 2, sql
+    assert not any("core_audithead" in s or "FOR UPDATE" in s for s in sql)
+    assert sql[1].startswith("INSERT INTO")
