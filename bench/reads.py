@@ -224,6 +224,7 @@ def main() -> None:
     from bench.__main__ import (
         DB_URL,
         SETUP,
+        _argon2_seconds,
         _env,
         _fresh_database,
         _fresh_redis,
@@ -386,6 +387,28 @@ def main() -> None:
                     workdir=workdir,
                 )
             scaling.append((name, at[16], at[64]))
+        # Intake (issue 21.4): submissions posted by wrk at 32 connections.
+        intake_body = json.dumps(
+            {
+                "language": "es",
+                "categories": ["intimidation"],
+                "narrative": "El supervisor amenazó a quienes apoyan al sindicato.",
+                "facility_id": None,
+                "facility_name": "Planta de prueba",
+                "state": "MX-AGU",
+                "occurred_on": None,
+            }
+        ).encode()
+        intake_headers = {**HEADERS, "Content-Type": "application/json"}
+        intake_args = {
+            "port": PORT,
+            "paths": ["/api/v1/intake/reports"],
+            "headers": intake_headers,
+            "body": intake_body,
+            "workdir": workdir,
+        }
+        wrk("intake warm-up", connections=8, seconds=2, **intake_args)
+        intake = wrk("POST /api/v1/intake/reports", connections=32, **intake_args)
     finally:
         for proc in (server, baseline):
             proc.send_signal(signal.SIGTERM)
@@ -394,6 +417,7 @@ def main() -> None:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 proc.kill()
+    hash_s = _argon2_seconds(env)
     verify = subprocess.run(
         [remedia, "audit-verify"], env=env, capture_output=True, text=True
     )
@@ -416,6 +440,14 @@ def main() -> None:
             f"{high.rps:>7.0f} req/s (p95 {high.p95:.0f} ms): "
             f"{high.rps / low.rps if low.rps else 0:.2f}x"
         )
+    floor_intake = 0.6 * CORES / hash_s
+    print(
+        f"Intake with wrk at 32 connections: {intake.rps:.1f} submissions/s "
+        f"(>= {floor_intake:.1f}/s = 60% x {CORES} cores / Argon2id "
+        f"{hash_s * 1000:.0f} ms: {intake.rps / floor_intake:.2f}), p50 "
+        f"{intake.p50:.0f} ms, p95 {intake.p95:.0f} ms (< 500 ms), p99 "
+        f"{intake.p99:.0f} ms, {intake.errors} errors of {intake.requests}"
+    )
     print(
         "Profile of GET /api/v1/cases/{id} in-process (Django test client, "
         f"{profile['requests']} cases): median {profile['total_ms_median']:.1f} ms, "
