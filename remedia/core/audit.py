@@ -272,11 +272,18 @@ def audit_seal(*, grace_seconds: float = 0) -> SealReport:
     return total
 
 
-def _unsealed_late(head: AuditHead) -> models.QuerySet[AuditEntry]:
-    """Entries committed inside a recorded gap and not sealed yet."""
-    gaps = list(
-        AuditLink.objects.filter(kind=AuditLink.KIND_GAP).values_list("seq", "seq_last")
-    )
+def _unsealed_late(
+    head: AuditHead, *, since: datetime | None = None
+) -> models.QuerySet[AuditEntry]:
+    """Entries committed inside a recorded gap and not sealed yet.
+
+    The sealer looks only in gaps recorded since `since` (no transaction runs
+    for a day); verification looks in all of them.
+    """
+    recorded = AuditLink.objects.filter(kind=AuditLink.KIND_GAP)
+    if since is not None:
+        recorded = recorded.filter(at__gte=since)
+    gaps = list(recorded.values_list("seq", "seq_last"))
     if not gaps:
         return AuditEntry.objects.none()
     within = models.Q()
@@ -315,7 +322,8 @@ def _seal_batch(grace_seconds: float, limit: int) -> tuple[SealReport, bool]:
             prev = link.digest
             links.append(link)
 
-        late = list(_unsealed_late(head)[:limit])
+        recent = now - timedelta(days=1)
+        late = list(_unsealed_late(head, since=recent)[:limit])
         for entry in late:
             _warn_if_changed(key, entry)
             add(AuditLink.KIND_LATE, entry.seq, entry.seq, entry.digest)
