@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test e2e lint audit bench messages makemessages clean
+.PHONY: run test e2e lint audit bench bench-reads messages makemessages clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,11 @@ audit: $(STAMP)
 
 bench: messages
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.reads
+
+# Staff reads with wrk against a bare-Django floor (apt-get install wrk).
+bench-reads: messages
+	$(BIN)/python -m bench.reads
 
 # Needs GNU gettext (apt-get install gettext) on a developer's machine.
 makemessages: $(STAMP)

@@ -12,9 +12,9 @@ import hmac
 import json
 import logging
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from remedia.core import crypto
-from remedia.core.models import AuditEntry, AuditHead
+from remedia.core.models import AuditEntry, AuditHead, AuditLink
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +55,7 @@ def _digest(
     data: dict[str, Any],
     prev_digest: str,
 ) -> str:
+    """A legacy entry's digest: chained when written (entries up to legacy_seq)."""
     payload = json.dumps(
         {
             "seq": seq,
@@ -75,6 +76,47 @@ def _digest(
     return hmac.new(key, payload.encode(), hashlib.sha256).hexdigest()
 
 
+def _entry_mac(key: bytes, entry: AuditEntry) -> str:
+    """An entry's own HMAC, over its fields and its number (not chained)."""
+    payload = json.dumps(
+        {
+            "type": "entry.v2",
+            "seq": entry.seq,
+            "at": entry.at.astimezone(UTC).isoformat(),
+            "actor_id": entry.actor_id,
+            "actor_label": entry.actor_label,
+            "organisation_id": entry.organisation_id,
+            "action": entry.action,
+            "object_type": entry.object_type,
+            "object_id": entry.object_id,
+            "data": entry.data,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=True,
+    )
+    return hmac.new(key, payload.encode(), hashlib.sha256).hexdigest()
+
+
+def _link_digest(key: bytes, link: AuditLink) -> str:
+    payload = json.dumps(
+        {
+            "type": "link.v1",
+            "position": link.position,
+            "kind": link.kind,
+            "seq": link.seq,
+            "seq_last": link.seq_last,
+            "entry_mac": link.entry_mac,
+            "at": link.at.astimezone(UTC).isoformat(),
+            "prev": link.prev_digest,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=True,
+    )
+    return hmac.new(key, payload.encode(), hashlib.sha256).hexdigest()
+
+
 def audit_record(
     *,
     action: str,
@@ -86,7 +128,12 @@ def audit_record(
     object_id: str = "",
     data: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append one entry; it commits or rolls back with the caller's transaction."""
+    """Append one entry; it commits or rolls back with the caller's transaction.
+
+    No lock is taken that another request waits for: the entry takes a number
+    of its own and carries its own HMAC; the worker seals it into the chain
+    later (`audit_seal`).
+    """
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
@@ -98,54 +145,36 @@ def audit_record(
     data = json.loads(json.dumps(data or {}, default=str))
     # Microseconds are dropped so every database gives back the very value hashed.
     at = timezone.now().replace(microsecond=0)
+    entry = AuditEntry(
+        at=at,
+        actor_id=actor_id,
+        actor_label=actor_label,
+        organisation_id=organisation_id,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        data=data,
+        prev_digest="",
+    )
     # Inside a caller's transaction no savepoint is needed: the entry and the
     # caller's writes stand or fall together.
     with transaction.atomic(savepoint=False):
-        seq, prev_digest = _lock_head()
-        seq += 1
-        digest = _digest(
-            key=_key(),
-            seq=seq,
-            at=at,
-            actor_id=actor_id,
-            actor_label=actor_label,
-            organisation_id=organisation_id,
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            data=data,
-            prev_digest=prev_digest,
-        )
-        entry = AuditEntry(
-            seq=seq,
-            at=at,
-            actor_id=actor_id,
-            actor_label=actor_label,
-            organisation_id=organisation_id,
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            data=data,
-            prev_digest=prev_digest,
-            digest=digest,
-        )
+        entry.seq = _next_seq()
+        entry.digest = _entry_mac(_key(), entry)
         _append(entry)
     logger.debug(
         "audit.recorded",
-        extra={"seq": seq, "action": action, "object_type": object_type},
+        extra={"seq": entry.seq, "action": action, "object_type": object_type},
     )
     entry._state.adding = False
     entry._state.db = connection.alias
     return entry
 
 
-# Every append is serialised on the head row, from the moment it is locked until
-# the caller commits; concurrent writers queue behind it. So the locked span is
-# kept to as few round trips and as little Python as possible: one to lock and
-# read the head, one to write the entry and move the head (a single statement on
-# PostgreSQL), then the caller's commit. Under load a worker thread that waits for
-# the GIL after each round trip holds up every other writer meanwhile, so each
-# round trip saved there counts many times over.
+# Two round trips, neither waiting for another request: the number (a sequence
+# on PostgreSQL, never rolled back, so a rolled-back transaction leaves a gap
+# that the sealer records), then the row. SQLite takes its write lock at BEGIN
+# (transaction_mode IMMEDIATE), so the next number there is simply MAX + 1.
 _ENTRY_COLUMNS = (
     "seq",
     "at",
@@ -159,18 +188,18 @@ _ENTRY_COLUMNS = (
     "prev_digest",
     "digest",
 )
+_SEQUENCE = "core_auditentry_seq"
 
 
-def _lock_head() -> tuple[int, str]:
-    head = connection.ops.quote_name(AuditHead._meta.db_table)
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+def _next_seq() -> int:
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT seq, digest FROM {head} WHERE id = 1{lock}")  # noqa: S608 (names from the model)
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT nextval(%s)", [_SEQUENCE])
+        else:
+            table = connection.ops.quote_name(AuditEntry._meta.db_table)
+            cursor.execute(f"SELECT COALESCE(MAX(seq), 0) + 1 FROM {table}")  # noqa: S608
         row = cursor.fetchone()
-    if row is None:
-        # Core migration 0001 creates the head; without it there is no chain.
-        raise AuditHead.DoesNotExist("the audit head row is missing")
-    return int(row[0]), str(row[1])
+    return int(row[0])
 
 
 def _append(entry: AuditEntry) -> None:
@@ -182,18 +211,153 @@ def _append(entry: AuditEntry) -> None:
     values = [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in fields]
     placeholders = ", ".join(["%s"] * len(values))
     insert = f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
-    move = (
-        f"UPDATE {qn(AuditHead._meta.db_table)} SET seq = %s, digest = %s WHERE id = 1"  # noqa: S608
-    )
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                f"WITH entry AS ({insert}) {move}",
-                [*values, entry.seq, entry.digest],
+        cursor.execute(insert, values)
+
+
+# --- Sealing ---------------------------------------------------------------------------
+#
+# The sealer, and only the sealer, locks the head row. It takes the entries
+# after the head in number order and appends one link per entry; numbers that
+# no committed entry holds (a rolled-back transaction took them, or one still
+# running does) are recorded as one "gap" link per run, so they are part of the
+# signed chain: an entry deleted after sealing is missing from a link and
+# verification names it; it can never pass as a gap afterwards. An entry that
+# commits after its number was recorded as skipped (a transaction that ran
+# longer than the grace period) is sealed later as a "late" link, allowed only
+# inside a recorded gap and only once. What the chain cannot cover is an entry
+# deleted before it was sealed: that window is the time between commit and the
+# next seal (the worker seals every minute, after a grace of SEAL_GRACE_SECONDS),
+# and docs/security.md says so.
+
+SEAL_BATCH = 5000
+SEAL_GRACE_SECONDS = 10
+
+
+@dataclass(frozen=True)
+class SealReport:
+    entries: int = 0
+    late: int = 0
+    skipped: int = 0
+
+    def __add__(self, other: SealReport) -> SealReport:
+        return SealReport(
+            self.entries + other.entries,
+            self.late + other.late,
+            self.skipped + other.skipped,
+        )
+
+
+def audit_seal(*, grace_seconds: float = 0) -> SealReport:
+    """Seal every committed entry (older than the grace) into the chain.
+
+    Idempotent, and safe with several sealers at once: each batch runs under
+    the head row's lock and starts from the head it finds there.
+    """
+    total = SealReport()
+    while True:
+        batch, more = _seal_batch(grace_seconds, SEAL_BATCH)
+        total = total + batch
+        if not more:
+            break
+    if total.entries or total.late or total.skipped:
+        logger.info(
+            "audit.sealed",
+            extra={
+                "entries": total.entries,
+                "late": total.late,
+                "skipped": total.skipped,
+            },
+        )
+    return total
+
+
+def _unsealed_late(
+    head: AuditHead, *, since: datetime | None = None
+) -> models.QuerySet[AuditEntry]:
+    """Entries committed inside a recorded gap and not sealed yet.
+
+    The sealer looks only in gaps recorded since `since` (no transaction runs
+    for a day); verification looks in all of them.
+    """
+    recorded = AuditLink.objects.filter(kind=AuditLink.KIND_GAP)
+    if since is not None:
+        recorded = recorded.filter(at__gte=since)
+    gaps = list(recorded.values_list("seq", "seq_last"))
+    if not gaps:
+        return AuditEntry.objects.none()
+    within = models.Q()
+    for first, last in gaps:
+        within |= models.Q(seq__range=(first, last))
+    sealed = AuditLink.objects.filter(kind=AuditLink.KIND_LATE).values("seq")
+    return (
+        AuditEntry.objects.filter(within, seq__lte=head.seq)
+        .exclude(seq__in=sealed)
+        .order_by("seq")
+    )
+
+
+def _seal_batch(grace_seconds: float, limit: int) -> tuple[SealReport, bool]:
+    key = _key()
+    with transaction.atomic():
+        head = AuditHead.objects.select_for_update().get(id=1)
+        now = timezone.now().replace(microsecond=0)
+        cutoff = now - timedelta(seconds=grace_seconds)
+        links: list[AuditLink] = []
+        position, prev = head.position, head.digest
+
+        def add(kind: str, first: int, last: int, mac: str = "") -> None:
+            nonlocal position, prev
+            position += 1
+            link = AuditLink(
+                position=position,
+                kind=kind,
+                seq=first,
+                seq_last=last,
+                entry_mac=mac,
+                at=now,
+                prev_digest=prev,
             )
-        else:
-            cursor.execute(insert, values)
-            cursor.execute(move, [entry.seq, entry.digest])
+            link.digest = _link_digest(key, link)
+            prev = link.digest
+            links.append(link)
+
+        recent = now - timedelta(days=1)
+        late = list(_unsealed_late(head, since=recent)[:limit])
+        for entry in late:
+            _warn_if_changed(key, entry)
+            add(AuditLink.KIND_LATE, entry.seq, entry.seq, entry.digest)
+        sealed = skipped = 0
+        through = head.seq
+        rows = AuditEntry.objects.filter(seq__gt=head.seq).order_by("seq")
+        taken, cut = 0, False
+        for entry in rows[: max(limit - len(late), 0)]:
+            if entry.at > cutoff:
+                cut = True
+                break
+            taken += 1
+            if entry.seq > through + 1:
+                add(AuditLink.KIND_GAP, through + 1, entry.seq - 1)
+                skipped += entry.seq - 1 - through
+            _warn_if_changed(key, entry)
+            add(AuditLink.KIND_ENTRY, entry.seq, entry.seq, entry.digest)
+            sealed += 1
+            through = entry.seq
+        if not links:
+            return SealReport(), False
+        AuditLink.objects.bulk_create(links)
+        AuditHead.objects.filter(id=1).update(
+            seq=through, digest=prev, position=position
+        )
+    more = not cut and len(late) + taken >= limit
+    return SealReport(sealed, len(late), skipped), more
+
+
+def _warn_if_changed(key: bytes, entry: AuditEntry) -> None:
+    # Sealed all the same, with the MAC the row holds: verification then names
+    # the entry, rather than the chain hiding it.
+    if not hmac.compare_digest(_entry_mac(key, entry), entry.digest):
+        logger.error("audit.unsealed_changed", extra={"seq": entry.seq})
 
 
 @dataclass(frozen=True)
@@ -206,8 +370,14 @@ class ChainProblem:
 class ChainReport:
     checked: int
     problem: ChainProblem | None
-    # The digest of the last entry verified (GENESIS for an empty log).
+    # The digest of the last link verified (GENESIS for an empty log).
     tip: str = GENESIS
+    # Links in the chain: legacy entries, then sealed links (what is anchored).
+    length: int = 0
+    # Entries verified by their own HMAC only, not sealed yet.
+    unsealed: int = 0
+    # Sequence numbers recorded as skipped (rolled back, or deleted unsealed).
+    skipped: int = 0
 
     @property
     def ok(self) -> bool:
@@ -266,56 +436,102 @@ def audit_anchor_write(report: ChainReport) -> None:
     """Anchor a verified tip: the file (written whole, then renamed) and the log."""
     if not report.ok:
         raise ValueError("only a verified log is anchored")
-    mac = _anchor_mac(seq=report.checked, digest=report.tip)
+    mac = _anchor_mac(seq=report.length, digest=report.tip)
     at = timezone.now().isoformat()
     path = _anchor_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
     partial.write_text(
-        json.dumps({"seq": report.checked, "digest": report.tip, "mac": mac, "at": at})
+        json.dumps({"seq": report.length, "digest": report.tip, "mac": mac, "at": at})
     )
     os.replace(partial, path)
     # The log is the copy kept off this machine (shipped to the log host).
     logger.info(
         "audit.anchored",
-        extra={"seq": report.checked, "digest": report.tip, "mac": mac},
+        extra={"seq": report.length, "digest": report.tip, "mac": mac},
     )
 
 
-def _entries() -> Iterator[AuditEntry]:
-    return AuditEntry.objects.order_by("seq").iterator(chunk_size=2000)
+class _Broken(Exception):
+    def __init__(self, seq: int, reason: str) -> None:
+        super().__init__(reason)
+        self.problem = ChainProblem(seq, reason)
 
 
-def audit_verify() -> ChainReport:
-    """Walk the whole chain; report the first entry that was changed or removed.
+@dataclass
+class _Walk:
+    anchor: Anchor | None
+    key: bytes
+    checked: int = 0
+    length: int = 0
+    prev: str = GENESIS
+    skipped: int = 0
 
-    The chain must also reach the anchored tip (see above), with the same digest
-    at the anchored entry.
+    def anchored(self, seq: int) -> None:
+        anchor = self.anchor
+        if anchor is not None and self.length == anchor.seq:
+            if not hmac.compare_digest(self.prev, anchor.digest):
+                raise _Broken(seq, "differs from the anchored entry")
+
+
+def audit_verify(*, seal: bool = True) -> ChainReport:
+    """Seal what is committed, then walk the whole chain and the unsealed tail.
+
+    Reports the first entry or link that was changed or removed. The chain must
+    also reach the anchored tip (see above), with the same digest there.
     """
+    if seal:
+        audit_seal()
     try:
         anchor = audit_anchor_read()
     except AnchorInvalid as exc:
         return ChainReport(0, ChainProblem(0, str(exc)))
-    key = _key()
+    walk = _Walk(anchor=anchor, key=_key())
+    head = AuditHead.objects.get(id=1)
+    try:
+        _verify_legacy(walk, head)
+        expected = _verify_links(walk, head)
+        if (head.seq, head.position, head.digest) != (
+            expected - 1,
+            walk.length - head.legacy_seq,
+            walk.prev,
+        ):
+            raise _Broken(
+                expected,
+                f"entries after {expected - 1} are missing (the log had {head.seq})",
+            )
+        if anchor is not None and anchor.seq > walk.length:
+            raise _Broken(
+                expected,
+                f"entries after {expected - 1} are missing (the chain was anchored "
+                f"at link {anchor.seq} on {anchor.at})",
+            )
+        unsealed = _verify_unsealed(walk, head)
+    except _Broken as broken:
+        return ChainReport(walk.checked, broken.problem)
+    return ChainReport(
+        walk.checked,
+        None,
+        tip=walk.prev,
+        length=walk.length,
+        unsealed=unsealed,
+        skipped=walk.skipped,
+    )
+
+
+def _verify_legacy(walk: _Walk, head: AuditHead) -> None:
     expected_seq = 1
-    prev = GENESIS
-    checked = 0
-    for entry in _entries():
+    legacy = AuditEntry.objects.filter(seq__lte=head.legacy_seq).order_by("seq")
+    for entry in legacy.iterator(chunk_size=2000):
         if entry.seq != expected_seq:
-            return ChainReport(
-                checked,
-                ChainProblem(
-                    expected_seq,
-                    f"entry {expected_seq} is missing (next present is {entry.seq})",
-                ),
+            raise _Broken(
+                expected_seq,
+                f"entry {expected_seq} is missing (next present is {entry.seq})",
             )
-        if entry.prev_digest != prev:
-            return ChainReport(
-                checked,
-                ChainProblem(entry.seq, "does not follow the entry before it"),
-            )
+        if entry.prev_digest != walk.prev:
+            raise _Broken(entry.seq, "does not follow the entry before it")
         recomputed = _digest(
-            key=key,
+            key=walk.key,
             seq=entry.seq,
             at=entry.at,
             actor_id=entry.actor_id,
@@ -328,32 +544,72 @@ def audit_verify() -> ChainReport:
             prev_digest=entry.prev_digest,
         )
         if not hmac.compare_digest(recomputed, entry.digest):
-            return ChainReport(checked, ChainProblem(entry.seq, "was changed"))
-        if anchor is not None and entry.seq == anchor.seq:
-            if not hmac.compare_digest(entry.digest, anchor.digest):
-                return ChainReport(
-                    checked,
-                    ChainProblem(entry.seq, "differs from the anchored entry"),
-                )
-        prev = entry.digest
+            raise _Broken(entry.seq, "was changed")
+        walk.prev = entry.digest
+        walk.length += 1
+        walk.checked += 1
+        walk.anchored(entry.seq)
         expected_seq += 1
-        checked += 1
-    head = AuditHead.objects.get(id=1)
-    if head.seq != checked or head.digest != prev:
-        return ChainReport(
-            checked,
-            ChainProblem(
-                checked + 1,
-                f"entries after {checked} are missing (the log had {head.seq})",
-            ),
+    if walk.length != head.legacy_seq:
+        raise _Broken(
+            walk.length + 1,
+            f"entries after {walk.length} are missing (the log had {head.legacy_seq})",
         )
-    if anchor is not None and anchor.seq > checked:
-        return ChainReport(
-            checked,
-            ChainProblem(
-                checked + 1,
-                f"entries after {checked} are missing (anchored at entry "
-                f"{anchor.seq} on {anchor.at})",
-            ),
-        )
-    return ChainReport(checked, None, tip=prev)
+
+
+def _verify_links(walk: _Walk, head: AuditHead) -> int:
+    """Walk the sealed links; return the next sequence number the chain expects."""
+    expected = head.legacy_seq + 1
+    gaps: list[tuple[int, int]] = []
+    late: set[int] = set()
+    links = AuditLink.objects.order_by("position").iterator(chunk_size=2000)
+    while chunk := list(islice(links, 2000)):
+        seqs = [link.seq for link in chunk if link.kind != AuditLink.KIND_GAP]
+        entries = {e.seq: e for e in AuditEntry.objects.filter(seq__in=seqs)}
+        for link in chunk:
+            position = walk.length - head.legacy_seq + 1
+            if link.position != position:
+                raise _Broken(expected, f"link {position} of the chain is missing")
+            if link.prev_digest != walk.prev:
+                raise _Broken(link.seq, "does not follow the link before it")
+            if not hmac.compare_digest(_link_digest(walk.key, link), link.digest):
+                raise _Broken(link.seq, "was changed (its seal)")
+            if link.kind == AuditLink.KIND_LATE:
+                inside = any(first <= link.seq <= last for first, last in gaps)
+                if not inside or link.seq in late:
+                    raise _Broken(link.seq, "sealed twice or outside a skipped range")
+                late.add(link.seq)
+            elif link.seq != expected:
+                raise _Broken(expected, f"entry {expected} is missing from the chain")
+            else:
+                expected = link.seq_last + 1
+            if link.kind == AuditLink.KIND_GAP:
+                gaps.append((link.seq, link.seq_last))
+                walk.skipped += link.seq_last - link.seq + 1
+            else:
+                entry = entries.get(link.seq)
+                if entry is None:
+                    raise _Broken(link.seq, f"entry {link.seq} is missing")
+                mac = _entry_mac(walk.key, entry)
+                if not (
+                    hmac.compare_digest(mac, entry.digest)
+                    and hmac.compare_digest(mac, link.entry_mac)
+                ):
+                    raise _Broken(link.seq, "was changed")
+                walk.checked += 1
+            walk.prev = link.digest
+            walk.length += 1
+            walk.anchored(link.seq)
+    return expected
+
+
+def _verify_unsealed(walk: _Walk, head: AuditHead) -> int:
+    """Entries committed since the seal: each must still match its own HMAC."""
+    unsealed = 0
+    tail = AuditEntry.objects.filter(seq__gt=head.seq).order_by("seq")
+    for entry in [*_unsealed_late(head), *tail.iterator(chunk_size=2000)]:
+        if not hmac.compare_digest(_entry_mac(walk.key, entry), entry.digest):
+            raise _Broken(entry.seq, "was changed")
+        unsealed += 1
+        walk.checked += 1
+    return unsealed

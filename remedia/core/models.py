@@ -27,17 +27,20 @@ class BaseModel(models.Model):
 
 
 class AuditEntry(models.Model):
-    """One line of the append-only, hash-chained audit log.
+    """One line of the append-only audit log.
 
-    Each entry's `digest` is an HMAC over its own fields and the previous
-    entry's digest, keyed by a key derived from the secret key: someone who can
-    write to the database but does not hold the secret key cannot forge a chain
-    that `remedia audit-verify` accepts. Database triggers refuse updates and
-    deletes; verification catches whoever removes the triggers.
+    A request writes the entry with a sequence number of its own (a database
+    sequence on PostgreSQL, so no two requests wait on each other) and `digest`
+    set to an HMAC over its fields and that number, keyed by a key derived from
+    the secret key. The worker later seals entries into the hash chain
+    (`AuditLink`); `remedia audit-verify` seals first, then checks both. Entries
+    up to `AuditHead.legacy_seq` were chained one by one when written
+    (`prev_digest` set) and are verified that way. Database triggers refuse
+    updates and deletes; verification catches whoever removes the triggers.
     """
 
     seq = models.BigIntegerField(
-        primary_key=True, help_text=_("Posición en la cadena, sin huecos.")
+        primary_key=True, help_text=_("Número de secuencia; puede tener huecos.")
     )
     at = models.DateTimeField(help_text=_("Momento del hecho registrado."))
     actor_id = models.CharField(
@@ -74,7 +77,9 @@ class AuditEntry(models.Model):
         help_text=_("Detalles no sensibles; nunca contenido de denuncias."),
     )
     prev_digest = models.CharField(
-        max_length=64, help_text=_("Resumen de la entrada anterior.")
+        max_length=64,
+        blank=True,
+        help_text=_("Resumen de la entrada anterior (solo en entradas antiguas)."),
     )
     digest = models.CharField(
         max_length=64, unique=True, help_text=_("HMAC-SHA256 de esta entrada.")
@@ -91,12 +96,23 @@ class AuditEntry(models.Model):
 
 
 class AuditHead(models.Model):
-    """The chain's tip, one row: it serialises appends and catches truncation."""
+    """The chain's tip, one row, locked by the sealer only (never by a request).
+
+    `seq`: every entry up to it is sealed or recorded as skipped; `digest`: the
+    last link's digest; `position`: the number of links; `legacy_seq`: the last
+    entry chained the old way (one by one, when written).
+    """
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     seq = models.BigIntegerField(default=0, help_text=_("Última posición escrita."))
     digest = models.CharField(
         max_length=64, default="0" * 64, help_text=_("Resumen de la última entrada.")
+    )
+    position = models.BigIntegerField(
+        default=0, help_text=_("Número de eslabones sellados.")
+    )
+    legacy_seq = models.BigIntegerField(
+        default=0, help_text=_("Última entrada encadenada al escribirse.")
     )
 
     class Meta:
@@ -107,6 +123,47 @@ class AuditHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit head #{self.seq}"
+
+
+class AuditLink(models.Model):
+    """One link of the sealed hash chain: an entry, a late entry, or skipped numbers.
+
+    `digest` is an HMAC over the link's fields and the previous link's digest;
+    an entry's link also binds the entry's own HMAC, so its content is chained.
+    """
+
+    KIND_ENTRY = "entry"
+    KIND_GAP = "gap"
+    KIND_LATE = "late"
+
+    position = models.BigIntegerField(
+        primary_key=True, help_text=_("Posición en la cadena, sin huecos.")
+    )
+    kind = models.CharField(
+        max_length=8, help_text=_("Entrada, hueco o entrada tardía.")
+    )
+    seq = models.BigIntegerField(
+        db_index=True, help_text=_("Primera entrada cubierta.")
+    )
+    seq_last = models.BigIntegerField(help_text=_("Última entrada cubierta."))
+    entry_mac = models.CharField(
+        max_length=64, blank=True, help_text=_("HMAC de la entrada sellada.")
+    )
+    at = models.DateTimeField(help_text=_("Momento del sellado."))
+    prev_digest = models.CharField(
+        max_length=64, help_text=_("Resumen del eslabón anterior.")
+    )
+    digest = models.CharField(
+        max_length=64, unique=True, help_text=_("HMAC-SHA256 de este eslabón.")
+    )
+
+    class Meta:
+        ordering = ["position"]
+        verbose_name = _("eslabón de auditoría")
+        verbose_name_plural = _("cadena de auditoría")
+
+    def __str__(self) -> str:
+        return f"audit link #{self.position} ({self.kind} {self.seq})"
 
 
 class DeferredJob(models.Model):

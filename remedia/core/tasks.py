@@ -8,10 +8,25 @@ from django.core.management import call_command
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from remedia.core.audit import audit_anchor_write, audit_verify
+from remedia.core.audit import (
+    SEAL_GRACE_SECONDS,
+    audit_anchor_write,
+    audit_seal,
+    audit_verify,
+)
 from remedia.core.retention import RUN_HOUR, RUN_MINUTE, retention_run
 
 logger = logging.getLogger(__name__)
+
+
+@db_periodic_task(crontab(minute="*"))
+def audit_chain_seal() -> int:
+    """Every minute: seal the audit entries committed since into the hash chain.
+
+    Requests only append entries; this keeps the window in which an unsealed
+    entry could be deleted unnoticed to about a minute (docs/security.md).
+    """
+    return audit_seal(grace_seconds=SEAL_GRACE_SECONDS).entries
 
 
 @db_periodic_task(crontab(minute="17", hour="3"))

@@ -219,9 +219,11 @@ def _restore_migrated_rows() -> None:
     migration = importlib.import_module(
         "remedia.core.migrations.0002_audit_append_only"
     )
+    sealed = importlib.import_module("remedia.core.migrations.0004_audit_sealed_chain")
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("ALTER TABLE core_auditentry ENABLE TRIGGER USER")
+            cursor.execute("ALTER TABLE core_auditlink ENABLE TRIGGER USER")
         elif connection.vendor == "sqlite":
             cursor.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'trigger' "
@@ -229,6 +231,13 @@ def _restore_migrated_rows() -> None:
             )
             if not cursor.fetchall():
                 for sql in migration._SQLITE:
+                    cursor.execute(sql)
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                "AND tbl_name = 'core_auditlink'"
+            )
+            if not cursor.fetchall():
+                for sql in sealed._SQLITE:
                     cursor.execute(sql)
     from remedia.core.models import AuditHead
     from remedia.intake.models import IntakeConfiguration
@@ -262,7 +271,10 @@ def _flushable_audit_log(transactional_db: None) -> Iterator[None]:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("ALTER TABLE core_auditentry DISABLE TRIGGER USER")
+            cursor.execute("ALTER TABLE core_auditlink DISABLE TRIGGER USER")
         elif connection.vendor == "sqlite":
             cursor.execute("DROP TRIGGER IF EXISTS core_auditentry_no_update")
             cursor.execute("DROP TRIGGER IF EXISTS core_auditentry_no_delete")
+            cursor.execute("DROP TRIGGER IF EXISTS core_auditlink_no_update")
+            cursor.execute("DROP TRIGGER IF EXISTS core_auditlink_no_delete")
     post_migrate.connect(_after_flush, weak=False, dispatch_uid="remedia-audit-restore")

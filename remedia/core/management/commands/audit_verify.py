@@ -11,7 +11,7 @@ from remedia.core.audit import audit_anchor_write, audit_verify
 
 
 class Command(BaseCommand):
-    help = "Verify the hash chain of the audit log."
+    help = "Seal the audit entries committed so far, then verify the hash chain."
 
     def handle(self, *args: Any, **options: Any) -> None:
         report = audit_verify()
@@ -19,7 +19,11 @@ class Command(BaseCommand):
         if problem is None:
             # The verified tip is anchored outside the database (issue 15.4).
             audit_anchor_write(report)
-            self.stdout.write(f"audit log intact: {report.checked} entries verified")
+            self.stdout.write(
+                f"audit log intact: {report.checked} entries verified "
+                f"({report.unsealed} not sealed yet, {report.skipped} sequence "
+                "numbers skipped)"
+            )
             return
         self.stderr.write(
             f"audit log broken at entry {problem.seq}: {problem.reason} "
