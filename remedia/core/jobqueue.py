@@ -17,8 +17,9 @@ the job reaches the queue. The worker marks it running, with its own name
 (host, process and the process's start), before the job starts, and done or
 failed when it ends. `jobs_recover` (when `remedia worker` starts, and every
 minute) puts back in the queue the jobs left running by a process that no
-longer exists, or running or queued for longer than REMEDIA_JOB_STALE_SECONDS
-(a worker on another machine, a queue that lost its content). A job whose
+longer exists (or running for longer than REMEDIA_JOB_STALE_SECONDS on another
+machine), and the queued jobs the queue no longer holds (taken by a worker
+killed before it claimed them, or lost with the queue's content). A job whose
 record is already running elsewhere, done or failed is not run again, so a job
 queued twice runs once; a job killed mid-run runs again from its start, which
 is why every job must be idempotent (the notifications are keyed per user, kind
@@ -84,6 +85,14 @@ def _owner_gone(owner: str) -> bool | None:
         return None
     now = _start_ticks(int(pid))
     return now is None or (ticks not in ("", "?") and now not in ("?", ticks))
+
+
+# A queued job's record is written just before the job reaches the queue: one
+# younger than this may be on its way there, and is not taken for lost.
+QUEUED_GRACE_SECONDS = 30
+# Beyond this many jobs waiting, the queue is not read to find the lost ones
+# (the next sweep, with a shorter queue, does).
+QUEUE_READ_LIMIT = 20000
 
 
 def _recordable(task: Any) -> bool:
@@ -196,26 +205,39 @@ class DeferringMixin:
     def jobs_recover(self, *, stale_seconds: int, limit: int = 1000) -> int:
         """Queue again the jobs whose worker died, and those the queue lost.
 
-        Running jobs of a process of this host that no longer exists, jobs
-        running on another host or queued for longer than `stale_seconds`. Each is taken by a
-        conditional update, so two sweeps at once queue it once; a job queued
-        twice runs once (its record is taken by the first run)."""
-        from django.db.models import Q
+        Running jobs of a process of this host that no longer exists, or of
+        another host's worker for longer than `stale_seconds`; queued jobs
+        (for more than `QUEUED_GRACE_SECONDS`) that neither the queue nor its
+        schedule holds: taken out by a worker killed before it claimed them,
+        or lost with the queue's content. Each is taken by a conditional
+        update, so two sweeps at once queue it once; a job queued twice runs
+        once (its record is taken by the first run)."""
         from django.utils import timezone
 
         from remedia.core.models import JobRecord, JobState
 
         now = timezone.now()
         cutoff = now - timedelta(seconds=stale_seconds)
-        candidates = (
-            JobRecord.objects.filter(
-                Q(state=JobState.RUNNING)
-                | Q(state=JobState.QUEUED, queued_at__lt=cutoff)
-            )
+        moved = 0
+        candidates = list(
+            JobRecord.objects.filter(state=JobState.RUNNING)
             .order_by("queued_at")
             .values_list("pk", "state", "owner", "started_at", "queued_at")[:limit]
         )
-        moved = 0
+        queued = JobRecord.objects.filter(
+            state=JobState.QUEUED,
+            queued_at__lt=now - timedelta(seconds=QUEUED_GRACE_SECONDS),
+        ).order_by("queued_at")
+        if queued.exists():
+            held = self._held_ids()
+            if held is not None:
+                candidates += [
+                    row
+                    for row in queued.values_list(
+                        "pk", "state", "owner", "started_at", "queued_at"
+                    )[:limit]
+                    if row[0] not in held
+                ]
         for pk, state, owner, started_at, queued_at in candidates:
             if state == JobState.RUNNING:
                 gone = _owner_gone(owner)
@@ -241,6 +263,26 @@ class DeferringMixin:
                 extra={"job": record.name, "was": state, "attempts": record.attempts},
             )
         return moved
+
+    def _held_ids(self) -> set[str] | None:
+        """The ids of the jobs the queue and its schedule hold; None when the
+        queue is too long to read at once (or cannot be read)."""
+        storage = self.storage  # type: ignore[attr-defined]
+        try:
+            if storage.queue_size() + storage.schedule_size() > QUEUE_READ_LIMIT:
+                return None
+            messages = [*storage.enqueued_items(), *storage.scheduled_items()]
+        except STORAGE_UNAVAILABLE:
+            return None
+        held: set[str] = set()
+        for data in messages:
+            try:
+                message = self.serializer.deserialize(data)  # type: ignore[attr-defined]
+            except Exception:  # noqa: BLE001 (an unreadable message holds no id we know)
+                logger.warning("jobs.unreadable_message")
+                continue
+            held.add(str(message.id))
+        return held
 
     def job_records_purge(self, *, older_than_seconds: int) -> int:
         """Records of ended jobs, kept a while to skip a job queued twice."""

@@ -120,15 +120,34 @@ def test_a_job_running_on_another_host_is_recovered_once_stale(queue):
     assert queue.runs == {"a": 1}
 
 
-def test_a_job_the_queue_lost_is_queued_again_and_a_copy_runs_once(queue):
+def test_a_job_taken_by_a_worker_killed_before_its_claim_is_queued_again(queue):
     result = queue.tasks["effect"]("a")
-    JobRecord.objects.filter(pk=result.id).update(
-        queued_at=timezone.now() - timedelta(hours=1)
-    )
+    queue.tasks["effect"]("b")
+    assert queue.dequeue().id == result.id  # taken, then the worker dies
+    long_ago = timezone.now() - timedelta(minutes=5)
+    JobRecord.objects.update(queued_at=long_ago)
 
-    # Taken for lost while the queue still holds it: two copies.
+    # "b" is still in the queue: only "a" is queued again.
     assert queue.jobs_recover(stale_seconds=900) == 1
+    _drain(queue)
+
+    assert queue.runs == {"a": 1, "b": 1}
+    assert set(JobRecord.objects.values_list("state", flat=True)) == {JobState.DONE}
+
+
+def test_a_job_just_queued_is_not_taken_for_lost(queue):
+    queue.tasks["effect"]("a")
+    queue.dequeue()  # its record is younger than the grace period
+
+    assert queue.jobs_recover(stale_seconds=900) == 0
+
+
+def test_a_job_queued_twice_runs_once(queue):
+    result = queue.tasks["effect"]("a")
+    queue.storage.enqueue(queue.serialize_task(queue.dequeue()), None)
+    queue.storage.enqueue(bytes(JobRecord.objects.get(pk=result.id).payload), None)
     assert queue.pending_count() == 2
+
     _drain(queue)
 
     assert queue.runs == {"a": 1}
