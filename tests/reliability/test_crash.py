@@ -281,6 +281,7 @@ def test_kill_9_under_load_loses_nothing_acknowledged_and_runs_jobs_once(
         "--threads", "2", "--bind", f"127.0.0.1:{port}",
     )  # fmt: skip
     worker = _start(env, worker_log, "worker", "--workers", "2")
+    importer: subprocess.Popen[bytes] | None = None
     load, stop = Load(), threading.Event()
     clients = [
         threading.Thread(target=_clients, args=(base, load, stop), daemon=True)
@@ -371,8 +372,9 @@ def test_kill_9_under_load_loses_nothing_acknowledged_and_runs_jobs_once(
         stop.set()
         for client in clients:
             client.join(timeout=60)
-        _stop(worker)
-        _stop(server)
+        for process in (importer, worker, server):
+            if process is not None:
+                _stop(process)
         _phase("stopped")
 
     # Then the only client errors are the requests the killed workers held
