@@ -37,7 +37,7 @@ from functools import cache
 from typing import Any
 
 import huey
-from huey.api import PeriodicTask
+from huey.api import PeriodicTask, Result
 from huey.exceptions import CancelExecution
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -110,7 +110,18 @@ class DeferringMixin:
 
     def enqueue(self, task: Any) -> Any:
         if not self.immediate and _recordable(task):  # type: ignore[attr-defined]
+            from django.db import transaction
+
             self._record(task)
+            if transaction.get_connection().in_atomic_block:
+                # Queued inside a transaction: the record is part of it, and
+                # the job reaches the queue once it commits (never a job for a
+                # write rolled back, nor one run before the write is visible).
+                transaction.on_commit(lambda: self._push(task))
+                return Result(self, task) if self.results else None  # type: ignore[attr-defined]
+        return self._push(task)
+
+    def _push(self, task: Any) -> Any:
         try:
             return super().enqueue(task)  # type: ignore[misc]
         except STORAGE_UNAVAILABLE as exc:
@@ -139,7 +150,7 @@ class DeferringMixin:
 
         A database that refuses costs the record only: the job is queued and
         runs as if unrecorded (it is then not recovered after a crash)."""
-        from django.db import DatabaseError, transaction
+        from django.db import Error, transaction
         from django.utils import timezone
 
         from remedia.core.models import JobRecord, JobState
@@ -157,7 +168,7 @@ class DeferringMixin:
                         "queued_at": timezone.now(),
                     },
                 )
-        except DatabaseError as exc:
+        except Error as exc:
             logger.warning(
                 "jobs.unrecorded", extra={"job": task.name, "error": type(exc).__name__}
             )

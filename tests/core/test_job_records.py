@@ -12,15 +12,18 @@ from __future__ import annotations
 import socket
 from collections import Counter
 from datetime import timedelta
+from unittest import mock
 
 import pytest
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from remedia.core import jobqueue
 from remedia.core.jobqueue import SqliteHuey
 from remedia.core.models import JobRecord, JobState
 
-pytestmark = pytest.mark.django_db
+# Real commits: a job queued inside a transaction reaches the queue at its commit.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 DEAD = f"{socket.gethostname()}:999999999:1"
 
@@ -200,4 +203,40 @@ def test_jobs_run_where_queued_in_immediate_mode_leave_no_record(tmp_path):
     effect()
 
     assert ran == [1]
+    assert not JobRecord.objects.exists()
+
+
+def test_a_record_the_database_refuses_costs_the_record_not_the_job(queue, caplog):
+    with mock.patch.object(
+        JobRecord.objects, "update_or_create", side_effect=OperationalError("down")
+    ):
+        queue.tasks["effect"]("a")
+
+    assert "jobs.unrecorded" in caplog.text
+    assert not JobRecord.objects.exists()
+    _drain(queue)
+    assert queue.runs == {"a": 1}
+
+
+def test_a_job_queued_inside_a_transaction_reaches_the_queue_at_its_commit(queue):
+    with transaction.atomic():
+        result = queue.tasks["effect"]("a")
+        assert JobRecord.objects.get(pk=result.id).state == JobState.QUEUED
+        assert queue.pending_count() == 0
+
+    assert queue.pending_count() == 1
+    _drain(queue)
+    assert queue.runs == {"a": 1}
+
+
+def test_a_job_queued_inside_a_transaction_rolled_back_is_never_queued(queue):
+    def write_that_fails() -> None:
+        with transaction.atomic():
+            queue.tasks["effect"]("a")
+            raise RuntimeError("the write fails")
+
+    with pytest.raises(RuntimeError):
+        write_that_fails()
+
+    assert queue.pending_count() == 0
     assert not JobRecord.objects.exists()
