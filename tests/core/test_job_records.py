@@ -23,7 +23,10 @@ from remedia.core.jobqueue import SqliteHuey
 from remedia.core.models import JobRecord, JobState
 
 # Real commits: a job queued inside a transaction reaches the queue at its commit.
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("_flushable_audit_log"),
+]
 
 DEAD = f"{socket.gethostname()}:999999999:1"
 
