@@ -264,6 +264,10 @@ else:
         "immediate": False,
     }
 HUEY["consumer"] = {"workers": 2, "worker_type": "thread"}
+# A job running this long on another machine's worker is taken for lost and
+# queued again (remedia/core/jobqueue.py; a job of a worker of this machine is
+# queued again as soon as its process is gone).
+REMEDIA_JOB_STALE_SECONDS = _setting("REMEDIA_JOB_STALE_SECONDS", env.int, 900)
 if TESTING:
     # Tests run jobs where they are queued, against the same real storage class.
     HUEY["immediate"] = True

@@ -184,3 +184,45 @@ class DeferredJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class JobState(models.TextChoices):
+    QUEUED = "queued", _("en cola")
+    RUNNING = "running", _("en curso")
+    DONE = "done", _("terminado")
+    FAILED = "failed", _("fallido")
+
+
+class JobRecord(models.Model):
+    """One queued job, from its queuing until it ends: what the queue forgets.
+
+    The queue (Redis or the SQLite file) hands a job to the worker by removing
+    it, so a worker killed while running it would lose it. This row outlives
+    that: the worker marks it running (with who runs it) before it starts and
+    done when it ends; `remedia worker` puts back in the queue the jobs left
+    running by a worker that died, and those queued long ago that the queue
+    lost (remedia/core/jobqueue.py). The payload is the queue's own serialised
+    job (its arguments are ids).
+    """
+
+    id = models.CharField(primary_key=True, max_length=64)
+    name = models.CharField(max_length=200, help_text=_("Nombre del trabajo."))
+    payload = models.BinaryField(help_text=_("El trabajo tal como lo guarda la cola."))
+    priority = models.IntegerField(default=0)
+    state = models.CharField(
+        max_length=10, choices=JobState.choices, default=JobState.QUEUED
+    )
+    owner = models.CharField(
+        max_length=200, blank=True, help_text=_("El proceso que lo ejecuta.")
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    queued_at = models.DateTimeField(db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("trabajo en cola")
+        indexes = [models.Index(fields=["state", "queued_at"], name="job_state_queued")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.state})"

@@ -83,6 +83,30 @@ def deferred_jobs_requeue() -> int:
     return deferred_jobs_requeue_now()
 
 
+@db_periodic_task(crontab(minute="*"))
+def jobs_recover() -> int:
+    """Every minute (and when `remedia worker` starts): jobs whose worker
+    died, or that the queue lost, queued again; old records of ended jobs go."""
+    return jobs_recover_now()
+
+
+def jobs_recover_now() -> int:
+    from django.conf import settings
+    from huey.contrib.djhuey import HUEY
+
+    recover = getattr(HUEY, "jobs_recover", None)
+    if recover is None or HUEY.immediate:
+        return 0
+    moved = int(recover(stale_seconds=settings.REMEDIA_JOB_STALE_SECONDS))
+    HUEY.job_records_purge(older_than_seconds=JOB_RECORDS_KEPT_SECONDS)
+    return moved
+
+
+# Ended jobs' records are kept a day: a copy of a job queued twice (recovered
+# while the queue still held it) finds its record ended and does not run.
+JOB_RECORDS_KEPT_SECONDS = 24 * 3600
+
+
 def deferred_jobs_requeue_now() -> int:
     from huey.contrib.djhuey import HUEY
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import DatabaseError
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -15,4 +19,13 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=2)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        from remedia.core.tasks import jobs_recover_now
+
+        # A worker killed mid-job (kill -9, a crash, a power cut) left its jobs
+        # running in their records: they go back in the queue before this one
+        # starts taking jobs.
+        try:
+            jobs_recover_now()
+        except DatabaseError as exc:  # the every-minute sweep tries again
+            logger.warning("jobs.recover_failed", extra={"error": type(exc).__name__})
         call_command("run_huey", workers=options["workers"], worker_type="thread")
