@@ -381,6 +381,12 @@ REMEDIA_IMAP_INTERVAL = _setting("REMEDIA_IMAP_INTERVAL", env.int, 60)
 # by the worker or failed (issue 20; facilities.services.imports).
 FACILITY_IMPORT_STALE_SECONDS = _setting("REMEDIA_IMPORT_STALE_SECONDS", env.int, 300)
 
+# A large export's file (core.exports, encrypted under DATA_DIR/exports/) is
+# deleted this many hours after it was made (issue 18).
+REMEDIA_EXPORT_KEEP_HOURS = _setting("REMEDIA_EXPORT_KEEP_HOURS", env.int, 24)
+if REMEDIA_EXPORT_KEEP_HOURS < 1:
+    raise ImproperlyConfigured("REMEDIA_EXPORT_KEEP_HOURS must be 1 or more.")
+
 # --- Telephony (issue 8) ------------------------------------------------------------------
 # Provider credentials come from the environment only. Webhook signatures are
 # checked against REMEDIA_BASE_URL + the hook's path (the address the provider
