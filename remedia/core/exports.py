@@ -57,7 +57,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from remedia.core.audit import audit_record
-from remedia.core.crypto import subkey, unwrap, wrap
+from remedia.core.crypto import DecryptionFailed, subkey, unwrap, wrap
 from remedia.core.errors import NotFound
 from remedia.core.kit import capability_allowed, invalid
 from remedia.core.models import ExportJob
@@ -293,8 +293,24 @@ def _bytes(file_format: str, sheets: Sequence[Sheet], tracker: _Tracker) -> byte
     return csv_bytes(header=first.header, rows=rows())
 
 
-def _key() -> bytes:
-    return subkey("export-files")
+def _key(secret: str | None = None) -> bytes:
+    return subkey("export-files", secret=secret)
+
+
+def _read(path: Path) -> bytes | None:
+    """The file's content; None if it is gone or no key opens it. Files made
+    before the secret key was rotated open with the previous key (listed in
+    REMEDIA_SECRET_KEY_FALLBACKS)."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    for secret in (None, *getattr(settings, "SECRET_KEY_FALLBACKS", [])):
+        try:
+            return unwrap(data, key=_key(secret))
+        except DecryptionFailed:
+            continue
+    return None
 
 
 def _fail(job: ExportJob, code: str) -> None:
@@ -409,11 +425,10 @@ def export_open(*, user: Any, export_id: Any) -> tuple[ExportJob, bytes]:
     if not export_ready(job):
         raise NotFound
     path = data_subdir(DIRECTORY) / Path(job.file).name
-    try:
-        content = unwrap(path.read_bytes(), key=_key())
-    except (OSError, ValueError):
-        logger.warning("export.file_missing", extra={"export": str(job.pk)})
-        raise NotFound from None
+    content = _read(path)
+    if content is None:
+        logger.warning("export.file_unreadable", extra={"export": str(job.pk)})
+        raise NotFound
     audit_record(
         action="export.downloaded",
         actor=user,

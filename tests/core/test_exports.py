@@ -292,3 +292,20 @@ def test_a_job_queued_while_the_queue_is_down_is_kept_and_runs_later(
     job.refresh_from_db()
     assert job.status == "done"
     assert job.progress_done == job.progress_total == ROWS + 1
+
+
+def test_a_file_made_before_the_secret_key_rotated_still_opens_and_a_damaged_one_is_404(
+    handler, client, log_in_verified, django_capture_on_commit_callbacks, settings
+) -> None:
+    assert log_in_verified(handler).status_code == 302
+    job = _start(handler, django_capture_on_commit_callbacks, rows=2)
+    url = f"/staff/exportaciones/{job.pk}/descargar/"
+    old = settings.SECRET_KEY
+    settings.SECRET_KEY_FALLBACKS = [old]
+    settings.SECRET_KEY = old + "-rotated"
+    assert exports._read(exports.data_subdir(exports.DIRECTORY) / job.file) is not None
+    settings.SECRET_KEY_FALLBACKS = []
+    assert exports._read(exports.data_subdir(exports.DIRECTORY) / job.file) is None
+    settings.SECRET_KEY = old
+    (exports.data_subdir(exports.DIRECTORY) / job.file).write_bytes(b"damaged")
+    assert client.get(url).status_code == 404
