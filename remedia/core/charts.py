@@ -80,6 +80,8 @@ class Chart:
     svg: SafeString
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
+    # A line shown under the chart as text (the map's credit), or "".
+    note: str = ""
 
 
 @dataclass(frozen=True)

@@ -336,4 +336,5 @@ def state_map(
             value_heading or _("Valor"),
         ),
         rows=rows,
+        note=str(CREDIT),
     )

@@ -172,6 +172,11 @@ def test_the_table_lists_every_state_by_name_then_the_unknown() -> None:
     assert dict(chart.rows)["Yucatán"] == "2.5"
     html = render_to_string("core/chart.html", {"chart": chart})
     assert html.count('<th scope="row">') == 33  # noqa: PLR2004
+    # The credit is also text beside the drawing, for screen readers.
+    assert (
+        '<p class="help chart-note">Mapa: MapSVG / Victor Cazanave, CC BY 4.0</p>'
+        in html
+    )
 
 
 def test_each_state_has_a_title_with_its_name_and_value_for_hover() -> None:
