@@ -385,7 +385,10 @@ FACILITY_IMPORT_STALE_SECONDS = _setting("REMEDIA_IMPORT_STALE_SECONDS", env.int
 # deleted this many hours after it was made (issue 18).
 REMEDIA_EXPORT_KEEP_HOURS = _setting("REMEDIA_EXPORT_KEEP_HOURS", env.int, 24)
 if REMEDIA_EXPORT_KEEP_HOURS < 1:
-    raise ImproperlyConfigured("REMEDIA_EXPORT_KEEP_HOURS must be 1 or more.")
+    raise ImproperlyConfigured(
+        "REMEDIA_EXPORT_KEEP_HOURS is malformed: it must be a whole number of "
+        "hours, 1 or more."
+    )
 
 # --- Telephony (issue 8) ------------------------------------------------------------------
 # Provider credentials come from the environment only. Webhook signatures are

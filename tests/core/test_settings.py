@@ -65,6 +65,8 @@ MALFORMED = [
     pytest.param("EMAIL_URL", "smtp://u:p@mail:port", id="email-port"),
     pytest.param("REMEDIA_EXPORT_K", "eleven", id="export-k-not-a-number"),
     pytest.param("REMEDIA_EXPORT_K", "1", id="export-k-below-2"),
+    pytest.param("REMEDIA_EXPORT_KEEP_HOURS", "a day", id="export-keep-not-a-number"),
+    pytest.param("REMEDIA_EXPORT_KEEP_HOURS", "0", id="export-keep-below-1"),
 ]
 
 
