@@ -444,6 +444,14 @@ REMEDIA_RETENTION: dict[str, int | str | None] = {
     kind: _setting(f"REMEDIA_RETENTION_{kind.upper()}_DAYS", _retention_days, days)
     for kind, days in _RETENTION_DEFAULTS.items()
 }
+# A large export's file (core.exports, encrypted under DATA_DIR/exports/) is
+# deleted this many hours after it was made (issue 18).
+REMEDIA_EXPORT_KEEP_HOURS = _setting("REMEDIA_EXPORT_KEEP_HOURS", env.int, 24)
+if REMEDIA_EXPORT_KEEP_HOURS < 1:
+    raise ImproperlyConfigured(
+        "REMEDIA_EXPORT_KEEP_HOURS is malformed: it must be a whole number of "
+        "hours, 1 or more."
+    )
 
 # --- Telephony (issue 8) ------------------------------------------------------------------
 # Provider credentials come from the environment only. Webhook signatures are

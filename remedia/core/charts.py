@@ -19,14 +19,17 @@ their values. Every text that reaches the SVG is escaped and loses the
 characters XML cannot hold and the bidirectional overrides that could
 make a label read as something else.
 
-Three builders, each data in, `Chart` out: `bar_chart` (horizontal bars),
+Four builders, each data in, `Chart` out: `bar_chart` (horizontal bars),
 `share_chart` (one stacked 100 % bar per row, such as actions done on time /
-late / ongoing / overdue / dropped) and `target_chart` (actual against target
-per indicator). Coordination's progress and analytics use them.
+late / ongoing / overdue / dropped), `target_chart` (actual against target
+per indicator) and `line_chart` (one or more series over months or any
+ordered labels). Coordination's progress and analytics use them; the map of
+Mexico's states is `remedia.core.maps.state_map`, built the same way.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -77,6 +80,8 @@ class Chart:
     svg: SafeString
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
+    # A line shown under the chart as text (the map's credit), or "".
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -101,6 +106,14 @@ class ShareRow:
 
     label: str
     values: dict[str, Number] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line of `line_chart`: a value per label, None where there is none."""
+
+    label: str
+    values: Sequence[Number | None]
 
 
 @dataclass(frozen=True)
@@ -430,4 +443,191 @@ def target_chart(
         svg=_svg(key, title, description, y + 16, "".join(body)),
         columns=columns,
         rows=tuple(table),
+    )
+
+
+# --- Lines over time --------------------------------------------------------------------
+
+# Each series' line also has its own dash and marker, so that no line is told
+# by its colour alone (nor in a black-and-white print).
+DASHES = ("", "6 3", "2 3", "8 3 2 3", "4 4", "1 2", "10 2")
+MARKERS = ("circle", "square", "triangle", "diamond")
+PLOT_HEIGHT = 150
+CHAR = 7.4  # the width of a digit at FONT in DejaVu Sans: for fitting labels
+
+
+def _nice_step(span: Decimal) -> Decimal:
+    """A step of 1, 2 or 5 × 10^n giving about four intervals over `span`."""
+    raw = span / 4
+    magnitude = Decimal(10) ** math.floor(math.log10(raw))
+    for multiple in (1, 2, 5, 10):
+        step = magnitude * multiple
+        if step >= raw:
+            return step
+    return magnitude * 10  # pragma: no cover - 10 is always enough
+
+
+def _axis(low: Decimal, high: Decimal, whole: bool) -> list[Decimal]:
+    """The ticks of the value axis: from 0 (or below, for negatives) to at
+    least the highest value, evenly spaced on round numbers."""
+    low, high = min(low, Decimal(0)), max(high, Decimal(0))
+    if high == low:
+        high = low + 1
+    step = _nice_step(high - low)
+    if whole:
+        step = max(step, Decimal(1))
+    start = (low / step).to_integral_value(rounding="ROUND_FLOOR") * step
+    end = (high / step).to_integral_value(rounding="ROUND_CEILING") * step
+    ticks = []
+    tick = start
+    while tick <= end:
+        ticks.append(tick)
+        tick += step
+    return ticks
+
+
+def _marker(shape: str, x: float, y: float, colour: str) -> str:
+    if shape == "square":
+        return (
+            f'<rect x="{x - 3.5:.1f}" y="{y - 3.5:.1f}" width="7" height="7" '
+            f'fill="{colour}"/>'
+        )
+    if shape == "triangle":
+        return (
+            f'<path d="M{x:.1f} {y - 4.5:.1f}L{x + 4.5:.1f} {y + 3.5:.1f}'
+            f'H{x - 4.5:.1f}Z" fill="{colour}"/>'
+        )
+    if shape == "diamond":
+        return (
+            f'<path d="M{x:.1f} {y - 4.5:.1f}L{x + 4.5:.1f} {y:.1f}'
+            f'L{x:.1f} {y + 4.5:.1f}L{x - 4.5:.1f} {y:.1f}Z" fill="{colour}"/>'
+        )
+    return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{colour}"/>'
+
+
+def line_chart(
+    *,
+    key: str,
+    title: str,
+    description: str,
+    label_heading: str,
+    points: Sequence[tuple[str, Number | None]] | None = None,
+    value_heading: str = "",
+    labels: Sequence[str] | None = None,
+    series: Sequence[Series] | None = None,
+    unit: str = "",
+) -> Chart:
+    """Values over ordered labels (months, say), as lines with a marker per value.
+
+    One line: `points=[("2026-01", 4), ("2026-02", 7), ...]`, its name
+    `value_heading`. Several: `labels=[...]` and `series=[Series(name,
+    [value per label]), ...]`. A value None leaves a gap in its line. The
+    value axis starts at 0 and ends on a round number; the labels under the
+    chart are thinned (every second, third...) when they would not fit, and
+    the table has them all.
+    """
+    if points is not None:
+        labels = [label for label, _value in points]
+        series = [Series(value_heading or _("Valor"), [v for _l, v in points])]
+    labels = list(labels or [])
+    lines = list(series or [])
+    for line in lines:
+        if len(line.values) != len(labels):
+            raise ValueError(f"series {line.label!r} has not one value per label")
+    columns = (label_heading, *(line.label for line in lines))
+    present = [Decimal(str(v)) for line in lines for v in line.values if v is not None]
+    if not labels or not present:
+        return _empty(key, title, description, columns)
+    k = _key(key)
+    whole = all(v == v.to_integral_value() for v in present)
+    ticks = _axis(min(present), max(present), whole)
+    bottom, top = ticks[0], ticks[-1]
+    tick_width = max(len(number(t, unit)) for t in ticks) * CHAR
+    label_width = max(len(_clip(label, 16)) for label in labels) * CHAR
+    x0 = max(PAD + tick_width + 6, PAD + label_width / 2)
+    x1 = WIDTH - PAD - max(label_width / 2, 6)
+    y0 = 12.0  # the top of the plot: room for the top tick's text
+    y1 = y0 + PLOT_HEIGHT
+
+    def x_of(index: int) -> float:
+        if len(labels) == 1:
+            return (x0 + x1) / 2
+        return x0 + (x1 - x0) * index / (len(labels) - 1)
+
+    def y_of(value: Decimal) -> float:
+        return y1 - float((value - bottom) / (top - bottom)) * PLOT_HEIGHT
+
+    body = ['<g class="chart-axis">']
+    for tick in ticks:
+        y = y_of(tick)
+        body.append(
+            f'<path d="M{x0:.1f} {y:.1f}H{x1:.1f}" stroke="{TRACK if tick else TEXT}" '
+            f'stroke-width="{1 if tick else 1.2}"/>'
+            + _text(x0 - 6, y + 4, number(tick, unit), anchor="end")
+        )
+    # Labels far enough apart not to touch: every `every`-th one.
+    room = (x1 - x0) / max(len(labels) - 1, 1)
+    every = max(1, math.ceil((label_width + 8) / room)) if len(labels) > 1 else 1
+    for index, label in enumerate(labels):
+        if index % every == 0:
+            x = x_of(index)
+            body.append(
+                f'<path d="M{x:.1f} {y1:.1f}V{y1 + 4:.1f}" stroke="{TEXT}"/>'
+                + _text(x, y1 + 20, _clip(label, 16), anchor="middle")
+            )
+    body.append("</g>")
+    for number_of, line in enumerate(lines):
+        colour = PALETTE[number_of % len(PALETTE)]
+        dash = DASHES[number_of % len(DASHES)]
+        shape = MARKERS[number_of % len(MARKERS)]
+        dashed = f' stroke-dasharray="{dash}"' if dash else ""
+        body.append(f'<g class="chart-series" data-series="{number_of}">')
+        run: list[str] = []
+        runs: list[list[str]] = [run]
+        for index, value in enumerate(line.values):
+            if value is None:
+                run = []
+                runs.append(run)
+                continue
+            run.append(f"{x_of(index):.1f} {y_of(Decimal(str(value))):.1f}")
+        for segment in runs:
+            if len(segment) > 1:
+                body.append(
+                    f'<path d="M{"L".join(segment)}" fill="none" stroke="{colour}" '
+                    f'stroke-width="2" stroke-linejoin="round"{dashed}/>'
+                )
+        for index, value in enumerate(line.values):
+            if value is None:
+                continue
+            said = f"{labels[index]}, {line.label}: {number(value, unit)}"
+            body.append(
+                f"<g><title>{clean(said)}</title>"
+                + _marker(shape, x_of(index), y_of(Decimal(str(value))), colour)
+                + "</g>"
+            )
+        body.append("</g>")
+    # The legend: each line's sample (colour, dash, marker) and its name.
+    y = y1 + 32
+    for number_of, line in enumerate(lines):
+        colour = PALETTE[number_of % len(PALETTE)]
+        dash = DASHES[number_of % len(DASHES)]
+        dashed = f' stroke-dasharray="{dash}"' if dash else ""
+        body.append(
+            f'<path d="M{PAD} {y + 7:.1f}H{PAD + 28}" stroke="{colour}" '
+            f'stroke-width="2"{dashed}/>'
+            + _marker(MARKERS[number_of % len(MARKERS)], PAD + 14, y + 7, colour)
+            + _text(PAD + 36, y + 11, _clip(line.label, LABEL_CHARS - 6))
+        )
+        y += 20
+    rows = tuple(
+        (label, *(number(line.values[index], unit) for line in lines))
+        for index, label in enumerate(labels)
+    )
+    return Chart(
+        key=k,
+        title=title,
+        description=description,
+        svg=_svg(key, title, description, y + 4, "".join(body)),
+        columns=columns,
+        rows=rows,
     )

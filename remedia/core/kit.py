@@ -194,6 +194,14 @@ def request_user(request: HttpRequest) -> Any:
     return auth if auth is not None else request.user
 
 
+def capability_allowed(user: Any, capability: Any) -> bool:
+    """Whether `user` holds `capability` in some organisation."""
+    if not _capability_check:
+        return False
+    (check,) = _capability_check
+    return bool(check(user=user, capability=capability))
+
+
 def capability_require(
     request: HttpRequest, capability: Any, *, forbidden: bool = False
 ) -> None:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -226,3 +227,65 @@ class JobRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.state})"
+
+
+class ExportJob(BaseModel):
+    """A large export made by the worker, for the one person who asked for it.
+
+    An app registers a producer by name (`core.exports.export_register`); the
+    job runs it with `parameters`, writes the file (encrypted) under
+    ``DATA_DIR/exports/`` and keeps it until `expires_at`. Only `requested_by`
+    sees the job or downloads the file (docs/security.md).
+    """
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "XLSX"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("en espera")
+        RUNNING = "running", _("en curso")
+        DONE = "done", _("lista")
+        FAILED = "failed", _("falló")
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="export_jobs",
+        help_text=_("Quien pidió la exportación: la única persona que la ve."),
+    )
+    name = models.CharField(
+        max_length=100, help_text=_("El nombre con que la app registró la exportación.")
+    )
+    format = models.CharField(max_length=4, choices=Format.choices)
+    parameters = models.JSONField(
+        default=dict, blank=True, help_text=_("Los filtros de la exportación.")
+    )
+    language = models.CharField(max_length=10, blank=True)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(
+        default=0, help_text=_("0 mientras no se sabe cuántas filas serán.")
+    )
+    error = models.CharField(
+        max_length=20, blank=True, help_text=_("Por qué falló (un código).")
+    )
+    file = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text=_("El archivo cifrado bajo DATA_DIR/exports/, mientras se guarda."),
+    )
+    size = models.PositiveBigIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("exportación")
+        verbose_name_plural = _("exportaciones")
+        indexes = [models.Index(fields=["requested_by", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.name}.{self.format} ({self.status})"

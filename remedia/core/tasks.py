@@ -8,6 +8,7 @@ from django.core.management import call_command
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from remedia.core import exports  # noqa: F401 - its jobs, for the worker
 from remedia.core.audit import (
     SEAL_GRACE_SECONDS,
     audit_anchor_write,

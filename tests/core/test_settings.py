@@ -67,6 +67,8 @@ MALFORMED = [
     pytest.param("REMEDIA_EXPORT_K", "1", id="export-k-below-2"),
     pytest.param("REMEDIA_RETENTION_REPORTS_DAYS", "-1", id="retention-negative"),
     pytest.param("REMEDIA_RETENTION_SESSIONS_DAYS", "soon", id="retention-word"),
+    pytest.param("REMEDIA_EXPORT_KEEP_HOURS", "a day", id="export-keep-not-a-number"),
+    pytest.param("REMEDIA_EXPORT_KEEP_HOURS", "0", id="export-keep-below-1"),
 ]
 
 

@@ -785,6 +785,24 @@ def _notifications(demo: Demo) -> list[Target]:
     ]
 
 
+def _exports(demo: Demo) -> list[Target]:
+    """A large export is its requester's alone: no role or organisation sees
+    another's job, its progress or its file (docs/security.md, core.exports)."""
+    from remedia.core.models import ExportJob
+
+    row = demo.extra["export"]
+    return [
+        Target(
+            "handler's export",
+            {"export_id": str(row.pk)},
+            readers={"handler"},
+            writers={"handler"},
+            watch=(ExportJob, row.pk),
+        ),
+        missing(["export_id"]),
+    ]
+
+
 def _victim_files(demo: Demo) -> list[Target]:
     """A victim file: its assigned workers and the organisation's protection leads
     read and write it; everyone else, the same organisation's staff included,
@@ -883,6 +901,7 @@ KINDS: list[Kind] = [
         frozenset({"notification_id"}),
         _notifications,
     ),
+    Kind("export", r"^/staff/exportaciones/", frozenset({"export_id"}), _exports),
     Kind("report", r"^/(staff|api/v1)/reports/", frozenset({"report_id"}), _reports),
     Kind(
         "report attachment",

@@ -185,10 +185,27 @@ def _extra_objects(demo: rules.Demo) -> None:
     demo.extra["notification"] = Notification.objects.create(
         user=handler, kind="case_assigned", key=str(case.pk), by_email=False
     )
+    _export_objects(demo, handler)
     _protection_objects(demo)
     _screenings(demo, case)
     _coordination_objects(demo)
     _coordination_meeting_objects(demo)
+
+
+def _export_objects(demo: rules.Demo, handler: Any) -> None:
+    """A finished export of the handler's (core.exports), its file kept."""
+    from remedia.core import exports
+    from remedia.core.tables import Sheet
+
+    def rows(parameters: Any, user: Any, progress: Any) -> list[Sheet]:
+        return [Sheet(title="Filas", header=["n"], rows=[[1], [2]])]
+
+    exports.export_register("matrix.rows", producer=rows, label="Filas")
+    job = exports.export_start(user=handler, name="matrix.rows", file_format="csv")
+    exports.export_run(str(job.pk))
+    job.refresh_from_db()
+    assert exports.export_ready(job)
+    demo.extra["export"] = job
 
 
 def _coordination_objects(demo: rules.Demo) -> None:
