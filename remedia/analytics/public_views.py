@@ -23,7 +23,7 @@ from django.views.decorators.http import require_safe
 
 from remedia.analytics import public_figures
 from remedia.analytics.models import Publication
-from remedia.core import charts
+from remedia.core import charts, maps
 from remedia.core.geo import MX_STATES
 from remedia.core.tables import csv_bytes
 from remedia.intake.categories import Category
@@ -134,29 +134,28 @@ def _page_tables(figures: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _state_chart(figures: dict[str, Any]) -> charts.Chart | None:
-    # MAP: when remedia.core.maps.state_map lands, the lead draws the
-    # choropleth here (state_map over the same published cells, suppressed
-    # states with no fill and the note); until then, bars of the states whose
-    # count is published and not zero.
+    """The published reports by state as a map: suppressed states grey and
+    said "suprimido", never drawn as 0 (every report names its state, so the
+    unknown-state count is 0)."""
     table = next(
         (t for t in figures.get("tables", []) if t["key"] == "reports_by_state"), None
     )
     if table is None:
         return None
-    bars = [
-        charts.Bar(label=_label("reports_by_state", code), value=cell["value"])
-        for code, cell in zip(table["keys"], table["cells"], strict=True)
-        if not cell.get("suppressed") and cell.get("value")
-    ]
-    bars.sort(key=lambda b: (-b.value, b.label))
-    return charts.bar_chart(
+    cells = dict(zip(table["keys"], table["cells"], strict=True))
+    return maps.state_map(
+        {
+            code: cell["value"]
+            for code, cell in cells.items()
+            if not cell.get("suppressed")
+        },
+        withheld=[code for code, cell in cells.items() if cell.get("suppressed")],
         key="public-states",
         title=_("Denuncias por estado"),
         description=_(
-            "Barras de los estados con un conteo publicado; los estados con conteos suprimidos no se dibujan y aparecen en la tabla."
+            "Mapa de México: cada estado coloreado según su número de denuncias; los estados con conteos suprimidos van en gris."
         ),
-        bars=bars,
-        label_heading=_("Entidad federativa"),
+        state_heading=_("Entidad federativa"),
         value_heading=_("Denuncias"),
     )
 

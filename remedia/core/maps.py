@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -115,6 +115,8 @@ _STEPS = {1: (2,), 2: (1, 3), 3: (0, 2, 4), 4: (0, 1, 3, 4), 5: (0, 1, 2, 3, 4)}
 ZERO = "#ffffff"
 ZERO_HATCH = "#8c8c8c"
 BORDER = "#1a1a1a"
+# A state whose value is withheld (suppressed): a mid grey, in no class.
+WITHHELD = "#a6a6a6"
 CASING = "#ffffff"
 
 _DATA = Path(__file__).with_name("data") / "mexico_states.json"
@@ -239,15 +241,23 @@ def state_map(
     unit: str = "",
     state_heading: str = "",
     value_heading: str = "",
+    withheld: Collection[str] = (),
+    unknown_withheld: bool = False,
 ) -> Chart:
     """The choropleth of `values` by state, with its legend, the "unknown
     state" count (`unknown` plus the values whose key is no state), the credit
-    and a table of every state's value (`unit` "%" writes percentages)."""
+    and a table of every state's value (`unit` "%" writes percentages).
+
+    `withheld`: states whose value is not published (suppressed small counts):
+    grey, "suprimido" in the legend, the title and the table, never drawn as
+    0; `unknown_withheld` says the same of the unknown-state count."""
     (map_width, map_height), paths = shapes()
     by_state, stray = state_values(values)
+    hidden = {code for code in (state_code(w) for w in withheld) if code is not None}
     unknown_total = _decimal(unknown) + stray
-    found = classes(list(by_state.values()))
-    zeros = sum(1 for v in by_state.values() if v == 0)
+    found = classes([v for code, v in by_state.items() if code not in hidden])
+    zeros = sum(1 for code, v in by_state.items() if v == 0 and code not in hidden)
+    withheld_said = str(_("suprimido"))
     names = {code: str(STATE_NAMES[code]) for code in MX_STATES}
     k = _key(key)
     zero = zero_fill(key)
@@ -261,10 +271,14 @@ def state_map(
     outlines = []
     for code in MX_STATES:
         ref = f"#{k}-{code[3:].lower()}"
+        if code in hidden:
+            said, fill = withheld_said, WITHHELD
+        else:
+            said = number(by_state[code], unit)
+            fill = _colour(by_state[code], found, zero)
         fills.append(
             f'<g data-state="{code}"><title>{clean(names[code])}: '
-            f"{clean(number(by_state[code], unit))}</title>"
-            f'<use href="{ref}" fill="{_colour(by_state[code], found, zero)}"/></g>'
+            f'{clean(said)}</title><use href="{ref}" fill="{fill}"/></g>'
         )
         outlines.append(f'<use href="{ref}"/>')
     body = [
@@ -284,7 +298,12 @@ def state_map(
         + _text(
             PAD,
             y + FONT,
-            _("Estado desconocido: %(count)s") % {"count": number(unknown_total, unit)},
+            _("Estado desconocido: %(count)s")
+            % {
+                "count": withheld_said
+                if unknown_withheld
+                else number(unknown_total, unit)
+            },
             bold=True,
         )
         + "</g>"
@@ -311,6 +330,8 @@ def state_map(
                 else f"{_range(item, unit)} ({_states(item.states)})",
             )
         )
+    if hidden:
+        legend.append((WITHHELD, f"{_('Suprimido')} ({_states(len(hidden))})"))
     body.append('<g class="map-legend">')
     for colour, said in legend:
         body.append(
@@ -324,8 +345,16 @@ def state_map(
     y += 20
 
     ordered = sorted(MX_STATES, key=lambda code: fold(names[code]))
-    rows = tuple((names[code], number(by_state[code], unit)) for code in ordered)
-    rows += ((_("Estado desconocido"), number(unknown_total, unit)),)
+    rows = tuple(
+        (names[code], withheld_said if code in hidden else number(by_state[code], unit))
+        for code in ordered
+    )
+    rows += (
+        (
+            _("Estado desconocido"),
+            withheld_said if unknown_withheld else number(unknown_total, unit),
+        ),
+    )
     return Chart(
         key=k,
         title=title,

@@ -247,3 +247,29 @@ def test_text_is_never_smaller_than_the_charts_at_phone_width() -> None:
     sizes = {float(t.get("font-size")) for t in root.iter(f"{SVG}text")}
     # viewBox 360 wide at 100 % of a 390 px screen: 12 units ≈ 12 px.
     assert min(sizes) >= 12  # noqa: PLR2004
+
+
+def test_withheld_states_are_grey_and_said_suppressed_never_drawn_as_zero() -> None:
+    # The public page's map: Puebla's count is suppressed, Jalisco's is 0.
+    chart = maps.state_map(
+        {"MX-AGU": 30, "MX-JAL": 0},
+        withheld=["MX-PUE", "MX-SON"],
+        key="mapa",
+        title="Denuncias",
+        description="Por estado",
+    )
+    root = parsed(chart)
+    drawn = fills(root)
+    assert drawn["MX-PUE"] == drawn["MX-SON"] == maps.WITHHELD
+    assert drawn["MX-JAL"] == ZERO
+    assert drawn["MX-AGU"] not in (ZERO, maps.WITHHELD)
+    # The legend counts them apart; their hover title and table row say so.
+    assert "Suprimido (2 estados)" in texts(root)
+    assert "Puebla: suprimido" in [
+        t.text for t in root.iter(f"{SVG}title") if t.text and "Puebla" in t.text
+    ]
+    rows = dict(chart.rows)
+    assert rows["Puebla"] == "suprimido"
+    assert rows["Jalisco"] == "0"
+    # The zero class holds the 29 states with 0, not the two withheld ones.
+    assert "0 (29 estados)" in texts(root)

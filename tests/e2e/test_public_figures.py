@@ -70,8 +70,14 @@ def test_the_public_page_says_which_cells_are_suppressed_in_both_languages(
     # Nothing on the page is a count from 1 to 10.
     cells = page.locator("table.public-figures td").all_inner_texts()
     assert not [c for c in cells if c.strip().isdigit() and 0 < int(c) < 11]
-    # The state view (bars until the map lands) draws Aguascalientes only.
-    assert "Aguascalientes" in page.locator("#state-view").inner_text()
+    # The map: every state drawn, Puebla grey as suppressed, the credit shown.
+    state_view = page.locator("#state-view")
+    assert state_view.locator("svg g[data-state]").count() == 32
+    assert (
+        state_view.locator('g[data-state="MX-PUE"] use').get_attribute("fill")
+        == "#a6a6a6"
+    )
+    assert "Mapa: MapSVG / Victor Cazanave, CC BY 4.0" in state_view.inner_text()
     _no_outside_requests(log, live_server)
 
     # The site's language switch turns the page into English.
