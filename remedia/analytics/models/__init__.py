@@ -1,5 +1,13 @@
 """Analytics' own tables: what the worker materialised, and when."""
 
 from remedia.analytics.models.refresh import Publication, Refresh
+from remedia.analytics.models.tallies import ALL_CATEGORIES, Bucket, CaseTally, ReportTally
 
-__all__ = ["Publication", "Refresh"]
+__all__ = [
+    "ALL_CATEGORIES",
+    "Bucket",
+    "CaseTally",
+    "Publication",
+    "Refresh",
+    "ReportTally",
+]

@@ -1,0 +1,14 @@
+"""The worker's job of analytics: rebuild the dashboard's aggregates."""
+
+from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from remedia.analytics import services
+
+
+@db_periodic_task(crontab(minute="*/10"))
+def analytics_refresh() -> int:
+    """Every ten minutes: the staff dashboard's tallies, rebuilt whole."""
+    return services.refresh().rows
