@@ -313,3 +313,27 @@ def test_month_filter_takes_whole_months(handler, world, org_a):
     board = _board(handler, Filters(since=since, until=until))
     months = {row.key for row in board.table("reports_month").rows}
     assert months <= {since.replace(day=1).isoformat(), (since.replace(day=1) + dt.timedelta(days=32)).replace(day=1).isoformat(), until.replace(day=1).isoformat()}
+
+
+def test_api_gives_the_same_figures(client, world, org_a):
+    from tests.support.actors import staff_member
+
+    analyst = staff_member(org_a, "anabel", role="analyst")
+    response = client.get(
+        "/api/v1/analytics/dashboard?state=MX-PUE", headers=analyst.headers
+    )
+    assert response.status_code == 200
+    tables = {t["key"]: t for t in response.json()["tables"]}
+    expected = _board(analyst.user, Filters(state="MX-PUE"))
+    assert {r["key"]: r["values"][0] for r in tables["reports_channel"]["rows"]} == _values(
+        expected.table("reports_channel")
+    )
+    assert "remediation" in tables
+    bad = client.get(
+        "/api/v1/analytics/dashboard?since=2026-05-01&until=2026-01-01",
+        headers=analyst.headers,
+    )
+    assert bad.status_code == 422
+    assert "El periodo termina antes de empezar" in bad.json()["errors"][0]["reason"]
+    other = staff_member(org_a, "pilar", role="protection")
+    assert client.get("/api/v1/analytics/dashboard", headers=other.headers).status_code == 403
