@@ -90,7 +90,12 @@ def dashboard(
                 "description": t.description,
                 "columns": list(t.columns),
                 "rows": [
-                    {"key": r.key, "label": r.label, "values": list(r.values), "url": r.url}
+                    {
+                        "key": r.key,
+                        "label": r.label,
+                        "values": list(r.values),
+                        "url": r.url,
+                    }
                     for r in t.rows
                 ],
             }

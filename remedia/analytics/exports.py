@@ -33,7 +33,9 @@ def table_csv(*, user: Any, table: Table, filters: Filters) -> bytes:
     return csv_bytes(header=table.columns, rows=_cells(table))
 
 
-def tables_xlsx(*, user: Any, tables: list[Table], filters: Filters, what: str) -> bytes:
+def tables_xlsx(
+    *, user: Any, tables: list[Table], filters: Filters, what: str
+) -> bytes:
     _audit(user=user, what=what, fmt="xlsx", filters=filters)
     return xlsx_sheets_bytes(
         Sheet(title=t.title, header=t.columns, rows=_cells(t)) for t in tables

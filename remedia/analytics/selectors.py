@@ -113,12 +113,14 @@ def facility_choices(*, organisations: list[Organisation]) -> list[tuple[str, st
     ids = [o.pk for o in organisations]
     if not ids:
         return []
-    used = ReportTally.objects.filter(
-        organisation_id__in=ids, facility_id__isnull=False
-    ).values("facility_id").union(
-        CaseTally.objects.filter(
-            organisation_id__in=ids, facility_id__isnull=False
-        ).values("facility_id")
+    used = (
+        ReportTally.objects.filter(organisation_id__in=ids, facility_id__isnull=False)
+        .values("facility_id")
+        .union(
+            CaseTally.objects.filter(
+                organisation_id__in=ids, facility_id__isnull=False
+            ).values("facility_id")
+        )
     )
     return [
         (str(pk), name)
@@ -308,8 +310,18 @@ def case_tables(*, orgs: list[Any], filters: Filters) -> list[Table]:
             ),
             columns=(_("Casos"), _("Número")),
             rows=[
-                Row(_("En curso"), (open_,), _case_list(filters, status="active"), "open"),
-                Row(_("Vencidos"), (overdue,), _case_list(filters, overdue="1"), "overdue"),
+                Row(
+                    _("En curso"),
+                    (open_,),
+                    _case_list(filters, status="active"),
+                    "open",
+                ),
+                Row(
+                    _("Vencidos"),
+                    (overdue,),
+                    _case_list(filters, overdue="1"),
+                    "overdue",
+                ),
             ],
         ),
         Table(
@@ -342,8 +354,7 @@ def rrm_table() -> Table:
         key="rrm_durations",
         title=_("Duración de las etapas del MLRR"),
         description=_(
-            "Días entre dos fechas del registro público, en los casos que "
-            "tienen ambas."
+            "Días entre dos fechas del registro público, en los casos que tienen ambas."
         ),
         columns=(
             _("Etapa"),
@@ -427,7 +438,12 @@ def protection_table(*, viewer: Any) -> Table | None:
         description=_("Canalizaciones de protección que usted puede leer."),
         columns=(_("Estado"), _("Canalizaciones")),
         rows=[
-            Row(str(label), (counts.get(value, 0),), f"{link}?{urlencode({'status': value})}", str(value))
+            Row(
+                str(label),
+                (counts.get(value, 0),),
+                f"{link}?{urlencode({'status': value})}",
+                str(value),
+            )
             for value, label in status_field.choices or []
         ],
     )
@@ -463,9 +479,7 @@ def summary(*, viewer: Any) -> dict[str, int] | None:
     ).aggregate(n=Sum("count"))["n"]
     cases = CaseTally.objects.filter(
         organisation_id__in=orgs, category=ALL_CATEGORIES, status__in=ACTIVE_STATUSES
-    ).aggregate(
-        open=Sum("count"), overdue=Sum("count", filter=Q(overdue=True))
-    )
+    ).aggregate(open=Sum("count"), overdue=Sum("count", filter=Q(overdue=True)))
     return {
         "reports_month": reports or 0,
         "cases_open": cases["open"] or 0,

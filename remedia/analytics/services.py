@@ -10,7 +10,7 @@ A `Refresh` row records the run; pages say "figures as of" its end.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from django.db import transaction
@@ -86,7 +86,7 @@ def _report_rows() -> Iterator[ReportTally]:
         yield _report_tally(row, row["cat"])
 
 
-def _report_tally(row: dict[str, Any], category: str) -> ReportTally:
+def _report_tally(row: Mapping[str, Any], category: str) -> ReportTally:
     return ReportTally(
         organisation_id=row["org"],
         month=row["m"],
@@ -132,7 +132,7 @@ def _case_rows(now: Any) -> Iterator[CaseTally]:
         yield _case_tally(row, row["cat"])
 
 
-def _case_tally(row: dict[str, Any], category: str) -> CaseTally:
+def _case_tally(row: Mapping[str, Any], category: str) -> CaseTally:
     return CaseTally(
         organisation_id=row["org"],
         month=row["m"],

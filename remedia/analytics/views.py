@@ -54,7 +54,7 @@ def chart_of(table: Table) -> Chart:
         title=table.title,
         description=table.description,
         bars=[
-            Bar(label=r.label, value=r.values[0])  # type: ignore[arg-type]
+            Bar(label=r.label, value=r.values[0])
             for r in table.rows
             if isinstance(r.values[0], int | float)
         ],
@@ -175,7 +175,9 @@ def workbook_view(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     board = selectors.dashboard(viewer=user, filters=filters)
     return _download(
-        exports.tables_xlsx(user=user, tables=board.tables, filters=filters, what="all"),
+        exports.tables_xlsx(
+            user=user, tables=board.tables, filters=filters, what="all"
+        ),
         content_type=XLSX,
         filename=exports.filename("todo", "xlsx"),
     )

@@ -58,8 +58,12 @@ def generate(
     recipients, cats = [], []
     for report in rows:
         by_month[rng.randrange(6)].append(report.pk)
-        for org in rng.sample(organisations, min(len(organisations), rng.choice([1, 1, 2]))):
-            recipients.append(ReportRecipient(report=report, organisation=org, purpose="default"))
+        for org in rng.sample(
+            organisations, min(len(organisations), rng.choice([1, 1, 2]))
+        ):
+            recipients.append(
+                ReportRecipient(report=report, organisation=org, purpose="default")
+            )
         for code in rng.sample(categories, rng.choice([0, 1, 2, 3])):
             cats.append(ReportCategory(report=report, code=code))
     ReportRecipient.objects.bulk_create(recipients)
@@ -73,7 +77,22 @@ def generate(
         received = month_start(rng.randrange(6))
 
         def seconds() -> int | None:
-            return None if rng.random() < 0.3 else rng.choice([1, 30 * DAY, 31 * DAY, 90 * DAY, 91 * DAY, 180 * DAY, 181 * DAY, 400 * DAY])
+            return (
+                None
+                if rng.random() < 0.3
+                else rng.choice(
+                    [
+                        1,
+                        30 * DAY,
+                        31 * DAY,
+                        90 * DAY,
+                        91 * DAY,
+                        180 * DAY,
+                        181 * DAY,
+                        400 * DAY,
+                    ]
+                )
+            )
 
         status = rng.choice(statuses)
         case_rows.append(
@@ -88,7 +107,9 @@ def generate(
                 acknowledge_due_at=received,
                 first_response_due_at=received,
                 resolution_due_at=received,
-                next_due_at=rng.choice([None, now - dt.timedelta(days=2), now + dt.timedelta(days=2)]),
+                next_due_at=rng.choice(
+                    [None, now - dt.timedelta(days=2), now + dt.timedelta(days=2)]
+                ),
                 acknowledge_seconds=seconds(),
                 first_response_seconds=seconds(),
                 resolution_seconds=seconds(),

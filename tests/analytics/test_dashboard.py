@@ -30,7 +30,7 @@ pytestmark = pytest.mark.django_db
 def world(org_a, org_b):
     facilities = [
         FacilityFactory(name="Textiles del Norte", state="MX-NLE"),
-        FacilityFactory(name="=HYPERLINK(\"x\")", state="MX-PUE"),
+        FacilityFactory(name='=HYPERLINK("x")', state="MX-PUE"),
         FacilityFactory(name="Maquila Sur", state="MX-AGU"),
     ]
     generate(organisations=[org_a, org_b], facilities=facilities)
@@ -57,8 +57,8 @@ def _reports(org, filters: Filters):
     return qs
 
 
-def _board(user, filters: Filters = Filters()):
-    return dashboard(viewer=user, filters=filters)
+def _board(user, filters: Filters | None = None):
+    return dashboard(viewer=user, filters=filters or Filters())
 
 
 FILTER_CASES = [
@@ -76,24 +76,31 @@ def test_report_figures_equal_a_direct_count(world, handler, org_a, filters):
     reports = _reports(org_a, filters)
     direct_state = {
         r["state"]: r["n"]
-        for r in reports.order_by().values("state").annotate(n=Count("id", distinct=True))
+        for r in reports.order_by()
+        .values("state")
+        .annotate(n=Count("id", distinct=True))
     }
     assert sum(direct_state.values()) > 0
     assert _values(board.table("reports_state")) == direct_state
     direct_channel = {
         r["channel"]: r["n"]
-        for r in reports.order_by().values("channel").annotate(n=Count("id", distinct=True))
+        for r in reports.order_by()
+        .values("channel")
+        .annotate(n=Count("id", distinct=True))
     }
     assert _values(board.table("reports_channel")) == direct_channel
     months = Counter()
     for _pk, created in reports.values_list("pk", "created_at").distinct():
         months[timezone.localtime(created).date().replace(day=1).isoformat()] += 1
     assert _values(board.table("reports_month")) == dict(months)
-    cats = ReportCategory.objects.filter(report__in=_reports(org_a, filters).values("pk"))
+    cats = ReportCategory.objects.filter(
+        report__in=_reports(org_a, filters).values("pk")
+    )
     if filters.category:
         cats = cats.filter(code=filters.category)
     direct_category = {
-        r["code"]: r["n"] for r in cats.order_by().values("code").annotate(n=Count("id"))
+        r["code"]: r["n"]
+        for r in cats.order_by().values("code").annotate(n=Count("id"))
     }
     assert _values(board.table("reports_category")) == direct_category
 
@@ -103,7 +110,9 @@ def _cases(org, filters: Filters):
     if filters.state:
         qs = qs.filter(facility__state=filters.state)
     if filters.category:
-        qs = qs.filter(pk__in=CaseCategory.objects.filter(code=filters.category).values("case_id"))
+        qs = qs.filter(
+            pk__in=CaseCategory.objects.filter(code=filters.category).values("case_id")
+        )
     if filters.since:
         qs = qs.filter(received_at__date__gte=filters.since.replace(day=1))
     if filters.until:
@@ -115,7 +124,9 @@ def _bucket(seconds):
     if seconds is None:
         return "pending"
     days = seconds / 86400
-    return "30" if days <= 30 else "90" if days <= 90 else "180" if days <= 180 else "181"
+    return (
+        "30" if days <= 30 else "90" if days <= 90 else "180" if days <= 180 else "181"
+    )
 
 
 @pytest.mark.parametrize("filters", FILTER_CASES)
@@ -130,7 +141,10 @@ def test_case_figures_equal_a_direct_count(world, handler, org_a, filters):
     now = timezone.now()
     active = [c for c in cases if c.status in ACTIVE_STATUSES]
     overdue = [c for c in active if c.next_due_at and c.next_due_at < now]
-    assert _values(board.table("cases_open")) == {"open": len(active), "overdue": len(overdue)}
+    assert _values(board.table("cases_open")) == {
+        "open": len(active),
+        "overdue": len(overdue),
+    }
     times = {row.key: row.values for row in board.table("case_times").rows}
     for index, field in enumerate(
         ("acknowledge_seconds", "first_response_seconds", "resolution_seconds")
@@ -146,9 +160,12 @@ def test_another_organisations_figures_are_never_shown(world, handler, org_a, or
     assert [o.pk for o in mine.organisations] == [org_a.pk]
     total_a = Report.objects.filter(recipients__organisation=org_a).distinct().count()
     assert sum(_values(mine.table("reports_channel")).values()) == total_a
-    assert total_a != Report.objects.filter(recipients__organisation__in=[org_a, org_b]).distinct().count()
-    # Asking for the other organisation is refused as an unknown choice.
-    from tests.support.fixtures import _unused_totp_code  # noqa: F401 (login below)
+    assert (
+        total_a
+        != Report.objects.filter(recipients__organisation__in=[org_a, org_b])
+        .distinct()
+        .count()
+    )
 
 
 @pytest.fixture
@@ -157,14 +174,24 @@ def signed_in(client, world, handler, log_in_verified):
     return client
 
 
-def test_page_shows_figures_with_links_and_as_of(signed_in, django_assert_max_num_queries):
+def test_page_shows_figures_with_links_and_as_of(
+    signed_in, django_assert_max_num_queries
+):
     with django_assert_max_num_queries(30):
         response = signed_in.get("/staff/cifras/")
     assert response.status_code == 200
     body = response.content.decode()
     assert "Cifras al" in body
-    for key in ("reports_category", "reports_state", "reports_channel", "reports_month",
-                "cases_open", "cases_status", "case_times", "rrm_durations"):
+    for key in (
+        "reports_category",
+        "reports_state",
+        "reports_channel",
+        "reports_month",
+        "cases_open",
+        "cases_status",
+        "case_times",
+        "rrm_durations",
+    ):
         assert f'id="table-{key}"' in body
     assert "<svg" in body
     assert "/staff/cases/?status=active" in body
@@ -172,23 +199,30 @@ def test_page_shows_figures_with_links_and_as_of(signed_in, django_assert_max_nu
     assert "/staff/cifras/tablas/reports_state.csv" in body
 
 
-def test_query_count_does_not_grow_with_data(signed_in, org_a, django_assert_max_num_queries):
+def test_query_count_does_not_grow_with_data(
+    signed_in, org_a, django_assert_max_num_queries
+):
     generate(organisations=[org_a], facilities=[], reports=400, cases=200, seed=3)
     services.refresh()
     with django_assert_max_num_queries(30):
-        assert signed_in.get("/staff/cifras/?category=threats&state=MX-PUE").status_code == 200
+        assert (
+            signed_in.get("/staff/cifras/?category=threats&state=MX-PUE").status_code
+            == 200
+        )
 
 
 def test_the_other_organisation_is_refused(signed_in, org_b):
     response = signed_in.get(f"/staff/cifras/?organisation={org_b.pk}")
     assert response.status_code == 400
     assert "no está entre las opciones" in response.content.decode()
-    response = signed_in.get(f"/staff/cifras/tablas/reports_state.csv?organisation={org_b.pk}")
+    response = signed_in.get(
+        f"/staff/cifras/tablas/reports_state.csv?organisation={org_b.pk}"
+    )
     assert response.status_code == 400
 
 
 @pytest.mark.parametrize(
-    "query, message",
+    ("query", "message"),
     [
         ("since=2026-05-01&until=2026-01-01", "El periodo termina antes de empezar"),
         ("since=ayer", "AAAA-MM-DD"),
@@ -213,7 +247,12 @@ def test_filters_apply_to_the_page(signed_in, world, handler):
     assert f"facility={facility.pk}" in response.content.decode()
     board = _board(handler, Filters(facility_id=facility.pk, category="threats"))
     assert sum(_values(board.table("reports_channel")).values()) == (
-        _reports(handler.memberships.first().organisation, Filters(facility_id=facility.pk, category="threats")).distinct().count()
+        _reports(
+            handler.memberships.first().organisation,
+            Filters(facility_id=facility.pk, category="threats"),
+        )
+        .distinct()
+        .count()
     )
 
 
@@ -231,7 +270,9 @@ def test_csv_and_xlsx_exports_carry_the_filters(signed_in, handler, org_a):
     values = list(sheet.iter_rows(values_only=True))
     assert values[0] == ("Canal", "Denuncias")
     assert sum(r[1] for r in values[1:]) == sum(expected.values())
-    workbook = load_workbook(io.BytesIO(signed_in.get("/staff/cifras/tablero.xlsx").content))
+    workbook = load_workbook(
+        io.BytesIO(signed_in.get("/staff/cifras/tablero.xlsx").content)
+    )
     assert len(workbook.sheetnames) >= 8
     assert AuditEntry.objects.filter(action="analytics.export").count() == 3
     assert signed_in.get("/staff/cifras/tablas/nothing.csv").status_code == 404
@@ -259,7 +300,9 @@ def test_exported_cells_are_neutralised(handler):
     data = exports.table_csv(user=handler, table=table, filters=Filters())
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert [r[0] for r in rows[1:]] == ["'=SUM(A1)", "'+1", "'@x"]
-    book = exports.tables_xlsx(user=handler, tables=[table], filters=Filters(), what="t")
+    book = exports.tables_xlsx(
+        user=handler, tables=[table], filters=Filters(), what="t"
+    )
     sheet = load_workbook(io.BytesIO(book)).active
     cells = list(sheet.iter_rows(values_only=True))[1:]
     assert [c[0] for c in cells] == ["'=SUM(A1)", "'+1", "'@x"]
@@ -284,7 +327,8 @@ def test_refresh_command_rebuilds_and_records(world, org_a):
     assert not ReportTally.objects.filter(organisation=org_a).exists()
     assert CaseTally.objects.filter(organisation=org_a).exists()
     run = Refresh.objects.filter(kind=services.KIND).order_by("-started_at").first()
-    assert run.finished_at is not None and run.rows == ReportTally.objects.count() + CaseTally.objects.count()
+    assert run.finished_at is not None
+    assert run.rows == ReportTally.objects.count() + CaseTally.objects.count()
 
 
 def test_home_panel_and_nav(signed_in):
@@ -309,10 +353,14 @@ def test_anonymous_is_sent_to_log_in(client):
 
 def test_month_filter_takes_whole_months(handler, world, org_a):
     until = month_start(0).date()
-    since = (until - dt.timedelta(days=40))
+    since = until - dt.timedelta(days=40)
     board = _board(handler, Filters(since=since, until=until))
     months = {row.key for row in board.table("reports_month").rows}
-    assert months <= {since.replace(day=1).isoformat(), (since.replace(day=1) + dt.timedelta(days=32)).replace(day=1).isoformat(), until.replace(day=1).isoformat()}
+    assert months <= {
+        since.replace(day=1).isoformat(),
+        (since.replace(day=1) + dt.timedelta(days=32)).replace(day=1).isoformat(),
+        until.replace(day=1).isoformat(),
+    }
 
 
 def test_api_gives_the_same_figures(client, world, org_a):
@@ -325,9 +373,9 @@ def test_api_gives_the_same_figures(client, world, org_a):
     assert response.status_code == 200
     tables = {t["key"]: t for t in response.json()["tables"]}
     expected = _board(analyst.user, Filters(state="MX-PUE"))
-    assert {r["key"]: r["values"][0] for r in tables["reports_channel"]["rows"]} == _values(
-        expected.table("reports_channel")
-    )
+    assert {
+        r["key"]: r["values"][0] for r in tables["reports_channel"]["rows"]
+    } == _values(expected.table("reports_channel"))
     assert "remediation" in tables
     bad = client.get(
         "/api/v1/analytics/dashboard?since=2026-05-01&until=2026-01-01",
@@ -336,4 +384,7 @@ def test_api_gives_the_same_figures(client, world, org_a):
     assert bad.status_code == 422
     assert "El periodo termina antes de empezar" in bad.json()["errors"][0]["reason"]
     other = staff_member(org_a, "pilar", role="protection")
-    assert client.get("/api/v1/analytics/dashboard", headers=other.headers).status_code == 403
+    assert (
+        client.get("/api/v1/analytics/dashboard", headers=other.headers).status_code
+        == 403
+    )

@@ -65,8 +65,11 @@ def test_a_handler_reads_and_downloads_the_dashboard(
     page.locator("#id_category").select_option("intimidation")
     page.get_by_role("button", name="Filtrar").click()
     page.wait_for_url("**/staff/cifras/?*category=intimidation*")
-    href = page.locator("#table-reports_channel a", has_text="CSV").get_attribute("href")
-    assert href and "category=intimidation" in href
+    href = page.locator("#table-reports_channel a", has_text="CSV").get_attribute(
+        "href"
+    )
+    assert href
+    assert "category=intimidation" in href
 
     with page.expect_download() as download:
         page.locator("#table-reports_channel a", has_text="CSV").click()
