@@ -32,6 +32,7 @@ from remedia.analytics.models import (
     ALL_CATEGORIES,
     Bucket,
     CaseTally,
+    FacilityTally,
     Refresh,
     ReportTally,
 )
@@ -113,15 +114,7 @@ def facility_choices(*, organisations: list[Organisation]) -> list[tuple[str, st
     ids = [o.pk for o in organisations]
     if not ids:
         return []
-    used = (
-        ReportTally.objects.filter(organisation_id__in=ids, facility_id__isnull=False)
-        .values("facility_id")
-        .union(
-            CaseTally.objects.filter(
-                organisation_id__in=ids, facility_id__isnull=False
-            ).values("facility_id")
-        )
-    )
+    used = FacilityTally.objects.filter(organisation_id__in=ids).values("facility_id")
     return [
         (str(pk), name)
         for pk, name in Facility.objects.filter(pk__in=used)
@@ -149,7 +142,9 @@ def _scoped(model: Any, *, orgs: list[Any], filters: Filters) -> QuerySet[Any]:
     if filters.state:
         qs = qs.filter(state=filters.state)
     if filters.facility_id:
-        qs = qs.filter(facility_id=filters.facility_id)
+        qs = qs.filter(by_facility=True, facility_id=filters.facility_id)
+    else:
+        qs = qs.filter(by_facility=False)
     return qs
 
 
@@ -475,10 +470,16 @@ def summary(*, viewer: Any) -> dict[str, int] | None:
         return None
     month = timezone.localdate().replace(day=1)
     reports = ReportTally.objects.filter(
-        organisation_id__in=orgs, category=ALL_CATEGORIES, month=month
+        organisation_id__in=orgs,
+        by_facility=False,
+        category=ALL_CATEGORIES,
+        month=month,
     ).aggregate(n=Sum("count"))["n"]
     cases = CaseTally.objects.filter(
-        organisation_id__in=orgs, category=ALL_CATEGORIES, status__in=ACTIVE_STATUSES
+        organisation_id__in=orgs,
+        by_facility=False,
+        category=ALL_CATEGORIES,
+        status__in=ACTIVE_STATUSES,
     ).aggregate(open=Sum("count"), overdue=Sum("count", filter=Q(overdue=True)))
     return {
         "reports_month": reports or 0,

@@ -3,7 +3,8 @@
 `refresh()` deletes every tally and writes them again from the source
 tables (reports and their recipients and categories; cases and their
 categories), each as a single aggregate query whose rows go back with
-`bulk_create`. Readers see either the old or the new figures, never a mix.
+`bulk_create`, twice: per facility and with every facility summed (see
+`models/tallies.py`). Readers see either the old or the new figures, never a mix.
 A `Refresh` row records the run; pages say "figures as of" its end.
 """
 
@@ -15,11 +16,17 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Case as When_
-from django.db.models import CharField, Count, DateField, F, Q, Value, When
+from django.db.models import CharField, Count, DateField, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
-from remedia.analytics.models import ALL_CATEGORIES, CaseTally, Refresh, ReportTally
+from remedia.analytics.models import (
+    ALL_CATEGORIES,
+    CaseTally,
+    FacilityTally,
+    Refresh,
+    ReportTally,
+)
 from remedia.cases.models import Case, CaseCategory
 from remedia.intake.models import ReportCategory, ReportRecipient
 
@@ -53,57 +60,60 @@ def _batched(rows: Iterable[Any]) -> Iterator[list[Any]]:
         yield batch
 
 
-def _report_rows() -> Iterator[ReportTally]:
-    common = {
-        "org": F("organisation_id"),
-        "m": TruncMonth("report__created_at", output_field=DateField()),
-        "st": F("report__state"),
-        "fac": F("report__facility_id"),
-        "ch": F("report__channel"),
+def _report_dimensions(prefix: str, by_facility: bool) -> dict[str, Any]:
+    dims: dict[str, Any] = {
+        "m": TruncMonth(f"{prefix}created_at", output_field=DateField()),
+        "st": F(f"{prefix}state"),
+        "ch": F(f"{prefix}channel"),
     }
+    if by_facility:
+        dims["fac"] = F(f"{prefix}facility_id")
+    return dims
+
+
+def _report_rows(by_facility: bool) -> Iterator[ReportTally]:
     every = (
         ReportRecipient.objects.order_by()
-        .values(**common)
+        .values(org=F("organisation_id"), **_report_dimensions("report__", by_facility))
         .annotate(n=Count("report_id"))
     )
     for row in every.iterator(chunk_size=BATCH):
-        yield _report_tally(row, ALL_CATEGORIES)
+        yield _report_tally(row, ALL_CATEGORIES, by_facility)
     # The same, once per category of each report (a join on the categories).
     by_category = (
         ReportCategory.objects.order_by()
         .filter(report__recipients__isnull=False)
         .values(
             org=F("report__recipients__organisation_id"),
-            m=TruncMonth("report__created_at", output_field=DateField()),
-            st=F("report__state"),
-            fac=F("report__facility_id"),
-            ch=F("report__channel"),
             cat=F("code"),
+            **_report_dimensions("report__", by_facility),
         )
         .annotate(n=Count("id"))
     )
     for row in by_category.iterator(chunk_size=BATCH):
-        yield _report_tally(row, row["cat"])
+        yield _report_tally(row, row["cat"], by_facility)
 
 
-def _report_tally(row: Mapping[str, Any], category: str) -> ReportTally:
+def _report_tally(
+    row: Mapping[str, Any], category: str, by_facility: bool
+) -> ReportTally:
     return ReportTally(
         organisation_id=row["org"],
         month=row["m"],
         state=row["st"] or "",
-        facility_id=row["fac"],
+        facility_id=row.get("fac"),
+        by_facility=by_facility,
         channel=row["ch"],
         category=category,
         count=row["n"],
     )
 
 
-def _case_dimensions(prefix: str, now: Any) -> dict[str, Any]:
-    return {
+def _case_dimensions(prefix: str, now: Any, by_facility: bool) -> dict[str, Any]:
+    dims: dict[str, Any] = {
         "org": F(f"{prefix}organisation_id"),
         "m": TruncMonth(f"{prefix}received_at", output_field=DateField()),
         "st": Coalesce(F(f"{prefix}facility__state"), Value("")),
-        "fac": F(f"{prefix}facility_id"),
         "stat": F(f"{prefix}status"),
         "late": When_(
             When(Q(**{f"{prefix}next_due_at__lt": now}), then=Value(True)),
@@ -113,31 +123,35 @@ def _case_dimensions(prefix: str, now: Any) -> dict[str, Any]:
         "first": _bucket(f"{prefix}first_response_seconds"),
         "res": _bucket(f"{prefix}resolution_seconds"),
     }
+    if by_facility:
+        dims["fac"] = F(f"{prefix}facility_id")
+    return dims
 
 
-def _case_rows(now: Any) -> Iterator[CaseTally]:
+def _case_rows(now: Any, by_facility: bool) -> Iterator[CaseTally]:
     every = (
         Case.objects.order_by()
-        .values(**_case_dimensions("", now))
+        .values(**_case_dimensions("", now, by_facility))
         .annotate(n=Count("id"))
     )
     for row in every.iterator(chunk_size=BATCH):
-        yield _case_tally(row, ALL_CATEGORIES)
+        yield _case_tally(row, ALL_CATEGORIES, by_facility)
     by_category = (
         CaseCategory.objects.order_by()
-        .values(cat=F("code"), **_case_dimensions("case__", now))
+        .values(cat=F("code"), **_case_dimensions("case__", now, by_facility))
         .annotate(n=Count("id"))
     )
     for row in by_category.iterator(chunk_size=BATCH):
-        yield _case_tally(row, row["cat"])
+        yield _case_tally(row, row["cat"], by_facility)
 
 
-def _case_tally(row: Mapping[str, Any], category: str) -> CaseTally:
+def _case_tally(row: Mapping[str, Any], category: str, by_facility: bool) -> CaseTally:
     return CaseTally(
         organisation_id=row["org"],
         month=row["m"],
         state=row["st"] or "",
-        facility_id=row["fac"],
+        facility_id=row.get("fac"),
+        by_facility=by_facility,
         category=category,
         status=row["stat"],
         overdue=bool(row["late"]),
@@ -148,6 +162,24 @@ def _case_tally(row: Mapping[str, Any], category: str) -> CaseTally:
     )
 
 
+def _facility_rows() -> Iterator[FacilityTally]:
+    """The facilities in each organisation's figures, from the tallies just written."""
+    counts: dict[tuple[Any, Any], int] = {}
+    for model in (ReportTally, CaseTally):
+        rows = (
+            model.objects.filter(
+                by_facility=True, category=ALL_CATEGORIES, facility_id__isnull=False
+            )
+            .order_by()
+            .values_list("organisation_id", "facility_id")
+            .annotate(n=Sum("count"))
+        )
+        for org, facility, n in rows.iterator(chunk_size=BATCH):
+            counts[(org, facility)] = counts.get((org, facility), 0) + n
+    for (org, facility), n in counts.items():
+        yield FacilityTally(organisation_id=org, facility_id=facility, count=n)
+
+
 def refresh() -> Refresh:
     """Rebuild every tally in one transaction and record the run."""
     started = timezone.now()
@@ -155,12 +187,17 @@ def refresh() -> Refresh:
         with transaction.atomic():
             ReportTally.objects.all().delete()
             CaseTally.objects.all().delete()
+            FacilityTally.objects.all().delete()
             written = 0
-            for batch in _batched(_report_rows()):
-                ReportTally.objects.bulk_create(batch)
-                written += len(batch)
-            for batch in _batched(_case_rows(started)):
-                CaseTally.objects.bulk_create(batch)
+            for by_facility in (False, True):
+                for batch in _batched(_report_rows(by_facility)):
+                    ReportTally.objects.bulk_create(batch)
+                    written += len(batch)
+                for batch in _batched(_case_rows(started, by_facility)):
+                    CaseTally.objects.bulk_create(batch)
+                    written += len(batch)
+            for batch in _batched(_facility_rows()):
+                FacilityTally.objects.bulk_create(batch)
                 written += len(batch)
             run = Refresh.objects.create(
                 kind=KIND, started_at=started, finished_at=timezone.now(), rows=written

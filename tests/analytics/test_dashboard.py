@@ -14,7 +14,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from remedia.analytics import exports, services
-from remedia.analytics.models import CaseTally, Refresh, ReportTally
+from remedia.analytics.models import CaseTally, FacilityTally, Refresh, ReportTally
 from remedia.analytics.selectors import Filters, Row, Table, dashboard
 from remedia.cases.models import ACTIVE_STATUSES, Case, CaseCategory, CaseStatus
 from remedia.core.audit import AuditEntry
@@ -328,7 +328,11 @@ def test_refresh_command_rebuilds_and_records(world, org_a):
     assert CaseTally.objects.filter(organisation=org_a).exists()
     run = Refresh.objects.filter(kind=services.KIND).order_by("-started_at").first()
     assert run.finished_at is not None
-    assert run.rows == ReportTally.objects.count() + CaseTally.objects.count()
+    assert run.rows == (
+        ReportTally.objects.count()
+        + CaseTally.objects.count()
+        + FacilityTally.objects.count()
+    )
 
 
 def test_home_panel_and_nav(signed_in):
@@ -388,3 +392,33 @@ def test_api_gives_the_same_figures(client, world, org_a):
         client.get("/api/v1/analytics/dashboard", headers=other.headers).status_code
         == 403
     )
+
+
+def test_each_facility_figures_equal_a_direct_count(world, handler, org_a):
+    for facility in world:
+        filters = Filters(facility_id=facility.pk)
+        board = _board(handler, filters)
+        direct = _reports(org_a, filters).distinct().count()
+        assert direct > 0
+        assert sum(_values(board.table("reports_channel")).values()) == direct
+        cases = Case.objects.filter(organisation=org_a, facility=facility)
+        assert sum(_values(board.table("cases_status")).values()) == cases.count()
+    # The filter offers exactly the facilities in the organisation's figures.
+    from remedia.analytics.selectors import analytics_organisations, facility_choices
+
+    offered = {
+        pk
+        for pk, _name in facility_choices(
+            organisations=analytics_organisations(viewer=handler)
+        )
+    }
+    used = set(
+        Report.objects.filter(
+            recipients__organisation=org_a, facility__isnull=False
+        ).values_list("facility_id", flat=True)
+    ) | set(
+        Case.objects.filter(organisation=org_a, facility__isnull=False).values_list(
+            "facility_id", flat=True
+        )
+    )
+    assert offered == {str(pk) for pk in used}

@@ -5,6 +5,7 @@ from remedia.analytics.models.tallies import (
     ALL_CATEGORIES,
     Bucket,
     CaseTally,
+    FacilityTally,
     ReportTally,
 )
 
@@ -12,6 +13,7 @@ __all__ = [
     "ALL_CATEGORIES",
     "Bucket",
     "CaseTally",
+    "FacilityTally",
     "Publication",
     "Refresh",
     "ReportTally",

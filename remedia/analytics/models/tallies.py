@@ -48,6 +48,9 @@ class ReportTally(models.Model):
     facility_id = models.UUIDField(
         null=True, blank=True, help_text=_("Centro de trabajo, si se eligió.")
     )
+    by_facility = models.BooleanField(
+        default=False, help_text=_("Fila por centro de trabajo (o suma de todos).")
+    )
     channel = models.CharField(max_length=10, help_text=_("Canal."))
     category = models.CharField(
         max_length=40, blank=True, help_text=_("Categoría; vacía: todas.")
@@ -55,7 +58,10 @@ class ReportTally(models.Model):
     count = models.PositiveIntegerField(help_text=_("Denuncias."))
 
     class Meta:
-        indexes = [models.Index(fields=["organisation", "category", "month"])]
+        indexes = [
+            models.Index(fields=["organisation", "by_facility", "category", "month"]),
+            models.Index(fields=["facility_id", "organisation"]),
+        ]
         verbose_name = _("conteo de denuncias")
         verbose_name_plural = _("conteos de denuncias")
 
@@ -84,6 +90,9 @@ class CaseTally(models.Model):
     facility_id = models.UUIDField(
         null=True, blank=True, help_text=_("Centro de trabajo, si se sabe.")
     )
+    by_facility = models.BooleanField(
+        default=False, help_text=_("Fila por centro de trabajo (o suma de todos).")
+    )
     category = models.CharField(
         max_length=40, blank=True, help_text=_("Categoría; vacía: todas.")
     )
@@ -106,9 +115,33 @@ class CaseTally(models.Model):
     count = models.PositiveIntegerField(help_text=_("Casos."))
 
     class Meta:
-        indexes = [models.Index(fields=["organisation", "category", "month"])]
+        indexes = [
+            models.Index(fields=["organisation", "by_facility", "category", "month"]),
+            models.Index(fields=["facility_id", "organisation"]),
+        ]
         verbose_name = _("conteo de casos")
         verbose_name_plural = _("conteos de casos")
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.status} {self.category}: {self.count}"
+
+
+class FacilityTally(models.Model):
+    """A facility that appears in an organisation's figures (the filter's choices)."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("Organización."),
+    )
+    facility_id = models.UUIDField(help_text=_("Centro de trabajo."))
+    count = models.PositiveIntegerField(help_text=_("Denuncias y casos."))
+
+    class Meta:
+        indexes = [models.Index(fields=["organisation", "facility_id"])]
+        verbose_name = _("centro en las cifras")
+        verbose_name_plural = _("centros en las cifras")
+
+    def __str__(self) -> str:
+        return f"{self.facility_id}: {self.count}"
