@@ -30,6 +30,7 @@ from remedia.accounts.permissions import Capability
 from remedia.accounts.selectors import organisations_for
 from remedia.analytics.models import (
     ALL_CATEGORIES,
+    ALL_CHANNELS,
     Bucket,
     CaseTally,
     FacilityTally,
@@ -132,6 +133,8 @@ def last_refresh() -> Refresh | None:
 
 
 def _scoped(model: Any, *, orgs: list[Any], filters: Filters) -> QuerySet[Any]:
+    """The tallies of the viewer's organisations, narrowed by the filters: rows
+    per facility when one is chosen, else the rows with every facility summed."""
     qs = model.objects.filter(organisation_id__in=orgs)
     if filters.organisation_id:
         qs = qs.filter(organisation_id=filters.organisation_id)
@@ -172,8 +175,13 @@ def _by_count(rows: list[Row]) -> list[Row]:
 
 
 def report_tables(*, orgs: list[Any], filters: Filters) -> list[Table]:
-    base = _scoped(ReportTally, orgs=orgs, filters=filters)
+    scoped = _scoped(ReportTally, orgs=orgs, filters=filters)
+    # Every channel summed, except per facility, where no such rows are kept.
+    base = scoped if filters.facility_id else scoped.filter(channel=ALL_CHANNELS)
     every = base.filter(category=filters.category or ALL_CATEGORIES)
+    by_channel = scoped.exclude(channel=ALL_CHANNELS).filter(
+        category=filters.category or ALL_CATEGORIES
+    )
     inbox = reverse("intake:inbox")
     categories = dict(Category.choices)
     channels = dict(Channel.choices)
@@ -227,7 +235,7 @@ def report_tables(*, orgs: list[Any], filters: Filters) -> list[Table]:
             rows=_by_count(
                 [
                     Row(str(channels.get(code, code)), (n,), inbox, code)
-                    for code, n in _grouped(every, "channel")
+                    for code, n in _grouped(by_channel, "channel")
                 ]
             ),
         ),

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case as When_
 from django.db.models import CharField, Count, DateField, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncMonth
@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from remedia.analytics.models import (
     ALL_CATEGORIES,
+    ALL_CHANNELS,
     CaseTally,
     FacilityTally,
     Refresh,
@@ -162,6 +163,51 @@ def _case_tally(row: Mapping[str, Any], category: str, by_facility: bool) -> Cas
     )
 
 
+def _report_rollup(*, channels: bool) -> Iterator[ReportTally]:
+    """Per facility summed to every facility (`channels`), or that summed again
+    to every channel ("" channel)."""
+    source = ReportTally.objects.filter(by_facility=channels)
+    if not channels:
+        source = source.exclude(channel=ALL_CHANNELS)
+    keys = ["organisation_id", "month", "state", "category"]
+    if channels:
+        keys.append("channel")
+    rows = source.order_by().values(*keys).annotate(n=Sum("count"))
+    for row in rows.iterator(chunk_size=BATCH):
+        yield ReportTally(
+            organisation_id=row["organisation_id"],
+            month=row["month"],
+            state=row["state"],
+            facility_id=None,
+            by_facility=False,
+            channel=row.get("channel", ALL_CHANNELS),
+            category=row["category"],
+            count=row["n"],
+        )
+
+
+def _case_rollup() -> Iterator[CaseTally]:
+    keys = [
+        "organisation_id",
+        "month",
+        "state",
+        "category",
+        "status",
+        "overdue",
+        "acknowledge",
+        "first_response",
+        "resolution",
+    ]
+    rows = (
+        CaseTally.objects.filter(by_facility=True)
+        .order_by()
+        .values(*keys)
+        .annotate(n=Sum("count"))
+    )
+    for row in rows.iterator(chunk_size=BATCH):
+        yield CaseTally(facility_id=None, by_facility=False, count=row.pop("n"), **row)
+
+
 def _facility_rows() -> Iterator[FacilityTally]:
     """The facilities in each organisation's figures, from the tallies just written."""
     counts: dict[tuple[Any, Any], int] = {}
@@ -189,13 +235,24 @@ def refresh() -> Refresh:
             CaseTally.objects.all().delete()
             FacilityTally.objects.all().delete()
             written = 0
-            for by_facility in (False, True):
-                for batch in _batched(_report_rows(by_facility)):
+            for batch in _batched(_report_rows(True)):
+                ReportTally.objects.bulk_create(batch)
+                written += len(batch)
+            for batch in _batched(_case_rows(started, True)):
+                CaseTally.objects.bulk_create(batch)
+                written += len(batch)
+            # The rollups, summed from the rows just written (not the sources):
+            # every facility, then every facility and channel.
+            for rollup in (
+                _report_rollup(channels=True),
+                _report_rollup(channels=False),
+            ):
+                for batch in _batched(rollup):
                     ReportTally.objects.bulk_create(batch)
                     written += len(batch)
-                for batch in _batched(_case_rows(started, by_facility)):
-                    CaseTally.objects.bulk_create(batch)
-                    written += len(batch)
+            for batch in _batched(_case_rollup()):
+                CaseTally.objects.bulk_create(batch)
+                written += len(batch)
             for batch in _batched(_facility_rows()):
                 FacilityTally.objects.bulk_create(batch)
                 written += len(batch)
@@ -208,5 +265,13 @@ def refresh() -> Refresh:
             kind=KIND, started_at=started, error=type(exc).__name__[:200]
         )
         raise
+    if connection.vendor == "postgresql":
+        # Fresh statistics for the tables just rewritten, so the first page
+        # after a refresh does not plan with the old ones.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "ANALYZE analytics_reporttally, analytics_casetally,"
+                " analytics_facilitytally"
+            )
     log.info("analytics refresh: %s rows", written)
     return run

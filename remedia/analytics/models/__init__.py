@@ -3,6 +3,7 @@
 from remedia.analytics.models.refresh import Publication, Refresh
 from remedia.analytics.models.tallies import (
     ALL_CATEGORIES,
+    ALL_CHANNELS,
     Bucket,
     CaseTally,
     FacilityTally,
@@ -11,6 +12,7 @@ from remedia.analytics.models.tallies import (
 
 __all__ = [
     "ALL_CATEGORIES",
+    "ALL_CHANNELS",
     "Bucket",
     "CaseTally",
     "FacilityTally",

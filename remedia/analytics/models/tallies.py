@@ -17,6 +17,7 @@ from remedia.accounts.models import Organisation
 from remedia.core.geo import STATE_CHOICES
 
 ALL_CATEGORIES = ""
+ALL_CHANNELS = ""
 
 
 class Bucket(models.TextChoices):
