@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator, Mapping
+from datetime import timedelta
 from typing import Any
 
 from django.db import connection, transaction
@@ -226,9 +227,22 @@ def _facility_rows() -> Iterator[FacilityTally]:
         yield FacilityTally(organisation_id=org, facility_id=facility, count=n)
 
 
+def running(now: Any = None) -> bool:
+    """A refresh started in the last hour has not finished (nor failed)."""
+    since = (now or timezone.now()) - timedelta(hours=1)
+    return Refresh.objects.filter(
+        kind=KIND, finished_at__isnull=True, error="", started_at__gte=since
+    ).exists()
+
+
 def refresh() -> Refresh:
-    """Rebuild every tally in one transaction and record the run."""
+    """Rebuild every tally in one transaction and record the run.
+
+    The run's row is written first (outside the transaction), so the worker
+    can see that one is under way and not start another on top of it.
+    """
     started = timezone.now()
+    run = Refresh.objects.create(kind=KIND, started_at=started)
     try:
         with transaction.atomic():
             ReportTally.objects.all().delete()
@@ -256,13 +270,13 @@ def refresh() -> Refresh:
             for batch in _batched(_facility_rows()):
                 FacilityTally.objects.bulk_create(batch)
                 written += len(batch)
-            run = Refresh.objects.create(
-                kind=KIND, started_at=started, finished_at=timezone.now(), rows=written
-            )
+            run.finished_at = timezone.now()
+            run.rows = written
+            run.save(update_fields=["finished_at", "rows", "updated_at"])
     except Exception as exc:
         log.exception("analytics refresh failed")
-        Refresh.objects.create(
-            kind=KIND, started_at=started, error=type(exc).__name__[:200]
+        Refresh.objects.filter(pk=run.pk).update(
+            error=(type(exc).__name__ or "error")[:200]
         )
         raise
     if connection.vendor == "postgresql":

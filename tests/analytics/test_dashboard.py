@@ -422,3 +422,31 @@ def test_each_facility_figures_equal_a_direct_count(world, handler, org_a):
         )
     )
     assert offered == {str(pk) for pk in used}
+
+
+def test_a_failed_refresh_keeps_the_previous_figures(world, monkeypatch):
+    before = ReportTally.objects.count()
+
+    def broken() -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(services, "_case_rollup", broken)
+    with pytest.raises(RuntimeError):
+        services.refresh()
+    assert ReportTally.objects.count() == before
+    failed = Refresh.objects.get(error="RuntimeError")
+    assert failed.finished_at is None
+    assert not services.running()
+
+
+def test_the_worker_does_not_start_a_refresh_over_a_running_one(org_a):
+    from remedia.analytics.tasks import analytics_refresh
+
+    generate(organisations=[org_a], facilities=[], reports=20, cases=5, seed=9)
+    Refresh.objects.create(kind=services.KIND, started_at=timezone.now())
+    assert services.running()
+    assert analytics_refresh.call_local() == 0
+    assert not ReportTally.objects.exists()
+    Refresh.objects.update(started_at=timezone.now() - dt.timedelta(hours=2))
+    assert analytics_refresh.call_local() > 0
+    assert ReportTally.objects.exists()

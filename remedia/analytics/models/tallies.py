@@ -60,7 +60,9 @@ class ReportTally(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["organisation", "by_facility", "category", "month"]),
+            models.Index(
+                fields=["organisation", "by_facility", "channel", "category", "month"]
+            ),
             models.Index(fields=["facility_id", "organisation"]),
         ]
         verbose_name = _("conteo de denuncias")
