@@ -12,6 +12,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from remedia.accounts.api import BearerToken
 from remedia.accounts.api import router as accounts_router
+from remedia.analytics.api import router as analytics_router
 from remedia.cases.api import router as cases_router
 from remedia.cases.reporter_api import router as cases_reporter_router
 from remedia.coordination.api import router as coordination_router
@@ -165,4 +166,5 @@ api.add_router("/remediation", training_router)
 api.add_router("/remediation", course_training_router)
 api.add_router("/remediation", sanctions_router)
 api.add_router("/protection", protection_router)
+api.add_router("/analytics", analytics_router)
 api.add_router("/coordination", coordination_router)

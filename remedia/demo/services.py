@@ -25,6 +25,7 @@ from remedia.accounts import services as accounts
 from remedia.accounts.models import Organisation, User
 from remedia.accounts.permissions import Role, Sector
 from remedia.analytics import public_figures
+from remedia.analytics import services as analytics
 from remedia.demo.coordination import seed_puebla_plan
 from remedia.demo.protection import seed_files, seed_services
 from remedia.demo.remediation import seed_inisa_course
@@ -241,6 +242,8 @@ def seed_demo() -> SeedResult:
     seed_puebla_plan(organisations=organisations)
     # The public page (/cifras/) shows the demo's figures through today.
     public_figures.publication_create(before=timezone.localdate() + timedelta(days=1))
+    # The dashboard's figures at once, not at the worker's next run.
+    analytics.refresh()
     return SeedResult(
         users=created,
         organisations=created_organisations,

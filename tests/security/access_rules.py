@@ -1237,6 +1237,10 @@ def admin_kind(path: str, params: frozenset[str]) -> Kind:
 NOT_OBJECT_IDS = {
     ("/staff/admin/", frozenset({"app_label"})): "the admin's index of one app",
     ("/staff/admin/", frozenset({"url"})): "the admin's catch-all (a redirect or 404)",
+    ("/staff/cifras/tablas/", frozenset({"table"})): (
+        "a staff dashboard table by its fixed name (reports_state, ...), no object:"
+        " tests/analytics covers who reads it"
+    ),
 }
 
 
