@@ -19,9 +19,18 @@ from remedia.accounts.permissions import Capability
 from remedia.analytics import exports, selectors
 from remedia.analytics.forms import FIELDS, DashboardFilterForm
 from remedia.analytics.selectors import Dashboard, Filters, Table
-from remedia.core.charts import Bar, Chart, Part, ShareRow, bar_chart, share_chart
+from remedia.core.charts import (
+    Bar,
+    Chart,
+    Part,
+    ShareRow,
+    bar_chart,
+    line_chart,
+    share_chart,
+)
 from remedia.core.errors import ApplicationError
 from remedia.core.kit import capability_require, request_user
+from remedia.core.maps import state_map
 from remedia.core.pdf import document_language
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -29,9 +38,33 @@ CSV = "text/csv; charset=utf-8"
 
 
 def chart_of(table: Table) -> Chart:
-    """The drawing of a table. `chart == "map"` (by state) and `"line"` (by
-    month) are drawn as bars until the map and line builders are merged:
-    switch them here."""
+    """The drawing of a table: the map of Mexico for states (the row key ""
+    is the unknown-state count), lines for months, stacked shares for the
+    duration buckets, bars for the rest."""
+    if table.chart == "map":
+        counts = [r for r in table.rows if isinstance(r.values[0], int | float)]
+        return state_map(
+            {r.key: r.values[0] for r in counts if r.key},
+            unknown=sum(r.values[0] for r in counts if not r.key),  # type: ignore[misc]
+            key=table.key,
+            title=table.title,
+            description=table.description,
+            state_heading=table.columns[0],
+            value_heading=table.columns[1],
+        )
+    if table.chart == "line":
+        return line_chart(
+            key=table.key,
+            title=table.title,
+            description=table.description,
+            points=[
+                (r.label, r.values[0])
+                for r in table.rows
+                if isinstance(r.values[0], int | float)
+            ],
+            label_heading=table.columns[0],
+            value_heading=table.columns[1],
+        )
     if table.chart == "share":
         parts = [Part(key=str(i), label=c) for i, c in enumerate(table.columns[1:])]
         # One stacked bar per clock, its parts the buckets.

@@ -58,7 +58,12 @@ def test_a_handler_reads_and_downloads_the_dashboard(
         for row in channel.locator("tbody tr").all()
     }
     assert sum(shown.values()) == received
-    assert page.locator("#table-reports_state svg").count() == 1
+    # By state: the map of Mexico, every state drawn, with its credit.
+    states = page.locator("#table-reports_state")
+    assert states.locator("svg g[data-state]").count() == 32
+    assert "Mapa: MapSVG / Victor Cazanave, CC BY 4.0" in states.inner_text()
+    # By month: a line.
+    assert page.locator("#table-reports_month svg g.chart-series").count() == 1
     assert page.locator("#table-case_times tbody tr").count() == 5
 
     # Narrowed to one category, the figures follow and the links keep it.
