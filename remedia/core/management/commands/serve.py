@@ -64,6 +64,13 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=4)
         parser.add_argument("--timeout", type=int, default=60)
         parser.add_argument(
+            "--max-requests",
+            type=int,
+            default=5000,
+            help="Requests after which a worker is replaced (0: never; `make "
+            "soak` runs so, so that a leak the recycling would hide shows).",
+        )
+        parser.add_argument(
             "--no-collectstatic",
             action="store_true",
             help="Skip gathering static files (they are already in place).",
@@ -89,8 +96,8 @@ class Command(BaseCommand):
                     "FORWARDED_ALLOW_IPS", "127.0.0.1"
                 ),
                 "proc_name": "remedia",
-                "max_requests": 5000,
-                "max_requests_jitter": 500,
+                "max_requests": options["max_requests"],
+                "max_requests_jitter": options["max_requests"] // 10,
                 "worker_tmp_dir": str(settings.DATA_DIR) if os.name != "nt" else None,
                 "child_exit": _child_exit,
             }
