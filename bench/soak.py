@@ -41,7 +41,8 @@ queue's length. It passes when:
 
 Environment: SOAK_SECONDS, SOAK_CLIENTS, SOAK_WARMUP_SECONDS,
 SOAK_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/remedia_soak),
-SOAK_REDIS_URL (default redis://127.0.0.1:6379/13), SOAK_PORT (8794, the
+SOAK_REDIS_URL (default redis://127.0.0.1:6379/11, which must be empty:
+another program's worker on it would take the soak's jobs), SOAK_PORT (8794, the
 listener on +1, the provider stand-in on +2, the mail sink on +3),
 SOAK_WORKERS (2) and SOAK_THREADS (4) for gunicorn, SOAK_JOB_WORKERS (2),
 SOAK_THINK_SECONDS (mean pause between a client's flows, 0.5),
@@ -110,8 +111,9 @@ CHANNELS = ("web", "api", "sms", "whatsapp", "email")
 # the job worker's scheduler and for migrations of the connection (a thread
 # that ends, then another that opens its own, before CONN_MAX_AGE closes it).
 SMTPD_THREADS = 4
-# Below gunicorn's keep-alive timeout (2 s).
-IDLE_SECONDS = 1.0
+# As the proxy in front does (nginx's upstream keepalive_timeout, 60 s, below
+# `remedia serve`'s 75 s keep-alive): a connection idle longer is not reused.
+IDLE_SECONDS = 60.0
 CONNECTION_MARGIN = 4
 
 
@@ -125,7 +127,7 @@ class Config:
     clients: int = 32
     warmup: float = 60
     database_url: str = "postgres://postgres@127.0.0.1:5432/remedia_soak"
-    redis_url: str = "redis://127.0.0.1:6379/13"
+    redis_url: str = "redis://127.0.0.1:6379/11"
     port: int = 8794
     workers: int = 2
     threads: int = 4
@@ -281,9 +283,6 @@ class Browser:
         if self.cookies:
             sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         if time.monotonic() - self.last > IDLE_SECONDS:
-            # gunicorn closes a keep-alive connection idle for 2 s; a browser
-            # opens a new one then, and so does this client (a request sent
-            # into the closing socket would fail the client, not the server).
             self.conn.close()
         started = time.perf_counter()
         try:
@@ -932,6 +931,24 @@ def _flush_redis(url: str) -> None:
         raise SoakError(f"Redis is needed at {url}: {exc}") from None
 
 
+def _empty_redis(url: str) -> None:
+    """The soak's Redis database must be its own: a queue shared with another
+    program's worker loses jobs to it (they run there, against another
+    database, and are gone), which would fail the soak for nothing."""
+    import redis
+
+    try:
+        keys = redis.Redis.from_url(url, socket_connect_timeout=5).dbsize()
+    except redis.RedisError as exc:
+        raise SoakError(f"Redis is needed at {url}: {exc}") from None
+    if keys:
+        raise SoakError(
+            f"Redis database {url} holds {keys} keys: another program uses it. "
+            "Choose an unused one with SOAK_REDIS_URL (the soak flushes it "
+            "when it ends)."
+        )
+
+
 def _run(env: dict[str, str], log: Path, *args: str) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
         return subprocess.Popen(
@@ -1055,6 +1072,12 @@ class Result:
                 f"{g.name:<40} {g.start_kb / 1024:>9.1f} {g.end_kb / 1024:>8.1f} "
                 f"{g.peak_kb / 1024:>8.1f} {g.growth * 100:>6.1f}%"
             )
+        lines.append("RSS MB by minute (median of its samples):")
+        for g in self.growth:
+            lines.append(
+                f"  {g.name:<38} "
+                + " ".join(f"{mb:.0f}" for mb in _by_minute(self.samples, g.name))
+            )
         connections = [s.connections for s in self.samples]
         queue = [s.queue for s in self.samples]
         limit = (
@@ -1084,6 +1107,14 @@ class Result:
             else "FAILED:\n" + "\n".join(f"- {f}" for f in self.failures)
         )
         return "\n".join(lines)
+
+
+def _by_minute(samples: list[Sample], name: str) -> list[float]:
+    minutes: dict[int, list[int]] = {}
+    for sample in samples:
+        if name in sample.rss:
+            minutes.setdefault(int(sample.at // 60), []).append(sample.rss[name])
+    return [statistics.median(v) / 1024 for _m, v in sorted(minutes.items())]
 
 
 def _window(config: Config) -> float:
@@ -1233,8 +1264,8 @@ def _say(what: str) -> None:
 def run(config: Config) -> Result:
     """Set up, drive, sample, drain, tear down; the numbers and the verdict."""
     _say("fresh database and Redis")
+    _empty_redis(config.redis_url)
     _fresh_database(config.database_url)
-    _flush_redis(config.redis_url)
     work = Path(tempfile.mkdtemp(prefix="remedia-soak-", dir=config.work_dir))
     data_dir = work / "var"
     data_dir.mkdir()
@@ -1301,12 +1332,13 @@ def run(config: Config) -> Result:
     finally:
         for proc in (serve, worker, smtpd):
             _stop(proc)
+        # The queue's jobs mean nothing without this run's database.
+        _flush_redis(config.redis_url)
         if config.keep:
-            print(f"soak: logs and data kept in {work}", file=sys.stderr)
+            print(f"soak: logs, data and database kept in {work}", file=sys.stderr)
         else:
             shutil.rmtree(work, ignore_errors=True)
             _drop_database(config.database_url)
-            _flush_redis(config.redis_url)
 
 
 def _drive(

@@ -87,6 +87,12 @@ class Command(BaseCommand):
                 "threads": options["threads"],
                 "worker_class": "gthread",
                 "timeout": options["timeout"],
+                # Longer than the proxy's upstream keepalive_timeout (nginx's
+                # default 60 s, deploy/nginx/remedia.conf): the proxy, never
+                # gunicorn, closes an idle kept-alive connection. With
+                # gunicorn's 2 s, a request the proxy sent as gunicorn closed
+                # the connection was lost (a reset; `make soak` met it).
+                "keepalive": 75,
                 # No access log: Remedia logs each request itself, without the
                 # client's address or user agent (docs/security.md).
                 "accesslog": None,
