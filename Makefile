@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test e2e lint audit bench bench-reads messages makemessages clean
+.PHONY: run test e2e lint audit bench bench-reads soak messages makemessages clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,14 @@ bench: messages
 # Staff reads with wrk against a bare-Django floor (apt-get install wrk).
 bench-reads: messages
 	$(BIN)/python -m bench.reads
+
+# Ten minutes of mixed traffic from 32 clients against serve + worker + smtpd on
+# PostgreSQL and Redis; fails on any error, memory growth, unbounded database
+# connections or a queue left full (bench/soak.py, docs/operations.md).
+SOAK_SECONDS ?= 600
+SOAK_CLIENTS ?= 32
+soak: messages
+	SOAK_SECONDS=$(SOAK_SECONDS) SOAK_CLIENTS=$(SOAK_CLIENTS) $(BIN)/python -m bench.soak
 
 # Needs GNU gettext (apt-get install gettext) on a developer's machine.
 makemessages: $(STAMP)

@@ -9,9 +9,18 @@ from django.db import DatabaseError
 
 
 @register(Tags.database)
-def intake_default_organisation(app_configs: Any, **kwargs: Any) -> list[Warning]:
+def intake_default_organisation(
+    app_configs: Any, databases: Any = None, **kwargs: Any
+) -> list[Warning]:
+    """Run only when a command asks for the database's checks (`migrate`,
+    `check --database default`), as Django's own database checks: run by
+    every command, it opened a connection in the main thread of `remedia
+    serve` (before gunicorn forks, so each worker inherited it), `worker` and
+    `smtpd` that nothing ever used or closed again (found by `make soak`)."""
     from remedia.intake.models import IntakeConfiguration
 
+    if not databases or "default" not in databases:
+        return []
     try:
         config = IntakeConfiguration.objects.filter(id=1).first()
     except DatabaseError:

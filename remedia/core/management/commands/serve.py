@@ -64,6 +64,13 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=4)
         parser.add_argument("--timeout", type=int, default=60)
         parser.add_argument(
+            "--max-requests",
+            type=int,
+            default=5000,
+            help="Requests after which a worker is replaced (0: never; `make "
+            "soak` runs so, so that a leak the recycling would hide shows).",
+        )
+        parser.add_argument(
             "--no-collectstatic",
             action="store_true",
             help="Skip gathering static files (they are already in place).",
@@ -80,6 +87,12 @@ class Command(BaseCommand):
                 "threads": options["threads"],
                 "worker_class": "gthread",
                 "timeout": options["timeout"],
+                # Longer than the proxy's upstream keepalive_timeout (nginx's
+                # default 60 s, deploy/nginx/remedia.conf): the proxy, never
+                # gunicorn, closes an idle kept-alive connection. With
+                # gunicorn's 2 s, a request the proxy sent as gunicorn closed
+                # the connection was lost (a reset; `make soak` met it).
+                "keepalive": 75,
                 # No access log: Remedia logs each request itself, without the
                 # client's address or user agent (docs/security.md).
                 "accesslog": None,
@@ -89,8 +102,8 @@ class Command(BaseCommand):
                     "FORWARDED_ALLOW_IPS", "127.0.0.1"
                 ),
                 "proc_name": "remedia",
-                "max_requests": 5000,
-                "max_requests_jitter": 500,
+                "max_requests": options["max_requests"],
+                "max_requests_jitter": options["max_requests"] // 10,
                 "worker_tmp_dir": str(settings.DATA_DIR) if os.name != "nt" else None,
                 "child_exit": _child_exit,
             }
