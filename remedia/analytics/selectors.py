@@ -452,6 +452,64 @@ def protection_table(*, viewer: Any) -> Table | None:
     )
 
 
+def training_table(*, viewer: Any, organisations: list[Organisation]) -> Table | None:
+    """Staff of the viewer's organisations trained, per topic: people on the
+    rosters, people who attended a session of it, the share (two queries per
+    organisation; none if the viewer reads no roster)."""
+    from remedia.training.access import roster_for_organisation, training_organisations
+    from remedia.training.coverage import coverage_count, percent_floor
+    from remedia.training.models import TrainingTopic
+    from remedia.training.selectors import attendance_rows_for, roster_rows_for
+
+    readable = {o.pk for o in training_organisations(user=viewer)}
+    mine = [o for o in organisations if o.pk in readable]
+    if not mine:
+        return None
+    topics = list(TrainingTopic.values)
+    people = dict.fromkeys(topics, 0)
+    trained = dict.fromkeys(topics, 0)
+    for organisation in mine:
+        roster = roster_for_organisation(user=viewer, organisation=organisation)
+        rows = roster_rows_for(roster)
+        attended = attendance_rows_for(roster, topics)
+        roles = sorted({role for _person, role, _active in rows})
+        for topic in topics:
+            total = coverage_count(
+                roster=rows, attendance=attended, topics=[topic], roles=roles
+            ).total
+            people[topic] += total.people
+            trained[topic] += total.trained
+    link = (
+        reverse("training:training_coverage_organisation", args=[mine[0].pk])
+        if len(mine) == 1
+        else reverse("training:training_home")
+    )
+    rows_out = []
+    for value, label in TrainingTopic.choices:
+        share = percent_floor(trained[value], people[value])
+        rows_out.append(
+            Row(
+                str(label),
+                (
+                    trained[value],
+                    people[value],
+                    float(share) if share is not None else None,
+                ),
+                link,
+                str(value),
+            )
+        )
+    return Table(
+        key="training",
+        title=_("Cobertura de capacitación"),
+        description=_(
+            "Personal activo de sus organizaciones que asistió a una capacitación de cada tema."
+        ),
+        columns=(_("Tema"), _("Capacitadas"), _("Personas"), _("Porcentaje")),
+        rows=rows_out,
+    )
+
+
 def dashboard(*, viewer: Any, filters: Filters) -> Dashboard:
     organisations = analytics_organisations(viewer=viewer)
     orgs = [o.pk for o in organisations]
@@ -460,7 +518,11 @@ def dashboard(*, viewer: Any, filters: Filters) -> Dashboard:
         *case_tables(orgs=orgs, filters=filters),
         rrm_table(),
     ]
-    for extra in (remediation_table(viewer=viewer), protection_table(viewer=viewer)):
+    for extra in (
+        remediation_table(viewer=viewer),
+        training_table(viewer=viewer, organisations=organisations),
+        protection_table(viewer=viewer),
+    ):
         if extra is not None:
             tables.append(extra)
     run = last_refresh()

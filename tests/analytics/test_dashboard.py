@@ -450,3 +450,46 @@ def test_the_worker_does_not_start_a_refresh_over_a_running_one(org_a):
     Refresh.objects.update(started_at=timezone.now() - dt.timedelta(hours=2))
     assert analytics_refresh.call_local() > 0
     assert ReportTally.objects.exists()
+
+
+def test_training_coverage_of_the_viewers_organisation(handler, org_a, org_b):
+    from remedia.training.models import (
+        Attendance,
+        Person,
+        PersonnelRole,
+        TrainingSession,
+        TrainingTopic,
+    )
+
+    def person(org, n: int, *, active: bool = True) -> Person:
+        return Person.objects.create(
+            organisation=org,
+            identifier=f"{org.pk}-{n}",
+            name=f"Persona {n}",
+            role=PersonnelRole.PARTNER,
+            active=active,
+        )
+
+    ours = [person(org_a, n) for n in range(4)]
+    gone = person(org_a, 9, active=False)
+    theirs = [person(org_b, n) for n in range(3)]
+    for org, people in ((org_a, [*ours[:3], gone]), (org_b, theirs)):
+        session = TrainingSession.objects.create(
+            organisation=org,
+            audience_organisation=org,
+            topic=TrainingTopic.PROTOCOLS,
+            held_on=dt.date(2026, 9, 1),
+            starts_at=dt.time(9),
+            ends_at=dt.time(11),
+            during_working_hours=True,
+            trainer="Capacitadora",
+        )
+        for someone in people:
+            Attendance.objects.create(session=session, person=someone)
+    table = _board(handler).table("training")
+    assert table is not None
+    rows = {row.key: row.values for row in table.rows}
+    # Three of the four active people of the handler's organisation; the
+    # inactive one and the other organisation's people count nowhere.
+    assert rows["protocols"] == (3, 4, 75.0)
+    assert rows["child_labour"] == (0, 4, 0.0)
