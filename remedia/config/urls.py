@@ -25,6 +25,7 @@ urlpatterns = [
     path("staff/coordinacion/", include("remedia.coordination.urls")),
     path("staff/cifras/", include("remedia.analytics.urls")),
     path("cifras/", include("remedia.analytics.public_urls")),
+    path("staff/integraciones/", include("remedia.integrations.urls")),
     path("staff/", include("remedia.accounts.urls")),
     path("staff/admin/", admin.site.urls),
     path("api/v1/", api.urls),
