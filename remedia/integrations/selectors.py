@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 
 from remedia.accounts.models import Organisation
 from remedia.accounts.permissions import Capability
@@ -42,11 +42,7 @@ def endpoint_get(*, user: Any, endpoint_id: Any) -> Endpoint:
 def delivery_list(
     *, endpoint: Endpoint, status: str | None = None
 ) -> QuerySet[Delivery]:
-    rows = (
-        Delivery.objects.filter(endpoint=endpoint)
-        .annotate(attempt_count=Count("attempts"))
-        .order_by("-created_at", "-id")
-    )
+    rows = Delivery.objects.filter(endpoint=endpoint).order_by("-created_at", "-id")
     if status:
         rows = rows.filter(status=status)
     return rows
