@@ -254,9 +254,16 @@ def event_emit(
         if not ids:
             return []
         endpoints = endpoints.filter(organisation_id__in=ids)
+    key = key[:200]
     wanted = [
         e for e in endpoints.only("id", "event_types") if event_type in e.event_types
     ]
+    told = set(
+        Delivery.objects.filter(
+            endpoint_id__in=[e.pk for e in wanted], event_key=key
+        ).values_list("endpoint_id", flat=True)
+    )
+    wanted = [e for e in wanted if e.pk not in told]
     if not wanted:
         return []
     at = at or timezone.now()
@@ -265,7 +272,7 @@ def event_emit(
         Delivery(
             endpoint_id=e.pk,
             event_type=event_type,
-            event_key=key[:200],
+            event_key=key,
             payload=payload,
             next_attempt_at=at,
         )

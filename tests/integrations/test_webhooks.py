@@ -29,8 +29,10 @@ from remedia.integrations.models import (
     DisabledReason,
     Endpoint,
 )
-from remedia.integrations.tasks import deliveries_sweep
+from remedia.integrations.tasks import deliveries_sweep, petition_steps_due
 from remedia.notifications.models import Notification
+from remedia.rrm import services as rrm
+from remedia.rrm.models import RrmStage
 from tests.support.actors import Staff, staff_member
 
 API = "/api/v1/webhooks"
@@ -426,6 +428,56 @@ def test_a_facility_created_sends_ids_only(
     assert set(payload["data"]) == DATA_KEYS[EventType.FACILITY_CREATED]
     assert payload["data"]["facility_id"] == str(facility.pk)
     assert b"Confecciones" not in body
+
+
+def test_a_petition_moving_on_and_falling_due_sends_stages_and_days_only(
+    client: Any,
+    admin: Staff,
+    org_a: Any,
+    receiver: Receiver,
+    loopback_allowed: None,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    made = _create(
+        client,
+        admin,
+        url=receiver.url,
+        event_types=["petition.step_done", "petition.step_due"],
+    )
+    secret = made.json()["secret"]
+    analyst = staff_member(org_a, "ana", role="analyst", decrypting=False)
+    case = rrm.petition_create(
+        user=analyst.user, facility_name="Maquila del Norte", facts_alleged="x" * 30
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        rrm.petition_advance(
+            case=case,
+            user=analyst.user,
+            to_stage=RrmStage.PETITION_FILED,
+            on=dt.date(2024, 2, 1),
+            petitioners="Sindicato Independiente",
+        )
+    ((headers, body),) = receiver.received
+    payload = _verify(secret, headers, body)
+    assert payload["type"] == "petition.step_done"
+    assert payload["data"] == {
+        "petition_id": str(case.pk),
+        "from": "draft",
+        "to": "petition_filed",
+        "on": "2024-02-01",
+    }
+    assert b"Maquila" not in body
+    assert b"Sindicato" not in body
+    # Its next step is long overdue: the daily job owes it once, not every day.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert petition_steps_due() >= 1
+    assert petition_steps_due() == 0
+    due = [_verify(secret, h, b) for h, b in receiver.received[1:]]
+    assert due
+    for event in due:
+        assert event["type"] == "petition.step_due"
+        assert set(event["data"]) == DATA_KEYS[EventType.PETITION_STEP_DUE]
+        assert event["data"]["petition_id"] == str(case.pk)
 
 
 # --- Who may --------------------------------------------------------------------------
