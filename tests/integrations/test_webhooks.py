@@ -33,7 +33,7 @@ from remedia.integrations.tasks import deliveries_sweep, petition_steps_due
 from remedia.notifications.models import Notification
 from remedia.rrm import services as rrm
 from remedia.rrm.models import RrmStage
-from tests.support.actors import Staff, staff_member
+from tests.support.actors import Staff, staff_member, with_email
 
 API = "/api/v1/webhooks"
 
@@ -297,6 +297,7 @@ def test_410_disables_the_endpoint(
 
 
 def test_exhaustion_disables_and_tells_the_administrators(
+    mailoutbox: Any,
     org_a: Any,
     admin: Staff,
     endpoint: tuple[Endpoint, str],
@@ -304,6 +305,7 @@ def test_exhaustion_disables_and_tells_the_administrators(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     row, _secret = endpoint
+    with_email(admin, "ada@example.org")
     receiver.script = [(503, {})] * deliveries.MAX_ATTEMPTS
     delivery = _emit(org_a)
     now = timezone.now()
@@ -327,6 +329,10 @@ def test_exhaustion_disables_and_tells_the_administrators(
     assert row.disabled_reason == DisabledReason.FAILING
     note = Notification.objects.get(user=admin.user, kind="webhook_disabled")
     assert note.key.startswith(str(row.pk))
+    (email,) = mailoutbox
+    assert email.to == ["ada@example.org"]
+    assert "Fallaron todos los intentos" in email.body
+    assert f"/staff/integraciones/webhooks/{row.pk}/" in email.body
 
 
 def test_an_address_is_checked_again_at_send_time(
