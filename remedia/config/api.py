@@ -20,6 +20,7 @@ from remedia.core.errors import ApplicationError
 from remedia.facilities.api import router as facilities_router
 from remedia.intake.api import intake_router
 from remedia.intake.api import staff_router as reports_router
+from remedia.integrations.api import router as webhooks_router
 from remedia.notifications.api import router as notifications_router
 from remedia.protection.api import router as protection_router
 from remedia.remediation.api import router as remediation_router
@@ -168,3 +169,4 @@ api.add_router("/remediation", sanctions_router)
 api.add_router("/protection", protection_router)
 api.add_router("/analytics", analytics_router)
 api.add_router("/coordination", coordination_router)
+api.add_router("/", webhooks_router)

@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "remedia.protection",
     "remedia.coordination",
     "remedia.analytics",
+    "remedia.integrations",
     "remedia.demo",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -618,3 +619,11 @@ if not 2 <= REMEDIA_PUBLIC_MIN_COUNT <= 1000:
 # as a backlog (503) above this many jobs waiting.
 REMEDIA_METRICS_TOKEN: str | None = os.environ.get("REMEDIA_METRICS_TOKEN") or None
 REMEDIA_READY_MAX_BACKLOG: int = _setting("REMEDIA_READY_MAX_BACKLOG", env.int, 5000)
+
+# --- Webhooks ---------------------------------------------------------------------
+# Hosts (names, addresses or CIDR blocks) inside the network that webhooks may
+# call, over plain HTTP too: every other receiver must be HTTPS (outside debug)
+# and resolve only to public addresses (docs/security.md, "Webhooks").
+REMEDIA_WEBHOOK_ALLOWED_HOSTS: list[str] = _setting(
+    "REMEDIA_WEBHOOK_ALLOWED_HOSTS", env.list, []
+)

@@ -26,6 +26,7 @@ urlpatterns = [
     path("staff/cifras/", include("remedia.analytics.urls")),
     path("cifras/", include("remedia.analytics.public_urls")),
     path("staff/exportaciones/", include("remedia.core.export_urls")),
+    path("staff/integraciones/", include("remedia.integrations.urls")),
     path("staff/", include("remedia.accounts.urls")),
     path("staff/admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -894,7 +894,47 @@ def _screenings(demo: Demo) -> list[Target]:
     return [*found, missing(["screening_id"])]
 
 
+def _webhooks(key: str, param: str) -> Callable[[Demo], list[Target]]:
+    """A webhook endpoint (or its delivery) is for its organisation's
+    administrators alone; everyone else gets the 404 of a missing one."""
+
+    def targets(demo: Demo) -> list[Target]:
+        row = demo.extra[key]
+        endpoint = demo.extra["webhook_endpoint"]
+        orgs = demo.keys([endpoint.organisation_id])
+        admins = holders("organisation.manage", orgs)
+        return [
+            Target(
+                key.replace("_", " "),
+                {param: str(row.pk)},
+                readers=admins,
+                writers=admins,
+                orgs=orgs,
+                watch=(type(row), row.pk),
+            ),
+            missing([param]),
+        ]
+
+    return targets
+
+
 KINDS: list[Kind] = [
+    # Entitled writes are not sent: they would delete the endpoint, rotate its
+    # secret or call the receiver (tests/integrations cover them).
+    Kind(
+        "webhook endpoint",
+        r"^/staff/integraciones/webhooks/\{endpoint_id\}|^/api/v1/webhooks/endpoints/",
+        frozenset({"endpoint_id"}),
+        _webhooks("webhook_endpoint", "endpoint_id"),
+        skip_entitled_writes=True,
+    ),
+    Kind(
+        "webhook delivery",
+        r"^/staff/integraciones/webhooks/entregas/|^/api/v1/webhooks/deliveries/",
+        frozenset({"delivery_id"}),
+        _webhooks("webhook_delivery", "delivery_id"),
+        skip_entitled_writes=True,
+    ),
     Kind(
         "notification",
         r"^/staff/notificaciones/|^/api/v1/notifications/",

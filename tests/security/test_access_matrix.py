@@ -190,6 +190,29 @@ def _extra_objects(demo: rules.Demo) -> None:
     _screenings(demo, case)
     _coordination_objects(demo)
     _coordination_meeting_objects(demo)
+    _webhook_objects(demo)
+
+
+def _webhook_objects(demo: rules.Demo) -> None:
+    """A webhook endpoint of the operator's (made as a row: registering one
+    resolves its host, and the matrix makes no network lookups) and one
+    delivery owed to it."""
+    from remedia.integrations.models import Delivery, Endpoint
+    from remedia.integrations.signing import secret_new, secret_wrap
+
+    endpoint = Endpoint.objects.create(
+        organisation_id=demo.org_id["operator"],
+        url="https://receiver.example/hooks",
+        event_types=["case.status_changed"],
+        secret_wrapped=secret_wrap(secret_new()),
+    )
+    demo.extra["webhook_endpoint"] = endpoint
+    demo.extra["webhook_delivery"] = Delivery.objects.create(
+        endpoint=endpoint,
+        event_type="case.status_changed",
+        event_key="matrix",
+        payload={"type": "case.status_changed", "timestamp": "", "data": {}},
+    )
 
 
 def _export_objects(demo: rules.Demo, handler: Any) -> None:
