@@ -437,8 +437,9 @@ _RETENTION_DEFAULTS: dict[str, int | None] = {
     # Uploaded registry lists of imports that failed (kept to retry), from
     # the import's end: a week.
     "import_files": 7,
-    # Delivery logs of webhooks: there are no webhooks yet; the slot is here
-    # so that the first one comes with its period (30 days).
+    # Delivery logs of webhooks (ids and states only), finished ones, from
+    # their creation: 30 days, long enough to answer a partner's "did you
+    # send it?".
     "webhook_logs": 30,
 }
 REMEDIA_RETENTION: dict[str, int | str | None] = {

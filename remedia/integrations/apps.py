@@ -9,9 +9,16 @@ class IntegrationsConfig(AppConfig):
 
     def ready(self) -> None:
         from remedia.core.hooks import staff_nav_register
-        from remedia.integrations import alerts, jobs, receivers, tasks  # noqa: F401
+        from remedia.integrations import (  # noqa: F401
+            alerts,
+            jobs,
+            receivers,
+            retention,
+            tasks,
+        )
         from remedia.integrations.views import integrations_nav
 
         receivers.connect()
         alerts.register()
+        retention.register()
         staff_nav_register(integrations_nav)

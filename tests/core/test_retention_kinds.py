@@ -500,6 +500,58 @@ def test_files_kept_for_a_retry_go_a_week_after_the_import_failed(
     assert FacilityImport.objects.filter(pk=old.pk).exists()
 
 
+def test_finished_webhook_deliveries_go_with_their_attempts_after_30_days(
+    orgs, data_dir, django_capture_on_commit_callbacks
+):
+    from remedia.integrations.models import (
+        Attempt,
+        Delivery,
+        DeliveryStatus,
+        Endpoint,
+    )
+
+    endpoint = Endpoint.objects.create(
+        organisation=orgs.agu,
+        url="https://hooks.example.org/remedia",
+        event_types=["case.status_changed"],
+        secret_wrapped=b"sealed",
+    )
+
+    def delivery(status: str, days_ago: int) -> Delivery:
+        made = Delivery.objects.create(
+            endpoint=endpoint,
+            event_type="case.status_changed",
+            event_key=f"{status}-{days_ago}",
+            payload={"type": "case.status_changed"},
+            status=status,
+        )
+        Attempt.objects.create(
+            delivery=made, at=timezone.now(), status_code=200, latency_ms=12
+        )
+        Delivery.objects.filter(pk=made.pk).update(
+            created_at=timezone.now() - timedelta(days=days_ago)
+        )
+        return made
+
+    old = delivery(DeliveryStatus.SUCCEEDED, 31)
+    failed = delivery(DeliveryStatus.FAILED, 40)
+    pending = delivery(DeliveryStatus.PENDING, 40)  # still owed: stays
+    recent = delivery(DeliveryStatus.SUCCEEDED, 29)
+
+    dry_run_changes_nothing(data_dir, "webhook_logs", 2, Delivery, Attempt)
+    assert run("webhook_logs", django_capture_on_commit_callbacks) == {
+        "webhook_logs": 2
+    }
+    gone(Delivery, old.pk)
+    gone(Delivery, failed.pk)
+    assert not Attempt.objects.filter(delivery_id__in=[old.pk, failed.pk]).exists()
+    assert set(Delivery.objects.values_list("pk", flat=True)) == {
+        pending.pk,
+        recent.pk,
+    }
+    assert Endpoint.objects.filter(pk=endpoint.pk).exists()
+
+
 # --- The whole run and the outlook ---------------------------------------------------------
 
 
@@ -518,6 +570,7 @@ def test_every_kind_with_personal_data_is_registered():
         "import_files",
         "rrm_documents",
         "screenings",
+        "webhook_logs",
     }
 
 
