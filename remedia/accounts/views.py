@@ -28,7 +28,6 @@ from remedia.core.hooks import home_panels
 from remedia.core.kit import capability_require
 from remedia.core.retention import (
     next_run,
-    policy_days,
     retention_last_run,
     retention_outlook,
 )
@@ -281,6 +280,5 @@ def retention_view(request: HttpRequest) -> HttpResponse:
             "next_run": next_run(now),
             "last_at": last[0] if last else None,
             "last_failed": (last[1].get("failed") or []) if last else [],
-            "webhook_days": policy_days("webhook_logs"),
         },
     )

@@ -53,7 +53,7 @@ def test_an_administrator_sees_per_kind_what_goes_when(
     assert "la creación del aviso" in row
     assert _cell(row, "due-next") == "1"
     assert _cell(row, "due-30") == "2"
-    # Every kind has its line, and the two that are not destroyed say why
+    # Every kind has its line, and the audit log, kept, says why
     for kind in (
         "reports",
         "cases",
@@ -69,7 +69,7 @@ def test_an_administrator_sees_per_kind_what_goes_when(
         "audit",
     ):
         _row(html, kind)
-    assert "aún no tiene webhooks" in _row(html, "webhook_logs")
+    assert "la creación de la entrega" in _row(html, "webhook_logs")
     assert "Se conserva" in _row(html, "audit")
 
     # After a run the page shows its result, and what is left
