@@ -29,7 +29,7 @@ def _when(value: Any) -> str:
     return f"{timezone.localtime(value):%Y-%m-%d %H:%M}" if value else ""
 
 
-def case_export_header() -> list[Cell]:
+def case_export_header() -> list[str]:
     return [
         _("Número"),
         _("Estado"),

@@ -54,7 +54,7 @@ def _when(value: Any) -> str:
     return f"{timezone.localtime(value):%Y-%m-%d %H:%M}" if value else ""
 
 
-def report_export_header() -> list[Cell]:
+def report_export_header() -> list[str]:
     return [
         _("Recibida"),
         _("Canal"),
