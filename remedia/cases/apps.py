@@ -31,3 +31,7 @@ class CasesConfig(AppConfig):
         from remedia.cases import retention
 
         retention.register()
+        # The case list as a file, made by a job (core.exports).
+        from remedia.cases import exports
+
+        exports.register()

@@ -56,6 +56,40 @@ class CaseFilters:
     number: str | None = None
 
 
+# The case list's filters by name, as its form (GET) and an export's
+# parameters (JSON) carry them.
+CASE_FILTER_NAMES = (
+    "status",
+    "facility",
+    "category",
+    "assignee",
+    "overdue",
+    "urgent",
+    "number",
+)
+
+
+def case_filters_from(data: dict[str, Any]) -> CaseFilters:
+    """The filters of the case list's cleaned form (or an export's parameters)."""
+
+    def yes_no(name: str) -> bool | None:
+        return {"1": True, "0": False}.get(str(data.get(name) or ""))
+
+    facility_id = parse_uuid(data.get("facility") or "")
+    assignee = data.get("assignee") or None
+    if assignee not in (None, "me", "none") and parse_uuid(assignee) is None:
+        assignee = None
+    return CaseFilters(
+        status=data.get("status") or None,
+        facility_id=facility_id,
+        category=data.get("category") or None,
+        assignee=assignee,
+        overdue=yes_no("overdue"),
+        urgent=yes_no("urgent"),
+        number=str(data.get("number") or "").strip() or None,
+    )
+
+
 def _scoped(*, viewer: Any) -> QuerySet[Case]:
     orgs = organisations_for(user=viewer, capability=Capability.CASE_READ)
     if not orgs:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("triage/", views.triage_view, name="triage"),
     path("triage/action/", views.triage_action_view, name="triage_action"),
     path("figures/", views.figures_view, name="figures"),
+    path("export/", views.case_export_view, name="export"),
     path("<uuid:case_id>/", views.case_detail_view, name="detail"),
     path("<uuid:case_id>/status/", views.case_status_view, name="status"),
     path("<uuid:case_id>/assign/", views.case_assign_view, name="assign"),

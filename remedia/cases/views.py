@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -36,6 +37,7 @@ from remedia.accounts.models import User
 from remedia.accounts.permissions import Capability
 from remedia.accounts.selectors import organisations_for, user_can
 from remedia.cases import selectors, services, sla
+from remedia.cases.exports import NAME as CASES_EXPORT
 from remedia.cases.forms import (
     STATUS_FILTER_ACTIVE,
     AssignForm,
@@ -63,6 +65,7 @@ from remedia.cases.models import (
     EventKind,
     Severity,
 )
+from remedia.core import exports
 from remedia.core.errors import ApplicationError, InvalidInput, NotFound
 from remedia.core.forms import form_data
 from remedia.core.kit import capability_require as _require
@@ -323,10 +326,6 @@ def triage_action_view(request: HttpRequest) -> HttpResponse:
 # --- Case list and figures ----------------------------------------------------------------
 
 
-def _yes_no(value: str) -> bool | None:
-    return {"1": True, "0": False}.get(value)
-
-
 def _worker_choices(request: HttpRequest) -> list[tuple[str, str]]:
     orgs = organisations_for(user=request.user, capability=Capability.CASE_READ)
     seen: dict[str, str] = {}
@@ -342,20 +341,7 @@ def _facility_choices(request: HttpRequest) -> list[tuple[str, str]]:
 
 
 def _filters(form: CaseFilterForm) -> selectors.CaseFilters:
-    data = form.cleaned_data if form.is_valid() else {}
-    facility_id = selectors.parse_uuid(data.get("facility") or "")
-    assignee = data.get("assignee") or None
-    if assignee not in (None, "me", "none") and selectors.parse_uuid(assignee) is None:
-        assignee = None
-    return selectors.CaseFilters(
-        status=data.get("status") or None,
-        facility_id=facility_id,
-        category=data.get("category") or None,
-        assignee=assignee,
-        overdue=_yes_no(data.get("overdue") or ""),
-        urgent=_yes_no(data.get("urgent") or ""),
-        number=(data.get("number") or "").strip() or None,
-    )
+    return selectors.case_filters_from(form.cleaned_data if form.is_valid() else {})
 
 
 @dataclass(frozen=True)
@@ -402,12 +388,56 @@ def case_list_view(request: HttpRequest) -> HttpResponse:
                 )
                 for c in page
             ],
+            # The export buttons carry the filters the list has on.
+            "export_filters": [
+                (name, request.GET[name])
+                for name in selectors.CASE_FILTER_NAMES
+                if request.GET.get(name)
+            ],
             "filtered": any(
                 v not in (None, "") for k, v in request.GET.items() if k != "page"
             ),
             "can_triage": user_can(user=request.user, capability=Capability.CASE_WRITE),
         },
     )
+
+
+@login_required
+@require_POST
+def case_export_view(request: HttpRequest) -> HttpResponse:
+    """The case list, with the filters it had, as a CSV or XLSX file made by a
+    job: a bad filter is the list's own error and nothing is queued."""
+    _require(request, Capability.CASE_READ)
+    data = {
+        name: request.POST[name]
+        for name in selectors.CASE_FILTER_NAMES
+        if request.POST.get(name)
+    }
+    back = reverse("cases:list") + (f"?{urlencode(data)}" if data else "")
+    form = CaseFilterForm(
+        data,
+        facilities=_facility_choices(request),
+        workers=_worker_choices(request),
+    )
+    if not form.is_valid():
+        messages.error(request, first_error(form))
+        return redirect(back)
+    parameters = {
+        name: str(form.cleaned_data.get(name) or "")
+        for name in selectors.CASE_FILTER_NAMES
+        if form.cleaned_data.get(name)
+    }
+    try:
+        job = exports.export_start(
+            user=request.user,
+            name=CASES_EXPORT,
+            file_format=request.POST.get("format", ""),
+            parameters=parameters,
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.reasons[0])
+        return redirect(back)
+    return redirect("exports:detail", export_id=job.pk)
 
 
 @login_required

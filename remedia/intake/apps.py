@@ -40,3 +40,7 @@ class IntakeConfig(AppConfig):
         from remedia.intake import retention
 
         retention.register()
+        # The inbox as a file, made by a job (core.exports).
+        from remedia.intake import exports
+
+        exports.register()

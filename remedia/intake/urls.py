@@ -17,6 +17,7 @@ urlpatterns = [
         name="followup_replies_stop",
     ),
     path("staff/reports/", views.inbox_view, name="inbox"),
+    path("staff/reports/export/", views.inbox_export_view, name="inbox_export"),
     path(
         "staff/reports/<uuid:report_id>/", views.staff_report_view, name="staff_report"
     ),

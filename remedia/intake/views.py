@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, cast
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -19,6 +21,7 @@ from remedia.accounts import keys
 from remedia.accounts.models import User
 from remedia.accounts.permissions import Capability
 from remedia.accounts.selectors import user_can
+from remedia.core import exports
 from remedia.core.audit import audit_record
 from remedia.core.errors import (
     DATABASE_UNAVAILABLE,
@@ -33,6 +36,7 @@ from remedia.core.kit import capability_require as _require
 from remedia.core.kit import or_404
 from remedia.facilities.selectors import facility_get, facility_search
 from remedia.facilities.services import facility_suggestions
+from remedia.intake import exports as report_exports
 from remedia.intake import reporter_cookies as cookies
 from remedia.intake import selectors, services
 from remedia.intake.categories import PROTECTION_CATEGORIES, Category
@@ -402,8 +406,43 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
             "statuses": ReportStatus.choices,
             "current_status": status or "",
             "current_urgent": request.GET.get("urgent", ""),
+            # The export buttons carry the filters the inbox has on.
+            "export_filters": [
+                (name, request.GET[name])
+                for name in report_exports.REPORT_FILTER_NAMES
+                if request.GET.get(name)
+            ],
         },
     )
+
+
+@login_required
+@require_POST
+def inbox_export_view(request: HttpRequest) -> HttpResponse:
+    """The inbox, with the filters it had, as a CSV or XLSX file made by a job;
+    a filter the inbox does not know is refused and nothing is queued."""
+    _require(request, Capability.REPORT_READ)
+    data = {
+        name: request.POST[name]
+        for name in report_exports.REPORT_FILTER_NAMES
+        if request.POST.get(name)
+    }
+    back = reverse("intake:inbox") + (f"?{urlencode(data)}" if data else "")
+    refused = report_exports.report_filters_refused(data)
+    if refused:
+        messages.error(request, refused)
+        return redirect(back)
+    try:
+        job = exports.export_start(
+            user=request.user,
+            name=report_exports.NAME,
+            file_format=request.POST.get("format", ""),
+            parameters=data,
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.reasons[0])
+        return redirect(back)
+    return redirect("exports:detail", export_id=job.pk)
 
 
 @never_cache
