@@ -29,6 +29,11 @@ def analytics_panel(request: HttpRequest) -> Panel | None:
     run = selectors.last_refresh()
     return Panel(
         template="analytics/home_panel.html",
-        context={"summary": summary, "as_of": run.finished_at if run else None},
+        context={
+            "summary": summary,
+            "as_of": run.finished_at if run else None,
+            # An analyst sees the case figures, not the cases: no link to them.
+            "cases_open": user_can(user=request.user, capability=Capability.CASE_READ),
+        },
         order=90,
     )

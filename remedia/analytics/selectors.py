@@ -16,18 +16,18 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import Count, Q, QuerySet, Sum
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from remedia.accounts.models import Organisation
 from remedia.accounts.permissions import Capability
-from remedia.accounts.selectors import organisations_for
+from remedia.accounts.selectors import organisations_for, user_can
 from remedia.analytics.models import (
     ALL_CATEGORIES,
     ALL_CHANNELS,
@@ -529,8 +529,40 @@ def dashboard(*, viewer: Any, filters: Filters) -> Dashboard:
     return Dashboard(
         organisations=organisations,
         as_of=run.finished_at if run else None,
-        tables=tables,
+        tables=_reachable(tables, viewer=viewer),
     )
+
+
+# The lists behind the figures, and what a viewer needs to open each.
+_LIST_NEEDS = (
+    (reverse_lazy("cases:list"), Capability.CASE_READ),
+    (reverse_lazy("cases:figures"), Capability.CASE_READ),
+    (reverse_lazy("intake:inbox"), Capability.REPORT_READ),
+)
+
+
+def _reachable(tables: list[Table], *, viewer: Any) -> list[Table]:
+    """The tables with links only to lists the viewer can open: an analyst
+    sees the case figures but not the cases, so those rows link nowhere."""
+    closed = [
+        str(prefix)
+        for prefix, capability in _LIST_NEEDS
+        if not user_can(user=viewer, capability=capability)
+    ]
+    if not closed:
+        return tables
+    return [
+        replace(
+            table,
+            rows=[
+                replace(row, url="")
+                if any(row.url.startswith(prefix) for prefix in closed)
+                else row
+                for row in table.rows
+            ],
+        )
+        for table in tables
+    ]
 
 
 def summary(*, viewer: Any) -> dict[str, int] | None:

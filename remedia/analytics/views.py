@@ -42,10 +42,14 @@ def chart_of(table: Table) -> Chart:
     is the unknown-state count), lines for months, stacked shares for the
     duration buckets, bars for the rest."""
     if table.chart == "map":
-        counts = [r for r in table.rows if isinstance(r.values[0], int | float)]
+        counts = [
+            (r.key, r.values[0])
+            for r in table.rows
+            if isinstance(r.values[0], int | float)
+        ]
         return state_map(
-            {r.key: r.values[0] for r in counts if r.key},
-            unknown=sum(r.values[0] for r in counts if not r.key),  # type: ignore[misc]
+            {key: value for key, value in counts if key},
+            unknown=sum(value for key, value in counts if not key),
             key=table.key,
             title=table.title,
             description=table.description,

@@ -493,3 +493,24 @@ def test_training_coverage_of_the_viewers_organisation(handler, org_a, org_b):
     # inactive one and the other organisation's people count nowhere.
     assert rows["protocols"] == (3, 4, 75.0)
     assert rows["child_labour"] == (0, 4, 0.0)
+
+
+def test_an_analyst_sees_the_case_figures_without_links_to_cases(
+    client, world, org_a, log_in_verified
+):
+    # An analyst reads figures, not cases: no figure leads to a page that
+    # would answer them 404, on the dashboard or on the home page.
+    analyst = member("analyst", org_a, username="ana")
+    totp_device(analyst)
+    assert log_in_verified(analyst).status_code == 302
+    board = _board(analyst)
+    cases_open = board.table("cases_open")
+    assert cases_open is not None
+    assert cases_open.rows
+    for table in board.tables:
+        for row in table.rows:
+            assert not row.url.startswith("/staff/cases/"), (table.key, row)
+            assert not row.url.startswith("/staff/reports/"), (table.key, row)
+    for page in ("/staff/cifras/", "/staff/"):
+        body = client.get(page).content.decode()
+        assert 'href="/staff/cases/' not in body, page
