@@ -499,10 +499,7 @@ def _detail(request: HttpRequest, case: Case) -> dict[str, Any]:
         "resolved_at": case.resolved_at,
         "closed_at": case.closed_at,
         "paused_since": case.paused_since,
-        "sla_clocks": [
-            _clock_out(name, clock)
-            for name, clock in clocks.items()
-        ],
+        "sla_clocks": [_clock_out(name, clock) for name, clock in clocks.items()],
         "reports": [_report(r) for r in selectors.case_reports(case=case)],
         "tasks": [
             _task(t, today) for t in _open_first(selectors.case_tasks(case=case))

@@ -126,9 +126,7 @@ def _detail_queries(client, staff, case: RrmCase) -> int:
     return len(queries)
 
 
-def test_the_staff_detail_costs_the_same_queries_as_its_timeline_grows(
-    client, analyst
-):
+def test_the_staff_detail_costs_the_same_queries_as_its_timeline_grows(client, analyst):
     case = petition(analyst)
     before = _detail_queries(client, analyst, case)
     advanced = client.post(
