@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, cast
 
-from django.db.models import prefetch_related_objects
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -377,10 +377,14 @@ def _user(user: User | None) -> dict[str, Any] | None:
 
 
 def _summary(
-    case: Case, now: datetime, categories: list[str] | None = None
+    case: Case,
+    now: datetime,
+    categories: list[str] | None = None,
+    clocks: dict[str, sla.Clock] | None = None,
 ) -> dict[str, Any]:
-    """A case in a list; `categories` when the page read them already."""
-    clocks = selectors.case_clocks(case=case, now=now)
+    """A case in a list; `categories` and `clocks` when the caller has them."""
+    if clocks is None:
+        clocks = selectors.case_clocks(case=case, now=now)
     return {
         "id": case.id,
         "number": case.number,
@@ -477,10 +481,14 @@ def _detail(request: HttpRequest, case: Case) -> dict[str, Any]:
     )
     now = timezone.now()
     today = timezone.localdate(now)
+    clocks = selectors.case_clocks(case=case, now=now)
     escalations = selectors.case_escalations(case=case)
-    prefetch_related_objects(escalations, "documents")
+    # An escalation lists its documents by id only: no need for their rows.
+    prefetch_related_objects(
+        escalations, Prefetch("documents", queryset=CaseDocument.objects.only("pk"))
+    )
     return {
-        **_summary(case, now),
+        **_summary(case, now, clocks=clocks),
         "closure_reason": case.closure_reason or None,
         "retaliation_checkins": case.retaliation_checkins,
         "version": case.version,
@@ -491,10 +499,7 @@ def _detail(request: HttpRequest, case: Case) -> dict[str, Any]:
         "resolved_at": case.resolved_at,
         "closed_at": case.closed_at,
         "paused_since": case.paused_since,
-        "sla_clocks": [
-            _clock_out(name, clock)
-            for name, clock in selectors.case_clocks(case=case, now=now).items()
-        ],
+        "sla_clocks": [_clock_out(name, clock) for name, clock in clocks.items()],
         "reports": [_report(r) for r in selectors.case_reports(case=case)],
         "tasks": [
             _task(t, today) for t in _open_first(selectors.case_tasks(case=case))

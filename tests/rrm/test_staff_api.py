@@ -113,6 +113,32 @@ def test_the_staff_list_costs_the_same_queries_for_more_cases(client, analyst):
     for n in range(4):
         petition(analyst, facility_name=f"Planta {n}")
     assert _queries(client, analyst) == one
+    # and few of them, on either database
+    assert one <= 9
+
+
+def _detail_queries(client, staff, case: RrmCase) -> int:
+    url = f"/api/v1/rrm/staff/cases/{case.pk}"
+    assert client.get(url, headers=staff.headers).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, headers=staff.headers)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_the_staff_detail_costs_the_same_queries_as_its_timeline_grows(client, analyst):
+    case = petition(analyst)
+    before = _detail_queries(client, analyst, case)
+    advanced = client.post(
+        f"/api/v1/rrm/cases/{case.pk}/advance",
+        {"to_stage": "ilc_determination", "on": "2023-06-09", "affirmative": True},
+        content_type="application/json",
+        headers=analyst.headers,
+    )
+    assert advanced.status_code == 200, advanced.content
+    after = _detail_queries(client, analyst, case)
+    assert after == before
+    assert before <= 8
 
 
 def test_the_staff_list_has_the_organisations_cases_and_the_public_api_not(
