@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from remedia.analytics.selectors import Filters
 from remedia.core.forms import QuickSelect
@@ -32,7 +33,7 @@ class DashboardFilterForm(forms.Form):
     )
     organisation = forms.ChoiceField(label=_("Organización"), required=False)
     state = forms.ChoiceField(
-        label=_("Estado"),
+        label=pgettext_lazy("lugar", "Estado"),
         required=False,
         choices=[("", _("Todos")), *STATE_CHOICES],
     )

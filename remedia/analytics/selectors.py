@@ -24,6 +24,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from remedia.accounts.models import Organisation
 from remedia.accounts.permissions import Capability
@@ -213,7 +214,7 @@ def report_tables(*, orgs: list[Any], filters: Filters) -> list[Table]:
             key="reports_state",
             title=_("Denuncias por estado"),
             description=_("Estado de la República donde ocurrieron los hechos."),
-            columns=(_("Estado"), *heading),
+            columns=(pgettext("lugar", "Estado"), *heading),
             rows=_by_count(
                 [
                     Row(

@@ -514,3 +514,16 @@ def test_an_analyst_sees_the_case_figures_without_links_to_cases(
     for page in ("/staff/cifras/", "/staff/"):
         body = client.get(page).content.decode()
         assert 'href="/staff/cases/' not in body, page
+
+
+def test_the_state_is_a_place_in_english_not_a_status(world, handler):
+    from django.utils import translation
+
+    from remedia.analytics.forms import DashboardFilterForm
+
+    with translation.override("en"):
+        table = _board(handler).table("reports_state")
+        assert table is not None
+        assert table.columns[0] == "State"
+        form = DashboardFilterForm(None, organisations=[], facilities=[])
+        assert str(form.fields["state"].label) == "State"
