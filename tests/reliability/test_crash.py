@@ -236,12 +236,32 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
             process.wait(timeout=30)
 
 
-def _wait_for(what: str, done: Callable[[], bool], seconds: float) -> None:
+def _wait_for(
+    what: str,
+    done: Callable[[], bool],
+    seconds: float,
+    explain: Callable[[], str] = lambda: "",
+) -> None:
     deadline = time.monotonic() + seconds
     while not done():
         if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
+            pytest.fail(f"timed out waiting for {what}\n{explain()}")
         time.sleep(0.2)
+
+
+def _jobs_explained(
+    sql: Callable[[str], list[tuple[Any, ...]]], worker_log: Path, receipts: int
+) -> str:
+    """What the job records say when the jobs do not end (for the failure)."""
+    rows = sql(
+        "SELECT name, state, attempts, count(*) FROM core_jobrecord"
+        " GROUP BY name, state, attempts ORDER BY name, state"
+    )
+    lines = [f"{receipts} receipts; job records (name, state, attempts, count):"]
+    lines += [f"  {row}" for row in rows]
+    lines.append("worker log (end):")
+    lines.append(worker_log.read_text(errors="replace")[-3000:])
+    return "\n".join(lines)
 
 
 def _served(base: str) -> bool:
@@ -354,6 +374,9 @@ def test_kill_9_under_load_loses_nothing_acknowledged_and_runs_jobs_once(
         _phase("import queued")
 
         # The job worker comes back (as systemd would start it again).
+        # A job whose record was written by an app worker killed before it
+        # reached the queue is found by the every-minute sweep once it is
+        # QUEUED_GRACE_SECONDS old: up to about 90 seconds after the kill.
         worker = _start(env, worker_log, "worker", "--workers", "2")
         _wait_for(
             "every job to end",
@@ -368,7 +391,8 @@ def test_kill_9_under_load_loses_nothing_acknowledged_and_runs_jobs_once(
                 )[0][0]
                 >= len(load.receipts)
             ),
-            60,
+            180,
+            explain=lambda: _jobs_explained(sql, worker_log, len(load.receipts)),
         )
         _phase("jobs ended")
         with ThreadPoolExecutor(max_workers=4) as pool:
