@@ -59,6 +59,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 from remedia.core.audit import audit_record
 from remedia.core.crypto import DecryptionFailed, subkey, unwrap, wrap
 from remedia.core.errors import NotFound
+from remedia.core.jobqueue import PRIORITY_WAITED
 from remedia.core.kit import capability_allowed, invalid
 from remedia.core.models import ExportJob
 from remedia.core.storage import data_subdir
@@ -205,7 +206,7 @@ def export_start(
 # --- Running a job ----------------------------------------------------------------------
 
 
-@db_task()
+@db_task(priority=PRIORITY_WAITED)
 def export_job(job_id: str) -> None:
     """The worker's side: run the queued export `job_id` (see `export_run`)."""
     export_run(job_id)

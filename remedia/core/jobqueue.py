@@ -40,6 +40,7 @@ import huey
 from huey.api import PeriodicTask, Result
 from huey.exceptions import CancelExecution
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError as RedisResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger(__name__)
@@ -86,6 +87,10 @@ def _owner_gone(owner: str) -> bool | None:
     now = _start_ticks(int(pid))
     return now is None or (ticks not in ("", "?") and now not in ("?", ticks))
 
+
+# Jobs someone waits for on a page (an import, an export) go before those
+# nobody watches (notifications, webhooks): the larger number runs first.
+PRIORITY_WAITED = 10
 
 # A queued job's record is written just before the job reaches the queue: one
 # younger than this may be on its way there, and is not taken for lost.
@@ -344,8 +349,41 @@ class DeferringMixin:
         return True
 
 
-class RedisHuey(DeferringMixin, huey.RedisHuey):
-    pass
+class RedisHuey(DeferringMixin, huey.PriorityRedisHuey):
+    """Redis's queue as a sorted set, so a job with a higher priority (one a
+    person waits for: an import, an export) overtakes the notifications.
+
+    Before priorities the queue was a list under the same key; `queue_upgrade`
+    (when `remedia worker` starts, or when a process queues on a list) moves
+    its jobs into the sorted set, oldest first, at the default priority."""
+
+    def queue_upgrade(self) -> int:
+        storage = self.storage
+        key = storage.queue_key
+        if storage.conn.type(key) not in (b"list", "list"):
+            return 0
+        legacy = f"{key}.list-before-priorities"
+        try:
+            storage.conn.rename(key, legacy)
+        except RedisResponseError:  # another process moved it a moment ago
+            return 0
+        # The list was filled with LPUSH and read with BRPOP: the oldest last.
+        moved = 0
+        for data in reversed(storage.conn.lrange(legacy, 0, -1)):
+            storage.enqueue(data, None)
+            moved += 1
+        storage.conn.delete(legacy)
+        logger.warning("jobs.queue_upgraded", extra={"jobs": moved})
+        return moved
+
+    def _push(self, task: Any) -> Any:
+        try:
+            return super()._push(task)
+        except RedisResponseError as exc:
+            if "WRONGTYPE" not in str(exc):
+                raise
+            self.queue_upgrade()
+            return super()._push(task)
 
 
 class SqliteHuey(DeferringMixin, huey.SqliteHuey):

@@ -20,12 +20,13 @@ from django.utils.translation import gettext as _
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from remedia.core.jobqueue import PRIORITY_WAITED
 from remedia.facilities import importing, selectors, services
 
 logger = logging.getLogger(__name__)
 
 
-@db_task()
+@db_task(priority=PRIORITY_WAITED)
 def facility_import_job(
     import_id: str, data: bytes | None = None, language: str = ""
 ) -> None:
