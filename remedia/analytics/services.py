@@ -2,22 +2,33 @@
 
 `refresh()` deletes every tally and writes them again from the source
 tables (reports and their recipients and categories; cases and their
-categories), each as a single aggregate query whose rows go back with
-`bulk_create`, twice: per facility and with every facility summed (see
-`models/tallies.py`). Readers see either the old or the new figures, never a mix.
+categories), each as a single `INSERT ... SELECT ... GROUP BY` that never
+brings a row into Python, twice: per facility and with every facility summed
+(see `models/tallies.py`). Readers see either the old or the new figures, never a mix.
 A `Refresh` row records the run; pages say "figures as of" its end.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
+from django.db.models import (
+    BooleanField,
+    CharField,
+    Count,
+    DateField,
+    F,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models import Case as When_
-from django.db.models import CharField, Count, DateField, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
@@ -51,120 +62,115 @@ def _bucket(field: str) -> When_:
     )
 
 
-def _batched(rows: Iterable[Any]) -> Iterator[list[Any]]:
-    batch: list[Any] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= BATCH:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+def _insert(model: type[models.Model], rows: QuerySet[Any], **fixed: Any) -> int:
+    """INSERT INTO the tally's table SELECT the grouped `rows`: the rows never
+    come through Python (a million reports make tens of thousands of tallies).
+
+    `rows` is a `values(t_<column>=...).annotate(t_count=...)` query whose
+    aliases name the table's columns with a `t_` prefix; `fixed` are
+    constants for the remaining columns."""
+    sub, params = rows.query.get_compiler(using=rows.db).as_sql()
+    quote = connection.ops.quote_name
+    aliases = [name for name in rows.query.annotation_select if name.startswith("t_")]
+    columns = [_column(model, a[2:]) for a in aliases]
+    values = [f"s.{quote(a)}" for a in aliases]
+    constants: list[Any] = []  # their placeholders come before the subquery's
+    for name, value in fixed.items():
+        columns.append(_column(model, name))
+        values.append("NULL" if value is None else "%s")
+        if value is not None:
+            constants.append(value)
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(columns)})"  # noqa: S608 (names from the model)
+        f" SELECT {', '.join(values)} FROM ({sub}) s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*constants, *params))
+        return max(cursor.rowcount, 0)
+
+
+def _column(model: type[models.Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field)  # noqa: S101 (a tally's own column)
+    return connection.ops.quote_name(str(field.column))
 
 
 def _report_dimensions(prefix: str, by_facility: bool) -> dict[str, Any]:
     dims: dict[str, Any] = {
-        "m": TruncMonth(f"{prefix}created_at", output_field=DateField()),
-        "st": F(f"{prefix}state"),
-        "ch": F(f"{prefix}channel"),
+        "t_month": TruncMonth(f"{prefix}created_at", output_field=DateField()),
+        "t_state": Coalesce(F(f"{prefix}state"), Value("")),
+        "t_channel": F(f"{prefix}channel"),
     }
     if by_facility:
-        dims["fac"] = F(f"{prefix}facility_id")
+        dims["t_facility_id"] = F(f"{prefix}facility_id")
     return dims
 
 
-def _report_rows(by_facility: bool) -> Iterator[ReportTally]:
+def _report_rows(by_facility: bool) -> int:
+    facility = {} if by_facility else {"facility_id": None}
     every = (
         ReportRecipient.objects.order_by()
-        .values(org=F("organisation_id"), **_report_dimensions("report__", by_facility))
-        .annotate(n=Count("report_id"))
+        .values(
+            t_organisation_id=F("organisation_id"),
+            **_report_dimensions("report__", by_facility),
+        )
+        .annotate(t_count=Count("report_id"))
     )
-    for row in every.iterator(chunk_size=BATCH):
-        yield _report_tally(row, ALL_CATEGORIES, by_facility)
+    written = _insert(
+        ReportTally, every, by_facility=by_facility, category=ALL_CATEGORIES, **facility
+    )
     # The same, once per category of each report (a join on the categories).
     by_category = (
         ReportCategory.objects.order_by()
         .filter(report__recipients__isnull=False)
         .values(
-            org=F("report__recipients__organisation_id"),
-            cat=F("code"),
+            t_organisation_id=F("report__recipients__organisation_id"),
+            t_category=F("code"),
             **_report_dimensions("report__", by_facility),
         )
-        .annotate(n=Count("id"))
+        .annotate(t_count=Count("id"))
     )
-    for row in by_category.iterator(chunk_size=BATCH):
-        yield _report_tally(row, row["cat"], by_facility)
-
-
-def _report_tally(
-    row: Mapping[str, Any], category: str, by_facility: bool
-) -> ReportTally:
-    return ReportTally(
-        organisation_id=row["org"],
-        month=row["m"],
-        state=row["st"] or "",
-        facility_id=row.get("fac"),
-        by_facility=by_facility,
-        channel=row["ch"],
-        category=category,
-        count=row["n"],
+    return written + _insert(
+        ReportTally, by_category, by_facility=by_facility, **facility
     )
 
 
 def _case_dimensions(prefix: str, now: Any, by_facility: bool) -> dict[str, Any]:
     dims: dict[str, Any] = {
-        "org": F(f"{prefix}organisation_id"),
-        "m": TruncMonth(f"{prefix}received_at", output_field=DateField()),
-        "st": Coalesce(F(f"{prefix}facility__state"), Value("")),
-        "stat": F(f"{prefix}status"),
-        "late": When_(
+        "t_organisation_id": F(f"{prefix}organisation_id"),
+        "t_month": TruncMonth(f"{prefix}received_at", output_field=DateField()),
+        "t_state": Coalesce(F(f"{prefix}facility__state"), Value("")),
+        "t_status": F(f"{prefix}status"),
+        "t_overdue": When_(
             When(Q(**{f"{prefix}next_due_at__lt": now}), then=Value(True)),
             default=Value(False),
+            output_field=BooleanField(),
         ),
-        "ack": _bucket(f"{prefix}acknowledge_seconds"),
-        "first": _bucket(f"{prefix}first_response_seconds"),
-        "res": _bucket(f"{prefix}resolution_seconds"),
+        "t_acknowledge": _bucket(f"{prefix}acknowledge_seconds"),
+        "t_first_response": _bucket(f"{prefix}first_response_seconds"),
+        "t_resolution": _bucket(f"{prefix}resolution_seconds"),
     }
     if by_facility:
-        dims["fac"] = F(f"{prefix}facility_id")
+        dims["t_facility_id"] = F(f"{prefix}facility_id")
     return dims
 
 
-def _case_rows(now: Any, by_facility: bool) -> Iterator[CaseTally]:
+def _case_rows(now: Any) -> int:
     every = (
         Case.objects.order_by()
-        .values(**_case_dimensions("", now, by_facility))
-        .annotate(n=Count("id"))
+        .values(**_case_dimensions("", now, True))
+        .annotate(t_count=Count("id"))
     )
-    for row in every.iterator(chunk_size=BATCH):
-        yield _case_tally(row, ALL_CATEGORIES, by_facility)
+    written = _insert(CaseTally, every, by_facility=True, category=ALL_CATEGORIES)
     by_category = (
         CaseCategory.objects.order_by()
-        .values(cat=F("code"), **_case_dimensions("case__", now, by_facility))
-        .annotate(n=Count("id"))
+        .values(t_category=F("code"), **_case_dimensions("case__", now, True))
+        .annotate(t_count=Count("id"))
     )
-    for row in by_category.iterator(chunk_size=BATCH):
-        yield _case_tally(row, row["cat"], by_facility)
+    return written + _insert(CaseTally, by_category, by_facility=True)
 
 
-def _case_tally(row: Mapping[str, Any], category: str, by_facility: bool) -> CaseTally:
-    return CaseTally(
-        organisation_id=row["org"],
-        month=row["m"],
-        state=row["st"] or "",
-        facility_id=row.get("fac"),
-        by_facility=by_facility,
-        category=category,
-        status=row["stat"],
-        overdue=bool(row["late"]),
-        acknowledge=row["ack"],
-        first_response=row["first"],
-        resolution=row["res"],
-        count=row["n"],
-    )
-
-
-def _report_rollup(*, channels: bool) -> Iterator[ReportTally]:
+def _report_rollup(*, channels: bool) -> int:
     """Per facility summed to every facility (`channels`), or that summed again
     to every channel ("" channel)."""
     source = ReportTally.objects.filter(by_facility=channels)
@@ -173,21 +179,18 @@ def _report_rollup(*, channels: bool) -> Iterator[ReportTally]:
     keys = ["organisation_id", "month", "state", "category"]
     if channels:
         keys.append("channel")
-    rows = source.order_by().values(*keys).annotate(n=Sum("count"))
-    for row in rows.iterator(chunk_size=BATCH):
-        yield ReportTally(
-            organisation_id=row["organisation_id"],
-            month=row["month"],
-            state=row["state"],
-            facility_id=None,
-            by_facility=False,
-            channel=row.get("channel", ALL_CHANNELS),
-            category=row["category"],
-            count=row["n"],
-        )
+    rows = (
+        source.order_by()
+        .values(**{f"t_{key}": F(key) for key in keys})
+        .annotate(t_count=Sum("count"))
+    )
+    fixed: dict[str, Any] = {"by_facility": False, "facility_id": None}
+    if not channels:
+        fixed["channel"] = ALL_CHANNELS
+    return _insert(ReportTally, rows, **fixed)
 
 
-def _case_rollup() -> Iterator[CaseTally]:
+def _case_rollup() -> int:
     keys = [
         "organisation_id",
         "month",
@@ -202,11 +205,21 @@ def _case_rollup() -> Iterator[CaseTally]:
     rows = (
         CaseTally.objects.filter(by_facility=True)
         .order_by()
-        .values(*keys)
-        .annotate(n=Sum("count"))
+        .values(**{f"t_{key}": F(key) for key in keys})
+        .annotate(t_count=Sum("count"))
     )
-    for row in rows.iterator(chunk_size=BATCH):
-        yield CaseTally(facility_id=None, by_facility=False, count=row.pop("n"), **row)
+    return _insert(CaseTally, rows, by_facility=False, facility_id=None)
+
+
+def _batched(rows: Iterable[Any]) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _facility_rows() -> Iterator[FacilityTally]:
@@ -248,25 +261,12 @@ def refresh() -> Refresh:
             ReportTally.objects.all().delete()
             CaseTally.objects.all().delete()
             FacilityTally.objects.all().delete()
-            written = 0
-            for batch in _batched(_report_rows(True)):
-                ReportTally.objects.bulk_create(batch)
-                written += len(batch)
-            for batch in _batched(_case_rows(started, True)):
-                CaseTally.objects.bulk_create(batch)
-                written += len(batch)
-            # The rollups, summed from the rows just written (not the sources):
-            # every facility, then every facility and channel.
-            for rollup in (
-                _report_rollup(channels=True),
-                _report_rollup(channels=False),
-            ):
-                for batch in _batched(rollup):
-                    ReportTally.objects.bulk_create(batch)
-                    written += len(batch)
-            for batch in _batched(_case_rollup()):
-                CaseTally.objects.bulk_create(batch)
-                written += len(batch)
+            # Per facility from the sources; then the rollups, summed from the
+            # rows just written (not the sources): every facility, then every
+            # facility and channel.
+            written = _report_rows(True) + _case_rows(started)
+            written += _report_rollup(channels=True) + _report_rollup(channels=False)
+            written += _case_rollup()
             for batch in _batched(_facility_rows()):
                 FacilityTally.objects.bulk_create(batch)
                 written += len(batch)
