@@ -171,6 +171,24 @@ def _case_list(filters: Filters, **query: Any) -> str:
     return _url("cases:list", **params)
 
 
+def _inbox(filters: Filters, **query: Any) -> str:
+    """The inbox narrowed as the figures are, and to the row's value."""
+    params: dict[str, Any] = {
+        "category": filters.category,
+        "state": filters.state,
+        "facility": filters.facility_id or "",
+        "since": filters.since.isoformat() if filters.since else "",
+        "until": filters.until.isoformat() if filters.until else "",
+    }
+    params.update(query)
+    return _url("intake:inbox", **params)
+
+
+def _month_end(month: dt.date) -> dt.date:
+    following = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return following - dt.timedelta(days=1)
+
+
 def _by_count(rows: list[Row]) -> list[Row]:
     return sorted(rows, key=lambda r: (-(r.values[0] or 0), r.label))  # type: ignore[operator]
 
@@ -183,7 +201,6 @@ def report_tables(*, orgs: list[Any], filters: Filters) -> list[Table]:
     by_channel = scoped.exclude(channel=ALL_CHANNELS).filter(
         category=filters.category or ALL_CATEGORIES
     )
-    inbox = reverse("intake:inbox")
     categories = dict(Category.choices)
     channels = dict(Channel.choices)
     heading = (_("Denuncias"),)
@@ -203,7 +220,7 @@ def report_tables(*, orgs: list[Any], filters: Filters) -> list[Table]:
                     Row(
                         str(categories.get(code, code)),
                         (n,),
-                        _case_list(filters, category=code),
+                        _inbox(filters, category=code),
                         code,
                     )
                     for code, n in _grouped(by_category, "category")
@@ -220,7 +237,8 @@ def report_tables(*, orgs: list[Any], filters: Filters) -> list[Table]:
                     Row(
                         str(MX_STATES.get(code, _("Estado desconocido"))),
                         (n,),
-                        inbox,
+                        # The inbox has no "state not known" filter.
+                        _inbox(filters, state=code) if code else "",
                         code,
                     )
                     for code, n in _grouped(every, "state")
@@ -235,7 +253,12 @@ def report_tables(*, orgs: list[Any], filters: Filters) -> list[Table]:
             columns=(_("Canal"), *heading),
             rows=_by_count(
                 [
-                    Row(str(channels.get(code, code)), (n,), inbox, code)
+                    Row(
+                        str(channels.get(code, code)),
+                        (n,),
+                        _inbox(filters, channel=code),
+                        code,
+                    )
                     for code, n in _grouped(by_channel, "channel")
                 ]
             ),
@@ -246,7 +269,12 @@ def report_tables(*, orgs: list[Any], filters: Filters) -> list[Table]:
             description=_("Mes en que llegó cada denuncia."),
             columns=(_("Mes"), *heading),
             rows=[
-                Row(month.strftime("%Y-%m"), (n,), inbox, month.isoformat())
+                Row(
+                    month.strftime("%Y-%m"),
+                    (n,),
+                    _inbox(filters, since=month, until=_month_end(month)),
+                    month.isoformat(),
+                )
                 for month, n in _grouped(every, "month")
             ],
             chart="line",

@@ -20,34 +20,26 @@ from remedia.core.geo import STATE_CHOICES
 from remedia.core.tables import Cell, Sheet
 from remedia.intake import selectors
 from remedia.intake.categories import Category
+from remedia.intake.forms import InboxFilterForm
 from remedia.intake.models import Channel, Report, ReportStatus
 
 NAME = "reports"
 CHUNK = 1000
 # The inbox's filters by name, as its form (GET) and an export's parameters carry them.
-REPORT_FILTER_NAMES = ("status", "urgent")
-YES_NO = {"1": True, "0": False}
+REPORT_FILTER_NAMES = InboxFilterForm.NAMES
 
 
 def report_filters_from(data: dict[str, Any]) -> selectors.ReportFilters:
     """The inbox's filters; values it does not know are left out."""
-    status = data.get("status") or None
-    if status not in ReportStatus.values:
-        status = None
-    return selectors.ReportFilters(
-        status=status, urgent=YES_NO.get(str(data.get("urgent") or ""))
-    )
+    return InboxFilterForm(data).filters()
 
 
 def report_filters_refused(data: dict[str, Any]) -> str:
     """Why these filters are not the inbox's (empty: they are)."""
-    status = data.get("status") or ""
-    if status and status not in ReportStatus.values:
-        return _("Elija un estado de la lista.")
-    urgent = data.get("urgent") or ""
-    if urgent and urgent not in YES_NO:
-        return _("Elija una urgencia de la lista.")
-    return ""
+    form = InboxFilterForm(data)
+    if form.is_valid():
+        return ""
+    return str(next(iter(form.errors.values()))[0])
 
 
 def _when(value: Any) -> str:

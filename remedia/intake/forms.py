@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from remedia.core.geo import STATE_CHOICES
 from remedia.intake.categories import Category
+from remedia.intake.models import Channel, ReportStatus
+from remedia.intake.selectors import ReportFilters
 
 
 class ReportForm(forms.Form):
@@ -96,3 +98,104 @@ class StatusForm(forms.Form):
         field.choices = [
             (s.value, s.label) for s in ReportStatus if s != ReportStatus.RECEIVED
         ]
+
+
+class InboxFilterForm(forms.Form):
+    """The inbox's filters (GET), shared by its page, its exports and the
+    dashboard's links to it. A value it does not know is an error shown on the
+    page, and the list is then not narrowed by it."""
+
+    status = forms.ChoiceField(
+        label=_("Estado"),
+        required=False,
+        error_messages={"invalid_choice": _("Elija un estado de la lista.")},
+    )
+    urgent = forms.ChoiceField(
+        label=_("Urgencia"),
+        required=False,
+        choices=[("", _("Todas")), ("1", _("Urgentes")), ("0", _("No urgentes"))],
+        error_messages={"invalid_choice": _("Elija una urgencia de la lista.")},
+    )
+    category = forms.ChoiceField(
+        label=_("Categoría"),
+        required=False,
+        error_messages={"invalid_choice": _("Elija una categoría de la lista.")},
+    )
+    # "Entidad", as in the exports: beside the status, "Estado" would be ambiguous.
+    state = forms.ChoiceField(
+        label=_("Entidad"),
+        required=False,
+        error_messages={
+            "invalid_choice": _("Elija un estado de la República de la lista.")
+        },
+    )
+    channel = forms.ChoiceField(
+        label=_("Canal"),
+        required=False,
+        error_messages={"invalid_choice": _("Elija un canal de la lista.")},
+    )
+    since = forms.DateField(
+        label=_("Desde"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": _("Escriba una fecha AAAA-MM-DD.")},
+    )
+    until = forms.DateField(
+        label=_("Hasta"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": _("Escriba una fecha AAAA-MM-DD.")},
+    )
+    facility = forms.UUIDField(
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid": _("El centro de trabajo no es válido.")},
+    )
+
+    NAMES = (
+        "status",
+        "urgent",
+        "category",
+        "state",
+        "channel",
+        "since",
+        "until",
+        "facility",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        every = [("", _("Todos"))]
+        self.fields["status"].choices = every + list(ReportStatus.choices)  # type: ignore[attr-defined]
+        self.fields["category"].choices = [("", _("Todas")), *Category.choices]  # type: ignore[attr-defined]
+        self.fields["state"].choices = every + list(STATE_CHOICES)  # type: ignore[attr-defined]
+        self.fields["channel"].choices = every + list(Channel.choices)  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        since, until = data.get("since"), data.get("until")
+        if since and until and since > until:
+            self.add_error("until", _("La fecha final es anterior a la inicial."))
+        return data
+
+    def filters(self) -> ReportFilters:
+        """The selector's filters from the valid values (none if invalid)."""
+        if not self.is_valid():
+            return ReportFilters()
+        data = self.cleaned_data
+        return ReportFilters(
+            status=data["status"] or None,
+            urgent={"1": True, "0": False}.get(data["urgent"]),
+            category=data["category"] or None,
+            state=data["state"] or None,
+            channel=data["channel"] or None,
+            facility_id=data["facility"],
+            received_from=data["since"],
+            received_to=data["until"],
+        )
+
+    def active(self) -> list[tuple[str, str]]:
+        """The filters set, as (name, value) pairs to carry to an export."""
+        if not self.is_valid():
+            return []
+        return [(name, self.data[name]) for name in self.NAMES if self.data.get(name)]

@@ -40,7 +40,13 @@ from remedia.intake import exports as report_exports
 from remedia.intake import reporter_cookies as cookies
 from remedia.intake import selectors, services
 from remedia.intake.categories import PROTECTION_CATEGORIES, Category
-from remedia.intake.forms import MessageForm, ReceiptForm, ReportForm, StatusForm
+from remedia.intake.forms import (
+    InboxFilterForm,
+    MessageForm,
+    ReceiptForm,
+    ReportForm,
+    StatusForm,
+)
 from remedia.intake.hooks import reporter_sections, staff_report_sections
 from remedia.intake.models import Channel, Report, ReportStatus
 
@@ -392,26 +398,24 @@ def _report_or_404(request: HttpRequest, report_id: Any) -> Report:
 @require_GET
 def inbox_view(request: HttpRequest) -> HttpResponse:
     _require(request, Capability.REPORT_READ)
-    status = request.GET.get("status") or None
-    if status not in ReportStatus.values:
-        status = None
-    urgent = {"1": True, "0": False}.get(request.GET.get("urgent", ""))
-    filters = selectors.ReportFilters(status=status, urgent=urgent)
+    form = InboxFilterForm(request.GET or None)
+    filters = form.filters() if request.GET else selectors.ReportFilters()
     reports = list(selectors.report_list(viewer=request.user, filters=filters)[:200])
+    facility = None
+    if filters.facility_id:
+        try:
+            facility = facility_get(facility_id=filters.facility_id)
+        except NotFound:
+            facility = None
     return render(
         request,
         "intake/inbox.html",
         {
             "reports": reports,
-            "statuses": ReportStatus.choices,
-            "current_status": status or "",
-            "current_urgent": request.GET.get("urgent", ""),
+            "form": form,
+            "facility": facility,
             # The export buttons carry the filters the inbox has on.
-            "export_filters": [
-                (name, request.GET[name])
-                for name in report_exports.REPORT_FILTER_NAMES
-                if request.GET.get(name)
-            ],
+            "export_filters": form.active() if request.GET else [],
         },
     )
 

@@ -527,3 +527,33 @@ def test_the_state_is_a_place_in_english_not_a_status(world, handler):
         assert table.columns[0] == "State"
         form = DashboardFilterForm(None, organisations=[], facilities=[])
         assert str(form.fields["state"].label) == "State"
+
+
+@pytest.mark.parametrize("filters", [Filters(), Filters(category="threats")])
+def test_each_report_figure_leads_to_an_inbox_showing_that_many(
+    client, world, handler, log_in_verified, filters
+):
+    # A figure is a door: its link opens the inbox narrowed to the same
+    # reports (the inbox lists up to 200, more than the world has).
+    assert log_in_verified(handler).status_code == 302
+    board = _board(handler, filters)
+    followed = 0
+    for key in (
+        "reports_category",
+        "reports_state",
+        "reports_channel",
+        "reports_month",
+    ):
+        table = board.table(key)
+        assert table is not None
+        for row in table.rows:
+            if not row.key:
+                assert row.url == ""  # a state not known has no inbox filter
+                continue
+            assert row.url.startswith("/staff/reports/?"), (key, row)
+            response = client.get(row.url)
+            assert response.status_code == 200
+            assert not response.context["form"].errors, row.url
+            assert len(response.context["reports"]) == row.values[0], (key, row)
+            followed += 1
+    assert followed > 10

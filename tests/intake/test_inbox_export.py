@@ -213,3 +213,57 @@ def test_the_inbox_buttons_carry_its_filters(
     assert '<input type="hidden" name="urgent" value="1">' in form
     assert 'name="format" value="csv"' in form
     assert 'name="format" value="xlsx"' in form
+
+
+def test_the_inbox_narrows_by_category_place_channel_and_dates(
+    client, logged_in, agu_handler, world
+) -> None:
+    logged_in(agu_handler)
+
+    def ids(query: str) -> set[Any]:
+        response = client.get(f"{INBOX}?{query}")
+        assert response.status_code == 200
+        assert not response.context["form"].errors
+        return {r.pk for r in response.context["reports"]}
+
+    every = ids("")
+    assert ids("category=threats") == {world["urgent"].pk}
+    assert ids("channel=sms") == {world["plain"].pk}
+    assert ids("state=MX-PUE") == {world["elsewhere"].pk} & every
+    today = timezone.localdate().isoformat()
+    assert ids(f"since={today}&until={today}") == every
+    assert ids("since=2001-01-01&until=2001-01-31") == set()
+    # The export carries them all
+    body = client.get(f"{INBOX}?category=threats&since={today}").content.decode()
+    assert '<input type="hidden" name="category" value="threats">' in body
+    assert f'<input type="hidden" name="since" value="{today}">' in body
+
+
+@pytest.mark.parametrize(
+    ("query", "said"),
+    [
+        ("category=nada", "Elija una categoría de la lista."),
+        ("state=MX-XXX", "Elija un estado de la República de la lista."),
+        ("channel=fax", "Elija un canal de la lista."),
+        ("since=ayer", "Escriba una fecha AAAA-MM-DD."),
+        (
+            "since=2026-02-01&until=2026-01-01",
+            "La fecha final es anterior a la inicial.",
+        ),
+        ("facility=%00%ff", "El centro de trabajo no es válido."),
+    ],
+)
+def test_a_bad_inbox_filter_is_said_and_narrows_nothing(
+    client, logged_in, agu_handler, world, query, said
+) -> None:
+    logged_in(agu_handler)
+    every = {r.pk for r in client.get(INBOX).context["reports"]}
+    response = client.get(f"{INBOX}?{query}")
+    assert response.status_code == 200
+    assert said in response.content.decode()
+    assert {r.pk for r in response.context["reports"]} == every
+    # ...and nothing to export with it
+    export = response.content.decode().split('id="inbox-export"', 1)[1]
+    export = export.split("</form>", 1)[0]
+    for name in ("category", "state", "channel", "since", "until", "facility"):
+        assert f'name="{name}"' not in export, name
