@@ -200,6 +200,7 @@ def test_an_administrator_reads_and_filters_the_audit_log(
     assert AuditEntry.objects.filter(seq__gt=before, action="audit.read").exists()
     _shot(page, f"audit-{'phone' if phone else 'desktop'}")
 
+    page.get_by_text("Filtrar la bitácora").click()
     page.get_by_label("Acción").select_option("report.read")
     page.get_by_role("button", name="Filtrar").click()
     page.wait_for_load_state()
