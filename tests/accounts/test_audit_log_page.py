@@ -173,3 +173,30 @@ def test_the_admin_lists_users_with_role_and_organisation_in_spanish(
     assert "Segundo factor: aplicaciones de códigos" in index
     assert "Otp_Static" not in index
     assert "TOTP devices" not in index
+
+
+def test_action_codes_read_as_words_and_unknown_codes_stay() -> None:
+    from django.utils import translation
+
+    from remedia.core.audit_labels import action_label
+
+    with translation.override("es-mx"):
+        assert action_label("case.read") == "Caso: consulta"
+        assert action_label("login.failed") == "Inicio de sesión fallido"
+        assert action_label("something.new") == "something.new"
+    with translation.override("en"):
+        assert action_label("case.read") == "Case: read"
+        assert action_label("protection.file_opened") == "Protection: file opened"
+
+
+def test_the_admin_in_english(client, log_in_verified):
+    root = UserFactory(username="raiz", is_superuser=True, is_staff=True)
+    totp_device(root)
+    assert log_in_verified(root).status_code == 302
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    index = client.get("/staff/admin/").content.decode()
+    assert "Second factor: authenticator apps" in index
+    assert "Second factor: recovery codes" in index
+    log = client.get("/staff/admin/core/auditentry/").content.decode()
+    assert "Object type" in log
