@@ -171,12 +171,51 @@ class UserAdmin(NoDeleteAdminMixin, DjangoUserAdmin):
     """Deleting a user would cascade their keys and grants: deactivate instead."""
 
     inlines = [MembershipInline]
-    list_display = ["username", "email", "is_active", "is_staff", "last_login"]
+    list_display = [
+        "username",
+        "full_name",
+        "roles",
+        "organisations",
+        "is_active",
+        "is_staff",
+        "last_login",
+    ]
+    list_filter = [
+        "memberships__role",
+        "memberships__organisation",
+        "is_active",
+        "is_staff",
+        "is_superuser",
+    ]
+    search_fields = ["username", "first_name", "last_name", "email"]
     fieldsets = (
         *(DjangoUserAdmin.fieldsets or ()),
         (_("Preferencias"), {"fields": ("language",)}),
     )
     actions = ["reset_second_factor"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        # The role and organisation columns without a query per row.
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related("memberships__organisation")
+            .distinct()
+        )
+
+    @admin.display(description=_("nombre"), ordering="last_name")
+    def full_name(self, obj: User) -> str:
+        return obj.get_full_name() or "—"
+
+    @admin.display(description=_("roles"))
+    def roles(self, obj: User) -> str:
+        labels = {m.get_role_display() for m in obj.memberships.all()}
+        return ", ".join(sorted(str(label) for label in labels)) or "—"
+
+    @admin.display(description=_("organizaciones"))
+    def organisations(self, obj: User) -> str:
+        names = {m.organisation.name for m in obj.memberships.all()}
+        return ", ".join(sorted(names)) or "—"
 
     def save_model(
         self, request: HttpRequest, obj: Any, form: Any, change: bool

@@ -12,6 +12,10 @@ class AccountsConfig(AppConfig):
         from remedia.core.kit import capability_check_register
 
         capability_check_register(user_can)
+        from remedia.accounts.views import audit_log_nav
+        from remedia.core.hooks import staff_nav_register
+
+        staff_nav_register(audit_log_nav)
         # Its kinds of personal data under retention (core.retention).
         from remedia.accounts import retention
 

@@ -13,5 +13,6 @@ urlpatterns = [
     path("account/password/", views.password_view, name="password"),
     path("account/tokens/", views.tokens_view, name="tokens"),
     path("retencion/", views.retention_view, name="retention"),
+    path("auditoria/", views.audit_log_view, name="audit_log"),
     path("", views.home_view, name="home"),
 ]

@@ -12,19 +12,22 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from remedia.accounts import keys, selectors, services
+from remedia.accounts import audit_log, keys, selectors, services
 from remedia.accounts.forms import EnrolForm, LoginForm, TokenForm
 from remedia.accounts.models import ApiToken, User
 from remedia.accounts.permissions import Capability, Role
+from remedia.core.audit import audit_record
 from remedia.core.errors import ApplicationError, Throttled
-from remedia.core.hooks import home_panels
+from remedia.core.hooks import NavItem, home_panels
 from remedia.core.kit import capability_require
 from remedia.core.retention import (
     next_run,
@@ -281,4 +284,67 @@ def retention_view(request: HttpRequest) -> HttpResponse:
             "last_at": last[0] if last else None,
             "last_failed": (last[1].get("failed") or []) if last else [],
         },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def audit_log_view(request: HttpRequest) -> HttpResponse:
+    """The audit log of the reader's organisations, newest first, filtered.
+
+    For holders of ``audit.read`` (administrators); anyone else gets a 404.
+    Every read is itself written to the log, with the filters used.
+    """
+    scope = audit_log.audit_scope(viewer=request.user)
+    if scope is None:
+        raise Http404
+    form = audit_log.AuditFilterForm(
+        request.GET or None, actions=audit_log.audit_actions(scope=scope)
+    )
+    entries = None
+    if form.is_bound and not form.is_valid():
+        status = 400
+    else:
+        status = 200
+        filters = form.filters() if form.is_bound else audit_log.AuditFilters()
+        number = (form.cleaned_data.get("page") or 1) if form.is_bound else 1
+        entries = audit_log.audit_page(
+            audit_log.audit_entries(scope=scope, filters=filters), number=number
+        )
+        audit_record(
+            action="audit.read",
+            actor=request.user,
+            organisation=audit_log.audit_organisation(viewer=request.user),
+            data={
+                "action": filters.action,
+                "actor": filters.actor,
+                "since": filters.since.isoformat() if filters.since else "",
+                "until": filters.until.isoformat() if filters.until else "",
+                "object": filters.obj,
+                "page": entries.number,
+            },
+        )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "accounts/audit_log.html",
+        {
+            "form": form,
+            "entries": entries,
+            "rows": [
+                {"entry": e, "label": audit_log.action_label(e.action)}
+                for e in (entries.object_list if entries else [])
+            ],
+            "query": query.urlencode(),
+        },
+        status=status,
+    )
+
+
+def audit_log_nav(request: HttpRequest) -> NavItem | None:
+    if not selectors.user_can(user=request.user, capability=Capability.AUDIT_READ):
+        return None
+    return NavItem(
+        label=gettext_lazy("Auditoría"), url=reverse("accounts:audit_log"), order=90
     )

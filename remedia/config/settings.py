@@ -123,8 +123,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
+    # django-otp's plugins, named in Spanish and English (accounts/otp_apps.py).
+    "remedia.accounts.otp_apps.TotpConfig",
+    "remedia.accounts.otp_apps.StaticConfig",
     "django_htmx",
     "huey.contrib.djhuey",
     "ninja",

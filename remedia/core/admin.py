@@ -7,8 +7,10 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from remedia.core.audit import audit_record
+from remedia.core.audit_labels import action_label
 from remedia.core.models import AuditEntry
 
 
@@ -73,9 +75,35 @@ class NoDeleteAdminMixin:
 class AuditEntryAdmin(admin.ModelAdmin):
     """Read-only: the log is append-only, even for administrators."""
 
-    list_display = ["seq", "at", "action", "actor_label", "object_type", "object_id"]
+    list_display = ["number", "when", "what", "who", "object_type_", "object_id_"]
     list_filter = ["action"]
     search_fields = ["object_id", "actor_label", "action"]
+    # Newest first, as the staff page (/staff/auditoria/) shows it.
+    ordering = ["-seq"]
+
+    @admin.display(description=_("N.º"), ordering="seq")
+    def number(self, obj: AuditEntry) -> int:
+        return obj.seq
+
+    @admin.display(description=_("Cuándo"), ordering="at")
+    def when(self, obj: AuditEntry) -> Any:
+        return obj.at
+
+    @admin.display(description=_("Acción"), ordering="action")
+    def what(self, obj: AuditEntry) -> str:
+        return action_label(obj.action)
+
+    @admin.display(description=_("Quién"), ordering="actor_label")
+    def who(self, obj: AuditEntry) -> str:
+        return obj.actor_label or str(_("sistema"))
+
+    @admin.display(description=_("Tipo de objeto"))
+    def object_type_(self, obj: AuditEntry) -> str:
+        return obj.object_type
+
+    @admin.display(description=_("Objeto"))
+    def object_id_(self, obj: AuditEntry) -> str:
+        return obj.object_id
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

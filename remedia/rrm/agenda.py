@@ -72,11 +72,17 @@ def agenda_entries(*, cases: Iterable[Any], today: dt.date) -> list[AgendaEntry]
             days_left=(step.due_business - today).days,
         )
         for case in cases
-        for step in case.timeline(today=today)
+        for step in _public_steps(case, today=today)
         if step.status in _OPEN
     ]
     entries.sort(key=lambda e: (e.due_business, e.case.slug, e.step))
     return entries
+
+
+def _public_steps(case: Any, *, today: dt.date) -> list[Any]:
+    # A concluded case (or one gone to a panel) has no open step to show.
+    timeline = getattr(case, "public_timeline", None) or case.timeline
+    return list(timeline(today=today))
 
 
 def agenda_groups(entries: list[AgendaEntry]) -> list[AgendaGroup]:
@@ -153,7 +159,7 @@ def ics_calendar(
             continue
         summary = _("%(step)s: %(facility)s") % {
             "step": entry.step_label,
-            "facility": entry.case.facility_name,
+            "facility": getattr(entry.case, "display_name", entry.case.facility_name),
         }
         url = url_for(entry.case)
         description = _(

@@ -143,7 +143,9 @@ def status_shares_compute(
     overdue on ``today``: every status, zero counts included, in a fixed order."""
     counts: Counter[StepStatus] = Counter()
     for case in cases:
-        counts.update(step.status for step in case.timeline(today=today))
+        # The public timeline: a concluded case's open steps are not overdue.
+        timeline = getattr(case, "public_timeline", None) or case.timeline
+        counts.update(step.status for step in timeline(today=today))
     total = sum(counts.values())
     return [
         StatusShare(status=status, count=counts[status], total=total)

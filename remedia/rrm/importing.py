@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import io
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -281,3 +282,37 @@ def display(value: Any) -> str:
     if isinstance(value, list):
         return SOURCE_SEPARATOR.join(str(item) for item in value) or "—"
     return str(value)
+
+
+# --- The record in Spanish ---------------------------------------------------------
+#
+# The sources write in English. ``rrm-cases-es.csv`` gives, by case_id, the
+# facility's name, the sector and the outcome in Spanish, and how and when a
+# concluded case ended (an ending of ``RrmEnding``; the day blank when no
+# source gives it) or the day a panel was requested: the events after which
+# the public pages no longer count a treaty step as open.
+
+TRANSLATION_COLUMNS: dict[str, str] = {
+    "facility_es": "facility_name_es",
+    "sector_es": "sector_es",
+    "outcome_es": "outcome_es",
+    "ending": "ending",
+    "closed_on": "closed_on",
+    "panel_requested_on": "panel_requested_on",
+}
+SHIPPED_TRANSLATIONS = Path(__file__).parent / "data" / "rrm-cases-es.csv"
+
+
+def translations_read(data: bytes) -> dict[str, dict[str, Any]]:
+    """The Spanish file's rows by case_id, as model field values."""
+    rows: dict[str, dict[str, Any]] = {}
+    for row in csv.DictReader(io.StringIO(data.decode("utf-8"))):
+        values: dict[str, Any] = {}
+        for column, name in TRANSLATION_COLUMNS.items():
+            text = (row.get(column) or "").strip()
+            if name.endswith("_on"):
+                values[name] = dt.date.fromisoformat(text) if text else None
+            else:
+                values[name] = text
+        rows[row["case_id"].strip()] = values
+    return rows

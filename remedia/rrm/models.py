@@ -15,6 +15,7 @@ order is refused wherever it comes from.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 from django.conf import settings
@@ -22,12 +23,12 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from remedia.core.geo import STATE_CHOICES
 from remedia.core.models import BaseModel
-from remedia.rrm.deadlines import Step, TimelineOrderError, timeline_compute
+from remedia.rrm.deadlines import Step, StepStatus, TimelineOrderError, timeline_compute
 
 # Model field -> the deadline engine's argument (domain/rrm.md, "The public
 # record"). The record has no column for the ILC's determination, and the
@@ -207,6 +208,15 @@ class RrmCase(BaseModel):
         max_length=255,
         help_text=_("Nombre del centro de trabajo como lo dan las fuentes."),
     )
+    facility_name_es = models.CharField(
+        _("centro de trabajo en español"),
+        max_length=255,
+        blank=True,
+        help_text=_(
+            "El nombre del centro en español (las fuentes lo dan en inglés); "
+            "vacío si no se ha traducido."
+        ),
+    )
     company = models.CharField(
         _("empresa"),
         max_length=255,
@@ -234,6 +244,12 @@ class RrmCase(BaseModel):
         max_length=200,
         blank=True,
         help_text=_("Rama de actividad del centro de trabajo."),
+    )
+    sector_es = models.CharField(
+        _("sector en español"),
+        max_length=200,
+        blank=True,
+        help_text=_("La rama de actividad en español; vacía si no se ha traducido."),
     )
     petitioners = models.TextField(
         _("peticionarios"),
@@ -282,6 +298,11 @@ class RrmCase(BaseModel):
         _("resultado"),
         blank=True,
         help_text=_("Cómo terminó o en qué va el caso, según las fuentes."),
+    )
+    outcome_es = models.TextField(
+        _("resultado en español"),
+        blank=True,
+        help_text=_("El resultado en español; vacío si no se ha traducido."),
     )
     sources = models.JSONField(
         _("fuentes"),
@@ -523,6 +544,62 @@ class RrmCase(BaseModel):
 
     def get_absolute_url(self) -> str:
         return reverse("rrm:detail", kwargs={"slug": self.slug})
+
+    def _in_language(self, english: str, spanish: str) -> str:
+        # The sources write in English; Spanish readers get the translation
+        # when there is one, and the source's words otherwise.
+        if spanish and (get_language() or "es").startswith("es"):
+            return spanish
+        return english
+
+    @property
+    def display_name(self) -> str:
+        """The facility's name in the reader's language."""
+        return self._in_language(self.facility_name, self.facility_name_es)
+
+    @property
+    def display_sector(self) -> str:
+        return self._in_language(self.sector, self.sector_es)
+
+    @property
+    def display_outcome(self) -> str:
+        return self._in_language(self.outcome, self.outcome_es)
+
+    @property
+    def display_state(self) -> str:
+        """The state's proper name ("Querétaro") when recognised, else as given."""
+        return self.get_state_code_display() if self.state_code else self.state
+
+    @property
+    def is_concluded(self) -> bool:
+        """The case has ended (its ending or closing day is recorded)."""
+        return bool(self.ending) or self.closed_on is not None
+
+    @property
+    def treaty_steps_superseded(self) -> bool:
+        """A later event (the end, a panel) makes the open treaty steps moot.
+
+        domain/rrm.md: never call a step overdue when a later event proves it
+        was done. A closed case or a requested panel is such an event.
+        """
+        return self.is_concluded or self.panel_requested_on is not None
+
+    def public_timeline(self, *, today: dt.date) -> list[Step]:
+        """The timeline as the public pages show it.
+
+        A step still open in a case a later event has moved past is counted
+        as done on an unknown day, never as overdue or pending.
+        """
+        steps = self.timeline(today=today)
+        if not self.treaty_steps_superseded:
+            return steps
+        open_statuses = (StepStatus.OVERDUE, StepStatus.PENDING)
+        return [
+            replace(step, status=StepStatus.DONE_UNDATED)
+            if step.status in open_statuses
+            else step
+            for step in steps
+        ]
 
     def timeline_dates(self) -> dict[str, Any]:
         """The engine's arguments from this case's dates."""

@@ -170,12 +170,42 @@ def rrm_record_seed(
     with transaction.atomic():
         if not RrmCase.objects.filter(origin=RrmCaseOrigin.PUBLIC_RECORD).exists():
             result = rrm_record_import(data=SHIPPED_RECORD.read_bytes())
+            rrm_record_translations_apply()
         for slug, external_id in (facility_links or {}).items():
             case = RrmCase.objects.filter(slug=slug, facility__isnull=True).first()
             facility = Facility.objects.filter(external_id=external_id).first()
             if case is not None and facility is not None:
                 rrm_case_facility_link(case=case, facility=facility)
     return result
+
+
+def rrm_record_translations_apply(*, data: bytes | None = None) -> int:
+    """Give the public record's cases their Spanish names, sectors and
+    outcomes, and how concluded cases ended (``importing.translations_read``).
+
+    Only cases of the public record; the English kept as the sources give it.
+    Returns how many cases changed.
+    """
+    rows = importing.translations_read(
+        data if data is not None else importing.SHIPPED_TRANSLATIONS.read_bytes()
+    )
+    changed = 0
+    with transaction.atomic():
+        for case in RrmCase.objects.select_for_update().filter(
+            origin=RrmCaseOrigin.PUBLIC_RECORD, slug__in=list(rows)
+        ):
+            values = rows[case.slug]
+            _, did_change = model_update(
+                instance=case, fields=list(values), data=values, validate_unique=False
+            )
+            changed += did_change
+        if changed:
+            audit_record(
+                action="rrm.translated",
+                object_type="rrm.rrmcase",
+                data={"updated": changed},
+            )
+    return changed
 
 
 @transaction.atomic

@@ -46,7 +46,7 @@ def rrm_case_list_view(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     rows = []
     for case in _public_cases():
-        upcoming = selectors.next_step(case.timeline(today=today), today=today)
+        upcoming = selectors.next_step(case.public_timeline(today=today), today=today)
         rows.append(
             CaseRow(
                 case=case,
@@ -70,7 +70,7 @@ def rrm_case_detail_view(request: HttpRequest, slug: str) -> HttpResponse:
         case = selectors.rrm_case_get_public(key=slug)
     except NotFound:
         raise Http404 from None
-    timeline = case.timeline(today=today)
+    timeline = case.public_timeline(today=today)
     steps = [
         {
             "step": step,
@@ -84,7 +84,7 @@ def rrm_case_detail_view(request: HttpRequest, slug: str) -> HttpResponse:
         today=today,
         remediation_deadline=case.remediation_deadline,
         title=_("Plazos de %(facility)s en el tiempo")
-        % {"facility": case.facility_name},
+        % {"facility": case.display_name},
     )
     # Only web addresses become links; a source cited by its title stays text.
     sources = [

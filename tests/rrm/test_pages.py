@@ -34,13 +34,16 @@ def test_the_list_shows_every_case_overdue_first_in_spanish(client, record):
     html = response.content.decode()
     assert '<html lang="es-mx">' in html
     assert "Registro público del Mecanismo Laboral de Respuesta Rápida" in html
-    rows = re.findall(r'<tr class="([^"]*)">\s*<td><a href="/rrm/([^/]+)/">', html)
+    rows = re.findall(
+        r'<tr id="rrm-case-[^"]+" class="([^"]*)">\s*<th[^>]*><a href="/rrm/([^/]+)/">',
+        html,
+    )
     assert len(rows) == 24
     assert {slug for _, slug in rows} == set(
         RrmCase.objects.values_list("slug", flat=True)
     )
     # Overdue ones first, marked
-    classes = [cls for cls, _ in rows]
+    classes = [cls.strip() for cls, _ in rows]
     overdue = [i for i, cls in enumerate(classes) if cls == "step-row-overdue"]
     assert overdue, "the record has overdue steps (vu-1's review, say)"
     assert overdue == list(range(len(overdue)))
@@ -61,15 +64,17 @@ def test_a_case_page_shows_its_dates_sources_and_timeline(client, record):
     # The timeline: the review met on 2023-07-27, the consultation late
     timeline = html[html.index('id="rrm-timeline"') :]
     assert re.search(
-        r"Revisión</th>\s*<td>2023-06-12</td>\s*<td>45</td>\s*<td>2023-07-27</td>"
-        r"\s*<td>2023-07-27</td>\s*<td>2023-07-27</td>\s*"
-        r'<td class="step-met">cumplido</td>',
+        r"Revisión</th>\s*<td[^>]*>2023-06-12</td>\s*<td[^>]*>45</td>"
+        r"\s*<td[^>]*>2023-07-27</td>\s*<td[^>]*>2023-07-27</td>"
+        r"\s*<td[^>]*>2023-07-27</td>\s*"
+        r'<td data-label="Situación" class="step-met">cumplido</td>',
         timeline,
     )
     assert re.search(
-        r"Consulta sobre la reparación</th>\s*<td>2023-07-27</td>\s*<td>10</td>"
-        r"\s*<td>2023-08-06</td>\s*<td>2023-08-07</td>\s*<td>2023-08-09</td>\s*"
-        r'<td class="step-late">tardío</td>',
+        r"Consulta sobre la reparación</th>\s*<td[^>]*>2023-07-27</td>"
+        r"\s*<td[^>]*>10</td>\s*<td[^>]*>2023-08-06</td>"
+        r"\s*<td[^>]*>2023-08-07</td>\s*<td[^>]*>2023-08-09</td>\s*"
+        r'<td data-label="Situación" class="step-late">tardío</td>',
         timeline,
     )
     # Sources: web addresses as links, a release cited by title as text
@@ -87,7 +92,7 @@ def test_a_case_page_shows_its_dates_sources_and_timeline(client, record):
 def test_an_overdue_step_is_flagged_on_its_case_page(client, record):
     html = client.get("/rrm/vu-1/").content.decode()
     assert '<tr class="step-row-overdue">' in html
-    assert '<td class="step-overdue">vencido</td>' in html
+    assert '<td data-label="Situación" class="step-overdue">vencido</td>' in html
 
 
 def test_an_unknown_case_page_is_404(client, record):
@@ -106,3 +111,51 @@ def test_the_pages_in_english(client, record):
         assert "Ir al contenido" not in html
         # Column headers already in the English catalogue
         assert "Workplace" in html or "State" in html
+
+
+@pytest.fixture
+def record_in_spanish(record) -> None:
+    services.rrm_record_translations_apply()
+
+
+def test_a_concluded_case_says_how_and_when_it_ended_never_overdue(
+    client, record_in_spanish
+):
+    # Given vu-1, which Mexico closed on 2022-09-14 (its review never dated)
+    html = client.get("/rrm/").content.decode()
+    row = html[html.index('id="rrm-case-vu-1"') :]
+    row = row[: row.index("</tr>")]
+
+    # Then its row says how it ended and when, and nothing is overdue
+    assert "rrm-concluded" in row
+    assert "Resuelto durante la revisión" in row
+    assert "concluyó el 2022-09-14" in row
+    assert "vencido" not in row
+    assert "step-row-overdue" not in row
+    # Its page: the ending on top, no step overdue
+    page = client.get("/rrm/vu-1/").content.decode()
+    assert "concluyó el 2022-09-14" in page
+    assert "step-overdue" not in page
+    assert "vencido" not in page
+    # And the calendar of deadlines does not list it
+    agenda = client.get("/rrm/plazos/").content.decode()
+    assert "/rrm/vu-1/" not in agenda
+
+
+def test_names_and_notes_in_spanish_beside_the_english(client, record_in_spanish):
+    html = client.get("/rrm/").content.decode()
+    assert "Planta de autopartes de Grupo Yazaki, León" in html
+    assert "Querétaro" in html
+    assert "auto-parts plant, Leon" not in html
+    page = client.get("/rrm/inisa/").content.decode()
+    assert "INISA, planta de confección de mezclilla (cerca de Rincón de Romos)" in page
+    assert "confección y vestido" in page
+    assert "la USTR informó que se cumplió el 2023-12-11" in page
+    # The sources' English is kept, and shown as the original
+    assert "INISA denim garment plant (near Rincon de Romos)" in page
+    assert "USTR reported it completed on 2023-12-11" in page
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get("/rrm/inisa/").content.decode()
+    assert "<h1>INISA denim garment plant (near Rincon de Romos)</h1>" in english
+    assert "concluded on 2023-12-11" in english

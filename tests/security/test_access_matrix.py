@@ -735,3 +735,46 @@ def test_unknown_ids_of_every_shape_are_the_same_404(world: World) -> None:
             404,
             422,
         ), value
+
+
+# Staff pages without an id in the path, each with the demo users who may open it.
+PAGES_BY_ROLE = {
+    # The audit log (issue 22.6): audit.read, which only administrators hold.
+    "/staff/auditoria/": {"admin"},
+}
+
+
+@pytest.mark.parametrize("path", sorted(PAGES_BY_ROLE))
+def test_staff_pages_without_ids_by_role(world: World, path: str) -> None:
+    # Given every demo user and an anonymous visitor, when each opens the page,
+    # then its readers get it, everyone else a 404, the anonymous the login
+    from remedia.accounts.models import User
+    from remedia.accounts.permissions import Capability
+    from remedia.accounts.selectors import organisations_for
+
+    readers = PAGES_BY_ROLE[path]
+    for who, client in world.web.items():
+        response = client.get(path)
+        if who == rules.ANONYMOUS:
+            assert response.status_code == 302, who
+            assert "/staff/login/" in response["Location"]
+        elif who in readers:
+            assert response.status_code == 200, who
+        else:
+            assert response.status_code == 404, who
+    # And the audit log shows its reader only their organisations' entries
+    from remedia.core.models import AuditEntry
+
+    html = world.web["admin"].get(path).content.decode()
+    shown = [int(s) for s in re.findall(r'data-seq="(\d+)"', html)]
+    assert shown
+    admin = User.objects.get(username="admin")
+    mine = {
+        str(o) for o in organisations_for(user=admin, capability=Capability.AUDIT_READ)
+    }
+    orgs = set(
+        AuditEntry.objects.filter(seq__in=shown).values_list(
+            "organisation_id", flat=True
+        )
+    )
+    assert orgs <= mine
