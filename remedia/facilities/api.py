@@ -6,6 +6,8 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
+from remedia.accounts import scopes
+from remedia.accounts.scopes import Scope
 from remedia.facilities import selectors
 
 router = Router(tags=["facilities"])
@@ -34,7 +36,9 @@ class FacilitySearchQuery(Schema):
     auth=None,
     response=FacilityMatchList,
     summary="Up to 20 best matches for the report form's facility picker",
+    openapi_extra={"x-scopes": [Scope.REGISTRY_READ.value]},
 )
+@scopes.grants(Scope.REGISTRY_READ)
 def facility_search(
     request: HttpRequest, query: Query[FacilitySearchQuery]
 ) -> dict[str, Any]:
