@@ -17,7 +17,8 @@ or, inside a view that decides late (one operation, two uses):
 
 `install(api)` (config/api.py) tells the bearer authentication which scopes the
 called operation grants, before the body is read: a denied partner never learns
-whether its body would have been valid.
+whether its body would have been valid. It also lists them as the operation's
+`x-scopes` in the OpenAPI document.
 """
 
 from __future__ import annotations
@@ -54,7 +55,11 @@ def grants(*scopes: str) -> Callable[[F], F]:
         raise ValueError(f"unknown scope(s): {unknown}")
 
     def mark(func: F) -> F:
-        setattr(func, _ATTR, frozenset(getattr(func, _ATTR, frozenset())) | set(scopes))
+        setattr(
+            func,
+            _ATTR,
+            frozenset(getattr(func, _ATTR, frozenset())) | {str(s) for s in scopes},
+        )
         return func
 
     return mark
@@ -94,6 +99,11 @@ def install(api: Any) -> None:
         granted = frozenset(
             getattr(getattr(operation, "view_func", None), _ATTR, frozenset())
         )
+        if granted and operation is not None:
+            # The API document names the scopes that open the operation.
+            extra = dict(getattr(operation, "openapi_extra", None) or {})
+            extra["x-scopes"] = sorted(granted)
+            operation.openapi_extra = extra
 
         @functools.wraps(run)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:

@@ -40,7 +40,12 @@ api = NinjaAPI(
         "Remedia's REST API. Staff endpoints take `Authorization: Bearer <token>` "
         "(`remedia issue-token USERNAME`); each answers only with what the token's "
         "user may see, and another organisation's object is 404 exactly as a "
-        "missing one."
+        "missing one. Partner systems use a partner token (`Bearer rmp_...`, made "
+        "by their organisation's administrators at /staff/integraciones/tokens/): "
+        "it reaches only the operations whose `x-scopes` name one of its scopes "
+        "(registry:read, registry:write, reports:submit, rrm:read, "
+        "remediation:read) and gets 404 from every other; expired or revoked, "
+        "401; over its rate limit, 429 with Retry-After."
     ),
     auth=BearerToken(),
     urls_namespace="api",

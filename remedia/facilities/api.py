@@ -36,7 +36,6 @@ class FacilitySearchQuery(Schema):
     auth=None,
     response=FacilityMatchList,
     summary="Up to 20 best matches for the report form's facility picker",
-    openapi_extra={"x-scopes": [Scope.REGISTRY_READ.value]},
 )
 @scopes.grants(Scope.REGISTRY_READ)
 def facility_search(

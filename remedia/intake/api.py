@@ -200,7 +200,6 @@ class PartnerReceiptOut(Schema):
     response={201: PartnerReceiptOut},
     summary="Hand in a report a partner's hotline took (partner token, "
     "scope reports:submit); the receipt works on every Remedia channel",
-    openapi_extra={"x-scopes": [Scope.REPORTS_SUBMIT.value]},
 )
 @scopes.grants(Scope.REPORTS_SUBMIT)
 def partner_submit_report(

@@ -446,7 +446,6 @@ def _measure_of(request: HttpRequest, plan_id: str, measure_id: str) -> Measure:
     response=PlanList,
     summary="Courses of remediation the user is a party to, with their progress "
     "(partner tokens: scope remediation:read)",
-    openapi_extra={"x-scopes": [Scope.REMEDIATION_READ.value]},
 )
 @scopes.grants(Scope.REMEDIATION_READ)
 def plan_list(request: HttpRequest, query: Query[PlanQuery]) -> dict[str, Any]:
@@ -530,7 +529,6 @@ def plan_create(request: HttpRequest, payload: PlanIn) -> Status[dict[str, Any]]
     response=PlanDetailOut,
     summary="One course of remediation with its measures, evidence and progress "
     "(partner tokens: scope remediation:read)",
-    openapi_extra={"x-scopes": [Scope.REMEDIATION_READ.value]},
 )
 @scopes.grants(Scope.REMEDIATION_READ)
 def plan_detail(request: HttpRequest, plan_id: str) -> dict[str, Any]:
@@ -602,7 +600,6 @@ def measure_create(
     response=MeasureOut,
     summary="One measure with its evidence (and notes, for who may read them; "
     "partner tokens: scope remediation:read, never notes)",
-    openapi_extra={"x-scopes": [Scope.REMEDIATION_READ.value]},
 )
 @scopes.grants(Scope.REMEDIATION_READ)
 def measure_detail(

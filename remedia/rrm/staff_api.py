@@ -222,7 +222,6 @@ def petition_publish(
     response=StaffCaseList,
     summary="Cases a petition analyst sees: their petitions, drafts, the record "
     "(partner tokens: scope rrm:read, their organisation's cases and the record)",
-    openapi_extra={"x-scopes": [Scope.RRM_READ.value]},
 )
 @scopes.grants(Scope.RRM_READ)
 def staff_case_list(
@@ -239,7 +238,6 @@ def staff_case_list(
     "/staff/cases/{case_id}",
     response=StaffCaseOut,
     summary="One case as a petition analyst sees it (partner tokens: rrm:read)",
-    openapi_extra={"x-scopes": [Scope.RRM_READ.value]},
 )
 @scopes.grants(Scope.RRM_READ)
 def staff_case_detail(request: HttpRequest, case_id: uuid.UUID) -> dict[str, Any]:
