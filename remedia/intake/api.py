@@ -346,6 +346,10 @@ class ReportDetailOut(ReportSummaryOut):
     language: str
     attachments: list[AttachmentOut]
     messages: list[MessageOut]
+    # Channel "partner" only: the organisation whose hotline handed it in, and
+    # the hotline's name (issue 19.3). Never anything about the caller.
+    partner_organisation_id: uuid.UUID | None = None
+    partner_channel: str | None = None
 
 
 class StatusIn(Schema):
@@ -427,6 +431,8 @@ def _detail(request: HttpRequest, report: Report) -> ReportDetailOut:
         language=report.language,
         attachments=[_attachment_out(a) for a in opened.attachments] if opened else [],
         messages=_messages_out(opened) if opened else [],
+        partner_organisation_id=report.partner_organisation_id,
+        partner_channel=report.partner_channel or None,
     )
 
 

@@ -8,6 +8,8 @@ validation, encryption and routing and its receipt works on the web follow-up.
 
 from __future__ import annotations
 
+import json
+import logging
 import re
 import uuid
 from datetime import timedelta
@@ -247,8 +249,9 @@ def test_rate_limit_answers_429_with_retry_after(client, hotline_org, hotline_ad
 
 
 def test_hotline_report_is_routed_sealed_and_its_receipt_works_on_the_web(
-    client, orgs, hotline_org, hotline_admin, agu_handler
+    client, orgs, hotline_org, hotline_admin, agu_handler, caplog, enter
 ):
+    caplog.set_level(logging.DEBUG)
     raw = _token(hotline_org, hotline_admin, "reports:submit")
 
     # When the hotline hands in a report it took
@@ -292,7 +295,21 @@ def test_hotline_report_is_routed_sealed_and_its_receipt_works_on_the_web(
     # And the entitled handler reads it, the channel named
     detail = client.get(f"/api/v1/reports/{report.pk}", headers=agu_handler.headers)
     assert detail.status_code == 200
-    assert detail.json()["narrative"] == NARRATIVE
+    body = detail.json()
+    assert body["narrative"] == NARRATIVE
+    assert body["channel"] == "partner"
+    assert body["partner_organisation_id"] == str(hotline_org.pk)
+    assert body["partner_channel"] == "Línea Ética 800"
+    # Nothing of the report was logged
+    records = "\n".join(
+        json.dumps(vars(r), default=str, ensure_ascii=False) for r in caplog.records
+    ).encode()
+    assert b"report.submitted" in records
+    assert found_in(records, needles) == []
+    # The staff page names the hotline and its organisation
+    enter(agu_handler)
+    page = client.get(f"/staff/reports/{report.pk}/").content.decode()
+    assert "Línea aliada · Línea Ética 800 (LEN)" in page
 
 
 @pytest.mark.parametrize(
