@@ -95,7 +95,12 @@ def install(api: Any) -> None:
     """
 
     def mark_request(run: Callable[..., Any]) -> Callable[..., Any]:
-        operation = getattr(run, "__self__", None)
+        # `run` is the operation's bound method, or another decorator's wrapper
+        # of it (functools.wraps keeps the original as __wrapped__).
+        inner: Any = run
+        while not hasattr(inner, "__self__") and hasattr(inner, "__wrapped__"):
+            inner = inner.__wrapped__
+        operation = getattr(inner, "__self__", None)
         granted = frozenset(
             getattr(getattr(operation, "view_func", None), _ATTR, frozenset())
         )
