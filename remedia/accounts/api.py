@@ -6,15 +6,26 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.security import HttpBearer
 
-from remedia.accounts import keys, selectors, services
+from remedia.accounts import keys, scopes, selectors, services
+from remedia.accounts.principals import PARTNER_TOKEN_PREFIX
+from remedia.core.errors import NotFound
 
 router = Router(tags=["accounts"])
 
 
 class BearerToken(HttpBearer):
-    """`Authorization: Bearer <token>`: the token's user, for staff and partner systems."""
+    """`Authorization: Bearer <token>`: a staff token's user (`rmd_`), or a
+    partner system (`rmp_`, principals.PartnerPrincipal).
+
+    A partner token passes only where the called operation grants one of its
+    scopes (scopes.grants); anywhere else it gets the 404 of a missing object,
+    and the refusal is audited. Staff tokens go on to each operation's role
+    checks, as before.
+    """
 
     def authenticate(self, request: HttpRequest, token: str) -> object | None:
+        if token.startswith(PARTNER_TOKEN_PREFIX):
+            return self._partner(request, token)
         found = services.token_authenticate(raw=token)
         if found is None:
             return None
@@ -23,6 +34,18 @@ class BearerToken(HttpBearer):
         request.api_token = api_token  # type: ignore[attr-defined]
         keys.token_key_remember(request=request, raw_token=token)
         return user
+
+    def _partner(self, request: HttpRequest, token: str) -> object | None:
+        principal = services.partner_token_authenticate(raw=token)
+        if principal is None:
+            return None
+        services.partner_rate_limit(principal=principal)
+        if not scopes.partner_allowed(request, principal):
+            services.partner_denied(
+                principal=principal, method=request.method or "", path=request.path
+            )
+            raise NotFound()
+        return principal
 
 
 class MembershipOut(Schema):

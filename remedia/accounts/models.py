@@ -156,6 +156,69 @@ class ApiToken(BaseModel):
         return f"{self.prefix}… ({self.name})"
 
 
+class PartnerToken(BaseModel):
+    """A bearer token of an organisation's system (a hotline, a registry, an
+    inspectorate), not of a person: it acts only through its scopes.
+
+    Like `ApiToken`, only a SHA-256 digest of 256 random bits is stored; the
+    visible prefix (`rmp_`) tells it apart from a staff token (`rmd_`).
+    """
+
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="partner_tokens",
+        verbose_name=_("organización"),
+        help_text=_("Organización dueña del token."),
+    )
+    name = models.CharField(
+        _("nombre"), max_length=100, help_text=_("Qué sistema lo usa.")
+    )
+    prefix = models.CharField(
+        max_length=12, help_text=_("Inicio visible del token, para reconocerlo.")
+    )
+    digest = models.CharField(
+        max_length=64, unique=True, help_text=_("SHA-256 del token; nunca el token.")
+    )
+    scopes = models.JSONField(
+        _("alcances"), default=list, help_text=_("Lo que el token puede hacer.")
+    )
+    expires_at = models.DateTimeField(_("vence"), help_text=_("Después, se rechaza."))
+    rate_limit_per_minute = models.PositiveIntegerField(
+        _("solicitudes por minuto"),
+        default=60,
+        help_text=_("Más solicitudes en un minuto reciben 429."),
+    )
+    revoked_at = models.DateTimeField(
+        _("revocado"), null=True, blank=True, help_text=_("Cuándo se revocó.")
+    )
+    last_used_at = models.DateTimeField(
+        _("último uso"), null=True, blank=True, help_text=_("Último uso, al minuto.")
+    )
+    created_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Quién lo creó."),
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("token de organización aliada")
+        verbose_name_plural = _("tokens de organizaciones aliadas")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.name})"
+
+    @property
+    def active(self) -> bool:
+        from django.utils import timezone
+
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+
 class OrganisationKey(BaseModel):
     """The organisation's escrow public key.
 
@@ -280,6 +343,7 @@ for _model in (
     User,
     Membership,
     ApiToken,
+    PartnerToken,
     OrganisationKey,
     UserKey,
 ):

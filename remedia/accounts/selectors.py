@@ -10,12 +10,19 @@ from typing import Any, TypeVar
 
 from django.db.models import Model, QuerySet
 
-from remedia.accounts.models import ACCOUNTS_VERSION_KEY, Membership, Organisation, User
+from remedia.accounts.models import (
+    ACCOUNTS_VERSION_KEY,
+    Membership,
+    Organisation,
+    PartnerToken,
+    User,
+)
 from remedia.accounts.permissions import (
     SECOND_FACTOR_ROLES,
     Capability,
     capabilities_of,
 )
+from remedia.accounts.principals import is_partner
 from remedia.core import crypto
 from remedia.core.cache import kept_until_version_moves
 from remedia.core.errors import NotFound
@@ -54,7 +61,12 @@ def cached_while_accounts_unchanged(
 
 
 def _memberships(user: Any) -> list[Membership]:
-    """A user's active memberships, read once per request and kept on the user."""
+    """A user's active memberships, read once per request and kept on the user.
+
+    A partner system (`principals.PartnerPrincipal`) has none.
+    """
+    if is_partner(user):
+        return []
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
     cached = getattr(user, "_remedia_memberships", None)
@@ -69,7 +81,13 @@ def _memberships(user: Any) -> list[Membership]:
 
 
 def organisations_for(*, user: Any, capability: Capability) -> set[uuid.UUID]:
-    """Ids of the organisations in which `user` holds `capability`."""
+    """Ids of the organisations in which `user` holds `capability`.
+
+    A partner system holds, in its own organisation only, the capabilities its
+    token's scopes map to (`principals.SCOPE_CAPABILITIES`).
+    """
+    if is_partner(user):
+        return {user.organisation_id} if capability in user.capabilities else set()
     return {
         m.organisation_id
         for m in _memberships(user)
@@ -140,3 +158,28 @@ def organisation_list_for(*, user: Any) -> QuerySet[Organisation]:
 
 def organisation_get_for_user(*, user: User, organisation_id: Any) -> Organisation:
     return get_scoped(organisation_list_for(user=user), pk=organisation_id)
+
+
+# --- Partner tokens --------------------------------------------------------------------
+
+
+def partner_token_list(*, user: Any) -> QuerySet[PartnerToken]:
+    """The partner tokens of the organisations `user` administers, newest first."""
+    return scope_by_organisation(
+        PartnerToken.objects.select_related("organisation"),
+        user=user,
+        capability=Capability.ORGANISATION_MANAGE,
+    ).order_by("organisation__name", "-created_at")
+
+
+def partner_token_get(*, user: Any, token_id: Any) -> PartnerToken:
+    """One of them; another organisation's is NotFound, as a missing one."""
+    return get_scoped(partner_token_list(user=user), pk=token_id)
+
+
+def administered_organisations(*, user: Any) -> list[Organisation]:
+    """Active organisations in which `user` is an administrator, by name."""
+    ids = organisations_for(user=user, capability=Capability.ORGANISATION_MANAGE)
+    return list(
+        Organisation.objects.filter(pk__in=ids, is_active=True).order_by("name")
+    )

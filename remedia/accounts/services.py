@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NoReturn
 
@@ -22,10 +23,17 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from remedia.accounts import keys, selectors
-from remedia.accounts.models import ApiToken, Membership, Organisation, User
-from remedia.accounts.permissions import Role
+from remedia.accounts.models import (
+    ApiToken,
+    Membership,
+    Organisation,
+    PartnerToken,
+    User,
+)
+from remedia.accounts.permissions import Capability, Role
+from remedia.accounts.principals import PARTNER_TOKEN_PREFIX, PartnerPrincipal, Scope
 from remedia.core.audit import audit_record
-from remedia.core.errors import ApplicationError, Throttled
+from remedia.core.errors import ApplicationError, InvalidInput, NotFound, Throttled
 from remedia.core.throttle import Backoff
 
 logger = logging.getLogger(__name__)
@@ -449,3 +457,239 @@ def password_change(
     update_session_auth_hash(request, user)
     keys.session_key_store(request=request, private=private)
     audit_record(action="password.changed", actor=user, obj=user)
+
+
+# --- Partner tokens ------------------------------------------------------------------
+#
+# A partner token is an organisation's, not a person's (principals.py): it acts
+# only through its scopes, with its own expiry, rate limit and revocation.
+
+PARTNER_TOKEN_MAX_DAYS = 730
+PARTNER_RATE_LIMIT_MAX = 6000
+
+
+@dataclass(frozen=True)
+class PartnerTokenIssued:
+    token: PartnerToken
+    raw: str
+
+
+def partner_token_validate(
+    *,
+    name: str,
+    scopes: list[str],
+    expires_in_days: int | None,
+    rate_limit_per_minute: int | None,
+) -> list[dict[str, Any]]:
+    """The field-by-field problems of a new token's settings (empty: none)."""
+    errors: list[dict[str, Any]] = []
+    if not (name or "").strip():
+        errors.append({"field": "name", "reason": _("Este campo es obligatorio.")})
+    elif len(name.strip()) > 100:
+        errors.append(
+            {
+                "field": "name",
+                "reason": _("Es demasiado largo (máximo %(n)s caracteres).")
+                % {"n": 100},
+            }
+        )
+    unknown = [s for s in scopes if s not in Scope.values]
+    if unknown:
+        errors.append(
+            {
+                "field": "scopes",
+                "reason": _(
+                    "Alcance desconocido: %(unknown)s. Alcances admitidos: %(known)s."
+                )
+                % {"unknown": ", ".join(unknown), "known": ", ".join(Scope.values)},
+            }
+        )
+    elif not scopes:
+        errors.append({"field": "scopes", "reason": _("Elija al menos un alcance.")})
+    if expires_in_days is None or not 1 <= expires_in_days <= PARTNER_TOKEN_MAX_DAYS:
+        errors.append(
+            {
+                "field": "expires_in_days",
+                "reason": _("Debe ser un número de días entre 1 y %(n)s.")
+                % {"n": PARTNER_TOKEN_MAX_DAYS},
+            }
+        )
+    if rate_limit_per_minute is None or not (
+        1 <= rate_limit_per_minute <= PARTNER_RATE_LIMIT_MAX
+    ):
+        errors.append(
+            {
+                "field": "rate_limit_per_minute",
+                "reason": _("Debe ser un número entre 1 y %(n)s.")
+                % {"n": PARTNER_RATE_LIMIT_MAX},
+            }
+        )
+    return errors
+
+
+def _administered(user: User, organisation: Organisation) -> None:
+    """NotFound, as for a missing organisation, unless `user` administers it."""
+    if not selectors.user_can(
+        user=user, capability=Capability.ORGANISATION_MANAGE, organisation=organisation
+    ):
+        raise NotFound()
+
+
+@transaction.atomic
+def partner_token_issue(
+    *,
+    organisation: Organisation,
+    name: str,
+    scopes: list[str],
+    expires_in_days: int | None,
+    rate_limit_per_minute: int | None = 60,
+    issued_by: User,
+) -> PartnerTokenIssued:
+    """Create an organisation's token; the plaintext is returned once only.
+
+    Bad settings raise InvalidInput (422, field and reason) and store nothing.
+    """
+    _administered(issued_by, organisation)
+    scopes = list(dict.fromkeys(scopes or []))
+    errors = partner_token_validate(
+        name=name,
+        scopes=scopes,
+        expires_in_days=expires_in_days,
+        rate_limit_per_minute=rate_limit_per_minute,
+    )
+    if errors:
+        raise InvalidInput(errors)
+    days = int(expires_in_days or 0)
+    per_minute = int(rate_limit_per_minute or 0)
+    raw = PARTNER_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = PartnerToken.objects.create(
+        organisation=organisation,
+        name=name.strip(),
+        prefix=raw[:10],
+        digest=_token_digest(raw),
+        scopes=sorted(scopes),
+        expires_at=timezone.now() + timedelta(days=days),
+        rate_limit_per_minute=per_minute,
+        created_by=issued_by,
+    )
+    audit_record(
+        action="partner_token.issued",
+        actor=issued_by,
+        organisation=organisation,
+        obj=token,
+        data={
+            "name": token.name,
+            "scopes": token.scopes,
+            "expires_at": token.expires_at.isoformat(),
+            "rate_limit_per_minute": token.rate_limit_per_minute,
+        },
+    )
+    return PartnerTokenIssued(token=token, raw=raw)
+
+
+@transaction.atomic
+def partner_token_revoke(*, token: PartnerToken, revoked_by: User) -> PartnerToken:
+    """Revoke at once, in every process (the accounts version moves)."""
+    _administered(revoked_by, token.organisation)
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at", "updated_at"])
+        cache.delete(selectors.cache_key("partner-token", token.digest))
+        audit_record(
+            action="partner_token.revoked",
+            actor=revoked_by,
+            organisation=token.organisation,
+            obj=token,
+            data={"name": token.name},
+        )
+    return token
+
+
+def _partner_token_load(digest: str) -> PartnerToken | None:
+    return (
+        PartnerToken.objects.select_related("organisation")
+        .filter(digest=digest)
+        .first()
+    )
+
+
+def partner_token_authenticate(*, raw: str) -> PartnerPrincipal | None:
+    """The partner system behind a bearer token, or None for any bad token
+    (unknown, expired, revoked, its organisation inactive): one 401 for all.
+
+    Cached like staff tokens until any account row changes, so a revocation
+    is seen on the very next request.
+    """
+    if not raw.startswith(PARTNER_TOKEN_PREFIX) or len(raw) > 200:
+        return None
+    digest = _token_digest(raw)
+    token = selectors.cached_while_accounts_unchanged(
+        selectors.cache_key("partner-token", digest),
+        lambda: _partner_token_load(digest),
+        timeout=TOKEN_CACHE_SECONDS,
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    if (
+        token.revoked_at is not None
+        or token.expires_at <= now
+        or not token.organisation.is_active
+    ):
+        return None
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        minute = int(now.timestamp() // 60)
+        if cache.add(selectors.cache_key("partner-token-used", digest, minute), 1, 120):
+            PartnerToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return PartnerPrincipal(
+        token_id=token.pk,
+        prefix=token.prefix,
+        organisation_id=token.organisation_id,
+        scopes=frozenset(token.scopes),
+        rate_limit_per_minute=token.rate_limit_per_minute,
+    )
+
+
+def partner_rate_limit(*, principal: PartnerPrincipal) -> None:
+    """At most the token's number of requests per calendar minute; beyond it,
+    Throttled (429) with the seconds left in the minute as Retry-After.
+
+    Counted in the shared cache like intake's surge ceiling; if the cache
+    cannot count, the request goes through uncounted rather than failing.
+    """
+    now = timezone.now().timestamp()
+    minute = int(now // 60)
+    key = selectors.cache_key("partner-rate", str(principal.token_id), minute)
+    try:
+        if cache.add(key, 1, timeout=120):
+            count = 1
+        else:
+            count = cache.incr(key)
+    except Exception as exc:
+        logger.warning(
+            "partner_token.rate_unchecked", extra={"error": type(exc).__name__}
+        )
+        return
+    if count > principal.rate_limit_per_minute:
+        retry_after = max(1, 60 - int(now % 60))
+        raise Throttled(
+            _("Demasiadas solicitudes con este token. Intente de nuevo en %(n)s s.")
+            % {"n": retry_after},
+            retry_after=retry_after,
+        )
+
+
+def partner_denied(*, principal: PartnerPrincipal, method: str, path: str) -> None:
+    """Audit a partner token's call that its scopes do not grant (answered 404).
+
+    Only the method and the route's path are kept, never a query or a body.
+    """
+    audit_record(
+        action="partner_token.denied",
+        actor=principal,
+        organisation=Organisation(pk=principal.organisation_id),
+        object_type="accounts.partnertoken",
+        object_id=str(principal.token_id),
+        data={"method": method, "path": path[:300], "scopes": sorted(principal.scopes)},
+    )

@@ -10,6 +10,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from remedia.accounts import scopes
 from remedia.accounts.api import BearerToken
 from remedia.accounts.api import router as accounts_router
 from remedia.analytics.api import router as analytics_router
@@ -21,6 +22,7 @@ from remedia.facilities.api import router as facilities_router
 from remedia.intake.api import intake_router
 from remedia.intake.api import staff_router as reports_router
 from remedia.integrations.api import router as webhooks_router
+from remedia.integrations.token_api import router as partner_tokens_router
 from remedia.notifications.api import router as notifications_router
 from remedia.protection.api import router as protection_router
 from remedia.remediation.api import router as remediation_router
@@ -38,11 +40,18 @@ api = NinjaAPI(
         "Remedia's REST API. Staff endpoints take `Authorization: Bearer <token>` "
         "(`remedia issue-token USERNAME`); each answers only with what the token's "
         "user may see, and another organisation's object is 404 exactly as a "
-        "missing one."
+        "missing one. Partner systems use a partner token (`Bearer rmp_...`, made "
+        "by their organisation's administrators at /staff/integraciones/tokens/): "
+        "it reaches only the operations whose `x-scopes` name one of its scopes "
+        "(registry:read, registry:write, reports:submit, rrm:read, "
+        "remediation:read) and gets 404 from every other; expired or revoked, "
+        "401; over its rate limit, 429 with Retry-After."
     ),
     auth=BearerToken(),
     urls_namespace="api",
 )
+# Partner tokens reach only the operations that grant one of their scopes.
+scopes.install(api)
 
 
 def _field_reason(error: dict[str, Any]) -> str:
@@ -170,3 +179,4 @@ api.add_router("/protection", protection_router)
 api.add_router("/analytics", analytics_router)
 api.add_router("/coordination", coordination_router)
 api.add_router("/", webhooks_router)
+api.add_router("/", partner_tokens_router)

@@ -6,6 +6,8 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
+from remedia.accounts import scopes
+from remedia.accounts.scopes import Scope
 from remedia.facilities import selectors
 
 router = Router(tags=["facilities"])
@@ -35,6 +37,7 @@ class FacilitySearchQuery(Schema):
     response=FacilityMatchList,
     summary="Up to 20 best matches for the report form's facility picker",
 )
+@scopes.grants(Scope.REGISTRY_READ)
 def facility_search(
     request: HttpRequest, query: Query[FacilitySearchQuery]
 ) -> dict[str, Any]:

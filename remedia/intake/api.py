@@ -7,13 +7,16 @@ from datetime import date, datetime
 from typing import Any, cast
 
 from django.http import HttpRequest, HttpResponse
-from ninja import File, Form, Query, Router, Schema
+from ninja import Field, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
 from ninja.security import APIKeyHeader
+from pydantic import ConfigDict
 
-from remedia.accounts import keys
+from remedia.accounts import keys, scopes
 from remedia.accounts.models import User
+from remedia.accounts.scopes import Scope
+from remedia.core.errors import NotFound
 from remedia.core.pagination import DEFAULT_LIMIT, paginate
 from remedia.core.schemas import AnswerSchema
 from remedia.intake import hooks, selectors, services
@@ -167,6 +170,68 @@ def submit_report(request: HttpRequest, payload: ReportIn) -> Status[ReceiptOut]
     return Status(201, ReceiptOut(receipt=submitted.receipt))
 
 
+class PartnerReportIn(Schema):
+    """A report a partner's hotline took. Nothing about the caller: a field
+    this schema does not name (a phone number, an address, an IP) is refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    channel_name: str = Field(
+        ...,
+        description="The partner's channel the report came in on, e.g. its "
+        "hotline's name (at most 100 characters).",
+    )
+    language: str = "es"
+    categories: list[str]
+    narrative: str
+    facility_id: uuid.UUID | None = None
+    facility_name: str | None = None
+    state: str | None = None
+    occurred_on: date | None = None
+
+
+class PartnerReceiptOut(Schema):
+    receipt: str
+    received_at: datetime
+
+
+@intake_router.post(
+    "/partner-reports",
+    response={201: PartnerReceiptOut},
+    summary="Hand in a report a partner's hotline took (partner token, "
+    "scope reports:submit); the receipt works on every Remedia channel",
+)
+@scopes.grants(Scope.REPORTS_SUBMIT)
+def partner_submit_report(
+    request: HttpRequest, payload: PartnerReportIn
+) -> Status[PartnerReceiptOut]:
+    # Only a partner system hands reports in: a person's token gets the 404
+    # of an operation that is not theirs (staff write in the web form).
+    partner = scopes.partner(request)
+    if partner is None:
+        raise NotFound()
+    submitted = services.report_submit(
+        draft=services.ReportDraft(
+            channel=Channel.PARTNER,
+            language=payload.language,
+            categories=payload.categories,
+            narrative=payload.narrative,
+            facility_id=payload.facility_id,
+            facility_name=payload.facility_name or "",
+            state=payload.state or "",
+            occurred_on=payload.occurred_on,
+            partner_organisation_id=partner.organisation_id,
+            partner_channel=payload.channel_name,
+        )
+    )
+    return Status(
+        201,
+        PartnerReceiptOut(
+            receipt=submitted.receipt, received_at=submitted.report.created_at
+        ),
+    )
+
+
 def _reporter_view(access: services.ReporterAccess) -> ReporterReportOut:
     opened = services.report_decrypt(
         report=access.report, private_key=access.private_key
@@ -281,6 +346,10 @@ class ReportDetailOut(ReportSummaryOut):
     language: str
     attachments: list[AttachmentOut]
     messages: list[MessageOut]
+    # Channel "partner" only: the organisation whose hotline handed it in, and
+    # the hotline's name (issue 19.3). Never anything about the caller.
+    partner_organisation_id: uuid.UUID | None = None
+    partner_channel: str | None = None
 
 
 class StatusIn(Schema):
@@ -362,6 +431,8 @@ def _detail(request: HttpRequest, report: Report) -> ReportDetailOut:
         language=report.language,
         attachments=[_attachment_out(a) for a in opened.attachments] if opened else [],
         messages=_messages_out(opened) if opened else [],
+        partner_organisation_id=report.partner_organisation_id,
+        partner_channel=report.partner_channel or None,
     )
 
 

@@ -27,6 +27,9 @@ class Channel(models.TextChoices):
     SMS = "sms", _("SMS")
     WHATSAPP = "whatsapp", _("WhatsApp")
     EMAIL = "email", _("Correo electrónico")
+    # A report another organisation's hotline took and handed in through the
+    # API with a partner token (`reports:submit`).
+    PARTNER = "partner", _("Línea aliada")
 
 
 class ReportStatus(models.TextChoices):
@@ -224,6 +227,23 @@ class Report(BaseModel):
         null=True,
         blank=True,
         help_text=_("Número o correo para responder, sellado a la llave pública."),
+    )
+    # Which partner organisation handed the report in, and the name of its
+    # channel (a hotline's). Nothing about the caller is accepted or kept.
+    partner_organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("organización aliada"),
+        help_text=_("Organización aliada que entregó la denuncia por la API."),
+    )
+    partner_channel = models.CharField(
+        _("canal de la organización aliada"),
+        max_length=100,
+        blank=True,
+        help_text=_("Nombre del canal por el que la recibió (p. ej., su línea)."),
     )
 
     class Meta:

@@ -75,6 +75,7 @@ LANGUAGES = {"es", "en"}
 # Channels whose reports may leave the state unknown (stored as ""): free-text
 # mail, and a caller who keys 0 ("no sé") on the voice line.
 STATE_OPTIONAL_CHANNELS = frozenset({Channel.EMAIL, Channel.VOICE})
+PARTNER_CHANNEL_MAX = 100
 
 
 class ReceiptRefused(ApplicationError):
@@ -119,6 +120,10 @@ class ReportDraft:
     # Set only when the worker chose to hear back on the channel they wrote
     # from (a phone number, an address): sealed to the report key, never plain.
     reply_contact: str = ""
+    # Channel.PARTNER only: the organisation whose token handed it in and the
+    # name of the channel it took the report on (a hotline's name).
+    partner_organisation_id: Any = None
+    partner_channel: str = ""
 
 
 @dataclass(frozen=True)
@@ -133,6 +138,8 @@ class CleanDraft:
     occurred_on: date | None
     files: list[tuple[str, files.CleanFile]]
     reply_contact: str = ""
+    partner_organisation_id: Any = None
+    partner_channel: str = ""
 
 
 def _clean_files(
@@ -249,6 +256,27 @@ def report_validate(draft: ReportDraft) -> CleanDraft:
     reply_contact = clean_text(draft.reply_contact)
     if len(reply_contact) > REPLY_CONTACT_MAX:
         errors.append({"field": "reply_contact", "reason": _("Contacto no válido.")})
+    partner_channel = ""
+    if draft.channel == Channel.PARTNER:
+        partner_channel = clean_text(draft.partner_channel)
+        if not partner_channel:
+            errors.append(
+                {"field": "channel_name", "reason": _("Este campo es obligatorio.")}
+            )
+        elif len(partner_channel) > PARTNER_CHANNEL_MAX:
+            errors.append(
+                {
+                    "field": "channel_name",
+                    "reason": _("Es demasiado largo (máximo %(n)s caracteres).")
+                    % {"n": PARTNER_CHANNEL_MAX},
+                }
+            )
+        if draft.partner_organisation_id is None:
+            errors.append({"field": "channel", "reason": _("Canal desconocido.")})
+        if reply_contact:
+            errors.append(
+                {"field": "reply_contact", "reason": _("Contacto no válido.")}
+            )
     if errors or state is None:
         raise InvalidInput(errors)
     return CleanDraft(
@@ -262,6 +290,10 @@ def report_validate(draft: ReportDraft) -> CleanDraft:
         occurred_on=occurred_on,
         files=cleaned_files,
         reply_contact=reply_contact,
+        partner_organisation_id=(
+            draft.partner_organisation_id if draft.channel == Channel.PARTNER else None
+        ),
+        partner_channel=partner_channel,
     )
 
 
@@ -413,6 +445,8 @@ def report_submit(*, draft: ReportDraft) -> Submitted:
                 )
                 if clean.reply_contact
                 else None,
+                partner_organisation_id=clean.partner_organisation_id,
+                partner_channel=clean.partner_channel,
             )
             ReportCategory.objects.bulk_create(
                 [ReportCategory(report=report, code=code) for code in clean.categories]
@@ -450,6 +484,11 @@ def report_submit(*, draft: ReportDraft) -> Submitted:
                     "urgent": report.urgent,
                     "recipients": [str(r.organisation_id) for r in routes],
                     "attachments": len(clean.files),
+                    **(
+                        {"partner_organisation": str(clean.partner_organisation_id)}
+                        if clean.partner_organisation_id
+                        else {}
+                    ),
                 },
             )
     except BaseException:

@@ -7,6 +7,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from remedia.accounts.principals import Scope
 from remedia.integrations.catalogue import EventType
 
 
@@ -57,3 +58,37 @@ class EndpointForm(forms.Form):
         if "enabled" in self.fields:
             values["enabled"] = bool(data.get("enabled"))
         return values
+
+
+class PartnerTokenForm(forms.Form):
+    """A new partner token: which system, which scopes, for how long."""
+
+    organisation = forms.ChoiceField(label=_("Organización"), required=True)
+    name = forms.CharField(
+        label=_("Nombre"),
+        max_length=100,
+        help_text=_("Qué sistema lo usará, p. ej., la línea de denuncias aliada."),
+    )
+    scopes = forms.MultipleChoiceField(
+        label=_("Alcances"),
+        choices=Scope.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_(
+            "Lo que no concede un alcance responde como si no existiera (404)."
+        ),
+    )
+    expires_in_days = forms.IntegerField(
+        label=_("Vigencia (días)"), initial=365, min_value=1, max_value=730
+    )
+    rate_limit_per_minute = forms.IntegerField(
+        label=_("Solicitudes por minuto"), initial=60, min_value=1, max_value=6000
+    )
+
+    def __init__(self, *args: Any, organisations: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if len(organisations) <= 1:
+            del self.fields["organisation"]
+        else:
+            field = cast(forms.ChoiceField, self.fields["organisation"])
+            field.choices = [(str(o.pk), o.name) for o in organisations]

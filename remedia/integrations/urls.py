@@ -32,4 +32,11 @@ urlpatterns = [
         views.delivery_redeliver_view,
         name="delivery_redeliver",
     ),
+    path("tokens/", views.partner_token_list_view, name="partner_token_list"),
+    path("tokens/nuevo/", views.partner_token_create_view, name="partner_token_create"),
+    path(
+        "tokens/<uuid:token_id>/revocar/",
+        views.partner_token_revoke_view,
+        name="partner_token_revoke",
+    ),
 ]

@@ -1,4 +1,5 @@
-"""Staff pages of the webhook endpoints (under /staff/integraciones/), for
+"""Staff pages of the webhook endpoints and partner tokens (under
+/staff/integraciones/), for
 organisation administrators only; anyone else gets 404, as for a page that
 does not exist. Thin: parse, call the services, render."""
 
@@ -17,7 +18,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from remedia.accounts import selectors as account_selectors
+from remedia.accounts import services as account_services
 from remedia.accounts.permissions import Capability
+from remedia.accounts.principals import Scope
 from remedia.accounts.selectors import user_can
 from remedia.core.errors import ApplicationError
 from remedia.core.forms import errors_onto
@@ -25,7 +29,7 @@ from remedia.core.hooks import NavItem
 from remedia.core.kit import capability_require, or_404, request_user
 from remedia.integrations import selectors, services
 from remedia.integrations.catalogue import EventType
-from remedia.integrations.forms import EndpointForm
+from remedia.integrations.forms import EndpointForm, PartnerTokenForm
 from remedia.integrations.models import DeliveryStatus, Endpoint
 
 DELIVERIES_PER_PAGE = 50
@@ -204,3 +208,74 @@ def delivery_redeliver_view(request: HttpRequest, delivery_id: Any) -> HttpRespo
     else:
         messages.success(request, _("Reenvío en cola."))
     return redirect("integrations:endpoint_detail", endpoint_id=delivery.endpoint_id)
+
+
+# --- Partner tokens (accounts.PartnerToken) ------------------------------------------
+
+
+@login_required
+@require_GET
+@never_cache
+def partner_token_list_view(request: HttpRequest) -> HttpResponse:
+    user = _admin(request)
+    return render(
+        request,
+        "integrations/partner_token_list.html",
+        {
+            "tokens": account_selectors.partner_token_list(user=user),
+            "scope_labels": dict(Scope.choices),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@never_cache
+def partner_token_create_view(request: HttpRequest) -> HttpResponse:
+    user = _admin(request)
+    organisations = account_selectors.administered_organisations(user=user)
+    form = PartnerTokenForm(request.POST or None, organisations=organisations)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            chosen = form.cleaned_data.get("organisation")
+            organisation = next(
+                (o for o in organisations if str(o.pk) == chosen), organisations[0]
+            )
+            try:
+                issued = account_services.partner_token_issue(
+                    organisation=organisation,
+                    name=form.cleaned_data["name"],
+                    scopes=list(form.cleaned_data.get("scopes") or []),
+                    expires_in_days=form.cleaned_data["expires_in_days"],
+                    rate_limit_per_minute=form.cleaned_data["rate_limit_per_minute"],
+                    issued_by=user,
+                )
+            except ApplicationError as exc:
+                errors_onto(form, exc)
+            else:
+                return render(
+                    request,
+                    "integrations/partner_token_secret.html",
+                    {"token": issued.token, "raw": issued.raw},
+                )
+        status = 422
+    return render(
+        request,
+        "integrations/partner_token_form.html",
+        {"form": form},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+@never_cache
+def partner_token_revoke_view(request: HttpRequest, token_id: Any) -> HttpResponse:
+    user = _admin(request)
+    token = or_404(
+        lambda: account_selectors.partner_token_get(user=user, token_id=token_id)
+    )
+    account_services.partner_token_revoke(token=token, revoked_by=user)
+    messages.success(request, _("Token revocado."))
+    return redirect("integrations:partner_token_list")

@@ -22,6 +22,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from remedia.accounts.permissions import Capability
+from remedia.accounts.principals import is_partner
 from remedia.accounts.selectors import get_scoped, organisations_for
 from remedia.core.errors import PermissionDenied
 from remedia.remediation.models import Course, CourseParty, Measure, PartyRole
@@ -110,7 +111,13 @@ def parties_changed(course: Course) -> None:
 
 
 def can_read_all(*, user: Any, course: Course) -> bool:
-    """Reads monitor notes and survey results, not only the measures."""
+    """Reads monitor notes and survey results, not only the measures.
+
+    Never a partner system (scope remediation:read): it reads the measures,
+    their statuses and evidence list, as a party's officer does.
+    """
+    if is_partner(user):
+        return False
     readers = organisations_for(user=user, capability=Capability.REMEDIATION_READ)
     if course.organisation_id in readers:
         return True

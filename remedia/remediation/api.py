@@ -23,7 +23,9 @@ from ninja.files import UploadedFile
 from ninja.responses import Status
 from pydantic import ConfigDict
 
+from remedia.accounts import scopes
 from remedia.accounts.models import User
+from remedia.accounts.scopes import Scope
 from remedia.core.kit import request_user as _user
 from remedia.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, paginate
 from remedia.core.schemas import AnswerSchema
@@ -442,8 +444,10 @@ def _measure_of(request: HttpRequest, plan_id: str, measure_id: str) -> Measure:
 @router.get(
     "/plans",
     response=PlanList,
-    summary="Courses of remediation the user is a party to, with their progress",
+    summary="Courses of remediation the user is a party to, with their progress "
+    "(partner tokens: scope remediation:read)",
 )
+@scopes.grants(Scope.REMEDIATION_READ)
 def plan_list(request: HttpRequest, query: Query[PlanQuery]) -> dict[str, Any]:
     user = _user(request)
     courses = selectors.course_list(
@@ -523,8 +527,10 @@ def plan_create(request: HttpRequest, payload: PlanIn) -> Status[dict[str, Any]]
 @router.get(
     "/plans/{plan_id}",
     response=PlanDetailOut,
-    summary="One course of remediation with its measures, evidence and progress",
+    summary="One course of remediation with its measures, evidence and progress "
+    "(partner tokens: scope remediation:read)",
 )
+@scopes.grants(Scope.REMEDIATION_READ)
 def plan_detail(request: HttpRequest, plan_id: str) -> dict[str, Any]:
     return _plan_detail(_course(request, plan_id), user=_user(request))
 
@@ -592,8 +598,10 @@ def measure_create(
 @router.get(
     "/plans/{plan_id}/measures/{measure_id}",
     response=MeasureOut,
-    summary="One measure with its evidence (and notes, for who may read them)",
+    summary="One measure with its evidence (and notes, for who may read them; "
+    "partner tokens: scope remediation:read, never notes)",
 )
+@scopes.grants(Scope.REMEDIATION_READ)
 def measure_detail(
     request: HttpRequest, plan_id: str, measure_id: str
 ) -> dict[str, Any]:

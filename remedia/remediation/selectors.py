@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from remedia.accounts.models import Organisation
 from remedia.accounts.permissions import Capability
+from remedia.accounts.principals import is_partner
 from remedia.accounts.selectors import (
     get_scoped,
     organisation_get_for_user,
@@ -269,6 +270,8 @@ def course_get(*, viewer: Any, course_id: Any) -> Course:
 
 def reads_all(*, viewer: Any, course: Course) -> bool:
     """``access.can_read_all`` over prefetched parties (no query per course)."""
+    if is_partner(viewer):
+        return False
     readers = organisations_for(user=viewer, capability=Capability.REMEDIATION_READ)
     if course.organisation_id in readers:
         return True

@@ -12,6 +12,7 @@ from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
 
 from remedia.accounts.permissions import Capability
+from remedia.accounts.principals import is_partner
 from remedia.accounts.selectors import get_scoped, organisations_for
 from remedia.core.errors import NotFound
 from remedia.core.geo import state_code
@@ -128,6 +129,10 @@ def _staff_visible(viewer: Any) -> Q | None:
     orgs = organisations_for(user=viewer, capability=Capability.PETITION_READ)
     if not orgs:
         return None
+    if is_partner(viewer):
+        # A partner system (scope rrm:read): its organisation's cases and the
+        # public record, never the drafts staff have not claimed yet.
+        return Q(organisation_id__in=orgs) | Q(is_public=True)
     return (
         Q(organisation_id__in=orgs)
         | Q(organisation__isnull=True, origin=RrmCaseOrigin.STAFF, stage=RrmStage.DRAFT)

@@ -20,7 +20,9 @@ from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 from pydantic import ConfigDict
 
+from remedia.accounts import scopes
 from remedia.accounts.models import Organisation
+from remedia.accounts.scopes import Scope
 from remedia.accounts.selectors import organisation_get_for_user
 from remedia.core.errors import NotFound
 from remedia.core.kit import request_user as _user
@@ -218,8 +220,10 @@ def petition_publish(
 @router.get(
     "/staff/cases",
     response=StaffCaseList,
-    summary="Cases a petition analyst sees: their petitions, drafts, the record",
+    summary="Cases a petition analyst sees: their petitions, drafts, the record "
+    "(partner tokens: scope rrm:read, their organisation's cases and the record)",
 )
+@scopes.grants(Scope.RRM_READ)
 def staff_case_list(
     request: HttpRequest, query: Query[StaffCaseQuery]
 ) -> dict[str, Any]:
@@ -233,8 +237,9 @@ def staff_case_list(
 @router.get(
     "/staff/cases/{case_id}",
     response=StaffCaseOut,
-    summary="One case as a petition analyst sees it",
+    summary="One case as a petition analyst sees it (partner tokens: rrm:read)",
 )
+@scopes.grants(Scope.RRM_READ)
 def staff_case_detail(request: HttpRequest, case_id: uuid.UUID) -> dict[str, Any]:
     user = _user(request)
     case = selectors.rrm_case_get_for_user(viewer=user, case_id=case_id)

@@ -918,7 +918,35 @@ def _webhooks(key: str, param: str) -> Callable[[Demo], list[Target]]:
     return targets
 
 
+def _partner_tokens(demo: Demo) -> list[Target]:
+    """A partner token is for its organisation's administrators alone (issue
+    19.2); everyone else gets the 404 of a missing one."""
+    token = demo.extra["partner_token"]
+    orgs = demo.keys([token.organisation_id])
+    admins = holders("organisation.manage", orgs)
+    return [
+        Target(
+            "partner token",
+            {"token_id": str(token.pk)},
+            readers=admins,
+            writers=admins,
+            orgs=orgs,
+            watch=(type(token), token.pk),
+        ),
+        missing(["token_id"]),
+    ]
+
+
 KINDS: list[Kind] = [
+    # Entitled writes are not sent: they would revoke the token
+    # (tests/integrations/test_partner_tokens.py covers that).
+    Kind(
+        "partner token",
+        r"^/staff/integraciones/tokens/|^/api/v1/partner-tokens/",
+        frozenset({"token_id"}),
+        _partner_tokens,
+        skip_entitled_writes=True,
+    ),
     # Entitled writes are not sent: they would delete the endpoint, rotate its
     # secret or call the receiver (tests/integrations cover them).
     Kind(

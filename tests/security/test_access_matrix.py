@@ -191,6 +191,22 @@ def _extra_objects(demo: rules.Demo) -> None:
     _coordination_objects(demo)
     _coordination_meeting_objects(demo)
     _webhook_objects(demo)
+    _partner_token_objects(demo)
+
+
+def _partner_token_objects(demo: rules.Demo) -> None:
+    """A partner token of the operator's, made by its administrator (issue 19.2)."""
+    from remedia.accounts import services as accounts
+    from remedia.accounts.models import Organisation, User
+
+    demo.extra["partner_token"] = accounts.partner_token_issue(
+        organisation=Organisation.objects.get(pk=demo.org_id["operator"]),
+        name="Línea aliada de la matriz",
+        scopes=["reports:submit"],
+        expires_in_days=30,
+        rate_limit_per_minute=60,
+        issued_by=User.objects.get(username="admin"),
+    ).token
 
 
 def _webhook_objects(demo: rules.Demo) -> None:
