@@ -94,6 +94,16 @@ class WorkerCategory:
     code: str
     words: Promise | str
     term: Promise | str
+    group: str = "union"
+
+
+# The form shows the categories in these groups, in this order.
+WORKER_GROUPS: tuple[tuple[str, Promise | str], ...] = (
+    ("union", _("Por organizarse o por el sindicato")),
+    ("work", _("Pago, horario y trato")),
+    ("grave", _("Muy graves: se atienden con urgencia")),
+    ("other", _("Algo más")),
+)
 
 
 WORKER_CATEGORIES: tuple[WorkerCategory, ...] = (
@@ -134,43 +144,51 @@ WORKER_CATEGORIES: tuple[WorkerCategory, ...] = (
         Category.WAGES,
         _("No me pagan completo o me quitan dinero"),
         _("Salarios, prestaciones, pagos retenidos"),
+        "work",
     ),
     WorkerCategory(
         Category.HOURS,
         _("Trabajo demasiadas horas o no me pagan las extra"),
         _("Jornada y horas extra"),
+        "work",
     ),
     WorkerCategory(
         Category.HEALTH_SAFETY,
         _("Hay peligro, accidentes o no hay equipo de protección"),
         _("Seguridad y salud"),
+        "work",
     ),
     WorkerCategory(
         Category.HARASSMENT,
         _("Me insultan, me acosan o me tocan sin mi permiso"),
         _("Acoso u hostigamiento (incluido sexual)"),
+        "work",
     ),
     WorkerCategory(
         Category.DISCRIMINATION,
         _("Me tratan peor por ser mujer, por mi edad, mi origen u otra razón"),
         _("Discriminación"),
+        "work",
     ),
     WorkerCategory(
         Category.CHILD_LABOUR,
         _("Trabajan niñas o niños"),
         _("Trabajo infantil"),
+        "grave",
     ),
     WorkerCategory(
         Category.FORCED_LABOUR,
         _("No me dejan irme, me guardan mis papeles o me cobran una deuda"),
         _("Trabajo forzoso"),
+        "grave",
     ),
     WorkerCategory(
         Category.TRAFFICKING,
         _("Me trajeron con engaños y ahora me controlan"),
         _("Trata de personas"),
+        "grave",
     ),
-    WorkerCategory(Category.OTHER, _("Otra cosa"), _("Otro")),
+    WorkerCategory(Category.OTHER, _("Otra cosa"), _("Otro"), "other"),
 )
 
 

@@ -56,6 +56,10 @@ class HeldFile:
     clean: CleanFile
 
 
+def _now() -> float:
+    return time.time()
+
+
 def _seconds() -> int:
     return int(getattr(settings, "REMEDIA_HELD_FILES_SECONDS", HELD_SECONDS))
 
@@ -99,7 +103,7 @@ def held_file_keep(*, name: str, clean: CleanFile) -> HeldFile:
             "name": name[:_NAME_MAX],
             "type": clean.content_type,
             "ext": clean.extension,
-            "exp": time.time() + _seconds(),
+            "exp": _now() + _seconds(),
         },
         ensure_ascii=False,
     ).encode()
@@ -133,7 +137,7 @@ def held_file_recall(token: str) -> HeldFile | None:
         (length,) = struct.unpack(">I", plain[:4])
         meta = json.loads(plain[4 : 4 + length])
         data = plain[4 + length :]
-        if not isinstance(meta, dict) or float(meta["exp"]) < time.time():
+        if not isinstance(meta, dict) or float(meta["exp"]) < _now():
             return None
         clean = CleanFile(
             content_type=str(meta["type"]), data=data, extension=str(meta["ext"])

@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import formats
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -45,6 +46,7 @@ from remedia.intake import selectors, services
 from remedia.intake.categories import (
     PROTECTION_CATEGORIES,
     WORKER_CATEGORIES,
+    WORKER_GROUPS,
     Category,
     worker_words,
 )
@@ -114,7 +116,7 @@ REPORT_STEPS = (
     ("step-what", _lazy("¿Qué pasó?")),
     ("step-where", _lazy("¿Dónde?")),
     ("step-when", _lazy("¿Cuándo?")),
-    ("step-story", _lazy("Cuéntenos")),
+    ("step-story", _lazy("Con sus palabras")),
     ("step-files", _lazy("Fotos y documentos")),
     ("step-review", _lazy("Revisar y enviar")),
 )
@@ -353,11 +355,20 @@ def _report_render(
             "code": item.code,
             "words": item.words,
             "term": item.term,
+            "group": item.group,
             "checked": item.code in chosen_codes,
             "id": f"id_categories_{index}",
             "urgent": item.code in PROTECTION_CATEGORIES,
         }
         for index, item in enumerate(WORKER_CATEGORIES)
+    ]
+    groups = [
+        {
+            "code": code,
+            "title": title,
+            "items": [c for c in categories if c["group"] == code],
+        }
+        for code, title in WORKER_GROUPS
     ]
     # The files the worker must choose again (not kept) but that are not
     # already named in the summary as lost before.
@@ -368,7 +379,7 @@ def _report_render(
         {
             "form": form,
             "errors": errors,
-            "categories": categories,
+            "category_groups": groups,
             "matches": matches,
             "chosen": chosen,
             "query": query,
@@ -508,6 +519,15 @@ def followup_view(request: HttpRequest) -> HttpResponse:
     return _followup_pushed_on(response, access)
 
 
+def _date_in_words(day: Any) -> str:
+    """A date as people say it: "20 de noviembre de 2026", "November 20, 2026"."""
+    if day is None:
+        return ""
+    text = formats.date_format(day, "DATE_FORMAT")
+    # Spanish month names are not capitals ("6 de Diciembre" reads wrong).
+    return text.lower() if _language() == "es" else text
+
+
 def _what_was_sent(opened: services.OpenReport) -> dict[str, Any]:
     """What the worker sent, as the follow-up page shows it back to them."""
     report = opened.report
@@ -518,7 +538,7 @@ def _what_was_sent(opened: services.OpenReport) -> dict[str, Any]:
         # What they typed, unless it only repeats the listed name.
         "typed": typed if not facility or typed.lower() != facility.name.lower() else "",
         "state": report.get_state_display() if report.state else "",
-        "occurred_on": report.occurred_on,
+        "occurred_on": _date_in_words(report.occurred_on),
         "categories": [worker_words(c) for c in opened.categories],
         "files": opened.attachments,
     }

@@ -68,6 +68,21 @@
     return label ? label.textContent.replace(/\s+/g, " ").trim() : input.value;
   }
 
+  function dateInWords(value) {
+    var parts = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value || "");
+    if (!parts) return value;
+    var day = new Date(Number(parts[1]), Number(parts[2]) - 1, Number(parts[3]));
+    try {
+      return day.toLocaleDateString(reviewList.dataset.lang || undefined, {
+        day: "numeric",
+        month: "long",
+        year: "numeric",
+      });
+    } catch (e) {
+      return value;
+    }
+  }
+
   function review() {
     if (!reviewList) return;
     var ticked = Array.prototype.map.call(
@@ -82,7 +97,7 @@
     var state = form.elements.state;
     if (state.value) place.push(state.options[state.selectedIndex].text);
     put("place", place.join(" · "), !state.value && !(chosen && chosen.value));
-    put("date", form.elements.occurred_on.value, false);
+    put("date", dateInWords(form.elements.occurred_on.value), false);
     var story = form.elements.narrative.value.trim();
     put("story", story.length > 160 ? story.slice(0, 160) + "…" : story, true);
     var names = Array.prototype.map.call(
