@@ -38,7 +38,7 @@ class ReportForm(forms.Form):
     )
     facility_id = forms.UUIDField(required=False, widget=forms.HiddenInput)
     occurred_on = forms.DateField(
-        label=_("¿Cuándo pasó? (opcional)"),
+        label=_("Día en que pasó (opcional)"),
         help_text=_("Si no sabe el día exacto, ponga uno cercano o déjelo vacío."),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
@@ -52,7 +52,9 @@ class ReportForm(forms.Form):
         ),
         widget=forms.Textarea(attrs={"rows": 8}),
         max_length=20_000,
-        error_messages={"required": _("Cuéntenos qué pasó.")},
+        error_messages={
+            "required": _("Escriba lo que pasó, aunque sea con pocas palabras.")
+        },
     )
 
     def clean_occurred_on(self) -> date | None:

@@ -40,9 +40,8 @@ from remedia.core.kit import or_404
 from remedia.facilities.selectors import facility_get, facility_search
 from remedia.facilities.services import facility_suggestions
 from remedia.intake import exports as report_exports
-from remedia.intake import held_files
+from remedia.intake import held_files, selectors, services
 from remedia.intake import reporter_cookies as cookies
-from remedia.intake import selectors, services
 from remedia.intake.categories import (
     PROTECTION_CATEGORIES,
     WORKER_CATEGORIES,
@@ -209,8 +208,9 @@ def _report_data(request: HttpRequest) -> Any:
     kept as typed. A post with the old search box still works.
     """
     data = request.POST.copy()
-    if not data.get("facility_name") and data.get("facility_q"):
-        data["facility_name"] = data["facility_q"]
+    typed = data.get("facility_q")
+    if not data.get("facility_name") and isinstance(typed, str) and typed:
+        data["facility_name"] = typed
     return data
 
 
@@ -536,7 +536,9 @@ def _what_was_sent(opened: services.OpenReport) -> dict[str, Any]:
     return {
         "facility": facility,
         # What they typed, unless it only repeats the listed name.
-        "typed": typed if not facility or typed.lower() != facility.name.lower() else "",
+        "typed": typed
+        if not facility or typed.lower() != facility.name.lower()
+        else "",
         "state": report.get_state_display() if report.state else "",
         "occurred_on": _date_in_words(report.occurred_on),
         "categories": [worker_words(c) for c in opened.categories],

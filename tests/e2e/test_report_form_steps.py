@@ -41,6 +41,7 @@ OUR_WHATSAPP = "whatsapp:+525550003333"
 OUR_EMAIL = "denuncias@remedia.example"
 PHOTO = {"name": "foto-gafete.jpg", "mimeType": "image/jpeg"}
 OCCURRED = "2026-11-20"
+NARRATIVE_MISSING = "Escriba lo que pasó, aunque sea con pocas palabras."
 
 FOCUSED_ID = "document.activeElement && document.activeElement.id"
 # The element is on the first screen: its top inside the viewport.
@@ -81,7 +82,9 @@ def _assert_channels(page: Any) -> None:
 
 def _assert_followup_shows_what_was_sent(page: Any) -> None:
     assert "Industrias del Interior" in page.locator("#sent-facility").inner_text()
-    assert re.search(r"20 de noviembre de 2026", page.locator("#sent-date").inner_text(), re.I)
+    assert re.search(
+        r"20 de noviembre de 2026", page.locator("#sent-date").inner_text(), re.I
+    )
     assert "foto-gafete.jpg" in page.locator("#sent-files").inner_text()
     assert INTIMIDATION in page.locator("#sent-categories").inner_text()
 
@@ -107,10 +110,13 @@ def test_with_javascript_a_missing_field_keeps_the_photo_and_the_summary_comes_f
     _shot(page, "form-step1-390.png")
     page.get_by_label(INTIMIDATION, exact=True).check()
     # The legal term is the box's description, not its name
-    assert page.get_by_label(INTIMIDATION, exact=True).get_attribute(
-        "aria-describedby"
-    ) == "id_categories_0-term"
-    assert "En la ley: Intimidación" in page.locator("#id_categories_0-term").inner_text()
+    assert (
+        page.get_by_label(INTIMIDATION, exact=True).get_attribute("aria-describedby")
+        == "id_categories_0-term"
+    )
+    assert (
+        "En la ley: Intimidación" in page.locator("#id_categories_0-term").inner_text()
+    )
     page.locator("#step-what").get_by_role("button", name="Siguiente").click()
     assert _visible_steps(page) == ["step-where"]
     assert page.evaluate(FOCUSED_ID) == "step-where-title"
@@ -122,7 +128,7 @@ def test_with_javascript_a_missing_field_keeps_the_photo_and_the_summary_comes_f
     choice.check()
     _shot(page, "form-step2-390.png")
     page.locator("#step-where").get_by_role("button", name="Siguiente").click()
-    page.get_by_label("¿Cuándo pasó? (opcional)").fill(OCCURRED)
+    page.get_by_label("Día en que pasó (opcional)").fill(OCCURRED)
     page.locator("#step-when").get_by_role("button", name="Siguiente").click()
     # The story is left empty: the missing field
     page.locator("#step-story").get_by_role("button", name="Siguiente").click()
@@ -133,7 +139,9 @@ def test_with_javascript_a_missing_field_keeps_the_photo_and_the_summary_comes_f
     review = page.locator("#review")
     assert "Falta" in review.locator("[data-review=story]").inner_text()
     assert "foto-gafete.jpg" in review.locator("[data-review=files]").inner_text()
-    assert "Industrias del Interior" in review.locator("[data-review=place]").inner_text()
+    assert (
+        "Industrias del Interior" in review.locator("[data-review=place]").inner_text()
+    )
     _shot(page, "form-review-390.png")
 
     with page.expect_response(lambda r: urlsplit(r.url).path == "/denunciar/") as sent:
@@ -145,7 +153,7 @@ def test_with_javascript_a_missing_field_keeps_the_photo_and_the_summary_comes_f
     summary = page.locator("#error-summary")
     assert page.evaluate(FOCUSED_ID) == "error-summary"
     assert summary.evaluate(ON_FIRST_SCREEN)
-    assert "Cuéntenos qué pasó." in summary.inner_text()
+    assert NARRATIVE_MISSING in summary.inner_text()
     # The photo was kept, and the page says so
     assert "foto-gafete.jpg" in page.locator("#kept-note").inner_text()
     assert page.title().startswith("Falta algo")
@@ -154,7 +162,7 @@ def test_with_javascript_a_missing_field_keeps_the_photo_and_the_summary_comes_f
     _shot(page, "form-error-390.png")
     assert Report.objects.count() == 0
 
-    summary.get_by_role("link", name="Cuéntenos qué pasó.").click()
+    summary.get_by_role("link", name=NARRATIVE_MISSING).click()
     assert page.evaluate(FOCUSED_ID) == "id_narrative"
     secret = marker()
     page.get_by_label("Cuéntenos qué pasó").fill(
@@ -199,7 +207,7 @@ def test_without_javascript_the_same_worker_finishes(
     assert "foto-gafete.jpg" in page.locator("#kept-note").inner_text()
     assert page.get_by_label(INTIMIDATION, exact=True).is_checked()
     page.locator("#facility-matches").get_by_label(FACILITY_LABEL).check()
-    page.get_by_label("¿Cuándo pasó? (opcional)").fill(OCCURRED)
+    page.get_by_label("Día en que pasó (opcional)").fill(OCCURRED)
     _shot(page, "form-nojs-390.png")
     # The story is missing
     page.get_by_role("button", name="Enviar denuncia").click()
@@ -209,11 +217,12 @@ def test_without_javascript_the_same_worker_finishes(
     assert summary.evaluate(ON_FIRST_SCREEN)
     # Focused by the page itself (autofocus), no script needed
     assert page.evaluate(FOCUSED_ID) == "error-summary"
-    assert "Cuéntenos qué pasó." in summary.inner_text()
+    assert NARRATIVE_MISSING in summary.inner_text()
     assert "foto-gafete.jpg" in page.locator("#kept-note").inner_text()
-    assert summary.get_by_role("link", name="Cuéntenos qué pasó.").get_attribute(
-        "href"
-    ) == "#id_narrative"
+    assert (
+        summary.get_by_role("link", name=NARRATIVE_MISSING).get_attribute("href")
+        == "#id_narrative"
+    )
     _shot(page, "form-nojs-error-390.png")
     assert Report.objects.count() == 0
 
@@ -295,7 +304,9 @@ def test_quick_exit_leaves_and_the_form_is_not_in_back(
     page = new_page(phone=True, **PHONE_390).page
     page.route(
         "https://neutral.example/**",
-        lambda route: route.fulfill(body="<title>Clima</title>", content_type="text/html"),
+        lambda route: route.fulfill(
+            body="<title>Clima</title>", content_type="text/html"
+        ),
     )
     page.goto("/")
     page.get_by_role("link", name="Hacer una denuncia").click()

@@ -143,7 +143,9 @@ def test_a_photo_survives_a_missing_field_and_is_sent_with_the_report(
     client, orgs, data_dir
 ):
     # When the worker sends a photo but forgets the categories
-    first = client.post("/denunciar/", report_form(categories=[], attachments=[_photo()]))
+    first = client.post(
+        "/denunciar/", report_form(categories=[], attachments=[_photo()])
+    )
 
     # Then the page says what is missing at the top, and that the photo is kept
     assert first.status_code == 422
@@ -183,7 +185,9 @@ def test_the_search_round_trip_keeps_the_photo(client, orgs, data_dir):
 def test_an_expired_photo_is_named_and_the_report_waits_for_the_worker(
     client, orgs, data_dir, monkeypatch
 ):
-    first = client.post("/denunciar/", report_form(categories=[], attachments=[_photo()]))
+    first = client.post(
+        "/denunciar/", report_form(categories=[], attachments=[_photo()])
+    )
     [token] = HELD_TOKEN.findall(first.content.decode())
     held_files.held_file_release(token)  # as if its minutes had run out
 
@@ -214,7 +218,9 @@ def test_a_file_too_big_to_keep_must_be_chosen_again(client, orgs, data_dir, set
 
 
 def test_an_unticked_kept_file_is_not_sent(client, orgs, data_dir):
-    first = client.post("/denunciar/", report_form(categories=[], attachments=[_photo()]))
+    first = client.post(
+        "/denunciar/", report_form(categories=[], attachments=[_photo()])
+    )
     assert HELD_TOKEN.findall(first.content.decode())
 
     # The worker took the tick off: the token is not posted
