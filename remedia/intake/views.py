@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -541,6 +541,7 @@ def _what_was_sent(opened: services.OpenReport) -> dict[str, Any]:
         else "",
         "state": report.get_state_display() if report.state else "",
         "occurred_on": _date_in_words(report.occurred_on),
+        "sent_on": _date_in_words(timezone.localdate(report.created_at)),
         "categories": [worker_words(c) for c in opened.categories],
         "files": opened.attachments,
     }

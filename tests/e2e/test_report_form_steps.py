@@ -126,6 +126,8 @@ def test_with_javascript_a_missing_field_keeps_the_photo_and_the_summary_comes_f
     choice = page.locator("#facility-matches").get_by_label(FACILITY_LABEL)
     choice.wait_for(state="visible")
     choice.check()
+    # The listed workplace says where it is
+    assert page.get_by_label("Estado donde pasó").input_value() == "MX-AGU"
     _shot(page, "form-step2-390.png")
     page.locator("#step-where").get_by_role("button", name="Siguiente").click()
     page.get_by_label("Día en que pasó (opcional)").fill(OCCURRED)
@@ -334,3 +336,20 @@ def test_the_form_at_desktop_width(
     page.wait_for_load_state("networkidle")
     assert page.evaluate(FOCUSED_ID) == "error-summary"
     _shot(page, "form-error-1366.png")
+
+
+def test_the_form_in_english_on_a_phone(
+    new_page: Callable[..., PageLog], report_world: World, channels: None
+) -> None:
+    page = new_page(phone=True, locale="en-US", **PHONE_390).page
+    page.goto("/denunciar/")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_role("link", name="Quick exit").is_visible()
+    assert page.get_by_label("They watch me or frighten me", exact=True).is_visible()
+    _shot(page, "form-step1-en-390.png")
+    to_step(page, "step-review")
+    page.get_by_role("button", name="Send report").click()
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate(FOCUSED_ID) == "error-summary"
+    assert "Something is missing" in page.locator("#error-summary").inner_text()
+    _shot(page, "form-error-en-390.png")

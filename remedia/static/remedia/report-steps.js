@@ -151,6 +151,15 @@
     }
   });
 
+  // A workplace chosen from the registry says its state: fill it in if the
+  // worker has not chosen one (the server does the same without the script).
+  form.addEventListener("change", function (event) {
+    var el = event.target;
+    if (el.name !== "facility_id" || !el.checked || !el.dataset.state) return;
+    var state = form.elements.state;
+    if (state && !state.value) state.value = el.dataset.state;
+  });
+
   // The first step shown: the first with a problem, else the one the
   // worker was on, else the first.
   var start = indexOf(form.dataset.currentStep || "");
