@@ -467,6 +467,14 @@ TWILIO_ACCOUNT_SID: str | None = os.environ.get("TWILIO_ACCOUNT_SID") or None
 TWILIO_API_URL: str = _setting("TWILIO_API_URL", env.str, "https://api.twilio.com")
 TWILIO_SMS_FROM: str | None = os.environ.get("TWILIO_SMS_FROM") or None
 TWILIO_WHATSAPP_FROM: str | None = os.environ.get("TWILIO_WHATSAPP_FROM") or None
+# The voice line's number as workers dial it (the hook answers whatever number
+# the provider routes to it): shown on the worker's pages with the SMS and
+# WhatsApp numbers and REMEDIA_REPORT_EMAIL; a line not set is not shown.
+REMEDIA_VOICE_NUMBER: str | None = os.environ.get("REMEDIA_VOICE_NUMBER") or None
+# Where the worker's "Salir rápido" button leaves for: a site nobody wonders about.
+REMEDIA_QUICK_EXIT_URL: str = _setting(
+    "REMEDIA_QUICK_EXIT_URL", env.str, "https://www.google.com/"
+)
 # Flood guards of the lines: per number (a keyed hash of it) and for the line.
 REMEDIA_SMS_MAX_PER_NUMBER = _setting("REMEDIA_SMS_MAX_PER_NUMBER", env.int, 40)
 REMEDIA_SMS_MAX_PER_MINUTE = _setting("REMEDIA_SMS_MAX_PER_MINUTE", env.int, 300)

@@ -27,23 +27,21 @@ class ReportForm(forms.Form):
         choices=[("", _("Elija un estado")), *STATE_CHOICES],
         error_messages={"required": _("Elija el estado donde pasó.")},
     )
-    facility_q = forms.CharField(
+    # One field for the workplace: it searches the registry and, when the
+    # place is not listed, is kept as the worker wrote it.
+    facility_name = forms.CharField(
         label=_("Centro de trabajo"),
         help_text=_(
-            "Escriba el nombre de la fábrica o taller y pulse «Buscar». Si no aparece, "
-            "escríbalo como usted lo conoce en el campo de abajo."
+            "Escriba el nombre de la fábrica o taller como usted lo conoce. Si aparece "
+            "en la lista, elíjalo; si no, déjelo escrito así."
         ),
-        required=False,
-        max_length=200,
-    )
-    facility_id = forms.UUIDField(required=False, widget=forms.HiddenInput)
-    facility_name = forms.CharField(
-        label=_("Nombre del centro, como usted lo conoce (si no lo encontró)"),
         required=False,
         max_length=300,
     )
+    facility_id = forms.UUIDField(required=False, widget=forms.HiddenInput)
     occurred_on = forms.DateField(
-        label=_("¿Cuándo pasó? (opcional)"),
+        label=_("Día en que pasó (opcional)"),
+        help_text=_("Si no sabe el día exacto, ponga uno cercano o déjelo vacío."),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": _("Escriba una fecha válida.")},
@@ -56,7 +54,9 @@ class ReportForm(forms.Form):
         ),
         widget=forms.Textarea(attrs={"rows": 8}),
         max_length=20_000,
-        error_messages={"required": _("Cuéntenos qué pasó.")},
+        error_messages={
+            "required": _("Escriba lo que pasó, aunque sea con pocas palabras.")
+        },
     )
 
     def clean_occurred_on(self) -> date | None:

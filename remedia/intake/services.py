@@ -166,6 +166,25 @@ def _clean_files(
     return cleaned
 
 
+def report_files_check(
+    *, incoming: list[IncomingFile]
+) -> tuple[list[IncomingFile], list[str]]:
+    """Check and clean each file on its own, before the rest of the report.
+
+    Gives the files that pass, already cleaned (so they are never cleaned
+    twice and can be kept across a form that comes back), and the reasons
+    for the others, each naming its file.
+    """
+    passed: list[IncomingFile] = []
+    reasons: list[str] = []
+    for item in incoming:
+        errors: list[dict[str, Any]] = []
+        for name, clean in _clean_files([item], errors):
+            passed.append(IncomingFile(name=name, data=b"", cleaned=clean))
+        reasons.extend(str(e["reason"]) for e in errors)
+    return passed, reasons
+
+
 def report_validate(draft: ReportDraft) -> CleanDraft:
     """Check every field; raise `InvalidInput` listing every problem at once."""
     errors: list[dict[str, Any]] = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, cast
 from urllib.parse import urlencode
 
@@ -12,8 +13,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -37,9 +40,15 @@ from remedia.core.kit import or_404
 from remedia.facilities.selectors import facility_get, facility_search
 from remedia.facilities.services import facility_suggestions
 from remedia.intake import exports as report_exports
+from remedia.intake import held_files, selectors, services
 from remedia.intake import reporter_cookies as cookies
-from remedia.intake import selectors, services
-from remedia.intake.categories import PROTECTION_CATEGORIES, Category
+from remedia.intake.categories import (
+    PROTECTION_CATEGORIES,
+    WORKER_CATEGORIES,
+    WORKER_GROUPS,
+    Category,
+    worker_words,
+)
 from remedia.intake.forms import (
     InboxFilterForm,
     MessageForm,
@@ -86,7 +95,9 @@ def _language() -> str:
     return "en" if (get_language() or "").startswith("en") else "es"
 
 
-def _report_draft(request: HttpRequest, data: dict[str, Any]) -> services.ReportDraft:
+def _report_draft(
+    data: dict[str, Any], files: list[services.IncomingFile]
+) -> services.ReportDraft:
     return services.ReportDraft(
         channel=Channel.WEB,
         language=_language(),
@@ -96,12 +107,92 @@ def _report_draft(request: HttpRequest, data: dict[str, Any]) -> services.Report
         facility_name=data.get("facility_name") or "",
         state=data.get("state") or "",
         occurred_on=data.get("occurred_on"),
-        files=_incoming(request),
+        files=files,
     )
 
 
 def _attachment_reasons(exc: InvalidInput) -> list[str]:
     return [str(e["reason"]) for e in exc.errors if e["field"] == "attachments"]
+
+
+# The steps of the report form, in order: (anchor, title). Without JavaScript
+# they are sections of one page; the script shows one at a time.
+REPORT_STEPS = (
+    ("step-what", _lazy("¿Qué pasó?")),
+    ("step-where", _lazy("¿Dónde?")),
+    ("step-when", _lazy("¿Cuándo?")),
+    ("step-story", _lazy("Con sus palabras")),
+    ("step-files", _lazy("Fotos y documentos")),
+    ("step-review", _lazy("Revisar y enviar")),
+)
+# Where the summary's link for each field's error leads, and its step.
+_ERROR_TARGETS = {
+    "categories": ("id_categories_0", "step-what"),
+    "state": ("id_state", "step-where"),
+    "facility_name": ("id_facility_name", "step-where"),
+    "facility_id": ("id_facility_name", "step-where"),
+    "occurred_on": ("id_occurred_on", "step-when"),
+    "narrative": ("id_narrative", "step-story"),
+    "attachments": ("id_attachments", "step-files"),
+}
+
+
+@dataclass
+class _Files:
+    """The report form's files in one request: kept from before, or new."""
+
+    ready: list[services.IncomingFile] = field(default_factory=list)
+    held: list[held_files.HeldFile] = field(default_factory=list)
+    # Files the worker chose that we could not keep: they must be chosen again.
+    lost: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def _report_files(request: HttpRequest) -> _Files:
+    """The files kept from an earlier try (ticked) and the new ones, checked."""
+    found = _Files()
+    for token in dict.fromkeys(request.POST.getlist("held")):
+        kept = held_files.held_file_recall(token)
+        if kept is None:
+            found.lost.append(held_files.held_file_name(token) or _("un archivo"))
+            continue
+        found.held.append(kept)
+        found.ready.append(
+            services.IncomingFile(name=kept.name, data=b"", cleaned=kept.clean)
+        )
+    fresh, found.errors = services.report_files_check(incoming=_incoming(request))
+    found.ready.extend(fresh)
+    return found
+
+
+def _report_files_keep(request: HttpRequest, files: _Files) -> None:
+    """Keep, sealed, every file that passed, for the next try; the rest is lost.
+
+    Kept again under new tokens (the old ones are dropped): the minutes start
+    again with each try, and a token seen in an earlier page opens nothing.
+    """
+    for token in request.POST.getlist("held"):
+        held_files.held_file_release(token)
+    budget = held_files.held_max_bytes()
+    kept: list[held_files.HeldFile] = []
+    for item in files.ready[:MAX_FILES]:
+        assert item.cleaned is not None  # noqa: S101 (report_files_check cleaned it)
+        size = len(item.cleaned.data)
+        if size > budget:
+            files.lost.append(item.name)
+            continue
+        try:
+            kept.append(held_files.held_file_keep(name=item.name, clean=item.cleaned))
+        except DATABASE_UNAVAILABLE:
+            files.lost.append(item.name)
+            continue
+        budget -= size
+    files.held = kept
+
+
+def _report_files_release(files: _Files) -> None:
+    for kept in files.held:
+        held_files.held_file_release(kept.token)
 
 
 @never_cache
@@ -115,10 +206,24 @@ def report_view(request: HttpRequest) -> HttpResponse:
         return _report_page_unavailable(request)
 
 
+def _report_data(request: HttpRequest) -> Any:
+    """The posted form, read the way the page is now.
+
+    The form had two facility fields (a search box `facility_q` and a name
+    `facility_name`); it has one now, `facility_name`, that both searches and is
+    kept as typed. A post with the old search box still works.
+    """
+    data = request.POST.copy()
+    typed = data.get("facility_q")
+    if not data.get("facility_name") and isinstance(typed, str) and typed:
+        data["facility_name"] = typed
+    return data
+
+
 def _report_page_unavailable(request: HttpRequest) -> HttpResponse:
     """The database is out: the form again, with everything the worker typed
     (files must be chosen again: nothing of them was kept), 503 and Retry-After."""
-    form = ReportForm(request.POST)
+    form = ReportForm(_report_data(request))
     form.is_valid()
     form.add_error(
         None,
@@ -128,89 +233,170 @@ def _report_page_unavailable(request: HttpRequest) -> HttpResponse:
             "envíela de nuevo."
         ),
     )
-    attachment_errors = (
-        [_("Vuelva a elegir sus archivos: no se guardaron.")] if request.FILES else []
-    )
-    response = render(
-        request,
-        "intake/report_form.html",
-        {
-            "form": form,
-            "matches": [],
-            "chosen": None,
-            "attachment_errors": attachment_errors,
-            "protection_codes": sorted(PROTECTION_CATEGORIES),
-            **_upload_context(),
-        },
-        status=503,
-    )
+    files = _Files()
+    if request.FILES or request.POST.getlist("held"):
+        files.errors = [_("Vuelva a elegir sus archivos: no se guardaron.")]
+    response = _report_render(request, form, files=files, status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
 
 def _report_page(request: HttpRequest) -> HttpResponse:
-    form = ReportForm(request.POST or None)
-    matches: list[Any] = []
+    if request.method != "POST":
+        return _report_render(request, ReportForm(), files=_Files())
+    data = _report_data(request)
     chosen = None
-    attachment_errors: list[str] = []
-    status = 200
-    if request.method == "POST":
-        action = request.POST.get("action", "submit")
-        query = (request.POST.get("facility_q") or "").strip()
-        chosen_id = request.POST.get("facility_id") or ""
-        if chosen_id:
-            try:
-                chosen = facility_get(facility_id=chosen_id)
-            except NotFound:
-                chosen = None
-        if action == "search":
-            # Without JavaScript the search is a round trip; nothing is stored.
-            matches = facility_search(q=query, state=request.POST.get("state") or None)
-            form = ReportForm(
-                initial={
-                    name: (
-                        request.POST.getlist(name)
-                        if name == "categories"
-                        else request.POST.get(name, "")
-                    )
-                    for name in ReportForm.base_fields
-                }
-            )
-        elif form.is_valid():
-            try:
-                submitted = services.report_submit(
-                    draft=_report_draft(request, form.cleaned_data)
+    if data.get("facility_id"):
+        try:
+            chosen = facility_get(facility_id=data["facility_id"])
+        except NotFound:
+            chosen = None
+    if chosen is not None and not data.get("state"):
+        # The registry knows where the chosen facility is: no need to ask.
+        data["state"] = chosen.state
+    files = _report_files(request)
+    form = ReportForm(data)
+    if data.get("action", "submit") == "search":
+        # Without JavaScript the search is a round trip; nothing is stored
+        # (the files are kept, sealed, for the next try).
+        query = (data.get("facility_name") or "").strip()[:200]
+        matches = facility_search(q=query, state=data.get("state") or None)
+        unbound = ReportForm(
+            initial={
+                name: (
+                    data.getlist(name) if name == "categories" else data.get(name, "")
                 )
-            except InvalidInput as exc:
-                _apply_errors(form, exc)
-                attachment_errors = _attachment_reasons(exc)
-                status = 422
-            except ApplicationError as exc:
-                form.add_error(None, str(exc.message))
-                status = exc.status_code
-            else:
-                response = redirect("intake:receipt")
-                cookies.receipt_remember(response, receipt=submitted.receipt)
-                return response
+                for name in ReportForm.base_fields
+            }
+        )
+        _report_files_keep(request, files)
+        return _report_render(
+            request,
+            unbound,
+            files=files,
+            matches=matches,
+            chosen=chosen,
+            query=query,
+            step="step-where",
+        )
+    status = 422
+    if form.is_valid() and not files.errors and not files.lost:
+        try:
+            submitted = services.report_submit(
+                draft=_report_draft(form.cleaned_data, files.ready)
+            )
+        except InvalidInput as exc:
+            _apply_errors(form, exc)
+            files.errors = _attachment_reasons(exc)
+        except ApplicationError as exc:
+            form.add_error(None, str(exc.message))
+            status = exc.status_code
         else:
-            status = 422
-            if request.FILES:
-                # Check the files too, so that every problem shows at once: the
-                # worker should not fix the form only to learn then that a file
-                # is refused (and have to choose the files again).
-                try:
-                    services.report_validate(_report_draft(request, form.cleaned_data))
-                except InvalidInput as exc:
-                    attachment_errors = _attachment_reasons(exc)
+            _report_files_release(files)
+            response = redirect("intake:receipt")
+            cookies.receipt_remember(response, receipt=submitted.receipt)
+            return response
+    # Lost files (expired, or unreadable) are named once; the worker may then
+    # send without them.
+    lost_before = list(files.lost)
+    _report_files_keep(request, files)
+    return _report_render(
+        request,
+        form,
+        files=files,
+        chosen=chosen,
+        status=status,
+        lost_before=lost_before,
+    )
+
+
+def _report_errors(
+    form: ReportForm, files: _Files, lost_before: list[str]
+) -> list[dict[str, str]]:
+    """Every problem of the page, in the form's order, each with its field."""
+    found: list[dict[str, str]] = [
+        {"message": str(message), "target": "", "step": ""}
+        for message in form.non_field_errors()
+    ]
+    for name in ReportForm.base_fields:
+        target, step = _ERROR_TARGETS.get(name, ("", ""))
+        found.extend(
+            {"message": str(m), "target": target, "step": step}
+            for m in form.errors.get(name, [])
+        )
+    target, step = _ERROR_TARGETS["attachments"]
+    found.extend(
+        {"message": reason, "target": target, "step": step} for reason in files.errors
+    )
+    found.extend(
+        {
+            "message": _(
+                "«%(name)s» ya no estaba guardado: elíjalo otra vez, o envíe sin él."
+            )
+            % {"name": name},
+            "target": target,
+            "step": step,
+        }
+        for name in lost_before
+    )
+    return found
+
+
+def _report_render(
+    request: HttpRequest,
+    form: ReportForm,
+    *,
+    files: _Files,
+    matches: Any = (),
+    chosen: Any = None,
+    query: str = "",
+    step: str = "",
+    status: int = 200,
+    lost_before: list[str] | None = None,
+) -> HttpResponse:
+    errors = _report_errors(form, files, lost_before or [])
+    chosen_codes = set(form["categories"].value() or [])
+    categories = [
+        {
+            "code": item.code,
+            "words": item.words,
+            "term": item.term,
+            "group": item.group,
+            "checked": item.code in chosen_codes,
+            "id": f"id_categories_{index}",
+            "urgent": item.code in PROTECTION_CATEGORIES,
+        }
+        for index, item in enumerate(WORKER_CATEGORIES)
+    ]
+    groups = [
+        {
+            "code": code,
+            "title": title,
+            "items": [c for c in categories if c["group"] == code],
+        }
+        for code, title in WORKER_GROUPS
+    ]
+    # The files the worker must choose again (not kept) but that are not
+    # already named in the summary as lost before.
+    newly_lost = [n for n in files.lost if n not in (lost_before or [])]
     return render(
         request,
         "intake/report_form.html",
         {
             "form": form,
+            "errors": errors,
+            "category_groups": groups,
             "matches": matches,
             "chosen": chosen,
-            "attachment_errors": attachment_errors,
-            "protection_codes": sorted(PROTECTION_CATEGORIES),
+            "query": query,
+            "held": files.held,
+            "lost": newly_lost,
+            "attachment_errors": files.errors,
+            "steps": REPORT_STEPS,
+            # The step to show first: the first with a problem, or the one the
+            # worker was on (the no-JavaScript search).
+            "current_step": next((e["step"] for e in errors if e["step"]), step),
+            "held_minutes": held_files.HELD_SECONDS // 60,
             **_upload_context(),
         },
         status=status,
@@ -220,7 +406,9 @@ def _report_page(request: HttpRequest) -> HttpResponse:
 @require_GET
 def facility_picker_view(request: HttpRequest) -> HttpResponse:
     """The picker's results as an HTML fragment, for htmx (the form works without it)."""
-    query = (request.GET.get("facility_q") or "")[:200]
+    query = (request.GET.get("facility_name") or request.GET.get("facility_q") or "")[
+        :200
+    ]
     matches = facility_search(q=query, state=request.GET.get("state") or None)
     return render(
         request, "intake/facility_matches.html", {"matches": matches, "query": query}
@@ -327,6 +515,7 @@ def followup_view(request: HttpRequest) -> HttpResponse:
             "attachment_errors": attachment_errors,
             "closed": access.report.status == ReportStatus.CLOSED,
             "category_labels": [Category(c).label for c in opened.categories],
+            "sent": _what_was_sent(opened),
             "sections": _reporter_sections_html(request, access.report),
             "reply_channel_note": _reply_channel_note(access.report),
             **_upload_context(),
@@ -334,6 +523,34 @@ def followup_view(request: HttpRequest) -> HttpResponse:
         status=status,
     )
     return _followup_pushed_on(response, access)
+
+
+def _date_in_words(day: Any) -> str:
+    """A date as people say it: "20 de noviembre de 2026", "November 20, 2026"."""
+    if day is None:
+        return ""
+    text = formats.date_format(day, "DATE_FORMAT")
+    # Spanish month names are not capitals ("6 de Diciembre" reads wrong).
+    return text.lower() if _language() == "es" else text
+
+
+def _what_was_sent(opened: services.OpenReport) -> dict[str, Any]:
+    """What the worker sent, as the follow-up page shows it back to them."""
+    report = opened.report
+    facility = report.facility
+    typed = opened.facility_name.strip()
+    return {
+        "facility": facility,
+        # What they typed, unless it only repeats the listed name.
+        "typed": typed
+        if not facility or typed.lower() != facility.name.lower()
+        else "",
+        "state": report.get_state_display() if report.state else "",
+        "occurred_on": _date_in_words(report.occurred_on),
+        "sent_on": _date_in_words(timezone.localdate(report.created_at)),
+        "categories": [worker_words(c) for c in opened.categories],
+        "files": opened.attachments,
+    }
 
 
 def _followup_pushed_on(response: HttpResponse, access: Any) -> HttpResponse:

@@ -30,6 +30,8 @@ from tests.e2e.worker import (
     handler_logs_in,
     marker,
     read_receipt,
+    send_report,
+    to_step,
 )
 
 pytestmark = pytest.mark.e2e
@@ -40,11 +42,12 @@ def worker_reports(new_page: Callable[..., PageLog], narrative: str) -> str:
     page = new_page(phone=True).page
     page.goto("/denunciar/")
     fill_report(page, narrative)
+    to_step(page, "step-where")
     page.get_by_label("Centro de trabajo", exact=True).fill("industrias interior")
     choice = page.locator("#facility-matches").get_by_label(FACILITY_LABEL)
     choice.wait_for(state="visible")
     choice.check()
-    page.get_by_role("button", name="Enviar denuncia").click()
+    send_report(page)
     return read_receipt(page)
 
 

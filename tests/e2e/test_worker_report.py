@@ -21,6 +21,7 @@ from tests.e2e.pages import PageLog
 from tests.e2e.worker import (
     FACILITY_LABEL,
     GPS_IFD,
+    INTIMIDATION,
     LINES_JS,
     SHOTS,
     STYLED_JS,
@@ -36,6 +37,8 @@ from tests.e2e.worker import (
     path_of,
     photo_with_gps,
     read_receipt,
+    send_report,
+    to_step,
 )
 
 pytestmark = pytest.mark.e2e
@@ -59,6 +62,7 @@ def test_worker_reports_with_a_photo_handler_replies_worker_reads_it(
     worker = worker_log.page
     open_report_form_from_start(worker)
     fill_report(worker, narrative)
+    to_step(worker, "step-where")
     worker.get_by_label("Centro de trabajo", exact=True).fill("industrias interior")
     # htmx asks for the matches and puts them under the search box.
     choice = worker.locator("#facility-matches").get_by_label(FACILITY_LABEL)
@@ -66,10 +70,11 @@ def test_worker_reports_with_a_photo_handler_replies_worker_reads_it(
     assert path_of(worker) == "/denunciar/"
     assert any(urlsplit(u).path == "/denunciar/centros/" for u in worker_log.requests)
     choice.check()
+    to_step(worker, "step-files")
     worker.get_by_label("Fotos, documentos o audios (opcional)").set_input_files(
         {"name": "foto.jpg", "mimeType": "image/jpeg", "buffer": photo_with_gps()}
     )
-    worker.get_by_role("button", name="Enviar denuncia").click()
+    send_report(worker)
     receipt = read_receipt(worker)
     assert_receipt_advice(worker)
     worker.reload()
@@ -146,18 +151,19 @@ def test_report_works_without_javascript(
     open_report_form_from_start(page)
     assert page.locator("script[src*='htmx']").count() == 1
     fill_report(page, f"Nos amenazaron en la junta de la mañana. {secret}")
+    to_step(page, "step-where")
     page.get_by_label("Centro de trabajo", exact=True).fill("Industrias del Interior")
     page.get_by_role("button", name="Buscar").click()
     page.wait_for_load_state("load")
     choice = page.locator("#facility-matches").get_by_label(FACILITY_LABEL)
     choice.wait_for(state="visible")
     # The round trip kept what was typed and ticked.
-    assert page.get_by_label("Intimidación", exact=True).is_checked()
+    assert page.get_by_label(INTIMIDATION, exact=True).is_checked()
     assert page.get_by_label("Estado donde pasó").input_value() == "MX-AGU"
     assert secret in page.get_by_label("Cuéntenos qué pasó").input_value()
     assert Report.objects.count() == 0
     choice.check()
-    page.get_by_role("button", name="Enviar denuncia").click()
+    send_report(page)
     read_receipt(page)
     assert_receipt_advice(page)
 
@@ -177,13 +183,16 @@ def test_bad_input_shows_spanish_errors_and_keeps_the_text(
     secret = marker()
     narrative = f"Nos quitaron el gafete por ir a la asamblea. {secret}"
     page.goto("/denunciar/")
+    to_step(page, "step-where")
     page.get_by_label("Estado donde pasó").select_option(label="Aguascalientes")
+    to_step(page, "step-story")
     page.get_by_label("Cuéntenos qué pasó").fill(narrative)
+    to_step(page, "step-files")
     page.get_by_label("Fotos, documentos o audios (opcional)").set_input_files(
         {"name": "notas.txt", "mimeType": "text/plain", "buffer": b"solo texto\n"}
     )
     with page.expect_response(lambda r: urlsplit(r.url).path == "/denunciar/") as sent:
-        page.get_by_role("button", name="Enviar denuncia").click()
+        send_report(page)
     assert sent.value.status == 422
     page.wait_for_load_state("load")
 
@@ -224,12 +233,13 @@ def test_worker_pages_fit_a_phone_load_nothing_else_and_are_labelled(
     fill_report(
         page, f"El gerente dijo que cerrará la planta si gana el sindicato. {marker()}"
     )
+    to_step(page, "step-where")
     page.get_by_label("Centro de trabajo", exact=True).fill("industrias")
     page.locator("#facility-matches").get_by_label(FACILITY_LABEL).check()
     assert_worker_page_sound(log, own)  # With the picker's results in place.
     page.screenshot(path=str(SHOTS / "report-form-360.png"), full_page=True)
 
-    page.get_by_role("button", name="Enviar denuncia").click()
+    send_report(page)
     receipt = read_receipt(page)
     assert_worker_page_sound(log, own)
     # The 16 digits are not broken over two lines.
@@ -271,7 +281,7 @@ def test_worker_pages_meet_wcag_aa_contrast(
     low = {name: round(ratio, 2) for name, ratio in ratios.items() if ratio < 4.5}
     assert low == {}
     # Measured on the stylesheet's colours, not on the browser's black on white.
-    button = page.locator("button.primary")
+    button = page.locator("button.primary").first
     assert button.evaluate("b => getComputedStyle(b).backgroundColor") == (
         "rgb(122, 31, 61)"
     )

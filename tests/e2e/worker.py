@@ -211,11 +211,32 @@ def open_report_form_from_start(page: Any) -> None:
     page.wait_for_url("**/denunciar/")
 
 
+# The categories as the form words them (the legal term is their description).
+INTIMIDATION = "Me vigilan o me meten miedo"
+NON_NEUTRALITY = "La empresa dice por quién votar o habla contra el sindicato"
+
+
+def to_step(page: Any, anchor: str) -> None:
+    """With JavaScript the form shows one step at a time: open `anchor`'s.
+    Without it every step is on the page and there is nothing to do."""
+    if page.locator("#report-form.js-steps").count():
+        page.locator(f"#step-progress [data-goto={anchor}]").click()
+        page.locator(f"#{anchor}").wait_for(state="visible")
+
+
 def fill_report(page: Any, narrative: str) -> None:
-    page.get_by_label("Intimidación", exact=True).check()
-    page.get_by_label("La empresa no es neutral sobre el sindicato").check()
+    to_step(page, "step-what")
+    page.get_by_label(INTIMIDATION, exact=True).check()
+    page.get_by_label(NON_NEUTRALITY, exact=True).check()
+    to_step(page, "step-where")
     page.get_by_label("Estado donde pasó").select_option(label="Aguascalientes")
+    to_step(page, "step-story")
     page.get_by_label("Cuéntenos qué pasó").fill(narrative)
+
+
+def send_report(page: Any) -> None:
+    to_step(page, "step-review")
+    page.get_by_role("button", name="Enviar denuncia").click()
 
 
 def read_receipt(page: Any) -> str:
