@@ -7,6 +7,7 @@ from ninja import Router, Schema
 from ninja.security import HttpBearer
 
 from remedia.accounts import keys, selectors, services
+from remedia.core import idempotency
 
 router = Router(tags=["accounts"])
 
@@ -22,6 +23,8 @@ class BearerToken(HttpBearer):
         request.user = user
         request.api_token = api_token  # type: ignore[attr-defined]
         keys.token_key_remember(request=request, raw_token=token)
+        # Idempotency keys belong to the credential, not to its user.
+        idempotency.identity_set(request, kind="token", secret=token.encode())
         return user
 
 
