@@ -135,7 +135,9 @@ def openapi_conventions(schema: Any) -> Any:
             scheme["description"] = _SECURITY_DESCRIPTIONS[name]
     for path, operations in schema.get("paths", {}).items():
         for method, operation in operations.items():
-            responses = operation.setdefault("responses", {})
+            # Ninja keys a view's own answers by int; JSON keys are strings.
+            responses = {str(k): v for k, v in operation.get("responses", {}).items()}
+            operation["responses"] = responses
             for status in _errors_for(path, method, operation):
                 responses.setdefault(status, _error(status))
             if method == "post":
