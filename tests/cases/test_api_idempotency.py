@@ -423,3 +423,56 @@ def test_a_stored_answer_opens_only_for_its_caller(client, orgs, agu_handler, ca
     )
     with pytest.raises(crypto.DecryptionFailed):
         crypto.unwrap(bytes(row.sealed_body), key=wrong)
+
+
+# --- Two requests at once, on PostgreSQL ------------------------------------------------
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("_flushable_audit_log")
+def test_two_requests_at_once_with_one_key_make_one_note(
+    agu_handler, report_in, monkeypatch
+):
+    # Two clients, two threads, two connections: the first holds the key while
+    # its view runs (slowed down), the second arrives then and is refused.
+    import threading
+    import time
+
+    from django.db import connections
+    from django.test import Client
+
+    case = cases.case_open(report_ids=[report_in().report.pk], user=agu_handler.user)
+    add = cases.case_note_add
+    inside = threading.Event()
+
+    def slow_add(**kwargs: Any) -> Any:
+        inside.set()
+        time.sleep(0.5)
+        return add(**kwargs)
+
+    monkeypatch.setattr(cases, "case_note_add", slow_add)
+    key = str(uuid.uuid4())
+    answers: dict[str, Any] = {}
+
+    def send(name: str) -> None:
+        try:
+            if name == "second":
+                assert inside.wait(timeout=10)
+            answers[name] = _note(Client(), case, agu_handler, "A la vez.", key)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in ("first", "second")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert answers["first"].status_code == 201
+    assert answers["second"].status_code == 409
+    assert answers["second"]["Retry-After"] == "1"
+    assert CaseNote.objects.filter(case=case).count() == 1
+    replay = _note(Client(), case, agu_handler, "A la vez.", key)
+    assert replay.json() == answers["first"].json()
+    assert replay[idempotency.REPLAYED_HEADER] == "true"
