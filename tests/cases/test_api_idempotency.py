@@ -326,6 +326,41 @@ def test_an_expired_key_is_forgotten_and_swept(client, agu_handler, case):
     assert kept.expires_at - kept.created_at == timedelta(hours=24)
 
 
+def test_a_retried_upload_is_one_document_whatever_the_boundary(
+    client, agu_handler, case
+):
+    # Each multipart request gets its own boundary: the fields and the files
+    # are compared, not the raw bytes.
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test.client import encode_multipart
+
+    from remedia.cases.models import CaseDocument
+    from tests.intake.support import png_with_text
+
+    image = png_with_text("Juana Pérez")
+    key = str(uuid.uuid4())
+
+    def upload(data: bytes, boundary: str) -> Any:
+        file = SimpleUploadedFile("foto.png", data, content_type="image/png")
+        return client.post(
+            f"{CASES}/{case.pk}/documents",
+            encode_multipart(boundary, {"file": file}),
+            content_type=f"multipart/form-data; boundary={boundary}",
+            headers={**agu_handler.headers, KEY: key},
+        )
+
+    first = upload(image, "primero")
+    again = upload(image, "otro-limite-de-partes")
+    other = upload(png_with_text("Otra persona"), "primero")
+
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert again[idempotency.REPLAYED_HEADER] == "true"
+    assert other.status_code == 422
+    assert CaseDocument.objects.filter(case=case).count() == 1
+    assert b"foto.png" not in _table_bytes()
+
+
 # --- Answers that hold secrets ---------------------------------------------------------
 
 REPORT = {
