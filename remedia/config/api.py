@@ -67,10 +67,11 @@ that only the caller that sent the request can read them back.
 ## Conventions
 
 - Lists answer `{"items": [...], "count": N}` and take `limit` (1 to 200,
-  50 by default) and `offset`; filters are query parameters named after the
-  field they filter.
+  50 by default) and `offset` (the facility picker answers its 20 best matches
+  in the same shape, unpaged); filters are query parameters named after the
+  field they filter (`status`, `facility_id`, ...).
 - Errors answer `{"detail": "...", "errors": [{"field": "...", "reason":
-  "..."}]}` in the caller's language (`Accept-Language`, or the user's);
+  "..."}]}` in the caller's language (`Accept-Language`);
   `errors` is there when the problem is in named fields. 401: no valid
   credential; 404: missing, or not the caller's to see; 409: a conflict (the
   object changed, or an Idempotency-Key in use); 422: bad input, nothing
