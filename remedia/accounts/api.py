@@ -8,6 +8,7 @@ from ninja.security import HttpBearer
 
 from remedia.accounts import keys, scopes, selectors, services
 from remedia.accounts.principals import PARTNER_TOKEN_PREFIX
+from remedia.core import idempotency
 from remedia.core.errors import NotFound
 
 router = Router(tags=["accounts"])
@@ -33,6 +34,8 @@ class BearerToken(HttpBearer):
         request.user = user
         request.api_token = api_token  # type: ignore[attr-defined]
         keys.token_key_remember(request=request, raw_token=token)
+        # Idempotency keys belong to the credential, not to its user.
+        idempotency.identity_set(request, kind="token", secret=token.encode())
         return user
 
     def _partner(self, request: HttpRequest, token: str) -> object | None:
@@ -45,6 +48,7 @@ class BearerToken(HttpBearer):
                 principal=principal, method=request.method or "", path=request.path
             )
             raise NotFound()
+        idempotency.identity_set(request, kind="token", secret=token.encode())
         return principal
 
 

@@ -16,7 +16,9 @@ from remedia.accounts.api import router as accounts_router
 from remedia.analytics.api import router as analytics_router
 from remedia.cases.api import router as cases_router
 from remedia.cases.reporter_api import router as cases_reporter_router
+from remedia.config.openapi import openapi_conventions
 from remedia.coordination.api import router as coordination_router
+from remedia.core import idempotency
 from remedia.core.errors import ApplicationError
 from remedia.facilities.api import router as facilities_router
 from remedia.intake.api import intake_router
@@ -33,23 +35,85 @@ from remedia.rrm.api import router as rrm_router
 from remedia.rrm.staff_api import router as rrm_staff_router
 from remedia.training.api import router as training_router
 
-api = NinjaAPI(
+DESCRIPTION = """\
+Remedia's REST API, version 1. Every answer is JSON unless the operation says
+otherwise (files, PDF, XLSX).
+
+## Authentication
+
+- **Staff token**: `Authorization: Bearer <token>`, printed by
+  `remedia issue-token USERNAME`. Each operation answers only with what the
+  token's user may see; another organisation's object answers 404, exactly as
+  a missing one.
+- **Partner tokens** (`Bearer rmp_...`, an organisation's, made by its
+  administrators at `/staff/integraciones/tokens/`) use the same header and
+  reach only the operations whose `x-scopes` name one of their scopes
+  (`registry:read`, `registry:write`, `reports:submit`, `rrm:read`,
+  `remediation:read`); every other answers like a missing object (404).
+  Expired or revoked: 401; over the token's rate limit: 429 with `Retry-After`.
+- **Receipt**: `Authorization: Receipt <16 digits>` on the worker's
+  `/intake/me...` operations. A wrong receipt is 401, the same answer and time
+  whether or not a report exists; repeated failures are throttled (429 with
+  `Retry-After`).
+- Operations without a lock in this document take no credential (the report
+  form, the facility picker, the public RRM record, worker surveys).
+
+## Idempotency-Key
+
+Every POST accepts an `Idempotency-Key` header (1 to 255 visible ASCII
+characters; use a UUID v4). For 24 hours, the same caller (the same token or
+receipt; without a credential, the key itself) sending the same key with the
+same method, path and body gets the first answer again, status and body, with
+`Idempotent-Replayed: true`, and nothing runs twice. The same key with another
+request answers 422; a second request while the first with the key still runs
+answers 409 with `Retry-After`. Only successful answers (2xx) are kept: after a
+failure the key is free and a retry runs again. Answers are kept encrypted so
+that only the caller that sent the request can read them back.
+
+## Conventions
+
+- Lists answer `{"items": [...], "count": N}` and take `limit` (1 to 200,
+  50 by default) and `offset` (the facility picker answers its 20 best matches
+  in the same shape, unpaged); filters are query parameters named after the
+  field they filter (`status`, `facility_id`, ...).
+- Errors answer `{"detail": "...", "errors": [{"field": "...", "reason":
+  "..."}]}` in the caller's language (`Accept-Language`);
+  `errors` is there when the problem is in named fields. 401: no valid
+  credential; 404: missing, or not the caller's to see; 409: a conflict (the
+  object changed, or an Idempotency-Key in use); 422: bad input, nothing
+  stored; 429: too many requests, see `Retry-After`.
+- Times are UTC in ISO 8601 (`2026-12-07T09:05:00Z`); dates are `YYYY-MM-DD`.
+"""
+
+
+class RemediaAPI(NinjaAPI):
+    """The API whose OpenAPI document states the conventions every operation
+    shares (errors, Idempotency-Key, authentication), see `openapi_conventions`."""
+
+    def get_openapi_schema(
+        self,
+        *,
+        path_prefix: str | None = None,
+        path_params: dict[str, Any] | None = None,
+    ) -> Any:
+        schema = super().get_openapi_schema(
+            path_prefix=path_prefix, path_params=path_params
+        )
+        return openapi_conventions(schema)
+
+
+api = RemediaAPI(
     title="Remedia API",
     version="1",
-    description=(
-        "Remedia's REST API. Staff endpoints take `Authorization: Bearer <token>` "
-        "(`remedia issue-token USERNAME`); each answers only with what the token's "
-        "user may see, and another organisation's object is 404 exactly as a "
-        "missing one. Partner systems use a partner token (`Bearer rmp_...`, made "
-        "by their organisation's administrators at /staff/integraciones/tokens/): "
-        "it reaches only the operations whose `x-scopes` name one of its scopes "
-        "(registry:read, registry:write, reports:submit, rrm:read, "
-        "remediation:read) and gets 404 from every other; expired or revoked, "
-        "401; over its rate limit, 429 with Retry-After."
-    ),
+    description=DESCRIPTION,
     auth=BearerToken(),
     urls_namespace="api",
 )
+# Idempotency-Key on every POST: one wrapper around each operation's run (it
+# keeps the answer), one around its view (it claims the key, after the
+# credential and the input are checked). See remedia/core/idempotency.py.
+api.add_decorator(idempotency.operation_wrap, mode="view")
+api.add_decorator(idempotency.view_wrap, mode="operation")
 # Partner tokens reach only the operations that grant one of their scopes.
 scopes.install(api)
 

@@ -289,3 +289,48 @@ class ExportJob(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.name}.{self.format} ({self.status})"
+
+
+class IdempotentRequest(models.Model):
+    """One `Idempotency-Key` a caller sent with a POST to the API, for 24 hours.
+
+    Only keyed hashes and a sealed answer: the caller is an HMAC of the
+    credential presented (never a user id, never the credential), the key an
+    HMAC of the key, the request an HMAC of its method, path and body. The
+    answer (status and body) is encrypted under a key derived from the
+    credential and the key, which are never stored: only the same caller
+    sending the same key can read it back (core/idempotency.py,
+    docs/security.md). While the first request runs, `status_code` is null.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    caller_hash = models.CharField(
+        max_length=64, help_text=_("HMAC de la credencial presentada.")
+    )
+    key_hash = models.CharField(
+        max_length=64, help_text=_("HMAC de la clave de idempotencia.")
+    )
+    request_hash = models.CharField(
+        max_length=64, help_text=_("HMAC del método, la ruta y el cuerpo.")
+    )
+    status_code = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text=_("Vacío mientras la primera petición corre.")
+    )
+    content_type = models.CharField(max_length=100, blank=True)
+    sealed_body = models.BinaryField(
+        null=True, blank=True, help_text=_("La respuesta, cifrada para quien la pidió.")
+    )
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("petición idempotente")
+        verbose_name_plural = _("peticiones idempotentes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["caller_hash", "key_hash"], name="idempotency_caller_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"idempotent request #{self.pk}"

@@ -9,6 +9,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Model, QuerySet
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from ninja import Field, Schema
 
 from remedia.core.errors import InvalidInput
 
@@ -16,6 +17,14 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 
 M = TypeVar("M", bound=Model)
+
+
+class PageQuery(Schema):
+    """`limit` and `offset` of a list with no filters of its own; a list with
+    filters declares the same two fields in its query schema."""
+
+    limit: int = Field(DEFAULT_LIMIT, description=f"1 to {MAX_LIMIT}.")
+    offset: int = Field(0, description="Rows to skip.")
 
 
 def page_rows(
@@ -36,15 +45,7 @@ def page_rows(
     return list(found.order_by(*order) if order else found)
 
 
-def paginate(
-    queryset: QuerySet[Any],
-    *,
-    limit: int,
-    offset: int,
-    count: Callable[[], int] | None = None,
-    rows: QuerySet[Any] | None = None,
-) -> tuple[list[Any], int]:
-    """One page and the total; with `rows`, the page is read by `page_rows`."""
+def _checked(*, limit: int, offset: int) -> None:
     errors: list[dict[str, Any]] = []
     if not 1 <= limit <= MAX_LIMIT:
         errors.append(
@@ -57,6 +58,25 @@ def paginate(
         errors.append({"field": "offset", "reason": _("No puede ser negativo.")})
     if errors:
         raise InvalidInput(errors)
+
+
+def page_of(rows: list[Any], *, limit: int, offset: int) -> dict[str, Any]:
+    """The answer of a list already in memory (a decrypted plan, computed
+    figures): the same shape and checks as `paginate`'s."""
+    _checked(limit=limit, offset=offset)
+    return {"items": rows[offset : offset + limit], "count": len(rows)}
+
+
+def paginate(
+    queryset: QuerySet[Any],
+    *,
+    limit: int,
+    offset: int,
+    count: Callable[[], int] | None = None,
+    rows: QuerySet[Any] | None = None,
+) -> tuple[list[Any], int]:
+    """One page and the total; with `rows`, the page is read by `page_rows`."""
+    _checked(limit=limit, offset=offset)
     if rows is None:
         items = list(queryset[offset : offset + limit])
     else:

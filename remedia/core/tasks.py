@@ -118,3 +118,12 @@ def deferred_jobs_requeue_now() -> int:
     if moved:
         logger.warning("jobs.requeued", extra={"jobs": moved})
     return moved
+
+
+@db_periodic_task(crontab(minute="23"))
+def idempotency_keys_sweep() -> int:
+    """Hourly: Idempotency-Keys past their 24 hours are deleted (an expired one
+    is also ignored and deleted when its key comes again)."""
+    from remedia.core.idempotency import expired_sweep
+
+    return expired_sweep()

@@ -16,6 +16,7 @@ from pydantic import ConfigDict
 from remedia.accounts import keys, scopes
 from remedia.accounts.models import User
 from remedia.accounts.scopes import Scope
+from remedia.core import idempotency
 from remedia.core.errors import NotFound
 from remedia.core.pagination import DEFAULT_LIMIT, paginate
 from remedia.core.schemas import AnswerSchema
@@ -50,6 +51,9 @@ class ReceiptAuth(APIKeyHeader):
         # Any failure raises ReceiptRefused: one 401 body, whatever was wrong.
         access = services.reporter_open(receipt=receipt)
         request.reporter_access = access  # type: ignore[attr-defined]
+        # Idempotency keys belong to the receipt: through the report key it
+        # opened (Argon2id's output), never the 16 digits themselves.
+        idempotency.identity_set(request, kind="receipt", secret=access.private_key)
         return access
 
 

@@ -8,9 +8,10 @@ import uuid
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 
 from remedia.core.kit import request_user
+from remedia.core.pagination import PageQuery, page_of
 from remedia.remediation import access, training
 from remedia.training.access import Roster
 from remedia.training.api import CoverageOut, coverage_out
@@ -26,15 +27,22 @@ class MeasureCoverageOut(Schema):
     coverage: CoverageOut
 
 
+class MeasureCoverageList(Schema):
+    items: list[MeasureCoverageOut]
+    count: int
+
+
 @router.get(
     "/coverage/courses/{course_id}",
-    response=list[MeasureCoverageOut],
+    response=MeasureCoverageList,
     summary="Coverage of each training measure of a course",
 )
-def course_coverage(request: HttpRequest, course_id: str) -> list[dict[str, Any]]:
+def course_coverage(
+    request: HttpRequest, course_id: str, query: Query[PageQuery]
+) -> dict[str, Any]:
     course = access.course_get(user=request_user(request), course_id=course_id)
     roster = Roster(facility=course.facility, organisation=None, can_manage=False)
-    return [
+    rows = [
         {
             "measure_id": item.measure.pk,
             "type": item.measure.type,
@@ -44,3 +52,4 @@ def course_coverage(request: HttpRequest, course_id: str) -> list[dict[str, Any]
         }
         for item in training.course_coverage(course)
     ]
+    return page_of(rows, limit=query.limit, offset=query.offset)

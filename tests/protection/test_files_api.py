@@ -410,7 +410,9 @@ def test_the_plan_is_read_added_to_and_changed(
     assert response.status_code == 201, response.content
     action = response.json()
     assert (action["objective"], action["owner"]["username"]) == (OBJECTIVE, "pedro")
-    assert call(client, world.lead, "get", url).json()[0]["objective"] == OBJECTIVE
+    listed = call(client, world.lead, "get", url).json()
+    assert listed["count"] == 1
+    assert listed["items"][0]["objective"] == OBJECTIVE
 
     one = f"{url}/{action['id']}"
     response = call(

@@ -405,7 +405,8 @@ def test_coverage_of_a_course(client, world: World, course):
     )
 
     assert response.status_code == 200
-    body = response.json()
+    body = response.json()["items"]
+    assert response.json()["count"] == 2
     assert [item["type"] for item in body] == [
         "personnel_training",
         "worker_rights_training",

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 from pydantic import ConfigDict
 
@@ -29,6 +29,7 @@ from remedia.coordination.services.groups import (
 )
 from remedia.core.errors import InvalidInput
 from remedia.core.kit import request_user
+from remedia.core.pagination import PageQuery, paginate
 from remedia.core.schemas import AnswerSchema
 
 router = Router(tags=["coordination (groups)"])
@@ -106,9 +107,13 @@ def group_out(group: WorkGroup) -> dict[str, Any]:
 
 
 @router.get("/groups", response=GroupList, summary="Work groups")
-def groups(request: HttpRequest) -> dict[str, Any]:
-    rows = list(group_list(viewer=request_user(request)))
-    return {"items": [group_out(g) for g in rows], "count": len(rows)}
+def groups(request: HttpRequest, query: Query[PageQuery]) -> dict[str, Any]:
+    rows, count = paginate(
+        group_list(viewer=request_user(request)).order_by("name", "pk"),
+        limit=query.limit,
+        offset=query.offset,
+    )
+    return {"items": [group_out(g) for g in rows], "count": count}
 
 
 @router.post("/groups", response={201: GroupOut}, summary="Add a group (coordinators)")

@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 from pydantic import ConfigDict
 
@@ -19,6 +19,7 @@ from remedia.coordination.selectors.plan import (
 )
 from remedia.coordination.services.plan import objective_create, plan_create
 from remedia.core.kit import or_invalid, request_user
+from remedia.core.pagination import PageQuery, paginate
 from remedia.core.schemas import AnswerSchema
 
 router = Router(tags=["coordination (plans)"])
@@ -101,9 +102,15 @@ def _progress(rows: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("/plans", response=PlanList, summary="Work plans, newest year first")
-def plans(request: HttpRequest) -> dict[str, Any]:
-    rows = list(plan_list(viewer=request_user(request)).prefetch_related("objectives"))
-    return {"items": [plan_out(p) for p in rows], "count": len(rows)}
+def plans(request: HttpRequest, query: Query[PageQuery]) -> dict[str, Any]:
+    rows, count = paginate(
+        plan_list(viewer=request_user(request))
+        .prefetch_related("objectives")
+        .order_by("-year", "pk"),
+        limit=query.limit,
+        offset=query.offset,
+    )
+    return {"items": [plan_out(p) for p in rows], "count": count}
 
 
 @router.post("/plans", response={201: PlanOut}, summary="Add a year's plan")

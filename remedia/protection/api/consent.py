@@ -11,12 +11,13 @@ import uuid
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 from pydantic import ConfigDict
 
 from remedia.core.audit import audit_record
 from remedia.core.kit import request_user
+from remedia.core.pagination import PageQuery, paginate
 from remedia.core.schemas import AnswerSchema
 from remedia.protection.api.directory import OrganisationRef
 from remedia.protection.models import Consent
@@ -93,17 +94,23 @@ def consent_out(consent: Consent) -> dict[str, Any]:
     response=ConsentList,
     summary="A file's consents, active and withdrawn",
 )
-def consents(request: HttpRequest, file_id: str) -> dict[str, Any]:
+def consents(
+    request: HttpRequest, file_id: str, query: Query[PageQuery]
+) -> dict[str, Any]:
     user = request_user(request)
     file = file_get_for_user(user=user, file_id=file_id)
-    rows = list(consent_list(file=file))
+    rows, count = paginate(
+        consent_list(file=file).order_by("-created_at", "pk"),
+        limit=query.limit,
+        offset=query.offset,
+    )
     audit_record(
         action="protection.consents_read",
         actor=user,
         organisation=file.organisation,
         obj=file,
     )
-    return {"items": [consent_out(c) for c in rows], "count": len(rows)}
+    return {"items": [consent_out(c) for c in rows], "count": count}
 
 
 @router.post(

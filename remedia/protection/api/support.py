@@ -12,11 +12,12 @@ from datetime import date
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 from pydantic import ConfigDict
 
 from remedia.accounts import keys
+from remedia.core.pagination import PageQuery, page_of
 from remedia.protection.api.files import (
     SupportActionOut,
     file_of,
@@ -73,15 +74,26 @@ def _one(request: HttpRequest, file_id: str, action_id: Any) -> dict[str, Any]:
     return support_out(next(s for s in opened.support if s.action.pk == action_id))
 
 
+class SupportActionList(Schema):
+    items: list[SupportActionOut]
+    count: int
+
+
 @router.get(
     "/files/{file_id}/support",
-    response=list[SupportActionOut],
+    response=SupportActionList,
     summary="The file's support plan; objectives decrypted for a decrypting token "
     "(audited as a read of the file)",
 )
-def support_list_api(request: HttpRequest, file_id: str) -> list[dict[str, Any]]:
+def support_list_api(
+    request: HttpRequest, file_id: str, query: Query[PageQuery]
+) -> dict[str, Any]:
     opened = read_file(request, file_id, via="api-support")
-    return [support_out(s) for s in opened.support]
+    return page_of(
+        [support_out(s) for s in opened.support],
+        limit=query.limit,
+        offset=query.offset,
+    )
 
 
 @router.post(
