@@ -778,3 +778,52 @@ def test_bad_export_parameters_are_422(client, reader, query, field):
     response = client.get(f"{URL}/export", query, headers=reader.headers)
     assert response.status_code == 422
     assert field in _fields(response)
+
+
+def test_the_registry_page_links_the_same_csv(client, enter, reader, exported):
+    # Given a facility's compliance officer on the registry page (readers export)
+    enter(reader)
+    page = client.get("/staff/facilities/", {"state": "MX-PUE"}).content.decode()
+    assert 'href="/staff/facilities/export.csv?state=MX-PUE"' in page
+    assert "Descargar CSV con las columnas de Open Supply Hub" in page
+
+    # When they follow the link, they get the API's columns for that state
+    rows = _csv(client.get("/staff/facilities/export.csv", {"state": "MX-PUE"}))
+    assert [r["remedia_id"] for r in rows] == [exported["known"].public_id]
+    assert rows[0]["os_id"] == "MX2019067X1K87E"
+
+
+def test_the_page_export_needs_a_login(client, exported):
+    response = client.get("/staff/facilities/export.csv")
+    assert response.status_code == 302
+    assert "/staff/login/" in response["Location"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "reason"),
+    [
+        ({"lat": "norte"}, "lat", "Debe ser un número."),
+        ({"lat": "21.1234567"}, "lat", "máximo 6"),
+        ({"status": "merged"}, "status", "'active', 'closed', 'moved'"),
+        ({"distinct": "quizá"}, "distinct", "verdadero o falso"),
+    ],
+)
+def test_type_errors_read_in_the_callers_language(
+    client, editor, martinez, body, field, reason
+):
+    response = _json(client, "patch", f"{URL}/{martinez.pk}", editor, body)
+    assert response.status_code == 422
+    assert reason in _fields(response)[field]
+
+
+def test_a_near_match_speaks_english_to_an_english_caller(client, editor, martinez):
+    response = _json(
+        client,
+        "post",
+        URL,
+        editor,
+        {"name": "Creaciones Martinez", "state": "MX-AGU"},
+        **{"Accept-Language": "en"},
+    )
+    assert response.status_code == 409
+    assert response.json()["detail"].startswith("The registry already has")

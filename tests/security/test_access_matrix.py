@@ -191,6 +191,20 @@ def _extra_objects(demo: rules.Demo) -> None:
     _coordination_objects(demo)
     _coordination_meeting_objects(demo)
     _webhook_objects(demo)
+    _facility_import(demo, handler)
+
+
+def _facility_import(demo: rules.Demo, handler: Any) -> None:
+    """A queued list import of the handler's (its job is not run): its pages
+    and the API's read of it are for whoever may edit the registry."""
+    from remedia.facilities import services as facilities
+
+    demo.extra["import_id"] = facilities.facility_import_queue(
+        data=b"name,state\r\nTalleres de la matriz,MX-AGU\r\n",
+        file_name="matriz.csv",
+        dry_run=True,
+        created_by=handler,
+    )
 
 
 def _webhook_objects(demo: rules.Demo) -> None:
