@@ -696,6 +696,7 @@ def facility_detail(
     "/facilities/{facility_id}",
     response={
         200: FacilityOut,
+        400: ErrorOut,
         403: ErrorOut,
         404: ErrorOut,
         409: NearMatchOut,
@@ -708,7 +709,7 @@ def facility_detail(
         "`If-Match` (or `version`), a facility changed since it was read is 412 "
         "and nothing is stored. A change of name or place that makes it look "
         "like another facility is 409 with the candidates, unless `distinct`. "
-        "A merged record is refused (change the one it was merged into). Scope "
+        "A merged record is 400 (change the one it was merged into). Scope "
         "`registry:write`."
     ),
 )

@@ -827,3 +827,15 @@ def test_a_near_match_speaks_english_to_an_english_caller(client, editor, martin
     )
     assert response.status_code == 409
     assert response.json()["detail"].startswith("The registry already has")
+
+
+def test_a_merged_record_is_not_changed(client, editor, martinez):
+    other = registered(name="Martínez Creaciones taller", municipality="Aguascalientes")
+    services.facility_merge(keep=martinez, merge=other, actor=editor.user)
+
+    response = _json(client, "patch", f"{URL}/{other.pk}", editor, {"workers": 3})
+
+    assert response.status_code == 400
+    assert martinez.public_id in response.json()["detail"]
+    other.refresh_from_db()
+    assert other.workers is None

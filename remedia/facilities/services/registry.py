@@ -6,11 +6,12 @@ Issue 4, items 1 and 5: field sources, history, closed/moved, merge.
 from __future__ import annotations
 
 import logging
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -617,6 +618,22 @@ def _decision_key(values: dict[str, Any]) -> str:
     )
 
 
+# PostgreSQL advisory lock (with the state as second key) that makes checked
+# creates in one state wait for each other: two callers sending the same new
+# facility at once must not both find no match and both create it.
+_CHECKED_WRITE_LOCK = 0x52454D32
+
+
+def _serialise_checked_writes(state: str) -> None:
+    if connection.vendor != "postgresql":
+        return  # SQLite runs one writing transaction at a time
+    key = zlib.crc32(state.encode()) & 0x7FFFFFFF
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, %s)", [_CHECKED_WRITE_LOCK, key]
+        )
+
+
 def _decider(actor: Any) -> Any:
     return actor if getattr(actor, "is_authenticated", False) else None
 
@@ -631,6 +648,7 @@ def facility_create_checked(
     than the candidates: it is created, and the decision remembered.
     """
     cleaned = _record_clean(data, partial=False)
+    _serialise_checked_writes(cleaned["state"])
     result = match_record(
         name=cleaned["name"],
         address=cleaned.get("address") or "",
@@ -694,6 +712,7 @@ def facility_update_checked(
         after = {
             name: cleaned.get(name, getattr(locked, name)) for name in _IDENTITY_FIELDS
         }
+        _serialise_checked_writes(after["state"])
         result = match_record(
             name=after["name"],
             address=after["address"] or "",
