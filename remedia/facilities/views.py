@@ -109,6 +109,11 @@ def _source_label(
         if not show_people:
             return _("personal de Remedia")
         return _("%(user)s (en Remedia)") % {"user": rest}
+    if kind == "api" and rest:
+        # A change sent through the registry API (api.py): the token's user.
+        if not show_people:
+            return _("personal de Remedia (por la API)")
+        return _("%(user)s (por la API)") % {"user": rest}
     if kind == "import" and rest:
         name = import_names.get(rest, rest)
         return _("importación «%(file)s»") % {"file": name}

@@ -839,3 +839,21 @@ def test_a_merged_record_is_not_changed(client, editor, martinez):
     assert martinez.public_id in response.json()["detail"]
     other.refresh_from_db()
     assert other.workers is None
+
+
+def test_the_facility_page_names_an_api_change_only_to_editors(
+    client, enter, editor, reader, martinez
+):
+    # Given a change sent through the API
+    assert (
+        _json(client, "patch", f"{URL}/{martinez.pk}", editor, {"workers": 61})
+    ).status_code == 200
+    page = f"/staff/facilities/{martinez.pk}/"
+
+    # Then its editors see who sent it, and a facility's officer only that staff did
+    enter(editor)
+    assert "hilda (por la API)" in client.get(page).content.decode()
+    enter(reader)
+    html = client.get(page).content.decode()
+    assert "personal de Remedia (por la API)" in html
+    assert "hilda" not in html
