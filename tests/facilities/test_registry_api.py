@@ -26,6 +26,7 @@ from remedia.facilities.models import (
     ImportStatus,
     MatchDecision,
 )
+from remedia.facilities.tasks import facility_import_job
 from tests.facilities.import_support import csv_bytes, registered, xlsx_bytes
 from tests.support.actors import Staff, organisation_with_escrow, staff_member
 
@@ -857,3 +858,34 @@ def test_the_facility_page_names_an_api_change_only_to_editors(
     html = client.get(page).content.decode()
     assert "personal de Remedia (por la API)" in html
     assert "hilda" not in html
+
+
+def test_a_queued_import_shows_its_progress_until_the_worker_runs_it(
+    client, editor, monkeypatch
+):
+    # Given a worker that has not taken the job yet
+    queued: list[str] = []
+    monkeypatch.setattr(
+        registry_api.tasks, "facility_import_job", lambda pk, *a: queued.append(pk)
+    )
+    data = csv_bytes([("Bordados Rosy", "MX-TLA", "Apizaco", "25")])
+
+    response = _upload(client, editor, data)
+
+    # Then the answer and the import's page say it waits, with nothing done yet
+    assert response.status_code == 202
+    assert response.json()["status"] == "pending"
+    assert queued == [response.json()["id"]]
+    body = client.get(response.json()["url"], headers=editor.headers).json()
+    assert (body["status"], body["processed_rows"], body["finished_at"]) == (
+        "pending",
+        0,
+        None,
+    )
+    assert body["rows"] == []
+
+    # And once the worker has run it, the result is there
+    facility_import_job(queued[0], None, "es-mx")
+    body = client.get(response.json()["url"], headers=editor.headers).json()
+    assert (body["status"], body["counts"]["created"]) == ("done", 1)
+    assert Facility.objects.filter(name="Bordados Rosy").exists()
