@@ -131,6 +131,14 @@ def _field_reason(error: dict[str, Any]) -> str:
         "int_parsing": _("Debe ser un número entero."),
         "int_type": _("Debe ser un número entero."),
         "bool_parsing": _("Debe ser verdadero o falso."),
+        "bool_type": _("Debe ser verdadero o falso."),
+        "decimal_parsing": _("Debe ser un número."),
+        "decimal_type": _("Debe ser un número."),
+        "float_parsing": _("Debe ser un número."),
+        "float_type": _("Debe ser un número."),
+        "finite_number": _("Debe ser un número."),
+        "decimal_max_places": _("Tiene demasiados decimales (máximo %(n)s).")
+        % {"n": ctx.get("decimal_places", "?")},
         "date_from_datetime_parsing": _("Debe ser una fecha AAAA-MM-DD."),
         "date_parsing": _("Debe ser una fecha AAAA-MM-DD."),
         "date_type": _("Debe ser una fecha AAAA-MM-DD."),
@@ -151,6 +159,8 @@ def _field_reason(error: dict[str, Any]) -> str:
         % {"n": ctx.get("le", "?")},
         # A choice outside a list (a filter's status, category, channel).
         "enum": _("No es un valor admitido. Valores admitidos: %(values)s.")
+        % {"values": str(ctx.get("expected", "?")).replace(" or ", ", ")},
+        "literal_error": _("No es un valor admitido. Valores admitidos: %(values)s.")
         % {"values": str(ctx.get("expected", "?")).replace(" or ", ", ")},
     }
     if kind in reasons:

@@ -83,6 +83,13 @@ def _kind(data: bytes, file_name: str) -> str:
     )
 
 
+def table_kind(*, data: bytes, file_name: str) -> str:
+    """ "csv" or "xlsx": what `read_rows` would read the file as, or the
+    `TableRejected` it would raise for a file that is neither (checked before
+    a file is queued for a job, so that the caller hears it at once)."""
+    return _kind(data, file_name)
+
+
 def _decode(data: bytes) -> str:
     # Excel on Windows writes CSV in cp1252, a superset of Latin-1 for the
     # letters Spanish uses; pure Latin-1 is the last resort and never fails.

@@ -7,6 +7,7 @@ app_name = "facilities"
 urlpatterns = [
     # Registry pages: list and search, the facility page and its forms.
     path("", views.facility_list_view, name="list"),
+    path("export.csv", views.facility_export_view, name="export"),
     path("<uuid:facility_id>/", views.facility_detail_view, name="detail"),
     path(
         "<uuid:facility_id>/aliases/",

@@ -20,7 +20,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
@@ -35,7 +35,7 @@ from remedia.core.errors import ApplicationError, NotFound
 from remedia.core.geo import MX_STATES, STATE_CHOICES, fold, state_code
 from remedia.core.kit import capability_require as _require
 from remedia.core.kit import or_404
-from remedia.facilities import selectors, services, tasks
+from remedia.facilities import exporting, selectors, services, tasks
 from remedia.facilities.forms import (
     AliasForm,
     ImportForm,
@@ -109,6 +109,14 @@ def _source_label(
         if not show_people:
             return _("personal de Remedia")
         return _("%(user)s (en Remedia)") % {"user": rest}
+    if kind == "api" and rest:
+        # A change sent through the registry API (api.py): the token's user,
+        # or a partner organisation's system (a partner token).
+        if rest.startswith("partner:"):
+            return _("un sistema aliado (por la API)")
+        if not show_people:
+            return _("personal de Remedia (por la API)")
+        return _("%(user)s (por la API)") % {"user": rest}
     if kind == "import" and rest:
         name = import_names.get(rest, rest)
         return _("importación «%(file)s»") % {"file": name}
@@ -266,6 +274,25 @@ def facility_list_view(request: HttpRequest) -> HttpResponse:
             ),
         },
     )
+
+
+@login_required
+@require_GET
+def facility_export_view(request: HttpRequest) -> StreamingHttpResponse:
+    """The registry (or one state of it) as CSV in Open Supply Hub's columns,
+    as the API's `GET /api/v1/facilities/export.csv` writes it."""
+    _require(request, Capability.FACILITY_READ)
+    state = state_code(request.GET.get("state") or "") or None
+    facilities = selectors.facility_export(
+        viewer=request.user, fields=exporting.FIELDS, state=state
+    )
+    response = StreamingHttpResponse(
+        exporting.csv_stream(facilities), content_type="text/csv; charset=utf-8"
+    )
+    name = f"registro-centros-{state.lower()}.csv" if state else "registro-centros.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required

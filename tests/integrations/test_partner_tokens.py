@@ -22,6 +22,7 @@ from django.utils import timezone
 from remedia.accounts import services as accounts
 from remedia.accounts.models import Organisation, PartnerToken
 from remedia.core.models import AuditEntry
+from remedia.facilities.models import Facility
 from remedia.intake.models import Channel, Report, ReportRecipient
 from remedia.rrm import services as rrm
 from tests.intake.support import database_dump, found_in
@@ -610,3 +611,55 @@ def test_staff_pages_are_404_to_non_administrators(client, enter, orgs, hotline_
     enter(staff_member(hotline_org, "hugo", role="handler"))
     assert client.get("/staff/integraciones/tokens/").status_code == 404
     assert client.get("/staff/integraciones/tokens/nuevo/").status_code == 404
+
+
+def test_a_supplier_database_keeps_the_registry_with_registry_scopes(
+    client, hotline_org, hotline_admin
+):
+    # registry:write creates and changes facilities through the same matcher
+    writer = _token(hotline_org, hotline_admin, "registry:write")
+    body = {"name": "Confecciones Aliadas del Bajío", "state": "MX-GUA", "workers": 120}
+    created = client.post(
+        "/api/v1/facilities",
+        body,
+        content_type="application/json",
+        headers=_bearer(writer),
+    )
+    assert created.status_code == 201, created.content
+    facility = created.json()
+    # ...and a near duplicate answers with the candidate instead of a second one
+    again = client.post(
+        "/api/v1/facilities",
+        {**body, "name": "Confecciones Aliadas del Bajio S.A."},
+        content_type="application/json",
+        headers=_bearer(writer),
+    )
+    assert again.status_code == 409, again.content
+    assert facility["id"] in {c["id"] for c in again.json()["candidates"]}
+    changed = client.patch(
+        f"/api/v1/facilities/{facility['id']}",
+        {"workers": 140},
+        content_type="application/json",
+        headers={**_bearer(writer), "If-Match": facility["version"]},
+    )
+    assert changed.status_code == 200, changed.content
+    assert changed.json()["workers"] == 140
+    # The change is the partner system's, never a person's, in the audit log
+    entry = AuditEntry.objects.filter(object_id=facility["id"]).latest("seq")
+    assert entry.actor_label.startswith("partner:rmp_")
+
+    # registry:read reads and exports, and may not write
+    reader = _token(hotline_org, hotline_admin, "registry:read")
+    read = client.get(f"/api/v1/facilities/{facility['id']}", headers=_bearer(reader))
+    assert (read.status_code, read.json()["workers"]) == (200, 140)
+    export = client.get("/api/v1/facilities/export.json", headers=_bearer(reader))
+    assert export.status_code == 200
+    assert facility["public_id"] in b"".join(export.streaming_content).decode()
+    refused = client.post(
+        "/api/v1/facilities",
+        {"name": "Otra planta", "state": "MX-GUA"},
+        content_type="application/json",
+        headers=_bearer(reader),
+    )
+    assert refused.status_code == 404
+    assert not Facility.objects.filter(name="Otra planta").exists()

@@ -1024,13 +1024,13 @@ KINDS: list[Kind] = [
     ),
     Kind(
         "facility",
-        r"^/staff/facilities/\{facility_id\}/",
+        r"^/staff/facilities/\{facility_id\}/|^/api/v1/facilities/\{facility_id\}$",
         frozenset({"facility_id"}),
         _facilities,
     ),
     Kind(
         "facility import",
-        r"^/staff/facilities/import/",
+        r"^/staff/facilities/import/|^/api/v1/facilities/imports/",
         frozenset({"import_id"}),
         _registry_writers_only("import_id"),
     ),

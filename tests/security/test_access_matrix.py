@@ -192,6 +192,7 @@ def _extra_objects(demo: rules.Demo) -> None:
     _coordination_meeting_objects(demo)
     _webhook_objects(demo)
     _partner_token_objects(demo)
+    _facility_import(demo, handler)
 
 
 def _partner_token_objects(demo: rules.Demo) -> None:
@@ -207,6 +208,19 @@ def _partner_token_objects(demo: rules.Demo) -> None:
         rate_limit_per_minute=60,
         issued_by=User.objects.get(username="admin"),
     ).token
+
+
+def _facility_import(demo: rules.Demo, handler: Any) -> None:
+    """A queued list import of the handler's (its job is not run): its pages
+    and the API's read of it are for whoever may edit the registry."""
+    from remedia.facilities import services as facilities
+
+    demo.extra["import_id"] = facilities.facility_import_queue(
+        data=b"name,state\r\nTalleres de la matriz,MX-AGU\r\n",
+        file_name="matriz.csv",
+        dry_run=True,
+        created_by=handler,
+    )
 
 
 def _webhook_objects(demo: rules.Demo) -> None:

@@ -8,7 +8,9 @@ keeps working:
   `match_record`, `match_records`, `match_decision_remember`,
   `facility_suggestions`.
 - `registry`: registry records: `facility_create`, `facility_update`,
-  `facility_alias_add`, `facility_status_change`, `facility_merge`.
+  `facility_alias_add`, `facility_status_change`, `facility_merge`; for other
+  systems (the API), `facility_create_checked` and `facility_update_checked`,
+  which ask the matcher first (`NearMatch`) and check a `facility_version`.
 - `imports`: import of facility lists and the review queue: `facilities_import`,
   `facility_import_queue`, `facility_import_fail`, `candidate_confirm`,
   `candidate_reject`; imports whose process stopped: `facility_imports_recover`,
@@ -45,13 +47,18 @@ from remedia.facilities.services.matcher import (
     match_records,
 )
 from remedia.facilities.services.registry import (
+    FacilityChanged,
     MergeResult,
+    NearMatch,
     facility_alias_add,
     facility_create,
+    facility_create_checked,
     facility_merge,
     facility_source_for_user,
     facility_status_change,
     facility_update,
+    facility_update_checked,
+    facility_version,
 )
 
 __all__ = [
@@ -61,13 +68,16 @@ __all__ = [
     "MatchKind",
     "MatchRecord",
     "MatchResult",
+    "FacilityChanged",
     "MergeResult",
+    "NearMatch",
     "STATE_INDEX_MIN_ROWS",
     "candidate_confirm",
     "candidate_reject",
     "facilities_import",
     "facility_alias_add",
     "facility_create",
+    "facility_create_checked",
     "facility_import_claim",
     "facility_import_data",
     "facility_import_fail",
@@ -82,6 +92,8 @@ __all__ = [
     "facility_status_change",
     "facility_suggestions",
     "facility_update",
+    "facility_update_checked",
+    "facility_version",
     "index_words",
     "match_decision_remember",
     "match_record",

@@ -6,17 +6,21 @@ Issue 4, items 1 and 5: field sources, history, closed/moved, merge.
 from __future__ import annotations
 
 import logging
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from remedia.accounts.models import User
 from remedia.core.audit import audit_record
 from remedia.core.errors import ApplicationError, InvalidInput, NotFound
-from remedia.core.kit import invalid_from
+from remedia.core.geo import state_code
+from remedia.core.kit import clean_text, invalid_from
+from remedia.facilities.matching import REVIEW, record_key
 from remedia.facilities.models import (
     CandidateStatus,
     Facility,
@@ -28,7 +32,12 @@ from remedia.facilities.models import (
     MatchDecision,
 )
 from remedia.facilities.normalise import normalise_name
-from remedia.facilities.services.matcher import facility_index
+from remedia.facilities.services.matcher import (
+    MatchResult,
+    facility_index,
+    match_decision_remember,
+    match_record,
+)
 from remedia.facilities.signals import facility_merged
 
 logger = logging.getLogger(__name__)
@@ -122,7 +131,8 @@ def _event(
     return FacilityEvent.objects.create(
         facility=facility,
         kind=kind,
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        # A partner system (a partner token) is no user: its name is in `source`.
+        actor=actor if isinstance(actor, User) and actor.is_authenticated else None,
         source=source[:120],
         changes=changes,
     )
@@ -477,3 +487,253 @@ def facility_merge(*, keep: Facility, merge: Facility, actor: Any) -> MergeResul
     return MergeResult(
         keep=keep, merge=merge, aliases_added=added, fields_filled=sorted(filled)
     )
+
+
+# --- Writes from other systems (issue 19, item 4: the registry API) --------------------
+#
+# A partner's system creates and changes facilities one at a time, through the
+# same `facility_create` / `facility_update` and the same matcher an import
+# uses. Where a person at an import page would see "perhaps this one", a caller
+# of the API gets the candidates (`NearMatch`) and nothing is stored; it may
+# then say the record is a facility of its own (`distinct`), and that decision
+# is remembered as a person's in the review queue is, so that the next import
+# of the same record finds the facility instead of asking again.
+
+# Fields that decide which facility a record is: a change to one is matched.
+_IDENTITY_FIELDS = ("name", "legal_name", "address", "municipality", "state")
+# Single-line text fields: whitespace folded, control characters dropped.
+_TEXT_FIELDS = (
+    "name",
+    "legal_name",
+    "address",
+    "municipality",
+    "sector",
+    "unions",
+    "employer_group",
+    "os_id",
+    "external_id",
+)
+
+
+class NearMatch(ApplicationError):
+    """The record looks like facilities already in the registry (`candidates`:
+    (facility, score), best first); nothing was stored."""
+
+    status_code = 409
+
+    def __init__(self, *, kind: str, candidates: list[tuple[Facility, float]]) -> None:
+        super().__init__(
+            _(
+                "El padrón ya tiene un centro que se parece a este; no se guardó "
+                "nada. Si es otro centro de trabajo, envíelo de nuevo con "
+                "«distinct»: true."
+            )
+        )
+        self.kind = kind
+        self.candidates = candidates
+
+
+class FacilityChanged(ApplicationError):
+    """The facility changed since the caller read it (its version differs)."""
+
+    status_code = 412
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "El centro cambió desde que lo leyó; no se guardó nada. Léalo de "
+                "nuevo y repita el cambio sobre su versión actual."
+            ),
+            extra={"field": "version"},
+        )
+
+
+def facility_version(facility: Facility) -> str:
+    """An opaque token that changes whenever the facility is saved (every
+    writer of the registry, imports included, stamps `updated_at`)."""
+    stamp = facility.updated_at
+    return str(int(stamp.timestamp() * 1_000_000)) if stamp else ""
+
+
+def _record_clean(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
+    """Text folded, the name and state checked with the reasons an import gives."""
+    cleaned = dict(data)
+    errors: list[dict[str, Any]] = []
+    for name in _TEXT_FIELDS:
+        if name in cleaned:
+            cleaned[name] = " ".join(clean_text(cleaned[name] or "").split())
+    if "name" in cleaned or not partial:
+        name = cleaned.get("name") or ""
+        if not name:
+            errors.append({"field": "name", "reason": _("Falta el nombre del centro.")})
+        elif not normalise_name(name):
+            errors.append(
+                {
+                    "field": "name",
+                    "reason": _(
+                        "El nombre «%(value)s» no dice qué centro es (solo tiene "
+                        "una forma jurídica o signos)."
+                    )
+                    % {"value": name[:60]},
+                }
+            )
+    if "state" in cleaned or not partial:
+        given = " ".join(clean_text(cleaned.get("state") or "").split())
+        code = state_code(given) if given else None
+        if not given:
+            errors.append({"field": "state", "reason": _("Falta el estado.")})
+        elif code is None:
+            errors.append(
+                {
+                    "field": "state",
+                    "reason": _(
+                        "Estado desconocido: «%(value)s». Escriba el nombre del "
+                        "estado o su código ISO 3166-2:MX (p. ej. MX-PUE)."
+                    )
+                    % {"value": given[:60]},
+                }
+            )
+        cleaned["state"] = code or given
+    if errors:
+        raise InvalidInput(errors)
+    return cleaned
+
+
+def _near(result: MatchResult, *, own: Any = None) -> list[tuple[Facility, float]]:
+    """The facilities a matcher's result says the record may be, best first:
+    its best candidate unless the record is new, and every other candidate
+    scored at least as high as the review queue asks about."""
+    found: dict[Any, tuple[Facility, float]] = {}
+    if result.kind != "new" and result.facility is not None:
+        found[result.facility.pk] = (result.facility, result.score)
+    for facility, score in result.candidates:
+        if score >= REVIEW and facility.pk not in found:
+            found[facility.pk] = (facility, score)
+    return [fs for pk, fs in found.items() if pk != own]
+
+
+def _decision_key(values: dict[str, Any]) -> str:
+    return record_key(
+        name=values.get("name") or "",
+        municipality=values.get("municipality") or "",
+        state=values.get("state") or "",
+    )
+
+
+# PostgreSQL advisory lock (with the state as second key) that makes checked
+# creates in one state wait for each other: two callers sending the same new
+# facility at once must not both find no match and both create it.
+_CHECKED_WRITE_LOCK = 0x52454D32
+
+
+def _serialise_checked_writes(state: str) -> None:
+    if connection.vendor != "postgresql":
+        return  # SQLite runs one writing transaction at a time
+    key = zlib.crc32(state.encode()) & 0x7FFFFFFF
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, %s)", [_CHECKED_WRITE_LOCK, key]
+        )
+
+
+def _decider(actor: Any) -> Any:
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+@transaction.atomic
+def facility_create_checked(
+    *, data: dict[str, Any], actor: Any, source: str, distinct: bool = False
+) -> Facility:
+    """A new facility unless the registry has one like it (`NearMatch`).
+
+    `distinct=True` is the caller's word that the record is another facility
+    than the candidates: it is created, and the decision remembered.
+    """
+    cleaned = _record_clean(data, partial=False)
+    _serialise_checked_writes(cleaned["state"])
+    result = match_record(
+        name=cleaned["name"],
+        address=cleaned.get("address") or "",
+        municipality=cleaned.get("municipality") or "",
+        state=cleaned["state"],
+    )
+    near = _near(result)
+    if near and not distinct:
+        raise NearMatch(kind=result.kind, candidates=near)
+    facility = facility_create(data=cleaned, actor=actor, source=source)
+    if near:
+        match_decision_remember(
+            key=_decision_key(cleaned), facility=facility, decided_by=_decider(actor)
+        )
+        audit_record(
+            action="facility.declared_distinct",
+            actor=actor,
+            obj=facility,
+            data={"candidates": [f.public_id for f, _score in near]},
+        )
+    return facility
+
+
+@transaction.atomic
+def facility_update_checked(
+    *,
+    facility: Facility,
+    changes: dict[str, Any],
+    actor: Any,
+    source: str,
+    distinct: bool = False,
+    version: str | None = None,
+) -> Facility:
+    """Change a facility the way `facility_update` does, refusing a change made
+    over a version the caller did not see (`FacilityChanged`) and one that
+    makes it look like another facility (`NearMatch`) unless `distinct`.
+
+    `changes` may hold `status` (in operation, closed, moved).
+    """
+    locked = _locked(facility)
+    if version is not None and version != facility_version(locked):
+        raise FacilityChanged()
+    _refuse_merged(locked)
+    changes = dict(changes)
+    status = changes.pop("status", None)
+    unknown = sorted(set(changes) - set(_EDITABLE_FIELDS))
+    if unknown:
+        raise InvalidInput(
+            [
+                {"field": name, "reason": _("Este campo no se puede cambiar así.")}
+                for name in unknown
+            ]
+        )
+    cleaned = _record_clean(changes, partial=True)
+    moved = [
+        name
+        for name in _IDENTITY_FIELDS
+        if name in cleaned and cleaned[name] != getattr(locked, name)
+    ]
+    if moved:
+        after = {
+            name: cleaned.get(name, getattr(locked, name)) for name in _IDENTITY_FIELDS
+        }
+        _serialise_checked_writes(after["state"])
+        result = match_record(
+            name=after["name"],
+            address=after["address"] or "",
+            municipality=after["municipality"] or "",
+            state=after["state"],
+            exclude_ids=[locked.pk],
+        )
+        near = _near(result, own=locked.pk)
+        if near and not distinct:
+            raise NearMatch(kind=result.kind, candidates=near)
+        if near:
+            match_decision_remember(
+                key=_decision_key(after), facility=locked, decided_by=_decider(actor)
+            )
+    updated = facility_update(
+        facility=locked, changes=cleaned, actor=actor, source=source
+    )
+    if status is not None:
+        updated = facility_status_change(
+            facility=updated, status=status, actor=actor, source=source
+        )
+    return updated
