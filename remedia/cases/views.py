@@ -532,7 +532,7 @@ def _event_text(
         return text
     if kind == EventKind.ASSIGNED:
         if data.get("username"):
-            name = (people or {}).get(str(data.get("to")), data["username"])
+            name = (people or {}).get(data["username"], data["username"])
             return _("Asignado a %(user)s") % {"user": name}
         return _("Quedó sin responsable")
     if kind == EventKind.SEVERITY_CHANGED:
@@ -554,7 +554,7 @@ def _event_text(
     if kind == EventKind.TASK_ADDED:
         due = _iso_date(data.get("due_on"))
         return _("Tarea creada para %(owner)s, vence el %(due)s") % {
-            "owner": data.get("owner", "—"),
+            "owner": (people or {}).get(data.get("owner") or "", data.get("owner", "—")),
             "due": date_words(due) if due else data.get("due_on", "—"),
         }
     if kind == EventKind.MESSAGE_SENT:
@@ -609,14 +609,17 @@ def event_lines(events: list[CaseEvent]) -> list[tuple[CaseEvent, str]]:
         if facility_ids
         else {}
     )
-    people_ids = {
-        selectors.parse_uuid(str(e.data.get("to")))
+    # Events keep usernames (what the data had then); people read names.
+    usernames = {
+        str(e.data.get(k))
         for e in events
-        if e.kind == EventKind.ASSIGNED and e.data.get("to")
-    } - {None}
+        if e.kind in (EventKind.ASSIGNED, EventKind.TASK_ADDED)
+        for k in ("username", "owner")
+        if e.data.get(k)
+    }
     people = (
-        {str(u.pk): person_name(u) for u in User.objects.filter(pk__in=people_ids)}
-        if people_ids
+        {u.username: person_name(u) for u in User.objects.filter(username__in=usernames)}
+        if usernames
         else {}
     )
     return [(e, _event_text(e, names, people)) for e in events]
