@@ -86,9 +86,7 @@ def cases_waiting(request: HttpRequest) -> list[Waiting]:
             Waiting(
                 key="cases.triage",
                 count=n,
-                label=ngettext(
-                    "denuncia espera triaje", "denuncias esperan triaje", n
-                ),
+                label=ngettext("denuncia espera triaje", "denuncias esperan triaje", n),
                 url=reverse("cases:triage"),
                 nav_url=reverse("cases:triage"),
                 order=12,
@@ -101,7 +99,9 @@ def cases_waiting(request: HttpRequest) -> list[Waiting]:
         Waiting(
             key="cases.overdue",
             count=overdue,
-            label=ngettext("caso con plazo vencido", "casos con plazo vencido", overdue),
+            label=ngettext(
+                "caso con plazo vencido", "casos con plazo vencido", overdue
+            ),
             url=f"{cases}?overdue=1",
             nav_url=cases,
             urgent=overdue > 0,

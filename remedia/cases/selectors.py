@@ -293,8 +293,16 @@ def recent_events(*, viewer: Any, limit: int = 8) -> list[CaseEvent]:
         CaseEvent.objects.filter(case__organisation_id__in=orgs)
         .select_related("actor", "case")
         .only(
-            "id", "at", "kind", "data", "case__id", "case__number",
-            "actor__id", "actor__username", "actor__first_name", "actor__last_name",
+            "id",
+            "at",
+            "kind",
+            "data",
+            "case__id",
+            "case__number",
+            "actor__id",
+            "actor__username",
+            "actor__first_name",
+            "actor__last_name",
         )
         .order_by("-at", "-id")[:limit]
     )

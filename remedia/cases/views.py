@@ -75,10 +75,10 @@ from remedia.core.pagination import CountedPaginator, page_rows
 from remedia.core.words import date_words, person_name, span_words
 from remedia.facilities.models import Facility
 from remedia.facilities.selectors import facility_search
-from remedia.intake.categories import RRM_CATEGORIES, Category
-from remedia.intake.models import Channel, Report
 from remedia.intake import selectors as intake_selectors
 from remedia.intake import services as intake_services
+from remedia.intake.categories import RRM_CATEGORIES, Category
+from remedia.intake.models import Channel, Report
 from remedia.intake.selectors import report_categories_attach, report_rows
 
 logger = logging.getLogger(__name__)
@@ -554,7 +554,9 @@ def _event_text(
     if kind == EventKind.TASK_ADDED:
         due = _iso_date(data.get("due_on"))
         return _("Tarea creada para %(owner)s, vence el %(due)s") % {
-            "owner": (people or {}).get(data.get("owner") or "", data.get("owner", "—")),
+            "owner": (people or {}).get(
+                data.get("owner") or "", data.get("owner", "—")
+            ),
             "due": date_words(due) if due else data.get("due_on", "—"),
         }
     if kind == EventKind.MESSAGE_SENT:
@@ -618,7 +620,10 @@ def event_lines(events: list[CaseEvent]) -> list[tuple[CaseEvent, str]]:
         if e.data.get(k)
     }
     people = (
-        {u.username: person_name(u) for u in User.objects.filter(username__in=usernames)}
+        {
+            u.username: person_name(u)
+            for u in User.objects.filter(username__in=usernames)
+        }
         if usernames
         else {}
     )
@@ -684,13 +689,17 @@ def case_page_url(case: Case, *, tab: str, section: str = "") -> str:
     return url + (f"#{section}-result" if section else "")
 
 
-def _messages_by_section(request: HttpRequest) -> tuple[dict[str, list[Any]], list[Any]]:
+def _messages_by_section(
+    request: HttpRequest,
+) -> tuple[dict[str, list[Any]], list[Any]]:
     """The pending messages: those tagged with a section, by section; the rest."""
     placed: dict[str, list[Any]] = {}
     general: list[Any] = []
     for message in messages.get_messages(request):
         tags = (message.extra_tags or "").split()
-        where = next((t[len(SECTION_TAG) :] for t in tags if t.startswith(SECTION_TAG)), "")
+        where = next(
+            (t[len(SECTION_TAG) :] for t in tags if t.startswith(SECTION_TAG)), ""
+        )
         if where:
             placed.setdefault(where, []).append(message)
         else:
@@ -712,7 +721,9 @@ def _report_reader(
     """Open one of the case's reports, audited like the report page: the one
     asked for (`?denuncia=`), else the first. One at a time keeps the page's
     cost flat however many reports a case holds."""
-    if not reports or not user_can(user=request.user, capability=Capability.REPORT_READ):
+    if not reports or not user_can(
+        user=request.user, capability=Capability.REPORT_READ
+    ):
         return None
     chosen = next((r for r in reports if str(r.pk) == wanted), reports[0])
     try:
@@ -796,7 +807,9 @@ def case_detail_view(request: HttpRequest, case_id: Any) -> HttpResponse:
         else [],
     }
     if tab == TAB_REPORTS:
-        context["reader"] = _report_reader(request, reports, request.GET.get("denuncia"))
+        context["reader"] = _report_reader(
+            request, reports, request.GET.get("denuncia")
+        )
     if tab == TAB_DOCUMENTS:
         context["documents"] = (
             opened.documents if opened.unlocked else selectors.case_documents(case=case)

@@ -105,9 +105,9 @@ def due_words(value: dt.date | None, *, today: dt.date | None = None) -> str:
         return _("vence mañana")
     if days > 0:
         return ngettext("vence en %(n)s día", "vence en %(n)s días", days) % {"n": days}
-    return ngettext(
-        "venció hace %(n)s día", "venció hace %(n)s días", -days
-    ) % {"n": -days}
+    return ngettext("venció hace %(n)s día", "venció hace %(n)s días", -days) % {
+        "n": -days
+    }
 
 
 def person_name(user: Any) -> str:

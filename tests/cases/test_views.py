@@ -561,9 +561,7 @@ def test_documents_upload_cleaned_and_download_never_cached(
     missing = client.post(f"{detail(case)}documents/", {})
     assert follow_messages(client, missing) == ["Elija un archivo."]
     document = CaseDocument.objects.get()
-    assert (
-        "acta.png" in client.get(f"{detail(case)}?tab=documentos").content.decode()
-    )
+    assert "acta.png" in client.get(f"{detail(case)}?tab=documentos").content.decode()
 
     response = client.get(f"{detail(case)}documents/{document.pk}/")
 

@@ -144,7 +144,9 @@ def test_a_refused_status_change_is_shown_beside_the_status_form(
     assert Case.objects.get(pk=case.pk).status == CaseStatus.OPEN
 
 
-def test_a_task_is_confirmed_in_the_tasks_tab(client, logged_in, agu_handler, two_reports):
+def test_a_task_is_confirmed_in_the_tasks_tab(
+    client, logged_in, agu_handler, two_reports
+):
     user = logged_in(agu_handler)
     case = services.case_open(report_ids=[r.pk for r in two_reports], user=user)
     due = (timezone.localdate() + timedelta(days=3)).isoformat()

@@ -10,6 +10,7 @@ is one row with a menu button. Screenshots go to /tmp/shots-workspace/.
 from __future__ import annotations
 
 import re
+import tempfile
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -27,7 +28,7 @@ from tests.support.factories.accounts import totp_code
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = Path("/tmp/shots-workspace")
+SHOTS = Path(tempfile.gettempdir()) / "shots-workspace"
 WIDE = {"viewport": {"width": 1366, "height": 900}}
 PHONE_390 = {
     "viewport": {"width": 390, "height": 844},
@@ -90,8 +91,10 @@ def test_handler_acts_on_a_case_and_sees_each_result_where_they_acted(
     page.goto(f"/staff/cases/{case.pk}/")
     # The summary column: status as a badge with words, the assignee by name.
     assert page.locator("#case-status .badge-status").is_visible()
-    assert page.locator("nav.tabs a[aria-current=page]").inner_text().startswith(
-        "Denuncias"
+    assert (
+        page.locator("nav.tabs a[aria-current=page]")
+        .inner_text()
+        .startswith("Denuncias")
     )
     # The reports' words are on the page for a handler entitled to read them.
     assert page.locator("#report-reader #narrative").inner_text().strip()
