@@ -227,3 +227,29 @@ def test_the_menu_marks_the_current_page(client, logged_in, agu_handler):
     current = re.findall(r'<a href="([^"]+)"[^>]*aria-current="page"', page)
     # Triage, not its parent "Casos"; once in the wide menu and once in the phone's
     assert current == ["/staff/cases/triage/", "/staff/cases/triage/"]
+
+
+def test_the_menu_carries_the_home_counts_to_other_pages_for_that_user_only(
+    client, logged_in, agu_handler, report_in
+):
+    # Given a report waiting for triage, and the handler's home counted it
+    logged_in(agu_handler)
+    report_in()
+    assert client.get(HOME).status_code == 200
+
+    # When they open another page, its menu shows the count (from a signed cookie)
+    page = client.get(LIST).content.decode()
+    triage = re.search(
+        r'<a href="/staff/cases/triage/" aria-describedby="(nav-count-\d+)">Triaje '
+        r'<span class="badge" aria-hidden="true">1</span></a>'
+        r'<span class="visually-hidden" id="\1">1 pendiente</span>',
+        page,
+    )
+    assert triage
+
+    # And a tampered cookie shows nothing
+    cookie = client.cookies["remedia_waiting"].value
+    client.cookies["remedia_waiting"] = cookie[:-2] + (
+        "xx" if cookie[-2:] != "xx" else "yy"
+    )
+    assert 'aria-describedby="nav-count-' not in client.get(LIST).content.decode()
