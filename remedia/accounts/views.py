@@ -27,7 +27,7 @@ from remedia.accounts.models import ApiToken, User
 from remedia.accounts.permissions import Capability, Role
 from remedia.core.audit import audit_record
 from remedia.core.errors import ApplicationError, Throttled
-from remedia.core.hooks import NavItem, home_panels
+from remedia.core.hooks import NavItem, home_panels, waiting, waiting_cookie_set
 from remedia.core.kit import capability_require
 from remedia.core.retention import (
     next_run,
@@ -177,15 +177,20 @@ def account_view(request: HttpRequest) -> HttpResponse:
 def home_view(request: HttpRequest) -> HttpResponse:
     """One section per role the user holds, in the order of the Role list."""
     roles = selectors.user_roles(user=request.user)
-    return render(
+    response = render(
         request,
         "accounts/home.html",
         {
             "sections": [role for role in Role if role.value in roles],
+            "waiting": waiting(request),
             "panels": home_panels(request),
+            # The API's documentation is for administrators and integrators.
+            "show_api": Role.ADMIN.value in roles or request.user.is_superuser,
             "organisations": selectors.user_organisations(user=request.user),
         },
     )
+    waiting_cookie_set(request, response)
+    return response
 
 
 @never_cache

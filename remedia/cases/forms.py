@@ -66,6 +66,15 @@ class CaseFilterForm(forms.Form):
         required=False,
         choices=[("", _("Todas")), ("1", _("Urgentes")), ("0", _("No urgentes"))],
     )
+    tasks = forms.ChoiceField(
+        label=_("Tareas"),
+        required=False,
+        choices=[
+            ("", _("Todas")),
+            ("overdue", _("Con tareas vencidas")),
+            ("mine_overdue", _("Con tareas mías vencidas")),
+        ],
+    )
     number = forms.CharField(
         label=_("Número"),
         required=False,

@@ -54,7 +54,11 @@ class CaseFilters:
     urgent: bool | None = None
     # The human number, or part of it.
     number: str | None = None
+    # "overdue": an open task past its date; "mine_overdue": one of the viewer's.
+    tasks: str | None = None
 
+
+TASK_FILTERS = ("overdue", "mine_overdue")
 
 # The case list's filters by name, as its form (GET) and an export's
 # parameters (JSON) carry them.
@@ -66,6 +70,7 @@ CASE_FILTER_NAMES = (
     "overdue",
     "urgent",
     "number",
+    "tasks",
 )
 
 
@@ -87,6 +92,7 @@ def case_filters_from(data: dict[str, Any]) -> CaseFilters:
         overdue=yes_no("overdue"),
         urgent=yes_no("urgent"),
         number=str(data.get("number") or "").strip() or None,
+        tasks=data.get("tasks") if data.get("tasks") in TASK_FILTERS else None,
     )
 
 
@@ -130,6 +136,15 @@ def case_list(*, viewer: Any, filters: CaseFilters | None = None) -> QuerySet[Ca
         qs = qs.filter(urgent=f.urgent)
     if f.number:
         qs = qs.filter(number__contains=f.number.strip()[:16])
+    if f.tasks in TASK_FILTERS:
+        late = CaseTask.objects.filter(
+            case=OuterRef("pk"),
+            done_at__isnull=True,
+            due_on__lt=timezone.localdate(),
+        )
+        if f.tasks == "mine_overdue":
+            late = late.filter(owner_id=getattr(viewer, "pk", None))
+        qs = qs.filter(Exists(late))
     return (
         qs.select_related("facility", "assignee", "organisation")
         .prefetch_related("category_rows")
@@ -216,7 +231,8 @@ def case_count(*, viewer: Any, filters: CaseFilters | None = None) -> int:
     orgs = sorted(
         str(o) for o in organisations_for(user=viewer, capability=Capability.CASE_READ)
     )
-    minute = int(timezone.now().timestamp() // 60) if f.overdue is not None else None
+    by_clock = f.overdue is not None or f.tasks is not None
+    minute = int(timezone.now().timestamp() // 60) if by_clock else None
     return int(
         _kept(
             ("case-count", orgs, str(getattr(viewer, "pk", "")), f, minute),
@@ -265,6 +281,30 @@ def case_reports(*, case: Case) -> list[Report]:
         .prefetch_related("category_rows")
         .defer("content", "reporter_wrapped_key", "receipt_lookup", "public_key")
         .order_by("created_at")
+    )
+
+
+def recent_events(*, viewer: Any, limit: int = 8) -> list[CaseEvent]:
+    """The latest events of the viewer's cases (the home page's activity)."""
+    orgs = organisations_for(user=viewer, capability=Capability.CASE_READ)
+    if not orgs:
+        return []
+    return list(
+        CaseEvent.objects.filter(case__organisation_id__in=orgs)
+        .select_related("actor", "case")
+        .only(
+            "id",
+            "at",
+            "kind",
+            "data",
+            "case__id",
+            "case__number",
+            "actor__id",
+            "actor__username",
+            "actor__first_name",
+            "actor__last_name",
+        )
+        .order_by("-at", "-id")[:limit]
     )
 
 

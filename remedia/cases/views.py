@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, cast
 from urllib.parse import urlencode
 
@@ -28,7 +28,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -72,8 +72,11 @@ from remedia.core.kit import capability_require as _require
 from remedia.core.kit import or_404
 from remedia.core.kit import request_user as _user
 from remedia.core.pagination import CountedPaginator, page_rows
+from remedia.core.words import date_words, person_name, span_words
 from remedia.facilities.models import Facility
 from remedia.facilities.selectors import facility_search
+from remedia.intake import selectors as intake_selectors
+from remedia.intake import services as intake_services
 from remedia.intake.categories import RRM_CATEGORIES, Category
 from remedia.intake.models import Channel, Report
 from remedia.intake.selectors import report_categories_attach, report_rows
@@ -128,14 +131,20 @@ class ClockView:
 
     @property
     def remaining_text(self) -> str:
-        """Time left in days and hours (a paused clock keeps what it had)."""
+        """Time left in words (a paused clock keeps what it had): '3 días'."""
         if self.remaining is None or self.remaining < timedelta(0):
             return ""
-        hours = int(self.remaining.total_seconds()) // 3600
-        days, hours = divmod(hours, 24)
-        if days:
-            return _("%(d)s d %(h)s h") % {"d": days, "h": hours}
-        return _("%(h)s h") % {"h": hours}
+        return span_words(self.remaining)
+
+    @property
+    def due_text(self) -> str:
+        """'vence en 3 días' or 'venció hace 5 horas', from now."""
+        if self.due_at is None:
+            return ""
+        left = self.due_at - timezone.now()
+        if left < timedelta(0):
+            return _("venció hace %(span)s") % {"span": span_words(-left)}
+        return _("vence en %(span)s") % {"span": span_words(left)}
 
 
 def _view(name: Any, shown: sla.Clock) -> ClockView:
@@ -301,8 +310,15 @@ def triage_action_view(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     try:
         if form.cleaned_data["action"] == TriageAction.OPEN:
-            case = services.case_open(report_ids=report_ids, user=user)
-            done = _("Caso %(number)s abierto con %(n)s denuncia(s).")
+            # Whoever opens the case holds it until they hand it on.
+            case = services.case_open(
+                report_ids=report_ids, user=user, assign_creator=True
+            )
+            done = ngettext(
+                "Caso %(number)s abierto con %(n)s denuncia.",
+                "Caso %(number)s abierto con %(n)s denuncias.",
+                len(set(report_ids)),
+            )
         else:
             try:
                 target = selectors.case_get_for_user(
@@ -315,7 +331,11 @@ def triage_action_view(request: HttpRequest) -> HttpResponse:
             case = services.case_reports_add(
                 case=target, report_ids=report_ids, user=user
             )
-            done = _("%(n)s denuncia(s) unida(s) al caso %(number)s.")
+            done = ngettext(
+                "%(n)s denuncia unida al caso %(number)s.",
+                "%(n)s denuncias unidas al caso %(number)s.",
+                len(set(report_ids)),
+            )
     except ApplicationError as exc:
         messages.error(request, exc.reasons[0])
         return redirect(back)
@@ -471,16 +491,28 @@ _CHANNEL = dict(Channel.choices)
 _CHECKIN = dict(CheckinAnswer.choices)
 
 
+def _iso_date(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
 def _label(choices: dict[str, Any], value: Any) -> str:
     return str(choices.get(value, value or "—"))
 
 
-def _event_text(event: CaseEvent, facilities: dict[str, str]) -> str:
+def _event_text(
+    event: CaseEvent, facilities: dict[str, str], people: dict[str, str] | None = None
+) -> str:
     """One timeline line in words: facts and names, never what anyone wrote."""
     data = event.data or {}
     kind = event.kind
     if kind == EventKind.OPENED:
-        text = _("Caso abierto con %(n)s denuncia(s).") % {"n": data.get("reports", 0)}
+        n = int(data.get("reports") or 0)
+        text = ngettext(
+            "Caso abierto con %(n)s denuncia.", "Caso abierto con %(n)s denuncias.", n
+        ) % {"n": n}
         if data.get("urgent"):
             text += " " + _("Urgente.")
         return text
@@ -500,7 +532,8 @@ def _event_text(event: CaseEvent, facilities: dict[str, str]) -> str:
         return text
     if kind == EventKind.ASSIGNED:
         if data.get("username"):
-            return _("Asignado a %(user)s") % {"user": data["username"]}
+            name = (people or {}).get(data["username"], data["username"])
+            return _("Asignado a %(user)s") % {"user": name}
         return _("Quedó sin responsable")
     if kind == EventKind.SEVERITY_CHANGED:
         return _("Gravedad: %(from)s → %(to)s") % {
@@ -519,18 +552,27 @@ def _event_text(event: CaseEvent, facilities: dict[str, str]) -> str:
             "to": facilities.get(str(data.get("to")), "—"),
         }
     if kind == EventKind.TASK_ADDED:
+        due = _iso_date(data.get("due_on"))
         return _("Tarea creada para %(owner)s, vence el %(due)s") % {
-            "owner": data.get("owner", "—"),
-            "due": data.get("due_on", "—"),
+            "owner": (people or {}).get(
+                data.get("owner") or "", data.get("owner", "—")
+            ),
+            "due": date_words(due) if due else data.get("due_on", "—"),
         }
     if kind == EventKind.MESSAGE_SENT:
-        return _("Mensaje enviado a %(n)s persona(s) denunciante(s)") % {
-            "n": data.get("reporters", 0)
-        }
+        n = int(data.get("reporters") or 0)
+        return ngettext(
+            "Mensaje enviado a %(n)s persona denunciante",
+            "Mensaje enviado a %(n)s personas denunciantes",
+            n,
+        ) % {"n": n}
     if kind == EventKind.ESCALATED:
-        return _("Escalado a borrador de petición del MLRR (%(n)s documento(s))") % {
-            "n": data.get("documents", 0)
-        }
+        n = int(data.get("documents") or 0)
+        return ngettext(
+            "Escalado a borrador de petición del MLRR (%(n)s documento)",
+            "Escalado a borrador de petición del MLRR (%(n)s documentos)",
+            n,
+        ) % {"n": n}
     if kind == EventKind.CHECKIN_SENT:
         return _("Pregunta por represalias enviada (a los %(days)s días)") % {
             "days": data.get("days_after", "—")
@@ -546,7 +588,12 @@ def _event_text(event: CaseEvent, facilities: dict[str, str]) -> str:
 
 
 def _timeline(case: Case) -> list[tuple[CaseEvent, str]]:
-    events = selectors.case_timeline(case=case)
+    return event_lines(selectors.case_timeline(case=case))
+
+
+def event_lines(events: list[CaseEvent]) -> list[tuple[CaseEvent, str]]:
+    """Events with their line in words; facility and people names looked up
+    in one query each, whatever the number of events."""
     facility_ids = {
         str(e.data.get(k))
         for e in events
@@ -564,7 +611,23 @@ def _timeline(case: Case) -> list[tuple[CaseEvent, str]]:
         if facility_ids
         else {}
     )
-    return [(e, _event_text(e, names)) for e in events]
+    # Events keep usernames (what the data had then); people read names.
+    usernames = {
+        str(e.data.get(k))
+        for e in events
+        if e.kind in (EventKind.ASSIGNED, EventKind.TASK_ADDED)
+        for k in ("username", "owner")
+        if e.data.get(k)
+    }
+    people = (
+        {
+            u.username: person_name(u)
+            for u in User.objects.filter(username__in=usernames)
+        }
+        if usernames
+        else {}
+    )
+    return [(e, _event_text(e, names, people)) for e in events]
 
 
 def _worker_choices_for(case: Case) -> list[tuple[str, str]]:
@@ -574,6 +637,109 @@ def _worker_choices_for(case: Case) -> list[tuple[str, str]]:
     ]
 
 
+# --- The case page: a workspace ---------------------------------------------------------
+#
+# A summary column (status, clocks, assignee, facility, next task, and the
+# short forms that change them, folded in <details>) beside tabs for the
+# reports and their messages, tasks, notes, documents, the escalation and the
+# timeline. A tab is a link (`?tab=tareas`), so the page works without
+# JavaScript and only the open tab is read and drawn. Every action's message
+# is tagged with the section it came from and shown there, focused.
+
+TAB_REPORTS = "denuncias"
+TAB_TASKS = "tareas"
+TAB_NOTES = "notas"
+TAB_DOCUMENTS = "documentos"
+TAB_ESCALATE = "mlrr"
+TAB_TIMELINE = "historial"
+TABS = (TAB_REPORTS, TAB_TASKS, TAB_NOTES, TAB_DOCUMENTS, TAB_ESCALATE, TAB_TIMELINE)
+TAB_LABELS = {
+    TAB_REPORTS: gettext_lazy("Denuncias y mensajes"),
+    TAB_TASKS: gettext_lazy("Tareas"),
+    TAB_NOTES: gettext_lazy("Notas"),
+    TAB_DOCUMENTS: gettext_lazy("Documentos"),
+    TAB_ESCALATE: gettext_lazy("MLRR"),
+    TAB_TIMELINE: gettext_lazy("Historial"),
+}
+# Where each action's message is shown, and which tab shows that place. The
+# summary's forms (None) keep whichever tab the user had open.
+SECTION_TABS: dict[str, str | None] = {
+    "status": None,
+    "assign": None,
+    "severity": None,
+    "categories": None,
+    "facility": None,
+    "tasks": TAB_TASKS,
+    "notes": TAB_NOTES,
+    "documents": TAB_DOCUMENTS,
+    "message": TAB_REPORTS,
+    "escalate": TAB_ESCALATE,
+}
+SECTION_TAG = "in:"
+
+
+def _tab(raw: str | None) -> str:
+    return raw if raw in TABS else TAB_REPORTS
+
+
+def case_page_url(case: Case, *, tab: str, section: str = "") -> str:
+    url = case.get_absolute_url()
+    if tab != TAB_REPORTS:
+        url += "?" + urlencode({"tab": tab})
+    return url + (f"#{section}-result" if section else "")
+
+
+def _messages_by_section(
+    request: HttpRequest,
+) -> tuple[dict[str, list[Any]], list[Any]]:
+    """The pending messages: those tagged with a section, by section; the rest."""
+    placed: dict[str, list[Any]] = {}
+    general: list[Any] = []
+    for message in messages.get_messages(request):
+        tags = (message.extra_tags or "").split()
+        where = next(
+            (t[len(SECTION_TAG) :] for t in tags if t.startswith(SECTION_TAG)), ""
+        )
+        if where:
+            placed.setdefault(where, []).append(message)
+        else:
+            general.append(message)
+    return placed, general
+
+
+@dataclass(frozen=True)
+class ReportReader:
+    """The report the reports tab shows opened: its words and its messages."""
+
+    report: Report
+    opened: Any  # intake.services.OpenReport, or None when the key cannot open it
+
+
+def _report_reader(
+    request: HttpRequest, reports: list[Report], wanted: str | None
+) -> ReportReader | None:
+    """Open one of the case's reports, audited like the report page: the one
+    asked for (`?denuncia=`), else the first. One at a time keeps the page's
+    cost flat however many reports a case holds."""
+    if not reports or not user_can(
+        user=request.user, capability=Capability.REPORT_READ
+    ):
+        return None
+    chosen = next((r for r in reports if str(r.pk) == wanted), reports[0])
+    try:
+        report = intake_selectors.report_get_for_user(
+            viewer=request.user, report_id=chosen.pk
+        )
+    except NotFound:
+        return None
+    opened = intake_services.staff_report_open(
+        report=report,
+        user=_user(request),
+        user_private_key=keys.request_private_key(request),
+    )
+    return ReportReader(report=report, opened=opened)
+
+
 @never_cache
 @login_required
 @require_GET
@@ -581,6 +747,8 @@ def case_detail_view(request: HttpRequest, case_id: Any) -> HttpResponse:
     _require(request, Capability.CASE_READ)
     case = _case_or_404(request, case_id)
     user = _user(request)
+    tab = _tab(request.GET.get("tab"))
+    placed, general = _messages_by_section(request)
     opened = services.case_open_for(
         case=case, user=user, user_private_key=keys.request_private_key(request)
     )
@@ -595,28 +763,59 @@ def case_detail_view(request: HttpRequest, case_id: Any) -> HttpResponse:
         (case.status, _("%(status)s (actual)") % {"status": case.get_status_display()})
     ] + [(s.value, s.label) for s in CaseStatus if s in TRANSITIONS[case.status]]
     query = " ".join((request.GET.get("fq") or "").split())[:200]
-    document_choices = [(str(d.id), d.name) for d in opened.documents]
+    reports = selectors.case_reports(case=case)
+    tasks = selectors.case_tasks(case=case)
+    open_tasks = sorted((t for t in tasks if t.done_at is None), key=lambda t: t.due_on)
+    escalations = selectors.case_escalations(case=case)
+    can_escalate = bool(set(codes) & RRM_CATEGORIES)
+    tabs = [
+        (key, TAB_LABELS[key], count)
+        for key, count in (
+            (TAB_REPORTS, len(reports)),
+            (TAB_TASKS, len(open_tasks)),
+            (TAB_NOTES, len(opened.notes) if opened.unlocked else None),
+            (TAB_DOCUMENTS, None),
+            (TAB_ESCALATE, len(escalations) or None),
+            (TAB_TIMELINE, None),
+        )
+        if key != TAB_ESCALATE or can_escalate or escalations
+    ]
+    if tab not in {key for key, _label, _count in tabs}:
+        tab = TAB_REPORTS
     context: dict[str, Any] = {
         "case": case,
         "opened": opened,
         "can_write": can_write,
+        "tab": tab,
+        "tabs": tabs,
+        "today": timezone.localdate(),
+        "placed": placed,
+        "general_messages": general,
         "clocks": case_clocks(case, now=timezone.now()),
         "category_labels": [_label(_CATEGORY, c) for c in codes],
-        "reports": selectors.case_reports(case=case),
-        "tasks": selectors.case_tasks(case=case),
-        "documents": opened.documents
-        if opened.unlocked
-        else selectors.case_documents(case=case),
-        "escalations": selectors.case_escalations(case=case),
+        "reports": reports,
+        "tasks": tasks,
+        "next_task": open_tasks[0] if open_tasks else None,
+        "open_tasks": len(open_tasks),
+        "escalations": escalations,
         "sections": case_sections(request, case),
-        "timeline": _timeline(case),
-        "can_escalate": bool(set(codes) & RRM_CATEGORIES),
+        "can_escalate": can_escalate,
         "escalate_closed": case.status in (CaseStatus.RESOLVED, CaseStatus.CLOSED),
         "facility_query": query,
         "facility_results": facility_search(q=query, limit=FACILITY_RESULTS)
         if query and can_write
         else [],
     }
+    if tab == TAB_REPORTS:
+        context["reader"] = _report_reader(
+            request, reports, request.GET.get("denuncia")
+        )
+    if tab == TAB_DOCUMENTS:
+        context["documents"] = (
+            opened.documents if opened.unlocked else selectors.case_documents(case=case)
+        )
+    if tab == TAB_TIMELINE:
+        context["timeline"] = _timeline(case)
     if can_write:
         context.update(
             status_form=status_form,
@@ -639,7 +838,8 @@ def case_detail_view(request: HttpRequest, case_id: Any) -> HttpResponse:
             document_form=DocumentForm(),
             message_form=ReportersMessageForm(auto_id="message_%s"),
             escalate_form=EscalateForm(
-                auto_id="escalate_%s", documents=document_choices
+                auto_id="escalate_%s",
+                documents=[(str(d.id), d.name) for d in opened.documents],
             ),
         )
     return render(request, "cases/detail.html", context)
@@ -676,15 +876,21 @@ def _case_action(
 
     `act` parses its form, calls one service and returns the success message;
     a refused form or a business rule raises `ApplicationError`, whose reason is
-    shown and nothing changes.
+    shown and nothing changes. The message is tagged with the section `anchor`
+    names, which shows it beside the form that was sent, and the redirect
+    lands on it (the tab that holds it, the fragment of the message).
     """
     _require(request, Capability.CASE_WRITE)
     case = _case_or_404(request, case_id)
+    tags = f"{SECTION_TAG}{anchor}" if anchor else ""
     try:
-        messages.success(request, act(case, _user(request)))
+        messages.success(request, act(case, _user(request)), extra_tags=tags)
     except ApplicationError as exc:
-        messages.error(request, exc.reasons[0])
-    return redirect(case.get_absolute_url() + (f"#{anchor}" if anchor else ""))
+        messages.error(request, exc.reasons[0], extra_tags=tags)
+    if not anchor:
+        return redirect(case.get_absolute_url())
+    tab = SECTION_TABS.get(anchor) or _tab(request.POST.get("tab"))
+    return redirect(case_page_url(case, tab=tab, section=anchor))
 
 
 @login_required
@@ -709,7 +915,7 @@ def case_assign_view(request: HttpRequest, case_id: Any) -> HttpResponse:
         case = services.case_update(case=case, user=user, assignee_id=raw or None)
         if case.assignee is None:
             return _("El caso quedó sin responsable.")
-        return _("Caso asignado a %(user)s.") % {"user": case.assignee.username}
+        return _("Caso asignado a %(user)s.") % {"user": person_name(case.assignee)}
 
     return _case_action(request, case_id, assign, anchor="assign")
 
@@ -776,7 +982,7 @@ def case_task_add_view(request: HttpRequest, case_id: Any) -> HttpResponse:
             owner_id=request.POST.get("owner_id", ""),
             due_on=data["due_on"],
         )
-        return _("Tarea creada para %(owner)s.") % {"owner": task.owner.username}
+        return _("Tarea creada para %(owner)s.") % {"owner": person_name(task.owner)}
 
     return _case_action(request, case_id, add, anchor="tasks")
 
@@ -846,7 +1052,7 @@ def case_document_view(
                 "documento."
             ),
         )
-        return redirect(case.get_absolute_url() + "#documents")
+        return redirect(case_page_url(case, tab=TAB_DOCUMENTS))
     _meta, data = opened
     response = HttpResponse(data, content_type=document.content_type)
     response["Content-Disposition"] = "attachment"
@@ -865,7 +1071,11 @@ def case_message_view(request: HttpRequest, case_id: Any) -> HttpResponse:
             body=data["body"],
             user_private_key=keys.request_private_key(request),
         )
-        return _("Mensaje enviado a %(n)s persona(s) denunciante(s).") % {"n": n}
+        return ngettext(
+            "Mensaje enviado a %(n)s persona denunciante.",
+            "Mensaje enviado a %(n)s personas denunciantes.",
+            n,
+        ) % {"n": n}
 
     return _case_action(request, case_id, send, anchor="message")
 

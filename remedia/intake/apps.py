@@ -8,7 +8,11 @@ class IntakeConfig(AppConfig):
     verbose_name = _("Denuncias")
 
     def ready(self) -> None:
-        from remedia.core.hooks import home_panel_register, staff_nav_register
+        from remedia.core.hooks import (
+            home_panel_register,
+            staff_nav_register,
+            waiting_register,
+        )
         from remedia.facilities.hooks import facility_section_register
         from remedia.facilities.signals import facility_merged
         from remedia.intake import checks  # noqa: F401  (registers system checks)
@@ -20,6 +24,7 @@ class IntakeConfig(AppConfig):
             facility_reports_section,
             inbox_nav,
             inbox_panel,
+            inbox_waiting,
             routing_panel,
         )
         from remedia.intake.receivers import reports_follow_facility_merge
@@ -31,6 +36,7 @@ class IntakeConfig(AppConfig):
         reply_deliverer_register(Channel.EMAIL, email_reply_deliver)
         staff_nav_register(inbox_nav)
         home_panel_register(inbox_panel)
+        waiting_register(inbox_waiting)
         home_panel_register(routing_panel)
         facility_section_register(facility_reports_section)
         facility_merged.connect(

@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from remedia.accounts.permissions import Capability
 from remedia.accounts.selectors import user_can
-from remedia.core.hooks import NavItem, Panel
+from remedia.core.hooks import NavItem, Panel, Waiting
 from remedia.facilities.hooks import SECTION_REPORTS, FacilitySection
 from remedia.facilities.models import Facility
 from remedia.intake import selectors
@@ -70,3 +71,27 @@ def facility_reports_section(
             ),
         },
     )
+
+
+def inbox_waiting(request: HttpRequest) -> list[Waiting]:
+    """Reports nobody has acknowledged: the inbox filtered to "Recibida"."""
+    if not user_can(user=request.user, capability=Capability.REPORT_READ):
+        return []
+    n = selectors.report_count(
+        viewer=request.user,
+        filters=selectors.ReportFilters(status=ReportStatus.RECEIVED),
+    )
+    inbox = reverse("intake:inbox")
+    return [
+        Waiting(
+            key="reports.unacknowledged",
+            count=n,
+            label=ngettext(
+                "denuncia sin acuse de recibo", "denuncias sin acuse de recibo", n
+            ),
+            url=f"{inbox}?status={ReportStatus.RECEIVED.value}",
+            nav_url=inbox,
+            urgent=n > 0,
+            order=10,
+        )
+    ]

@@ -8,7 +8,7 @@ class RemediationConfig(AppConfig):
     verbose_name = _("Remediación")
 
     def ready(self) -> None:
-        from remedia.core.hooks import staff_nav_register
+        from remedia.core.hooks import staff_nav_register, waiting_register
         from remedia.facilities.hooks import facility_section_register
         from remedia.intake.hooks import sms_handler_register
         from remedia.remediation import alerts, training
@@ -28,11 +28,13 @@ class RemediationConfig(AppConfig):
         from remedia.remediation.views import (
             course_section_register,
             courses_nav,
+            courses_waiting,
             measure_section_register,
         )
         from remedia.training.hooks import home_section_register
 
         staff_nav_register(courses_nav)
+        waiting_register(courses_waiting)
         alerts.register()
         # Training (a lower app) asks who reads a facility's roster and what a
         # session counts for: the courses of remediation answer both.

@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -35,7 +35,7 @@ from remedia.accounts.permissions import Capability
 from remedia.accounts.selectors import user_can
 from remedia.core.errors import ApplicationError, InvalidInput, NotFound
 from remedia.core.forms import errors_onto, form_data
-from remedia.core.hooks import NavItem
+from remedia.core.hooks import NavItem, Waiting
 from remedia.core.kit import or_404
 from remedia.core.kit import request_user as _user
 from remedia.facilities.selectors import facility_search
@@ -109,6 +109,31 @@ def courses_nav(request: HttpRequest) -> NavItem | None:
     return NavItem(
         label=gettext_lazy("Remediación"), url=reverse("remediation:list"), order=40
     )
+
+
+def courses_waiting(request: HttpRequest) -> list[Waiting]:
+    """Courses with a measure past its due date: the list filtered the same way."""
+    if not _may_enter(request.user):
+        return []
+    n = selectors.course_list(
+        viewer=request.user, filters=selectors.CourseFilters(overdue=True)
+    ).count()
+    courses = reverse("remediation:list")
+    return [
+        Waiting(
+            key="remediation.overdue",
+            count=n,
+            label=ngettext(
+                "plan de remediación con medidas vencidas",
+                "planes de remediación con medidas vencidas",
+                n,
+            ),
+            url=f"{courses}?overdue=1",
+            nav_url=courses,
+            urgent=n > 0,
+            order=40,
+        )
+    ]
 
 
 def _require(request: HttpRequest) -> None:

@@ -21,7 +21,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -30,7 +30,7 @@ from remedia.accounts.permissions import Capability
 from remedia.accounts.selectors import organisations_for, user_can
 from remedia.core.errors import ApplicationError, InvalidInput
 from remedia.core.forms import form_data
-from remedia.core.hooks import NavItem
+from remedia.core.hooks import NavItem, Waiting
 from remedia.core.kit import capability_require as _require
 from remedia.core.kit import or_404
 from remedia.core.kit import request_user as _user
@@ -84,12 +84,10 @@ class ListRow:
         return (0, self.next.days_left) if self.next else (1, 0)
 
 
-@login_required
-@require_GET
-@never_cache
-def petition_list_view(request: HttpRequest) -> HttpResponse:
-    _require(request, Capability.PETITION_READ)
-    today = timezone.localdate()
+def _list_rows(
+    request: HttpRequest, today: dt.date
+) -> tuple[list[ListRow], list[ListRow], list[ListRow]]:
+    """The organisation's petitions, the drafts nobody holds, the public record."""
     own = organisations_for(user=request.user, capability=Capability.PETITION_READ)
     ours: list[ListRow] = []
     unassigned: list[ListRow] = []
@@ -112,13 +110,55 @@ def petition_list_view(request: HttpRequest) -> HttpResponse:
             unassigned.append(row)
         elif not case.is_petition:
             record.append(row)
+    return (
+        sorted(ours, key=ListRow.order),
+        unassigned,
+        sorted(record, key=ListRow.order),
+    )
+
+
+def _overdue(rows: list[ListRow]) -> list[ListRow]:
+    return [r for r in rows if r.next is not None and r.next.overdue]
+
+
+def petitions_waiting(request: HttpRequest) -> list[Waiting]:
+    """The organisation's petitions whose next treaty step is overdue: the
+    list filtered the same way (`?overdue=1`)."""
+    if not user_can(user=request.user, capability=Capability.PETITION_READ):
+        return []
+    ours, _unassigned, _record = _list_rows(request, timezone.localdate())
+    n = len(_overdue(ours))
+    return [
+        Waiting(
+            key="rrm.steps_overdue",
+            count=n,
+            label=ngettext(
+                "petición con un paso vencido", "peticiones con un paso vencido", n
+            ),
+            url=reverse("rrm_staff:list") + "?overdue=1",
+            nav_url=reverse("rrm_staff:list"),
+            urgent=n > 0,
+            order=30,
+        )
+    ]
+
+
+@login_required
+@require_GET
+@never_cache
+def petition_list_view(request: HttpRequest) -> HttpResponse:
+    _require(request, Capability.PETITION_READ)
+    today = timezone.localdate()
+    ours, unassigned, record = _list_rows(request, today)
+    overdue_only = request.GET.get("overdue") == "1"
     return render(
         request,
         "rrm/staff/list.html",
         {
-            "rows": sorted(ours, key=ListRow.order),
-            "unassigned": unassigned,
-            "record": sorted(record, key=ListRow.order),
+            "rows": _overdue(ours) if overdue_only else ours,
+            "unassigned": [] if overdue_only else unassigned,
+            "record": [] if overdue_only else record,
+            "overdue_only": overdue_only,
             "can_write": user_can(
                 user=request.user, capability=Capability.PETITION_WRITE
             ),

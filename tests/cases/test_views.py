@@ -232,7 +232,7 @@ def test_triage_opens_a_case_with_the_selected_reports(
         r.pk for r in two_reports
     }
     assert follow_messages(client, response) == [
-        f"Caso {case.number} abierto con 2 denuncia(s)."
+        f"Caso {case.number} abierto con 2 denuncias."
     ]
     assert str(two_reports[0].pk) not in client.get(TRIAGE).content.decode()
 
@@ -253,7 +253,7 @@ def test_triage_adds_reports_to_an_active_case(
     assert response["Location"] == detail(case)
     assert CaseReport.objects.filter(case=case, report=third).exists()
     assert follow_messages(client, response) == [
-        f"1 denuncia(s) unida(s) al caso {case.number}."
+        f"1 denuncia unida al caso {case.number}."
     ]
 
 
@@ -353,7 +353,7 @@ def test_status_change_shows_in_the_header_and_timeline(
     logged_in(agu_handler)
     response = client.post(f"{detail(case)}status/", {"status": "investigating"})
     assert follow_messages(client, response) == ["Estado: En investigación."]
-    page = client.get(detail(case)).content.decode()
+    page = client.get(f"{detail(case)}?tab=historial").content.decode()
     assert "Estado: Abierto → En investigación" in page
     assert Case.objects.get(pk=case.pk).status == CaseStatus.INVESTIGATING
 
@@ -386,7 +386,7 @@ def test_resolving_then_closing_with_a_reason_closes_the_reports(
     after = Case.objects.get(pk=case.pk)
     assert (after.status, after.closure_reason) == (CaseStatus.CLOSED, "remedied")
     assert {fresh(r).status for r in two_reports} == {ReportStatus.CLOSED}
-    page = client.get(detail(case)).content.decode()
+    page = client.get(f"{detail(case)}?tab=historial").content.decode()
     assert "Estado: Resuelto → Cerrado (motivo: Resuelto: hubo remedio)" in page
 
 
@@ -423,7 +423,10 @@ def test_assigning_a_colleague_and_refusing_someone_without_the_role(
     assert "Esa persona no gestiona casos" in follow_messages(client, garbage)[0]
     after = Case.objects.get(pk=case.pk)
     assert (after.assignee_id, after.version) == (agu_colleague.user.pk, version)
-    assert "Asignado a carmen" in client.get(detail(case)).content.decode()
+    assert (
+        "Asignado a carmen"
+        in client.get(f"{detail(case)}?tab=historial").content.decode()
+    )
 
 
 def test_severity_categories_and_facility(client, logged_in, agu_handler, case):
@@ -456,7 +459,7 @@ def test_severity_categories_and_facility(client, logged_in, agu_handler, case):
         "wages",
     ]
     assert after.facility_id == other.pk
-    page = client.get(detail(case)).content.decode()
+    page = client.get(f"{detail(case)}?tab=historial").content.decode()
     assert "Gravedad: Media → Crítica" in page
     assert "Centro de trabajo: Confecciones del Norte → Textiles del Bajío" in page
 
@@ -484,11 +487,13 @@ def test_notes_are_sealed_and_shown_decrypted(client, logged_in, agu_handler, ca
     assert follow_messages(client, empty) == ["Escriba la nota."]
     note = CaseNote.objects.get()
     assert secret.encode() not in bytes(note.content)
-    page = client.get(detail(case)).content.decode()
+    page = client.get(f"{detail(case)}?tab=notas").content.decode()
     assert secret in page
-    # The timeline names the note, never its words.
     assert page.count(secret) == 1
-    assert "Nota interna" in page
+    # The timeline names the note, never its words.
+    timeline = client.get(f"{detail(case)}?tab=historial").content.decode()
+    assert secret not in timeline
+    assert "Nota interna" in timeline
 
 
 def test_notes_are_locked_without_an_unlocked_key(client, logged_in, agu_handler, case):
@@ -498,7 +503,7 @@ def test_notes_are_locked_without_an_unlocked_key(client, logged_in, agu_handler
     del session[keys.SESSION_FIELD]
     session.save()
 
-    page = client.get(detail(case)).content.decode()
+    page = client.get(f"{detail(case)}?tab=notas").content.decode()
 
     assert 'id="notes-locked"' in page
     assert "Nota secreta uno" not in page
@@ -556,7 +561,7 @@ def test_documents_upload_cleaned_and_download_never_cached(
     missing = client.post(f"{detail(case)}documents/", {})
     assert follow_messages(client, missing) == ["Elija un archivo."]
     document = CaseDocument.objects.get()
-    assert "acta.png" in client.get(detail(case)).content.decode()
+    assert "acta.png" in client.get(f"{detail(case)}?tab=documentos").content.decode()
 
     response = client.get(f"{detail(case)}documents/{document.pk}/")
 
@@ -581,7 +586,7 @@ def test_message_reaches_every_reporter(
         f"{detail(case)}message/", {"body": "¿Siguen las amenazas esta semana?"}
     )
     assert follow_messages(client, response) == [
-        "Mensaje enviado a 2 persona(s) denunciante(s)."
+        "Mensaje enviado a 2 personas denunciantes."
     ]
     empty = client.post(f"{detail(case)}message/", {"body": "  "})
     assert follow_messages(client, empty) == ["Escriba el mensaje."]
@@ -589,8 +594,8 @@ def test_message_reaches_every_reporter(
         r.pk for r in two_reports
     }
     assert (
-        "Mensaje enviado a 2 persona(s) denunciante(s)"
-        in client.get(detail(case)).content.decode()
+        "Mensaje enviado a 2 personas denunciantes"
+        in client.get(f"{detail(case)}?tab=historial").content.decode()
     )
 
 
@@ -598,7 +603,7 @@ def test_escalation_form_only_for_rrm_cases_and_it_makes_a_draft(
     client, logged_in, agu_handler, case
 ):
     logged_in(agu_handler)
-    page = client.get(detail(case)).content.decode()
+    page = client.get(f"{detail(case)}?tab=mlrr").content.decode()
     assert "Escalar a borrador de petición" in page
     assert "No deben identificar a ninguna persona denunciante" in page
 
@@ -622,7 +627,7 @@ def test_escalation_form_only_for_rrm_cases_and_it_makes_a_draft(
     assert Case.objects.get(pk=case.pk).status == CaseStatus.ESCALATED
 
     services.case_update(case=case, user=agu_handler.user, categories=["wages"])
-    page = client.get(detail(case)).content.decode()
+    page = client.get(f"{detail(case)}?tab=mlrr").content.decode()
     assert "Escalar a borrador de petición" not in page
 
 

@@ -93,8 +93,19 @@ def test_handler_home_counts_unacknowledged_reports_and_links_the_inbox(
     assert panel is not None
     assert "2 sin acuse de recibo" in panel
     assert "1 urgente" in panel
-    # And the menu links to the inbox; the administrators' warning is not shown
-    assert INBOX_LINK in page
+    # And "what waits" counts them, linking to the inbox filtered to exactly them
+    assert re.search(
+        r'data-waiting="reports.unacknowledged"><a href="/staff/reports/\?status='
+        r'received"><span class="n">2</span> denuncias sin acuse de recibo</a>',
+        page,
+    )
+    # And the menu links to the inbox with the count of what waits there; the
+    # administrators' warning is not shown
+    assert re.search(
+        r'<a href="/staff/reports/" aria-describedby="nav-count-\d+">Denuncias '
+        r'<span class="badge" aria-hidden="true">2</span></a>',
+        page,
+    )
     assert _panel(page, "routing") is None
 
 

@@ -52,7 +52,10 @@ def worker_reports(new_page: Callable[..., PageLog], narrative: str) -> str:
 
 
 def expect_message(page: Any, text: str) -> None:
-    page.locator(".messages li", has_text=text).first.wait_for(state="visible")
+    """At the top of the page, or (case page actions) beside the form sent."""
+    page.locator(".messages li, .section-message", has_text=text).first.wait_for(
+        state="visible"
+    )
 
 
 def test_handler_merges_two_reports_into_a_case_and_closes_it(
@@ -92,8 +95,10 @@ def test_handler_merges_two_reports_into_a_case_and_closes_it(
     handler.wait_for_url("**/staff/cases/*/")
     case = Case.objects.get()
     assert urlsplit(handler.url).path == f"/staff/cases/{case.pk}/"
-    expect_message(handler, f"Caso {case.number} abierto con 2 denuncia(s).")
-    assert handler.locator("#reports li").count() == 2
+    expect_message(handler, f"Caso {case.number} abierto con 2 denuncias.")
+    assert handler.locator("#reports ul.report-picks li").count() == 2
+    # Whoever opened the case holds it.
+    assert handler.locator("#case-assignee").inner_text().strip() == "hilda"
     assert "Industrias del Interior" in handler.locator("#case-facility").inner_text()
     # Nothing is left in triage.
     handler.goto("/staff/cases/triage/")
@@ -103,14 +108,18 @@ def test_handler_merges_two_reports_into_a_case_and_closes_it(
     )
     handler.goto(f"/staff/cases/{case.pk}/")
 
-    # 3. Assigned.
+    # 3. Assigned (the form is folded in the summary column).
+    handler.locator("#assign > summary").click()
     handler.get_by_label("Responsable", exact=True).select_option(label="hilda")
     handler.get_by_role("button", name="Asignar", exact=True).click()
     expect_message(handler, "Caso asignado a hilda.")
     assert handler.locator("#case-assignee").inner_text().strip() == "hilda"
 
-    # 4. A task created, then completed.
-    due = (timezone.localdate() + timedelta(days=3)).isoformat()
+    # 4. A task created, then completed, in the tasks tab.
+    handler.locator("#tab-tareas").click()
+    handler.wait_for_url("**/staff/cases/*/?tab=tareas")
+    due_on = timezone.localdate() + timedelta(days=3)
+    due = due_on.isoformat()
     handler.get_by_label("Tarea", exact=True).fill(
         "Pedir a la empresa la lista de turnos"
     )
@@ -119,7 +128,7 @@ def test_handler_merges_two_reports_into_a_case_and_closes_it(
     handler.get_by_role("button", name="Crear tarea").click()
     expect_message(handler, "Tarea creada para hilda.")
     task_row = handler.locator("#tasks tbody tr", has_text="lista de turnos")
-    assert due in task_row.inner_text()
+    assert task_row.locator("time").get_attribute("datetime") == due
     task_row.get_by_role("button", name="Completar").click()
     expect_message(handler, "Tarea completada.")
     assert (
@@ -128,15 +137,18 @@ def test_handler_merges_two_reports_into_a_case_and_closes_it(
     )
     assert CaseTask.objects.get().done_at is not None
 
-    # 5. One message to both reporters.
+    # 5. One message to both reporters, from the reports tab.
+    handler.locator("#tab-denuncias").click()
+    handler.locator("#message > summary").click()
     question = f"Gracias por avisarnos. ¿Sigue pasando esta semana? {marker()}"
     handler.get_by_label("Mensaje a todas las personas denunciantes").fill(question)
     handler.get_by_role(
         "button", name="Enviar a todas las personas denunciantes"
     ).click()
-    expect_message(handler, "Mensaje enviado a 2 persona(s) denunciante(s).")
+    expect_message(handler, "Mensaje enviado a 2 personas denunciantes.")
 
     # 6. Resolved, then closed with a reason.
+    handler.locator("#status > summary").click()
     handler.get_by_label("Nuevo estado").select_option(label="Resuelto")
     handler.get_by_role("button", name="Cambiar estado").click()
     expect_message(handler, "Estado: Resuelto.")
@@ -147,6 +159,7 @@ def test_handler_merges_two_reports_into_a_case_and_closes_it(
     handler.get_by_role("button", name="Cambiar estado").click()
     expect_message(handler, "Estado: Cerrado.")
     assert handler.locator("#case-status").inner_text().startswith("Cerrado")
+    handler.locator("#tab-historial").click()
     timeline = handler.locator("#timeline").inner_text()
     assert "Estado: Abierto → Resuelto" in timeline
     assert "Estado: Resuelto → Cerrado (motivo: Resuelto: hubo remedio)" in timeline

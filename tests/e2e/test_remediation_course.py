@@ -145,7 +145,11 @@ def test_officer_evidence_monitor_verification_and_worker_survey_reach_the_repor
     officer_log = new_page(phone=True)
     officer = officer_log.page
     staff_logs_in(officer, world.officer.user.username)
-    officer.get_by_role("link", name="Remediación", exact=True).click()
+    # On a phone the menu is behind its button.
+    officer.locator("#staff-menu > summary").click()
+    officer.locator("#staff-menu").get_by_role(
+        "link", name="Remediación", exact=True
+    ).click()
     officer.get_by_role("link", name=course.title).click()
     officer.wait_for_url(f"**/staff/remediation/{course.pk}/")
     fits_the_phone(officer)

@@ -68,8 +68,8 @@ def test_handler_logs_in_with_password_and_totp(
     fill_login(page, user.username, PASSWORD, totp_code(device))
     page.wait_for_url("**/staff/")
     assert path_of(page) == "/staff/"
-    heading = page.locator('section[data-role="handler"] h2')
-    assert heading.inner_text() == "Gestión de casos"
+    role = page.locator('[data-role="handler"]')
+    assert role.inner_text() == "Gestión de casos"
     expect_visible(page, "Gestión de casos")
     assert page.get_by_role("button", name="Cerrar sesión").is_visible()
 
@@ -91,7 +91,7 @@ def test_wrong_code_shows_the_one_generic_error(
     assert alert.get_attribute("role") == "alert"
     assert path_of(page) == LOGIN
     assert page.get_by_label("Contraseña").input_value() == ""
-    assert page.locator('section[data-role="handler"]').count() == 0
+    assert page.locator('[data-role="handler"]').count() == 0
 
 
 def test_handler_without_device_enrols_then_reaches_home(

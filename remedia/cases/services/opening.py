@@ -40,7 +40,7 @@ from remedia.cases.services.grants import _grant
 from remedia.cases.services.permissions import _case_worker, _require_write
 from remedia.core import crypto
 from remedia.core.audit import audit_record
-from remedia.core.errors import PermissionDenied
+from remedia.core.errors import InvalidInput, PermissionDenied
 from remedia.core.kit import invalid as _invalid
 from remedia.intake import selectors as intake_selectors
 from remedia.intake import services as intake
@@ -168,8 +168,14 @@ def case_open(
     organisation_id: Any | None = None,
     assignee_id: Any = None,
     severity: str | None = None,
+    assign_creator: bool = False,
 ) -> Case:
-    """Merge one or more reports into a new case of the organisation that received them."""
+    """Merge one or more reports into a new case of the organisation that received them.
+
+    With `assign_creator` and no `assignee_id`, whoever opens the case is its
+    assignee when they may work the organisation's cases: a case opened from
+    the page is somebody's at once, never "Responsable: nadie".
+    """
     reports, org_id = _reports_for(
         report_ids=report_ids, organisation_id=organisation_id, user=user
     )
@@ -180,6 +186,13 @@ def case_open(
         if assignee_id
         else None
     )
+    if assignee is None and assign_creator:
+        try:
+            assignee = _case_worker(
+                organisation_id=org_id, user_id=user.pk, field="assignee_id"
+            )
+        except InvalidInput:
+            assignee = None
     now = timezone.now()
     facilities = {r.facility_id for r in reports if r.facility_id}
     pair = crypto.keypair_new()
@@ -217,7 +230,8 @@ def case_open(
     _link_reports(case=case, reports=reports, user=user, opened=True)
     if assignee is not None:
         events.case_assigned_event(case=case, user=user, assignee=assignee)
-        _notify_assigned(case, assignee, by=user)
+        if assignee.pk != user.pk:  # nobody needs a notice of their own act
+            _notify_assigned(case, assignee, by=user)
     audit_record(
         action="case.opened",
         actor=user,
