@@ -818,9 +818,9 @@ class Monitor:
 
     def run(self) -> None:
         import psycopg
-        from huey.storage import RedisStorage
+        from huey.storage import PriorityRedisStorage
 
-        storage = RedisStorage("remedia", url=self.config.redis_url)
+        storage = PriorityRedisStorage("remedia", url=self.config.redis_url)
         with psycopg.connect(self.config.database_url, autocommit=True) as db:
             while not self.stop.is_set():
                 self.samples.append(self.sample(db, storage))
@@ -1191,9 +1191,9 @@ def _log_lines(logs: list[Path]) -> tuple[list[str], int]:
 def _drain(config: Config) -> tuple[bool, str]:
     """Wait for the queue to empty and every import to finish."""
     import psycopg
-    from huey.storage import RedisStorage
+    from huey.storage import PriorityRedisStorage
 
-    storage = RedisStorage("remedia", url=config.redis_url)
+    storage = PriorityRedisStorage("remedia", url=config.redis_url)
     started = time.monotonic()
     with psycopg.connect(config.database_url, autocommit=True) as db:
         while True:

@@ -30,7 +30,7 @@ import pytest
 import redis
 from django.core.cache import cache
 from django.test import Client
-from huey.storage import RedisStorage
+from huey.storage import PriorityRedisStorage
 
 from remedia.core.jobqueue import DeferringMixin
 from remedia.core.models import DeferredJob
@@ -63,7 +63,7 @@ def on_redis(private_redis, settings) -> Iterator[PrivateRedis]:
         },
     }
     saved = (HUEY.storage, HUEY._immediate)
-    HUEY.storage = RedisStorage("remedia-outage", url=private_redis.url)
+    HUEY.storage = PriorityRedisStorage("remedia-outage", url=private_redis.url)
     HUEY._immediate = False
     try:
         yield private_redis
