@@ -321,9 +321,24 @@ def operation_wrap(run: Callable[..., HttpResponseBase]) -> Callable[..., Any]:
     return wrapped
 
 
+def reads_uploads_with(
+    handlers: Callable[[HttpRequest], list[Any]],
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Mark an operation whose multipart body its own upload handlers read
+    (their limits, never the disk). A key's check reads the body before the
+    view does, so it installs them first."""
+
+    def mark(view: Callable[..., Any]) -> Callable[..., Any]:
+        view.idempotency_upload_handlers = handlers  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
 def view_wrap(view: Callable[..., Any]) -> Callable[..., Any]:
     """Around the view, after authentication and validation: checks the key,
     claims it or answers as the first request did."""
+    upload_handlers = getattr(view, "idempotency_upload_handlers", None)
 
     @functools.wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
@@ -332,6 +347,8 @@ def view_wrap(view: Callable[..., Any]) -> Callable[..., Any]:
         key = _key_checked(request)
         if key is None:
             return view(request, *args, **kwargs)
+        if upload_handlers is not None and not hasattr(request, "_files"):
+            request.upload_handlers = upload_handlers(request)
         claim = _claim_for(request, key)
         replay = _claim(claim)
         if replay is not None:

@@ -27,6 +27,7 @@ from remedia.accounts.permissions import Capability
 from remedia.accounts.principals import is_partner
 from remedia.accounts.scopes import Scope
 from remedia.accounts.selectors import user_can
+from remedia.core import idempotency
 from remedia.core.errors import (
     ApplicationError,
     InvalidInput,
@@ -534,6 +535,10 @@ def _flag(value: str, *, field: str) -> bool:
     raise invalid(field, _("Debe ser verdadero o falso."))
 
 
+def _import_upload_handlers(request: HttpRequest) -> list[Any]:
+    return [forms.ImportUploadHandler(request)]
+
+
 def _uploaded(
     request: HttpRequest, *, file_name: str
 ) -> tuple[bytes, str, bool | None]:
@@ -541,7 +546,8 @@ def _uploaded(
     the body itself; kept in memory up to the import's limit, never on disk."""
     content_type = (request.content_type or "").lower()
     if content_type.startswith("multipart/"):
-        request.upload_handlers = [forms.ImportUploadHandler(request)]
+        if not hasattr(request, "_files"):  # an Idempotency-Key's check read it first
+            request.upload_handlers = _import_upload_handlers(request)
         try:
             upload = request.FILES.get("file")
             dry_run = request.POST.get("dry_run")
@@ -593,6 +599,7 @@ def _uploaded(
     openapi_extra=_IMPORT_BODY,
 )
 @scopes.grants(Scope.REGISTRY_WRITE)
+@idempotency.reads_uploads_with(_import_upload_handlers)
 def facility_import_start(
     request: HttpRequest,
     response: HttpResponse,

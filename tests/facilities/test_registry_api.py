@@ -473,6 +473,28 @@ def test_a_dry_run_through_the_api_reports_and_stores_nothing(client, editor, ma
     assert (imp.created_by, imp.dry_run) == (editor.user, True)
 
 
+def test_a_retried_import_with_its_idempotency_key_is_one_import(client, editor):
+    # The key's check reads the multipart body before the view: it reads it
+    # with the import's own upload handler (its limit, memory only).
+    data = csv_bytes([("Bordados Rosy", "Tlaxcala", "Apizaco", "25")])
+    key = {"Idempotency-Key": "import-2026-12-07-a"}
+
+    def send() -> Any:
+        upload = io.BytesIO(data)
+        upload.name = "lista.csv"
+        return client.post(
+            IMPORTS,
+            {"file": upload, "dry_run": "true"},
+            headers={**editor.headers, **key},
+        )
+
+    first, again = send(), send()
+    assert first.status_code == again.status_code == 202, first.content
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json()["id"] == first.json()["id"]
+    assert FacilityImport.objects.count() == 1
+
+
 def test_a_real_import_through_the_api_creates_and_queues(client, editor, martinez):
     data = xlsx_bytes(
         [
