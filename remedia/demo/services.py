@@ -811,6 +811,20 @@ DEMO_REPORTS: list[dict[str, Any]] = [
             "bono de fin de año. Quien no firmó no lo recibió."
         ),
     },
+    # Taken by a partner organisation's hotline and handed in through the API
+    # with its partner token (issue 19): the union's line for garment workers.
+    {
+        "channel": Channel.PARTNER,
+        "partner": "pue_union",
+        "partner_channel": "Línea de las trabajadoras del vestido (SIIVP)",
+        "categories": ["wages"],
+        "facility": "demo-pue-1",
+        "state": "MX-PUE",
+        "narrative": (
+            "Llamó una costurera a nuestra línea: desde enero les descuentan el "
+            "día completo si llegan cinco minutos tarde."
+        ),
+    },
     {
         "channel": Channel.VOICE,
         "categories": ["forced_labour"],
@@ -842,10 +856,17 @@ def seed_reports(facilities: dict[str, Facility]) -> list[tuple[str, str]]:
     if Report.objects.exists():
         return []
     created = []
+    partners = {
+        spec.key: Organisation.objects.filter(name=spec.name).first()
+        for spec in ORGANISATIONS
+    }
     for spec in DEMO_REPORTS:
         facility = facilities[spec["facility"]]
+        partner = partners.get(spec.get("partner", ""))
         submitted = intake.report_submit(
             draft=intake.ReportDraft(
+                partner_organisation_id=partner.pk if partner else None,
+                partner_channel=spec.get("partner_channel", ""),
                 channel=spec["channel"],
                 categories=list(spec["categories"]),
                 narrative=spec["narrative"],
