@@ -189,7 +189,11 @@ def test_an_administrator_reads_and_filters_the_audit_log(
     page.wait_for_url("**/staff/")
     before = AuditEntry.objects.order_by("-seq").first().seq
 
-    page.get_by_role("link", name="Auditoría").click()
+    if phone:  # the staff menu folds behind its button on a phone
+        page.locator("#staff-menu > summary").click()
+        page.locator("#staff-menu").get_by_role("link", name="Auditoría").click()
+    else:
+        page.locator(".nav-wide").get_by_role("link", name="Auditoría").click()
     page.wait_for_url("**/staff/auditoria/")
     rows = page.locator("tr.audit-entry")
     seqs = [int(s) for s in rows.evaluate_all("rs => rs.map(r => r.dataset.seq)")]
