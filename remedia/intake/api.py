@@ -174,9 +174,10 @@ def submit_report(request: HttpRequest, payload: ReportIn) -> Status[ReceiptOut]
     return Status(201, ReceiptOut(receipt=submitted.receipt))
 
 
-class PartnerReportIn(Schema):
-    """A report a partner's hotline took. Nothing about the caller: a field
-    this schema does not name (a phone number, an address, an IP) is refused."""
+class PartnerReportIn(ReportIn):
+    """A report a partner's hotline took: the report's own fields and the
+    channel's name. Nothing about the caller: a field this schema does not name
+    (a phone number, an address, an IP) is refused."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -185,13 +186,6 @@ class PartnerReportIn(Schema):
         description="The partner's channel the report came in on, e.g. its "
         "hotline's name (at most 100 characters).",
     )
-    language: str = "es"
-    categories: list[str]
-    narrative: str
-    facility_id: uuid.UUID | None = None
-    facility_name: str | None = None
-    state: str | None = None
-    occurred_on: date | None = None
 
 
 class PartnerReceiptOut(Schema):

@@ -65,6 +65,13 @@ def _secret_page(
     )
 
 
+def _chosen(form: Any, organisations: list[Any]) -> Any:
+    """The organisation the form names among those the user administers (the
+    first when it names none: a user who administers one)."""
+    chosen = form.cleaned_data.get("organisation")
+    return next((o for o in organisations if str(o.pk) == chosen), organisations[0])
+
+
 @login_required
 @require_GET
 @never_cache
@@ -90,10 +97,7 @@ def endpoint_create_view(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            chosen = form.cleaned_data.get("organisation")
-            organisation = next(
-                (o for o in organisations if str(o.pk) == chosen), organisations[0]
-            )
+            organisation = _chosen(form, organisations)
             try:
                 created = services.endpoint_create(
                     user=user, organisation=organisation, **form.values()
@@ -238,10 +242,7 @@ def partner_token_create_view(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            chosen = form.cleaned_data.get("organisation")
-            organisation = next(
-                (o for o in organisations if str(o.pk) == chosen), organisations[0]
-            )
+            organisation = _chosen(form, organisations)
             try:
                 issued = account_services.partner_token_issue(
                     organisation=organisation,
