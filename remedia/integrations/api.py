@@ -22,7 +22,7 @@ from pydantic import ConfigDict
 from remedia.accounts.models import Organisation
 from remedia.core.errors import NotFound
 from remedia.core.kit import invalid, invalid_missing, request_user
-from remedia.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, paginate
+from remedia.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageQuery, paginate
 from remedia.integrations import selectors, services
 from remedia.integrations.catalogue import EventType
 from remedia.integrations.models import Delivery, DeliveryStatus, Endpoint
@@ -107,12 +107,9 @@ class DeliveryQuery(Schema):
     offset: int = 0
 
 
-class Paging(Schema):
-    limit: int = Field(DEFAULT_LIMIT, description=f"1 to {MAX_LIMIT}.")
-    offset: int = 0
-
-
-def _admin(request: HttpRequest) -> Any:
+def administrator(request: HttpRequest) -> Any:
+    """The caller, if they administer an organisation (webhooks, partner
+    tokens); 404 otherwise."""
     user = request_user(request)
     if not selectors.administered_organisations(user=user):
         raise NotFound()
@@ -159,8 +156,8 @@ def _delivery(delivery: Delivery) -> dict[str, Any]:
 
 
 @router.get("/webhooks/endpoints", response=EndpointList, summary="Webhook endpoints")
-def endpoint_list(request: HttpRequest, query: Query[Paging]) -> dict[str, Any]:
-    user = _admin(request)
+def endpoint_list(request: HttpRequest, query: Query[PageQuery]) -> dict[str, Any]:
+    user = administrator(request)
     page, count = paginate(
         selectors.endpoint_list(user=user), limit=query.limit, offset=query.offset
     )
@@ -173,7 +170,7 @@ def endpoint_list(request: HttpRequest, query: Query[Paging]) -> dict[str, Any]:
     summary="Register a webhook endpoint (the answer holds its secret, once)",
 )
 def endpoint_create(request: HttpRequest, payload: EndpointIn) -> Status:
-    user = _admin(request)
+    user = administrator(request)
     organisations = selectors.administered_organisations(user=user)
     organisation: Organisation | None
     if payload.organisation_id is not None:
@@ -202,7 +199,7 @@ def endpoint_create(request: HttpRequest, payload: EndpointIn) -> Status:
     "/webhooks/endpoints/{endpoint_id}", response=EndpointOut, summary="One endpoint"
 )
 def endpoint_detail(request: HttpRequest, endpoint_id: str) -> dict[str, Any]:
-    user = _admin(request)
+    user = administrator(request)
     return _endpoint(selectors.endpoint_get(user=user, endpoint_id=endpoint_id))
 
 
@@ -214,7 +211,7 @@ def endpoint_detail(request: HttpRequest, endpoint_id: str) -> dict[str, Any]:
 def endpoint_update(
     request: HttpRequest, endpoint_id: str, payload: EndpointPatch
 ) -> dict[str, Any]:
-    user = _admin(request)
+    user = administrator(request)
     endpoint = selectors.endpoint_get(user=user, endpoint_id=endpoint_id)
     changes = payload.model_dump(exclude_unset=True)
     for name in ("url", "event_types", "enabled"):
@@ -232,7 +229,7 @@ def endpoint_update(
     summary="Remove an endpoint and its delivery log",
 )
 def endpoint_delete(request: HttpRequest, endpoint_id: str) -> Status:
-    user = _admin(request)
+    user = administrator(request)
     endpoint = selectors.endpoint_get(user=user, endpoint_id=endpoint_id)
     services.endpoint_delete(user=user, endpoint=endpoint)
     return Status(204, None)
@@ -244,7 +241,7 @@ def endpoint_delete(request: HttpRequest, endpoint_id: str) -> Status:
     summary="A new secret; the previous one also signs for 24 hours",
 )
 def endpoint_rotate(request: HttpRequest, endpoint_id: str) -> dict[str, Any]:
-    user = _admin(request)
+    user = administrator(request)
     endpoint = selectors.endpoint_get(user=user, endpoint_id=endpoint_id)
     rotated = services.endpoint_rotate(user=user, endpoint=endpoint)
     return {**_endpoint(rotated.endpoint), "secret": rotated.secret}
@@ -258,7 +255,7 @@ def endpoint_rotate(request: HttpRequest, endpoint_id: str) -> dict[str, Any]:
 def delivery_list(
     request: HttpRequest, endpoint_id: str, query: Query[DeliveryQuery]
 ) -> dict[str, Any]:
-    user = _admin(request)
+    user = administrator(request)
     endpoint = selectors.endpoint_get(user=user, endpoint_id=endpoint_id)
     rows = selectors.delivery_list(
         endpoint=endpoint, status=str(query.status) if query.status else None
@@ -273,7 +270,7 @@ def delivery_list(
     summary="One delivery and its attempts",
 )
 def delivery_detail(request: HttpRequest, delivery_id: str) -> dict[str, Any]:
-    user = _admin(request)
+    user = administrator(request)
     return _delivery(selectors.delivery_get(user=user, delivery_id=delivery_id))
 
 
@@ -283,7 +280,7 @@ def delivery_detail(request: HttpRequest, delivery_id: str) -> dict[str, Any]:
     summary="Try a delivery again now (same webhook-id)",
 )
 def delivery_redeliver(request: HttpRequest, delivery_id: str) -> Status:
-    user = _admin(request)
+    user = administrator(request)
     delivery = selectors.delivery_get(user=user, delivery_id=delivery_id)
     services.delivery_redeliver(user=user, delivery=delivery)
     return Status(

@@ -20,9 +20,9 @@ from pydantic import ConfigDict
 from remedia.accounts import selectors, services
 from remedia.accounts.models import PartnerToken
 from remedia.accounts.principals import Scope
-from remedia.core.errors import NotFound
-from remedia.core.kit import invalid_missing, request_user
-from remedia.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, paginate
+from remedia.core.kit import invalid_missing
+from remedia.core.pagination import PageQuery, paginate
+from remedia.integrations.api import administrator
 
 router = Router(tags=["partner tokens"])
 
@@ -69,18 +69,6 @@ class PartnerTokenList(Schema):
     count: int
 
 
-class Paging(Schema):
-    limit: int = Field(DEFAULT_LIMIT, description=f"1 to {MAX_LIMIT}.")
-    offset: int = 0
-
-
-def _admin(request: HttpRequest) -> Any:
-    user = request_user(request)
-    if not selectors.administered_organisations(user=user):
-        raise NotFound()
-    return user
-
-
 def _out(token: PartnerToken) -> dict[str, Any]:
     return {
         "id": token.pk,
@@ -102,8 +90,8 @@ def _out(token: PartnerToken) -> dict[str, Any]:
     response=PartnerTokenList,
     summary="The partner tokens of the organisations the user administers",
 )
-def partner_token_list(request: HttpRequest, query: Query[Paging]) -> dict[str, Any]:
-    user = _admin(request)
+def partner_token_list(request: HttpRequest, query: Query[PageQuery]) -> dict[str, Any]:
+    user = administrator(request)
     page, count = paginate(
         selectors.partner_token_list(user=user),
         limit=query.limit,
@@ -120,7 +108,7 @@ def partner_token_list(request: HttpRequest, query: Query[Paging]) -> dict[str, 
 def partner_token_create(
     request: HttpRequest, payload: PartnerTokenIn
 ) -> Status[dict[str, Any]]:
-    user = _admin(request)
+    user = administrator(request)
     organisations = selectors.administered_organisations(user=user)
     if payload.organisation_id is None:
         if len(organisations) > 1:
@@ -148,7 +136,7 @@ def partner_token_create(
     summary="One partner token (never the token itself)",
 )
 def partner_token_detail(request: HttpRequest, token_id: uuid.UUID) -> dict[str, Any]:
-    user = _admin(request)
+    user = administrator(request)
     return _out(selectors.partner_token_get(user=user, token_id=token_id))
 
 
@@ -158,6 +146,6 @@ def partner_token_detail(request: HttpRequest, token_id: uuid.UUID) -> dict[str,
     summary="Revoke a partner token at once (refused with 401 from then on)",
 )
 def partner_token_revoke(request: HttpRequest, token_id: uuid.UUID) -> dict[str, Any]:
-    user = _admin(request)
+    user = administrator(request)
     token = selectors.partner_token_get(user=user, token_id=token_id)
     return _out(services.partner_token_revoke(token=token, revoked_by=user))
