@@ -229,6 +229,8 @@ print("BENCH-IDS " + json.dumps({{
 def _verdict(r: Result, ratio: float) -> str:
     """Issue 21's line for a read: API p95 < 100 ms and >= 0.6 x the floor's
     req/s; a staff page p95 < 150 ms; nothing for the floor and /healthz."""
+    if not r.requests:
+        return "NO ANSWER within the run's seconds"
     if r.name.startswith("GET /api/"):
         ok = r.p95 < 100 and ratio >= 0.6 and not r.errors
         return "ok" if ok else "OVER (p95 < 100 ms, >= 0.6 x)"
