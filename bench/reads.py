@@ -7,8 +7,11 @@ each, `--latency`, and bench/wrk.lua's `done` prints p50/p90/p95/p99. In the
 same run, under the same gunicorn settings (gthread, BENCH_WORKERS x
 BENCH_THREADS), a bare Django app (bench/baseline) serves a 50-row JSON page of
 a 100,000-row table plus its count(*): each Remedia read is printed with its
-req/s, p50/p95/p99 and its req/s as a ratio of that floor. The machine is
-noisy: compare only within one run.
+req/s, p50/p95/p99, its req/s as a ratio of that floor and its verdict against
+issue 21's line. The machine is noisy: compare only within one run. The reads
+cover reports, cases, triage, courses of remediation (bench/remediation.py's
+2,000 courses, read by their monitor), staff petitions (bench/petitions.py's
+2,000) and facilities, and the staff pages handlers live in.
 
 Audited detail reads run at 16 and 64 connections: with the audit chain sealed
 by the worker (issue 21.3) the 64-connection throughput should be >= 1.5 x the
@@ -35,6 +38,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import cases as case_bench
+from bench import petitions as petition_bench
+from bench import remediation as remediation_bench
 
 ROOT = Path(__file__).resolve().parent.parent
 PORT = int(os.environ.get("BENCH_PORT", "8790"))
@@ -43,6 +48,12 @@ SECONDS = int(os.environ.get("BENCH_WRK_SECONDS", "12"))
 CONNECTIONS = int(os.environ.get("BENCH_WRK_CONNECTIONS", "16"))
 REPORTS = int(os.environ.get("BENCH_REPORTS", "100000"))
 CASES = int(os.environ.get("BENCH_CASES", "20000"))
+COURSES = int(os.environ.get("BENCH_COURSES", "2000"))
+PETITIONS = int(os.environ.get("BENCH_PETITIONS", "2000"))
+# Only the reads whose names contain one of these (comma-separated; the two
+# floor rows are always measured), and then no 16/64 scaling and no intake:
+# for comparing gunicorn settings quickly (docs/operations.md).
+ONLY = [part for part in os.environ.get("BENCH_READS_ONLY", "").split(",") if part]
 CORES = os.cpu_count() or 1
 HEADERS = {"X-Forwarded-Proto": "https", "Host": "127.0.0.1"}
 LUA = ROOT / "bench" / "wrk.lua"
@@ -202,8 +213,11 @@ from remedia.accounts.models import Organisation
 org = Organisation.objects.get(name="Bench org")
 reports = [str(r) for r in ReportRecipient.objects.filter(
     organisation=org).values_list("report_id", flat=True)[:500]]
+from remedia.facilities.models import Facility
+facilities = [str(f) for f in Facility.objects.values_list("id", flat=True)[:500]]
 print("BENCH-IDS " + json.dumps({{
     "reports": reports,
+    "facilities": facilities,
     "inbox": reverse("intake:inbox"),
     "triage": reverse("cases:triage"),
     "case_list": reverse("cases:list"),
@@ -212,12 +226,72 @@ print("BENCH-IDS " + json.dumps({{
 """
 
 
+def _verdict(r: Result, ratio: float) -> str:
+    """Issue 21's line for a read: API p95 < 100 ms and >= 0.6 x the floor's
+    req/s; a staff page p95 < 150 ms; nothing for the floor and /healthz."""
+    if not r.requests:
+        return "NO ANSWER within the run's seconds"
+    if r.name.startswith("GET /api/"):
+        ok = r.p95 < 100 and ratio >= 0.6 and not r.errors
+        return "ok" if ok else "OVER (p95 < 100 ms, >= 0.6 x)"
+    if r.name.startswith("staff "):
+        ok = r.p95 < 150 and not r.errors
+        return "ok" if ok else "OVER (p95 < 150 ms)"
+    return ""
+
+
 def _line(r: Result, floor: float) -> str:
     ratio = r.rps / floor if floor else 0.0
     return (
         f"{r.name:<58} {r.rps:>8.0f} {r.p50:>7.1f} {r.p95:>7.1f} {r.p99:>7.1f} "
-        f"{ratio:>6.2f} {r.errors:>6}"
+        f"{ratio:>6.2f} {r.errors:>6}  {_verdict(r, ratio)}"
     )
+
+
+def _scaling_and_intake(
+    *, api: dict[str, str], case_ids: list[str], report_ids: list[str], workdir: Path
+) -> tuple[list[tuple[str, Result, Result]], Result]:
+    """Audited detail reads at 16 and 64 connections (issue 21.3), then intake
+    posted by wrk at 32 connections (issue 21.4)."""
+    scaling = []
+    for name, paths in (
+        ("GET /api/v1/cases/{id}", [f"/api/v1/cases/{c}" for c in case_ids]),
+        ("GET /api/v1/reports/{id}", [f"/api/v1/reports/{r}" for r in report_ids]),
+    ):
+        at = {}
+        for connections in (16, 64):
+            at[connections] = wrk(
+                f"{name} at {connections} connections",
+                port=PORT,
+                paths=paths,
+                headers=api,
+                connections=connections,
+                workdir=workdir,
+            )
+        scaling.append((name, at[16], at[64]))
+    # Intake (issue 21.4): submissions posted by wrk at 32 connections.
+    intake_body = json.dumps(
+        {
+            "language": "es",
+            "categories": ["intimidation"],
+            "narrative": "El supervisor amenazó a quienes apoyan al sindicato.",
+            "facility_id": None,
+            "facility_name": "Planta de prueba",
+            "state": "MX-AGU",
+            "occurred_on": None,
+        }
+    ).encode()
+    intake_headers = {**HEADERS, "Content-Type": "application/json"}
+    intake_args = {
+        "port": PORT,
+        "paths": ["/api/v1/intake/reports"],
+        "headers": intake_headers,
+        "body": intake_body,
+        "workdir": workdir,
+    }
+    wrk("intake warm-up", connections=8, seconds=2, **intake_args)
+    intake = wrk("POST /api/v1/intake/reports", connections=32, **intake_args)
+    return scaling, intake
 
 
 def main() -> None:
@@ -251,6 +325,12 @@ def main() -> None:
     loaded = case_bench.fill(
         remedia=remedia, env=env, root=str(ROOT), cases=CASES, reports=REPORTS
     )
+    courses = remediation_bench.fill(
+        remedia=remedia, env=env, root=str(ROOT), courses=COURSES
+    )
+    petitions = petition_bench.fill(
+        remedia=remedia, env=env, root=str(ROOT), petitions=PETITIONS
+    )
     ids = json.loads(
         _remedia(env, "shell", "-c", _IDS.format(root=str(ROOT)))
         .split("BENCH-IDS ", 1)[1]
@@ -268,7 +348,8 @@ def main() -> None:
         .strip()
     )
     print(
-        f"set-up: {loaded['reports']:,} reports, {loaded['cases']:,} cases in "
+        f"set-up: {loaded['reports']:,} reports, {loaded['cases']:,} cases, "
+        f"{courses['courses']:,} courses, {petitions['petitions']:,} petitions in "
         f"{time.monotonic() - started:.0f} s",
         flush=True,
     )
@@ -298,6 +379,18 @@ def main() -> None:
         browser = {**HEADERS, "Cookie": f"{cookie['name']}={cookie['value']}"}
         case_ids: list[str] = loaded["case_ids"]
         report_ids: list[str] = ids["reports"]
+        monitor_api = {**HEADERS, "Authorization": f"Bearer {courses['token']}"}
+        monitor_cookie = courses["cookies"][0]
+        monitor_browser = {
+            **HEADERS,
+            "Cookie": f"{monitor_cookie['name']}={monitor_cookie['value']}",
+        }
+        course_pages = [
+            courses["page"].replace("{id}", c) for c in courses["course_ids"]
+        ]
+        petition_pages = [
+            petitions["page"].replace("{id}", p) for p in petitions["ids"]
+        ]
         case_pages = [
             ids["case_page"].replace("0" * 8 + "-0000-0000-0000-" + "0" * 12, c)
             for c in case_ids
@@ -356,8 +449,48 @@ def main() -> None:
                 browser,
             ),
             ("staff case page (audited)", PORT, case_pages, browser),
+            (
+                "GET /api/v1/remediation/plans?limit=50 (pages)",
+                PORT,
+                [
+                    f"/api/v1/remediation/plans?limit=50&offset={k * 50}"
+                    for k in range(max(1, courses["visible"] // 50))
+                ],
+                monitor_api,
+            ),
+            (
+                "GET /api/v1/remediation/plans/{id}",
+                PORT,
+                [f"/api/v1/remediation/plans/{c}" for c in courses["course_ids"]],
+                monitor_api,
+            ),
+            ("staff course page", PORT, course_pages, monitor_browser),
+            (
+                "GET /api/v1/rrm/staff/cases?limit=50 (pages)",
+                PORT,
+                [
+                    f"/api/v1/rrm/staff/cases?limit=50&offset={k * 50}"
+                    for k in range(max(1, petitions["petitions"] // 50))
+                ],
+                api,
+            ),
+            (
+                "GET /api/v1/rrm/staff/cases/{id}",
+                PORT,
+                [f"/api/v1/rrm/staff/cases/{p}" for p in petitions["ids"]],
+                api,
+            ),
+            ("staff petition page", PORT, petition_pages, browser),
+            (
+                "GET /api/v1/facilities/{id}",
+                PORT,
+                [f"/api/v1/facilities/{f}" for f in ids["facilities"]],
+                api,
+            ),
         ]
-        for name, port, paths, headers in plan:
+        for index, (name, port, paths, headers) in enumerate(plan):
+            if ONLY and index >= 2 and not any(part in name for part in ONLY):
+                continue
             # A short warm-up, so each worker has its connection and caches.
             wrk(
                 name,
@@ -372,43 +505,11 @@ def main() -> None:
             )
             print(f"  measured {name}", flush=True)
         scaling = []
-        for name, paths in (
-            ("GET /api/v1/cases/{id}", [f"/api/v1/cases/{c}" for c in case_ids]),
-            ("GET /api/v1/reports/{id}", [f"/api/v1/reports/{r}" for r in report_ids]),
-        ):
-            at = {}
-            for connections in (16, 64):
-                at[connections] = wrk(
-                    f"{name} at {connections} connections",
-                    port=PORT,
-                    paths=paths,
-                    headers=api,
-                    connections=connections,
-                    workdir=workdir,
-                )
-            scaling.append((name, at[16], at[64]))
-        # Intake (issue 21.4): submissions posted by wrk at 32 connections.
-        intake_body = json.dumps(
-            {
-                "language": "es",
-                "categories": ["intimidation"],
-                "narrative": "El supervisor amenazó a quienes apoyan al sindicato.",
-                "facility_id": None,
-                "facility_name": "Planta de prueba",
-                "state": "MX-AGU",
-                "occurred_on": None,
-            }
-        ).encode()
-        intake_headers = {**HEADERS, "Content-Type": "application/json"}
-        intake_args = {
-            "port": PORT,
-            "paths": ["/api/v1/intake/reports"],
-            "headers": intake_headers,
-            "body": intake_body,
-            "workdir": workdir,
-        }
-        wrk("intake warm-up", connections=8, seconds=2, **intake_args)
-        intake = wrk("POST /api/v1/intake/reports", connections=32, **intake_args)
+        intake = None
+        if not ONLY:
+            scaling, intake = _scaling_and_intake(
+                api=api, case_ids=case_ids, report_ids=report_ids, workdir=workdir
+            )
     finally:
         for proc in (server, baseline):
             proc.send_signal(signal.SIGTERM)
@@ -433,7 +534,8 @@ def main() -> None:
     )
     for r in results:
         print(_line(r, floor))
-    print("Audited detail reads, 16 vs 64 connections (want >= 1.5x):")
+    if scaling:
+        print("Audited detail reads, 16 vs 64 connections (want >= 1.5x):")
     for name, low, high in scaling:
         print(
             f"  {name:<30} {low.rps:>7.0f} req/s (p95 {low.p95:.0f} ms) -> "
@@ -441,13 +543,14 @@ def main() -> None:
             f"{high.rps / low.rps if low.rps else 0:.2f}x"
         )
     floor_intake = 0.6 * CORES / hash_s
-    print(
-        f"Intake with wrk at 32 connections: {intake.rps:.1f} submissions/s "
-        f"(>= {floor_intake:.1f}/s = 60% x {CORES} cores / Argon2id "
-        f"{hash_s * 1000:.0f} ms: {intake.rps / floor_intake:.2f}), p50 "
-        f"{intake.p50:.0f} ms, p95 {intake.p95:.0f} ms (< 500 ms), p99 "
-        f"{intake.p99:.0f} ms, {intake.errors} errors of {intake.requests}"
-    )
+    if intake is not None:
+        print(
+            f"Intake with wrk at 32 connections: {intake.rps:.1f} submissions/s "
+            f"(>= {floor_intake:.1f}/s = 60% x {CORES} cores / Argon2id "
+            f"{hash_s * 1000:.0f} ms: {intake.rps / floor_intake:.2f}), p50 "
+            f"{intake.p50:.0f} ms, p95 {intake.p95:.0f} ms (< 500 ms), p99 "
+            f"{intake.p99:.0f} ms, {intake.errors} errors of {intake.requests}"
+        )
     print(
         "Profile of GET /api/v1/cases/{id} in-process (Django test client, "
         f"{profile['requests']} cases): median {profile['total_ms_median']:.1f} ms, "

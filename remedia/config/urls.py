@@ -34,6 +34,8 @@ urlpatterns = [
     path("healthz", core_views.health_view, name="health"),
     path("readyz", core_views.ready_view, name="ready"),
     path("metrics", core_views.metrics_view, name="metrics"),
+    # Browsers and feed readers ask for /favicon.ico whatever the page says.
+    path("favicon.ico", core_views.favicon_view, name="favicon"),
 ]
 
 handler400 = "remedia.core.views.bad_request_view"

@@ -2,9 +2,16 @@ from __future__ import annotations
 
 import sys
 
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    JsonResponse,
+)
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -15,6 +22,13 @@ from remedia.core.errors import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS
 @require_GET
 def start_view(request: HttpRequest) -> HttpResponse:
     return render(request, "core/start.html")
+
+
+@require_GET
+def favicon_view(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page's <link rel="icon"> says:
+    send them to the icon (hashed name in production, so cached for good)."""
+    return HttpResponsePermanentRedirect(static("remedia/icon.svg"))
 
 
 @require_GET

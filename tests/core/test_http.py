@@ -192,3 +192,17 @@ def test_health_answers_ok(client):
 
 def test_health_accepts_only_get(client):
     assert client.post("/healthz").status_code == 405
+
+
+@pytest.mark.django_db
+def test_pages_name_their_icon_and_favicon_ico_leads_to_it(client):
+    """No page load ends in a 404 for the icon: pages link it, and the path
+    browsers ask for anyway redirects to it (permanently, so asked once)."""
+    page = client.get("/", secure=True)
+    icon = re.search(r'<link rel="icon" href="([^"]+)"', page.content.decode())
+    assert icon is not None
+    assert icon.group(1).endswith(".svg")
+    asked = client.get("/favicon.ico", secure=True)
+    assert asked.status_code == 301
+    assert asked["Location"] == icon.group(1)
+    assert client.get(asked["Location"], secure=True).status_code == 200
