@@ -19,7 +19,10 @@ generated list `remedia import-facilities` imports, default 100000; on SQLite
 and on a PostgreSQL database of its own, BENCH_DATABASE_URL + "_import"),
 BENCH_ANALYTICS_REPORTS (reports the staff dashboard is read over, default
 1000000, loaded with SQL), BENCH_CHANNELS=0 to skip the provider's webhooks (bench/channels.py: SMS
-conversations and phone calls, the provider stand-in on BENCH_PORT + 2).
+conversations and phone calls, the provider stand-in on BENCH_PORT + 2),
+BENCH_PARTS (which parts run, comma-separated, default all: intake, reads,
+cases, remediation, analytics, facilities, channels, sqlite, import; e.g.
+BENCH_PARTS=analytics measures the staff dashboard over 1,000,000 reports alone).
 """
 
 from __future__ import annotations
@@ -59,6 +62,24 @@ READ_REPORTS = int(os.environ.get("BENCH_REPORTS", "100000"))
 FACILITIES = int(os.environ.get("BENCH_FACILITIES", "100000"))
 SEARCH_QUERIES = int(os.environ.get("BENCH_SEARCH_QUERIES", "1000"))
 IMPORT_ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "100000"))
+# Which parts run (comma-separated; default all), e.g. BENCH_PARTS=analytics
+# to measure the dashboard over 1,000,000 reports alone on a quiet machine.
+PARTS_ALL = (
+    "intake",
+    "reads",
+    "cases",
+    "remediation",
+    "analytics",
+    "facilities",
+    "channels",
+    "sqlite",
+    "import",
+)
+PARTS = {
+    part.strip()
+    for part in os.environ.get("BENCH_PARTS", ",".join(PARTS_ALL)).split(",")
+    if part.strip()
+}
 CORES = os.cpu_count() or 1
 
 
@@ -308,146 +329,152 @@ def main() -> None:
     )
     try:
         _wait_ready(server)
-        body = json.dumps(
-            {
-                "language": "es",
-                "categories": ["intimidation"],
-                "narrative": "El supervisor amenazó a quienes apoyan al sindicato.",
-                "facility_id": None,
-                "facility_name": "Planta de prueba",
-                "state": "MX-AGU",
-                "occurred_on": None,
-            }
-        ).encode()
-        headers = {**BASE_HEADERS, "Content-Type": "application/json"}
+        if "intake" in PARTS:
+            body = json.dumps(
+                {
+                    "language": "es",
+                    "categories": ["intimidation"],
+                    "narrative": "El supervisor amenazó a quienes apoyan al sindicato.",
+                    "facility_id": None,
+                    "facility_name": "Planta de prueba",
+                    "state": "MX-AGU",
+                    "occurred_on": None,
+                }
+            ).encode()
+            headers = {**BASE_HEADERS, "Content-Type": "application/json"}
 
-        def submit(_i: int, _n: int) -> tuple[str, str, bytes, dict[str, str]]:
-            return "POST", "/api/v1/intake/reports", body, headers
+            def submit(_i: int, _n: int) -> tuple[str, str, bytes, dict[str, str]]:
+                return "POST", "/api/v1/intake/reports", body, headers
 
-        _drive(clients=8, seconds=3, make=submit, expect=201)  # warm-up
-        lat = _drive(clients=32, seconds=SECONDS, make=submit, expect=201)
-        rate = len(lat.samples) / SECONDS
-        floor = 0.6 * CORES / hash_s
-        rows.append(
-            Row(
-                "Intake: submissions/s at 32 clients (PostgreSQL)",
-                f"{rate:.1f}/s",
-                f">= {floor:.1f}/s (60% x {CORES} cores / hash)",
-                rate / floor,
-            )
-        )
-        rows.append(
-            Row(
-                "Intake: p50 / p99 latency",
-                f"{lat.pct(50) * 1000:.0f} / {lat.pct(99) * 1000:.0f} ms",
-                "—",
-                None,
-            )
-        )
-        rows.append(
-            Row(
-                "Intake: p95 latency",
-                f"{lat.pct(95) * 1000:.0f} ms",
-                "< 500 ms",
-                lat.pct(95) / 0.5,
-            )
-        )
-        rows.append(
-            Row(
-                "Intake: errors",
-                f"{lat.errors} of {len(lat.samples)}",
-                "0",
-                None,
-                "ok" if lat.errors == 0 else "FAILED",
-            )
-        )
-
-        # Staff reads over a large inbox.
-        subprocess.run(
-            [
-                str(ROOT / ".venv" / "bin" / "remedia"),
-                "shell",
-                "-c",
-                f"import sys; sys.argv=['', '{READ_REPORTS}']\n" + FILL,
-            ],
-            env=env,
-            check=True,
-            capture_output=True,
-        )
-        auth = {**BASE_HEADERS, "Authorization": f"Bearer {token}"}
-        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
-        _s, page = _request(conn, "GET", "/api/v1/reports?limit=50", None, auth)
-        ids = [item["id"] for item in json.loads(page)["items"]]
-        conn.close()
-
-        def read(i: int, n: int) -> tuple[str, str, None, dict[str, str]]:
-            if n % 2 == 0:
-                return (
-                    "GET",
-                    f"/api/v1/reports?limit=50&offset={(n * 50) % 5000}",
-                    None,
-                    auth,
+            _drive(clients=8, seconds=3, make=submit, expect=201)  # warm-up
+            lat = _drive(clients=32, seconds=SECONDS, make=submit, expect=201)
+            rate = len(lat.samples) / SECONDS
+            floor = 0.6 * CORES / hash_s
+            rows.append(
+                Row(
+                    "Intake: submissions/s at 32 clients (PostgreSQL)",
+                    f"{rate:.1f}/s",
+                    f">= {floor:.1f}/s (60% x {CORES} cores / hash)",
+                    rate / floor,
                 )
-            return "GET", f"/api/v1/reports/{ids[(i + n) % len(ids)]}", None, auth
-
-        _drive(clients=4, seconds=2, make=read, expect=200)
-        reads = _drive(clients=16, seconds=min(SECONDS, 15), make=read, expect=200)
-        rows.append(
-            Row(
-                f"Staff API reads p95, 16 clients, {READ_REPORTS:,} reports",
-                f"{reads.pct(95) * 1000:.0f} ms",
-                "< 100 ms",
-                reads.pct(95) / 0.1,
-                f"{len(reads.samples)} requests, {reads.errors} errors",
             )
-        )
-        # Cases (issue 5): 20,000 cases over the same reports, read by staff.
-        for name, value, limit, ratio, note in case_bench.run(
-            remedia=str(ROOT / ".venv" / "bin" / "remedia"),
-            env=env,
-            root=str(ROOT),
-            port=PORT,
-            headers=BASE_HEADERS,
-            token=token,
-            reports=READ_REPORTS,
-            seconds=min(SECONDS, 15),
-        ):
-            rows.append(Row(name, value, limit, ratio, note))
-        # Courses of remediation: plans read by a monitor, with the same reports.
-        for name, value, limit, ratio, note in remediation_bench.run(
-            remedia=str(ROOT / ".venv" / "bin" / "remedia"),
-            env=env,
-            root=str(ROOT),
-            port=PORT,
-            headers=BASE_HEADERS,
-            seconds=min(SECONDS, 15),
-        ):
-            rows.append(Row(name, value, limit, ratio, note))
-        # The staff dashboard (issue 18) over 1,000,000 reports (SQL load).
-        for name, value, limit, ratio, note in analytics_bench.run(
-            remedia=str(ROOT / ".venv" / "bin" / "remedia"),
-            env=env,
-            root=str(ROOT),
-            port=PORT,
-            headers=BASE_HEADERS,
-            seconds=min(SECONDS, 15),
-        ):
-            rows.append(Row(name, value, limit, ratio, note))
-        # Facility search (issue 4) over a generated registry, misspelt queries.
-        facility_bench.fill(
-            str(ROOT / ".venv" / "bin" / "remedia"), env, str(ROOT), FACILITIES
-        )
-        for name, value, limit, ratio, note in facility_bench.search_rows(
-            label="PostgreSQL",
-            port=PORT,
-            headers=BASE_HEADERS,
-            n=FACILITIES,
-            query_count=SEARCH_QUERIES,
-            seconds=min(SECONDS, 15),
-        ):
-            rows.append(Row(name, value, limit, ratio, note))
+            rows.append(
+                Row(
+                    "Intake: p50 / p99 latency",
+                    f"{lat.pct(50) * 1000:.0f} / {lat.pct(99) * 1000:.0f} ms",
+                    "—",
+                    None,
+                )
+            )
+            rows.append(
+                Row(
+                    "Intake: p95 latency",
+                    f"{lat.pct(95) * 1000:.0f} ms",
+                    "< 500 ms",
+                    lat.pct(95) / 0.5,
+                )
+            )
+            rows.append(
+                Row(
+                    "Intake: errors",
+                    f"{lat.errors} of {len(lat.samples)}",
+                    "0",
+                    None,
+                    "ok" if lat.errors == 0 else "FAILED",
+                )
+            )
+
+        if "reads" in PARTS:
+            # Staff reads over a large inbox.
+            subprocess.run(
+                [
+                    str(ROOT / ".venv" / "bin" / "remedia"),
+                    "shell",
+                    "-c",
+                    f"import sys; sys.argv=['', '{READ_REPORTS}']\n" + FILL,
+                ],
+                env=env,
+                check=True,
+                capture_output=True,
+            )
+            auth = {**BASE_HEADERS, "Authorization": f"Bearer {token}"}
+            conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+            _s, page = _request(conn, "GET", "/api/v1/reports?limit=50", None, auth)
+            ids = [item["id"] for item in json.loads(page)["items"]]
+            conn.close()
+
+            def read(i: int, n: int) -> tuple[str, str, None, dict[str, str]]:
+                if n % 2 == 0:
+                    return (
+                        "GET",
+                        f"/api/v1/reports?limit=50&offset={(n * 50) % 5000}",
+                        None,
+                        auth,
+                    )
+                return "GET", f"/api/v1/reports/{ids[(i + n) % len(ids)]}", None, auth
+
+            _drive(clients=4, seconds=2, make=read, expect=200)
+            reads = _drive(clients=16, seconds=min(SECONDS, 15), make=read, expect=200)
+            rows.append(
+                Row(
+                    f"Staff API reads p95, 16 clients, {READ_REPORTS:,} reports",
+                    f"{reads.pct(95) * 1000:.0f} ms",
+                    "< 100 ms",
+                    reads.pct(95) / 0.1,
+                    f"{len(reads.samples)} requests, {reads.errors} errors",
+                )
+            )
+        if "cases" in PARTS:
+            # Cases (issue 5): 20,000 cases over the same reports, read by staff.
+            for name, value, limit, ratio, note in case_bench.run(
+                remedia=str(ROOT / ".venv" / "bin" / "remedia"),
+                env=env,
+                root=str(ROOT),
+                port=PORT,
+                headers=BASE_HEADERS,
+                token=token,
+                reports=READ_REPORTS,
+                seconds=min(SECONDS, 15),
+            ):
+                rows.append(Row(name, value, limit, ratio, note))
+        if "remediation" in PARTS:
+            # Courses of remediation: plans read by a monitor, with the same reports.
+            for name, value, limit, ratio, note in remediation_bench.run(
+                remedia=str(ROOT / ".venv" / "bin" / "remedia"),
+                env=env,
+                root=str(ROOT),
+                port=PORT,
+                headers=BASE_HEADERS,
+                seconds=min(SECONDS, 15),
+            ):
+                rows.append(Row(name, value, limit, ratio, note))
+        if "analytics" in PARTS:
+            # The staff dashboard (issue 18) over 1,000,000 reports (SQL load).
+            for name, value, limit, ratio, note in analytics_bench.run(
+                remedia=str(ROOT / ".venv" / "bin" / "remedia"),
+                env=env,
+                root=str(ROOT),
+                port=PORT,
+                headers=BASE_HEADERS,
+                seconds=min(SECONDS, 15),
+            ):
+                rows.append(Row(name, value, limit, ratio, note))
+        if "facilities" in PARTS:
+            # Facility search (issue 4) over a generated registry, misspelt queries.
+            facility_bench.fill(
+                str(ROOT / ".venv" / "bin" / "remedia"), env, str(ROOT), FACILITIES
+            )
+            for name, value, limit, ratio, note in facility_bench.search_rows(
+                label="PostgreSQL",
+                port=PORT,
+                headers=BASE_HEADERS,
+                n=FACILITIES,
+                query_count=SEARCH_QUERIES,
+                seconds=min(SECONDS, 15),
+            ):
+                rows.append(Row(name, value, limit, ratio, note))
         # The provider's webhooks (issue 8): SMS conversations and phone calls.
-        if os.environ.get("BENCH_CHANNELS", "1") != "0":
+        if "channels" in PARTS and os.environ.get("BENCH_CHANNELS", "1") != "0":
             for name, value, limit, ratio, note in channel_bench.run(
                 port=PORT,
                 headers=BASE_HEADERS,
@@ -472,7 +499,7 @@ def main() -> None:
             server.kill()
         shutil.rmtree(data_dir, ignore_errors=True)
 
-    if os.environ.get("BENCH_SQLITE", "1") != "0":
+    if "sqlite" in PARTS and os.environ.get("BENCH_SQLITE", "1") != "0":
         for name, value, limit, ratio, note in facility_bench.sqlite_search_rows(
             remedia=str(ROOT / ".venv" / "bin" / "remedia"),
             env=env,
@@ -487,16 +514,14 @@ def main() -> None:
         ):
             rows.append(Row(name, value, limit, ratio, note))
 
-    for name, value, limit, ratio, note in facility_import.bench_rows(
-        remedia=ROOT / ".venv" / "bin" / "remedia",
-        env=env,
-        db_url=DB_URL,
-        n=IMPORT_ROWS,
-    ):
-        rows.append(Row(name, value, limit, ratio, note))
-
-    for name in ("Staff dashboard over 1,000,000 reports (analytics)",):
-        rows.append(Row(name, "not measured yet", "—", None, "capability not built"))
+    if "import" in PARTS:
+        for name, value, limit, ratio, note in facility_import.bench_rows(
+            remedia=ROOT / ".venv" / "bin" / "remedia",
+            env=env,
+            db_url=DB_URL,
+            n=IMPORT_ROWS,
+        ):
+            rows.append(Row(name, value, limit, ratio, note))
 
     width = max(len(r.name) for r in rows)
     print(
