@@ -36,6 +36,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bench import cases as case_bench
 from bench import petitions as petition_bench
@@ -294,66 +295,25 @@ def _scaling_and_intake(
     return scaling, intake
 
 
-def main() -> None:
-    from bench.__main__ import (
-        DB_URL,
-        SETUP,
-        _argon2_seconds,
-        _env,
-        _fresh_database,
-        _fresh_redis,
-        _remedia,
-        _wait_ready,
-    )
+def _run_config(
+    *,
+    workers: str,
+    threads: str,
+    env: dict[str, str],
+    log: Path,
+    remedia: str,
+    token: str,
+    loaded: dict[str, Any],
+    courses: dict[str, Any],
+    petitions: dict[str, Any],
+    ids: dict[str, Any],
+    workdir: Path,
+    also_scaling: bool,
+) -> tuple[list[Result], tuple[list[tuple[str, Result, Result]], Result] | None]:
+    """Serve Remedia and the bare app with `workers` x `threads`, measure the
+    plan's reads (and, if asked, the 16/64 scaling and intake), stop both."""
+    from bench.__main__ import _wait_ready
 
-    if shutil.which("wrk") is None:
-        sys.exit("wrk is not installed: apt-get install wrk")
-    data_dir = tempfile.mkdtemp(prefix="remedia-bench-reads-")
-    workdir = Path(data_dir) / "wrk"
-    workdir.mkdir()
-    env = _env(data_dir)
-    workers = os.environ.get("BENCH_WORKERS", str(max(2, CORES * 2)))
-    threads = os.environ.get("BENCH_THREADS", "1")
-    remedia = str(ROOT / ".venv" / "bin" / "remedia")
-    started = time.monotonic()
-    _fresh_database()
-    _fresh_redis()
-    _remedia(env, "migrate", "--noinput", "-v0")
-    token = json.loads(_remedia(env, "shell", "-c", SETUP).strip().splitlines()[-1])[
-        "token"
-    ]
-    loaded = case_bench.fill(
-        remedia=remedia, env=env, root=str(ROOT), cases=CASES, reports=REPORTS
-    )
-    courses = remediation_bench.fill(
-        remedia=remedia, env=env, root=str(ROOT), courses=COURSES
-    )
-    petitions = petition_bench.fill(
-        remedia=remedia, env=env, root=str(ROOT), petitions=PETITIONS
-    )
-    ids = json.loads(
-        _remedia(env, "shell", "-c", _IDS.format(root=str(ROOT)))
-        .split("BENCH-IDS ", 1)[1]
-        .strip()
-    )
-    _baseline_table(DB_URL)
-    profile_script = (
-        f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
-        "import bench.profile_case as p\n"
-        f"p.main({token!r}, {loaded['case_ids'][:200]!r})\n"
-    )
-    profile = json.loads(
-        _remedia(env, "shell", "-c", profile_script)
-        .split("BENCH-PROFILE ", 1)[1]
-        .strip()
-    )
-    print(
-        f"set-up: {loaded['reports']:,} reports, {loaded['cases']:,} cases, "
-        f"{courses['courses']:,} courses, {petitions['petitions']:,} petitions in "
-        f"{time.monotonic() - started:.0f} s",
-        flush=True,
-    )
-    log = Path(data_dir) / "servers.log"
     server = subprocess.Popen(
         [
             remedia,
@@ -504,10 +464,9 @@ def main() -> None:
                 wrk(name, port=port, paths=paths, headers=headers, workdir=workdir)
             )
             print(f"  measured {name}", flush=True)
-        scaling = []
-        intake = None
-        if not ONLY:
-            scaling, intake = _scaling_and_intake(
+        extra = None
+        if also_scaling:
+            extra = _scaling_and_intake(
                 api=api, case_ids=case_ids, report_ids=report_ids, workdir=workdir
             )
     finally:
@@ -518,22 +477,114 @@ def main() -> None:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 proc.kill()
+    return results, extra
+
+
+def main() -> None:
+    from bench.__main__ import (
+        DB_URL,
+        SETUP,
+        _argon2_seconds,
+        _env,
+        _fresh_database,
+        _fresh_redis,
+        _remedia,
+    )
+
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed: apt-get install wrk")
+    data_dir = tempfile.mkdtemp(prefix="remedia-bench-reads-")
+    workdir = Path(data_dir) / "wrk"
+    workdir.mkdir()
+    env = _env(data_dir)
+    workers = os.environ.get("BENCH_WORKERS", str(max(2, CORES * 2)))
+    threads = os.environ.get("BENCH_THREADS", "1")
+    remedia = str(ROOT / ".venv" / "bin" / "remedia")
+    started = time.monotonic()
+    _fresh_database()
+    _fresh_redis()
+    _remedia(env, "migrate", "--noinput", "-v0")
+    token = json.loads(_remedia(env, "shell", "-c", SETUP).strip().splitlines()[-1])[
+        "token"
+    ]
+    loaded = case_bench.fill(
+        remedia=remedia, env=env, root=str(ROOT), cases=CASES, reports=REPORTS
+    )
+    courses = remediation_bench.fill(
+        remedia=remedia, env=env, root=str(ROOT), courses=COURSES
+    )
+    petitions = petition_bench.fill(
+        remedia=remedia, env=env, root=str(ROOT), petitions=PETITIONS
+    )
+    ids = json.loads(
+        _remedia(env, "shell", "-c", _IDS.format(root=str(ROOT)))
+        .split("BENCH-IDS ", 1)[1]
+        .strip()
+    )
+    _baseline_table(DB_URL)
+    profile_script = (
+        f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
+        "import bench.profile_case as p\n"
+        f"p.main({token!r}, {loaded['case_ids'][:200]!r})\n"
+    )
+    profile = json.loads(
+        _remedia(env, "shell", "-c", profile_script)
+        .split("BENCH-PROFILE ", 1)[1]
+        .strip()
+    )
+    print(
+        f"set-up: {loaded['reports']:,} reports, {loaded['cases']:,} cases, "
+        f"{courses['courses']:,} courses, {petitions['petitions']:,} petitions in "
+        f"{time.monotonic() - started:.0f} s",
+        flush=True,
+    )
+    log = Path(data_dir) / "servers.log"
+    configs = [
+        tuple(part.strip().split("x", 1))
+        for part in os.environ.get(
+            "BENCH_SERVER_CONFIGS", f"{workers}x{threads}"
+        ).split(",")
+        if part.strip()
+    ]
+    runs: list[tuple[str, str, list[Result]]] = []
+    scaling: list[tuple[str, Result, Result]] = []
+    intake: Result | None = None
+    for config_index, (workers, threads) in enumerate(configs):
+        print(f"gunicorn {workers} workers x {threads} threads:", flush=True)
+        results = _run_config(
+            workers=workers,
+            threads=threads,
+            env=env,
+            log=log,
+            remedia=remedia,
+            token=token,
+            loaded=loaded,
+            courses=courses,
+            petitions=petitions,
+            ids=ids,
+            workdir=workdir,
+            also_scaling=config_index == 0 and not ONLY,
+        )
+        runs.append((workers, threads, results[0]))
+        if results[1] is not None:
+            scaling, intake = results[1]
     hash_s = _argon2_seconds(env)
     verify = subprocess.run(
         [remedia, "audit-verify"], env=env, capture_output=True, text=True
     )
-    floor = results[1].rps
-    print(
-        f"Remedia reads with wrk · {CORES} cores · PostgreSQL · gunicorn {workers} "
-        f"workers x {threads} threads (both apps) · {CONNECTIONS} connections, "
-        f"{SECONDS} s · {time.strftime('%Y-%m-%d %H:%M')}"
-    )
-    print(
-        f"{'read':<58} {'req/s':>8} {'p50':>7} {'p95':>7} {'p99':>7} {'x base':>6} "
-        f"{'errors':>6}   (ms; x base = req/s / bare Django 50 rows)"
-    )
-    for r in results:
-        print(_line(r, floor))
+    for workers, threads, results in runs:
+        floor = results[1].rps
+        print(
+            f"Remedia reads with wrk · {CORES} cores · PostgreSQL · gunicorn "
+            f"{workers} workers x {threads} threads (both apps) · {CONNECTIONS} "
+            f"connections, {SECONDS} s · {time.strftime('%Y-%m-%d %H:%M')}"
+        )
+        print(
+            f"{'read':<58} {'req/s':>8} {'p50':>7} {'p95':>7} {'p99':>7} "
+            f"{'x base':>6} {'errors':>6}   (ms; x base = req/s / bare Django 50 rows)"
+        )
+        for r in results:
+            print(_line(r, floor))
     if scaling:
         print("Audited detail reads, 16 vs 64 connections (want >= 1.5x):")
     for name, low, high in scaling:
