@@ -4,8 +4,10 @@ administrators of the organisations it was done in.
 Entries carry the organisation they were written for (``AuditEntry.
 organisation_id``); a reader sees only those of the organisations where they
 hold ``audit.read``. Entries with no organisation (an anonymous worker's
-report, a failed login, the system's jobs) are the platform's, and stay in
-the Django admin for its superusers. Reading the page is itself audited.
+report, a failed login, the system's jobs, a partner system, the platform's
+administration) are the platform's: its administrators (superusers) read
+them here too, and organisation staff never do. Reading the page is itself
+audited.
 
 Action codes (``case.read``) are shown as words in the reader's language: the
 object (``case`` → "Caso") and what happened (``read`` → "consultado"); a code
@@ -105,12 +107,25 @@ def _by_2(pair: tuple[str, str]) -> str:
     return pair[1].casefold()
 
 
+def platform_reader(viewer: Any) -> bool:
+    """A platform administrator, who also reads the entries of no organisation."""
+    return bool(
+        getattr(viewer, "is_authenticated", False)
+        and getattr(viewer, "is_active", False)
+        and getattr(viewer, "is_superuser", False)
+    )
+
+
 def audit_scope(*, viewer: Any) -> QuerySet[AuditEntry] | None:
     """The entries ``viewer`` may read; None if they may read none."""
     orgs = organisations_for(user=viewer, capability=Capability.AUDIT_READ)
-    if not orgs:
+    platform = platform_reader(viewer)
+    if not orgs and not platform:
         return None
-    return AuditEntry.objects.filter(organisation_id__in=[str(o) for o in orgs])
+    readable = Q(organisation_id__in=[str(o) for o in orgs])
+    if platform:
+        readable |= Q(organisation_id="")
+    return AuditEntry.objects.filter(readable)
 
 
 def audit_organisation(*, viewer: Any) -> Organisation | None:
