@@ -30,6 +30,7 @@ from remedia.accounts.models import Organisation
 from remedia.accounts.permissions import Capability
 from remedia.accounts.selectors import organisations_for
 from remedia.core.audit_labels import action_label
+from remedia.core.forms import PeriodFormMixin
 from remedia.core.models import AuditEntry
 
 PAGE_SIZE = 50
@@ -46,27 +47,16 @@ class AuditFilters:
     obj: str = ""
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(PeriodFormMixin):
     action = forms.ChoiceField(label=_("Acción"), required=False)
     actor = forms.CharField(label=_("Quién"), required=False, max_length=150)
-    since = forms.DateField(
-        label=_("Desde"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": _("Escriba una fecha válida (AAAA-MM-DD).")},
-    )
-    until = forms.DateField(
-        label=_("Hasta"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": _("Escriba una fecha válida (AAAA-MM-DD).")},
-    )
     obj = forms.CharField(
         label=_("Objeto"),
         required=False,
         max_length=64,
         help_text=_("Tipo (p. ej. cases.case) o identificador del objeto."),
     )
+    field_order = ("action", "actor", "since", "until", "obj", "page")
     page = forms.IntegerField(
         required=False,
         min_value=1,
@@ -84,13 +74,6 @@ class AuditFilterForm(forms.Form):
         self.fields["action"].error_messages["invalid_choice"] = _(
             "Elija una acción de la lista."
         )
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        since, until = data.get("since"), data.get("until")
-        if since and until and since > until:
-            self.add_error("until", _("«Hasta» no puede ser antes de «Desde»."))
-        return data
 
     def filters(self) -> AuditFilters:
         data = self.cleaned_data

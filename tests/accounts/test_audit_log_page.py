@@ -96,8 +96,11 @@ def test_filters_narrow_the_entries(client, enter, admins, orgs):
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ({"since": "2026-02-30"}, "Escriba una fecha válida (AAAA-MM-DD)."),
-        ({"since": "2026-05-02", "until": "2026-05-01"}, "«Hasta» no puede ser antes"),
+        ({"since": "2026-02-30"}, "Escriba la fecha como AAAA-MM-DD."),
+        (
+            {"since": "2026-05-02", "until": "2026-05-01"},
+            "El periodo termina antes de empezar",
+        ),
         ({"action": "no.such"}, "Elija una acción de la lista."),
         ({"page": "x"}, "La página debe ser un número."),
         ({"page": "0"}, "La página debe ser 1 o mayor."),
@@ -128,7 +131,7 @@ def test_the_page_in_english(client, enter, admins, orgs):
     assert "Case: read" in html
     assert "newest first" in html
     bad = client.get(URL, {"since": "nope"}).content.decode()
-    assert "Enter a valid date (YYYY-MM-DD)." in bad
+    assert "Write the date as YYYY-MM-DD." in bad
 
 
 def test_only_audit_readers_see_the_page_and_its_menu_entry(
