@@ -3,6 +3,7 @@ actions due soon leads to."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
@@ -30,7 +31,7 @@ ACTIONS_PER_PAGE = 50
 SOON = {"mine": "1", "due": "soon"}
 
 
-def _filters(data: dict[str, object]) -> ActionFilters:
+def _filters(data: Mapping[str, object]) -> ActionFilters:
     return ActionFilters(mine=bool(data.get("mine")), due=str(data.get("due") or ""))
 
 
