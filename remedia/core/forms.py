@@ -10,9 +10,12 @@ And the pieces several filter forms share: ``PeriodFormMixin`` (a period,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, cast
 
 from django import forms
+from django.core.paginator import Page, Paginator
+from django.http import HttpRequest
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy
@@ -88,6 +91,22 @@ class PeriodFormMixin(forms.Form):
                 "until", forms.ValidationError(PERIOD_REVERSED, code="reversed")
             )
         return data
+
+
+def filtered_page(
+    request: HttpRequest,
+    form: forms.BaseForm,
+    rows: Callable[[dict[str, Any]], Any],
+    *,
+    per_page: int,
+) -> tuple[Page[Any], int]:
+    """A list's page of rows narrowed by a GET filter form, and the status to
+    answer: when the form is invalid, no row (its errors are said above the
+    list) and 400; never a guess at what an unknown value meant."""
+    valid = form.is_valid()
+    found = rows(form.cleaned_data) if valid else []
+    page = Paginator(found, per_page).get_page(request.GET.get("page"))
+    return page, 200 if valid else 400
 
 
 def _attrs_html(attrs: dict[str, Any]) -> str:

@@ -23,7 +23,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -44,6 +43,7 @@ from remedia.core.errors import (
     PermissionDenied,
     Throttled,
 )
+from remedia.core.forms import filtered_page
 from remedia.core.hooks import Waiting
 from remedia.remediation import access, surveys
 from remedia.remediation.forms import (
@@ -251,14 +251,15 @@ def survey_list_view(request: HttpRequest) -> HttpResponse:
     if not _survey_reader(request.user):
         raise Http404
     form = SurveyFilterForm(request.GET)
-    valid = form.is_valid()
     today = timezone.localdate()
-    rows = (
-        surveys.survey_list(viewer=request.user, filters=form.filters(), today=today)
-        if valid
-        else Survey.objects.none()
+    page, status = filtered_page(
+        request,
+        form,
+        lambda _data: surveys.survey_list(
+            viewer=request.user, filters=form.filters(), today=today
+        ),
+        per_page=SURVEYS_PER_PAGE,
     )
-    page = Paginator(rows, SURVEYS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "remediation/survey_list.html",
@@ -270,7 +271,7 @@ def survey_list_view(request: HttpRequest) -> HttpResponse:
                 for s in page.object_list
             ],
         },
-        status=200 if valid else 400,
+        status=status,
     )
 
 

@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -16,7 +15,6 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
 from remedia.coordination.forms.actions import ActionFilterForm
-from remedia.coordination.models import Action
 from remedia.coordination.selectors.access import coordination_readable
 from remedia.coordination.selectors.plan import (
     ActionFilters,
@@ -24,6 +22,7 @@ from remedia.coordination.selectors.plan import (
     action_overdue,
 )
 from remedia.coordination.views._common import reader
+from remedia.core.forms import filtered_page
 from remedia.core.hooks import Waiting
 from remedia.core.kit import request_user
 
@@ -41,18 +40,17 @@ def action_list_view(request: HttpRequest) -> HttpResponse:
     user = reader(request)
     today = timezone.localdate()
     form = ActionFilterForm(request.GET)
-    valid = form.is_valid()
-    rows = (
-        action_list_filtered(
-            viewer=user, filters=_filters(form.cleaned_data), today=today
-        )
-        if valid
-        else Action.objects.none()
+    page, status = filtered_page(
+        request,
+        form,
+        lambda data: action_list_filtered(
+            viewer=user, filters=_filters(data), today=today
+        ),
+        per_page=ACTIONS_PER_PAGE,
     )
-    page = Paginator(rows, ACTIONS_PER_PAGE).get_page(request.GET.get("page"))
     actions = list(page.object_list)
     for action in actions:
-        action.overdue = action_overdue(action, today=today)  # type: ignore[attr-defined]
+        action.overdue = action_overdue(action, today=today)
     return render(
         request,
         "coordination/action_list.html",
@@ -61,7 +59,7 @@ def action_list_view(request: HttpRequest) -> HttpResponse:
             "page": page,
             "actions": actions,
         },
-        status=200 if valid else 400,
+        status=status,
     )
 
 

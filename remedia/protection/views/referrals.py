@@ -15,7 +15,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,7 +29,7 @@ from remedia.accounts.permissions import Capability
 from remedia.accounts.selectors import organisations_for, user_can
 from remedia.core.audit import audit_record
 from remedia.core.errors import ApplicationError
-from remedia.core.forms import errors_onto, form_data
+from remedia.core.forms import errors_onto, filtered_page, form_data
 from remedia.core.hooks import NavItem, Panel, Waiting
 from remedia.core.kit import or_404, request_user
 from remedia.protection.forms.referrals import (
@@ -256,28 +255,26 @@ def referral_list_view(request: HttpRequest) -> HttpResponse:
     if not user_can(user=request_user(request), capability=Capability.PROTECTION_READ):
         raise Http404
     form = ReferralFilterForm(request.GET)
-    valid = form.is_valid()
-    box = form.box_chosen()
-    data = form.cleaned_data if valid else {}
-    rows = (
-        referral_list(viewer=request.user, filters=_list_filters(data))
-        if valid
-        else Referral.objects.none()
+    page, status = filtered_page(
+        request,
+        form,
+        lambda data: referral_list(viewer=request.user, filters=_list_filters(data)),
+        per_page=REFERRALS_PER_PAGE,
     )
-    page = Paginator(rows, REFERRALS_PER_PAGE).get_page(request.GET.get("page"))
+    data = form.cleaned_data if status == 200 else {}
     return render(
         request,
         "protection/referral_list.html",
         {
             "form": form,
-            "box": box,
+            "box": form.box_chosen(),
             "status": data.get("status", ""),
             "overdue": data.get("overdue") == "1",
             "statuses": ReferralStatus.choices,
             "page": page,
             "rows": _rows(list(page.object_list)),
         },
-        status=200 if valid else 400,
+        status=status,
     )
 
 
