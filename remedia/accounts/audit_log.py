@@ -4,8 +4,10 @@ administrators of the organisations it was done in.
 Entries carry the organisation they were written for (``AuditEntry.
 organisation_id``); a reader sees only those of the organisations where they
 hold ``audit.read``. Entries with no organisation (an anonymous worker's
-report, a failed login, the system's jobs) are the platform's, and stay in
-the Django admin for its superusers. Reading the page is itself audited.
+report, a failed login, the system's jobs, a partner system, the platform's
+administration) are the platform's: its administrators (superusers) read
+them here too, and organisation staff never do. Reading the page is itself
+audited.
 
 Action codes (``case.read``) are shown as words in the reader's language: the
 object (``case`` → "Caso") and what happened (``read`` → "consultado"); a code
@@ -28,6 +30,7 @@ from remedia.accounts.models import Organisation
 from remedia.accounts.permissions import Capability
 from remedia.accounts.selectors import organisations_for
 from remedia.core.audit_labels import action_label
+from remedia.core.forms import PeriodFormMixin
 from remedia.core.models import AuditEntry
 
 PAGE_SIZE = 50
@@ -44,27 +47,16 @@ class AuditFilters:
     obj: str = ""
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(PeriodFormMixin):
     action = forms.ChoiceField(label=_("Acción"), required=False)
     actor = forms.CharField(label=_("Quién"), required=False, max_length=150)
-    since = forms.DateField(
-        label=_("Desde"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": _("Escriba una fecha válida (AAAA-MM-DD).")},
-    )
-    until = forms.DateField(
-        label=_("Hasta"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": _("Escriba una fecha válida (AAAA-MM-DD).")},
-    )
     obj = forms.CharField(
         label=_("Objeto"),
         required=False,
         max_length=64,
         help_text=_("Tipo (p. ej. cases.case) o identificador del objeto."),
     )
+    field_order = ("action", "actor", "since", "until", "obj", "page")
     page = forms.IntegerField(
         required=False,
         min_value=1,
@@ -83,13 +75,6 @@ class AuditFilterForm(forms.Form):
             "Elija una acción de la lista."
         )
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        since, until = data.get("since"), data.get("until")
-        if since and until and since > until:
-            self.add_error("until", _("«Hasta» no puede ser antes de «Desde»."))
-        return data
-
     def filters(self) -> AuditFilters:
         data = self.cleaned_data
         return AuditFilters(
@@ -105,12 +90,25 @@ def _by_2(pair: tuple[str, str]) -> str:
     return pair[1].casefold()
 
 
+def platform_reader(viewer: Any) -> bool:
+    """A platform administrator, who also reads the entries of no organisation."""
+    return bool(
+        getattr(viewer, "is_authenticated", False)
+        and getattr(viewer, "is_active", False)
+        and getattr(viewer, "is_superuser", False)
+    )
+
+
 def audit_scope(*, viewer: Any) -> QuerySet[AuditEntry] | None:
     """The entries ``viewer`` may read; None if they may read none."""
     orgs = organisations_for(user=viewer, capability=Capability.AUDIT_READ)
-    if not orgs:
+    platform = platform_reader(viewer)
+    if not orgs and not platform:
         return None
-    return AuditEntry.objects.filter(organisation_id__in=[str(o) for o in orgs])
+    readable = Q(organisation_id__in=[str(o) for o in orgs])
+    if platform:
+        readable |= Q(organisation_id="")
+    return AuditEntry.objects.filter(readable)
 
 
 def audit_organisation(*, viewer: Any) -> Organisation | None:

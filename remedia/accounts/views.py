@@ -342,13 +342,17 @@ def audit_log_view(request: HttpRequest) -> HttpResponse:
                 for e in (entries.object_list if entries else [])
             ],
             "query": query.urlencode(),
+            "platform": audit_log.platform_reader(request.user),
         },
         status=status,
     )
 
 
 def audit_log_nav(request: HttpRequest) -> NavItem | None:
-    if not selectors.user_can(user=request.user, capability=Capability.AUDIT_READ):
+    if not (
+        selectors.user_can(user=request.user, capability=Capability.AUDIT_READ)
+        or audit_log.platform_reader(request.user)
+    ):
         return None
     return NavItem(
         label=gettext_lazy("Auditoría"), url=reverse("accounts:audit_log"), order=90

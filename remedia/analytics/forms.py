@@ -11,26 +11,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from remedia.analytics.selectors import Filters
-from remedia.core.forms import QuickSelect
+from remedia.core.forms import PeriodFormMixin, QuickSelect
 from remedia.core.geo import STATE_CHOICES
 from remedia.intake.categories import Category
 
 FIELDS = ("since", "until", "organisation", "state", "facility", "category")
 
 
-class DashboardFilterForm(forms.Form):
-    since = forms.DateField(
-        label=_("Desde"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": _("Escriba la fecha como AAAA-MM-DD.")},
-    )
-    until = forms.DateField(
-        label=_("Hasta"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": _("Escriba la fecha como AAAA-MM-DD.")},
-    )
+class DashboardFilterForm(PeriodFormMixin):
     organisation = forms.ChoiceField(label=_("Organización"), required=False)
     state = forms.ChoiceField(
         label=pgettext_lazy("lugar", "Estado"),
@@ -63,16 +51,6 @@ class DashboardFilterForm(forms.Form):
         assert isinstance(fac_field, forms.ChoiceField)  # noqa: S101 (declared above)
         org_field.choices = [("", _("Todas las mías")), *organisations]
         fac_field.choices = [("", _("Todos")), *facilities]
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        since, until = data.get("since"), data.get("until")
-        if since and until and until < since:
-            raise forms.ValidationError(
-                _("El periodo termina antes de empezar: revise «Desde» y «Hasta»."),
-                code="reversed",
-            )
-        return data
 
     def filters(self) -> Filters:
         data = self.cleaned_data

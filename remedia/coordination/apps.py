@@ -10,10 +10,12 @@ class CoordinationConfig(AppConfig):
     def ready(self) -> None:
         from remedia.coordination import alerts, training
         from remedia.coordination.views import coordination_nav
-        from remedia.core.hooks import staff_nav_register
+        from remedia.coordination.views.action_list import actions_waiting
+        from remedia.core.hooks import staff_nav_register, waiting_register
 
         alerts.register()
         staff_nav_register(coordination_nav)
+        waiting_register(actions_waiting)
         # Training (a lower app) asks what a session counts for: a year's plan.
         training.register()
         # Its kinds of personal data under retention (core.retention).

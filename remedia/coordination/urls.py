@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import URLPattern, path
 
 from remedia.coordination.views import (
+    action_list,
     actions,
     groups,
     indicators,
@@ -21,6 +22,7 @@ urlpatterns: list[URLPattern] = [
     path("", pages.home_view, name="home"),
     path("grupos/<uuid:group_id>/", pages.group_detail_view, name="group"),
     path("plan/<int:year>/", pages.plan_view, name="plan"),
+    path("acciones/", action_list.action_list_view, name="actions"),
     path("acciones/<uuid:action_id>/", pages.action_detail_view, name="action"),
     path(
         "acciones/<uuid:action_id>/situacion/",

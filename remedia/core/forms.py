@@ -3,15 +3,22 @@
 Views that act on one object (a case, a petition, a course) validate a small
 form and raise ``FormRefused`` when it fails; the view's own error handling
 turns it into a message on the page, like any ``ApplicationError``.
+
+And the pieces several filter forms share: ``PeriodFormMixin`` (a period,
+"Desde" and "Hasta", said the same way on every list that has one).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, cast
 
 from django import forms
+from django.core.paginator import Page, Paginator
+from django.http import HttpRequest
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy
 
 from remedia.core.errors import ApplicationError, InvalidInput
 
@@ -50,6 +57,56 @@ def errors_onto(form: forms.BaseForm, exc: ApplicationError, **aliases: str) -> 
         if name not in form.fields:
             name = name.removesuffix("_id")
         form.add_error(name if name in form.fields else None, str(error["reason"]))
+
+
+PERIOD_INVALID_DATE = gettext_lazy("Escriba la fecha como AAAA-MM-DD.")
+PERIOD_REVERSED = gettext_lazy(
+    "El periodo termina antes de empezar: revise «Desde» y «Hasta»."
+)
+
+
+def _period_field(label: Any) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": PERIOD_INVALID_DATE},
+    )
+
+
+class PeriodFormMixin(forms.Form):
+    """`since` and `until` (both optional, both days included) for a filter
+    form: one wording for a date that is not one and for a reversed period,
+    which is said beside «Hasta». A form that orders its fields otherwise
+    says so in `field_order`."""
+
+    since = _period_field(gettext_lazy("Desde"))
+    until = _period_field(gettext_lazy("Hasta"))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        since, until = data.get("since"), data.get("until")
+        if since and until and until < since:
+            self.add_error(
+                "until", forms.ValidationError(PERIOD_REVERSED, code="reversed")
+            )
+        return data
+
+
+def filtered_page(
+    request: HttpRequest,
+    form: forms.BaseForm,
+    rows: Callable[[dict[str, Any]], Any],
+    *,
+    per_page: int,
+) -> tuple[Page[Any], int]:
+    """A list's page of rows narrowed by a GET filter form, and the status to
+    answer: when the form is invalid, no row (its errors are said above the
+    list) and 400; never a guess at what an unknown value meant."""
+    valid = form.is_valid()
+    found = rows(form.cleaned_data) if valid else []
+    page = Paginator(found, per_page).get_page(request.GET.get("page"))
+    return page, 200 if valid else 400
 
 
 def _attrs_html(attrs: dict[str, Any]) -> str:

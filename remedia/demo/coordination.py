@@ -405,6 +405,23 @@ def seed_puebla_plan(
             due_on=day(9, 30),
         ),
     }
+    # The coordination's own report, due this week (in a past year's plan,
+    # overdue): what its home page counts and its action list shows.
+    report_due = min(today + dt.timedelta(days=5), dt.date(year, 12, 31))
+    actions["annual_report"] = _action(
+        by,
+        public,
+        orgs,
+        title="Informe anual del plan a la Secretaría de Trabajo del estado",
+        description="Avance de cada acción e indicador, con las minutas del año.",
+        sector=Sector.PUBLIC,
+        owner="coordination",
+        state="MX-PUE",
+        municipality="Puebla",
+        starts_on=min(report_due, dt.date(year, 11, 1)).isoformat(),
+        due_on=report_due.isoformat(),
+    )
+    _status(by, actions["annual_report"], "ongoing")
     # How the year went: on time, late, under way, dropped; "brigades" stays
     # planned past its due date (overdue when seeded after August).
     _status(by, actions["inspections"], "done", done_on=_on(year, 6, 20, today=today))

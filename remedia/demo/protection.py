@@ -16,12 +16,13 @@ from django.utils import timezone
 
 from remedia.accounts.models import Organisation, User
 from remedia.facilities.models import Facility
-from remedia.protection.models import Service, VictimFile
+from remedia.protection.models import Referral, Service, VictimFile
 from remedia.protection.services.consent import consent_record
 from remedia.protection.services.files import file_open
 from remedia.protection.services.referrals import referral_accept, referral_create
 from remedia.protection.services.support import support_action_add
 from remedia.protection.vocabulary import (
+    TIMEFRAME_HOURS,
     ConsentGiver,
     ConsentScope,
     ControlMethod,
@@ -327,7 +328,7 @@ def _night_workshop(
             given_on=given,
             recipient_id=recipient.pk if recipient else None,
         )
-    referral_create(
+    referral = referral_create(
         file=file,
         user=worker,
         service_id=services["dif"].pk,
@@ -337,6 +338,14 @@ def _night_workshop(
             "Adolescente de 15 años que cose de noche en un taller de Tehuacán; "
             "pedimos medidas de protección y el regreso a la secundaria."
         ),
+    )
+    # Sent the day her mother consented: three hours to answer have long
+    # passed, so it waits at the procuraduría and is overdue for its sender
+    # (each side's count on the home page leads to it).
+    sent = timezone.now() - timedelta(days=11)
+    Referral.objects.filter(pk=referral.pk).update(
+        created_at=sent,
+        due_at=sent + timedelta(hours=TIMEFRAME_HOURS[Timeframe.THREE_HOURS]),
     )
     support_action_add(
         file=file,

@@ -19,6 +19,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from remedia.accounts.models import Organisation, User
@@ -202,8 +203,11 @@ def seed_inisa_course(
         user=monitor, measure=measures[MeasureType.NEUTRALITY_STATEMENT]
     )
     _answers(statement, [("yes", "yes")] * 9 + [("yes", "no")] * 3 + [("no", "no")])
+    # Still collecting answers, for five more days (the monitor's home counts it).
     workshop = surveys.survey_open(
-        user=monitor, measure=measures[MeasureType.WORKER_RIGHTS_TRAINING]
+        user=monitor,
+        measure=measures[MeasureType.WORKER_RIGHTS_TRAINING],
+        closes_on=timezone.localdate() + dt.timedelta(days=5),
     )
     _answers(workshop, [("yes", "yes"), ("no", "yes"), ("yes", "unsure")])
     return SeededCourse(course=course, survey_code=statement.code)

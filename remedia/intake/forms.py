@@ -7,6 +7,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from remedia.core.forms import PeriodFormMixin
 from remedia.core.geo import STATE_CHOICES
 from remedia.intake.categories import Category
 from remedia.intake.models import Channel, ReportStatus
@@ -100,7 +101,7 @@ class StatusForm(forms.Form):
         ]
 
 
-class InboxFilterForm(forms.Form):
+class InboxFilterForm(PeriodFormMixin):
     """The inbox's filters (GET), shared by its page, its exports and the
     dashboard's links to it. A value it does not know is an error shown on the
     page, and the list is then not narrowed by it."""
@@ -134,18 +135,6 @@ class InboxFilterForm(forms.Form):
         required=False,
         error_messages={"invalid_choice": _("Elija un canal de la lista.")},
     )
-    since = forms.DateField(
-        label=_("Desde"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": _("Escriba una fecha AAAA-MM-DD.")},
-    )
-    until = forms.DateField(
-        label=_("Hasta"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": _("Escriba una fecha AAAA-MM-DD.")},
-    )
     facility = forms.UUIDField(
         required=False,
         widget=forms.HiddenInput,
@@ -162,6 +151,7 @@ class InboxFilterForm(forms.Form):
         "until",
         "facility",
     )
+    field_order = NAMES
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -170,13 +160,6 @@ class InboxFilterForm(forms.Form):
         self.fields["category"].choices = [("", _("Todas")), *Category.choices]  # type: ignore[attr-defined]
         self.fields["state"].choices = every + list(STATE_CHOICES)  # type: ignore[attr-defined]
         self.fields["channel"].choices = every + list(Channel.choices)  # type: ignore[attr-defined]
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        since, until = data.get("since"), data.get("until")
-        if since and until and since > until:
-            self.add_error("until", _("La fecha final es anterior a la inicial."))
-        return data
 
     def filters(self) -> ReportFilters:
         """The selector's filters from the valid values (none if invalid)."""

@@ -9,7 +9,11 @@ class ProtectionConfig(AppConfig):
 
     def ready(self) -> None:
         from remedia.cases.hooks import case_section_register
-        from remedia.core.hooks import reference_kind_register, staff_nav_register
+        from remedia.core.hooks import (
+            reference_kind_register,
+            staff_nav_register,
+            waiting_register,
+        )
         from remedia.intake.hooks import staff_report_section_register
         from remedia.protection import alerts, receivers, screening_alerts
         from remedia.protection.hooks import file_section_register
@@ -24,13 +28,18 @@ class ProtectionConfig(AppConfig):
         from remedia.protection.views.directory import services_nav
         from remedia.protection.views.export import export_nav
         from remedia.protection.views.files import protection_nav
-        from remedia.protection.views.referrals import referral_section, referrals_nav
+        from remedia.protection.views.referrals import (
+            referral_section,
+            referrals_nav,
+            referrals_waiting,
+        )
 
         alerts.register()
         staff_nav_register(protection_nav)
         file_section_register(consent_section)
         file_section_register(referral_section)
         staff_nav_register(referrals_nav)
+        waiting_register(referrals_waiting)
         staff_nav_register(services_nav)
         # Protection leads reach the de-identified export from the menu.
         staff_nav_register(export_nav)

@@ -19,7 +19,10 @@ class RemediationConfig(AppConfig):
             sanctions_measure_section,
         )
         from remedia.remediation.survey_sms import sms_turn
-        from remedia.remediation.survey_views import survey_measure_section
+        from remedia.remediation.survey_views import (
+            survey_measure_section,
+            surveys_waiting,
+        )
         from remedia.remediation.timeline import measure_timeline_section
         from remedia.remediation.training_views import (
             training_course_section,
@@ -35,6 +38,7 @@ class RemediationConfig(AppConfig):
 
         staff_nav_register(courses_nav)
         waiting_register(courses_waiting)
+        waiting_register(surveys_waiting)
         alerts.register()
         # Training (a lower app) asks who reads a facility's roster and what a
         # session counts for: the courses of remediation answer both.

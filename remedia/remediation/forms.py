@@ -21,6 +21,7 @@ from remedia.remediation.models import (
     ResponsibleParty,
     SanctionOutcome,
     SanctionStatus,
+    SurveyStatus,
 )
 from remedia.training.forms import DateInput, blank
 
@@ -300,6 +301,26 @@ class ReviewForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
     )
+
+
+class SurveyFilterForm(forms.Form):
+    """The staff's survey list filters, from the query string."""
+
+    status = forms.ChoiceField(
+        label=gettext_lazy("Estado"),
+        choices=blank(SurveyStatus.choices),
+        required=False,
+        error_messages={"invalid_choice": gettext_lazy("Elija un estado de la lista.")},
+    )
+    closing = forms.BooleanField(
+        label=gettext_lazy("Solo las que cierran en 7 días"), required=False
+    )
+
+    def filters(self) -> surveys.SurveyFilters:
+        data = self.cleaned_data
+        return surveys.SurveyFilters(
+            status=data.get("status") or "", closing_soon=bool(data.get("closing"))
+        )
 
 
 class CodeForm(forms.Form):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import secrets
 from typing import Any
+from urllib.parse import urlencode
 
 import segno
 from django.conf import settings
@@ -26,12 +27,15 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from remedia.accounts.permissions import Capability
+from remedia.accounts.selectors import user_can
 from remedia.core.errors import (
     ApplicationError,
     InvalidInput,
@@ -39,8 +43,15 @@ from remedia.core.errors import (
     PermissionDenied,
     Throttled,
 )
+from remedia.core.forms import filtered_page
+from remedia.core.hooks import Waiting
 from remedia.remediation import access, surveys
-from remedia.remediation.forms import QUESTION_ROWS, CodeForm, SurveyOpenForm
+from remedia.remediation.forms import (
+    QUESTION_ROWS,
+    CodeForm,
+    SurveyFilterForm,
+    SurveyOpenForm,
+)
 from remedia.remediation.models import Answer, Measure, ResponseChannel, Survey
 
 # --- The worker's browser token --------------------------------------------------------
@@ -223,6 +234,69 @@ def survey_thanks_view(request: HttpRequest) -> HttpResponse:
 
 
 # --- The staff's pages ------------------------------------------------------------------
+
+SURVEYS_PER_PAGE = 50
+CLOSING_SOON = {"closing": "1"}
+
+
+def _survey_reader(user: Any) -> bool:
+    return user_can(user=user, capability=Capability.REMEDIATION_READ)
+
+
+@never_cache
+@login_required
+@require_GET
+def survey_list_view(request: HttpRequest) -> HttpResponse:
+    """The surveys of the viewer's courses, filtered (status, closing soon)."""
+    if not _survey_reader(request.user):
+        raise Http404
+    form = SurveyFilterForm(request.GET)
+    today = timezone.localdate()
+    page, status = filtered_page(
+        request,
+        form,
+        lambda _data: surveys.survey_list(
+            viewer=request.user, filters=form.filters(), today=today
+        ),
+        per_page=SURVEYS_PER_PAGE,
+    )
+    return render(
+        request,
+        "remediation/survey_list.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": [
+                {"survey": s, "accepting": surveys.survey_accepting(s, today=today)}
+                for s in page.object_list
+            ],
+        },
+        status=status,
+    )
+
+
+def surveys_waiting(request: HttpRequest) -> list[Waiting]:
+    """Open surveys of the viewer's courses whose last day is within a week:
+    the survey list filtered the same way."""
+    if not _survey_reader(request.user):
+        return []
+    n = surveys.survey_list(
+        viewer=request.user, filters=surveys.SurveyFilters(closing_soon=True)
+    ).count()
+    return [
+        Waiting(
+            key="remediation.surveys_closing",
+            count=n,
+            label=ngettext(
+                "encuesta a trabajadores que cierra en 7 días",
+                "encuestas a trabajadores que cierran en 7 días",
+                n,
+            ),
+            url=f"{reverse('remediation:survey_list')}?{urlencode(CLOSING_SOON)}",
+            nav_url=reverse("remediation:list"),
+            order=41,
+        )
+    ]
 
 
 def _measure_or_404(request: HttpRequest, measure_id: Any) -> Measure:

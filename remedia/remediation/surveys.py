@@ -33,6 +33,7 @@ are a signal for the monitor, not a vote.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import logging
@@ -46,11 +47,12 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, F, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from remedia.accounts.selectors import get_scoped
+from remedia.accounts.permissions import Capability
+from remedia.accounts.selectors import get_scoped, organisations_for
 from remedia.core.audit import audit_record
 from remedia.core.errors import ApplicationError, InvalidInput, NotFound, Throttled
 from remedia.core.figures import SMALL_COUNT, ShownCount, shown_count
@@ -667,6 +669,41 @@ def survey_get_for_user(*, user: Any, survey_id: Any) -> Survey:
         ).select_related("measure", "measure__course", "measure__course__facility"),
         pk=survey_id,
     )
+
+
+# "Closing soon": its last day within a week from today.
+CLOSING_SOON_DAYS = 7
+
+
+@dataclass(frozen=True)
+class SurveyFilters:
+    status: str = ""
+    closing_soon: bool = False
+
+
+def survey_list(
+    *, viewer: Any, filters: SurveyFilters, today: Any = None
+) -> QuerySet[Survey]:
+    """The surveys of the courses whose monitor notes the viewer reads
+    (``remediation.read``, not a facility officer), soonest closing first."""
+    readers = organisations_for(user=viewer, capability=Capability.REMEDIATION_READ)
+    if not readers:
+        return Survey.objects.none()
+    rows = Survey.objects.filter(
+        measure__course__in=access.courses_visible(user=viewer).values("pk")
+    )
+    if filters.status:
+        rows = rows.filter(status=filters.status)
+    if filters.closing_soon:
+        today = today or timezone.localdate()
+        rows = rows.filter(
+            status=SurveyStatus.OPEN,
+            closes_on__gte=today,
+            closes_on__lte=today + dt.timedelta(days=CLOSING_SOON_DAYS),
+        )
+    return rows.select_related(
+        "measure", "measure__course", "measure__course__facility"
+    ).order_by(F("closes_on").asc(nulls_last=True), "-created_at", "id")
 
 
 def surveys_of_measure(measure: Measure) -> QuerySet[Survey]:

@@ -186,6 +186,9 @@ def course_list_view(request: HttpRequest) -> HttpResponse:
             "can_create": user_can(
                 user=viewer, capability=Capability.REMEDIATION_WRITE
             ),
+            "can_read_surveys": user_can(
+                user=viewer, capability=Capability.REMEDIATION_READ
+            ),
             "today": timezone.localdate(),
         },
     )

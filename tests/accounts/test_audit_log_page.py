@@ -96,8 +96,11 @@ def test_filters_narrow_the_entries(client, enter, admins, orgs):
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ({"since": "2026-02-30"}, "Escriba una fecha válida (AAAA-MM-DD)."),
-        ({"since": "2026-05-02", "until": "2026-05-01"}, "«Hasta» no puede ser antes"),
+        ({"since": "2026-02-30"}, "Escriba la fecha como AAAA-MM-DD."),
+        (
+            {"since": "2026-05-02", "until": "2026-05-01"},
+            "El periodo termina antes de empezar",
+        ),
         ({"action": "no.such"}, "Elija una acción de la lista."),
         ({"page": "x"}, "La página debe ser un número."),
         ({"page": "0"}, "La página debe ser 1 o mayor."),
@@ -128,7 +131,7 @@ def test_the_page_in_english(client, enter, admins, orgs):
     assert "Case: read" in html
     assert "newest first" in html
     bad = client.get(URL, {"since": "nope"}).content.decode()
-    assert "Enter a valid date (YYYY-MM-DD)." in bad
+    assert "Write the date as YYYY-MM-DD." in bad
 
 
 def test_only_audit_readers_see_the_page_and_its_menu_entry(
@@ -200,3 +203,50 @@ def test_the_admin_in_english(client, log_in_verified):
     assert "Second factor: recovery codes" in index
     log = client.get("/staff/admin/core/auditentry/").content.decode()
     assert "Object type" in log
+
+
+def test_platform_administrators_read_entries_of_no_organisation(
+    client, orgs, admins, log_in_verified
+):
+    # Given an entry of the system (no organisation), one of an organisation,
+    # and a platform administrator who is a member of none
+    system = _entry("housekeeping.run", None, actor_label="")
+    partner = _entry("partner.report_submitted", None, actor_label="sindicato-api")
+    ours = _entry("case.read", orgs.agu)
+    root = UserFactory(username="raiz", is_superuser=True, is_staff=True)
+    totp_device(root)
+    assert log_in_verified(root).status_code == 302
+
+    # When they open the audit log
+    home = client.get("/staff/").content.decode()
+    response = client.get(URL)
+
+    # Then the platform's entries are there, and no organisation's
+    assert response.status_code == 200
+    html = response.content.decode()
+    seqs = _seqs(html)
+    assert system.seq in seqs
+    assert partner.seq in seqs
+    assert ours.seq not in seqs
+    assert 'id="audit-platform"' in html
+    assert 'href="/staff/auditoria/"' in home
+
+
+def test_organisation_staff_never_read_entries_of_no_organisation(
+    client, enter, admins, orgs
+):
+    # Given a system entry and an organisation administrator
+    system = _entry("housekeeping.run", None, actor_label="")
+    ours = _entry("case.read", orgs.agu)
+    enter(admins["agu"])
+
+    # When they open the log, even filtered on the system's action
+    seqs = _seqs(client.get(URL).content.decode())
+    filtered = client.get(URL, {"action": "housekeeping.run"})
+
+    # Then they see their organisation's entry only; the action is no choice
+    assert ours.seq in seqs
+    assert system.seq not in seqs
+    assert filtered.status_code == 400
+    assert system.seq not in _seqs(filtered.content.decode())
+    assert 'id="audit-platform"' not in client.get(URL).content.decode()

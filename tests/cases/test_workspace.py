@@ -18,6 +18,8 @@ from remedia.cases import services
 from remedia.cases.models import Case, CaseStatus, CaseTask
 from tests.support.factories.accounts import totp_device
 from tests.support.factories.facilities import FacilityFactory
+from tests.support.waiting import table_rows as _rows
+from tests.support.waiting import waiting_on_home as _waiting
 
 TRIAGE_ACTION = "/staff/cases/triage/action/"
 HOME = "/staff/"
@@ -45,21 +47,6 @@ def two_reports(report_in):
     return [
         report_in(facility_id=facility.pk, facility_name="").report for _ in range(2)
     ]
-
-
-def _rows(html: str) -> int:
-    """Data rows of a list's table (not the one "nothing here" row)."""
-    body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
-    return len(re.findall(r"<tr(?![^>]*>\s*<td colspan)", body))
-
-
-def _waiting(html: str, key: str) -> tuple[int, str]:
-    match = re.search(
-        rf'data-waiting="{re.escape(key)}"><a href="([^"]+)"><span class="n">(\d+)',
-        html,
-    )
-    assert match, key
-    return int(match.group(2)), match.group(1).replace("&amp;", "&")
 
 
 # --- The creator is assigned; no merge target is preselected ---------------------------

@@ -213,7 +213,7 @@ def test_an_administrator_reads_and_filters_the_audit_log(
 
     page.goto("/staff/auditoria/?since=2026-02-30")
     summary = page.locator("#audit-filter-errors")
-    assert "Escriba una fecha válida (AAAA-MM-DD)." in summary.inner_text()
+    assert "Escriba la fecha como AAAA-MM-DD." in summary.inner_text()
     if phone:
         width = page.evaluate("document.scrollingElement.scrollWidth")
         assert width <= page.evaluate("innerWidth")

@@ -245,10 +245,10 @@ def test_the_inbox_narrows_by_category_place_channel_and_dates(
         ("category=nada", "Elija una categoría de la lista."),
         ("state=MX-XXX", "Elija un estado de la República de la lista."),
         ("channel=fax", "Elija un canal de la lista."),
-        ("since=ayer", "Escriba una fecha AAAA-MM-DD."),
+        ("since=ayer", "Escriba la fecha como AAAA-MM-DD."),
         (
             "since=2026-02-01&until=2026-01-01",
-            "La fecha final es anterior a la inicial.",
+            "El periodo termina antes de empezar: revise «Desde» y «Hasta».",
         ),
         ("facility=%00%ff", "El centro de trabajo no es válido."),
     ],

@@ -158,6 +158,37 @@ def test_a_worker_answers_and_is_thanked(client: Client, survey: Survey) -> None
     assert sorted(SurveyAnswer.objects.values_list("value", flat=True)) == ["no", "yes"]
 
 
+def test_every_worker_survey_page_has_the_quick_exit_to_the_configured_site(
+    client: Client, survey: Survey, settings
+) -> None:
+    # Given a neutral site set for the quick exit
+    settings.REMEDIA_QUICK_EXIT_URL = "https://clima.example/"
+    answer = f"/encuesta/{survey.code}/"
+
+    # When a worker goes through the survey's pages
+    pages = {
+        "enter": client.get("/encuesta/"),
+        "enter-refused": client.post("/encuesta/", {"code": "ZZZZZZ"}),
+        "answer": client.get(answer),
+        "answer-refused": client.post(answer, {}),
+        "thanks": client.get("/encuesta/gracias/"),
+        "unknown": client.get("/encuesta/ZZZZZZ/"),
+    }
+    client.post(answer, form_answers(survey))
+    pages["already"] = client.get(answer)
+
+    # Then each has the one quick-exit link to that site, and its script
+    # (which replaces the page in the history; without it the link still leaves)
+    for name, response in pages.items():
+        html = page(response)
+        links = re.findall(
+            r'<a class="quick-exit" id="quick-exit" href="([^"]+)"', html
+        )
+        assert links == ["https://clima.example/"], name
+        assert 'rel="noreferrer"' in html, name
+        assert "/static/remedia/worker.js" in html, name
+
+
 def test_answering_twice_from_one_browser_is_refused_kindly(
     client: Client, survey: Survey
 ) -> None:

@@ -103,3 +103,19 @@ class ActionForm(forms.Form):
             field = self.fields[name]
             assert isinstance(field, forms.ChoiceField)  # noqa: S101
             field.choices = choices
+
+
+class ActionFilterForm(forms.Form):
+    """The action list's filters, from the query string."""
+
+    mine = forms.BooleanField(label=_("Solo las de mi organización"), required=False)
+    due = forms.ChoiceField(
+        label=_("Vencimiento"),
+        choices=[
+            ("", _("Cualquiera")),
+            ("overdue", _("Vencidas")),
+            ("soon", _("Vencidas o que vencen en 7 días")),
+        ],
+        required=False,
+        error_messages={"invalid_choice": _("Elija un vencimiento de la lista.")},
+    )

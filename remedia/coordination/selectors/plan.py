@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from remedia.accounts.selectors import get_scoped
+from remedia.accounts.permissions import Capability
+from remedia.accounts.selectors import get_scoped, organisations_for
 from remedia.coordination.models import (
     Action,
     ActionStatus,
@@ -68,6 +69,37 @@ def action_list(*, viewer: Any, plan: WorkPlan | None = None) -> QuerySet[Action
     if plan is not None:
         rows = rows.filter(objective__plan=plan)
     return rows
+
+
+# How far ahead "due soon" looks: a week, so Monday's list covers the week.
+DUE_SOON_DAYS = 7
+
+
+@dataclass(frozen=True)
+class ActionFilters:
+    """`mine`: owned by one of the viewer's organisations. `due`: "overdue"
+    (open, past due) or "soon" (open, past due or due within a week)."""
+
+    mine: bool = False
+    due: str = ""
+
+
+def action_list_filtered(
+    *, viewer: Any, filters: ActionFilters, today: date | None = None
+) -> QuerySet[Action]:
+    """Actions of every plan, nearest due first."""
+    today = today or timezone.localdate()
+    rows = action_list(viewer=viewer)
+    if filters.mine:
+        orgs = organisations_for(user=viewer, capability=Capability.COORDINATION_READ)
+        rows = rows.filter(owner_id__in=orgs)
+    if filters.due == "overdue":
+        rows = rows.filter(status__in=OPEN, due_on__lt=today)
+    elif filters.due == "soon":
+        rows = rows.filter(
+            status__in=OPEN, due_on__lte=today + timedelta(days=DUE_SOON_DAYS)
+        )
+    return rows.order_by("due_on", "title", "id")
 
 
 def action_get_for_user(*, user: Any, action_id: Any) -> Action:

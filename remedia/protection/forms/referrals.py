@@ -12,6 +12,7 @@ from remedia.core.geo import STATE_CHOICES
 from remedia.protection.models import Service
 from remedia.protection.vocabulary import (
     ReferralReason,
+    ReferralStatus,
     ServedSexes,
     ServiceType,
 )
@@ -136,3 +137,38 @@ class CounterForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class ReferralFilterForm(forms.Form):
+    """The referral list's filters, from the query string: a value that is
+    not on the list is said, never guessed."""
+
+    box = forms.ChoiceField(
+        label=gettext_lazy("Bandeja"),
+        choices=[
+            ("incoming", gettext_lazy("Recibidas")),
+            ("sent", gettext_lazy("Enviadas")),
+        ],
+        required=False,
+        error_messages={
+            "invalid_choice": gettext_lazy("Elija una bandeja de la lista.")
+        },
+    )
+    status = forms.ChoiceField(
+        label=gettext_lazy("Estado"),
+        choices=[("", gettext_lazy("Todos los estados")), *ReferralStatus.choices],
+        required=False,
+        error_messages={"invalid_choice": gettext_lazy("Elija un estado de la lista.")},
+    )
+    overdue = forms.ChoiceField(
+        label=gettext_lazy("Solo vencidas"),
+        choices=[("", ""), ("1", "1")],
+        required=False,
+        error_messages={
+            "invalid_choice": gettext_lazy("«Solo vencidas» se marca o se deja vacío.")
+        },
+    )
+
+    def box_chosen(self) -> str:
+        data = self.cleaned_data if self.is_valid() else {}
+        return str(data.get("box") or "incoming")

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from remedia.accounts import keys
@@ -28,13 +29,14 @@ from remedia.accounts.permissions import Capability
 from remedia.accounts.selectors import organisations_for, user_can
 from remedia.core.audit import audit_record
 from remedia.core.errors import ApplicationError
-from remedia.core.forms import errors_onto, form_data
-from remedia.core.hooks import NavItem, Panel
+from remedia.core.forms import errors_onto, filtered_page, form_data
+from remedia.core.hooks import NavItem, Panel, Waiting
 from remedia.core.kit import or_404, request_user
 from remedia.protection.forms.referrals import (
     AnswerForm,
     CounterForm,
     PickerForm,
+    ReferralFilterForm,
     ReferralForm,
     RejectForm,
 )
@@ -252,30 +254,78 @@ def referral_list_view(request: HttpRequest) -> HttpResponse:
     """Referrals received (the default) and sent, by the viewer's teams."""
     if not user_can(user=request_user(request), capability=Capability.PROTECTION_READ):
         raise Http404
-    box = request.GET.get("box") if request.GET.get("box") == SENT else INCOMING
-    status = request.GET.get("status", "")
-    overdue = request.GET.get("overdue") == "1"
-    rows = referral_list(
-        viewer=request.user,
-        filters=ReferralFilters(
-            box=box,
-            status=status if status in ReferralStatus.values else None,
-            overdue=True if overdue else None,
-        ),
+    form = ReferralFilterForm(request.GET)
+    page, status = filtered_page(
+        request,
+        form,
+        lambda data: referral_list(viewer=request.user, filters=_list_filters(data)),
+        per_page=REFERRALS_PER_PAGE,
     )
-    page = Paginator(rows, REFERRALS_PER_PAGE).get_page(request.GET.get("page"))
+    data = form.cleaned_data if status == 200 else {}
     return render(
         request,
         "protection/referral_list.html",
         {
-            "box": box,
-            "status": status,
-            "overdue": overdue,
+            "form": form,
+            "box": form.box_chosen(),
+            "status": data.get("status", ""),
+            "overdue": data.get("overdue") == "1",
             "statuses": ReferralStatus.choices,
             "page": page,
             "rows": _rows(list(page.object_list)),
         },
+        status=status,
     )
+
+
+def _list_filters(data: dict[str, Any]) -> ReferralFilters:
+    return ReferralFilters(
+        box=data.get("box") or INCOMING,
+        status=data.get("status") or None,
+        overdue=True if data.get("overdue") == "1" else None,
+    )
+
+
+def referrals_waiting(request: HttpRequest) -> list[Waiting]:
+    """Referrals to the viewer's institution still to accept or reject, and
+    those their team sent that are past due unanswered: each the list
+    filtered the same way."""
+    user = request_user(request)
+    if not user_can(user=user, capability=Capability.PROTECTION_READ):
+        return []
+    url = reverse("protection:referrals")
+    to_answer = {"box": INCOMING, "status": ReferralStatus.IN_PROGRESS}
+    late = {"box": SENT, "overdue": "1"}
+    answer_n = referral_list(viewer=user, filters=_list_filters(to_answer)).count()
+    late_n = referral_list(viewer=user, filters=_list_filters(late)).count()
+    return [
+        Waiting(
+            key="protection.referrals_to_answer",
+            count=answer_n,
+            label=ngettext(
+                "canalización recibida por aceptar o rechazar",
+                "canalizaciones recibidas por aceptar o rechazar",
+                answer_n,
+            ),
+            url=f"{url}?{urlencode(to_answer)}",
+            nav_url=url,
+            urgent=answer_n > 0,
+            order=60,
+        ),
+        Waiting(
+            key="protection.referrals_sent_overdue",
+            count=late_n,
+            label=ngettext(
+                "canalización enviada vencida sin respuesta",
+                "canalizaciones enviadas vencidas sin respuesta",
+                late_n,
+            ),
+            url=f"{url}?{urlencode(late)}",
+            nav_url=url,
+            urgent=late_n > 0,
+            order=61,
+        ),
+    ]
 
 
 # --- One referral ----------------------------------------------------------------------
