@@ -52,9 +52,7 @@ ROLES: dict[str, list[Listing]] = {
             "th.stack-head a.nowrap",
             "Centro de trabajo",
         ),
-        Listing(
-            "/staff/facilities/", "#facilities", "td code.nowrap", "Identificador"
-        ),
+        Listing("/staff/facilities/", "#facilities", "td code.nowrap", "Identificador"),
         Listing(
             "/staff/cifras/",
             "#table-reports_channel table",
@@ -108,15 +106,9 @@ ROLES: dict[str, list[Listing]] = {
     # The Django admin's changelists, through admin/change_list_results.html.
     "admin": [
         Listing("/staff/admin/accounts/user/", "#result_list", "", "Roles"),
-        Listing(
-            "/staff/admin/accounts/organisation/", "#result_list", "", "Sector"
-        ),
-        Listing(
-            "/staff/admin/accounts/membership/", "#result_list", "", "Rol"
-        ),
-        Listing(
-            "/staff/admin/facilities/facility/", "#result_list", "", "Estado"
-        ),
+        Listing("/staff/admin/accounts/organisation/", "#result_list", "", "Sector"),
+        Listing("/staff/admin/accounts/membership/", "#result_list", "", "Rol"),
+        Listing("/staff/admin/facilities/facility/", "#result_list", "", "Estado"),
         Listing("/staff/admin/core/auditentry/", "#result_list", "", "Acción"),
     ],
 }
@@ -128,7 +120,13 @@ LINES = """el => {
   const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
   return tops.size;
 }"""
-SIDEWAYS = "document.documentElement.scrollWidth - window.innerWidth"
+# On a phone (is_mobile) Chromium widens the layout viewport to a page that
+# overflows and zooms out, so window.innerWidth grows with the page: the
+# page's width is compared with the screen's too.
+SIDEWAYS = (
+    "Math.max(document.documentElement.scrollWidth - window.innerWidth,"
+    " document.documentElement.scrollWidth - screen.width)"
+)
 
 
 def _phone_card(page: Any, listing: Listing) -> list[str]:
