@@ -171,7 +171,7 @@ def test_the_table_lists_every_state_by_name_then_the_unknown() -> None:
     assert dict(chart.rows)["Jalisco"] == "10"
     assert dict(chart.rows)["Yucatán"] == "2.5"
     html = render_to_string("core/chart.html", {"chart": chart})
-    assert html.count('<th scope="row">') == 33  # noqa: PLR2004
+    assert html.count('<th scope="row" class="stack-head">') == 33  # noqa: PLR2004
     # The credit is also text beside the drawing, for screen readers.
     assert (
         '<p class="help chart-note">Mapa: MapSVG / Victor Cazanave, CC BY 4.0</p>'

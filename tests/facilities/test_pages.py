@@ -128,7 +128,9 @@ def as_officer(client, facility_officer, log_in):
 
 
 def _rows(page: str) -> list[str]:
-    body = re.search(r'<table class="inbox" id="facilities">(.*?)</table>', page, re.S)
+    body = re.search(
+        r'<table class="inbox stack" id="facilities">(.*?)</table>', page, re.S
+    )
     assert body is not None
     return [
         _text(row)
