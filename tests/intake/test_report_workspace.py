@@ -91,7 +91,7 @@ def test_the_report_page_is_a_workspace(client, enter, agu_handler, report, faci
     thread = main.index('id="messages"')
     reply = main.index('id="reply"')
     assert thread < reply
-    assert f'action="{page_of(report)}#reply"' in main[reply:]
+    assert f'action="{page_of(report)}#reply-result"' in main[reply:]
 
 
 def test_a_status_change_is_shown_beside_the_status_form(
@@ -153,7 +153,7 @@ def test_a_refused_reply_comes_back_with_its_errors_beside_the_form(
 
     response = client.post(page_of(report), {"body": "   "})
 
-    # The page comes back (the form's action lands on #reply), the refusal
+    # The page comes back (the form's action lands on its result), the refusal
     # announced and focused beside the form, the reason by the field
     assert response.status_code == 422
     html = response.content.decode()
