@@ -42,19 +42,27 @@ def facility():
     return FacilityFactory(name="Confecciones del Norte", state="MX-AGU")
 
 
-@pytest.fixture
-def report(orgs, facility) -> Report:
+def report_about(facility, **fields) -> Report:
+    """A report on the registry's `facility` in Aguascalientes, submitted as any channel does."""
     return intake.report_submit(
         draft=intake.ReportDraft(
             channel="web",
             categories=["intimidation"],
             narrative=NARRATIVE,
             facility_id=facility.pk,
-            facility_name="La maquila de la carretera",
             state="MX-AGU",
-            occurred_on=date(2026, 3, 2),
+            **fields,
         )
     ).report
+
+
+@pytest.fixture
+def report(orgs, facility) -> Report:
+    return report_about(
+        facility,
+        facility_name="La maquila de la carretera",
+        occurred_on=date(2026, 3, 2),
+    )
 
 
 def test_the_report_page_is_a_workspace(client, enter, agu_handler, report, facility):
@@ -173,15 +181,7 @@ def test_the_case_panel_offers_no_case_chosen_in_advance(
 ):
     # Given an active case about the same facility
     user = enter(agu_handler)
-    other = intake.report_submit(
-        draft=intake.ReportDraft(
-            channel="web",
-            categories=["intimidation"],
-            narrative=NARRATIVE,
-            facility_id=facility.pk,
-            state="MX-AGU",
-        )
-    ).report
+    other = report_about(facility)
     cases.case_open(report_ids=[other.pk], user=user)
 
     # When the handler opens the report in no case
