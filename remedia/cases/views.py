@@ -72,6 +72,7 @@ from remedia.core.kit import capability_require as _require
 from remedia.core.kit import or_404
 from remedia.core.kit import request_user as _user
 from remedia.core.pagination import CountedPaginator, page_rows
+from remedia.core.placed import messages_by_section, section_anchor, section_tag
 from remedia.core.words import date_words, person_name, span_words
 from remedia.facilities.models import Facility
 from remedia.facilities.selectors import facility_search
@@ -88,6 +89,9 @@ TRIAGE_PAGE_SIZE = 50
 # "Unir al caso…" offers the active cases nearest their due time.
 JOIN_CASES_SHOWN = 200
 FACILITY_RESULTS = 10
+# The report page's case section (cases/report_section.html), where its form's
+# refusals are shown.
+REPORT_CASES_SECTION = "cases"
 FIGURE_GROUPS = ("organisation", "facility", "category")
 
 
@@ -298,13 +302,15 @@ def triage_action_view(request: HttpRequest) -> HttpResponse:
     _require(request, Capability.CASE_WRITE)
     form = TriageForm(request.POST)
     back_id = selectors.parse_uuid(request.POST.get("back", ""))
+    # From a report's page, a refusal is shown in its case section.
+    place = REPORT_CASES_SECTION if back_id else ""
     back = (
         reverse("intake:staff_report", kwargs={"report_id": back_id})
         if back_id
         else reverse("cases:triage")
-    )
+    ) + section_anchor(place)
     if not form.is_valid():
-        messages.error(request, first_error(form))
+        messages.error(request, first_error(form), extra_tags=section_tag(place))
         return redirect(back)
     report_ids = request.POST.getlist("report_ids")
     user = _user(request)
@@ -337,7 +343,7 @@ def triage_action_view(request: HttpRequest) -> HttpResponse:
                 len(set(report_ids)),
             )
     except ApplicationError as exc:
-        messages.error(request, exc.reasons[0])
+        messages.error(request, exc.reasons[0], extra_tags=section_tag(place))
         return redirect(back)
     messages.success(request, done % {"number": case.number, "n": len(set(report_ids))})
     return redirect(case.get_absolute_url())
@@ -675,7 +681,6 @@ SECTION_TABS: dict[str, str | None] = {
     "message": TAB_REPORTS,
     "escalate": TAB_ESCALATE,
 }
-SECTION_TAG = "in:"
 
 
 def _tab(raw: str | None) -> str:
@@ -686,25 +691,7 @@ def case_page_url(case: Case, *, tab: str, section: str = "") -> str:
     url = case.get_absolute_url()
     if tab != TAB_REPORTS:
         url += "?" + urlencode({"tab": tab})
-    return url + (f"#{section}-result" if section else "")
-
-
-def _messages_by_section(
-    request: HttpRequest,
-) -> tuple[dict[str, list[Any]], list[Any]]:
-    """The pending messages: those tagged with a section, by section; the rest."""
-    placed: dict[str, list[Any]] = {}
-    general: list[Any] = []
-    for message in messages.get_messages(request):
-        tags = (message.extra_tags or "").split()
-        where = next(
-            (t[len(SECTION_TAG) :] for t in tags if t.startswith(SECTION_TAG)), ""
-        )
-        if where:
-            placed.setdefault(where, []).append(message)
-        else:
-            general.append(message)
-    return placed, general
+    return url + section_anchor(section)
 
 
 @dataclass(frozen=True)
@@ -748,7 +735,7 @@ def case_detail_view(request: HttpRequest, case_id: Any) -> HttpResponse:
     case = _case_or_404(request, case_id)
     user = _user(request)
     tab = _tab(request.GET.get("tab"))
-    placed, general = _messages_by_section(request)
+    placed, general = messages_by_section(request)
     opened = services.case_open_for(
         case=case, user=user, user_private_key=keys.request_private_key(request)
     )
@@ -882,7 +869,7 @@ def _case_action(
     """
     _require(request, Capability.CASE_WRITE)
     case = _case_or_404(request, case_id)
-    tags = f"{SECTION_TAG}{anchor}" if anchor else ""
+    tags = section_tag(anchor)
     try:
         messages.success(request, act(case, _user(request)), extra_tags=tags)
     except ApplicationError as exc:

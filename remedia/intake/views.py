@@ -9,6 +9,8 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.messages.storage.base import Message
+from django.forms import ChoiceField
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -37,6 +39,7 @@ from remedia.core.errors import (
 from remedia.core.files import ALLOWED_DESCRIPTION, MAX_BYTES, MAX_FILES
 from remedia.core.kit import capability_require as _require
 from remedia.core.kit import or_404
+from remedia.core.placed import messages_by_section, section_anchor, section_tag
 from remedia.facilities.selectors import facility_get, facility_search
 from remedia.facilities.services import facility_suggestions
 from remedia.intake import exports as report_exports
@@ -666,16 +669,33 @@ def inbox_export_view(request: HttpRequest) -> HttpResponse:
     return redirect("exports:detail", export_id=job.pk)
 
 
+# The report page's places for an action's result (core.placed): beside the
+# status form, the facility suggestions and the reply form.
+SECTION_STATUS = "status"
+SECTION_FACILITY = "facility"
+SECTION_REPLY = "reply"
+
+
+def _report_page_url(report: Report, section: str) -> str:
+    return reverse(
+        "intake:staff_report", kwargs={"report_id": report.pk}
+    ) + section_anchor(section)
+
+
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def staff_report_view(request: HttpRequest, report_id: Any) -> HttpResponse:
+    """The report as a workspace: its summary and status beside its words, files
+    and messages. A reply is posted here; a refused one comes back with its
+    errors beside the reply form (the form's action lands on it)."""
     _require(request, Capability.REPORT_READ)
     report = _report_or_404(request, report_id)
     # Bound on every POST, even an empty one: its errors are added below.
     form = MessageForm(request.POST if request.method == "POST" else None)
     status = 200
     attachment_errors: list[str] = []
+    refused = False
     if request.method == "POST":
         try:
             services.staff_reply(
@@ -687,16 +707,26 @@ def staff_report_view(request: HttpRequest, report_id: Any) -> HttpResponse:
             )
         except InvalidInput as exc:
             _apply_errors(form, exc)
-            attachment_errors = [
-                str(e["reason"]) for e in exc.errors if e["field"] == "attachments"
-            ]
-            status = 422
+            attachment_errors = _attachment_reasons(exc)
+            status, refused = 422, True
         except ApplicationError as exc:
             form.add_error(None, str(exc.message))
-            status = exc.status_code
+            status, refused = exc.status_code, True
         else:
-            messages.success(request, _("Respuesta enviada a quien denunció."))
-            return redirect("intake:staff_report", report_id=report.pk)
+            messages.success(
+                request,
+                _("Respuesta enviada a quien denunció."),
+                extra_tags=section_tag(SECTION_REPLY),
+            )
+            return redirect(_report_page_url(report, SECTION_REPLY))
+    placed, general = messages_by_section(request)
+    if refused:
+        # Announced and focused beside the reply form; the reasons are by the fields.
+        placed[SECTION_REPLY] = [
+            Message(
+                messages.ERROR, _("La respuesta no se envió. Corrija lo que se señala.")
+            )
+        ]
     opened = services.staff_report_open(
         report=report,
         user=request.user,  # type: ignore[arg-type]
@@ -708,6 +738,18 @@ def staff_report_view(request: HttpRequest, report_id: Any) -> HttpResponse:
         if opened is not None and opened.facility_name and report.facility_id is None
         else []
     )
+    status_form = StatusForm(initial={"status": report.status})
+    # The current status first (so the select shows it), then the others.
+    cast(ChoiceField, status_form.fields["status"]).choices = [
+        (
+            report.status,
+            _("%(status)s (actual)") % {"status": report.get_status_display()},
+        )
+    ] + [
+        (s.value, s.label)
+        for s in ReportStatus
+        if s not in (report.status, ReportStatus.RECEIVED)
+    ]
     return render(
         request,
         "intake/staff_report.html",
@@ -715,7 +757,7 @@ def staff_report_view(request: HttpRequest, report_id: Any) -> HttpResponse:
             "report": report,
             "opened": opened,
             "form": form,
-            "status_form": StatusForm(initial={"status": report.status}),
+            "status_form": status_form,
             "attachment_errors": attachment_errors,
             "category_labels": [
                 Category(c.code).label for c in report.category_rows.all()
@@ -725,6 +767,8 @@ def staff_report_view(request: HttpRequest, report_id: Any) -> HttpResponse:
             ),
             "suggestions": suggestions,
             "sections": staff_report_sections(request, report),
+            "placed": placed,
+            "general_messages": general,
             **_upload_context(),
         },
         status=status,
@@ -734,45 +778,45 @@ def staff_report_view(request: HttpRequest, report_id: Any) -> HttpResponse:
 def _report_action(
     request: HttpRequest,
     report_id: Any,
-    act: Callable[[Report, User], object],
-    done: str,
+    act: Callable[[Report, User], str],
+    *,
+    section: str,
 ) -> HttpResponse:
-    """A handler's form action on one report: scoped, one message, back to the report."""
+    """A handler's form action on one report: scoped, one message, back to the
+    report page, where the message is shown beside the form (`section`)."""
     _require(request, Capability.REPORT_MANAGE)
     report = _report_or_404(request, report_id)
     try:
-        act(report, cast(User, request.user))
+        done = act(report, cast(User, request.user))
     except ApplicationError as exc:
-        messages.error(request, exc.reasons[0])
+        messages.error(request, exc.reasons[0], extra_tags=section_tag(section))
     else:
-        messages.success(request, done)
-    return redirect("intake:staff_report", report_id=report.pk)
+        messages.success(request, done, extra_tags=section_tag(section))
+    return redirect(_report_page_url(report, section))
 
 
 @login_required
 @require_POST
 def staff_report_facility_view(request: HttpRequest, report_id: Any) -> HttpResponse:
-    return _report_action(
-        request,
-        report_id,
-        lambda report, user: services.report_facility_link(
+    def link(report: Report, user: User) -> str:
+        services.report_facility_link(
             report=report, user=user, facility_id=request.POST.get("facility_id", "")
-        ),
-        _("La denuncia quedó ligada al centro de trabajo."),
-    )
+        )
+        return _("La denuncia quedó ligada al centro de trabajo.")
+
+    return _report_action(request, report_id, link, section=SECTION_FACILITY)
 
 
 @login_required
 @require_POST
 def staff_report_status_view(request: HttpRequest, report_id: Any) -> HttpResponse:
-    return _report_action(
-        request,
-        report_id,
-        lambda report, user: services.report_status_change(
+    def change(report: Report, user: User) -> str:
+        report = services.report_status_change(
             report=report, user=user, status=request.POST.get("status", "")
-        ),
-        _("Estado actualizado."),
-    )
+        )
+        return _("Estado: %(status)s.") % {"status": report.get_status_display()}
+
+    return _report_action(request, report_id, change, section=SECTION_STATUS)
 
 
 def attachment_response(

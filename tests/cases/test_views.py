@@ -340,7 +340,7 @@ def test_an_error_from_the_report_page_goes_back_to_it(
         TRIAGE_ACTION,
         {"action": "add", "report_ids": [str(first.pk)], "back": str(first.pk)},
     )
-    assert response["Location"] == f"/staff/reports/{first.pk}/"
+    assert response["Location"] == f"/staff/reports/{first.pk}/#cases-result"
     assert follow_messages(client, response) == ["Elija el caso al que se unen."]
 
 

@@ -102,8 +102,14 @@ def test_the_report_page_preselects_no_case_to_merge_into(
         TRIAGE_ACTION,
         {"action": "add", "report_ids": [str(new.pk)], "back": str(new.pk)},
     )
-    assert response["Location"] == f"/staff/reports/{new.pk}/"
+    assert response["Location"] == f"/staff/reports/{new.pk}/#cases-result"
     assert not new.case_links.exists()
+    # And the reason is shown in the case section, not at the top of the page
+    page = client.get(response["Location"]).content.decode()
+    section = page.split('id="report-cases"', 1)[1].split("</section>", 1)[0]
+    assert 'id="cases-result"' in section
+    assert "Elija el caso al que se unen." in section
+    assert 'class="messages"' not in page
 
 
 # --- Messages where the action happened -----------------------------------------------

@@ -108,13 +108,17 @@ def test_worker_reports_with_a_photo_handler_replies_worker_reads_it(
     assert b"TelefonoDePrueba" not in downloaded
 
     reply = f"Gracias por avisarnos. Vamos a revisar lo que pasó. {marker()}"
-    handler.get_by_label("Mensaje").fill(reply)
+    handler.get_by_label("Mensaje", exact=True).fill(reply)
     handler.get_by_role("button", name="Responder").click()
     handler.get_by_text("Respuesta enviada a quien denunció.").wait_for()
     assert reply in handler.locator("#messages").inner_text()
+    # The status form sits folded in the summary; its result shows there.
+    handler.locator("#status > summary").click()
     handler.get_by_label("Estado de atención").select_option(label="En revisión")
     handler.get_by_role("button", name="Cambiar estado").click()
-    handler.get_by_text("Estado actualizado.").wait_for()
+    handler.locator("#status #status-result").get_by_text(
+        "Estado: En revisión."
+    ).wait_for()
     assert handler.locator("#report-status").inner_text().strip() == "En revisión"
 
     # 3. The worker, in a browser that knows nothing but the receipt.
