@@ -72,6 +72,7 @@ from remedia.core.kit import capability_require as _require
 from remedia.core.kit import or_404
 from remedia.core.kit import request_user as _user
 from remedia.core.pagination import CountedPaginator, page_rows
+from remedia.core.placed import messages_by_section, page_url, place
 from remedia.core.words import date_words, person_name, span_words
 from remedia.facilities.models import Facility
 from remedia.facilities.selectors import facility_search
@@ -675,7 +676,6 @@ SECTION_TABS: dict[str, str | None] = {
     "message": TAB_REPORTS,
     "escalate": TAB_ESCALATE,
 }
-SECTION_TAG = "in:"
 
 
 def _tab(raw: str | None) -> str:
@@ -683,28 +683,9 @@ def _tab(raw: str | None) -> str:
 
 
 def case_page_url(case: Case, *, tab: str, section: str = "") -> str:
-    url = case.get_absolute_url()
-    if tab != TAB_REPORTS:
-        url += "?" + urlencode({"tab": tab})
-    return url + (f"#{section}-result" if section else "")
-
-
-def _messages_by_section(
-    request: HttpRequest,
-) -> tuple[dict[str, list[Any]], list[Any]]:
-    """The pending messages: those tagged with a section, by section; the rest."""
-    placed: dict[str, list[Any]] = {}
-    general: list[Any] = []
-    for message in messages.get_messages(request):
-        tags = (message.extra_tags or "").split()
-        where = next(
-            (t[len(SECTION_TAG) :] for t in tags if t.startswith(SECTION_TAG)), ""
-        )
-        if where:
-            placed.setdefault(where, []).append(message)
-        else:
-            general.append(message)
-    return placed, general
+    return page_url(
+        case.get_absolute_url(), tab=tab, default_tab=TAB_REPORTS, section=section
+    )
 
 
 @dataclass(frozen=True)
@@ -748,7 +729,7 @@ def case_detail_view(request: HttpRequest, case_id: Any) -> HttpResponse:
     case = _case_or_404(request, case_id)
     user = _user(request)
     tab = _tab(request.GET.get("tab"))
-    placed, general = _messages_by_section(request)
+    placed, general = messages_by_section(request)
     opened = services.case_open_for(
         case=case, user=user, user_private_key=keys.request_private_key(request)
     )
@@ -882,11 +863,8 @@ def _case_action(
     """
     _require(request, Capability.CASE_WRITE)
     case = _case_or_404(request, case_id)
-    tags = f"{SECTION_TAG}{anchor}" if anchor else ""
-    try:
-        messages.success(request, act(case, _user(request)), extra_tags=tags)
-    except ApplicationError as exc:
-        messages.error(request, exc.reasons[0], extra_tags=tags)
+    user = _user(request)
+    place(request, lambda: act(case, user), section=anchor)
     if not anchor:
         return redirect(case.get_absolute_url())
     tab = SECTION_TABS.get(anchor) or _tab(request.POST.get("tab"))

@@ -1,0 +1,74 @@
+"""Messages placed where the user acted (issue 22.2's workspaces).
+
+A form action's result is a message tagged with the section of the page it
+came from (`in:<section>`); the page reads the pending messages back by
+section (`messages_by_section`) and shows each beside its form with
+`cases/section_message.html`, and the action redirects to that place
+(`page_url`: the tab that holds it, the fragment of the message). Messages
+without a section stay in the page's general list at the top.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import HttpRequest
+
+from remedia.core.errors import ApplicationError
+
+SECTION_TAG = "in:"
+
+
+def place(
+    request: HttpRequest,
+    act: Callable[[], str],
+    *,
+    section: str = "",
+    refused_at: str = "",
+) -> bool:
+    """Run `act` (one service call, returning the success message) and keep its
+    result for `section`: the success message, or the refusal's first reason
+    (nothing changed), kept for `refused_at` when given (the form that was
+    sent, where a success would make it go away). True when it succeeded."""
+    try:
+        text = act()
+    except ApplicationError as exc:
+        where = refused_at or section
+        tags = f"{SECTION_TAG}{where}" if where else ""
+        messages.error(request, exc.reasons[0], extra_tags=tags)
+        return False
+    messages.success(
+        request, text, extra_tags=f"{SECTION_TAG}{section}" if section else ""
+    )
+    return True
+
+
+def messages_by_section(
+    request: HttpRequest,
+) -> tuple[dict[str, list[Any]], list[Any]]:
+    """The pending messages: those tagged with a section, by section; the rest."""
+    placed: dict[str, list[Any]] = {}
+    general: list[Any] = []
+    for message in messages.get_messages(request):
+        tags = (message.extra_tags or "").split()
+        where = next(
+            (t[len(SECTION_TAG) :] for t in tags if t.startswith(SECTION_TAG)), ""
+        )
+        if where:
+            placed.setdefault(where, []).append(message)
+        else:
+            general.append(message)
+    return placed, general
+
+
+def page_url(
+    url: str, *, tab: str = "", default_tab: str = "", section: str = ""
+) -> str:
+    """A workspace page's address on `tab` (left out when it is the default),
+    landing on `section`'s result."""
+    if tab and tab != default_tab:
+        url += "?" + urlencode({"tab": tab})
+    return url + (f"#{section}-result" if section else "")
