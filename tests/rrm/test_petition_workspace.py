@@ -60,7 +60,8 @@ def test_the_summary_says_stage_clock_holder_and_next_step_in_words(
     # in words.
     today = timezone.localdate()
     due = selectors.next_step(selectors.staff_steps(case, today=today), today=today)
-    assert due is not None and due.step == "ilc_determination"
+    assert due is not None
+    assert due.step == "ilc_determination"
     left = f"quedan {due.days_left} días"
     upcoming = element(page, "rrm-next")
     assert "Determinación del ILC" in upcoming
