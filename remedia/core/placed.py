@@ -72,3 +72,10 @@ def page_url(
     if tab and tab != default_tab:
         url += "?" + urlencode({"tab": tab})
     return url + (f"#{section}-result" if section else "")
+
+
+def tab_open(request: HttpRequest, tabs: list[tuple[Any, ...]], default: str) -> str:
+    """The tab `?tab=` asks for if the page has it (each of `tabs` starts with
+    its key), else `default`."""
+    wanted = request.GET.get("tab") or default
+    return wanted if wanted in {tab[0] for tab in tabs} else default

@@ -39,7 +39,7 @@ from remedia.core.forms import errors_onto, form_data
 from remedia.core.hooks import NavItem, Waiting
 from remedia.core.kit import or_404
 from remedia.core.kit import request_user as _user
-from remedia.core.placed import messages_by_section, page_url, place
+from remedia.core.placed import messages_by_section, page_url, place, tab_open
 from remedia.facilities.selectors import facility_search
 from remedia.remediation import access, report, selectors, services
 from remedia.remediation.catalogue import RRM_COURSE_MEASURES
@@ -354,9 +354,7 @@ def course_detail_view(request: HttpRequest, course_id: Any) -> HttpResponse:
         (TAB_PARTIES, gettext_lazy("Partes")),
         *((t.key, t.label) for t in _course_tabs),
     ]
-    tab = request.GET.get("tab") or TAB_MEASURES
-    if tab not in {key for key, _label in tabs}:
-        tab = TAB_MEASURES
+    tab = tab_open(request, tabs, TAB_MEASURES)
     context: dict[str, Any] = {
         "course": course,
         "tab": tab,

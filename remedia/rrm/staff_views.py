@@ -34,7 +34,7 @@ from remedia.core.hooks import NavItem, Waiting
 from remedia.core.kit import capability_require as _require
 from remedia.core.kit import or_404
 from remedia.core.kit import request_user as _user
-from remedia.core.placed import messages_by_section, page_url, place
+from remedia.core.placed import messages_by_section, page_url, place, tab_open
 from remedia.core.words import date_words
 from remedia.rrm import selectors, services
 from remedia.rrm.forms import AdvanceForm, NoteForm, PetitionForm
@@ -302,9 +302,7 @@ def petition_detail_view(request: HttpRequest, case_id: Any) -> HttpResponse:
         for key in (TAB_STEPS, TAB_DOCUMENTS, TAB_NOTES, TAB_COURSE, TAB_HISTORY)
         if mine or key in (TAB_STEPS, TAB_COURSE)
     ]
-    tab = request.GET.get("tab") or TAB_STEPS
-    if tab not in {key for key, _label in tabs}:
-        tab = TAB_STEPS
+    tab = tab_open(request, tabs, TAB_STEPS)
     waiting = _open_steps(steps, today)
     forms = advance_forms(case) if can_write else []
     for form in forms:
