@@ -72,7 +72,13 @@ from remedia.core.kit import capability_require as _require
 from remedia.core.kit import or_404
 from remedia.core.kit import request_user as _user
 from remedia.core.pagination import CountedPaginator, page_rows
-from remedia.core.placed import messages_by_section, section_anchor, section_tag
+from remedia.core.placed import (
+    messages_by_section,
+    page_url,
+    place,
+    section_anchor,
+    section_tag,
+)
 from remedia.core.words import date_words, person_name, span_words
 from remedia.facilities.models import Facility
 from remedia.facilities.selectors import facility_search
@@ -688,10 +694,9 @@ def _tab(raw: str | None) -> str:
 
 
 def case_page_url(case: Case, *, tab: str, section: str = "") -> str:
-    url = case.get_absolute_url()
-    if tab != TAB_REPORTS:
-        url += "?" + urlencode({"tab": tab})
-    return url + section_anchor(section)
+    return page_url(
+        case.get_absolute_url(), tab=tab, default_tab=TAB_REPORTS, section=section
+    )
 
 
 @dataclass(frozen=True)
@@ -869,11 +874,8 @@ def _case_action(
     """
     _require(request, Capability.CASE_WRITE)
     case = _case_or_404(request, case_id)
-    tags = section_tag(anchor)
-    try:
-        messages.success(request, act(case, _user(request)), extra_tags=tags)
-    except ApplicationError as exc:
-        messages.error(request, exc.reasons[0], extra_tags=tags)
+    user = _user(request)
+    place(request, lambda: act(case, user), section=anchor)
     if not anchor:
         return redirect(case.get_absolute_url())
     tab = SECTION_TABS.get(anchor) or _tab(request.POST.get("tab"))

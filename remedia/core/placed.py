@@ -1,19 +1,23 @@
-"""Messages shown where the user acted, not at the top of the page.
+"""Messages placed where the user acted (issue 22.2's workspaces).
 
-A form action that redirects back to a workspace page (a case, a report) tags
-its message with the section it belongs to (`section_tag`); the page sorts the
-pending messages into those sections and the rest (`messages_by_section`), and
-shows each section's beside its form through `core/section_message.html`,
-which focuses it on arrival. The redirect lands on `#<section>-result`
-(`section_anchor`), so it works the same without JavaScript.
+A form action's result is a message tagged with the section of the page it
+came from (`in:<section>`); the page reads the pending messages back by
+section (`messages_by_section`) and shows each beside its form with
+`core/section_message.html`, and the action redirects to that place
+(`page_url`: the tab that holds it, the fragment of the message). Messages
+without a section stay in the page's general list at the top.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import HttpRequest
+
+from remedia.core.errors import ApplicationError
 
 SECTION_TAG = "in:"
 
@@ -24,8 +28,31 @@ def section_tag(section: str) -> str:
 
 
 def section_anchor(section: str) -> str:
-    """The fragment a redirect lands on: the section's message."""
+    """The fragment a redirect lands on: the section's message, which
+    `core/section_message.html` focuses on arrival (no JavaScript needed)."""
     return f"#{section}-result" if section else ""
+
+
+def place(
+    request: HttpRequest,
+    act: Callable[[], str],
+    *,
+    section: str = "",
+    refused_at: str = "",
+) -> bool:
+    """Run `act` (one service call, returning the success message) and keep its
+    result for `section`: the success message, or the refusal's first reason
+    (nothing changed), kept for `refused_at` when given (the form that was
+    sent, where a success would make it go away). True when it succeeded."""
+    try:
+        text = act()
+    except ApplicationError as exc:
+        messages.error(
+            request, exc.reasons[0], extra_tags=section_tag(refused_at or section)
+        )
+        return False
+    messages.success(request, text, extra_tags=section_tag(section))
+    return True
 
 
 def messages_by_section(
@@ -44,3 +71,20 @@ def messages_by_section(
         else:
             general.append(message)
     return placed, general
+
+
+def page_url(
+    url: str, *, tab: str = "", default_tab: str = "", section: str = ""
+) -> str:
+    """A workspace page's address on `tab` (left out when it is the default),
+    landing on `section`'s result."""
+    if tab and tab != default_tab:
+        url += "?" + urlencode({"tab": tab})
+    return url + section_anchor(section)
+
+
+def tab_open(request: HttpRequest, tabs: list[tuple[Any, ...]], default: str) -> str:
+    """The tab `?tab=` asks for if the page has it (each of `tabs` starts with
+    its key), else `default`."""
+    wanted = request.GET.get("tab") or default
+    return wanted if wanted in {tab[0] for tab in tabs} else default

@@ -45,14 +45,23 @@ class RemediationConfig(AppConfig):
         training.register()
         home_section_register(sanctions_home_section)
         # The course and measure pages show what the other parts add to them.
-        course_section_register(training_course_section)
-        course_section_register(sanctions_course_section)
+        course_section_register(
+            training_course_section, tab="capacitacion", label=_("Capacitación")
+        )
+        course_section_register(
+            sanctions_course_section, tab="sanciones", label=_("Sanciones")
+        )
         measure_section_register(survey_measure_section)
         measure_section_register(training_measure_section)
         measure_section_register(sanctions_measure_section)
         # Last on the measure page: its timeline (timeline.py).
         measure_section_register(measure_timeline_section)
         facility_section_register(facility_courses_section)
+        # The petition page's course tab lists the courses that follow it.
+        from remedia.remediation.petition_sections import petition_courses_section
+        from remedia.rrm.hooks import petition_section_register
+
+        petition_section_register(petition_courses_section)
         # Workers answer verification surveys on the intake's SMS line too.
         sms_handler_register("survey", sms_turn)
         # Its kinds of personal data under retention (core.retention).

@@ -15,6 +15,7 @@ plain ``str`` is escaped, never trusted.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -38,6 +39,7 @@ from remedia.core.forms import errors_onto, form_data
 from remedia.core.hooks import NavItem, Waiting
 from remedia.core.kit import or_404
 from remedia.core.kit import request_user as _user
+from remedia.core.placed import messages_by_section, page_url, place, tab_open
 from remedia.facilities.selectors import facility_search
 from remedia.remediation import access, report, selectors, services
 from remedia.remediation.catalogue import RRM_COURSE_MEASURES
@@ -72,13 +74,32 @@ FACILITY_RESULTS = 10
 CourseSection = Callable[[HttpRequest, Course], str]
 MeasureSection = Callable[[HttpRequest, Measure], str]
 
+
+@dataclass(frozen=True)
+class CourseTab:
+    """A section of the course page shown as its own tab (`?tab=key`)."""
+
+    key: str
+    label: Any
+    provider: CourseSection
+
+
 _course_sections: list[CourseSection] = []
+_course_tabs: list[CourseTab] = []
 _measure_sections: list[MeasureSection] = []
 
 
-def course_section_register(provider: CourseSection) -> CourseSection:
-    """Add a section to every course page (in registration order); idempotent."""
-    if provider not in _course_sections:
+def course_section_register(
+    provider: CourseSection, *, tab: str = "", label: Any = None
+) -> CourseSection:
+    """Add a section to every course page (in registration order); idempotent.
+
+    With `tab` and `label` the section is a tab of its own, drawn only when
+    open; without, it shows below whichever tab is open."""
+    if tab and label is not None:
+        if all(t.provider is not provider for t in _course_tabs):
+            _course_tabs.append(CourseTab(key=tab, label=label, provider=provider))
+    elif provider not in _course_sections:
         _course_sections.append(provider)
     return provider
 
@@ -292,43 +313,88 @@ def course_create_view(request: HttpRequest) -> HttpResponse:
     return render(request, "remediation/course_create.html", context)
 
 
+# --- The course page: a workspace --------------------------------------------------------
+#
+# A summary column (status, facility, origin, links, responsible organisation,
+# dates in words, progress, reports, and the close form) beside tabs for the
+# measures (with the add form under the list), the parties and the sections
+# other parts of the app register as tabs (training, sanctions). A tab is a
+# link (`?tab=partes`), so the page works without JavaScript and only the
+# open tab is read. Every action's message shows beside the form that was
+# sent (`core.placed`).
+
+TAB_MEASURES = "medidas"
+TAB_PARTIES = "partes"
+# The tab each action's place is in; the summary's close form (None) keeps
+# the tab the user had open.
+SECTION_TABS: dict[str, str | None] = {
+    "close": None,
+    "measures": TAB_MEASURES,
+    "parties": TAB_PARTIES,
+}
+
+
+def course_page_url(course: Course, *, tab: str, section: str = "") -> str:
+    return page_url(
+        reverse("remediation:detail", kwargs={"course_id": course.pk}),
+        tab=tab,
+        default_tab=TAB_MEASURES,
+        section=section,
+    )
+
+
 @login_required
 @require_GET
 @never_cache
 def course_detail_view(request: HttpRequest, course_id: Any) -> HttpResponse:
     course = _course_or_404(request, course_id)
     viewer = request.user
+    placed, general = messages_by_section(request)
     can_manage = access.can_manage(user=viewer, course=course)
     is_open = course.status == CourseStatus.ACTIVE
-    organisations = (
-        list(selectors.organisations_choosable(viewer=viewer)) if can_manage else []
-    )
-    return render(
-        request,
-        "remediation/course_detail.html",
-        {
-            "course": course,
-            "progress": selectors.course_progress(course),
-            "parties": selectors.course_parties(course=course),
-            "measures": list(selectors.measure_list(course=course)),
-            "reads_all": access.can_read_all(user=viewer, course=course),
-            "can_manage": can_manage,
-            "is_open": is_open,
-            "measure_form": MeasureAddForm(auto_id="measure_%s")
-            if can_manage and is_open
-            else None,
-            "party_form": PartyForm(auto_id="party_%s", organisations=organisations)
-            if can_manage and is_open
-            else None,
-            "close_form": CloseForm(
-                auto_id="close_%s", initial={"closed_on": timezone.localdate()}
+    tabs = [
+        (TAB_MEASURES, gettext_lazy("Medidas")),
+        (TAB_PARTIES, gettext_lazy("Partes")),
+        *((t.key, t.label) for t in _course_tabs),
+    ]
+    tab = tab_open(request, tabs, TAB_MEASURES)
+    context: dict[str, Any] = {
+        "course": course,
+        "tab": tab,
+        "tabs": tabs,
+        "placed": placed,
+        "general_messages": general,
+        "progress": selectors.course_progress(course),
+        "reads_all": access.can_read_all(user=viewer, course=course),
+        "reads_petitions": course.rrm_case_id is not None
+        and user_can(user=viewer, capability=Capability.PETITION_READ),
+        "reads_cases": course.case_id is not None
+        and user_can(user=viewer, capability=Capability.CASE_READ),
+        "can_manage": can_manage,
+        "is_open": is_open,
+        "close_form": CloseForm(
+            auto_id="close_%s", initial={"closed_on": timezone.localdate()}
+        )
+        if can_manage and is_open
+        else None,
+        "sections": _sections(_course_sections, request, course),
+        "today": timezone.localdate(),
+    }
+    if tab == TAB_MEASURES:
+        context["measures"] = list(selectors.measure_list(course=course))
+        if can_manage and is_open:
+            context["measure_form"] = MeasureAddForm(auto_id="measure_%s")
+    elif tab == TAB_PARTIES:
+        context["parties"] = selectors.course_parties(course=course)
+        if can_manage and is_open:
+            organisations = list(selectors.organisations_choosable(viewer=viewer))
+            context["party_form"] = PartyForm(
+                auto_id="party_%s", organisations=organisations
             )
-            if can_manage and is_open
-            else None,
-            "sections": _sections(_course_sections, request, course),
-            "today": timezone.localdate(),
-        },
-    )
+    else:
+        provider = next(t.provider for t in _course_tabs if t.key == tab)
+        context["tab_section"] = conditional_escape(provider(request, course))
+    return render(request, "remediation/course_detail.html", context)
 
 
 @login_required
@@ -364,16 +430,18 @@ def _action(
     act: Callable[[], str],
 ) -> HttpResponse:
     """A form action: one message, back to the page it came from."""
-    try:
-        messages.success(request, act())
-    except ApplicationError as exc:
-        messages.error(request, exc.reasons[0])
+    place(request, act)
     return redirect(url)
 
 
-def _course_url(course: Course, anchor: str = "") -> str:
-    url = reverse("remediation:detail", kwargs={"course_id": course.pk})
-    return url + (f"#{anchor}" if anchor else "")
+def _course_action(
+    request: HttpRequest, course: Course, act: Callable[[], str], *, section: str
+) -> HttpResponse:
+    """A form action on the course page: its message shows beside the form
+    that was sent (`section`), and the page lands on it, in its tab."""
+    place(request, act, section=section)
+    tab = SECTION_TABS.get(section) or request.POST.get("tab") or TAB_MEASURES
+    return redirect(course_page_url(course, tab=tab, section=section))
 
 
 def _measure_url(measure: Measure, anchor: str = "") -> str:
@@ -394,7 +462,7 @@ def course_close_view(request: HttpRequest, course_id: Any) -> HttpResponse:
         closed = services.course_close(course=course, user=_user(request), **data)
         return _("Plan cerrado: %(status)s.") % {"status": closed.get_status_display()}
 
-    return _action(request, _course_url(course), close)
+    return _course_action(request, course, close, section="close")
 
 
 @login_required
@@ -421,7 +489,7 @@ def party_add_view(request: HttpRequest, course_id: Any) -> HttpResponse:
         )
         return _("Parte agregada.")
 
-    return _action(request, _course_url(course, "parties"), add)
+    return _course_action(request, course, add, section="parties")
 
 
 @login_required
@@ -436,7 +504,7 @@ def party_remove_view(
         services.party_remove(course=course, user=_user(request), party=party)
         return _("Parte retirada del plan.")
 
-    return _action(request, _course_url(course, "parties"), remove)
+    return _course_action(request, course, remove, section="parties")
 
 
 @login_required
@@ -457,7 +525,7 @@ def measure_add_view(request: HttpRequest, course_id: Any) -> HttpResponse:
         )
         return _("Medida %(n)s agregada.") % {"n": measure.position}
 
-    return _action(request, _course_url(course, "measures"), add)
+    return _course_action(request, course, add, section="measures")
 
 
 @login_required
@@ -655,7 +723,7 @@ def course_report_view(request: HttpRequest, course_id: Any) -> HttpResponse:
         raise Http404 from None
     except ApplicationError as exc:
         messages.error(request, exc.reasons[0])
-        return redirect(_course_url(course))
+        return redirect(course_page_url(course, tab=TAB_MEASURES))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = (
         f'inline; filename="{report.report_filename(course, language)}"'

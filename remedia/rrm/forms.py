@@ -106,6 +106,8 @@ class AdvanceForm(forms.Form):
     def __init__(self, data: Any = None, *, case: RrmCase, stage: str) -> None:
         super().__init__(data, prefix=stage, initial={"to_stage": stage})
         self.stage = stage
+        # The result of the last try at this stage, shown inside its form.
+        self.placed: list[Any] = []
         self.stage_label = RrmStage(stage).label
         wanted = services.STAGE_DETAILS.get(stage, {})
         for name in list(self.fields):

@@ -34,10 +34,13 @@ from remedia.core.hooks import NavItem, Waiting
 from remedia.core.kit import capability_require as _require
 from remedia.core.kit import or_404
 from remedia.core.kit import request_user as _user
+from remedia.core.placed import messages_by_section, page_url, place, tab_open
+from remedia.core.words import date_words
 from remedia.rrm import selectors, services
 from remedia.rrm.forms import AdvanceForm, NoteForm, PetitionForm
+from remedia.rrm.hooks import petition_sections
 from remedia.rrm.labels import STAFF_STEP_LABELS, STATUS_LABELS, STEP_LABELS
-from remedia.rrm.models import RrmCase, RrmEventKind
+from remedia.rrm.models import RrmCase, RrmEvent, RrmStage
 
 
 def _step_label(step: str) -> str:
@@ -209,6 +212,78 @@ def _timeline_svg(case: RrmCase, today: dt.date) -> str:
         return ""
 
 
+# --- The petition page: a workspace --------------------------------------------------
+#
+# A summary column (stage, the treaty's clock for the open steps, who holds
+# the petition, the next step due, and the forms that change it, folded in
+# <details>) beside tabs for the steps, the documents, the notes, the linked
+# course of remediation and the history. A tab is a link (`?tab=documentos`),
+# so the page works without JavaScript and only the open tab is read. Every
+# action's message is shown beside the form that was sent (`core.placed`).
+
+TAB_STEPS = "pasos"
+TAB_DOCUMENTS = "documentos"
+TAB_NOTES = "notas"
+TAB_COURSE = "curso"
+TAB_HISTORY = "historial"
+TAB_LABELS = {
+    TAB_STEPS: gettext_lazy("Plazos y pasos"),
+    TAB_DOCUMENTS: gettext_lazy("Documentos"),
+    TAB_NOTES: gettext_lazy("Notas"),
+    TAB_COURSE: gettext_lazy("Curso de reparación"),
+    TAB_HISTORY: gettext_lazy("Historial"),
+}
+# The tab each action's place is in; the summary's forms (None) keep the tab
+# the user had open.
+SECTION_TABS: dict[str, str | None] = {
+    "advance": None,
+    "publish": None,
+    "claim": None,
+    "notes": TAB_NOTES,
+    "documents": TAB_DOCUMENTS,
+}
+
+
+def _open_steps(steps: list[Any], today: dt.date) -> list[selectors.NextStep]:
+    """The steps still waiting, soonest first, each with its days left."""
+    return sorted(
+        (
+            selectors.NextStep(
+                step=s.step,
+                due=s.due,
+                due_business=s.due_business,
+                status=s.status,
+                days_left=(s.due_business - today).days,
+            )
+            for s in steps
+            if s.status in ("pending", "overdue")
+        ),
+        key=lambda n: n.due_business,
+    )
+
+
+def _stage_words(stage: Any) -> str:
+    return str(RrmStage(stage).label) if stage in RrmStage.values else str(stage)
+
+
+def _event_text(event: RrmEvent) -> str:
+    """One line of the history: what happened, a stage change in words."""
+    text = event.get_kind_display()
+    data = event.data or {}
+    if data.get("to"):
+        text = _("%(kind)s: de «%(from)s» a «%(to)s»") % {
+            "kind": text,
+            "from": _stage_words(data.get("from")),
+            "to": _stage_words(data["to"]),
+        }
+        try:
+            day = dt.date.fromisoformat(str(data.get("on")))
+        except ValueError:
+            return text
+        text = _("%(change)s, el %(day)s") % {"change": text, "day": date_words(day)}
+    return str(text)
+
+
 @login_required
 @require_GET
 @never_cache
@@ -216,38 +291,67 @@ def petition_detail_view(request: HttpRequest, case_id: Any) -> HttpResponse:
     _require(request, Capability.PETITION_READ)
     case = _case_or_404(request, case_id)
     today = timezone.localdate()
+    placed, general = messages_by_section(request)
     steps = selectors.staff_steps(case, today=today)
     can_write = selectors.rrm_case_can_write(viewer=request.user, case=case)
     mine = can_write or case.organisation_id in organisations_for(
         user=request.user, capability=Capability.PETITION_READ
     )
-    return render(
-        request,
-        "rrm/staff/detail.html",
-        {
-            "case": case,
-            "today": today,
-            "steps": [
-                {
-                    "step": s,
-                    "label": _step_label(s.step),
-                    "status_label": _status_label(str(s.status)),
-                }
-                for s in steps
-            ],
-            "svg": _timeline_svg(case, today),
-            "can_write": can_write,
-            "can_claim": case.is_petition
-            and case.organisation_id is None
-            and user_can(user=request.user, capability=Capability.PETITION_WRITE),
-            "advance_forms": advance_forms(case) if can_write else [],
-            "note_form": NoteForm() if can_write else None,
-            "events": list(case.events.select_related("actor")) if mine else [],
-            "event_labels": dict(RrmEventKind.choices),
-            "documents": list(case.documents.all()) if mine else [],
-            "notes": list(case.notes.select_related("author")) if mine else [],
-        },
-    )
+    tabs = [
+        (key, TAB_LABELS[key])
+        for key in (TAB_STEPS, TAB_DOCUMENTS, TAB_NOTES, TAB_COURSE, TAB_HISTORY)
+        if mine or key in (TAB_STEPS, TAB_COURSE)
+    ]
+    tab = tab_open(request, tabs, TAB_STEPS)
+    waiting = _open_steps(steps, today)
+    forms = advance_forms(case) if can_write else []
+    for form in forms:
+        form.placed = placed.get(f"advance-{form.stage}", [])
+    context: dict[str, Any] = {
+        "case": case,
+        "today": today,
+        "tab": tab,
+        "tabs": tabs,
+        "placed": placed,
+        "general_messages": general,
+        "waiting": [
+            {
+                "next": n,
+                "label": _step_label(n.step),
+                "status_label": _status_label(n.status),
+            }
+            for n in waiting
+        ],
+        "next": waiting[0] if waiting else None,
+        "next_label": _step_label(waiting[0].step) if waiting else "",
+        "can_write": can_write,
+        "can_claim": case.is_petition
+        and case.organisation_id is None
+        and user_can(user=request.user, capability=Capability.PETITION_WRITE),
+        "advance_forms": forms,
+        "note_form": NoteForm(auto_id="note_%s") if can_write else None,
+    }
+    if tab == TAB_STEPS:
+        context["steps"] = [
+            {
+                "step": s,
+                "label": _step_label(s.step),
+                "status_label": _status_label(str(s.status)),
+            }
+            for s in steps
+        ]
+        context["svg"] = _timeline_svg(case, today)
+    elif tab == TAB_DOCUMENTS:
+        context["documents"] = list(case.documents.all())
+    elif tab == TAB_NOTES:
+        context["notes"] = list(case.notes.select_related("author"))
+    elif tab == TAB_COURSE:
+        context["sections"] = petition_sections(request, case)
+    elif tab == TAB_HISTORY:
+        context["events"] = [
+            (e, _event_text(e)) for e in case.events.select_related("actor")
+        ]
+    return render(request, "rrm/staff/detail.html", context)
 
 
 def _action(
@@ -255,27 +359,33 @@ def _action(
     case_id: Any,
     act: Callable[[RrmCase, User], str],
     *,
-    anchor: str = "",
+    anchor: str,
+    refused_at: Callable[[RrmCase], str] | None = None,
 ) -> HttpResponse:
-    """A form action on one case: scoped, one message, back to the case page."""
+    """A form action on one case: scoped, one message, back to the case page,
+    where the message shows beside the form that was sent (`anchor`; a
+    refusal where `refused_at` says, given the case as it was) and the page
+    lands on it."""
     _require(request, Capability.PETITION_WRITE)
     case = _case_or_404(request, case_id)
-    try:
-        messages.success(request, act(case, _user(request)))
-    except ApplicationError as exc:
-        messages.error(request, exc.reasons[0])
+    user = _user(request)
+    refused = (refused_at(case) if refused_at else "") or anchor
+    done = place(request, lambda: act(case, user), section=anchor, refused_at=refused)
+    section = anchor if done else refused
+    tab = SECTION_TABS.get(anchor) or request.POST.get("tab") or TAB_STEPS
     url = reverse("rrm_staff:detail", kwargs={"case_id": case.pk})
-    return redirect(url + (f"#{anchor}" if anchor else ""))
+    return redirect(page_url(url, tab=tab, default_tab=TAB_STEPS, section=section))
 
 
 @login_required
 @require_POST
 def petition_advance_view(request: HttpRequest, case_id: Any) -> HttpResponse:
+    posted = {key.split("-", 1)[0] for key in request.POST if key.endswith("-to_stage")}
+    # A refusal shows inside the stage's own form, when the page still has it.
+    sent = next(iter(posted)) if len(posted) == 1 else ""
+
     def advance(case: RrmCase, user: User) -> str:
-        posted = {
-            key.split("-", 1)[0] for key in request.POST if key.endswith("-to_stage")
-        }
-        if len(posted) != 1 or (stage := posted.pop()) not in case.allowed_next():
+        if not sent or (stage := sent) not in case.allowed_next():
             raise ApplicationError(
                 _("Esa etapa no puede seguir a la actual. Recargue la página.")
             )
@@ -290,7 +400,15 @@ def petition_advance_view(request: HttpRequest, case_id: Any) -> HttpResponse:
         )
         return _("Etapa: %(stage)s.") % {"stage": case.get_stage_display()}
 
-    return _action(request, case_id, advance, anchor="advance")
+    return _action(
+        request,
+        case_id,
+        advance,
+        anchor="advance",
+        refused_at=lambda case: (
+            f"advance-{sent}" if sent in case.allowed_next() else ""
+        ),
+    )
 
 
 @login_required
@@ -303,7 +421,7 @@ def petition_publish_view(request: HttpRequest, case_id: Any) -> HttpResponse:
             return _("El caso aparece ahora en el registro público.")
         return _("El caso ya no aparece en el registro público.")
 
-    return _action(request, case_id, publish)
+    return _action(request, case_id, publish, anchor="publish")
 
 
 @login_required
@@ -313,7 +431,7 @@ def petition_claim_view(request: HttpRequest, case_id: Any) -> HttpResponse:
         services.petition_claim(case=case, user=user)
         return _("El borrador es ahora de su organización.")
 
-    return _action(request, case_id, claim)
+    return _action(request, case_id, claim, anchor="claim")
 
 
 @login_required

@@ -37,7 +37,10 @@ def advance(page: Any, stage: str, on: str, **fields: str) -> None:
     # Another stage's fields are not in this form.
     assert form.locator("[name$=ending]").count() == (1 if prefix == "closed" else 0)
     form.get_by_role("button").click()
-    page.locator(".messages li", has_text="Etapa:").first.wait_for(state="visible")
+    # The result is shown beside the advance forms, not at the top of the page.
+    page.locator("#advance #advance-result", has_text="Etapa:").wait_for(
+        state="visible"
+    )
 
 
 @pytest.mark.usefixtures("_flushable_audit_log")
