@@ -49,6 +49,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from remedia.accounts.selectors import get_scoped
 from remedia.core.audit import audit_record
@@ -208,7 +209,11 @@ def survey_find_by_code(*, code: str, throttle_key: str | None = None) -> Survey
     wait = max(_site_wait(), backoff.wait_seconds(throttle_key) if throttle_key else 0)
     if wait:
         raise Throttled(
-            _("Demasiados intentos. Espere %(s)s segundos y vuelva a intentar.")
+            ngettext(
+                "Demasiados intentos. Espere %(s)s segundo y vuelva a intentar.",
+                "Demasiados intentos. Espere %(s)s segundos y vuelva a intentar.",
+                wait,
+            )
             % {"s": wait},
             retry_after=wait,
         )
