@@ -23,7 +23,7 @@ register.filter("person", words.person_name)
 @register.filter
 def date_words_time(value: dt.date | dt.datetime | None) -> SafeString | str:
     """The date in words inside `<time datetime="2026-12-06">`, for machines and people alike."""
-    if value is None or value == "":
+    if not isinstance(value, dt.date):  # None, or not a date: nothing, as `date` does
         return ""
     day = words._local_date(value)
     return format_html(
@@ -34,7 +34,7 @@ def date_words_time(value: dt.date | dt.datetime | None) -> SafeString | str:
 @register.filter
 def datetime_words_time(value: dt.datetime | None) -> SafeString | str:
     """The moment in words inside `<time datetime="2026-12-06T14:05:00-06:00">`."""
-    if value is None or value == "":
+    if not isinstance(value, dt.datetime):
         return ""
     local = timezone.localtime(value) if timezone.is_aware(value) else value
     return format_html(
