@@ -9,6 +9,7 @@ apart would say which cells are small.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -170,6 +171,13 @@ def _headers(
     return response
 
 
+def _through_date(value: Any) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
 @require_safe
 def figures_view(request: HttpRequest) -> HttpResponse:
     publication = public_figures.publication_latest()
@@ -178,7 +186,8 @@ def figures_view(request: HttpRequest) -> HttpResponse:
         "publication": publication,
         "threshold": publication.threshold if publication else None,
         "below": (publication.threshold - 1) if publication else None,
-        "through": figures.get("through"),
+        # Stored as ISO; the page says it in words, in a <time>.
+        "through": _through_date(figures.get("through")),
         "tables": _page_tables(figures) if publication else [],
         "state_chart": _state_chart(figures) if publication else None,
     }

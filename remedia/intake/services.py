@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from remedia.accounts import keys
 from remedia.accounts.models import User
@@ -574,7 +575,11 @@ def reporter_open(*, receipt: str) -> ReporterAccess:
         wait = backoff.wait_seconds(bucket) if alone else 1
         if wait:
             raise Throttled(
-                _("Demasiados intentos. Espere %(s)s segundos y vuelva a intentar.")
+                ngettext(
+                    "Demasiados intentos. Espere %(s)s segundo y vuelva a intentar.",
+                    "Demasiados intentos. Espere %(s)s segundos y vuelva a intentar.",
+                    wait,
+                )
                 % {"s": wait},
                 retry_after=wait,
             )

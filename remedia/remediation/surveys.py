@@ -50,6 +50,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from remedia.accounts.permissions import Capability
 from remedia.accounts.selectors import get_scoped, organisations_for
@@ -210,7 +211,11 @@ def survey_find_by_code(*, code: str, throttle_key: str | None = None) -> Survey
     wait = max(_site_wait(), backoff.wait_seconds(throttle_key) if throttle_key else 0)
     if wait:
         raise Throttled(
-            _("Demasiados intentos. Espere %(s)s segundos y vuelva a intentar.")
+            ngettext(
+                "Demasiados intentos. Espere %(s)s segundo y vuelva a intentar.",
+                "Demasiados intentos. Espere %(s)s segundos y vuelva a intentar.",
+                wait,
+            )
             % {"s": wait},
             retry_after=wait,
         )

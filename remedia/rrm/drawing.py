@@ -19,6 +19,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from remedia.core.words import date_words
 from remedia.rrm.deadlines import Step, StepStatus
 from remedia.rrm.labels import status_label, step_label
 
@@ -59,8 +60,9 @@ def _n(value: float) -> str:
     return f"{round(value, 1):g}"
 
 
-def _iso(day: dt.date) -> str:
-    return day.isoformat()
+def _day(day: dt.date) -> str:
+    """A day as people read it, in the labels and in the description."""
+    return date_words(day)
 
 
 def _svg_open(*, width: int, height: int, css: str, ident: str) -> str:
@@ -93,15 +95,15 @@ def _text(
 def _step_sentence(step: Step) -> str:
     values = {
         "step": step_label(step.step),
-        "start": _iso(step.start),
-        "due": _iso(step.due_business),
+        "start": _day(step.start),
+        "due": _day(step.due_business),
         "status": status_label(str(step.status)),
     }
     if step.done is not None:
         return _(
             "%(step)s: desde el %(start)s, vence el %(due)s, hecho el %(done)s: "
             "%(status)s."
-        ) % {**values, "done": _iso(step.done)}
+        ) % {**values, "done": _day(step.done)}
     return _("%(step)s: desde el %(start)s, vence el %(due)s: %(status)s.") % values
 
 
@@ -277,7 +279,7 @@ def timeline_svg(
             + _text(
                 min(cx, right_edge),
                 rows_bottom + 18,
-                _("plazo del curso: %(date)s") % {"date": _iso(remediation_deadline)},
+                _("plazo del curso: %(date)s") % {"date": _day(remediation_deadline)},
                 css="tl-marker-label",
                 anchor="end" if cx > label_w + plot_w / 2 else "start",
                 size=11,
@@ -286,10 +288,10 @@ def timeline_svg(
         )
         sentences.append(
             _("Plazo del curso de reparación: %(date)s.")
-            % {"date": _iso(remediation_deadline)}
+            % {"date": _day(remediation_deadline)}
         )
 
-    today_text = _("hoy: %(date)s") % {"date": _iso(today)}
+    today_text = _("hoy: %(date)s") % {"date": _day(today)}
     if today_on_axis:
         tx = x(today)
         parts.append(
@@ -318,7 +320,7 @@ def timeline_svg(
             )
             + "</g>"
         )
-    sentences.append(_("Hoy: %(date)s.") % {"date": _iso(today)})
+    sentences.append(_("Hoy: %(date)s.") % {"date": _day(today)})
 
     parts.append(
         _legend(

@@ -215,7 +215,10 @@ def test_the_page_in_spanish(client: Client, published: Publication) -> None:
     assert response.status_code == 200
     page = response.content.decode()
     assert "Cifras públicas" in page
-    assert "Cifras hasta el 2026-11-30" in page
+    assert (
+        'Cifras hasta el <time datetime="2026-11-30">30 de noviembre de 2026</time>'
+        in page
+    )
     assert "Suprimido" in page
     assert "los conteos de 1 a 10 nunca se publican" in page
     assert "Aguascalientes" in page
@@ -235,6 +238,7 @@ def test_the_page_in_english(client: Client, published: Publication) -> None:
     assert "Suprimido" not in page
     assert "counts from 1 to 10 are never published" in page
     assert "Child labour" in page
+    assert '<time datetime="2026-11-30">November 30, 2026</time>' in page
 
 
 def test_the_page_before_anything_is_published(client: Client, db) -> None:

@@ -60,7 +60,8 @@ def test_the_public_page_says_which_cells_are_suppressed_in_both_languages(
     page.goto("/cifras/")
     assert page.get_by_role("heading", level=1).inner_text() == "Cifras públicas"
     assert (
-        "Cifras hasta el 2026-11-30" in page.locator("#publication-date").inner_text()
+        "Cifras hasta el 30 de noviembre de 2026"
+        in page.locator("#publication-date").inner_text()
     )
     assert "de 1 a 10 nunca se publican" in page.locator("#rule").inner_text()
     puebla = page.locator("#reports_by_state-MX-PUE")

@@ -123,7 +123,9 @@ def test_the_public_pages_read_on_a_360_px_phone(
         assert heading.startswith("INISA, planta de confección de mezclilla")
     else:
         assert heading == "INISA denim garment plant (near Rincon de Romos)"
-        assert "concluded on 2023-12-11" in page.locator("#rrm-ending").inner_text()
+        assert (
+            "concluded on December 11, 2023" in page.locator("#rrm-ending").inner_text()
+        )
     assert log.errors == []
     assert log.csp_violations() == []
 
@@ -136,13 +138,16 @@ def test_a_concluded_case_is_never_shown_overdue(
     card = page.locator("#rrm-case-vu-1")
     text = card.inner_text()
     assert "Resuelto durante la revisión" in text
-    assert "concluyó el 2022-09-14" in text
+    assert "concluyó el 14 de septiembre de 2022" in text
     assert "vencido" not in text
     # Its card is not marked in red
     colour = card.locator(".rrm-ending").evaluate("e => getComputedStyle(e).color")
     assert colour == "rgb(30, 86, 49)"
     page.goto("/rrm/vu-1/")
-    assert "concluyó el 2022-09-14" in page.locator("#rrm-ending").inner_text()
+    assert (
+        "concluyó el 14 de septiembre de 2022"
+        in page.locator("#rrm-ending").inner_text()
+    )
     assert page.locator(".step-overdue").count() == 0
     # Spanish name first, the sources' English beside it
     assert (

@@ -128,6 +128,6 @@ def test_the_public_record_reads_on_a_phone(
         page.goto(path)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= page.viewport_size["width"], f"{path} is {width} px wide"
-    assert "2023-07-27" in page.goto("/rrm/inisa/").text()
+    assert "27 de julio de 2023" in page.goto("/rrm/inisa/").text()
     assert log.csp_violations() == []
     assert log.errors == []

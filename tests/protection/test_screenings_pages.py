@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from remedia.cases import services as cases
+from remedia.core.words import date_words
 from remedia.protection.models import Screening, VictimFile
 from remedia.protection.screening import INDICATORS
 from remedia.protection.services import screenings as services
@@ -241,7 +242,10 @@ def test_the_file_page_lists_the_screenings_it_came_from(
     panel = re.search(r'id="file-screenings">(.*?)</section>', html, re.S)
     assert panel is not None
     assert page_of(pending_screening) in panel.group(1)
-    assert f"Entrevista del {held.conducted_on:%Y-%m-%d}" in panel.group(1)
+    assert (
+        f'Entrevista del <time datetime="{held.conducted_on:%Y-%m-%d}">'
+        f"{date_words(held.conducted_on)}</time>"
+    ) in panel.group(1)
     # And the screening's page links back to the file
     assert f"/staff/proteccion/expedientes/{file.pk}/" in text(
         client.get(page_of(pending_screening))

@@ -51,10 +51,10 @@ def test_a_timeline_is_an_accessible_svg_with_a_row_per_step():
     assert root.find(f"{SVG}title").text == "INISA"
     desc = root.find(f"{SVG}desc").text
     assert (
-        "Revisión: desde el 2023-06-12, vence el 2023-07-27, hecho el 2023-07-27: cumplido."
-        in desc
+        "Revisión: desde el 12 de junio de 2023, vence el 27 de julio de 2023, "
+        "hecho el 27 de julio de 2023: cumplido." in desc
     )
-    assert "Plazo del curso de reparación: 2023-11-10." in desc
+    assert "Plazo del curso de reparación: 10 de noviembre de 2023." in desc
     # One row per step, in order, classed by status
     rows = _rows(root)
     assert [g.get("data-step") for g in rows] == [s.step for s in steps]

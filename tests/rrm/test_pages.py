@@ -60,21 +60,36 @@ def test_a_case_page_shows_its_dates_sources_and_timeline(client, record):
     assert response.status_code == 200
     html = response.content.decode()
     assert "INISA denim garment plant" in html
-    assert "2023-11-10" in html  # the course's deadline
-    # The timeline: the review met on 2023-07-27, the consultation late
+    # the course's deadline, in words, with the date for machines
+    assert '<time datetime="2023-11-10">10 de noviembre de 2023</time>' in html
+    # The timeline: the review met on 27 July 2023, the consultation late
     timeline = html[html.index('id="rrm-timeline"') :]
+
+    def day(iso: str, words: str) -> str:
+        return rf'<td[^>]*><time datetime="{iso}">{words}</time></td>'
+
     assert re.search(
-        r"Revisión</th>\s*<td[^>]*>2023-06-12</td>\s*<td[^>]*>45</td>"
-        r"\s*<td[^>]*>2023-07-27</td>\s*<td[^>]*>2023-07-27</td>"
-        r"\s*<td[^>]*>2023-07-27</td>\s*"
-        r'<td data-label="Situación" class="step-met">cumplido</td>',
+        r"Revisión</th>\s*"
+        + day("2023-06-12", "12 de junio de 2023")
+        + r"\s*<td[^>]*>45</td>\s*"
+        + day("2023-07-27", "27 de julio de 2023")
+        + r"\s*"
+        + day("2023-07-27", "27 de julio de 2023")
+        + r"\s*"
+        + day("2023-07-27", "27 de julio de 2023")
+        + r'\s*<td data-label="Situación" class="step-met">cumplido</td>',
         timeline,
     )
     assert re.search(
-        r"Consulta sobre la reparación</th>\s*<td[^>]*>2023-07-27</td>"
-        r"\s*<td[^>]*>10</td>\s*<td[^>]*>2023-08-06</td>"
-        r"\s*<td[^>]*>2023-08-07</td>\s*<td[^>]*>2023-08-09</td>\s*"
-        r'<td data-label="Situación" class="step-late">tardío</td>',
+        r"Consulta sobre la reparación</th>\s*"
+        + day("2023-07-27", "27 de julio de 2023")
+        + r"\s*<td[^>]*>10</td>\s*"
+        + day("2023-08-06", "6 de agosto de 2023")
+        + r"\s*"
+        + day("2023-08-07", "7 de agosto de 2023")
+        + r"\s*"
+        + day("2023-08-09", "9 de agosto de 2023")
+        + r'\s*<td data-label="Situación" class="step-late">tardío</td>',
         timeline,
     )
     # Sources: web addresses as links, a release cited by title as text
@@ -92,7 +107,12 @@ def test_a_case_page_shows_its_dates_sources_and_timeline(client, record):
 def test_an_overdue_step_is_flagged_on_its_case_page(client, record):
     html = client.get("/rrm/vu-1/").content.decode()
     assert '<tr class="step-row-overdue">' in html
-    assert '<td data-label="Situación" class="step-overdue">vencido</td>' in html
+    assert '<td data-label="Situación" class="step-overdue">vencido<br>' in html
+    # with how long ago it fell due, in words
+    assert re.search(
+        r'class="step-overdue">vencido<br><span class="help">venció hace \d+ (días|meses)</span>',
+        html,
+    )
 
 
 def test_an_unknown_case_page_is_404(client, record):
@@ -129,12 +149,17 @@ def test_a_concluded_case_says_how_and_when_it_ended_never_overdue(
     # Then its row says how it ended and when, and nothing is overdue
     assert "rrm-concluded" in row
     assert "Resuelto durante la revisión" in row
-    assert "concluyó el 2022-09-14" in row
+    assert (
+        'concluyó el <time datetime="2022-09-14">14 de septiembre de 2022</time>' in row
+    )
     assert "vencido" not in row
     assert "step-row-overdue" not in row
     # Its page: the ending on top, no step overdue
     page = client.get("/rrm/vu-1/").content.decode()
-    assert "concluyó el 2022-09-14" in page
+    assert (
+        'concluyó el <time datetime="2022-09-14">14 de septiembre de 2022</time>'
+        in page
+    )
     assert "step-overdue" not in page
     assert "vencido" not in page
     # And the calendar of deadlines does not list it
@@ -158,4 +183,6 @@ def test_names_and_notes_in_spanish_beside_the_english(client, record_in_spanish
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     english = client.get("/rrm/inisa/").content.decode()
     assert "<h1>INISA denim garment plant (near Rincon de Romos)</h1>" in english
-    assert "concluded on 2023-12-11" in english
+    assert (
+        'concluded on <time datetime="2023-12-11">December 11, 2023</time>' in english
+    )

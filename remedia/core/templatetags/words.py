@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import template
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from remedia.core import words
 
@@ -13,3 +18,27 @@ register.filter("datetime_words", words.datetime_words)
 register.filter("ago_words", lambda value: words.ago_words(value))
 register.filter("due_words", lambda value: words.due_words(value))
 register.filter("person", words.person_name)
+
+
+@register.filter
+def date_words_time(value: dt.date | dt.datetime | None) -> SafeString | str:
+    """The date in words inside `<time datetime="2026-12-06">`, for machines and people alike."""
+    if not isinstance(value, dt.date):  # None, or not a date: nothing, as `date` does
+        return ""
+    day = words._local_date(value)
+    return format_html(
+        '<time datetime="{}">{}</time>', day.isoformat(), words.date_words(day)
+    )
+
+
+@register.filter
+def datetime_words_time(value: dt.datetime | None) -> SafeString | str:
+    """The moment in words inside `<time datetime="2026-12-06T14:05:00-06:00">`."""
+    if not isinstance(value, dt.datetime):
+        return ""
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    return format_html(
+        '<time datetime="{}">{}</time>',
+        local.isoformat(timespec="seconds"),
+        words.datetime_words(value),
+    )

@@ -22,6 +22,7 @@ from remedia.cases.models import Case
 from remedia.cases.services import OpenNote
 from remedia.core.kit import clean_text
 from remedia.core.sealed import json_open, note_open
+from remedia.core.words import date_words
 from remedia.intake.models import Report, ReportRecipient
 from remedia.intake.selectors import report_list
 from remedia.protection.identity import IDENTITY_FIELDS, age_on, date_parse
@@ -191,9 +192,10 @@ class OpenFile:
 
     @property
     def identity_rows(self) -> list[tuple[Any, str]]:
-        """(label, value) of each identity field, in the form's order."""
+        """(label, value) of each identity field, in the form's order; the
+        date of birth in words (it is stored as ISO, the form's value)."""
         return [
-            (label, self.identity.get(name, ""))
+            (label, _identity_shown(name, self.identity.get(name, "")))
             for name, (label, _limit) in IDENTITY_FIELDS.items()
         ]
 
@@ -204,6 +206,11 @@ class OpenFile:
         return i.get("alias") or " ".join(
             p for p in (i.get("given_names", ""), i.get("family_names", "")) if p
         )
+
+
+def _identity_shown(name: str, value: str) -> str:
+    born = date_parse(value) if name == "date_of_birth" and value else None
+    return date_words(born) if born else value
 
 
 def file_opened(*, file: VictimFile, file_private: bytes | None) -> OpenFile:
