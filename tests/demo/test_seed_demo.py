@@ -17,6 +17,7 @@ from remedia.accounts.permissions import Capability
 from remedia.accounts.selectors import user_can
 from remedia.core.audit import audit_verify
 from remedia.core.models import AuditEntry
+from remedia.core.words import date_words
 from remedia.demo.services import FACILITIES
 from remedia.facilities.models import (
     Facility,
@@ -287,4 +288,7 @@ def test_the_demo_publishes_its_figures_through_today(client):
     states = next(t for t in latest.figures["tables"] if t["key"] == "reports_by_state")
     assert any(c["suppressed"] or c["value"] for c in states["cells"])
     page = client.get("/cifras/").content.decode()
-    assert f"Cifras hasta el {today}" in page
+    assert (
+        f'Cifras hasta el <time datetime="{today}">'
+        f"{date_words(timezone.localdate())}</time>"
+    ) in page
