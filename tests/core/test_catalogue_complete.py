@@ -33,7 +33,7 @@ IGNORED_DIRS = {"migrations", "__pycache__", "locale"}
 # (context, singular, plural): context and plural are None where not used.
 Key = tuple[str | None, str, str | None]
 
-# Each function's arguments: how many lead with a context, whether a plural follows.
+# Each function: whether a context comes before the message, whether a plural follows.
 _FUNCTIONS: dict[str, tuple[bool, bool]] = {
     "gettext": (False, False),
     "gettext_lazy": (False, False),
