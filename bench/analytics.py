@@ -184,9 +184,16 @@ def _check(port: int, headers: dict[str, str], mine: int) -> str:
     status, body = _get(port, "/staff/cifras/", headers)
     if status != 200:
         return f"dashboard: HTTP {status}"
-    section = body.split(b'id="table-reports_channel"', 1)[-1].split(b"</section>")[0]
-    shown = sum(int(n) for n in re.findall(rb"<td>(\d+)</td>", section))
+    shown = channel_total(body)
     return "" if shown == mine else f"dashboard: {shown} reports shown, {mine} counted"
+
+
+def channel_total(page: bytes) -> int:
+    """The sum of the dashboard's reports-by-channel table (its cells carry a
+    data-label; a number may have thousands separators)."""
+    section = page.split(b'id="table-reports_channel"', 1)[-1].split(b"</section>")[0]
+    cells = re.findall(rb"<td[^>]*>([0-9][0-9,. \xc2\xa0]*)</td>", section)
+    return sum(int(re.sub(rb"[^0-9]", b"", cell)) for cell in cells)
 
 
 def run(

@@ -105,6 +105,10 @@ def test_analyst_acts_on_a_petition_and_sees_each_result_where_they_acted(
     assert done.inner_text() == "Etapa: Determinación del ILC."
     assert focused_id(page) == "advance-result"
     assert "Determinación del ILC" in page.locator("#rrm-stage").inner_text()
+    # The stage's badge stays inside the summary card (a long stage wraps).
+    badge = page.locator("#rrm-stage .badge-status").bounding_box()
+    card = page.locator("#petition-header").bounding_box()
+    assert badge["x"] + badge["width"] <= card["x"] + card["width"], (badge, card)
 
     # 3. A note, in its tab.
     page.locator("#tab-notas").click()

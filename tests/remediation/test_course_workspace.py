@@ -177,3 +177,29 @@ def test_the_monitor_closes_a_course_whose_measures_are_verified(
     assert date_words(dt.date(2024, 1, 10)) in status
     # Closed: nothing left to change, so no add form.
     assert 'id="measure-add"' not in page
+
+
+def test_the_linked_rrm_case_is_named_in_the_readers_language(
+    client, enter, world: World, course: Course
+) -> None:
+    # The public record's cases carry the sources' English name and ours in
+    # Spanish: a Spanish page never shows the English one ("INISA denim
+    # garment plant (near Rincon de Romos)" beside Spanish words).
+    from remedia.rrm.models import RrmCase
+
+    course.rrm_case = RrmCase.objects.create(
+        slug="prueba-nombres",
+        facility_name="Test denim garment plant (near Rincon de Romos)",
+        facility_name_es="Planta de mezclilla de prueba (cerca de Rincón de Romos)",
+    )
+    course.save(update_fields=["rrm_case"])
+    enter(world.monitor)
+
+    spanish = element(client.get(page_of(course)).content.decode(), "course-header")
+    assert "Planta de mezclilla de prueba (cerca de Rincón de Romos)" in spanish
+    assert "denim" not in spanish
+    english = element(
+        client.get(page_of(course), HTTP_ACCEPT_LANGUAGE="en").content.decode(),
+        "course-header",
+    )
+    assert "Test denim garment plant (near Rincon de Romos)" in english
