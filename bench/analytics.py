@@ -1,7 +1,8 @@
 """The staff dashboard for `make bench`: 1,000,000 reports, read at 8 clients.
 
 The budget (issue 18): `/staff/cifras/` answers with a p95 under 500 ms at 8
-concurrent clients over 1,000,000 reports on PostgreSQL.
+concurrent clients over 1,000,000 reports on PostgreSQL, and the public page
+(`/cifras/`, its JSON and CSV) under 200 ms.
 
 `run(...)` is the entry point `bench/__main__.py` calls once the server is up
 (after the other read benchmarks, so the bench's 100,000 reports are there):
@@ -14,12 +15,14 @@ concurrent clients over 1,000,000 reports on PostgreSQL.
    one of their recipients ("Bench org" for 90 %, a second organisation for
    the rest, so the access filter has rows to leave out) and one of their
    categories (one to three each). PostgreSQL only (`gen_random_uuid`).
-2. rebuilds the tallies once (`analytics.services.refresh`) and times it;
+2. rebuilds the tallies once (`analytics.services.refresh`) and computes the
+   public figures once (`publication_create`, as the monthly job), timing both;
 3. opens a staff session per client for the bench handler (second factor
    passed), checks once that the page's total equals a direct count of the
    organisation's reports, then drives, for `seconds`, 8 clients asking for
    the dashboard unfiltered and with filters (a category, a state, a period)
-   in turn.
+   in turn;
+4. drives 8 anonymous clients over the public page, its JSON and its CSV.
 
 Returns (measure, value, limit, ratio, note) rows like the other modules.
 """
@@ -36,6 +39,9 @@ from bench import drive as drive_kit
 REPORTS = int(os.environ.get("BENCH_ANALYTICS_REPORTS", "1000000"))
 CLIENTS = 8
 LIMIT_SECONDS = 0.5
+PUBLIC_LIMIT_SECONDS = 0.2
+# The public page (no login, read by anyone) and its data.
+PUBLIC_PATHS = ("/cifras/", "/cifras/datos.json", "/cifras/datos.csv")
 OTHER_ORGANISATION = "Bench org (other)"
 
 Row = tuple[str, str, str, float | None, str]
@@ -158,12 +164,28 @@ def load(*, reports: int = REPORTS) -> dict[str, Any]:
     }
 
 
+def publish() -> dict[str, Any]:
+    """Compute the public figures once over everything loaded, as the monthly
+    job does (inside Django); how long it took."""
+    import time
+
+    from remedia.analytics.public_figures import publication_create
+
+    started = time.perf_counter()
+    publication = publication_create()
+    return {
+        "publish_seconds": time.perf_counter() - started,
+        "through": publication.figures["through"],
+    }
+
+
 _SHELL = r"""
 import json, sys
 sys.path.insert(0, {root!r})
-from bench.analytics import load
+from bench.analytics import load, publish
 from bench.cases import session_open
 out = load(reports={reports})
+out.update(publish())
 out["cookies"] = [session_open(username="bench") for _i in range({sessions})]
 print("BENCH-ANALYTICS " + json.dumps(out))
 """
@@ -227,6 +249,15 @@ def run(
         port=port, clients=CLIENTS, seconds=seconds, request=request
     )
     p50, p95 = latencies.pct(50), latencies.pct(95)
+
+    def public(index: int, n: int) -> drive_kit.Request:
+        return ("GET", PUBLIC_PATHS[(index + n) % len(PUBLIC_PATHS)], None, headers)
+
+    drive_kit.http_loop(port=port, clients=2, seconds=2, request=public)
+    anonymous = drive_kit.http_loop(
+        port=port, clients=CLIENTS, seconds=seconds, request=public
+    )
+    public_p50, public_p95 = anonymous.pct(50), anonymous.pct(95)
     return [
         (
             f"Dashboard: SQL load of {loaded['added']:,} reports",
@@ -250,5 +281,19 @@ def run(
             p95 / LIMIT_SECONDS,
             f"{len(latencies.samples)} requests, {latencies.errors} errors"
             + (f"; {problem}" if problem else ""),
+        ),
+        (
+            "Public figures computed (publication, suppression)",
+            f"{loaded['publish_seconds']:.1f} s",
+            "—",
+            None,
+            f"through {loaded['through']}",
+        ),
+        (
+            f"Public /cifras/ (+ JSON, CSV) p50 / p95, {CLIENTS} clients",
+            f"{public_p50 * 1000:.0f} / {public_p95 * 1000:.0f} ms",
+            "p95 < 200 ms",
+            public_p95 / PUBLIC_LIMIT_SECONDS,
+            f"{len(anonymous.samples)} requests, {anonymous.errors} errors",
         ),
     ]
