@@ -6,7 +6,7 @@ plan each add their section through a provider registered in
 access-checked) and the file's private key (None when the viewer's key is
 locked) and returns a panel to render, or None. The page includes the panel's
 template `with panel=panel` (its context is `panel.context`); a message said
-with `extra_tags="at-<name>"` is shown inside the section by
+with `extra_tags=core.placed.section_tag("<name>")` is shown inside the section by
 `{% include "protection/said.html" with said=placed.<name> %}` instead of at
 the top of the page.
 """

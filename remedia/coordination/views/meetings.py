@@ -49,6 +49,7 @@ from remedia.core.errors import ApplicationError, InvalidInput, NotFound
 from remedia.core.forms import errors_onto
 from remedia.core.kit import or_404, request_user
 from remedia.core.pdf import document_language
+from remedia.core.placed import messages_by_section, section_tag
 
 
 def _reader(request: HttpRequest) -> Any:
@@ -56,20 +57,6 @@ def _reader(request: HttpRequest) -> Any:
     if not coordination_readable(user=user):
         raise Http404
     return user
-
-
-def _placed(request: HttpRequest) -> tuple[dict[str, list[Any]], list[Any]]:
-    placed: dict[str, list[Any]] = {}
-    loose: list[Any] = []
-    for message in messages.get_messages(request):
-        tag = next(
-            (t[3:] for t in message.extra_tags.split() if t.startswith("at-")), None
-        )
-        if tag:
-            placed.setdefault(tag, []).append(message)
-        else:
-            loose.append(message)
-    return placed, loose
 
 
 def _organisations() -> list[Organisation]:
@@ -166,7 +153,7 @@ def _meeting_page(
     **forms_given: Any,
 ) -> HttpResponse:
     user = request_user(request)
-    placed, loose = _placed(request)
+    placed, loose = messages_by_section(request)
     participants = list(meeting.participants.all())
     items = list(meeting.items.all())
     keeper = meeting_writable(user=user, group=meeting.group) and not meeting.closed
@@ -234,7 +221,7 @@ def meeting_detail_view(request: HttpRequest, meeting_id: Any) -> HttpResponse:
 
 def _refused(request: HttpRequest, exc: ApplicationError, tag: str) -> None:
     for reason in exc.reasons:
-        messages.error(request, reason, extra_tags=f"at-{tag}")
+        messages.error(request, reason, extra_tags=section_tag(tag))
 
 
 def _back(meeting: Meeting, anchor: str) -> HttpResponse:
@@ -271,7 +258,9 @@ def meeting_edit_view(request: HttpRequest, meeting_id: Any) -> HttpResponse:
             _refused(request, exc, "facts")
             return _back(meeting, "facts")
         else:
-            messages.success(request, _("Reunión guardada."), extra_tags="at-facts")
+            messages.success(
+                request, _("Reunión guardada."), extra_tags=section_tag("facts")
+            )
             return _back(meeting, "facts")
     return _meeting_page(request, meeting, status=422, edit_form=form)
 
@@ -297,7 +286,9 @@ def meeting_minutes_view(request: HttpRequest, meeting_id: Any) -> HttpResponse:
             _refused(request, exc, "minutes")
             return _back(meeting, "minutes")
         else:
-            messages.success(request, _("Minuta guardada."), extra_tags="at-minutes")
+            messages.success(
+                request, _("Minuta guardada."), extra_tags=section_tag("minutes")
+            )
             return _back(meeting, "minutes")
     return _meeting_page(request, meeting, status=422, minutes_form=form)
 
@@ -316,7 +307,7 @@ def meeting_close_view(request: HttpRequest, meeting_id: Any) -> HttpResponse:
         messages.success(
             request,
             _("Minuta cerrada: la reunión ya no cambia."),
-            extra_tags="at-minutes",
+            extra_tags=section_tag("minutes"),
         )
     return _back(meeting, "minutes")
 
@@ -348,7 +339,9 @@ def participant_add_view(request: HttpRequest, meeting_id: Any) -> HttpResponse:
             return _back(meeting, "participants")
         else:
             messages.success(
-                request, _("Participante agregado."), extra_tags="at-participants"
+                request,
+                _("Participante agregado."),
+                extra_tags=section_tag("participants"),
             )
             return _back(meeting, "participants")
     return _meeting_page(request, meeting, status=422, participant_form=form)
@@ -375,7 +368,7 @@ def participant_remove_view(request: HttpRequest, meeting_id: Any) -> HttpRespon
         messages.error(
             request,
             _("Esa persona no participa en esta reunión."),
-            extra_tags="at-participants",
+            extra_tags=section_tag("participants"),
         )
         return _back(meeting, "participants")
     try:
@@ -384,7 +377,7 @@ def participant_remove_view(request: HttpRequest, meeting_id: Any) -> HttpRespon
         _refused(request, exc, "participants")
     else:
         messages.success(
-            request, _("Participante quitado."), extra_tags="at-participants"
+            request, _("Participante quitado."), extra_tags=section_tag("participants")
         )
     return _back(meeting, "participants")
 
@@ -400,7 +393,7 @@ def attendance_view(request: HttpRequest, meeting_id: Any) -> HttpResponse:
         messages.error(
             request,
             _("Alguna de esas personas no participa en esta reunión."),
-            extra_tags="at-participants",
+            extra_tags=section_tag("participants"),
         )
         return _back(meeting, "participants")
     try:
@@ -413,7 +406,7 @@ def attendance_view(request: HttpRequest, meeting_id: Any) -> HttpResponse:
         _refused(request, exc, "participants")
     else:
         messages.success(
-            request, _("Asistencia guardada."), extra_tags="at-participants"
+            request, _("Asistencia guardada."), extra_tags=section_tag("participants")
         )
     return _back(meeting, "participants")
 
@@ -436,7 +429,9 @@ def item_add_view(request: HttpRequest, meeting_id: Any) -> HttpResponse:
             _refused(request, exc, "agenda")
             return _back(meeting, "agenda")
         else:
-            messages.success(request, _("Punto agregado."), extra_tags="at-agenda")
+            messages.success(
+                request, _("Punto agregado."), extra_tags=section_tag("agenda")
+            )
             return _back(meeting, "agenda")
     return _meeting_page(request, meeting, status=422, item_form=form)
 
@@ -452,7 +447,7 @@ def items_reorder_view(request: HttpRequest, meeting_id: Any) -> HttpResponse:
         messages.error(
             request,
             _("Escriba un número de 0 a 999 para cada punto."),
-            extra_tags="at-agenda",
+            extra_tags=section_tag("agenda"),
         )
         return _back(meeting, "agenda")
     try:
@@ -462,7 +457,9 @@ def items_reorder_view(request: HttpRequest, meeting_id: Any) -> HttpResponse:
     except ApplicationError as exc:
         _refused(request, exc, "agenda")
     else:
-        messages.success(request, _("Orden del día guardado."), extra_tags="at-agenda")
+        messages.success(
+            request, _("Orden del día guardado."), extra_tags=section_tag("agenda")
+        )
     return _back(meeting, "agenda")
 
 
@@ -524,7 +521,9 @@ def item_edit_view(request: HttpRequest, item_id: Any) -> HttpResponse:
                 return _back(meeting, f"item-{item.pk}")
             else:
                 messages.success(
-                    request, _("Punto guardado."), extra_tags=f"at-item-{item.pk}"
+                    request,
+                    _("Punto guardado."),
+                    extra_tags=section_tag(f"item-{item.pk}"),
                 )
                 return _back(meeting, f"item-{item.pk}")
         status = 422

@@ -1,7 +1,7 @@
 """The pages: parse, call one service or selector, render.
 
-Messages are placed where the user acted: a message tagged `at-<section>`
-shows in that section of the action's page.
+Messages are placed where the user acted (core.placed): a message tagged with
+its section shows in that section of the action's page.
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ from remedia.coordination.services.updates import update_review, update_submit
 from remedia.core.errors import ApplicationError, NotFound
 from remedia.core.forms import errors_onto
 from remedia.core.kit import or_404, request_user
+from remedia.core.placed import messages_by_section, section_tag
 
 
 def _reader(request: HttpRequest) -> Any:
@@ -58,20 +59,6 @@ def _reader(request: HttpRequest) -> Any:
     if not coordination_readable(user=user):
         raise Http404
     return user
-
-
-def _placed(request: HttpRequest) -> tuple[dict[str, list[Any]], list[Any]]:
-    placed: dict[str, list[Any]] = {}
-    loose: list[Any] = []
-    for message in messages.get_messages(request):
-        tag = next(
-            (t[3:] for t in message.extra_tags.split() if t.startswith("at-")), None
-        )
-        if tag:
-            placed.setdefault(tag, []).append(message)
-        else:
-            loose.append(message)
-    return placed, loose
 
 
 @login_required
@@ -151,7 +138,7 @@ def _action_page(
     user = request_user(request)
     today = timezone.localdate()
     indicators = action_indicators(action=action, viewer=user)
-    placed, loose = _placed(request)
+    placed, loose = messages_by_section(request)
     rows = []
     periods = []
     reviewer = update_reviewable(user=user, action=action)
@@ -261,7 +248,7 @@ def update_submit_view(request: HttpRequest, action_id: Any) -> HttpResponse:
             messages.success(
                 request,
                 _("Avance enviado: quien coordina el grupo lo revisará."),
-                extra_tags="at-submit",
+                extra_tags=section_tag("submit"),
             )
             return redirect(action.get_absolute_url() + "#submit")
     return _action_page(request, action, update_form=form, status=422)
@@ -274,7 +261,7 @@ def update_review_view(request: HttpRequest, update_id: Any) -> HttpResponse:
     update = or_404(lambda: update_get_for_user(user=user, update_id=update_id))
     action = update.period.indicator.action
     form = ReviewForm(request.POST)
-    tag = f"at-update-{update.pk}"
+    tag = section_tag(f"update-{update.pk}")
     if not form.is_valid():
         messages.error(request, _("Elija aprobar o devolver."), extra_tags=tag)
     else:
@@ -310,7 +297,7 @@ def action_status_view(request: HttpRequest, action_id: Any) -> HttpResponse:
         messages.error(
             request,
             _("Elija la situación y recargue la página."),
-            extra_tags="at-status",
+            extra_tags=section_tag("status"),
         )
     else:
         try:
@@ -324,7 +311,9 @@ def action_status_view(request: HttpRequest, action_id: Any) -> HttpResponse:
                 version=form.cleaned_data["version"],
             )
         except ApplicationError as exc:
-            messages.error(request, exc.reasons[0], extra_tags="at-status")
+            messages.error(request, exc.reasons[0], extra_tags=section_tag("status"))
         else:
-            messages.success(request, _("Situación guardada."), extra_tags="at-status")
+            messages.success(
+                request, _("Situación guardada."), extra_tags=section_tag("status")
+            )
     return redirect(action.get_absolute_url() + "#status")

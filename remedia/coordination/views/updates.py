@@ -29,6 +29,7 @@ from remedia.coordination.views._common import reader
 from remedia.core.errors import ApplicationError, NotFound
 from remedia.core.forms import errors_onto
 from remedia.core.kit import or_404
+from remedia.core.placed import section_tag
 
 EDITABLE = (UpdateStatus.DRAFT, UpdateStatus.RETURNED)
 
@@ -113,7 +114,7 @@ def update_edit_view(request: HttpRequest, update_id: Any) -> HttpResponse:
             messages.success(
                 request,
                 _("Avance enviado: quien coordina el grupo lo revisará."),
-                extra_tags="at-submit",
+                extra_tags=section_tag("submit"),
             )
             return redirect(action.get_absolute_url() + f"#update-{update.pk}")
     return _page(request, update, form)

@@ -39,6 +39,7 @@ from remedia.core.forms import errors_onto
 from remedia.core.hooks import NavItem
 from remedia.core.kit import capability_require, or_404, request_user
 from remedia.core.pagination import CountedPaginator
+from remedia.core.placed import messages_by_section, section_tag
 from remedia.facilities.selectors import facility_search
 from remedia.protection.forms.files import (
     AssignForm,
@@ -104,23 +105,8 @@ def file_url(file: VictimFile, anchor: str = "") -> str:
     return file.get_absolute_url() + (f"#{anchor}" if anchor else "")
 
 
-def _placed_messages(request: HttpRequest) -> tuple[dict[str, list[Any]], list[Any]]:
-    """Messages for a section of the page (tagged `at-<section>`) and the rest."""
-    placed: dict[str, list[Any]] = {}
-    loose: list[Any] = []
-    for message in messages.get_messages(request):
-        section = next(
-            (t[3:] for t in message.extra_tags.split() if t.startswith("at-")), None
-        )
-        if section:
-            placed.setdefault(section, []).append(message)
-        else:
-            loose.append(message)
-    return placed, loose
-
-
 def said_at(request: HttpRequest, section: str, text: str) -> None:
-    messages.success(request, text, extra_tags=f"at-{section}")
+    messages.success(request, text, extra_tags=section_tag(section))
 
 
 # --- The list ---------------------------------------------------------------------------
@@ -335,7 +321,7 @@ def detail_page(
         user=request.user, capability=Capability.PROTECTION_WRITE
     )
     supervises = file_can_supervise(user=request.user, file=file)
-    placed, loose = _placed_messages(request)
+    placed, loose = messages_by_section(request)
     version = {"version": file.version}
     assigned = {a.user_id for a in opened.assignments}
     workers = [
