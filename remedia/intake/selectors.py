@@ -8,15 +8,18 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar, cast
 
-from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from remedia.accounts.permissions import Capability
 from remedia.accounts.selectors import get_scoped, organisations_for
 from remedia.core.cache import kept_until_version_moves, version_bump
 from remedia.core.figures import ShownCount, shown_count, shown_counts
+from remedia.core.sorting import SortKey, Sorts, choice_rank, label_rank
 from remedia.intake.categories import Category
 from remedia.intake.models import (
     Attachment,
+    Channel,
     Report,
     ReportCategory,
     ReportRecipient,
@@ -177,10 +180,38 @@ def _scoped(*, viewer: Any) -> QuerySet[Report]:
     )
 
 
+# The inbox's columns it sorts by (`?orden=`); none given, `report_list`'s own
+# order: urgent first, then newest.
+REPORT_SORTS = Sorts(
+    keys={
+        "recibida": SortKey(
+            label=_("Recibida"), fields=("created_at",), descending_first=True
+        ),
+        "canal": SortKey(
+            label=_("Canal"),
+            fields=(label_rank("channel", Channel.choices), "-created_at"),
+        ),
+        "centro": SortKey(
+            label=_("Centro de trabajo"),
+            fields=(F("facility__name").asc(nulls_last=True), "-created_at"),
+        ),
+        "estado": SortKey(
+            label=_("Estado"),
+            fields=(choice_rank("status", ReportStatus.values), "-created_at"),
+        ),
+    },
+    default_label=_("Urgentes primero, luego las más recientes"),
+)
+
+
 def report_list(
-    *, viewer: Any, filters: ReportFilters | None = None
+    *,
+    viewer: Any,
+    filters: ReportFilters | None = None,
+    order: tuple[Any, ...] | None = None,
 ) -> QuerySet[Report]:
-    """The inbox: metadata only, urgent first, newest first."""
+    """The inbox: metadata only, urgent first, newest first (or in `order`, a
+    `REPORT_SORTS` order)."""
     f = filters or ReportFilters()
     qs = _scoped(viewer=viewer)
     if f.status:
@@ -207,14 +238,15 @@ def report_list(
         qs.select_related("facility")
         .prefetch_related("category_rows")
         .defer("content", "reporter_wrapped_key", "receipt_lookup", "public_key")
-        .order_by("-urgent", "-created_at")
+        .order_by(*(order or ("-urgent", "-created_at")))
     )
     if isinstance(qs, _InboxQuerySet):
         orgs = sorted(
             str(o)
             for o in organisations_for(user=viewer, capability=Capability.REPORT_READ)
         )
-        qs._inbox_scope = repr((orgs, f))
+        # The kept page ids are those of this order too.
+        qs._inbox_scope = repr((orgs, f, order))
     return qs
 
 
