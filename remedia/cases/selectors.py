@@ -210,7 +210,12 @@ def case_list(
         .order_by(
             *(
                 order
-                or ("-urgent", F("next_due_at").asc(nulls_last=True), "-created_at", "id")
+                or (
+                    "-urgent",
+                    F("next_due_at").asc(nulls_last=True),
+                    "-created_at",
+                    "id",
+                )
             )
         )
     )

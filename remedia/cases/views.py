@@ -72,8 +72,6 @@ from remedia.core.kit import capability_require as _require
 from remedia.core.kit import or_404
 from remedia.core.kit import request_user as _user
 from remedia.core.pagination import CountedPaginator, page_rows
-from remedia.core.sorting import PARAM as SORT_PARAM
-from remedia.core.sorting import sort_read
 from remedia.core.placed import (
     messages_by_section,
     page_url,
@@ -81,6 +79,8 @@ from remedia.core.placed import (
     section_anchor,
     section_tag,
 )
+from remedia.core.sorting import PARAM as SORT_PARAM
+from remedia.core.sorting import sort_read
 from remedia.core.words import date_words, person_name, span_words
 from remedia.facilities.models import Facility
 from remedia.facilities.selectors import facility_search
@@ -400,9 +400,7 @@ def case_list_view(request: HttpRequest) -> HttpResponse:
     filters = _filters(form) if request.GET else selectors.CaseFilters()
     sorting = sort_read(request.GET, selectors.CASE_SORTS)
     page = CountedPaginator(
-        selectors.case_list(
-            viewer=request.user, filters=filters, order=sorting.order
-        ),
+        selectors.case_list(viewer=request.user, filters=filters, order=sorting.order),
         LIST_PAGE_SIZE,
         count=lambda: selectors.case_count(viewer=request.user, filters=filters),
         rows=selectors.case_rows(viewer=request.user),

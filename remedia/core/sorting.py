@@ -46,7 +46,9 @@ def choice_rank(field_name: str, values: Iterable[Any]) -> BaseExpression:
     )
 
 
-def label_rank(field_name: str, choices: Iterable[tuple[Any, Any]]) -> Callable[[], Any]:
+def label_rank(
+    field_name: str, choices: Iterable[tuple[Any, Any]]
+) -> Callable[[], Any]:
     """A column of choices ranked by their labels in the reader's language, as
     the page shows them (read when the order is, so the language is the
     request's)."""
@@ -153,7 +155,10 @@ class Sorting:
     @cached_property
     def columns(self) -> dict[str, Column]:
         """Each key's header, by key: `sorting.columns.recibida` in a template."""
-        return {key: self._column(key, sort_key) for key, sort_key in self.sorts.keys.items()}
+        return {
+            key: self._column(key, sort_key)
+            for key, sort_key in self.sorts.keys.items()
+        }
 
     def _column(self, key: str, sort_key: SortKey) -> Column:
         current = key == self.key
@@ -260,6 +265,5 @@ def sort_read(params: Mapping[str, Any], sorts: Sorts) -> Sorting:
 
 def sort_refusal(asked: str) -> str:
     return gettext(
-        "La lista no se puede ordenar por «%(key)s»: se muestra en su orden "
-        "habitual."
+        "La lista no se puede ordenar por «%(key)s»: se muestra en su orden habitual."
     ) % {"key": asked}

@@ -24,8 +24,8 @@ from django.db.models import (
     Q,
     QuerySet,
 )
-from django.utils import timezone
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 

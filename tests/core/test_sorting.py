@@ -136,7 +136,9 @@ def test_the_templates_draw_aria_sort_the_select_and_an_escaped_message() -> Non
     )
     assert 'aria-sort="ascending"' in header
     assert 'href="?q=%3Cb%3E&amp;orden=-nombre"' in header
-    other = render_to_string("core/sort_header.html", {"column": sorting.columns["plazo"]})
+    other = render_to_string(
+        "core/sort_header.html", {"column": sorting.columns["plazo"]}
+    )
     assert "aria-sort" not in other
     select = render_to_string("core/sort_select.html", {"sorting": sorting})
     assert f'<select name="{PARAM}" id="id_orden">' in select
@@ -155,7 +157,7 @@ def test_the_words_are_the_readers_language() -> None:
         sorting = sort_read(QueryDict("orden=zzz"), SORTS)
         assert sorting.error.startswith("The list cannot be sorted by")
         assert sorting.choices[1].label.endswith("ascending")
-        assert sorting.columns["nombre"].action == "sort descending"
+        assert sorting.columns["nombre"].action == "sort ascending"
 
 
 def test_ranks_follow_the_order_given_or_the_labels() -> None:

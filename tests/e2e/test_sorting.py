@@ -96,9 +96,10 @@ def test_on_a_phone_the_order_is_chosen_in_the_filter_form(
     before = _numbers(page)
     assert len(before) >= 2, before
     # The headers are hidden on a phone: the select is the way
-    assert page.locator("#cases thead").evaluate(
-        "el => el.getBoundingClientRect().width"
-    ) <= 1
+    assert (
+        page.locator("#cases thead").evaluate("el => el.getBoundingClientRect().width")
+        <= 1
+    )
     select = page.get_by_label("Ordenar por")
     assert select.is_visible()
     select.select_option(label="Número, descendente")

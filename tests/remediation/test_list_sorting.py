@@ -26,7 +26,11 @@ def three(world: World) -> list[str]:
         ("Gamma", dt.date(2032, 1, 1), CourseStatus.ACTIVE),
     ):
         course = course_make(world, deadline=deadline)
-        Course.objects.filter(pk=course.pk).update(title=title, status=status)
+        Course.objects.filter(pk=course.pk).update(
+            title=title,
+            status=status,
+            closed_on=None if status == CourseStatus.ACTIVE else deadline,
+        )
         titles.append(title)
     return titles
 
