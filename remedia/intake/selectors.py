@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar, cast
 
+from django.core.paginator import Page
 from django.db.models import Count, Exists, F, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +16,7 @@ from remedia.accounts.permissions import Capability
 from remedia.accounts.selectors import get_scoped, organisations_for
 from remedia.core.cache import kept_until_version_moves, version_bump
 from remedia.core.figures import ShownCount, shown_count, shown_counts
+from remedia.core.pagination import CountedPaginator
 from remedia.core.sorting import SortKey, Sorts, choice_rank, label_rank
 from remedia.intake.categories import Category
 from remedia.intake.models import (
@@ -73,6 +75,14 @@ class _InboxQuerySet(QuerySet[Report]):
             return super().__getitem__(k)
         start, stop = k.start or 0, k.stop
         ids = _page_ids(self, scope=scope, start=start, stop=stop)
+        page: Any = super().__getitem__(k)
+        page._result_cache = self._rows_of(ids)
+        page._prefetch_done = True
+        return page
+
+    def _rows_of(self, ids: list[Any]) -> list[Report]:
+        """The reports of `ids`, in that order, with their categories: one
+        query for the rows, one for the categories."""
         found: dict[Any, Report] = (
             {
                 r.pk: cast(Report, r)
@@ -84,10 +94,7 @@ class _InboxQuerySet(QuerySet[Report]):
             else {}
         )
         _attach_categories(found)
-        page: Any = super().__getitem__(k)
-        page._result_cache = [found[pk] for pk in ids if pk in found]
-        page._prefetch_done = True
-        return page
+        return [found[pk] for pk in ids if pk in found]
 
 
 # Every column a page of reports shows (the inbox and triage, pages and API):
@@ -248,6 +255,49 @@ def report_list(
         # The kept page ids are those of this order too.
         qs._inbox_scope = repr((orgs, f, order))
     return qs
+
+
+def report_page(
+    *,
+    viewer: Any,
+    filters: ReportFilters | None = None,
+    order: tuple[Any, ...] | None = None,
+    number: Any = 1,
+    per_page: int,
+) -> Page:
+    """One page of the inbox (`report_list`'s rows, filters and order) with its
+    total, for the inbox page and its pager.
+
+    The total and the page's ids are kept together under the inbox version:
+    one read of the shared cache for both, where a paginator asking for the
+    total and then the page would read it twice. A page past the end is the
+    last one, as `Paginator.get_page` gives it.
+    """
+    inbox = report_list(viewer=viewer, filters=filters, order=order)
+    scope = inbox.__dict__.get("_inbox_scope")
+    if not isinstance(inbox, _InboxQuerySet) or scope is None:
+        return CountedPaginator(inbox, per_page, count=inbox.count).get_page(number)
+    try:
+        asked = max(int(number), 1)
+    except (TypeError, ValueError):
+        asked = 1
+
+    def load() -> tuple[int, int, list[Any]]:
+        total = inbox.order_by().count()
+        shown = min(asked, max(1, -(-total // per_page)))
+        start = (shown - 1) * per_page
+        ids = list(
+            inbox.prefetch_related(None).values_list("pk", flat=True)[
+                start : start + per_page
+            ]
+        )
+        return total, shown, ids
+
+    total, shown, ids = kept_while_inbox_unchanged(
+        ("inbox-view", scope, asked, per_page), load, timeout=PAGE_CACHE_SECONDS
+    )
+    paginator = CountedPaginator(inbox, per_page, count=lambda: total)
+    return Page(inbox._rows_of(ids), shown, paginator)
 
 
 COUNT_CACHE_SECONDS = 300

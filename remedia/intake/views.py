@@ -39,7 +39,6 @@ from remedia.core.errors import (
 from remedia.core.files import ALLOWED_DESCRIPTION, MAX_BYTES, MAX_FILES
 from remedia.core.kit import capability_require as _require
 from remedia.core.kit import or_404
-from remedia.core.pagination import CountedPaginator
 from remedia.core.placed import messages_by_section, section_anchor, section_tag
 from remedia.core.sorting import PARAM as SORT_PARAM
 from remedia.core.sorting import sort_read
@@ -627,15 +626,13 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
     form = InboxFilterForm(request.GET or None)
     filters = form.filters() if request.GET else selectors.ReportFilters()
     sorting = sort_read(request.GET, selectors.REPORT_SORTS)
-    # The inbox's own queryset pages cheaply at any depth (its kept page ids);
-    # its total is the cached count.
-    page = CountedPaginator(
-        selectors.report_list(
-            viewer=request.user, filters=filters, order=sorting.order
-        ),
-        INBOX_PAGE_SIZE,
-        count=lambda: selectors.report_count(viewer=request.user, filters=filters),
-    ).get_page(request.GET.get("page"))
+    page = selectors.report_page(
+        viewer=request.user,
+        filters=filters,
+        order=sorting.order,
+        number=request.GET.get("page"),
+        per_page=INBOX_PAGE_SIZE,
+    )
     reports = list(page.object_list)
     facility = None
     if filters.facility_id:
