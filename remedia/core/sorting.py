@@ -17,10 +17,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Case, F, IntegerField, Value, When
-from django.db.models.expressions import BaseExpression, OrderBy
+from django.db.models.expressions import BaseExpression, Expression, OrderBy
 from django.http import QueryDict
 from django.utils.translation import gettext
 
@@ -76,7 +76,7 @@ def _order_by(item: OrderItem, *, reverse: bool) -> OrderBy:
             nulls_first=item.nulls_first,
             nulls_last=item.nulls_last,
         )
-    return OrderBy(item, descending=reverse)
+    return OrderBy(cast(Expression, item), descending=reverse)
 
 
 @dataclass(frozen=True)
