@@ -8,14 +8,38 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
+from remedia.accounts.models import User
+from remedia.cases import selectors, services
+from remedia.intake import selectors as intake_selectors
+from remedia.intake.models import Report
 from tests.e2e.pages import PageLog
 from tests.e2e.test_workspace import PHONE_390, WIDE, demo, log_in  # noqa: F401
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def cases(demo: dict[str, str]) -> None:  # noqa: F811
+    """Two more cases for the demo's handler, opened from reports in triage
+    (the demo gives the handler one), and the handler's reports received an
+    hour apart."""
+    handler = User.objects.get(username="handler")
+    waiting = list(selectors.triage_list(viewer=handler)[:2])
+    assert len(waiting) == 2, waiting
+    for report in waiting:
+        services.case_open(report_ids=[report.pk], user=handler)
+    # The demo receives its reports in the same second: an hour apart here.
+    now = timezone.now()
+    inbox = intake_selectors.report_list(viewer=handler).values_list("pk", flat=True)
+    for hours, pk in enumerate(list(inbox)):
+        Report.objects.filter(pk=pk).update(created_at=now - timedelta(hours=hours))
+    intake_selectors.inbox_changed()
 
 
 def _numbers(page: Any) -> list[str]:
@@ -41,6 +65,7 @@ def _click_header(page: Any, table: str, label: str, expect: str) -> None:
 def test_a_handler_sorts_the_case_list_and_the_inbox_by_their_headers(
     new_page: Callable[..., PageLog],
     demo: dict[str, str],  # noqa: F811
+    cases: None,
 ) -> None:
     log = new_page(**WIDE)
     page = log.page
@@ -87,6 +112,7 @@ def test_a_handler_sorts_the_case_list_and_the_inbox_by_their_headers(
 def test_on_a_phone_the_order_is_chosen_in_the_filter_form(
     new_page: Callable[..., PageLog],
     demo: dict[str, str],  # noqa: F811
+    cases: None,
     javascript: bool,
 ) -> None:
     page = new_page(java_script_enabled=javascript, **PHONE_390).page
