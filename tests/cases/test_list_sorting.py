@@ -4,40 +4,21 @@ said on the page, the export carries the order, and it costs no query more."""
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from remedia.cases import services
 from remedia.cases.models import Case, CaseStatus, Severity
 from remedia.core.models import ExportJob
-from tests.support.factories.accounts import totp_device
+from tests.support.lists import exported_csv, form_html, page_queries
 
 pytestmark = pytest.mark.django_db
 
 LIST = "/staff/cases/"
 EXPORT = "/staff/cases/export/"
-
-
-@pytest.fixture(autouse=True)
-def data_dir(settings, tmp_path) -> None:
-    settings.DATA_DIR = tmp_path
-
-
-@pytest.fixture
-def logged_in(client, log_in_verified):
-    def enter(staff: Any) -> Any:
-        totp_device(staff.user)
-        assert log_in_verified(staff.user).status_code == 302
-        return staff.user
-
-    return enter
 
 
 @pytest.fixture
@@ -81,8 +62,8 @@ def _numbers(client: Any, query: str = "") -> list[str]:
     return [row.case.number for row in response.context["rows"]]
 
 
-def test_each_key_orders_the_rows_both_ways(client, logged_in, agu_handler, three):
-    logged_in(agu_handler)
+def test_each_key_orders_the_rows_both_ways(client, enter, agu_handler, three):
+    enter(agu_handler)
     first, second, third = (c.number for c in three)
 
     # The list's own order: urgent first, then the nearest due time, none last
@@ -105,9 +86,9 @@ def test_each_key_orders_the_rows_both_ways(client, logged_in, agu_handler, thre
 
 
 def test_an_unknown_key_is_said_and_the_list_keeps_its_order(
-    client, logged_in, agu_handler, three
+    client, enter, agu_handler, three
 ):
-    logged_in(agu_handler)
+    enter(agu_handler)
 
     response = client.get(f"{LIST}?orden=precio")
 
@@ -120,9 +101,9 @@ def test_an_unknown_key_is_said_and_the_list_keeps_its_order(
 
 
 def test_headers_turn_the_order_keep_filters_and_say_aria_sort(
-    client, logged_in, agu_handler, three
+    client, enter, agu_handler, three
 ):
-    logged_in(agu_handler)
+    enter(agu_handler)
 
     html = client.get(f"{LIST}?status=active&orden=gravedad&page=1").content.decode()
 
@@ -134,8 +115,7 @@ def test_headers_turn_the_order_keep_filters_and_say_aria_sort(
     assert 'href="?status=active&amp;orden=numero"' in thead
     assert "page=" not in thead
     # The phone's way: the same keys in the filter form, this one chosen
-    form = html[html.index('id="case-filters"') :]
-    form = form[: form.index("</form>")]
+    form = form_html(html, "case-filters")
     assert '<option value="gravedad" selected>Gravedad, ascendente</option>' in form
     assert '<option value="">Urgentes y plazo más próximo primero</option>' in form
     # Sorting is no filter: no "Quitar filtros" for it alone
@@ -143,25 +123,20 @@ def test_headers_turn_the_order_keep_filters_and_say_aria_sort(
 
 
 def test_the_export_carries_the_order(
-    client, logged_in, agu_handler, three, django_capture_on_commit_callbacks
+    client, enter, agu_handler, three, django_capture_on_commit_callbacks
 ):
-    logged_in(agu_handler)
+    enter(agu_handler)
     html = client.get(f"{LIST}?status=active&orden=-numero").content.decode()
-    export = html[html.index('id="case-export"') :]
-    export = export[: export.index("</form>")]
+    export = form_html(html, "case-export")
     assert '<input type="hidden" name="orden" value="-numero">' in export
     assert '<input type="hidden" name="status" value="active">' in export
 
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            EXPORT, {"status": "active", "orden": "-numero", "format": "csv"}
-        )
-    assert response.status_code == 302
-    job = ExportJob.objects.get()
-    job.refresh_from_db()
-    assert job.status == ExportJob.Status.DONE, job.error
-    content = client.get(f"/staff/exportaciones/{job.pk}/descargar/").content
-    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    rows = exported_csv(
+        client,
+        django_capture_on_commit_callbacks,
+        EXPORT,
+        {"status": "active", "orden": "-numero"},
+    )
     assert [r[0] for r in rows[1:]] == _numbers(client, "status=active&orden=-numero")
     assert [r[0] for r in rows[1:]] == [three[1].number, three[0].number]
 
@@ -173,16 +148,10 @@ def test_the_export_carries_the_order(
 
 
 def test_a_sorted_list_costs_no_query_more(
-    client, logged_in, agu_handler, three, django_capture_on_commit_callbacks
+    client, enter, agu_handler, three, django_capture_on_commit_callbacks
 ):
-    logged_in(agu_handler)
+    enter(agu_handler)
 
-    def queries(query: str) -> int:
-        client.get(f"{LIST}?{query}")  # totals and choices cached
-        with CaptureQueriesContext(connection) as captured:
-            assert client.get(f"{LIST}?{query}").status_code == 200
-        return len(captured)
-
-    plain = queries("")
+    plain = page_queries(client, LIST)
     for key in ("numero", "-estado", "gravedad", "-plazo", "responsable"):
-        assert queries(f"orden={key}") == plain, key
+        assert page_queries(client, f"{LIST}?orden={key}") == plain, key

@@ -5,42 +5,23 @@ export that keeps the order; no query more for any of it."""
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from remedia.core.models import ExportJob
 from remedia.intake import services as intake
 from remedia.intake import views
 from remedia.intake.models import Report, ReportStatus
-from tests.support.factories.accounts import totp_device
 from tests.support.factories.facilities import FacilityFactory
+from tests.support.lists import exported_csv, form_html, page_queries
 
 pytestmark = pytest.mark.django_db
 
 INBOX = "/staff/reports/"
 EXPORT = "/staff/reports/export/"
-
-
-@pytest.fixture(autouse=True)
-def data_dir(settings, tmp_path) -> None:
-    settings.DATA_DIR = tmp_path
-
-
-@pytest.fixture
-def logged_in(client, log_in_verified):
-    def enter(staff: Any) -> Any:
-        totp_device(staff.user)
-        assert log_in_verified(staff.user).status_code == 302
-        return staff.user
-
-    return enter
 
 
 def _submit(**overrides: Any) -> Report:
@@ -85,8 +66,8 @@ def _ids(client: Any, query: str = "") -> list[Any]:
     return [r.pk for r in response.context["reports"]]
 
 
-def test_each_key_orders_the_inbox_both_ways(client, logged_in, agu_handler, three):
-    logged_in(agu_handler)
+def test_each_key_orders_the_inbox_both_ways(client, enter, agu_handler, three):
+    enter(agu_handler)
     sms, web, voice = three["sms"].pk, three["web"].pk, three["voice"].pk
 
     # Its own order: urgent first, then the newest
@@ -107,9 +88,9 @@ def test_each_key_orders_the_inbox_both_ways(client, logged_in, agu_handler, thr
 
 
 def test_channels_sort_by_the_readers_words(
-    client, logged_in, agu_handler, three, settings
+    client, enter, agu_handler, three, settings
 ):
-    logged_in(agu_handler)
+    enter(agu_handler)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
     # "Phone" comes before "SMS" in English, where "Teléfono" came after it
@@ -121,9 +102,9 @@ def test_channels_sort_by_the_readers_words(
 
 
 def test_an_unknown_key_is_said_and_the_default_order_kept(
-    client, logged_in, agu_handler, three
+    client, enter, agu_handler, three
 ):
-    logged_in(agu_handler)
+    enter(agu_handler)
 
     response = client.get(f"{INBOX}?orden=-prioridad&urgent=0")
 
@@ -136,14 +117,13 @@ def test_an_unknown_key_is_said_and_the_default_order_kept(
     ]
     assert "aria-sort" not in html
     # ...and the export is not offered that order
-    export = html[html.index('id="inbox-export"') :]
-    assert 'name="orden"' not in export[: export.index("</form>")]
+    assert 'name="orden"' not in form_html(html, "inbox-export")
 
 
 def test_headers_keep_the_filters_drop_the_page_and_say_aria_sort(
-    client, logged_in, agu_handler, three
+    client, enter, agu_handler, three
 ):
-    logged_in(agu_handler)
+    enter(agu_handler)
 
     html = client.get(f"{INBOX}?channel=sms&orden=-recibida&page=1").content.decode()
 
@@ -152,17 +132,16 @@ def test_headers_keep_the_filters_drop_the_page_and_say_aria_sort(
     assert 'aria-sort="descending"><a href="?channel=sms&amp;orden=recibida">' in thead
     assert 'href="?channel=sms&amp;orden=canal"' in thead
     assert "page=" not in thead
-    form = html[html.index('id="inbox-filters"') :]
-    form = form[: form.index("</form>")]
+    form = form_html(html, "inbox-filters")
     assert '<label for="id_orden">Ordenar por</label>' in form
     assert '<option value="-recibida" selected>Recibida, descendente</option>' in form
 
 
 def test_the_inbox_pages_and_counts_its_reports(
-    client, logged_in, agu_handler, three, monkeypatch
+    client, enter, agu_handler, three, monkeypatch
 ):
     monkeypatch.setattr(views, "INBOX_PAGE_SIZE", 2)
-    logged_in(agu_handler)
+    enter(agu_handler)
 
     first = client.get(f"{INBOX}?orden=recibida")
     second = client.get(f"{INBOX}?orden=recibida&page=2")
@@ -184,8 +163,8 @@ def test_the_inbox_pages_and_counts_its_reports(
     assert 'rel="next"' not in only
 
 
-def test_dates_in_words_and_the_status_as_a_badge(client, logged_in, agu_handler, orgs):
-    logged_in(agu_handler)
+def test_dates_in_words_and_the_status_as_a_badge(client, enter, agu_handler, orgs):
+    enter(agu_handler)
     report = _submit()
     Report.objects.filter(pk=report.pk).update(
         acknowledged_at=report.created_at + timedelta(seconds=20)
@@ -203,23 +182,17 @@ def test_dates_in_words_and_the_status_as_a_badge(client, logged_in, agu_handler
 
 
 def test_the_export_carries_the_order(
-    client, logged_in, agu_handler, three, django_capture_on_commit_callbacks
+    client, enter, agu_handler, three, django_capture_on_commit_callbacks
 ):
-    logged_in(agu_handler)
+    enter(agu_handler)
     html = client.get(f"{INBOX}?urgent=0&orden=recibida").content.decode()
-    export = html[html.index('id="inbox-export"') :]
-    export = export[: export.index("</form>")]
+    export = form_html(html, "inbox-export")
     assert '<input type="hidden" name="orden" value="recibida">' in export
     assert '<input type="hidden" name="urgent" value="0">' in export
 
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(EXPORT, {"orden": "-canal", "format": "csv"})
-    assert response.status_code == 302
-    job = ExportJob.objects.get()
-    job.refresh_from_db()
-    assert job.status == ExportJob.Status.DONE, job.error
-    content = client.get(f"/staff/exportaciones/{job.pk}/descargar/").content
-    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    rows = exported_csv(
+        client, django_capture_on_commit_callbacks, EXPORT, {"orden": "-canal"}
+    )
     assert [r[1] for r in rows[1:]] == ["Web", "Teléfono", "SMS"]
 
     refused = client.post(EXPORT, {"orden": "nada", "format": "csv"})
@@ -228,17 +201,11 @@ def test_the_export_carries_the_order(
 
 
 def test_a_sorted_or_later_page_costs_no_query_more(
-    client, logged_in, agu_handler, three, monkeypatch
+    client, enter, agu_handler, three, monkeypatch
 ):
     monkeypatch.setattr(views, "INBOX_PAGE_SIZE", 2)
-    logged_in(agu_handler)
+    enter(agu_handler)
 
-    def queries(query: str) -> int:
-        client.get(f"{INBOX}?{query}")  # the total and page ids kept, as when busy
-        with CaptureQueriesContext(connection) as captured:
-            assert client.get(f"{INBOX}?{query}").status_code == 200
-        return len(captured)
-
-    plain = queries("")
+    plain = page_queries(client, INBOX)
     for query in ("orden=canal", "orden=-centro", "orden=estado&page=2", "page=2"):
-        assert queries(query) == plain, query
+        assert page_queries(client, f"{INBOX}?{query}") == plain, query

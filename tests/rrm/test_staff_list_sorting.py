@@ -10,21 +10,10 @@ import pytest
 
 from remedia.rrm.models import RrmCase, RrmStage
 from tests.rrm.world import _clear_cache, petition  # noqa: F401
-from tests.support.factories.accounts import totp_device
 
 pytestmark = pytest.mark.django_db
 
 LIST = "/staff/rrm/"
-
-
-@pytest.fixture
-def enter(log_in_verified):
-    def log(staff):
-        totp_device(staff.user)
-        assert log_in_verified(staff.user).status_code == 302
-        return staff.user
-
-    return log
 
 
 @pytest.fixture
