@@ -18,6 +18,7 @@ from remedia.cases import selectors
 from remedia.cases.models import Case, CaseStatus
 from remedia.core import exports
 from remedia.core.geo import STATE_CHOICES
+from remedia.core.sorting import sort_read
 from remedia.core.tables import Cell, Sheet
 from remedia.intake.categories import Category
 
@@ -49,17 +50,18 @@ def case_export_rows(
     *, viewer: Any, parameters: dict[str, Any]
 ) -> Iterator[list[Cell]]:
     """The case list's rows for `viewer` with the filters in `parameters`, in
-    the list's order."""
+    the list's order (its `orden`, if it had one)."""
     filters = selectors.case_filters_from(parameters)
+    order = sort_read(parameters, selectors.CASE_SORTS).order
     statuses = {value: str(label) for value, label in CaseStatus.choices}
     states = {value: str(label) for value, label in STATE_CHOICES}
     categories = {value: str(label) for value, label in Category.choices}
     now = timezone.now()
     yes, no = _("Sí"), _("No")
     case: Case
-    for case in selectors.case_list(viewer=viewer, filters=filters).iterator(
-        chunk_size=CHUNK
-    ):
+    for case in selectors.case_list(
+        viewer=viewer, filters=filters, order=order
+    ).iterator(chunk_size=CHUNK):
         facility = case.facility
         assignee = case.assignee
         codes = sorted(row.code for row in case.category_rows.all())

@@ -17,8 +17,11 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Value,
 )
+from django.db.models.functions import Coalesce, Concat, Lower, NullIf, Trim
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from remedia.accounts.permissions import Capability
 from remedia.accounts.selectors import get_scoped, organisations_for
@@ -33,9 +36,11 @@ from remedia.cases.models import (
     CaseStatus,
     CaseTask,
     Escalation,
+    Severity,
     SlaPolicy,
 )
 from remedia.core.cache import kept_until_version_moves, version_bump
+from remedia.core.sorting import SortKey, Sorts, choice_rank
 from remedia.facilities.models import Facility
 from remedia.intake.models import Report, ReportCategory, ReportStatus
 from remedia.intake.selectors import kept_while_inbox_unchanged, report_list
@@ -74,6 +79,53 @@ CASE_FILTER_NAMES = (
 )
 
 
+# The case list's columns it sorts by (`?orden=`); none given, `case_list`'s
+# own order: urgent first, then the nearest due time.
+CASE_SORTS = Sorts(
+    keys={
+        "numero": SortKey(label=_("Número"), fields=("number",)),
+        "estado": SortKey(
+            label=_("Estado"),
+            fields=(choice_rank("status", CaseStatus.values), "-created_at"),
+        ),
+        "gravedad": SortKey(
+            label=_("Gravedad"),
+            fields=(choice_rank("severity", Severity.values), "-created_at"),
+            descending_first=True,
+        ),
+        "plazo": SortKey(
+            label=_("Próximo plazo"),
+            fields=(F("next_due_at").asc(nulls_last=True), "-created_at"),
+        ),
+        "responsable": SortKey(
+            label=_("Responsable"),
+            # As `person_name` shows them: the full name, else the username;
+            # nobody's cases last either way.
+            fields=(
+                Lower(
+                    Coalesce(
+                        NullIf(
+                            Trim(
+                                Concat(
+                                    "assignee__first_name",
+                                    Value(" "),
+                                    "assignee__last_name",
+                                )
+                            ),
+                            Value(""),
+                        ),
+                        "assignee__username",
+                    )
+                ).asc(nulls_last=True),
+                "-created_at",
+            ),
+        ),
+    },
+    default_label=_("Urgentes y plazo más próximo primero"),
+    tie_breaker=("id",),
+)
+
+
 def case_filters_from(data: dict[str, Any]) -> CaseFilters:
     """The filters of the case list's cleaned form (or an export's parameters)."""
 
@@ -108,8 +160,14 @@ def overdue_q(now: Any = None) -> Q:
     return Q(next_due_at__lt=now or timezone.now())
 
 
-def case_list(*, viewer: Any, filters: CaseFilters | None = None) -> QuerySet[Case]:
-    """Cases of the viewer's organisations: urgent first, then the nearest due time."""
+def case_list(
+    *,
+    viewer: Any,
+    filters: CaseFilters | None = None,
+    order: tuple[Any, ...] | None = None,
+) -> QuerySet[Case]:
+    """Cases of the viewer's organisations: urgent first, then the nearest due
+    time, or in `order` (a `CASE_SORTS` order)."""
     f = filters or CaseFilters()
     qs = _scoped(viewer=viewer)
     if f.status == "active":
@@ -149,7 +207,17 @@ def case_list(*, viewer: Any, filters: CaseFilters | None = None) -> QuerySet[Ca
         qs.select_related("facility", "assignee", "organisation")
         .prefetch_related("category_rows")
         .defer("public_key")
-        .order_by("-urgent", F("next_due_at").asc(nulls_last=True), "-created_at", "id")
+        .order_by(
+            *(
+                order
+                or (
+                    "-urgent",
+                    F("next_due_at").asc(nulls_last=True),
+                    "-created_at",
+                    "id",
+                )
+            )
+        )
     )
 
 

@@ -79,6 +79,8 @@ from remedia.core.placed import (
     section_anchor,
     section_tag,
 )
+from remedia.core.sorting import PARAM as SORT_PARAM
+from remedia.core.sorting import sort_read
 from remedia.core.words import date_words, person_name, span_words
 from remedia.facilities.models import Facility
 from remedia.facilities.selectors import facility_search
@@ -396,8 +398,9 @@ def case_list_view(request: HttpRequest) -> HttpResponse:
         workers=_worker_choices(request),
     )
     filters = _filters(form) if request.GET else selectors.CaseFilters()
+    sorting = sort_read(request.GET, selectors.CASE_SORTS)
     page = CountedPaginator(
-        selectors.case_list(viewer=request.user, filters=filters),
+        selectors.case_list(viewer=request.user, filters=filters, order=sorting.order),
         LIST_PAGE_SIZE,
         count=lambda: selectors.case_count(viewer=request.user, filters=filters),
         rows=selectors.case_rows(viewer=request.user),
@@ -411,6 +414,7 @@ def case_list_view(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
+            "sorting": sorting,
             "rows": [
                 CaseRow(
                     case=c,
@@ -420,14 +424,17 @@ def case_list_view(request: HttpRequest) -> HttpResponse:
                 )
                 for c in page
             ],
-            # The export buttons carry the filters the list has on.
+            # The export buttons carry the filters the list has on, and its order.
             "export_filters": [
                 (name, request.GET[name])
                 for name in selectors.CASE_FILTER_NAMES
                 if request.GET.get(name)
-            ],
+            ]
+            + ([(SORT_PARAM, sorting.value)] if sorting.value else []),
             "filtered": any(
-                v not in (None, "") for k, v in request.GET.items() if k != "page"
+                v not in (None, "")
+                for k, v in request.GET.items()
+                if k not in ("page", SORT_PARAM)
             ),
             "can_triage": user_can(user=request.user, capability=Capability.CASE_WRITE),
         },
@@ -442,10 +449,14 @@ def case_export_view(request: HttpRequest) -> HttpResponse:
     _require(request, Capability.CASE_READ)
     data = {
         name: request.POST[name]
-        for name in selectors.CASE_FILTER_NAMES
+        for name in (*selectors.CASE_FILTER_NAMES, SORT_PARAM)
         if request.POST.get(name)
     }
     back = reverse("cases:list") + (f"?{urlencode(data)}" if data else "")
+    sorting = sort_read(data, selectors.CASE_SORTS)
+    if sorting.error:
+        messages.error(request, sorting.error)
+        return redirect(back)
     form = CaseFilterForm(
         data,
         facilities=_facility_choices(request),
@@ -459,6 +470,8 @@ def case_export_view(request: HttpRequest) -> HttpResponse:
         for name in selectors.CASE_FILTER_NAMES
         if form.cleaned_data.get(name)
     }
+    if sorting.value:
+        parameters[SORT_PARAM] = sorting.value
     try:
         job = exports.export_start(
             user=request.user,

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from remedia.accounts.permissions import Capability
 from remedia.core import exports
 from remedia.core.geo import STATE_CHOICES
+from remedia.core.sorting import sort_read
 from remedia.core.tables import Cell, Sheet
 from remedia.intake import selectors
 from remedia.intake.categories import Category
@@ -63,9 +64,11 @@ def report_export_rows(
     *, viewer: Any, parameters: dict[str, Any]
 ) -> Iterator[list[Cell]]:
     """The inbox's rows for `viewer` with the filters in `parameters`, in the
-    inbox's order; no row limit."""
+    inbox's order (its `orden`, if it had one); no row limit."""
     reports = selectors.report_list(
-        viewer=viewer, filters=report_filters_from(parameters)
+        viewer=viewer,
+        filters=report_filters_from(parameters),
+        order=sort_read(parameters, selectors.REPORT_SORTS).order,
     ).only(*selectors.REPORT_ROW_FIELDS)
     channels = {value: str(label) for value, label in Channel.choices}
     statuses = {value: str(label) for value, label in ReportStatus.choices}

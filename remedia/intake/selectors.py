@@ -8,15 +8,20 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar, cast
 
-from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.core.paginator import Page
+from django.db.models import Count, Exists, F, OuterRef, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from remedia.accounts.permissions import Capability
 from remedia.accounts.selectors import get_scoped, organisations_for
 from remedia.core.cache import kept_until_version_moves, version_bump
 from remedia.core.figures import ShownCount, shown_count, shown_counts
+from remedia.core.pagination import CountedPaginator
+from remedia.core.sorting import SortKey, Sorts, choice_rank, label_rank
 from remedia.intake.categories import Category
 from remedia.intake.models import (
     Attachment,
+    Channel,
     Report,
     ReportCategory,
     ReportRecipient,
@@ -70,6 +75,14 @@ class _InboxQuerySet(QuerySet[Report]):
             return super().__getitem__(k)
         start, stop = k.start or 0, k.stop
         ids = _page_ids(self, scope=scope, start=start, stop=stop)
+        page: Any = super().__getitem__(k)
+        page._result_cache = self._rows_of(ids)
+        page._prefetch_done = True
+        return page
+
+    def _rows_of(self, ids: list[Any]) -> list[Report]:
+        """The reports of `ids`, in that order, with their categories: one
+        query for the rows, one for the categories."""
         found: dict[Any, Report] = (
             {
                 r.pk: cast(Report, r)
@@ -81,10 +94,7 @@ class _InboxQuerySet(QuerySet[Report]):
             else {}
         )
         _attach_categories(found)
-        page: Any = super().__getitem__(k)
-        page._result_cache = [found[pk] for pk in ids if pk in found]
-        page._prefetch_done = True
-        return page
+        return [found[pk] for pk in ids if pk in found]
 
 
 # Every column a page of reports shows (the inbox and triage, pages and API):
@@ -177,10 +187,38 @@ def _scoped(*, viewer: Any) -> QuerySet[Report]:
     )
 
 
+# The inbox's columns it sorts by (`?orden=`); none given, `report_list`'s own
+# order: urgent first, then newest.
+REPORT_SORTS = Sorts(
+    keys={
+        "recibida": SortKey(
+            label=_("Recibida"), fields=("created_at",), descending_first=True
+        ),
+        "canal": SortKey(
+            label=_("Canal"),
+            fields=(label_rank("channel", Channel.choices), "-created_at"),
+        ),
+        "centro": SortKey(
+            label=_("Centro de trabajo"),
+            fields=(F("facility__name").asc(nulls_last=True), "-created_at"),
+        ),
+        "estado": SortKey(
+            label=_("Estado"),
+            fields=(choice_rank("status", ReportStatus.values), "-created_at"),
+        ),
+    },
+    default_label=_("Urgentes primero, luego las más recientes"),
+)
+
+
 def report_list(
-    *, viewer: Any, filters: ReportFilters | None = None
+    *,
+    viewer: Any,
+    filters: ReportFilters | None = None,
+    order: tuple[Any, ...] | None = None,
 ) -> QuerySet[Report]:
-    """The inbox: metadata only, urgent first, newest first."""
+    """The inbox: metadata only, urgent first, newest first (or in `order`, a
+    `REPORT_SORTS` order)."""
     f = filters or ReportFilters()
     qs = _scoped(viewer=viewer)
     if f.status:
@@ -207,15 +245,59 @@ def report_list(
         qs.select_related("facility")
         .prefetch_related("category_rows")
         .defer("content", "reporter_wrapped_key", "receipt_lookup", "public_key")
-        .order_by("-urgent", "-created_at")
+        .order_by(*(order or ("-urgent", "-created_at")))
     )
     if isinstance(qs, _InboxQuerySet):
         orgs = sorted(
             str(o)
             for o in organisations_for(user=viewer, capability=Capability.REPORT_READ)
         )
-        qs._inbox_scope = repr((orgs, f))
+        # The kept page ids are those of this order too.
+        qs._inbox_scope = repr((orgs, f, order))
     return qs
+
+
+def report_page(
+    *,
+    viewer: Any,
+    filters: ReportFilters | None = None,
+    order: tuple[Any, ...] | None = None,
+    number: Any = 1,
+    per_page: int,
+) -> Page:
+    """One page of the inbox (`report_list`'s rows, filters and order) with its
+    total, for the inbox page and its pager.
+
+    The total and the page's ids are kept together under the inbox version:
+    one read of the shared cache for both, where a paginator asking for the
+    total and then the page would read it twice. A page past the end is the
+    last one, as `Paginator.get_page` gives it.
+    """
+    inbox = report_list(viewer=viewer, filters=filters, order=order)
+    scope = inbox.__dict__.get("_inbox_scope")
+    if not isinstance(inbox, _InboxQuerySet) or scope is None:
+        return CountedPaginator(inbox, per_page, count=inbox.count).get_page(number)
+    try:
+        asked = max(int(number), 1)
+    except (TypeError, ValueError):
+        asked = 1
+
+    def load() -> tuple[int, int, list[Any]]:
+        total = inbox.order_by().count()
+        shown = min(asked, max(1, -(-total // per_page)))
+        start = (shown - 1) * per_page
+        ids = list(
+            inbox.prefetch_related(None).values_list("pk", flat=True)[
+                start : start + per_page
+            ]
+        )
+        return total, shown, ids
+
+    total, shown, ids = kept_while_inbox_unchanged(
+        ("inbox-view", scope, asked, per_page), load, timeout=PAGE_CACHE_SECONDS
+    )
+    paginator = CountedPaginator(inbox, per_page, count=lambda: total)
+    return Page(inbox._rows_of(ids), shown, paginator)
 
 
 COUNT_CACHE_SECONDS = 300

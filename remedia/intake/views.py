@@ -40,6 +40,8 @@ from remedia.core.files import ALLOWED_DESCRIPTION, MAX_BYTES, MAX_FILES
 from remedia.core.kit import capability_require as _require
 from remedia.core.kit import or_404
 from remedia.core.placed import messages_by_section, section_anchor, section_tag
+from remedia.core.sorting import PARAM as SORT_PARAM
+from remedia.core.sorting import sort_read
 from remedia.facilities.selectors import facility_get, facility_search
 from remedia.facilities.services import facility_suggestions
 from remedia.intake import exports as report_exports
@@ -614,13 +616,24 @@ def _report_or_404(request: HttpRequest, report_id: Any) -> Report:
     )
 
 
+INBOX_PAGE_SIZE = 50
+
+
 @login_required
 @require_GET
 def inbox_view(request: HttpRequest) -> HttpResponse:
     _require(request, Capability.REPORT_READ)
     form = InboxFilterForm(request.GET or None)
     filters = form.filters() if request.GET else selectors.ReportFilters()
-    reports = list(selectors.report_list(viewer=request.user, filters=filters)[:200])
+    sorting = sort_read(request.GET, selectors.REPORT_SORTS)
+    page = selectors.report_page(
+        viewer=request.user,
+        filters=filters,
+        order=sorting.order,
+        number=request.GET.get("page"),
+        per_page=INBOX_PAGE_SIZE,
+    )
+    reports = list(page.object_list)
     facility = None
     if filters.facility_id:
         try:
@@ -632,10 +645,13 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
         "intake/inbox.html",
         {
             "reports": reports,
+            "page": page,
+            "sorting": sorting,
             "form": form,
             "facility": facility,
-            # The export buttons carry the filters the inbox has on.
-            "export_filters": form.active() if request.GET else [],
+            # The export buttons carry the filters the inbox has on, and its order.
+            "export_filters": (form.active() if request.GET else [])
+            + ([(SORT_PARAM, sorting.value)] if sorting.value else []),
         },
     )
 
@@ -648,11 +664,14 @@ def inbox_export_view(request: HttpRequest) -> HttpResponse:
     _require(request, Capability.REPORT_READ)
     data = {
         name: request.POST[name]
-        for name in report_exports.REPORT_FILTER_NAMES
+        for name in (*report_exports.REPORT_FILTER_NAMES, SORT_PARAM)
         if request.POST.get(name)
     }
     back = reverse("intake:inbox") + (f"?{urlencode(data)}" if data else "")
-    refused = report_exports.report_filters_refused(data)
+    refused = (
+        report_exports.report_filters_refused(data)
+        or sort_read(data, selectors.REPORT_SORTS).error
+    )
     if refused:
         messages.error(request, refused)
         return redirect(back)

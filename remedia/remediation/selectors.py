@@ -24,8 +24,10 @@ from django.db.models import (
     Q,
     QuerySet,
 )
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from remedia.accounts.models import Organisation
 from remedia.accounts.permissions import Capability
@@ -38,6 +40,7 @@ from remedia.accounts.selectors import (
 from remedia.cases import selectors as cases_selectors
 from remedia.cases.models import Case
 from remedia.core.errors import InvalidInput, NotFound
+from remedia.core.sorting import SortKey, Sorts, choice_rank
 from remedia.facilities import selectors as facilities_selectors
 from remedia.facilities.models import Facility
 from remedia.remediation import access
@@ -177,13 +180,38 @@ def _check_filters(filters: CourseFilters) -> None:
         raise InvalidInput(errors)
 
 
+# The course list's orders (`?orden=`); it is a list of cards, so only its
+# filter form's "Ordenar por" offers them.
+COURSE_SORTS = Sorts(
+    keys={
+        "plazo": SortKey(
+            label=gettext_lazy("Fecha límite"), fields=("deadline", "created_at")
+        ),
+        "titulo": SortKey(
+            label=gettext_lazy("Título"), fields=(Lower("title").asc(), "deadline")
+        ),
+        "centro": SortKey(
+            label=gettext_lazy("Centro de trabajo"),
+            fields=(Lower("facility__name").asc(), "deadline"),
+        ),
+        "estado": SortKey(
+            label=gettext_lazy("Estado"),
+            fields=(choice_rank("status", CourseStatus.values), "deadline"),
+        ),
+    },
+    default="plazo",
+)
+
+
 def course_list(
     *,
     viewer: Any,
     filters: CourseFilters | None = None,
     today: dt.date | None = None,
+    order: tuple[Any, ...] | None = None,
 ) -> QuerySet[Course]:
-    """The courses the viewer may read, soonest deadline first, with parties.
+    """The courses the viewer may read, soonest deadline first (or in `order`,
+    a `COURSE_SORTS` order), with parties.
 
     Progress is not counted here: call ``progress_attach`` on the page shown,
     so a list costs the same for ten courses or ten thousand.
@@ -210,7 +238,7 @@ def course_list(
                 queryset=CourseParty.objects.select_related("organisation"),
             )
         )
-        .order_by("deadline", "created_at")
+        .order_by(*(order or ("deadline", "created_at")))
     )
 
 

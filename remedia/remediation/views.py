@@ -40,6 +40,7 @@ from remedia.core.hooks import NavItem, Waiting
 from remedia.core.kit import or_404
 from remedia.core.kit import request_user as _user
 from remedia.core.placed import messages_by_section, page_url, place, tab_open
+from remedia.core.sorting import sort_read
 from remedia.facilities.selectors import facility_search
 from remedia.remediation import access, report, selectors, services
 from remedia.remediation.catalogue import RRM_COURSE_MEASURES
@@ -188,11 +189,12 @@ def course_list_view(request: HttpRequest) -> HttpResponse:
     viewer = request.user
     facilities = list(selectors.course_facilities(viewer=viewer))
     filter_form = CourseFilterForm(request.GET or None, facilities=facilities)
-    courses = selectors.course_list(viewer=viewer, filters=filter_form.filters())
+    sorting = sort_read(request.GET, selectors.COURSE_SORTS)
+    courses = selectors.course_list(
+        viewer=viewer, filters=filter_form.filters(), order=sorting.order
+    )
     page = Paginator(courses, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     selectors.progress_attach(list(page.object_list))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "remediation/course_list.html",
@@ -203,7 +205,7 @@ def course_list_view(request: HttpRequest) -> HttpResponse:
                 {"course": c, "progress": selectors.course_progress(c)}
                 for c in page.object_list
             ],
-            "query": query.urlencode(),
+            "sorting": sorting,
             "can_create": user_can(
                 user=viewer, capability=Capability.REMEDIATION_WRITE
             ),

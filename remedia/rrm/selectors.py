@@ -9,13 +9,15 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import F, Q, QuerySet
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Lower
+from django.utils.translation import gettext_lazy as _
 
 from remedia.accounts.permissions import Capability
 from remedia.accounts.principals import is_partner
 from remedia.accounts.selectors import get_scoped, organisations_for
 from remedia.core.errors import NotFound
 from remedia.core.geo import state_code
+from remedia.core.sorting import SortKey, Sorts, choice_rank
 from remedia.rrm.deadlines import (
     Step,
     StepStatus,
@@ -140,8 +142,32 @@ def _staff_visible(viewer: Any) -> Q | None:
     )
 
 
-def rrm_case_list_staff(*, viewer: Any, mine_only: bool = False) -> QuerySet[RrmCase]:
-    """The cases a petition analyst may see, newest first."""
+# The staff petition list's columns it sorts by (`?orden=`). Its own order,
+# the next treaty step due first, is counted from the treaty's calendar, so
+# the page sorts by it after reading; a key here is the database's order.
+PETITION_SORTS = Sorts(
+    keys={
+        "centro": SortKey(
+            label=_("Centro de trabajo"),
+            fields=(Lower("facility_name").asc(), "-created_at"),
+        ),
+        "etapa": SortKey(
+            label=_("Etapa"),
+            fields=(
+                choice_rank("stage", RrmStage.values),
+                F("started_on").desc(nulls_last=True),
+            ),
+        ),
+    },
+    default_label=_("Pasos vencidos primero, luego el plazo más próximo"),
+)
+
+
+def rrm_case_list_staff(
+    *, viewer: Any, mine_only: bool = False, order: tuple[Any, ...] | None = None
+) -> QuerySet[RrmCase]:
+    """The cases a petition analyst may see, newest first (or in `order`, a
+    `PETITION_SORTS` order)."""
     visible = _staff_visible(viewer)
     if visible is None:
         return RrmCase.objects.none()
@@ -155,7 +181,7 @@ def rrm_case_list_staff(*, viewer: Any, mine_only: bool = False) -> QuerySet[Rrm
     return (
         cases.select_related("organisation", "facility")
         .annotate(started_on=Coalesce("petition_received_on", "ilc_request_on"))
-        .order_by(F("started_on").desc(nulls_last=True), "-created_at")
+        .order_by(*(order or (F("started_on").desc(nulls_last=True), "-created_at")))
     )
 
 

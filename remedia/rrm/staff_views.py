@@ -35,6 +35,7 @@ from remedia.core.kit import capability_require as _require
 from remedia.core.kit import or_404
 from remedia.core.kit import request_user as _user
 from remedia.core.placed import messages_by_section, page_url, place, tab_open
+from remedia.core.sorting import sort_read
 from remedia.core.words import date_words
 from remedia.rrm import selectors, services
 from remedia.rrm.forms import AdvanceForm, NoteForm, PetitionForm
@@ -88,14 +89,15 @@ class ListRow:
 
 
 def _list_rows(
-    request: HttpRequest, today: dt.date
+    request: HttpRequest, today: dt.date, order: tuple[Any, ...] | None = None
 ) -> tuple[list[ListRow], list[ListRow], list[ListRow]]:
-    """The organisation's petitions, the drafts nobody holds, the public record."""
+    """The organisation's petitions, the drafts nobody holds, the public record;
+    in `order` (a `PETITION_SORTS` order) or, without one, next step due first."""
     own = organisations_for(user=request.user, capability=Capability.PETITION_READ)
     ours: list[ListRow] = []
     unassigned: list[ListRow] = []
     record: list[ListRow] = []
-    for case in selectors.rrm_case_list_staff(viewer=request.user):
+    for case in selectors.rrm_case_list_staff(viewer=request.user, order=order):
         upcoming = selectors.next_step(
             selectors.staff_steps(case, today=today), today=today
         )
@@ -113,6 +115,8 @@ def _list_rows(
             unassigned.append(row)
         elif not case.is_petition:
             record.append(row)
+    if order is not None:
+        return ours, unassigned, record
     return (
         sorted(ours, key=ListRow.order),
         unassigned,
@@ -152,7 +156,8 @@ def petitions_waiting(request: HttpRequest) -> list[Waiting]:
 def petition_list_view(request: HttpRequest) -> HttpResponse:
     _require(request, Capability.PETITION_READ)
     today = timezone.localdate()
-    ours, unassigned, record = _list_rows(request, today)
+    sorting = sort_read(request.GET, selectors.PETITION_SORTS)
+    ours, unassigned, record = _list_rows(request, today, sorting.order)
     overdue_only = request.GET.get("overdue") == "1"
     return render(
         request,
@@ -162,6 +167,7 @@ def petition_list_view(request: HttpRequest) -> HttpResponse:
             "unassigned": [] if overdue_only else unassigned,
             "record": [] if overdue_only else record,
             "overdue_only": overdue_only,
+            "sorting": sorting,
             "can_write": user_can(
                 user=request.user, capability=Capability.PETITION_WRITE
             ),

@@ -21,6 +21,15 @@ register.filter("person", words.person_name)
 
 
 @register.filter
+def span_to(start: dt.datetime | None, end: dt.datetime | None) -> str:
+    """The time from `start` to `end` in words ('3 horas', 'menos de un
+    minuto'), never Django's 'timeuntil' with its '0 minutos'."""
+    if not isinstance(start, dt.datetime) or not isinstance(end, dt.datetime):
+        return ""
+    return words.span_words(end - start)
+
+
+@register.filter
 def date_words_time(value: dt.date | dt.datetime | None) -> SafeString | str:
     """The date in words inside `<time datetime="2026-12-06">`, for machines and people alike."""
     if not isinstance(value, dt.date):  # None, or not a date: nothing, as `date` does
