@@ -119,11 +119,15 @@ class MembershipAdmin(admin.ModelAdmin):
     """Memberships carry report access (and colleagues share keys with new
     members), so they are granted and revoked only through the services."""
 
-    list_display = ["user", "organisation", "role", "created_at"]
+    list_display = ["user", "organisation", "role", "created"]
     list_filter = ["role"]
     search_fields = ["user__username", "organisation__name"]
     autocomplete_fields = ["user", "organisation"]
     actions = ["revoke_memberships"]
+
+    @admin.display(description=_("creación"), ordering="created_at")
+    def created(self, obj: Membership) -> Any:
+        return obj.created_at
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # The add form needs it for a new row; an existing one is never edited.
@@ -267,12 +271,17 @@ class ApiTokenAdmin(AuditedDeletesMixin, admin.ModelAdmin):
         "prefix",
         "name",
         "user",
-        "created_at",
+        "created",
         "last_used_at",
         "revoked_at",
     ]
     list_filter = ["revoked_at"]
     search_fields = ["name", "prefix", "user__username"]
+
+    @admin.display(description=_("creación"), ordering="created_at")
+    def created(self, obj: ApiToken) -> Any:
+        return obj.created_at
+
     readonly_fields = [
         "user",
         "name",

@@ -75,12 +75,14 @@ class Membership(BaseModel):
     user = models.ForeignKey(
         User,
         on_delete=models.CASCADE,
+        verbose_name=_("persona"),
         related_name="memberships",
         help_text=_("Persona usuaria."),
     )
     organisation = models.ForeignKey(
         Organisation,
         on_delete=models.CASCADE,
+        verbose_name=_("organización"),
         related_name="memberships",
         help_text=_("Organización en la que ejerce el rol."),
     )
@@ -117,6 +119,7 @@ class ApiToken(BaseModel):
     user = models.ForeignKey(
         User,
         on_delete=models.CASCADE,
+        verbose_name=_("persona"),
         related_name="api_tokens",
         help_text=_("Usuario en cuyo nombre actúa el token."),
     )
@@ -124,7 +127,9 @@ class ApiToken(BaseModel):
         _("nombre"), max_length=100, help_text=_("Para qué sistema o persona es.")
     )
     prefix = models.CharField(
-        max_length=12, help_text=_("Inicio visible del token, para reconocerlo.")
+        _("prefijo"),
+        max_length=12,
+        help_text=_("Inicio visible del token, para reconocerlo."),
     )
     digest = models.CharField(
         max_length=64, unique=True, help_text=_("SHA-256 del token; nunca el token.")
