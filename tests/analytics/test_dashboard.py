@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections import Counter
 
 import pytest
@@ -182,6 +183,9 @@ def test_page_shows_figures_with_links_and_as_of(
     assert response.status_code == 200
     body = response.content.decode()
     assert "Cifras al" in body
+    # When they were computed, in words for people and ISO for machines.
+    assert 'Cifras al <time datetime="' in body
+    assert not re.search(r"Cifras al \d{4}-\d{2}-\d{2}", body)
     for key in (
         "reports_category",
         "reports_state",
