@@ -62,6 +62,18 @@ READ_REPORTS = int(os.environ.get("BENCH_REPORTS", "100000"))
 FACILITIES = int(os.environ.get("BENCH_FACILITIES", "100000"))
 SEARCH_QUERIES = int(os.environ.get("BENCH_SEARCH_QUERIES", "1000"))
 IMPORT_ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "100000"))
+# The report both intake benchmarks post (Python clients here, wrk in reads.py).
+INTAKE_BODY = json.dumps(
+    {
+        "language": "es",
+        "categories": ["intimidation"],
+        "narrative": "El supervisor amenazó a quienes apoyan al sindicato.",
+        "facility_id": None,
+        "facility_name": "Planta de prueba",
+        "state": "MX-AGU",
+        "occurred_on": None,
+    }
+).encode()
 # Which parts run (comma-separated; default all), e.g. BENCH_PARTS=analytics
 # to measure the dashboard over 1,000,000 reports alone on a quiet machine.
 PARTS_ALL = (
@@ -330,17 +342,7 @@ def main() -> None:
     try:
         _wait_ready(server)
         if "intake" in PARTS:
-            body = json.dumps(
-                {
-                    "language": "es",
-                    "categories": ["intimidation"],
-                    "narrative": "El supervisor amenazó a quienes apoyan al sindicato.",
-                    "facility_id": None,
-                    "facility_name": "Planta de prueba",
-                    "state": "MX-AGU",
-                    "occurred_on": None,
-                }
-            ).encode()
+            body = INTAKE_BODY
             headers = {**BASE_HEADERS, "Content-Type": "application/json"}
 
             def submit(_i: int, _n: int) -> tuple[str, str, bytes, dict[str, str]]:

@@ -271,23 +271,14 @@ def _scaling_and_intake(
             )
         scaling.append((name, at[16], at[64]))
     # Intake (issue 21.4): submissions posted by wrk at 32 connections.
-    intake_body = json.dumps(
-        {
-            "language": "es",
-            "categories": ["intimidation"],
-            "narrative": "El supervisor amenazó a quienes apoyan al sindicato.",
-            "facility_id": None,
-            "facility_name": "Planta de prueba",
-            "state": "MX-AGU",
-            "occurred_on": None,
-        }
-    ).encode()
+    from bench.__main__ import INTAKE_BODY
+
     intake_headers = {**HEADERS, "Content-Type": "application/json"}
     intake_args = {
         "port": PORT,
         "paths": ["/api/v1/intake/reports"],
         "headers": intake_headers,
-        "body": intake_body,
+        "body": INTAKE_BODY,
         "workdir": workdir,
     }
     wrk("intake warm-up", connections=8, seconds=2, **intake_args)
