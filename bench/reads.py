@@ -40,6 +40,7 @@ from typing import Any
 
 from bench import cases as case_bench
 from bench import petitions as petition_bench
+from bench import profile_pages
 from bench import remediation as remediation_bench
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -286,6 +287,129 @@ def _scaling_and_intake(
     return scaling, intake
 
 
+def _plan(
+    *,
+    token: str,
+    loaded: dict[str, Any],
+    courses: dict[str, Any],
+    petitions: dict[str, Any],
+    ids: dict[str, Any],
+) -> list[tuple[str, int, list[str], dict[str, str]]]:
+    """Every read the bench measures: a name, the port (Remedia's or the bare
+    app's), the paths wrk goes round, and the headers (a token or a cookie)."""
+    api = {**HEADERS, "Authorization": f"Bearer {token}"}
+    cookie = loaded["cookie"]
+    browser = {**HEADERS, "Cookie": f"{cookie['name']}={cookie['value']}"}
+    case_ids: list[str] = loaded["case_ids"]
+    report_ids: list[str] = ids["reports"]
+    monitor_api = {**HEADERS, "Authorization": f"Bearer {courses['token']}"}
+    monitor_cookie = courses["cookies"][0]
+    monitor_browser = {
+        **HEADERS,
+        "Cookie": f"{monitor_cookie['name']}={monitor_cookie['value']}",
+    }
+    course_pages = [courses["page"].replace("{id}", c) for c in courses["course_ids"]]
+    petition_pages = [petitions["page"].replace("{id}", p) for p in petitions["ids"]]
+    case_pages = [
+        ids["case_page"].replace("0" * 8 + "-0000-0000-0000-" + "0" * 12, c)
+        for c in case_ids
+    ]
+    plan = [
+        ("bare Django, constant JSON", BASE_PORT, ["/constant"], HEADERS),
+        (
+            "bare Django, 50 rows of 100k + count(*)",
+            BASE_PORT,
+            [f"/page?offset={k * 50}" for k in range(100)],
+            HEADERS,
+        ),
+        ("/healthz", PORT, ["/healthz"], HEADERS),
+        (
+            "GET /api/v1/reports?limit=50 (pages)",
+            PORT,
+            [f"/api/v1/reports?limit=50&offset={k * 50}" for k in range(100)],
+            api,
+        ),
+        (
+            "GET /api/v1/reports/{id} (audited)",
+            PORT,
+            [f"/api/v1/reports/{r}" for r in report_ids],
+            api,
+        ),
+        (
+            "GET /api/v1/cases?limit=50 (pages)",
+            PORT,
+            [f"/api/v1/cases?limit=50&offset={k * 50}" for k in range(100)],
+            api,
+        ),
+        (
+            "GET /api/v1/cases/{id} (audited)",
+            PORT,
+            [f"/api/v1/cases/{c}" for c in case_ids],
+            api,
+        ),
+        (
+            "GET /api/v1/triage?limit=50",
+            PORT,
+            [f"/api/v1/triage?limit=50&offset={k * 50}" for k in range(20)],
+            api,
+        ),
+        (
+            "GET /api/v1/facilities?q= (public search)",
+            PORT,
+            ["/api/v1/facilities?q=planta", "/api/v1/facilities?q=textil"],
+            HEADERS,
+        ),
+        ("staff inbox page", PORT, [ids["inbox"]], browser),
+        ("staff triage page", PORT, [ids["triage"]], browser),
+        (
+            "staff case list page",
+            PORT,
+            [ids["case_list"], ids["case_list"] + "?status=active"],
+            browser,
+        ),
+        ("staff case page (audited)", PORT, case_pages, browser),
+        (
+            "GET /api/v1/remediation/plans?limit=50 (pages)",
+            PORT,
+            [
+                f"/api/v1/remediation/plans?limit=50&offset={k * 50}"
+                for k in range(max(1, courses["visible"] // 50))
+            ],
+            monitor_api,
+        ),
+        (
+            "GET /api/v1/remediation/plans/{id}",
+            PORT,
+            [f"/api/v1/remediation/plans/{c}" for c in courses["course_ids"]],
+            monitor_api,
+        ),
+        ("staff course page", PORT, course_pages, monitor_browser),
+        (
+            "GET /api/v1/rrm/staff/cases?limit=50 (pages)",
+            PORT,
+            [
+                f"/api/v1/rrm/staff/cases?limit=50&offset={k * 50}"
+                for k in range(max(1, petitions["petitions"] // 50))
+            ],
+            api,
+        ),
+        (
+            "GET /api/v1/rrm/staff/cases/{id}",
+            PORT,
+            [f"/api/v1/rrm/staff/cases/{p}" for p in petitions["ids"]],
+            api,
+        ),
+        ("staff petition page", PORT, petition_pages, browser),
+        (
+            "GET /api/v1/facilities/{id}",
+            PORT,
+            [f"/api/v1/facilities/{f}" for f in ids["facilities"]],
+            api,
+        ),
+    ]
+    return plan
+
+
 def _run_config(
     *,
     workers: str,
@@ -325,120 +449,9 @@ def _run_config(
     try:
         _wait_ready(server)
         _wait_port(BASE_PORT, baseline, "/constant")
-        api = {**HEADERS, "Authorization": f"Bearer {token}"}
-        cookie = loaded["cookie"]
-        browser = {**HEADERS, "Cookie": f"{cookie['name']}={cookie['value']}"}
-        case_ids: list[str] = loaded["case_ids"]
-        report_ids: list[str] = ids["reports"]
-        monitor_api = {**HEADERS, "Authorization": f"Bearer {courses['token']}"}
-        monitor_cookie = courses["cookies"][0]
-        monitor_browser = {
-            **HEADERS,
-            "Cookie": f"{monitor_cookie['name']}={monitor_cookie['value']}",
-        }
-        course_pages = [
-            courses["page"].replace("{id}", c) for c in courses["course_ids"]
-        ]
-        petition_pages = [
-            petitions["page"].replace("{id}", p) for p in petitions["ids"]
-        ]
-        case_pages = [
-            ids["case_page"].replace("0" * 8 + "-0000-0000-0000-" + "0" * 12, c)
-            for c in case_ids
-        ]
-        plan = [
-            ("bare Django, constant JSON", BASE_PORT, ["/constant"], HEADERS),
-            (
-                "bare Django, 50 rows of 100k + count(*)",
-                BASE_PORT,
-                [f"/page?offset={k * 50}" for k in range(100)],
-                HEADERS,
-            ),
-            ("/healthz", PORT, ["/healthz"], HEADERS),
-            (
-                "GET /api/v1/reports?limit=50 (pages)",
-                PORT,
-                [f"/api/v1/reports?limit=50&offset={k * 50}" for k in range(100)],
-                api,
-            ),
-            (
-                "GET /api/v1/reports/{id} (audited)",
-                PORT,
-                [f"/api/v1/reports/{r}" for r in report_ids],
-                api,
-            ),
-            (
-                "GET /api/v1/cases?limit=50 (pages)",
-                PORT,
-                [f"/api/v1/cases?limit=50&offset={k * 50}" for k in range(100)],
-                api,
-            ),
-            (
-                "GET /api/v1/cases/{id} (audited)",
-                PORT,
-                [f"/api/v1/cases/{c}" for c in case_ids],
-                api,
-            ),
-            (
-                "GET /api/v1/triage?limit=50",
-                PORT,
-                [f"/api/v1/triage?limit=50&offset={k * 50}" for k in range(20)],
-                api,
-            ),
-            (
-                "GET /api/v1/facilities?q= (public search)",
-                PORT,
-                ["/api/v1/facilities?q=planta", "/api/v1/facilities?q=textil"],
-                HEADERS,
-            ),
-            ("staff inbox page", PORT, [ids["inbox"]], browser),
-            ("staff triage page", PORT, [ids["triage"]], browser),
-            (
-                "staff case list page",
-                PORT,
-                [ids["case_list"], ids["case_list"] + "?status=active"],
-                browser,
-            ),
-            ("staff case page (audited)", PORT, case_pages, browser),
-            (
-                "GET /api/v1/remediation/plans?limit=50 (pages)",
-                PORT,
-                [
-                    f"/api/v1/remediation/plans?limit=50&offset={k * 50}"
-                    for k in range(max(1, courses["visible"] // 50))
-                ],
-                monitor_api,
-            ),
-            (
-                "GET /api/v1/remediation/plans/{id}",
-                PORT,
-                [f"/api/v1/remediation/plans/{c}" for c in courses["course_ids"]],
-                monitor_api,
-            ),
-            ("staff course page", PORT, course_pages, monitor_browser),
-            (
-                "GET /api/v1/rrm/staff/cases?limit=50 (pages)",
-                PORT,
-                [
-                    f"/api/v1/rrm/staff/cases?limit=50&offset={k * 50}"
-                    for k in range(max(1, petitions["petitions"] // 50))
-                ],
-                api,
-            ),
-            (
-                "GET /api/v1/rrm/staff/cases/{id}",
-                PORT,
-                [f"/api/v1/rrm/staff/cases/{p}" for p in petitions["ids"]],
-                api,
-            ),
-            ("staff petition page", PORT, petition_pages, browser),
-            (
-                "GET /api/v1/facilities/{id}",
-                PORT,
-                [f"/api/v1/facilities/{f}" for f in ids["facilities"]],
-                api,
-            ),
-        ]
+        plan = _plan(
+            token=token, loaded=loaded, courses=courses, petitions=petitions, ids=ids
+        )
         for index, (name, port, paths, headers) in enumerate(plan):
             if ONLY and index >= 2 and not any(part in name for part in ONLY):
                 continue
@@ -458,7 +471,10 @@ def _run_config(
         extra = None
         if also_scaling:
             extra = _scaling_and_intake(
-                api=api, case_ids=case_ids, report_ids=report_ids, workdir=workdir
+                api={**HEADERS, "Authorization": f"Bearer {token}"},
+                case_ids=loaded["case_ids"],
+                report_ids=ids["reports"],
+                workdir=workdir,
             )
     finally:
         for proc in (server, baseline):
@@ -523,6 +539,27 @@ def main() -> None:
         .split("BENCH-PROFILE ", 1)[1]
         .strip()
     )
+    # Each Remedia read once more, in-process: its time, queries and calls.
+    pages_plan = [
+        (name, paths, headers)
+        for name, port, paths, headers in _plan(
+            token=token, loaded=loaded, courses=courses, petitions=petitions, ids=ids
+        )
+        if port == PORT
+        and name != "/healthz"
+        and (not ONLY or any(part in name for part in ONLY))
+    ]
+    plan_file = workdir / "pages-plan.json"
+    plan_file.write_text(json.dumps(pages_plan))
+    pages_script = (
+        f"import json, sys; sys.path.insert(0, {str(ROOT)!r})\n"
+        "import bench.profile_pages as p\n"
+        f"p.main(json.load(open({str(plan_file)!r})))\n"
+    )
+    pages_out = _remedia(env, "shell", "-c", pages_script)
+    pages = json.loads(pages_out.split("BENCH-PAGES ", 1)[1].strip())
+    if "--- cProfile" in pages_out:
+        print(pages_out.split("BENCH-PAGES ", 1)[0], flush=True)
     print(
         f"set-up: {loaded['reports']:,} reports, {loaded['cases']:,} cases, "
         f"{courses['courses']:,} courses, {petitions['petitions']:,} petitions in "
@@ -602,6 +639,7 @@ def main() -> None:
         f"{profile['audit_ms_per_request']:.1f} ms, commits "
         f"{profile['commit_ms_per_request']:.1f} ms per request"
     )
+    print(profile_pages.table(pages))
     print(
         "audit-verify after the run: "
         + (verify.stdout.strip() or verify.stderr.strip())

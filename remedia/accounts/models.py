@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from remedia.accounts.permissions import Role, Sector
+from remedia.core.choices import ChoiceLabels
 from remedia.core.models import BaseModel
 
 
@@ -49,7 +50,7 @@ class Organisation(BaseModel):
         return self.short_name or self.name
 
 
-class User(AbstractUser):
+class User(ChoiceLabels, AbstractUser):
     """A staff member. Reporters never have accounts."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

@@ -39,7 +39,6 @@ from remedia.accounts.selectors import organisations_for, user_can
 from remedia.cases import selectors, services, sla
 from remedia.cases.exports import NAME as CASES_EXPORT
 from remedia.cases.forms import (
-    STATUS_FILTER_ACTIVE,
     AssignForm,
     CaseFilterForm,
     CategoriesForm,
@@ -71,7 +70,7 @@ from remedia.core.forms import form_data
 from remedia.core.kit import capability_require as _require
 from remedia.core.kit import or_404
 from remedia.core.kit import request_user as _user
-from remedia.core.pagination import CountedPaginator, page_rows
+from remedia.core.pagination import CountedPaginator
 from remedia.core.placed import (
     messages_by_section,
     page_url,
@@ -268,18 +267,6 @@ def _triage_rows(
     ]
 
 
-def _active_cases(request: HttpRequest) -> list[Case]:
-    return page_rows(
-        selectors.case_list(
-            viewer=request.user,
-            filters=selectors.CaseFilters(status=STATUS_FILTER_ACTIVE),
-        ),
-        start=0,
-        stop=JOIN_CASES_SHOWN,
-        rows=selectors.case_rows(viewer=request.user),
-    )
-
-
 @login_required
 @require_GET
 def triage_view(request: HttpRequest) -> HttpResponse:
@@ -298,7 +285,9 @@ def triage_view(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "rows": _triage_rows(request, page.object_list, now=timezone.now()),
-            "active_cases": _active_cases(request),
+            "active_cases": selectors.case_join_choices(
+                viewer=request.user, limit=JOIN_CASES_SHOWN
+            ),
         },
     )
 

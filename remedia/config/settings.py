@@ -129,6 +129,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "huey.contrib.djhuey",
     "ninja",
+    # Django's widget templates, found by the project's engine (FORM_RENDERER).
+    "django.forms",
 ]
 
 MIDDLEWARE = [
@@ -168,6 +170,12 @@ TEMPLATES = [
         },
     }
 ]
+
+# Form widgets are drawn by the project's template engine, so the project's
+# templates/django/forms/ can replace Django's: a <select> draws its options
+# in one loop instead of one {% include %} each (issue 21's profile: a filter
+# form of 66 options cost 3.6 ms).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # --- Database -----------------------------------------------------------------
 

@@ -6,8 +6,10 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from remedia.core.choices import ChoiceLabels
 
-class BaseModel(models.Model):
+
+class BaseModel(ChoiceLabels, models.Model):
     """Every domain model: a UUID key for URLs and timestamps for audits."""
 
     id = models.UUIDField(
@@ -194,7 +196,7 @@ class JobState(models.TextChoices):
     FAILED = "failed", _("fallido")
 
 
-class JobRecord(models.Model):
+class JobRecord(ChoiceLabels, models.Model):
     """One queued job, from its queuing until it ends: what the queue forgets.
 
     The queue (Redis or the SQLite file) hands a job to the worker by removing

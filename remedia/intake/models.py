@@ -13,6 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from remedia.accounts.models import Organisation, User
+from remedia.core.choices import ChoiceLabels
 from remedia.core.geo import STATE_CHOICES
 from remedia.core.models import BaseModel
 from remedia.core.sealed import SealedDocument, SealedKeyGrant, grant_constraints
@@ -260,7 +261,7 @@ class Report(BaseModel):
         return f"{self.get_channel_display()} · {self.created_at:%Y-%m-%d}"
 
 
-class CategoryRow(models.Model):
+class CategoryRow(ChoiceLabels, models.Model):
     """One category of a report or of a record made from reports (a case).
 
     The concrete model adds the foreign key to its record and a unique
@@ -299,7 +300,7 @@ class ReportCategory(CategoryRow):
         ]
 
 
-class ReportRecipient(models.Model):
+class ReportRecipient(ChoiceLabels, models.Model):
     """An organisation a report was routed to; its entitled members may read it."""
 
     report = models.ForeignKey(

@@ -230,7 +230,12 @@ def staff_case_list(
     user = _user(request)
     today = timezone.localdate()
     cases = selectors.rrm_case_list_staff(viewer=user, mine_only=query.mine)
-    page, count = paginate(cases, limit=query.limit, offset=query.offset)
+    page, count = paginate(
+        cases,
+        limit=query.limit,
+        offset=query.offset,
+        rows=selectors.rrm_case_rows(viewer=user),
+    )
     return {"items": [_out(c, viewer=user, today=today) for c in page], "count": count}
 
 

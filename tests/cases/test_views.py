@@ -6,6 +6,7 @@ key is unlocked in the session as it is for a person.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -789,3 +790,27 @@ def test_every_action_with_an_empty_form_says_why_and_changes_nothing(
         assert shown[0], url
 
     assert Case.objects.get(pk=case.pk).version == version
+
+
+def test_triage_offers_only_active_cases_to_join_with_status_and_facility(
+    client, logged_in, agu_handler, case, report_in
+):
+    # Given an active case, a closed one and a report waiting for triage
+    logged_in(agu_handler)
+    closed = services.case_open(
+        report_ids=[report_in().report.pk], user=agu_handler.user
+    )
+    Case.objects.filter(pk=closed.pk).update(
+        status=CaseStatus.CLOSED, closure_reason="resuelto"
+    )
+    report_in()
+
+    page = client.get(TRIAGE).content.decode()
+
+    # Then "Unir al caso…" lists the active case only, as number, status and
+    # facility in the reader's language (built from four columns, no models)
+    pick = page.split('id="join-case"', 1)[1].split("</select>", 1)[0]
+    options = re.findall(r'<option value="([^"]+)">([^<]+)</option>', pick)
+    assert options == [
+        (str(case.pk), f"{case.number} — Abierto · Confecciones del Norte")
+    ]

@@ -14,6 +14,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from remedia.accounts.models import Organisation
+from remedia.core.choices import ChoiceLabels
 from remedia.core.geo import STATE_CHOICES
 
 ALL_CATEGORIES = ""
@@ -30,7 +31,7 @@ class Bucket(models.TextChoices):
     OVER180 = "181", _("181 días o más")
 
 
-class ReportTally(models.Model):
+class ReportTally(ChoiceLabels, models.Model):
     """How many reports an organisation received, by month, place, channel, category."""
 
     organisation = models.ForeignKey(
@@ -72,7 +73,7 @@ class ReportTally(models.Model):
         return f"{self.month:%Y-%m} {self.state} {self.category}: {self.count}"
 
 
-class CaseTally(models.Model):
+class CaseTally(ChoiceLabels, models.Model):
     """How many cases an organisation holds, by when they opened, where,
     what, their status, whether overdue at the refresh, and how long each
     clock took (in buckets)."""
@@ -129,7 +130,7 @@ class CaseTally(models.Model):
         return f"{self.month:%Y-%m} {self.status} {self.category}: {self.count}"
 
 
-class FacilityTally(models.Model):
+class FacilityTally(ChoiceLabels, models.Model):
     """A facility that appears in an organisation's figures (the filter's choices)."""
 
     organisation = models.ForeignKey(

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from remedia.accounts.models import User
 from remedia.cases.models.case import Case
+from remedia.core.choices import ChoiceLabels
 
 
 class EventKind(models.TextChoices):
@@ -31,7 +32,7 @@ class EventKind(models.TextChoices):
     REOPENED = "reopened", _("Caso reabierto")
 
 
-class CaseEvent(models.Model):
+class CaseEvent(ChoiceLabels, models.Model):
     """One line of a case's timeline. Never holds what anyone wrote: ids and facts."""
 
     id = models.BigAutoField(primary_key=True)

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from remedia.core.choices import ChoiceLabels
 from remedia.core.models import BaseModel
 from remedia.remediation.models.measures import Measure
 
@@ -90,7 +91,7 @@ class ResponseChannel(models.TextChoices):
     SMS = "sms", _("SMS")
 
 
-class SurveyResponse(models.Model):
+class SurveyResponse(ChoiceLabels, models.Model):
     """One worker's answers. No timestamp finer than the day, no network data.
 
     ``respondent`` is a keyed hash (HMAC under the secret key) of the survey and
@@ -118,7 +119,7 @@ class SurveyResponse(models.Model):
         return f"{self.survey_id}:{self.answered_on:%Y-%m-%d}"
 
 
-class SurveyAnswer(models.Model):
+class SurveyAnswer(ChoiceLabels, models.Model):
     response = models.ForeignKey(
         SurveyResponse, on_delete=models.CASCADE, related_name="answers"
     )

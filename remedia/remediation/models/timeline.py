@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from remedia.core.choices import ChoiceLabels
 from remedia.remediation.models.measures import Measure
 
 
@@ -21,7 +22,7 @@ class MeasureEventKind(models.TextChoices):
     EVIDENCE_REVIEWED = "evidence_reviewed", _("Evidencia revisada")
 
 
-class MeasureEvent(models.Model):
+class MeasureEvent(ChoiceLabels, models.Model):
     """One line of a measure's timeline, written by ``events.py``.
 
     ``data`` holds statuses, field names and ids only: never a note's text, a

@@ -1,0 +1,68 @@
+"""The project's select.html and input_option.html (FORM_RENDERER) draw
+what Django's draw.
+
+Ours write each option in the loop instead of {% include %}s each; the
+HTML must be the same for every kind of choice widget we use: plain, with a value
+chosen, several chosen, grouped, with attributes of its own.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django import forms
+from django.forms.renderers import DjangoTemplates, TemplatesSetting
+from django.test.html import parse_html
+
+CHOICES = [("", "—"), ("a", "Aguascalientes"), ("b", "Baja <California>"), (3, "3")]
+GROUPED = [("Norte", [("a", "A"), ("b", "B")]), ("Sur", [("c", "C")]), ("d", "D")]
+
+
+class Sample(forms.Form):
+    plain = forms.ChoiceField(choices=CHOICES, required=False)
+    grouped = forms.ChoiceField(choices=GROUPED)
+    several = forms.MultipleChoiceField(choices=CHOICES[1:])
+    marked = forms.ChoiceField(
+        choices=CHOICES, widget=forms.Select(attrs={"class": "wide", "data-x": "1"})
+    )
+    yes_no = forms.NullBooleanField()
+    radios = forms.ChoiceField(choices=CHOICES[1:], widget=forms.RadioSelect)
+    grouped_radios = forms.ChoiceField(
+        choices=GROUPED, widget=forms.RadioSelect(attrs={"class": "inline"})
+    )
+    boxes = forms.MultipleChoiceField(
+        choices=CHOICES[1:], widget=forms.CheckboxSelectMultiple(attrs={"data-y": "2"})
+    )
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        {
+            "plain": "b",
+            "grouped": "c",
+            "several": ["a", "3"],
+            "marked": "3",
+            "radios": "b",
+            "grouped_radios": "d",
+            "boxes": ["a", "3"],
+        },
+        {"plain": "zzz", "grouped": "", "several": [], "yes_no": "true"},
+    ],
+)
+def test_our_select_draws_what_djangos_draws(data):
+    ours = Sample(data, renderer=TemplatesSetting())
+    djangos = Sample(data, renderer=DjangoTemplates())
+    for name in Sample.base_fields:
+        mine, theirs = str(ours[name]), str(djangos[name])
+        assert "<option" in mine or "<input" in mine
+        assert parse_html(mine) == parse_html(theirs), name
+    # A page that draws each checkbox itself ({{ choice.tag }}) gets Django's too.
+    for name in ("radios", "boxes"):
+        for mine, theirs in zip(ours[name], djangos[name], strict=True):
+            assert parse_html(mine.tag()) == parse_html(theirs.tag()), name
+
+
+def test_the_project_renders_forms_with_its_own_templates():
+    form = Sample()
+    assert isinstance(form.renderer, TemplatesSetting)
