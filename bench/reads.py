@@ -556,6 +556,9 @@ def main() -> None:
         "import bench.profile_pages as p\n"
         f"p.main(json.load(open({str(plan_file)!r})))\n"
     )
+    # The pages link their stylesheet through the static manifest, which
+    # `remedia serve` writes when it starts; in-process it must exist first.
+    _remedia(env, "collectstatic", "--noinput", "-v0")
     pages_out = _remedia(env, "shell", "-c", pages_script)
     pages = json.loads(pages_out.split("BENCH-PAGES ", 1)[1].strip())
     if "--- cProfile" in pages_out:

@@ -260,6 +260,13 @@ class Report(BaseModel):
     def __str__(self) -> str:
         return f"{self.get_channel_display()} · {self.created_at:%Y-%m-%d}"
 
+    @property
+    def category_labels(self) -> str:
+        """The report's categories in the reader's language, "; " between
+        them: what every list and panel shows of them, read from
+        `category_rows` (prefetched by the lists; one query otherwise)."""
+        return "; ".join(row.get_code_display() for row in self.category_rows.all())
+
 
 class CategoryRow(ChoiceLabels, models.Model):
     """One category of a report or of a record made from reports (a case).
