@@ -371,10 +371,6 @@ def _filters(form: CaseFilterForm) -> selectors.CaseFilters:
 class CaseRow:
     case: Case
     clock: ClockView | None
-    # Labels looked up once per page: `get_status_display` rebuilds and
-    # translates the whole list of choices for every row.
-    status_label: str
-    severity_label: str
 
 
 @login_required
@@ -395,8 +391,6 @@ def case_list_view(request: HttpRequest) -> HttpResponse:
         rows=selectors.case_rows(viewer=request.user),
     ).get_page(request.GET.get("page"))
     now = timezone.now()
-    statuses = {value: str(label) for value, label in CaseStatus.choices}
-    severities = {value: str(label) for value, label in Severity.choices}
     return render(
         request,
         "cases/list.html",
@@ -404,15 +398,7 @@ def case_list_view(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "sorting": sorting,
-            "rows": [
-                CaseRow(
-                    case=c,
-                    clock=next_due_clock(c, now=now),
-                    status_label=statuses.get(c.status, c.status),
-                    severity_label=severities.get(c.severity, c.severity),
-                )
-                for c in page
-            ],
+            "rows": [CaseRow(case=c, clock=next_due_clock(c, now=now)) for c in page],
             # The export buttons carry the filters the list has on, and its order.
             "export_filters": [
                 (name, request.GET[name])

@@ -130,7 +130,12 @@ def _shown(client: Any, query: str = "") -> list[list[str]]:
         )
         facility = c.facility.name if c.facility else ""
         rows.append(
-            [c.number, row.status_label, str(cell_neutralise(facility)), assignee]
+            [
+                c.number,
+                c.get_status_display(),
+                str(cell_neutralise(facility)),
+                assignee,
+            ]
         )
     return rows
 
