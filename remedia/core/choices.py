@@ -17,15 +17,18 @@ from django.db import models
 from django.utils.hashable import make_hashable
 from django.utils.translation import get_language
 
-_TABLES: dict[tuple[int, str | None], dict[Any, str]] = {}
-
 
 def _table(field: models.Field[Any, Any]) -> dict[Any, str]:
-    key = (id(field), get_language())
-    table = _TABLES.get(key)
+    # Kept on the field itself: a field lives as long as its model, and the
+    # table goes with it (no module-wide map keyed by something reusable).
+    tables: dict[str | None, dict[Any, str]] = field.__dict__.setdefault(
+        "_remedia_choice_labels", {}
+    )
+    language = get_language()
+    table = tables.get(language)
     if table is None:
         table = {make_hashable(value): str(label) for value, label in field.flatchoices}
-        _TABLES[key] = table
+        tables[language] = table
     return table
 
 
