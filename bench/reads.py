@@ -419,9 +419,8 @@ def _run_config(
     remedia: str,
     token: str,
     loaded: dict[str, Any],
-    courses: dict[str, Any],
-    petitions: dict[str, Any],
     ids: dict[str, Any],
+    plan: list[tuple[str, int, list[str], dict[str, str]]],
     workdir: Path,
     also_scaling: bool,
 ) -> tuple[list[Result], tuple[list[tuple[str, Result, Result]], Result] | None]:
@@ -449,9 +448,6 @@ def _run_config(
     try:
         _wait_ready(server)
         _wait_port(BASE_PORT, baseline, "/constant")
-        plan = _plan(
-            token=token, loaded=loaded, courses=courses, petitions=petitions, ids=ids
-        )
         for index, (name, port, paths, headers) in enumerate(plan):
             if ONLY and index >= 2 and not any(part in name for part in ONLY):
                 continue
@@ -539,12 +535,13 @@ def main() -> None:
         .split("BENCH-PROFILE ", 1)[1]
         .strip()
     )
+    plan = _plan(
+        token=token, loaded=loaded, courses=courses, petitions=petitions, ids=ids
+    )
     # Each Remedia read once more, in-process: its time, queries and calls.
     pages_plan = [
         (name, paths, headers)
-        for name, port, paths, headers in _plan(
-            token=token, loaded=loaded, courses=courses, petitions=petitions, ids=ids
-        )
+        for name, port, paths, headers in plan
         if port == PORT
         and name != "/healthz"
         and (not ONLY or any(part in name for part in ONLY))
@@ -590,9 +587,8 @@ def main() -> None:
             remedia=remedia,
             token=token,
             loaded=loaded,
-            courses=courses,
-            petitions=petitions,
             ids=ids,
+            plan=plan,
             workdir=workdir,
             also_scaling=config_index == 0 and not ONLY,
         )
