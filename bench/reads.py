@@ -21,6 +21,10 @@ Environment: as bench/__main__.py (BENCH_DATABASE_URL dropped and created
 anew, BENCH_REDIS_URL, BENCH_REPORTS, BENCH_CASES, BENCH_WORKERS,
 BENCH_THREADS, BENCH_PORT), plus BENCH_WRK_SECONDS (default 12) and
 BENCH_WRK_CONNECTIONS (default 16). Run: `python -m bench.reads`.
+BENCH_KEEP=1 keeps the data directory and writes every Remedia read's plan to
+it (all-reads-plan.json, whatever BENCH_READS_ONLY says) and the environment
+to use it (env.json): with the database and Redis left as the run left them,
+`bench/profile_pages.py` can be run again and again on the same data.
 """
 
 from __future__ import annotations
@@ -55,6 +59,15 @@ PETITIONS = int(os.environ.get("BENCH_PETITIONS", "2000"))
 # Only the reads whose names contain one of these (comma-separated; the two
 # floor rows are always measured), and then no 16/64 scaling and no intake:
 # for comparing gunicorn settings quickly (docs/operations.md).
+KEEP = os.environ.get("BENCH_KEEP", "") == "1"
+_KEPT_ENV = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "REMEDIA_SECRET_KEY",
+    "REMEDIA_ALLOWED_HOSTS",
+    "REMEDIA_DATA_DIR",
+    "REMEDIA_DEBUG",
+)
 ONLY = [part for part in os.environ.get("BENCH_READS_ONLY", "").split(",") if part]
 CORES = os.cpu_count() or 1
 HEADERS = {"X-Forwarded-Proto": "https", "Host": "127.0.0.1"}
@@ -548,6 +561,19 @@ def main() -> None:
     ]
     plan_file = workdir / "pages-plan.json"
     plan_file.write_text(json.dumps(pages_plan))
+    if KEEP:
+        (Path(data_dir) / "all-reads-plan.json").write_text(
+            json.dumps(
+                [
+                    (name, paths, headers)
+                    for name, port, paths, headers in plan
+                    if port == PORT and name != "/healthz"
+                ]
+            )
+        )
+        (Path(data_dir) / "env.json").write_text(
+            json.dumps({k: env[k] for k in _KEPT_ENV if k in env})
+        )
     pages_script = (
         f"import json, sys; sys.path.insert(0, {str(ROOT)!r})\n"
         "import bench.profile_pages as p\n"
@@ -644,7 +670,10 @@ def main() -> None:
         + (verify.stdout.strip() or verify.stderr.strip())
         + f" (exit {verify.returncode})"
     )
-    shutil.rmtree(data_dir, ignore_errors=True)
+    if KEEP:
+        print(f"kept: {data_dir} (all-reads-plan.json, env.json)")
+    else:
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":
