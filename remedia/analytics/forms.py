@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from remedia.analytics.selectors import Filters
-from remedia.core.forms import PeriodFormMixin, QuickSelect
+from remedia.core.forms import PeriodFormMixin
 from remedia.core.geo import STATE_CHOICES
 from remedia.intake.categories import Category
 
@@ -25,9 +25,7 @@ class DashboardFilterForm(PeriodFormMixin):
         required=False,
         choices=[("", _("Todos")), *STATE_CHOICES],
     )
-    facility = forms.ChoiceField(
-        label=_("Centro de trabajo"), required=False, widget=QuickSelect
-    )
+    facility = forms.ChoiceField(label=_("Centro de trabajo"), required=False)
     category = forms.ChoiceField(
         label=_("Categoría"),
         required=False,

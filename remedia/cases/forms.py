@@ -13,7 +13,6 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from remedia.cases.models import CaseStatus, ClosureReason, Severity
-from remedia.core.forms import QuickSelect
 from remedia.intake.categories import Category
 
 STATUS_FILTER_ACTIVE = "active"
@@ -40,18 +39,13 @@ class CaseFilterForm(forms.Form):
             _("Todos"),
         ),
     )
-    # Hundreds of facilities and workers: options written in Python (QuickSelect).
-    facility = forms.ChoiceField(
-        label=_("Centro de trabajo"), required=False, widget=QuickSelect
-    )
+    facility = forms.ChoiceField(label=_("Centro de trabajo"), required=False)
     category = forms.ChoiceField(
         label=_("Categoría"),
         required=False,
         choices=_choices_with_blank(Category.choices, _("Todas")),
     )
-    assignee = forms.ChoiceField(
-        label=_("Responsable"), required=False, widget=QuickSelect
-    )
+    assignee = forms.ChoiceField(label=_("Responsable"), required=False)
     overdue = forms.ChoiceField(
         label=_("Plazos"),
         required=False,

@@ -172,10 +172,11 @@ TEMPLATES = [
 ]
 
 # Form widgets are drawn by the project's template engine, so the project's
-# templates/django/forms/ can replace Django's: a <select> draws its options
-# in one loop instead of one {% include %} each (issue 21's profile: a filter
-# form of 66 options cost 3.6 ms).
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+# templates/django/forms/ can replace Django's (input_option.html: a radio
+# button or checkbox without three nested includes), and a <select> is
+# written in Python (core.forms.FormRenderer): issue 21's profile found a
+# filter form of 66 options costing 3.6 ms through Django's templates.
+FORM_RENDERER = "remedia.core.forms.FormRenderer"
 
 # --- Database -----------------------------------------------------------------
 

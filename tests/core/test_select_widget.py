@@ -1,17 +1,21 @@
-"""The project's select.html and input_option.html (FORM_RENDERER) draw
-what Django's draw.
+"""The project's form renderer (FORM_RENDERER) draws what Django's draws.
 
-Ours write each option in the loop instead of {% include %}s each; the
-HTML must be the same for every kind of choice widget we use: plain, with a value
-chosen, several chosen, grouped, with attributes of its own.
+It writes a select in Python and a radio button or checkbox through our
+input_option.html, instead of one {% include %} (or three) per option; the
+HTML must be the same for every kind of choice widget we use: plain, with a
+value chosen, several chosen, grouped, with attributes of its own.
 """
 
 from __future__ import annotations
+
+from unittest import mock
 
 import pytest
 from django import forms
 from django.forms.renderers import DjangoTemplates, TemplatesSetting
 from django.test.html import parse_html
+
+from remedia.core.forms import FormRenderer
 
 CHOICES = [("", "—"), ("a", "Aguascalientes"), ("b", "Baja <California>"), (3, "3")]
 GROUPED = [("Norte", [("a", "A"), ("b", "B")]), ("Sur", [("c", "C")]), ("d", "D")]
@@ -51,7 +55,7 @@ class Sample(forms.Form):
     ],
 )
 def test_our_select_draws_what_djangos_draws(data):
-    ours = Sample(data, renderer=TemplatesSetting())
+    ours = Sample(data, renderer=FormRenderer())
     djangos = Sample(data, renderer=DjangoTemplates())
     for name in Sample.base_fields:
         mine, theirs = str(ours[name]), str(djangos[name])
@@ -63,6 +67,12 @@ def test_our_select_draws_what_djangos_draws(data):
             assert parse_html(mine.tag()) == parse_html(theirs.tag()), name
 
 
-def test_the_project_renders_forms_with_its_own_templates():
-    form = Sample()
-    assert isinstance(form.renderer, TemplatesSetting)
+def test_the_project_renders_forms_with_its_own_renderer():
+    form = Sample({"plain": "b"})
+    assert isinstance(form.renderer, FormRenderer)
+    # Drawn in Python, not by a template: the option chosen, the label escaped.
+    with mock.patch.object(
+        TemplatesSetting, "get_template", side_effect=AssertionError("a template")
+    ):
+        html = str(form["plain"])
+    assert '<option value="b" selected>Baja &lt;California&gt;</option>' in html

@@ -13,7 +13,6 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from remedia.core.forms import QuickSelect
 from remedia.core.geo import STATE_CHOICES, country_choices
 from remedia.protection.identity import IDENTITY_FIELDS, MAX_AGE, MIN_AGE
 from remedia.protection.selectors.files import STATUS_OPEN
@@ -113,9 +112,7 @@ class FileOpenForm(IdentityForm):
         widget=forms.NumberInput(attrs={"min": MIN_AGE, "max": MAX_AGE}),
     )
     gender = forms.ChoiceField(label=_("Género"), choices=Gender.choices)
-    citizenship = forms.ChoiceField(
-        label=_("Nacionalidad"), required=False, widget=QuickSelect
-    )
+    citizenship = forms.ChoiceField(label=_("Nacionalidad"), required=False)
     exploitation_state = forms.ChoiceField(
         label=_("Estado donde ocurrió la explotación"),
         required=False,
@@ -158,9 +155,7 @@ class FileFieldsForm(forms.Form):
         help_text=_("Años cumplidos; vacío si no se sabe."),
         widget=forms.NumberInput(attrs={"min": MIN_AGE, "max": MAX_AGE}),
     )
-    citizenship = forms.ChoiceField(
-        label=_("Nacionalidad"), required=False, widget=QuickSelect
-    )
+    citizenship = forms.ChoiceField(label=_("Nacionalidad"), required=False)
     exploitation_types = forms.MultipleChoiceField(
         label=_("Tipos de explotación"),
         required=False,
@@ -183,7 +178,7 @@ class FileFieldsForm(forms.Form):
         choices=blank(STATE_CHOICES),
     )
     recruitment_country = forms.ChoiceField(
-        label=_("País de reclutamiento"), required=False, widget=QuickSelect
+        label=_("País de reclutamiento"), required=False
     )
     exploitation_state = forms.ChoiceField(
         label=_("Estado donde ocurrió la explotación"),
