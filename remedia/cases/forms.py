@@ -248,6 +248,22 @@ class TriageAction:
     ADD = "add"
 
 
+class JoinCaseForm(forms.Form):
+    """The triage page's "Unir al caso…" pick list (sent with `TriageForm`):
+    the viewer's active cases, drawn by the project's select renderer."""
+
+    case_id = forms.ChoiceField(
+        required=False, widget=forms.Select(attrs={"id": "join-case"})
+    )
+
+    def __init__(self, *args: Any, cases: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choice_field(self, "case_id").choices = [
+            ("", _("Elija un caso")),
+            *((c.id, c.label) for c in cases),
+        ]
+
+
 class TriageForm(forms.Form):
     """Bulk action of the triage inbox (and of a report page's merge section)."""
 

@@ -270,6 +270,12 @@ class CaseChoice:
     status_label: str
     facility_name: str
 
+    @property
+    def label(self) -> str:
+        """'2026-0042 — Abierto · Confecciones del Norte'."""
+        line = f"{self.number} — {self.status_label}"
+        return f"{line} · {self.facility_name}" if self.facility_name else line
+
 
 def case_join_choices(*, viewer: Any, limit: int) -> list[CaseChoice]:
     """The viewer's active cases that reports can join, in the list's order

@@ -44,6 +44,7 @@ from remedia.cases.forms import (
     CategoriesForm,
     DocumentForm,
     EscalateForm,
+    JoinCaseForm,
     NoteForm,
     ReportersMessageForm,
     SeverityForm,
@@ -65,6 +66,7 @@ from remedia.cases.models import (
     Severity,
 )
 from remedia.core import exports
+from remedia.core.choices import choice_label
 from remedia.core.errors import ApplicationError, InvalidInput, NotFound
 from remedia.core.forms import form_data
 from remedia.core.kit import capability_require as _require
@@ -279,15 +281,14 @@ def triage_view(request: HttpRequest) -> HttpResponse:
         rows=report_rows(viewer=request.user),
     ).get_page(request.GET.get("page"))
     report_categories_attach(list(page.object_list))
+    active = selectors.case_join_choices(viewer=request.user, limit=JOIN_CASES_SHOWN)
     return render(
         request,
         "cases/triage.html",
         {
             "page": page,
             "rows": _triage_rows(request, page.object_list, now=timezone.now()),
-            "active_cases": selectors.case_join_choices(
-                viewer=request.user, limit=JOIN_CASES_SHOWN
-            ),
+            "join_form": JoinCaseForm(cases=active) if active else None,
         },
     )
 
@@ -584,7 +585,7 @@ def _event_text(
         }
     if kind == EventKind.REOPENED and data.get("why") == "retaliation":
         return _("Caso reabierto como urgente: represalia informada")
-    return str(EventKind(kind).label) if kind in EventKind.values else kind
+    return str(choice_label(CaseEvent._meta.get_field("kind"), kind))
 
 
 def _timeline(case: Case) -> list[tuple[CaseEvent, str]]:
