@@ -9,11 +9,12 @@ locale's, which capitalises them on some systems.
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy, ngettext, pgettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 MONTHS = (
     pgettext_lazy("mes", "enero"),
@@ -33,34 +34,47 @@ MONTHS = (
 NOBODY = gettext_lazy("nadie")
 
 
+@cache
+def _month_names(language: str | None) -> tuple[str, ...]:
+    """The months in `language` (the active one): translated once, not on
+    every date of a 50-row list."""
+    return tuple(str(month) for month in MONTHS)
+
+
+def local_moment(value: dt.datetime) -> dt.datetime:
+    """An aware moment in the current time zone; a naive one as it is."""
+    return timezone.localtime(value) if timezone.is_aware(value) else value
+
+
 def _local_date(value: dt.date | dt.datetime) -> dt.date:
     if isinstance(value, dt.datetime):
-        if timezone.is_aware(value):
-            value = timezone.localtime(value)
-        return value.date()
+        return local_moment(value).date()
     return value
+
+
+def _day_words(day: dt.date) -> str:
+    return _("%(day)s de %(month)s de %(year)s") % {
+        "day": day.day,
+        "month": _month_names(get_language())[day.month - 1],
+        "year": day.year,
+    }
 
 
 def date_words(value: dt.date | dt.datetime | None) -> str:
     """'6 de diciembre de 2026' (English: 'December 6, 2026')."""
     if value is None:
         return ""
-    day = _local_date(value)
-    return _("%(day)s de %(month)s de %(year)s") % {
-        "day": day.day,
-        "month": MONTHS[day.month - 1],
-        "year": day.year,
-    }
+    return _day_words(_local_date(value))
 
 
 def datetime_words(value: dt.datetime | None) -> str:
     """'6 de diciembre de 2026, 14:05' in local time."""
     if value is None:
         return ""
-    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    local = local_moment(value)
     return _("%(date)s, %(time)s") % {
-        "date": date_words(local),
-        "time": local.strftime("%H:%M"),
+        "date": _day_words(local.date()),
+        "time": f"{local.hour:02d}:{local.minute:02d}",
     }
 
 

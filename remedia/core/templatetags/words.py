@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django import template
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
@@ -36,7 +35,7 @@ def date_words_time(value: dt.date | dt.datetime | None) -> SafeString | str:
         return ""
     day = words._local_date(value)
     return format_html(
-        '<time datetime="{}">{}</time>', day.isoformat(), words.date_words(day)
+        '<time datetime="{}">{}</time>', day.isoformat(), words._day_words(day)
     )
 
 
@@ -45,9 +44,9 @@ def datetime_words_time(value: dt.datetime | None) -> SafeString | str:
     """The moment in words inside `<time datetime="2026-12-06T14:05:00-06:00">`."""
     if not isinstance(value, dt.datetime):
         return ""
-    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    local = words.local_moment(value)
     return format_html(
         '<time datetime="{}">{}</time>',
         local.isoformat(timespec="seconds"),
-        words.datetime_words(value),
+        words.datetime_words(local),
     )
