@@ -389,9 +389,9 @@ def _summary(
         "id": case.id,
         "number": case.number,
         "status": case.status,
-        "status_label": str(CaseStatus(case.status).label),
+        "status_label": case.get_status_display(),
         "severity": case.severity,
-        "severity_label": str(Severity(case.severity).label),
+        "severity_label": case.get_severity_display(),
         "urgent": case.urgent,
         "organisation_id": case.organisation_id,
         "facility": _facility(case.facility),
@@ -442,7 +442,7 @@ def _escalation(escalation: Escalation) -> dict[str, Any]:
 def _event(event: CaseEvent) -> dict[str, Any]:
     return {
         "kind": event.kind,
-        "label": str(EventKind(event.kind).label),
+        "label": event.get_kind_display(),
         "at": event.at,
         "actor": event.actor.username if event.actor else None,
         "data": event.data,

@@ -313,7 +313,7 @@ def _plan(course: Course, *, reads_all: bool) -> dict[str, Any]:
                 "name": p.name,
                 "organisation_id": p.organisation_id,
             }
-            for p in course.parties.all()
+            for p in selectors.parties_of(course)
         ],
         "progress": selectors.course_progress(course).as_dict(),
     }

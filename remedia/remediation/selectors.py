@@ -262,6 +262,9 @@ COURSE_ROW_FIELDS = (
 )
 
 
+PARTY_ROWS = "party_rows"
+
+
 def course_rows(*, viewer: Any) -> QuerySet[Course]:
     """The viewer's courses with just what a list shows, parties included, for
     `page_rows`: the page's ids come from `course_list`, its rows from here."""
@@ -275,9 +278,18 @@ def course_rows(*, viewer: Any) -> QuerySet[Course]:
                 queryset=CourseParty.objects.only(
                     "id", "course_id", "organisation_id", "name", "role"
                 ),
+                # A list on each course: without `to_attr` Django builds a
+                # filtered queryset per course to hold the same rows.
+                to_attr=PARTY_ROWS,
             )
         )
     )
+
+
+def parties_of(course: Course) -> list[CourseParty]:
+    """The course's parties: those `course_rows` read with the page, else a query."""
+    rows = getattr(course, PARTY_ROWS, None)
+    return list(course.parties.all()) if rows is None else rows
 
 
 def course_facilities(*, viewer: Any) -> QuerySet[Facility]:
@@ -303,7 +315,7 @@ def reads_all(*, viewer: Any, course: Course) -> bool:
     readers = organisations_for(user=viewer, capability=Capability.REMEDIATION_READ)
     if course.organisation_id in readers:
         return True
-    return any(p.organisation_id in readers for p in course.parties.all())
+    return any(p.organisation_id in readers for p in parties_of(course))
 
 
 def course_parties(*, course: Course) -> list[CourseParty]:

@@ -38,9 +38,7 @@ def _field_name(name: str) -> str:
 
 def event_label(event: MeasureEvent) -> str:
     """The kind's name in the active language (the raw kind if unknown)."""
-    if event.kind in MeasureEventKind.values:
-        return str(MeasureEventKind(event.kind).label)
-    return event.kind
+    return str(event.get_kind_display())
 
 
 def event_text(event: MeasureEvent) -> str:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
 from remedia.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, paginate
+from remedia.core.schemas import AnswerSchema
 from remedia.rrm import selectors
 from remedia.rrm.deadlines import Step
 from remedia.rrm.models import RrmCase
@@ -35,7 +36,7 @@ class RrmCaseQuery(Schema):
     offset: int = 0
 
 
-class NextStepOut(Schema):
+class NextStepOut(AnswerSchema):
     step: str
     due: dt.date
     due_business: dt.date
@@ -43,7 +44,7 @@ class NextStepOut(Schema):
     days_left: int
 
 
-class RrmCaseOut(Schema):
+class RrmCaseOut(AnswerSchema):
     id: uuid.UUID
     slug: str
     facility: str
@@ -61,12 +62,12 @@ class RrmCaseOut(Schema):
     next_step: NextStepOut | None
 
 
-class RrmCaseList(Schema):
+class RrmCaseList(AnswerSchema):
     items: list[RrmCaseOut]
     count: int
 
 
-class TimelineOut(Schema):
+class TimelineOut(AnswerSchema):
     steps: list[dict[str, Any]]
 
 

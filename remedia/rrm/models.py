@@ -628,7 +628,9 @@ class RrmCase(BaseModel):
             allowed = {RrmStage.CLOSED}
         if self.stage == RrmStage.PANEL_DETERMINATION and not self.panel_denial_found:
             allowed.discard(RrmStage.REMEDIES)
-        return [stage for stage in RrmStage.values if stage in allowed]
+        # The members, not `RrmStage.values`: Django builds that list anew on
+        # every read (with each label), once a row in a list of petitions.
+        return [stage.value for stage in RrmStage if stage in allowed]
 
     def allowed_endings(self) -> list[str]:
         """How this case may end if closed now, given the path it took."""
@@ -641,7 +643,7 @@ class RrmCase(BaseModel):
                 if not self.panel_denial_found
                 else RrmEnding.PANEL_NO_DENIAL
             )
-        return [ending for ending in RrmEnding.values if ending in allowed]
+        return [ending.value for ending in RrmEnding if ending in allowed]
 
 
 def _timeline_field(argument: str) -> str:

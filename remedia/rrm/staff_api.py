@@ -27,6 +27,7 @@ from remedia.accounts.selectors import organisation_get_for_user
 from remedia.core.errors import NotFound
 from remedia.core.kit import request_user as _user
 from remedia.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, paginate
+from remedia.core.schemas import AnswerSchema
 from remedia.facilities.models import Facility
 from remedia.rrm import selectors, services
 from remedia.rrm.api import NextStepOut
@@ -82,7 +83,7 @@ class PublishIn(Schema):
     public: bool = Field(description="Show the case on the public record, or not.")
 
 
-class StaffCaseOut(Schema):
+class StaffCaseOut(AnswerSchema):
     id: uuid.UUID
     slug: str
     facility: str
@@ -106,7 +107,7 @@ class StaffCaseOut(Schema):
     timeline: dict[str, list[dict[str, Any]]]
 
 
-class StaffCaseList(Schema):
+class StaffCaseList(AnswerSchema):
     items: list[StaffCaseOut]
     count: int
 
