@@ -32,6 +32,7 @@ import logging
 import os
 import socket
 import sqlite3
+from contextlib import nullcontext
 from datetime import timedelta
 from functools import cache
 from typing import Any
@@ -100,6 +101,10 @@ QUEUED_GRACE_SECONDS = 30
 QUEUE_READ_LIMIT = 20000
 
 
+# What a job queued again (a retry) resets in its record; its attempts stay.
+_RECORD_RESET = ("name", "payload", "priority", "state", "owner", "queued_at")
+
+
 def _recordable(task: Any) -> bool:
     return not isinstance(task, PeriodicTask) and bool(getattr(task, "id", None))
 
@@ -160,18 +165,28 @@ class DeferringMixin:
 
         from remedia.core.models import JobRecord, JobState
 
+        record = JobRecord(
+            pk=str(task.id),
+            name=task.name[:200],
+            payload=self.serialize_task(task),  # type: ignore[attr-defined]
+            priority=task.priority or 0,
+            state=JobState.QUEUED,
+            owner="",
+            queued_at=timezone.now(),
+        )
+        # One statement (INSERT ... ON CONFLICT DO UPDATE), not a read, two
+        # savepoints and a write: a report's submission queues a job after its
+        # commit, and this ran on every one (issue 21.4). Alone it needs no
+        # transaction of its own; inside one, a savepoint keeps a refusal here
+        # from breaking the caller's.
+        in_block = transaction.get_connection().in_atomic_block
         try:
-            with transaction.atomic():
-                JobRecord.objects.update_or_create(
-                    pk=str(task.id),
-                    defaults={
-                        "name": task.name[:200],
-                        "payload": self.serialize_task(task),  # type: ignore[attr-defined]
-                        "priority": task.priority or 0,
-                        "state": JobState.QUEUED,
-                        "owner": "",
-                        "queued_at": timezone.now(),
-                    },
+            with transaction.atomic() if in_block else nullcontext():
+                JobRecord.objects.bulk_create(
+                    [record],
+                    update_conflicts=True,
+                    unique_fields=["id"],
+                    update_fields=[*_RECORD_RESET],
                 )
         except Error as exc:
             logger.warning(

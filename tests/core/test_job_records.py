@@ -15,7 +15,8 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
-from django.db import OperationalError, transaction
+from django.db import OperationalError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from remedia.core import jobqueue
@@ -173,6 +174,42 @@ def test_a_job_that_raises_is_retried_then_recorded_failed(queue):
     assert queue.runs == {"f": 2, "b": 1}
 
 
+def test_recording_a_job_queued_after_a_commit_is_one_statement(queue):
+    # A report's submission queues its jobs once it has committed: the record
+    # is one INSERT ... ON CONFLICT, not a read, savepoints and a write.
+    with CaptureQueriesContext(connection) as queries:
+        result = queue.tasks["effect"]("a")
+
+    statements = [q["sql"] for q in queries.captured_queries]
+    work = [sql for sql in statements if sql.split()[0] not in ("BEGIN", "COMMIT")]
+    assert len(work) == 1
+    assert work[0].startswith("INSERT")
+    assert "ON CONFLICT" in work[0]
+    assert JobRecord.objects.get(pk=result.id).state == JobState.QUEUED
+
+
+def test_a_job_queued_again_is_reset_but_keeps_its_attempts(queue):
+    # Given a job that ran twice and was left running by its worker
+    result = queue.tasks["effect"]("a")
+    earlier = timezone.now() - timedelta(hours=1)
+    JobRecord.objects.filter(pk=result.id).update(
+        state=JobState.RUNNING, owner=DEAD, attempts=2, queued_at=earlier
+    )
+    task = queue.dequeue()
+
+    # When the same job is queued again (a retry, or a sweep's recovery)
+    queue.enqueue(task)
+
+    # Then its one record is queued anew, its attempts counted still
+    record = JobRecord.objects.get(pk=result.id)
+    assert (record.state, record.owner, record.attempts) == (JobState.QUEUED, "", 2)
+    assert record.queued_at > earlier
+    assert JobRecord.objects.count() == 1
+    _drain(queue)
+    assert queue.runs == {"a": 1}
+    assert JobRecord.objects.get(pk=result.id).attempts == 3
+
+
 def test_a_job_without_a_record_still_runs(queue):
     result = queue.tasks["effect"]("a")
     JobRecord.objects.filter(pk=result.id).delete()  # queued before records existed
@@ -211,7 +248,7 @@ def test_jobs_run_where_queued_in_immediate_mode_leave_no_record(tmp_path):
 
 def test_a_record_the_database_refuses_costs_the_record_not_the_job(queue, caplog):
     with mock.patch.object(
-        JobRecord.objects, "update_or_create", side_effect=OperationalError("down")
+        JobRecord.objects, "bulk_create", side_effect=OperationalError("down")
     ):
         queue.tasks["effect"]("a")
 
