@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from typing import Any
 
 from django.db import transaction
@@ -37,8 +38,12 @@ def _emit(
     data: dict[str, Any],
     organisation_ids: Callable[[], Iterable[Any] | None],
 ) -> None:
+    # Inside the writer's transaction, a savepoint: a failure here must not
+    # break it. After a commit (a report's submission), no transaction is
+    # opened unless an endpoint wants the event (event_emit opens one then).
+    in_block = transaction.get_connection().in_atomic_block
     try:
-        with transaction.atomic():
+        with transaction.atomic() if in_block else nullcontext():
             services.event_emit(
                 event_type=event_type,
                 key=key,

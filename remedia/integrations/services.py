@@ -278,14 +278,18 @@ def event_emit(
         )
         for e in wanted
     ]
-    Delivery.objects.bulk_create(rows, ignore_conflicts=True)
     ids = [r.pk for r in rows]
 
     def queue() -> None:
         for pk in ids:
             webhook_deliver(str(pk))
 
-    transaction.on_commit(queue, robust=True)
+    # The caller's transaction if there is one, else one of its own: only
+    # once there is something to write (most events are wanted by no
+    # endpoint, and a report's submission announces one after its commit).
+    with transaction.atomic(savepoint=False):
+        Delivery.objects.bulk_create(rows, ignore_conflicts=True)
+        transaction.on_commit(queue, robust=True)
     return ids
 
 
