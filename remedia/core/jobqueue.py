@@ -32,7 +32,6 @@ import logging
 import os
 import socket
 import sqlite3
-from contextlib import nullcontext
 from datetime import timedelta
 from functools import cache
 from typing import Any
@@ -160,9 +159,10 @@ class DeferringMixin:
 
         A database that refuses costs the record only: the job is queued and
         runs as if unrecorded (it is then not recovered after a crash)."""
-        from django.db import Error, transaction
+        from django.db import Error
         from django.utils import timezone
 
+        from remedia.core.kit import savepoint_if_in_transaction
         from remedia.core.models import JobRecord, JobState
 
         record = JobRecord(
@@ -176,12 +176,9 @@ class DeferringMixin:
         )
         # One statement (INSERT ... ON CONFLICT DO UPDATE), not a read, two
         # savepoints and a write: a report's submission queues a job after its
-        # commit, and this ran on every one (issue 21.4). Alone it needs no
-        # transaction of its own; inside one, a savepoint keeps a refusal here
-        # from breaking the caller's.
-        in_block = transaction.get_connection().in_atomic_block
+        # commit, and this ran on every one (issue 21.4).
         try:
-            with transaction.atomic() if in_block else nullcontext():
+            with savepoint_if_in_transaction():
                 JobRecord.objects.bulk_create(
                     [record],
                     update_conflicts=True,

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any, TypeVar
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db import models
+from django.db import models, transaction
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -222,3 +223,13 @@ def or_404(fetch: Callable[[], T]) -> T:
         return fetch()
     except NotFound:
         raise Http404 from None
+
+
+def savepoint_if_in_transaction() -> AbstractContextManager[Any]:
+    """A savepoint inside a caller's transaction, so that a failure in what
+    it wraps breaks the savepoint only; nothing outside one, where a single
+    statement commits by itself and a transaction of its own would cost two
+    more round trips (a job's record, a webhook announced after a commit)."""
+    if transaction.get_connection().in_atomic_block:
+        return transaction.atomic()
+    return nullcontext()

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from contextlib import nullcontext
 from typing import Any
 
-from django.db import transaction
 from django.db.models.signals import post_save
 
 from remedia.cases.models import CaseEvent, EventKind
+from remedia.core.kit import savepoint_if_in_transaction
 from remedia.facilities.models import Facility, FacilityEvent, FacilityEventKind
 from remedia.intake.models import Report
 from remedia.integrations import services
@@ -38,12 +37,11 @@ def _emit(
     data: dict[str, Any],
     organisation_ids: Callable[[], Iterable[Any] | None],
 ) -> None:
-    # Inside the writer's transaction, a savepoint: a failure here must not
-    # break it. After a commit (a report's submission), no transaction is
-    # opened unless an endpoint wants the event (event_emit opens one then).
-    in_block = transaction.get_connection().in_atomic_block
+    # Inside the writer's transaction a failure here must not break it; after
+    # a commit (a report's submission) no transaction is opened unless an
+    # endpoint wants the event (event_emit opens one then).
     try:
-        with transaction.atomic() if in_block else nullcontext():
+        with savepoint_if_in_transaction():
             services.event_emit(
                 event_type=event_type,
                 key=key,
