@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from remedia.accounts.models import User
 from remedia.accounts.permissions import Capability
 from remedia.accounts.selectors import organisations_for, user_can
+from remedia.core.choices import choice_label
 from remedia.core.errors import ApplicationError, InvalidInput
 from remedia.core.forms import form_data
 from remedia.core.hooks import NavItem, Waiting
@@ -41,7 +42,7 @@ from remedia.rrm import selectors, services
 from remedia.rrm.forms import AdvanceForm, NoteForm, PetitionForm
 from remedia.rrm.hooks import petition_sections
 from remedia.rrm.labels import STAFF_STEP_LABELS, STATUS_LABELS, STEP_LABELS
-from remedia.rrm.models import RrmCase, RrmEvent, RrmStage
+from remedia.rrm.models import RrmCase, RrmEvent
 
 
 def _step_label(step: str) -> str:
@@ -269,7 +270,7 @@ def _open_steps(steps: list[Any], today: dt.date) -> list[selectors.NextStep]:
 
 
 def _stage_words(stage: Any) -> str:
-    return str(RrmStage(stage).label) if stage in RrmStage.values else str(stage)
+    return str(choice_label(RrmCase._meta.get_field("stage"), stage))
 
 
 def _event_text(event: RrmEvent) -> str:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from remedia.accounts.models import User
 from remedia.core.audit import audit_record
+from remedia.core.choices import choice_label
 from remedia.core.errors import (
     ApplicationError,
     InvalidInput,
@@ -20,7 +21,6 @@ from remedia.remediation.models import (
     Course,
     CourseStatus,
     Measure,
-    MeasureStatus,
 )
 
 logger = logging.getLogger(__name__)
@@ -91,6 +91,4 @@ def _audit(
 
 
 def _status_label(status: str) -> str:
-    return (
-        str(MeasureStatus(status).label) if status in MeasureStatus.values else status
-    )
+    return str(choice_label(Measure._meta.get_field("status"), status))
