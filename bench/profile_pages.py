@@ -39,6 +39,32 @@ def _client(headers: dict[str, str]) -> Any:
     return client, {k: v for k, v in headers.items() if k == "Authorization"}
 
 
+def keep_sessions_alive(plan: list[tuple[str, list[str], dict[str, str]]]) -> None:
+    """Push on the idle end of the sessions the plan's cookies name.
+
+    The data a reads bench kept (`BENCH_KEEP=1`) outlives its sessions' thirty
+    idle minutes; without this, a page read after a pause answers 302 (the
+    login page). Only the bench's own database is touched, and the absolute
+    end of a session (`REMEDIA_SESSION_MAX_AGE`) still holds.
+    """
+    import datetime as dt
+
+    from django.conf import settings
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    keys = [
+        headers["Cookie"].partition("=")[2]
+        for _, _, headers in plan
+        if headers.get("Cookie", "").startswith(f"{settings.SESSION_COOKIE_NAME}=")
+    ]
+    if keys:
+        Session.objects.filter(session_key__in=keys).update(
+            expire_date=timezone.now()
+            + dt.timedelta(seconds=settings.SESSION_COOKIE_AGE)
+        )
+
+
 def _one(name: str, paths: list[str], headers: dict[str, str]) -> dict[str, Any]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -82,6 +108,7 @@ def _one(name: str, paths: list[str], headers: dict[str, str]) -> dict[str, Any]
 
 
 def main(plan: list[tuple[str, list[str], dict[str, str]]]) -> list[dict[str, Any]]:
+    keep_sessions_alive(plan)
     rows = [_one(name, paths, headers) for name, paths, headers in plan]
     print("BENCH-PAGES " + json.dumps(rows))
     return rows
