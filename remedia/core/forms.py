@@ -10,6 +10,7 @@ And the pieces several filter forms share: ``PeriodFormMixin`` (a period,
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -17,7 +18,7 @@ from django import forms
 from django.core.paginator import Page, Paginator
 from django.forms.renderers import TemplatesSetting
 from django.http import HttpRequest
-from django.utils.html import conditional_escape
+from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy
 
@@ -110,10 +111,30 @@ def filtered_page(
     return page, 200 if valid else 400
 
 
+def _escape(value: Any) -> str:
+    """What `conditional_escape` gives, without its cost per call.
+
+    Django's `escape` checks every argument for a lazy string and, given one
+    (a choice's label), builds another lazy string around the escaping. A
+    select of hundreds of options escapes twice per option, so here a lazy
+    label is made a string first and anything else escaped at once; safe
+    text (`__html__`) is left as it is, as Django leaves it.
+    """
+    if type(value) is str:
+        return html.escape(value)
+    if isinstance(value, Promise):
+        value = str(value)  # a str, or a SafeString if it was marked safe
+    if hasattr(value, "__html__"):
+        return str(value.__html__())
+    return html.escape(str(value))  # an id, a number
+
+
 def _attrs_html(attrs: dict[str, Any]) -> str:
     """What Django's `attrs.html` writes: `True` alone, `False` left out."""
+    if not attrs:
+        return ""
     return "".join(
-        f" {name}" if value is True else f' {name}="{conditional_escape(value)}"'
+        f" {name}" if value is True else f' {name}="{_escape(value)}"'
         for name, value in attrs.items()
         if value is not False
     )
@@ -125,16 +146,16 @@ SELECT_TEMPLATE = "django/forms/widgets/select.html"
 def select_html(widget: dict[str, Any]) -> SafeString:
     """What Django's select.html and select_option.html write for a select's
     context (`Select`, `SelectMultiple`, `NullBooleanSelect`), written here."""
-    parts = [f'<select name="{conditional_escape(widget["name"])}"']
+    parts = [f'<select name="{_escape(widget["name"])}"']
     parts.append(_attrs_html(widget["attrs"]) + ">")
     for group_name, options, _index in widget["optgroups"]:
         if group_name:
-            parts.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
+            parts.append(f'\n  <optgroup label="{_escape(group_name)}">')
         for option in options:
             parts.append(
-                f'\n  <option value="{conditional_escape(option["value"])}"'
+                f'\n  <option value="{_escape(option["value"])}"'
                 f"{_attrs_html(option['attrs'])}>"
-                f"{conditional_escape(option['label'])}</option>"
+                f"{_escape(option['label'])}</option>"
             )
         if group_name:
             parts.append("\n  </optgroup>")
@@ -149,7 +170,8 @@ class FormRenderer(TemplatesSetting):
     Django draws each option of a select through a template include of its
     own: a list's filter form of 66 options cost 2.2 ms and 19,000 Python
     calls that way, 1.3 ms and 8,900 calls this way, and a filter of hundreds
-    of facilities far more. The markup is Django's to the character
+    of facilities far more. The markup is Django's but for the blank lines
+    its template leaves: the same elements, attributes and escaped text
     (tests/core/test_select_widget.py compares the two).
     """
 

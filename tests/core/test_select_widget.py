@@ -14,10 +14,19 @@ import pytest
 from django import forms
 from django.forms.renderers import DjangoTemplates, TemplatesSetting
 from django.test.html import parse_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 
 from remedia.core.forms import FormRenderer
 
-CHOICES = [("", "—"), ("a", "Aguascalientes"), ("b", "Baja <California>"), (3, "3")]
+CHOICES = [
+    ("", "—"),
+    ("a", "Aguascalientes"),
+    ("b", "Baja <California>"),
+    (3, "3"),
+    ("o'b", gettext_lazy('O\'Brien & "Hermanos"')),
+    ("s", mark_safe(gettext_lazy("<b>Sí</b>"))),  # noqa: S308 (a test's own text)
+]
 GROUPED = [("Norte", [("a", "A"), ("b", "B")]), ("Sur", [("c", "C")]), ("d", "D")]
 
 
@@ -65,6 +74,25 @@ def test_our_select_draws_what_djangos_draws(data):
     for name in ("radios", "boxes"):
         for mine, theirs in zip(ours[name], djangos[name], strict=True):
             assert parse_html(mine.tag()) == parse_html(theirs.tag()), name
+
+
+def test_a_select_escapes_as_django_does():
+    # A lazy label, quotes and ampersands, chosen: escaped to the same
+    # entities as Django's template writes (parse_html would hide a difference).
+    data = {"plain": "o'b", "several": ["a", "o'b"], "marked": "3"}
+    ours = Sample(data, renderer=FormRenderer())
+    djangos = Sample(data, renderer=DjangoTemplates())
+    for name in ("plain", "several"):
+        mine, theirs = str(ours[name]), str(djangos[name])
+        for text in (
+            '<option value="o&#x27;b" selected>',
+            "O&#x27;Brien &amp; &quot;Hermanos&quot;</option>",
+            "Baja &lt;California&gt;</option>",
+            '<option value="s"><b>Sí</b></option>',
+        ):
+            assert text in theirs, (name, text)
+            assert text in mine, (name, text)
+        assert parse_html(mine) == parse_html(theirs), name
 
 
 def test_the_project_renders_forms_with_its_own_renderer():
