@@ -8,10 +8,18 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.http import HttpResponse
 from django.template import engines
-from django.urls import NoReverseMatch, reverse, set_script_prefix
+from django.test import override_settings
+from django.urls import NoReverseMatch, path, re_path, reverse, set_script_prefix
 
 from remedia.core.templatetags.rows import row_url_of
+
+# A URLconf of this module's own, for the tests that swap it in.
+urlpatterns = [
+    re_path(r"^narrow/(?P<pk>[0-9]{4})/$", HttpResponse, name="narrow"),
+    path("wide/<int:pk>/", HttpResponse, name="wide"),
+]
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 ROW_URL = re.compile(r"\{% row_url '([^']+)' ")
@@ -78,3 +86,13 @@ def test_the_tag_renders_the_same_as_url():
         "{% for r in ids %}<a href=\"{% url 'cases:detail' r %}\">{% endfor %}"
     )
     assert row.render({"ids": ids}) == url.render({"ids": ids})
+
+
+@override_settings(ROOT_URLCONF=__name__)
+def test_a_pattern_narrower_than_the_stand_in_goes_through_reverse():
+    # Four digits only: the stand-in id cannot be reversed, a real one can.
+    assert (
+        row_url_of("narrow", 1234) == reverse("narrow", args=[1234]) == "/narrow/1234/"
+    )
+    # And a URLconf swapped in is a new resolver, not the cached halves.
+    assert row_url_of("wide", 7) == "/wide/7/"

@@ -17,6 +17,7 @@ from typing import Any
 
 from django import template
 from django.urls import (
+    NoReverseMatch,
     URLResolver,
     get_resolver,
     get_script_prefix,
@@ -44,7 +45,10 @@ def _around(
     resolver (Django clears its cache of them)."""
     del prefix, resolver
     stand_in = str(_STAND_INS[kind])
-    url = reverse(name, args=[_STAND_INS[kind]])
+    try:
+        url = reverse(name, args=[_STAND_INS[kind]])
+    except NoReverseMatch:  # a pattern narrower than any id: reverse each time
+        return None
     if url.count(stand_in) != 1:
         return None
     before, _, after = url.partition(stand_in)
