@@ -137,13 +137,17 @@ def test_every_kind_of_bad_receipt_gets_the_identical_401(client, refusal, heade
     assert posted.json() == expected
 
 
-def _median_seconds(call, times: int = 5) -> float:
+def _samples(call, times: int) -> list[float]:
     samples = []
     for _i in range(times):
         started = time.perf_counter()
         call()
         samples.append(time.perf_counter() - started)
-    return statistics.median(samples)
+    return samples
+
+
+def _median_seconds(call, times: int = 5) -> float:
+    return statistics.median(_samples(call, times))
 
 
 def test_answer_takes_about_the_same_time_whether_or_not_a_report_exists(
@@ -158,8 +162,10 @@ def test_answer_takes_about_the_same_time_whether_or_not_a_report_exists(
         "receipt": {"opslimit": 2, "memlimit": 19 * 1024 * 1024},
     }
     receipt = submit_ok(client)
-    hash_time = _median_seconds(
-        lambda: crypto.receipt_derive("1234567890123456", salt=b"s" * 16)
+    # The hash's own cost is its fastest run: a busy machine only adds to a
+    # time, so a median taken at another moment could exceed every answer's.
+    hash_time = min(
+        _samples(lambda: crypto.receipt_derive("1234567890123456", salt=b"s" * 16), 7)
     )
     n = iter(range(100))
 
