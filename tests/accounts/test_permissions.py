@@ -9,6 +9,8 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from remedia.accounts.models import Membership, User
 from remedia.accounts.permissions import Capability, Role
@@ -76,6 +78,26 @@ def test_own_organisations_object_is_found(handler, org_a):
     )
 
     assert get_scoped(scoped, pk=str(own.pk)) == own
+
+
+def test_one_object_is_fetched_without_sorting(handler, org_a):
+    # Given a scoped queryset of a model sorted by default (cases sort by
+    # three columns), narrowed to one primary key
+    own = Membership.objects.get(user=handler, organisation=org_a)
+    scoped = scope_by_organisation(
+        Membership.objects.order_by("-created_at", "role"),
+        user=handler,
+        capability=Capability.CASE_READ,
+    )
+
+    # When the object is fetched
+    with CaptureQueriesContext(connection) as captured:
+        found = get_scoped(scoped, pk=own.pk)
+
+    # Then one query, with no sort for a single row to pay for
+    assert found == own
+    assert len(captured) == 1
+    assert "ORDER BY" not in captured[0]["sql"]
 
 
 def test_scope_without_the_capability_is_empty(facility_officer):
