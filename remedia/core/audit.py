@@ -157,11 +157,16 @@ def audit_record(
         prev_digest="",
     )
     # Inside a caller's transaction no savepoint is needed: the entry and the
-    # caller's writes stand or fall together.
-    with transaction.atomic(savepoint=False):
-        entry.seq = _next_seq()
-        entry.digest = _entry_mac(_key(), entry)
-        _append(entry)
+    # caller's writes stand or fall together. A read outside one (an audited
+    # GET) needs no transaction of its own on PostgreSQL, where the number
+    # comes from a sequence: that saves the BEGIN and COMMIT round trips, and
+    # a failed insert leaves a gap, as a rolled-back transaction does. SQLite
+    # takes MAX + 1, which is only safe under the write lock BEGIN takes.
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        _number_and_append(entry)
+    else:
+        with transaction.atomic(savepoint=False):
+            _number_and_append(entry)
     logger.debug(
         "audit.recorded",
         extra={"seq": entry.seq, "action": action, "object_type": object_type},
@@ -189,6 +194,12 @@ _ENTRY_COLUMNS = (
     "digest",
 )
 _SEQUENCE = "core_auditentry_seq"
+
+
+def _number_and_append(entry: AuditEntry) -> None:
+    entry.seq = _next_seq()
+    entry.digest = _entry_mac(_key(), entry)
+    _append(entry)
 
 
 def _next_seq() -> int:

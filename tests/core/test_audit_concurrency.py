@@ -14,8 +14,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import DatabaseError, connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
 
+from remedia.core import audit
 from remedia.core.audit import SealReport, audit_record, audit_seal, audit_verify
 from remedia.core.models import AuditEntry, AuditHead, AuditLink
 from tests.support.audit import restart_audit_sequence
@@ -162,3 +164,54 @@ def test_two_sealers_at_once_seal_each_entry_exactly_once():
     assert AuditLink.objects.count() == 40
     assert AuditHead.objects.get(id=1).position == 40
     assert audit_verify().ok
+
+
+def test_an_audited_read_outside_a_transaction_commits_its_entry_without_one():
+    # Given no transaction open, as in a GET served in autocommit
+    assert not connection.in_atomic_block
+
+    # When an entry is appended
+    with CaptureQueriesContext(connection) as queries:
+        entry = audit_record(action="case.read", object_id="c-1")
+
+    # Then it took two round trips: its number and its row, no BEGIN or COMMIT
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert len(sql) == 2, sql
+    assert sql[0].startswith("SELECT nextval")
+    assert sql[1].startswith("INSERT INTO")
+
+    # And the row is committed already: another connection sees it
+    def elsewhere() -> list[int]:
+        return list(AuditEntry.objects.values_list("seq", flat=True))
+
+    thread, out = _in_thread(elsewhere)
+    thread.join(timeout=10)
+    assert out.get("result") == [entry.seq], out.get("error")
+    report = audit_verify()
+    assert report.ok, report.problem
+    assert report.checked == 1
+
+
+def test_a_failed_append_outside_a_transaction_leaves_a_sealed_gap(monkeypatch):
+    # Given an entry, then an append whose insert fails after it took its number
+    audit_record(action="case.read", object_id="before")
+
+    def refused(entry: AuditEntry) -> None:
+        raise DatabaseError("insert refused")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(audit, "_append", refused)
+        with pytest.raises(DatabaseError):
+            audit_record(action="case.read", object_id="lost")
+    after = audit_record(action="case.read", object_id="after")
+
+    # When the chain is sealed and verified
+    sealed = audit_seal()
+
+    # Then the lost number is a recorded gap, as a rolled-back transaction's
+    # is, and the log verifies
+    assert (sealed.entries, sealed.skipped) == (2, 1)
+    assert after.seq == 3
+    report = audit_verify()
+    assert report.ok, report.problem
+    assert (report.checked, report.skipped) == (2, 1)
