@@ -13,6 +13,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from remedia.cases.models import CaseStatus, ClosureReason, Severity
+from remedia.core.forms import ReadyChoices
 from remedia.intake.categories import Category
 
 STATUS_FILTER_ACTIVE = "active"
@@ -84,15 +85,17 @@ class CaseFilterForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        _choice_field(self, "facility").choices = _choices_with_blank(
-            facilities, _("Todos")
+        _choice_field(self, "facility").choices = ReadyChoices(
+            _choices_with_blank(facilities, _("Todos"))
         )
-        _choice_field(self, "assignee").choices = [
-            ("", _("Cualquiera")),
-            ("me", _("Yo")),
-            ("none", _("Sin responsable")),
-            *workers,
-        ]
+        _choice_field(self, "assignee").choices = ReadyChoices(
+            [
+                ("", _("Cualquiera")),
+                ("me", _("Yo")),
+                ("none", _("Sin responsable")),
+                *workers,
+            ]
+        )
 
 
 class StatusForm(forms.Form):
@@ -126,10 +129,9 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args: Any, workers: list[tuple[str, str]], **kwargs: Any):
         super().__init__(*args, **kwargs)
-        _choice_field(self, "assignee_id").choices = [
-            ("", _("Sin responsable")),
-            *workers,
-        ]
+        _choice_field(self, "assignee_id").choices = ReadyChoices(
+            [("", _("Sin responsable")), *workers]
+        )
 
 
 class SeverityForm(forms.Form):
@@ -193,7 +195,9 @@ class TaskForm(forms.Form):
 
     def __init__(self, *args: Any, workers: list[tuple[str, str]], **kwargs: Any):
         super().__init__(*args, **kwargs)
-        _choice_field(self, "owner_id").choices = [("", _("Elija")), *workers]
+        _choice_field(self, "owner_id").choices = ReadyChoices(
+            [("", _("Elija")), *workers]
+        )
 
 
 class DocumentForm(forms.Form):
@@ -258,10 +262,9 @@ class JoinCaseForm(forms.Form):
 
     def __init__(self, *args: Any, cases: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _choice_field(self, "case_id").choices = [
-            ("", _("Elija un caso")),
-            *((c.id, c.label) for c in cases),
-        ]
+        _choice_field(self, "case_id").choices = ReadyChoices(
+            [("", _("Elija un caso")), *((c.id, c.label) for c in cases)]
+        )
 
 
 class TriageForm(forms.Form):

@@ -11,13 +11,14 @@ And the pieces several filter forms share: ``PeriodFormMixin`` (a period,
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, cast
 
 from django import forms
 from django.core.paginator import Page, Paginator
 from django.forms.renderers import TemplatesSetting
 from django.http import HttpRequest
+from django.utils.choices import BaseChoiceIterator
 from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy
@@ -109,6 +110,27 @@ def filtered_page(
     found = rows(form.cleaned_data) if valid else []
     page = Paginator(found, per_page).get_page(request.GET.get("page"))
     return page, 200 if valid else 400
+
+
+class ReadyChoices(BaseChoiceIterator):
+    """Choices already as (value, label) pairs, for a field set per request.
+
+    A list given to `ChoiceField.choices` is walked by `normalize_choices`,
+    two calls and a handful of abstract-class checks per option; a filter of
+    hundreds of facilities and people paid that on every page. A choice
+    iterator is taken as it is (Django's own lazy choices rely on that), so
+    these pairs are walked only when the select is drawn or a value checked.
+    Only flat pairs: no groups.
+    """
+
+    def __init__(self, pairs: Iterable[tuple[Any, Any]]) -> None:
+        self.pairs = list(pairs)
+
+    def __iter__(self) -> Iterator[tuple[Any, Any]]:
+        return iter(self.pairs)
+
+    def __len__(self) -> int:
+        return len(self.pairs)
 
 
 def _escape(value: Any) -> str:

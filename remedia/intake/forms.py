@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from remedia.core.forms import PeriodFormMixin
+from remedia.core.forms import PeriodFormMixin, ReadyChoices
 from remedia.core.geo import STATE_CHOICES
 from remedia.intake.categories import Category
 from remedia.intake.models import Channel, ReportStatus
@@ -156,10 +156,13 @@ class InboxFilterForm(PeriodFormMixin):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         every = [("", _("Todos"))]
-        self.fields["status"].choices = every + list(ReportStatus.choices)  # type: ignore[attr-defined]
-        self.fields["category"].choices = [("", _("Todas")), *Category.choices]  # type: ignore[attr-defined]
-        self.fields["state"].choices = every + list(STATE_CHOICES)  # type: ignore[attr-defined]
-        self.fields["channel"].choices = every + list(Channel.choices)  # type: ignore[attr-defined]
+        for name, choices in (
+            ("status", every + list(ReportStatus.choices)),
+            ("category", [("", _("Todas")), *Category.choices]),
+            ("state", every + list(STATE_CHOICES)),
+            ("channel", every + list(Channel.choices)),
+        ):
+            cast(forms.ChoiceField, self.fields[name]).choices = ReadyChoices(choices)
 
     def filters(self) -> ReportFilters:
         """The selector's filters from the valid values (none if invalid)."""

@@ -8,16 +8,18 @@ value chosen, several chosen, grouped, with attributes of its own.
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from unittest import mock
 
 import pytest
 from django import forms
 from django.forms.renderers import DjangoTemplates, TemplatesSetting
 from django.test.html import parse_html
+from django.utils.choices import normalize_choices
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
-from remedia.core.forms import FormRenderer
+from remedia.core.forms import FormRenderer, ReadyChoices
 
 CHOICES = [
     ("", "—"),
@@ -104,3 +106,70 @@ def test_the_project_renders_forms_with_its_own_renderer():
     ):
         html = str(form["plain"])
     assert '<option value="b" selected>Baja &lt;California&gt;</option>' in html
+
+
+# --- Choices set per request (ReadyChoices) -------------------------------------------
+
+PEOPLE = [(f"p{n}", f"Persona {n} <{n}@x>") for n in range(500)]
+
+
+class PerRequest(forms.Form):
+    one = forms.ChoiceField(required=False)
+    several = forms.MultipleChoiceField(required=False)
+
+    def __init__(self, *args, ready: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        pairs = [("", "—"), *PEOPLE]
+        for name in ("one", "several"):
+            field = self.fields[name]
+            field.choices = ReadyChoices(pairs) if ready else pairs
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"one": "p499", "several": ["p0", "p7"]},
+        {"one": "nadie", "several": ["p1", "nadie"]},
+        {"one": "", "several": []},
+    ],
+)
+def test_ready_choices_draw_and_check_values_as_a_list_does(data):
+    ready, plain = PerRequest(data, ready=True), PerRequest(data, ready=False)
+    assert ready.is_valid() == plain.is_valid()
+    assert ready.errors == plain.errors
+    assert ready.cleaned_data == plain.cleaned_data
+    for name in ("one", "several"):
+        assert str(ready[name]) == str(plain[name]), name
+        assert list(ready.fields[name].choices) == list(plain.fields[name].choices)
+        assert len(ready.fields[name].choices) == 501
+
+
+def test_an_unknown_value_is_refused_with_djangos_message():
+    form = PerRequest({"one": "p500"}, ready=True)
+    assert not form.is_valid()
+    assert "p500" in form.errors["one"][0]
+    assert form.cleaned_data == {"several": []}
+
+
+def _normalising_calls(*, ready: bool) -> int:
+    # Patched where the field, the widget and the function itself (its
+    # recursion) look it up.
+    places = ("django.forms.fields", "django.forms.widgets", "django.utils.choices")
+    with ExitStack() as stack:
+        calls = [
+            stack.enter_context(
+                mock.patch(f"{place}.normalize_choices", wraps=normalize_choices)
+            )
+            for place in places
+        ]
+        PerRequest(ready=ready)
+    return sum(c.call_count for c in calls)
+
+
+def test_ready_choices_are_not_walked_when_set():
+    # A list of 500 pairs is normalised pair by pair (two calls each) for the
+    # field and again for its widget; ready pairs are taken as they are (a
+    # few calls remain: the fields' empty declared choices, copied per form).
+    assert _normalising_calls(ready=False) > 2000
+    assert _normalising_calls(ready=True) < 10
+    assert not ReadyChoices([])
