@@ -133,6 +133,11 @@ class ReadyChoices(BaseChoiceIterator):
         return len(self.pairs)
 
 
+def blank(choices: Iterable[tuple[Any, Any]]) -> ReadyChoices:
+    """The choices after a blank "—" (nothing chosen), ready for a field."""
+    return ReadyChoices([("", "—"), *choices])
+
+
 def _escape(value: Any) -> str:
     """What `conditional_escape` gives, without its cost per call.
 

@@ -7,6 +7,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy
 
+from remedia.core.forms import blank
 from remedia.remediation import selectors, services, surveys
 from remedia.remediation.catalogue import CATALOGUE
 from remedia.remediation.models import (
@@ -23,7 +24,7 @@ from remedia.remediation.models import (
     SanctionStatus,
     SurveyStatus,
 )
-from remedia.training.forms import DateInput, blank
+from remedia.training.forms import DateInput
 
 
 class SanctionForm(forms.Form):

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from remedia.core.forms import blank
 from remedia.core.geo import STATE_CHOICES
 from remedia.rrm import services
 from remedia.rrm.models import RrmCase, RrmEnding, RrmStage
@@ -29,7 +30,7 @@ class PetitionForm(forms.Form):
     )
     state_code = forms.ChoiceField(
         label=gettext_lazy("Estado"),
-        choices=[("", "—"), *STATE_CHOICES],
+        choices=blank(STATE_CHOICES),
         required=False,
     )
     sector = forms.CharField(
@@ -115,10 +116,9 @@ class AdvanceForm(forms.Form):
                 del self.fields[name]
         if "ending" in self.fields:
             field = cast(forms.ChoiceField, self.fields["ending"])
-            field.choices = [
-                ("", "—"),
-                *((e, RrmEnding(e).label) for e in case.allowed_endings()),
-            ]
+            field.choices = blank(
+                (e, RrmEnding(e).label) for e in case.allowed_endings()
+            )
 
     def clean_to_stage(self) -> str:
         if self.cleaned_data["to_stage"] != self.stage:

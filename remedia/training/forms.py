@@ -12,12 +12,9 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy
 
+from remedia.core.forms import blank
 from remedia.training.access import Roster
 from remedia.training.models import PersonnelRole, TrainingTopic
-
-
-def blank(choices: Any) -> list[tuple[str, Any]]:
-    return [("", "—"), *choices]
 
 
 def role_choices(roster: Roster) -> list[tuple[str, Any]]:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from remedia.accounts.permissions import Sector
 from remedia.coordination.models import ActionStatus
 from remedia.coordination.selectors.choices import organisation_choices
+from remedia.core.forms import blank
 from remedia.core.geo import STATE_CHOICES
 
 
@@ -27,7 +28,7 @@ class ActionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     sector = forms.ChoiceField(
-        label=_("Sector que la lleva"), choices=[("", "—"), *Sector.choices]
+        label=_("Sector que la lleva"), choices=blank(Sector.choices)
     )
     owner_id = forms.ChoiceField(label=_("Organización responsable"))
     partner_ids = forms.MultipleChoiceField(
@@ -36,7 +37,7 @@ class ActionForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     state = forms.ChoiceField(
-        label=_("Estado"), required=False, choices=[("", "—"), *STATE_CHOICES]
+        label=_("Estado"), required=False, choices=blank(STATE_CHOICES)
     )
     municipality = forms.CharField(label=_("Municipio"), required=False, max_length=120)
     # Text, not date fields: the service says what is wrong with the date.
@@ -95,10 +96,10 @@ class ActionForm(forms.Form):
         super().__init__(*args, **kwargs)
         organisations = organisation_choices()
         for name, choices in (
-            ("objective_id", [("", "—"), *objectives]),
-            ("owner_id", [("", "—"), *organisations]),
+            ("objective_id", blank(objectives)),
+            ("owner_id", blank(organisations)),
             ("partner_ids", organisations),
-            ("pathway_service_id", [("", "—"), *services]),
+            ("pathway_service_id", blank(services)),
         ):
             field = self.fields[name]
             assert isinstance(field, forms.ChoiceField)  # noqa: S101

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from remedia.accounts.permissions import Sector
 from remedia.coordination.models import GroupRole
 from remedia.coordination.selectors.choices import organisation_choices, person_choices
+from remedia.core.forms import blank
 
 
 class GroupForm(forms.Form):
@@ -35,7 +36,7 @@ class GroupForm(forms.Form):
         super().__init__(*args, **kwargs)
         lead = self.fields["lead_id"]
         assert isinstance(lead, forms.ChoiceField)  # noqa: S101
-        lead.choices = [("", "—"), *person_choices()]
+        lead.choices = blank(person_choices())
 
 
 class MemberForm(forms.Form):
@@ -57,5 +58,5 @@ class MemberForm(forms.Form):
         person = self.fields["user_id"]
         assert isinstance(org, forms.ChoiceField)  # noqa: S101
         assert isinstance(person, forms.ChoiceField)  # noqa: S101
-        org.choices = [("", "—"), *organisation_choices()]
-        person.choices = [("", "—"), *person_choices()]
+        org.choices = blank(organisation_choices())
+        person.choices = blank(person_choices())

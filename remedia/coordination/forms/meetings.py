@@ -15,6 +15,7 @@ from remedia.coordination.models import (
     Outcome,
     WorkGroup,
 )
+from remedia.core.forms import blank
 from remedia.core.geo import STATE_CHOICES
 
 
@@ -104,14 +105,11 @@ class ParticipantForm(forms.Form):
         user_field = self.fields["user"]
         assert isinstance(org_field, forms.ChoiceField)  # noqa: S101
         assert isinstance(user_field, forms.ChoiceField)  # noqa: S101
-        org_field.choices = [("", "—"), *((str(o.pk), o.name) for o in organisations)]
-        user_field.choices = [
-            ("", "—"),
-            *(
-                (str(u.pk), f"{u.get_full_name() or u.username} · {o.name}")
-                for u, o in users
-            ),
-        ]
+        org_field.choices = blank((str(o.pk), o.name) for o in organisations)
+        user_field.choices = blank(
+            (str(u.pk), f"{u.get_full_name() or u.username} · {o.name}")
+            for u, o in users
+        )
 
 
 class ParticipantRemoveForm(forms.Form):
@@ -225,5 +223,5 @@ class ItemActionForm(forms.Form):
             (str(o.pk), f"{o.plan.year} · {o.group.name} · {o.title}")
             for o in objectives
         ]
-        owner.choices = [("", "—"), *((str(o.pk), o.name) for o in organisations)]
-        state.choices = [("", "—"), *STATE_CHOICES]
+        owner.choices = blank((str(o.pk), o.name) for o in organisations)
+        state.choices = blank(STATE_CHOICES)

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from remedia.coordination.selectors.choices import group_choices
+from remedia.core.forms import blank
 
 
 class PlanForm(forms.Form):
@@ -34,4 +35,4 @@ class ObjectiveForm(forms.Form):
         super().__init__(*args, **kwargs)
         group = self.fields["group"]
         assert isinstance(group, forms.ChoiceField)  # noqa: S101
-        group.choices = [("", "—"), *group_choices()]
+        group.choices = blank(group_choices())

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from remedia.accounts.models import Organisation
+from remedia.core.forms import blank
 from remedia.protection.vocabulary import ConsentGiver, ConsentScope
 
 
@@ -50,7 +51,6 @@ class ConsentForm(forms.Form):
     ) -> None:
         kwargs.setdefault("initial", {"given_on": timezone.localdate()})
         super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["recipient_id"]).choices = [
-            ("", "—"),
-            *[(str(o.pk), o.name) for o in organisations],
-        ]
+        cast(forms.ChoiceField, self.fields["recipient_id"]).choices = blank(
+            (str(o.pk), o.name) for o in organisations
+        )

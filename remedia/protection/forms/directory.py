@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy
 
 from remedia.accounts.models import Organisation
+from remedia.core.forms import blank
 from remedia.core.geo import STATE_CHOICES
 from remedia.protection.models import Service
 from remedia.protection.vocabulary import ServedSexes, ServiceType, Timeframe
@@ -104,10 +105,9 @@ class ServiceForm(forms.Form):
         if service is not None:
             kwargs.setdefault("initial", service_initial(service))
         super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["organisation_id"]).choices = [
-            ("", "—"),
-            *[(str(o.pk), o.name) for o in organisations],
-        ]
+        cast(forms.ChoiceField, self.fields["organisation_id"]).choices = blank(
+            (str(o.pk), o.name) for o in organisations
+        )
         if service is None:
             del self.fields["is_active"]
             del self.fields["seen"]

@@ -13,6 +13,7 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from remedia.core.forms import ReadyChoices, blank
 from remedia.core.geo import STATE_CHOICES, country_choices
 from remedia.protection.identity import IDENTITY_FIELDS, MAX_AGE, MIN_AGE
 from remedia.protection.selectors.files import STATUS_OPEN
@@ -28,7 +29,7 @@ from remedia.protection.vocabulary import (
     RiskLevel,
     TraffickingStatus,
 )
-from remedia.training.forms import DateInput, blank
+from remedia.training.forms import DateInput
 
 _LONG = {"story", "contact"}
 
@@ -37,8 +38,8 @@ def _choices(form: forms.BaseForm, name: str) -> forms.ChoiceField:
     return cast(forms.ChoiceField, form.fields[name])
 
 
-def _countries() -> list[tuple[str, str]]:
-    return [("", "—"), *country_choices(get_language() or "es")]
+def _countries() -> ReadyChoices:
+    return blank(country_choices(get_language() or "es"))
 
 
 class VersionField(forms.CharField):

@@ -7,9 +7,10 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from remedia.core.forms import blank
 from remedia.protection.forms.files import VersionField
 from remedia.protection.vocabulary import SupportStatus, SupportType
-from remedia.training.forms import DateInput, blank
+from remedia.training.forms import DateInput
 
 OBJECTIVE_MAX = 500
 ACTION_MAX = 4000
