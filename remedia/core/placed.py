@@ -14,12 +14,14 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
+from django import forms
 from django.contrib import messages
-from django.http import HttpRequest
+from django.http import HttpRequest, QueryDict
 
 from remedia.core.errors import ApplicationError
 
 SECTION_TAG = "in:"
+KEPT_VALUES = "placed-values"
 
 
 def section_tag(section: str) -> str:
@@ -88,3 +90,35 @@ def tab_open(request: HttpRequest, tabs: list[tuple[Any, ...]], default: str) ->
     its key), else `default`."""
     wanted = request.GET.get("tab") or default
     return wanted if wanted in {tab[0] for tab in tabs} else default
+
+
+def keep_values(request: HttpRequest, section: str, form: forms.BaseForm) -> None:
+    """Keep what a refused form held for the page the action redirects to, so
+    the form comes back as it was sent, beside its refusal, not empty.
+
+    Kept in the server-side session until the page reads it (`kept_values`),
+    and only the form's own fields. Only for forms of plain-column records
+    (a petition's dates and decisions): never a note, a message or anything
+    else that is sealed, which must not sit in the session store as text.
+    """
+    names = [form.add_prefix(name) for name in form.fields]
+    kept = dict(request.session.get(KEPT_VALUES, {}))
+    kept[section] = {n: request.POST.getlist(n) for n in names if n in request.POST}
+    request.session[KEPT_VALUES] = kept
+
+
+def kept_values(request: HttpRequest, section: str) -> QueryDict | None:
+    """The values `keep_values` kept for `section`, once: read, they are gone."""
+    kept = request.session.get(KEPT_VALUES)
+    if not kept or section not in kept:
+        return None
+    kept = dict(kept)
+    values = kept.pop(section)
+    if kept:
+        request.session[KEPT_VALUES] = kept
+    else:
+        del request.session[KEPT_VALUES]
+    data = QueryDict(mutable=True)
+    for name, listed in values.items():
+        data.setlist(name, listed)
+    return data

@@ -35,7 +35,14 @@ from remedia.core.hooks import NavItem, Waiting
 from remedia.core.kit import capability_require as _require
 from remedia.core.kit import or_404
 from remedia.core.kit import request_user as _user
-from remedia.core.placed import messages_by_section, page_url, place, tab_open
+from remedia.core.placed import (
+    keep_values,
+    kept_values,
+    messages_by_section,
+    page_url,
+    place,
+    tab_open,
+)
 from remedia.core.sorting import sort_read
 from remedia.core.words import date_words
 from remedia.rrm import selectors, services
@@ -70,8 +77,13 @@ def _case_or_404(request: HttpRequest, case_id: Any) -> RrmCase:
 # --- Forms -----------------------------------------------------------------------------
 
 
-def advance_forms(case: RrmCase, data: Any = None) -> list[AdvanceForm]:
-    return [AdvanceForm(data, case=case, stage=s) for s in case.allowed_next()]
+def advance_forms(request: HttpRequest, case: RrmCase) -> list[AdvanceForm]:
+    """One form per stage the procedure allows next; a stage's form refused a
+    moment ago comes back with what was sent in it (`keep_values`)."""
+    return [
+        AdvanceForm(kept_values(request, f"advance-{s}"), case=case, stage=s)
+        for s in case.allowed_next()
+    ]
 
 
 # --- Pages -----------------------------------------------------------------------------
@@ -311,7 +323,7 @@ def petition_detail_view(request: HttpRequest, case_id: Any) -> HttpResponse:
     ]
     tab = tab_open(request, tabs, TAB_STEPS)
     waiting = _open_steps(steps, today)
-    forms = advance_forms(case) if can_write else []
+    forms = advance_forms(request, case) if can_write else []
     for form in forms:
         form.placed = placed.get(f"advance-{form.stage}", [])
     context: dict[str, Any] = {
@@ -368,16 +380,19 @@ def _action(
     *,
     anchor: str,
     refused_at: Callable[[RrmCase], str] | None = None,
+    on_refused: Callable[[RrmCase], None] | None = None,
 ) -> HttpResponse:
     """A form action on one case: scoped, one message, back to the case page,
     where the message shows beside the form that was sent (`anchor`; a
     refusal where `refused_at` says, given the case as it was) and the page
-    lands on it."""
+    lands on it. `on_refused` runs after a refusal (nothing was changed)."""
     _require(request, Capability.PETITION_WRITE)
     case = _case_or_404(request, case_id)
     user = _user(request)
     refused = (refused_at(case) if refused_at else "") or anchor
     done = place(request, lambda: act(case, user), section=anchor, refused_at=refused)
+    if not done and on_refused is not None:
+        on_refused(case)
     section = anchor if done else refused
     tab = SECTION_TABS.get(anchor) or request.POST.get("tab") or TAB_STEPS
     url = reverse("rrm_staff:detail", kwargs={"case_id": case.pk})
@@ -407,6 +422,12 @@ def petition_advance_view(request: HttpRequest, case_id: Any) -> HttpResponse:
         )
         return _("Etapa: %(stage)s.") % {"stage": case.get_stage_display()}
 
+    def keep(case: RrmCase) -> None:
+        # The stage's form comes back as it was sent, beside its refusal.
+        if sent in case.allowed_next():
+            form = AdvanceForm(request.POST, case=case, stage=sent)
+            keep_values(request, f"advance-{sent}", form)
+
     return _action(
         request,
         case_id,
@@ -415,6 +436,7 @@ def petition_advance_view(request: HttpRequest, case_id: Any) -> HttpResponse:
         refused_at=lambda case: (
             f"advance-{sent}" if sent in case.allowed_next() else ""
         ),
+        on_refused=keep,
     )
 
 

@@ -132,9 +132,18 @@ def test_a_refused_advance_shows_its_reason_in_that_stage_form_and_changes_nothi
     assert 'role="alert"' in error
     assert "message-error" in error
     assert 'class="messages"' not in page
+    # The form comes back as it was sent, to be corrected, not typed again
+    assert 'value="2024-01-05"' in form
+    assert '<option value="yes" selected>' in form
     case.refresh_from_db()
     assert case.stage == "petition_filed"
     assert case.ilc_determination_on is None
+    # Once: the next visit shows the form empty, and no other stage's form
+    # ever held those values
+    again = element(client.get(page_of(case)).content.decode(), "advance")
+    assert "2024-01-05" not in again
+    assert '<option value="yes" selected>' not in again
+    assert "2024-01-05" not in page.replace(form, "")
 
     # A stage the procedure does not allow next: refused in the advance block.
     response = client.post(
