@@ -96,8 +96,8 @@ def keep_values(request: HttpRequest, section: str, form: forms.BaseForm) -> Non
     """Keep what a refused form held for the page the action redirects to, so
     the form comes back as it was sent, beside its refusal, not empty.
 
-    Kept in the server-side session until the page reads it (`kept_values`),
-    and only the form's own fields. Only for forms of plain-column records
+    Kept in the server-side session until the page next reads them
+    (`kept_values`), and only the form's own fields. Only for forms of plain-column records
     (a petition's dates and decisions): never a note, a message or anything
     else that is sealed, which must not sit in the session store as text.
     """
@@ -107,18 +107,14 @@ def keep_values(request: HttpRequest, section: str, form: forms.BaseForm) -> Non
     request.session[KEPT_VALUES] = kept
 
 
-def kept_values(request: HttpRequest, section: str) -> QueryDict | None:
-    """The values `keep_values` kept for `section`, once: read, they are gone."""
-    kept = request.session.get(KEPT_VALUES)
-    if not kept or section not in kept:
-        return None
-    kept = dict(kept)
-    values = kept.pop(section)
-    if kept:
-        request.session[KEPT_VALUES] = kept
-    else:
-        del request.session[KEPT_VALUES]
-    data = QueryDict(mutable=True)
-    for name, listed in values.items():
-        data.setlist(name, listed)
-    return data
+def kept_values(request: HttpRequest) -> dict[str, QueryDict]:
+    """The values `keep_values` kept, by section, once: the page that reads
+    them takes them all, and what it does not show is dropped."""
+    kept = request.session.pop(KEPT_VALUES, None) or {}
+    out: dict[str, QueryDict] = {}
+    for section, values in kept.items():
+        data = QueryDict(mutable=True)
+        for name, listed in values.items():
+            data.setlist(name, listed)
+        out[section] = data
+    return out

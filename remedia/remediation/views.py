@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -39,7 +40,14 @@ from remedia.core.forms import errors_onto, form_data
 from remedia.core.hooks import NavItem, Waiting
 from remedia.core.kit import or_404
 from remedia.core.kit import request_user as _user
-from remedia.core.placed import messages_by_section, page_url, place, tab_open
+from remedia.core.placed import (
+    keep_values,
+    kept_values,
+    messages_by_section,
+    page_url,
+    place,
+    tab_open,
+)
 from remedia.core.sorting import sort_read
 from remedia.facilities.selectors import facility_search
 from remedia.remediation import access, report, selectors, services
@@ -360,6 +368,8 @@ def course_detail_view(request: HttpRequest, course_id: Any) -> HttpResponse:
         *((t.key, t.label) for t in _course_tabs),
     ]
     tab = tab_open(request, tabs, TAB_MEASURES)
+    # A form refused a moment ago comes back as it was sent.
+    kept = kept_values(request)
     context: dict[str, Any] = {
         "course": course,
         "tab": tab,
@@ -375,7 +385,9 @@ def course_detail_view(request: HttpRequest, course_id: Any) -> HttpResponse:
         "can_manage": can_manage,
         "is_open": is_open,
         "close_form": CloseForm(
-            auto_id="close_%s", initial={"closed_on": timezone.localdate()}
+            kept.get("close"),
+            auto_id="close_%s",
+            initial={"closed_on": timezone.localdate()},
         )
         if can_manage and is_open
         else None,
@@ -385,13 +397,15 @@ def course_detail_view(request: HttpRequest, course_id: Any) -> HttpResponse:
     if tab == TAB_MEASURES:
         context["measures"] = list(selectors.measure_list(course=course))
         if can_manage and is_open:
-            context["measure_form"] = MeasureAddForm(auto_id="measure_%s")
+            context["measure_form"] = MeasureAddForm(
+                kept.get("measures"), auto_id="measure_%s"
+            )
     elif tab == TAB_PARTIES:
         context["parties"] = selectors.course_parties(course=course)
         if can_manage and is_open:
             organisations = list(selectors.organisations_choosable(viewer=viewer))
             context["party_form"] = PartyForm(
-                auto_id="party_%s", organisations=organisations
+                kept.get("parties"), auto_id="party_%s", organisations=organisations
             )
     else:
         provider = next(t.provider for t in _course_tabs if t.key == tab)
@@ -437,11 +451,18 @@ def _action(
 
 
 def _course_action(
-    request: HttpRequest, course: Course, act: Callable[[], str], *, section: str
+    request: HttpRequest,
+    course: Course,
+    act: Callable[[], str],
+    *,
+    section: str,
+    sent: Callable[[], forms.BaseForm] | None = None,
 ) -> HttpResponse:
     """A form action on the course page: its message shows beside the form
-    that was sent (`section`), and the page lands on it, in its tab."""
-    place(request, act, section=section)
+    that was sent (`section`), and the page lands on it, in its tab. A
+    refused form (`sent`, bound to the post) comes back as it was sent."""
+    if not place(request, act, section=section) and sent is not None:
+        keep_values(request, section, sent())
     tab = SECTION_TABS.get(section) or request.POST.get("tab") or TAB_MEASURES
     return redirect(course_page_url(course, tab=tab, section=section))
 
@@ -464,7 +485,9 @@ def course_close_view(request: HttpRequest, course_id: Any) -> HttpResponse:
         closed = services.course_close(course=course, user=_user(request), **data)
         return _("Plan cerrado: %(status)s.") % {"status": closed.get_status_display()}
 
-    return _course_action(request, course, close, section="close")
+    return _course_action(
+        request, course, close, section="close", sent=lambda: CloseForm(request.POST)
+    )
 
 
 @login_required
@@ -491,7 +514,13 @@ def party_add_view(request: HttpRequest, course_id: Any) -> HttpResponse:
         )
         return _("Parte agregada.")
 
-    return _course_action(request, course, add, section="parties")
+    return _course_action(
+        request,
+        course,
+        add,
+        section="parties",
+        sent=lambda: PartyForm(request.POST, organisations=[]),
+    )
 
 
 @login_required
@@ -527,7 +556,13 @@ def measure_add_view(request: HttpRequest, course_id: Any) -> HttpResponse:
         )
         return _("Medida %(n)s agregada.") % {"n": measure.position}
 
-    return _course_action(request, course, add, section="measures")
+    return _course_action(
+        request,
+        course,
+        add,
+        section="measures",
+        sent=lambda: MeasureAddForm(request.POST),
+    )
 
 
 @login_required

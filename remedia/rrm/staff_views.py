@@ -80,8 +80,9 @@ def _case_or_404(request: HttpRequest, case_id: Any) -> RrmCase:
 def advance_forms(request: HttpRequest, case: RrmCase) -> list[AdvanceForm]:
     """One form per stage the procedure allows next; a stage's form refused a
     moment ago comes back with what was sent in it (`keep_values`)."""
+    kept = kept_values(request)
     return [
-        AdvanceForm(kept_values(request, f"advance-{s}"), case=case, stage=s)
+        AdvanceForm(kept.get(f"advance-{s}"), case=case, stage=s)
         for s in case.allowed_next()
     ]
 

@@ -46,19 +46,22 @@ def test_only_the_forms_own_fields_are_kept_and_read_once(db):
         }
     }
     # And they bind the form again as sent, once
-    data = kept_values(request, "advance-ilc")
+    data = kept_values(request)["advance-ilc"]
     again = Stage(data, prefix="ilc")
     assert again.is_valid(), again.errors
     assert again.cleaned_data["several"] == ["a", "b"]
-    assert kept_values(request, "advance-ilc") is None
+    assert kept_values(request) == {}
     assert KEPT_VALUES not in request.session
 
 
-def test_another_sections_values_stay_until_read(db):
+def test_the_page_takes_every_sections_values_at_once(db):
     request = _posted({"one-on": "2024-01-05", "two-on": "2024-03-01"})
     keep_values(request, "one", Stage(request.POST, prefix="one"))
     keep_values(request, "two", Stage(request.POST, prefix="two"))
 
-    assert kept_values(request, "one")["one-on"] == "2024-01-05"
-    assert kept_values(request, "nowhere") is None
-    assert kept_values(request, "two")["two-on"] == "2024-03-01"
+    kept = kept_values(request)
+
+    assert set(kept) == {"one", "two"}
+    assert kept["one"]["one-on"] == "2024-01-05"
+    assert kept["two"]["two-on"] == "2024-03-01"
+    assert kept_values(request) == {}

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils.html import escape
 
 from remedia.core.words import date_words
 from remedia.remediation.models import Course, CourseParty, CourseStatus, Measure
@@ -109,6 +110,28 @@ def test_an_empty_measure_form_is_refused_in_place(
     assert course.measures.count() == 7
 
 
+def test_a_refused_measure_comes_back_as_it_was_typed_once(
+    client, enter, world: World, course: Course
+) -> None:
+    enter(world.monitor)
+    typed = "Reinstalar a las 12 personas despedidas <línea 3> & pagar salarios"
+
+    response = client.post(
+        f"{page_of(course)}measures/",
+        {"type": "reinstatement", "description": typed, "due_date": "31/31/2030"},
+    )
+
+    page = client.get(response["Location"]).content.decode()
+    block = element(page, "add-measure")
+    assert 'role="alert"' in element(block, "measures-result")
+    assert '<option value="reinstatement" selected>' in block
+    assert escape(typed) in block
+    assert course.measures.count() == 7
+    # Shown once: the next visit has the form empty again
+    again = element(client.get(page_of(course)).content.decode(), "add-measure")
+    assert escape(typed) not in again
+
+
 def test_closing_with_unverified_measures_is_refused_beside_the_close_form(
     client, enter, world: World, course: Course
 ) -> None:
@@ -128,6 +151,9 @@ def test_closing_with_unverified_measures_is_refused_beside_the_close_form(
     assert 'role="alert"' in error
     assert "verificadas" in error
     assert 'class="messages"' not in page
+    # The form comes back as it was sent
+    assert '<option value="completed" selected>' in block
+    assert 'value="2024-01-10"' in block
     course.refresh_from_db()
     assert course.status == CourseStatus.ACTIVE
     assert course.closed_on is None
