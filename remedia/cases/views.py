@@ -74,6 +74,8 @@ from remedia.core.kit import or_404
 from remedia.core.kit import request_user as _user
 from remedia.core.pagination import CountedPaginator
 from remedia.core.placed import (
+    keep_values,
+    kept_values,
     messages_by_section,
     page_url,
     place,
@@ -738,7 +740,9 @@ def case_detail_view(request: HttpRequest, case_id: Any) -> HttpResponse:
     )
     codes = [row.code for row in case.category_rows.all()]
     workers = _worker_choices_for(case) if can_write else []
-    status_form = StatusForm(initial={"status": case.status})
+    # A form refused a moment ago comes back as it was sent.
+    kept = kept_values(request)
+    status_form = StatusForm(kept.get("status"), initial={"status": case.status})
     # The current status first (so the select shows it), then where it may go.
     cast(forms.ChoiceField, status_form.fields["status"]).choices = [
         (case.status, _("%(status)s (actual)") % {"status": case.get_status_display()})
@@ -808,6 +812,7 @@ def case_detail_view(request: HttpRequest, case_id: Any) -> HttpResponse:
             categories_form=CategoriesForm(initial={"categories": codes}),
             note_form=NoteForm(auto_id="note_%s"),
             task_form=TaskForm(
+                kept.get("tasks"),
                 auto_id="task_%s",
                 workers=workers,
                 initial={
@@ -819,6 +824,7 @@ def case_detail_view(request: HttpRequest, case_id: Any) -> HttpResponse:
             document_form=DocumentForm(),
             message_form=ReportersMessageForm(auto_id="message_%s"),
             escalate_form=EscalateForm(
+                kept.get("escalate"),
                 auto_id="escalate_%s",
                 documents=[(str(d.id), d.name) for d in opened.documents],
             ),
@@ -852,6 +858,7 @@ def _case_action(
     act: Callable[[Case, User], str],
     *,
     anchor: str = "",
+    sent: Callable[[], forms.BaseForm] | None = None,
 ) -> HttpResponse:
     """A form action on one case: scoped, one message, back to the case page.
 
@@ -859,12 +866,15 @@ def _case_action(
     a refused form or a business rule raises `ApplicationError`, whose reason is
     shown and nothing changes. The message is tagged with the section `anchor`
     names, which shows it beside the form that was sent, and the redirect
-    lands on it (the tab that holds it, the fragment of the message).
+    lands on it (the tab that holds it, the fragment of the message). A
+    refused form (`sent`, bound to the post) comes back as it was sent; never
+    given for a note or a message to the reporter, which are sealed.
     """
     _require(request, Capability.CASE_WRITE)
     case = _case_or_404(request, case_id)
     user = _user(request)
-    place(request, lambda: act(case, user), section=anchor)
+    if not place(request, lambda: act(case, user), section=anchor) and sent:
+        keep_values(request, anchor, sent())
     if not anchor:
         return redirect(case.get_absolute_url())
     tab = SECTION_TABS.get(anchor) or _tab(request.POST.get("tab"))
@@ -881,7 +891,13 @@ def case_status_view(request: HttpRequest, case_id: Any) -> HttpResponse:
         )
         return _("Estado: %(status)s.") % {"status": case.get_status_display()}
 
-    return _case_action(request, case_id, change, anchor="status")
+    return _case_action(
+        request,
+        case_id,
+        change,
+        anchor="status",
+        sent=lambda: StatusForm(request.POST),
+    )
 
 
 @login_required
@@ -962,7 +978,13 @@ def case_task_add_view(request: HttpRequest, case_id: Any) -> HttpResponse:
         )
         return _("Tarea creada para %(owner)s.") % {"owner": person_name(task.owner)}
 
-    return _case_action(request, case_id, add, anchor="tasks")
+    return _case_action(
+        request,
+        case_id,
+        add,
+        anchor="tasks",
+        sent=lambda: TaskForm(request.POST, workers=[]),
+    )
 
 
 @login_required
@@ -1077,4 +1099,10 @@ def case_escalate_view(request: HttpRequest, case_id: Any) -> HttpResponse:
             "Caso escalado: el borrador de petición quedó para el equipo de peticiones."
         )
 
-    return _case_action(request, case_id, escalate, anchor="escalate")
+    return _case_action(
+        request,
+        case_id,
+        escalate,
+        anchor="escalate",
+        sent=lambda: EscalateForm(request.POST, documents=[]),
+    )

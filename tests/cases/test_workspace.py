@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from django.utils.html import escape
 
 from remedia.cases import services
 from remedia.cases.models import Case, CaseStatus, CaseTask
@@ -134,6 +135,8 @@ def test_a_refused_status_change_is_shown_beside_the_status_form(
     assert 'role="alert"' in block.group(1)
     assert "Para cerrar un caso" in block.group(1)
     assert 'class="messages"' not in page
+    # The status chosen comes back chosen, to be completed with a reason
+    assert '<option value="closed" selected>' in block.group(1)
     assert Case.objects.get(pk=case.pk).status == CaseStatus.OPEN
 
 
@@ -155,6 +158,34 @@ def test_a_task_is_confirmed_in_the_tasks_tab(
     assert found
     assert found.group(1).startswith("Tarea creada para ")
     assert "Pedir la lista de turnos" in page
+
+
+def test_a_refused_task_comes_back_as_typed_and_a_refused_note_never_does(
+    client, logged_in, agu_handler, two_reports
+):
+    user = logged_in(agu_handler)
+    case = services.case_open(report_ids=[r.pk for r in two_reports], user=user)
+    title = "Pedir la lista de turnos de la línea 3 & del turno nocturno"
+
+    # A task whose date is not a date: refused, its title and owner kept
+    response = client.post(
+        f"{detail(case)}tasks/",
+        {"title": title, "owner_id": str(user.pk), "due_on": "mañana"},
+    )
+    page = client.get(response["Location"]).content.decode()
+    form = re.search(r'<form[^>]*action="[^"]*/tasks/"[^>]*>(.*?)</form>', page, re.S)
+    assert form, "the task form is on the page"
+    assert f'value="{escape(title)}"' in form.group(1)
+    assert f'<option value="{user.pk}" selected>' in form.group(1)
+    assert not CaseTask.objects.filter(case=case).exists()
+    # Once only
+    assert escape(title) not in client.get(response["Location"]).content.decode()
+
+    # A note is sealed: a refused one is never kept in the session
+    too_long = "Nota reservada " * 2000
+    client.post(f"{detail(case)}notes/", {"body": too_long})
+    assert "placed-values" not in client.session
+    assert "Nota reservada" not in client.get(detail(case)).content.decode()
 
 
 # --- The home page's counts equal the rows of their lists ------------------------------
