@@ -97,9 +97,10 @@ def keep_values(request: HttpRequest, section: str, form: forms.BaseForm) -> Non
     the form comes back as it was sent, beside its refusal, not empty.
 
     Kept in the server-side session until the page next reads them
-    (`kept_values`), and only the form's own fields. Only for forms of plain-column records
-    (a petition's dates and decisions): never a note, a message or anything
-    else that is sealed, which must not sit in the session store as text.
+    (`kept_values`), and only the form's own fields. Only for forms of
+    plain-column records (a petition's dates and decisions, a case's task):
+    never a note, a message or anything else that is sealed, which must not
+    sit in the session store as text.
     """
     names = [form.add_prefix(name) for name in form.fields]
     kept = dict(request.session.get(KEPT_VALUES, {}))
