@@ -113,6 +113,7 @@ def test_handler_acts_on_a_case_and_sees_each_result_where_they_acted(
     assert error.get_attribute("role") == "alert"
     assert focused_id(page) == "status-result"
     assert page.locator("ul.messages").count() == 0  # not at the top
+    assert page.locator("#status select[name=status]").input_value() == "closed"
     assert Case.objects.get(pk=case.pk).status == case.status
 
     # 2. A task: created in the tasks tab, confirmed there, focused.
@@ -176,6 +177,8 @@ def test_an_action_without_javascript_shows_its_result_beside_its_form(
     page.locator("#status").get_by_role("button", name="Cambiar estado").click()
     page.wait_for_url(re.compile(r".*#status-result$"))
     assert page.locator("#status[open] #status-result").count() == 1
+    # The refused form comes back as it was sent: "closed" still chosen
+    assert page.locator("#status select[name=status]").input_value() == "closed"
 
 
 def test_every_demo_role_home_counts_lead_to_lists_of_that_many_rows(
