@@ -70,6 +70,11 @@ MALFORMED = [
     pytest.param("REMEDIA_EXPORT_KEEP_HOURS", "a day", id="export-keep-not-a-number"),
     pytest.param("REMEDIA_EXPORT_KEEP_HOURS", "0", id="export-keep-below-1"),
 ]
+# Read only with a PostgreSQL database (below).
+MALFORMED_ON_POSTGRESQL = [
+    pytest.param("REMEDIA_DB_PARALLEL_WORKERS", "two", id="parallel-word"),
+    pytest.param("REMEDIA_DB_PARALLEL_WORKERS", "-1", id="parallel-negative"),
+]
 
 
 def test_well_formed_development_environment_starts(tmp_path):
@@ -94,6 +99,21 @@ def test_malformed_variable_stops_start_up_naming_it(tmp_path, name, value):
     result = _import_settings(env)
 
     # Then start-up stops and the message names the variable
+    assert result.returncode != 0
+    assert f"{name} is malformed" in result.stderr
+
+
+@pytest.mark.parametrize(("name", "value"), MALFORMED_ON_POSTGRESQL)
+def test_malformed_database_variable_stops_start_up_naming_it(tmp_path, name, value):
+    env = _environment(
+        tmp_path,
+        REMEDIA_DEBUG="1",
+        DATABASE_URL="postgres://remedia@db.example.org:5432/remedia",
+        **{name: value},
+    )
+
+    result = _import_settings(env)
+
     assert result.returncode != 0
     assert f"{name} is malformed" in result.stderr
 
@@ -183,6 +203,7 @@ print(json.dumps({
     "database": settings.DATABASES["default"]["ENGINE"],
     "cache": settings.CACHES["default"]["BACKEND"],
     "retention": settings.REMEDIA_RETENTION,
+    "db_options": settings.DATABASES["default"].get("OPTIONS", {}),
 }))
 """
 
@@ -234,6 +255,37 @@ def test_database_and_cache_follow_the_environment(tmp_path):
     defaults = _settings_of(_production(tmp_path))
     assert defaults["database"] == "django.db.backends.sqlite3"
     assert defaults["cache"] == "django.core.cache.backends.db.DatabaseCache"
+
+
+def test_postgresql_connections_start_no_parallel_workers_unless_asked(tmp_path):
+    url = "postgres://remedia@db.example.org:5432/remedia"
+    default = _settings_of(_production(tmp_path, DATABASE_URL=url))
+    assert default["db_options"]["options"] == "-c max_parallel_workers_per_gather=0"
+
+    raised = _settings_of(
+        _production(tmp_path, DATABASE_URL=url, REMEDIA_DB_PARALLEL_WORKERS="4")
+    )
+    assert raised["db_options"]["options"] == "-c max_parallel_workers_per_gather=4"
+
+    # Options the URL carries are kept, ours after them
+    own = _settings_of(
+        _production(
+            tmp_path, DATABASE_URL=url + "?options=-c%20statement_timeout%3D5000"
+        )
+    )
+    assert own["db_options"]["options"] == (
+        "-c statement_timeout=5000 -c max_parallel_workers_per_gather=0"
+    )
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db
+def test_the_running_database_session_has_no_parallel_workers():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone()[0] == "0"
 
 
 def test_retention_periods_follow_the_environment(tmp_path):
